@@ -1,0 +1,59 @@
+// swift-tools-version:6.1
+// The target graph mirrors the architecture (docs/ARCHITECTURE.md): C libraries are
+// reached only through one wrapping target each, engines never import a UI target.
+import PackageDescription
+
+let package = Package(
+    name: "postls",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "postls", targets: ["postls"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
+    ],
+    targets: [
+        // C system libraries, each with a shim header for the macros Swift cannot see.
+        .systemLibrary(name: "COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
+        .systemLibrary(name: "CNcurses", providers: [.apt(["libncurses-dev"])]),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+
+        // Shared vocabulary (cause ids, severities) and side-effect protocols.
+        .target(name: "PostlsCore", resources: [.process("Resources")]),
+
+        // The only importer of COpenSSL.
+        .target(name: "TLSKit", dependencies: ["COpenSSL", "PostlsCore"]),
+
+        // Engines: no UI.
+        .target(name: "PostfixConfig", dependencies: ["PostlsCore", "TLSKit"], resources: [.process("Resources")]),
+        .target(name: "TLSProbe", dependencies: ["PostlsCore", "TLSKit"]),
+        .target(name: "MailLog", dependencies: ["PostlsCore", "CZlib"]),
+        .target(name: "Diagnosis", dependencies: ["PostlsCore", "PostfixConfig", "TLSProbe", "MailLog", "TLSKit"]),
+
+        // The wizard: pure state machine, pure rendering, and the one curses backend.
+        .target(name: "WizardCore", dependencies: ["PostlsCore", "Diagnosis", "PostfixConfig", "TLSProbe", "MailLog"]),
+        .target(name: "TerminalUI", dependencies: ["WizardCore", "PostlsCore"]),
+        .target(name: "CursesTerminal", dependencies: ["CNcurses", "TerminalUI"]),
+
+        .executableTarget(
+            name: "postls",
+            dependencies: [
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "PostlsCore", "TLSKit", "PostfixConfig", "TLSProbe", "MailLog", "Diagnosis",
+                "WizardCore", "TerminalUI", "CursesTerminal",
+            ]
+        ),
+
+        // Test helpers shared by the test targets: real Postfix/Dovecot instances, certificates, peers.
+        .target(name: "TestSupport", dependencies: ["PostlsCore", "TLSKit"]),
+
+        .testTarget(name: "TLSKitTests", dependencies: ["TLSKit", "TestSupport"]),
+        .testTarget(name: "HarnessTests", dependencies: ["TestSupport", "TLSKit"]),
+        .testTarget(name: "PostfixConfigTests", dependencies: ["PostfixConfig", "TestSupport"], resources: [.copy("Corpus")]),
+        .testTarget(name: "TLSProbeTests", dependencies: ["TLSProbe", "TestSupport"]),
+        .testTarget(name: "MailLogTests", dependencies: ["MailLog", "TestSupport"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "TerminalUITests", dependencies: ["TerminalUI", "WizardCore", "CursesTerminal", "TestSupport"], resources: [.copy("Golden")]),
+        .testTarget(name: "CLITests", dependencies: ["TestSupport"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

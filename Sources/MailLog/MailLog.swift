@@ -1,0 +1,2 @@
+// The MailLog engine; see docs/ARCHITECTURE.md for what it owns.
+import PostlsCore

@@ -1,0 +1,2 @@
+// The PostfixConfig engine; see docs/ARCHITECTURE.md for what it owns.
+import PostlsCore

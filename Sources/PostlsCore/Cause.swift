@@ -1,0 +1,69 @@
+/// Root causes: the project's vocabulary (shared/spec/causes.md). Raw values are a contract.
+public enum Cause: String, Codable, CaseIterable, Sendable, Comparable {
+    // Inbound
+    case protocolMismatch = "protocol_mismatch"
+    case noSharedCipher = "no_shared_cipher"
+    case plaintextOnTLSPort = "plaintext_on_tls_port"
+    case tlsOnPlaintextPort = "tls_on_plaintext_port"
+    case untrustedCertificate = "untrusted_certificate"
+    case incompleteChain = "incomplete_chain"
+    case expiredCertificate = "expired_certificate"
+    case nameMismatch = "name_mismatch"
+    case keyMismatch = "key_mismatch"
+    case certificateUnreadable = "certificate_unreadable"
+    case staleCertificate = "stale_certificate"
+    case weakCertificate = "weak_certificate"
+    case dhParameters = "dh_parameters"
+    case starttlsUnavailable = "starttls_unavailable"
+    case tlsRequiredOnMX = "tls_required_on_mx"
+    case sniMisconfiguration = "sni_misconfiguration"
+    case handshakeTimeout = "handshake_timeout"
+    case peerAborted = "peer_aborted"
+    case unsupportedSetting = "unsupported_setting"
+    // Outbound
+    case remoteCertificateUnverified = "remote_certificate_unverified"
+    case remoteTLSUnavailable = "remote_tls_unavailable"
+    case remoteHandshakeFailure = "remote_handshake_failure"
+    case wrappermodeMismatch = "wrappermode_mismatch"
+    case clientPolicyLeak = "client_policy_leak"
+    // DNS
+    case daneMismatch = "dane_mismatch"
+    case dnssecInsecure = "dnssec_insecure"
+    case dnssecBogus = "dnssec_bogus"
+    case mtaSTSMismatch = "mta_sts_mismatch"
+    // Always available
+    case unclassified = "unclassified"
+
+    public static func < (lhs: Cause, rhs: Cause) -> Bool { lhs.rawValue < rhs.rawValue }
+
+    /// Which side of the mail flow the cause concerns.
+    public var direction: Direction {
+        switch self {
+        case .remoteCertificateUnverified, .remoteTLSUnavailable, .remoteHandshakeFailure,
+             .wrappermodeMismatch, .clientPolicyLeak:
+            return .outbound
+        case .daneMismatch, .dnssecInsecure, .dnssecBogus, .mtaSTSMismatch:
+            return .dns
+        default:
+            return .inbound
+        }
+    }
+
+    public enum Direction: String, Sendable { case inbound, outbound, dns }
+}
+
+/// How bad a finding or diagnosis is. Ordered: critical is the most important.
+public enum Severity: String, Codable, CaseIterable, Sendable, Comparable {
+    case info, warning, critical
+
+    private var rank: Int { switch self { case .info: 0; case .warning: 1; case .critical: 2 } }
+    public static func < (lhs: Severity, rhs: Severity) -> Bool { lhs.rank < rhs.rank }
+}
+
+/// How sure a classification or diagnosis is.
+public enum Confidence: String, Codable, CaseIterable, Sendable, Comparable {
+    case low, medium, high
+
+    private var rank: Int { switch self { case .low: 0; case .medium: 1; case .high: 2 } }
+    public static func < (lhs: Confidence, rhs: Confidence) -> Bool { lhs.rank < rhs.rank }
+}

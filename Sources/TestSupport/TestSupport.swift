@@ -1,0 +1,2 @@
+// Shared test helpers: real Postfix/Dovecot instances, certificates, real peers.
+import PostlsCore
