@@ -47,8 +47,8 @@ let package = Package(
         // Test helpers shared by the test targets: real Postfix/Dovecot instances, certificates, peers.
         .target(name: "TestSupport", dependencies: ["PostlsCore", "TLSKit"]),
 
-        .testTarget(name: "TLSKitTests", dependencies: ["TLSKit", "TestSupport"]),
-        .testTarget(name: "HarnessTests", dependencies: ["TestSupport", "TLSKit"]),
+        .testTarget(name: "TLSKitTests", dependencies: ["TLSKit", "TestSupport", "PostlsCore"]),
+        .testTarget(name: "HarnessTests", dependencies: ["TestSupport", "TLSKit", "PostlsCore"]),
         .testTarget(name: "PostfixConfigTests", dependencies: ["PostfixConfig", "TestSupport"], resources: [.copy("Corpus")]),
         .testTarget(name: "TLSProbeTests", dependencies: ["TLSProbe", "TestSupport"]),
         .testTarget(name: "MailLogTests", dependencies: ["MailLog", "TestSupport"], resources: [.copy("Fixtures")]),
