@@ -34,6 +34,11 @@ public final class TLSConnection: @unchecked Sendable {
     /// OpenSSL's handshake state, e.g. "SSLv3/TLS write client hello": where a stalled handshake stopped.
     public var stateDescription: String { String(cString: SSL_state_string_long(pointer)) }
 
+    /// Bytes OpenSSL has written to and read from the socket on this connection (the handshake included):
+    /// "sent a ClientHello, received nothing" is how a stall after the ClientHello shows.
+    public var tlsBytesSent: Int { SSL_get_wbio(pointer).map { Int(BIO_number_written($0)) } ?? 0 }
+    public var tlsBytesReceived: Int { SSL_get_rbio(pointer).map { Int(BIO_number_read($0)) } ?? 0 }
+
     /// Runs the client or server handshake before the deadline.
     public func handshake(deadline: Deadline) throws {
         _ = drainOpenSSLErrors()
