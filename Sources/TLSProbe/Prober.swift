@@ -52,8 +52,8 @@ public final class Prober: Sendable {
         return report
     }
 
-    /// Async form of `probe(_:)` for Swift concurrency callers; the work runs on dedicated threads.
-    public func probe(_ targets: [ProbeTarget], progress: (@Sendable (ProbeProgress) -> Void)? = nil) async -> ProbeReport {
+    /// Async form of `probe(_:)` for Swift concurrency callers (the wizard); the work runs on dedicated threads.
+    public func report(for targets: [ProbeTarget], progress: (@Sendable (ProbeProgress) -> Void)? = nil) async -> ProbeReport {
         await withCheckedContinuation { continuation in
             Thread { continuation.resume(returning: self.probe(targets, progress: progress)) }.start()
         }

@@ -110,7 +110,8 @@ public struct SMTPReplyAccumulator: Sendable {
     public static func parse(_ text: String, maxLines: Int = 100, maxBytes: Int = 64 * 1024) throws -> [SMTPReply] {
         var replies: [SMTPReply] = []
         var accumulator = SMTPReplyAccumulator(maxLines: maxLines, maxBytes: maxBytes)
-        var rawLines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        // Split on LF bytes: in Swift "\r\n" is one Character, so splitting the String on "\n" would miss CR LF.
+        var rawLines = Array(text.utf8).split(separator: 0x0A, omittingEmptySubsequences: false).map { String(decoding: $0, as: UTF8.self) }
         if rawLines.last == "" { rawLines.removeLast() }
         for raw in rawLines {
             if case .complete(let reply) = try accumulator.feed(raw) {
