@@ -67,6 +67,7 @@ public final class Prober: Sendable {
         let connection = ProbeConnection(target: target, options: options, overall: overall)
         var connections = 0
         var rateLimited = false
+        var refusedAgain = false
 
         // Runs one connection, backing off once when the server answers 421 on a later connection.
         func run(_ context: TLSContext, sni: String?, full: Bool, label: String) -> ConnectionOutcome {
@@ -79,6 +80,8 @@ public final class Prober: Sendable {
                 if pause > 0 { usleep(UInt32(pause * 1_000_000)) }
                 connections += 1
                 outcome = connection.run(context: context, serverName: sni, fullDialogue: full)
+                // Still refused after the pause: stop asking; the rest stays untested.
+                if outcome.serviceUnavailable { refusedAgain = true }
             }
             return outcome
         }
@@ -101,7 +104,7 @@ public final class Prober: Sendable {
         var failureKinds: [HandshakeFailureKind] = first.handshakeFailure.map { [$0] } ?? []
         if canVary {
             // 2. One handshake per version not yet known.
-            for version in TLSVersion.allCases where result.status(version) == .untested && !overall.hasPassed {
+            for version in TLSVersion.allCases where result.status(version) == .untested && !overall.hasPassed && !refusedAgain {
                 guard let context = contexts.pinned[version] else { continue }
                 let outcome = run(context, sni: target.serverName, full: false, label: version.rawValue)
                 if outcome.handshakeCompleted {
@@ -113,7 +116,7 @@ public final class Prober: Sendable {
                 }
             }
             // 3. Without SNI: does the server fall back to another certificate?
-            if options.checkWithoutSNI, first.handshakeCompleted, target.serverName != nil, !overall.hasPassed {
+            if options.checkWithoutSNI, first.handshakeCompleted, target.serverName != nil, !overall.hasPassed, !refusedAgain {
                 let outcome = run(contexts.default, sni: nil, full: false, label: "without SNI")
                 if outcome.handshakeCompleted {
                     result.negotiatedWithoutSNI = outcome.negotiated
@@ -123,7 +126,7 @@ public final class Prober: Sendable {
             // 4. Optional: every accepted cipher suite per version.
             if options.enumerateCiphers {
                 var ciphers: [String: [String]] = [:]
-                for version in TLSVersion.allCases where result.status(version) == .accepted && !overall.hasPassed {
+                for version in TLSVersion.allCases where result.status(version) == .accepted && !overall.hasPassed && !refusedAgain {
                     ciphers[version.rawValue] = enumerateCiphers(version, target: target, connection: connection, connections: &connections, overall: overall)
                 }
                 result.ciphers = ciphers
