@@ -176,7 +176,7 @@ struct ProbeTextRenderer {
         var out = ""
         for r in report.targets {
             let where_ = r.address.isEmpty ? "\(r.host) port \(r.port)" : (r.address.contains(":") ? "[\(r.address)]:\(r.port)" : "\(r.address):\(r.port)")
-            out += "\(r.host)  \(where_)  \(r.mode == .implicit ? "implicit TLS" : "STARTTLS")  (\(r.connections) connections, \(r.elapsedMs) ms)\n"
+            out += "\(r.host)  \(where_)  \(r.mode == .implicit ? "implicit TLS" : "STARTTLS")  (\(r.connections) connection\(r.connections == 1 ? "" : "s"), \(r.elapsedMs) ms)\n"
             func row(_ label: String, _ value: String) { out += "  " + label.padding(toLength: 12, withPad: " ", startingAt: 0) + value + "\n" }
             if let g = r.greeting { row("greeting", g) }
             if r.mode == .starttls, let offered = r.starttlsOffered {
@@ -201,7 +201,9 @@ struct ProbeTextRenderer {
                 for (version, list) in ciphers.sorted(by: { $0.key < $1.key }) { row("ciphers", "\(version): \(list.joined(separator: " "))") }
             }
             if let e = r.error { row("error", paint("\(e.phase.rawValue): \(e.message)", .critical)) }
-            for p in r.profiles { row("profile", "\(p.getsTLS ? "TLS   " : "no TLS") \(p.label.prefix { $0 != "(" }.trimmingCharacters(in: .whitespaces)): \(p.reasons.joined(separator: "; "))") }
+            // When TLS never starts the error says it all; the profiles would repeat it three times.
+            let tlsStarted = r.error == nil || r.error?.phase == .handshake
+            for p in r.profiles where tlsStarted { row("profile", "\(p.getsTLS ? "TLS   " : "no TLS") \(p.label.prefix { $0 != "(" }.trimmingCharacters(in: .whitespaces)): \(p.reasons.joined(separator: "; "))") }
             for f in r.findings { row(f.severity.rawValue, paint(f.message + (f.cause.map { " [\($0.rawValue)]" } ?? ""), f.severity)) }
             out += "\n"
         }
