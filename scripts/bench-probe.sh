@@ -6,7 +6,7 @@
 #   scripts/bench-probe.sh            # builds postls in release mode first
 #   POSTLS=.build/release/postls SKIP_BUILD=1 scripts/bench-probe.sh
 #
-# Needs: postfix, openssl, sslyze (pip install sslyze), testssl.sh (apt-get install testssl.sh).
+# Needs: postfix, openssl, sslyze (pip install sslyze), testssl.sh (apt-get install testssl.sh; Debian names it testssl).
 # A tool that is missing is reported as such, not silently skipped.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -54,7 +54,9 @@ run() {
 
 run postls "$POSTLS" probe 127.0.0.1 --port "$PORT" --name mail.postls.test --ca-file "$DIR/pki/ca.pem" --json
 run sslyze sslyze --tlsv1 --tlsv1_1 --tlsv1_2 --tlsv1_3 --certinfo --starttls smtp "127.0.0.1:$PORT"
-run testssl testssl.sh -p -S --starttls smtp --nodns none --color 0 --warnings off "127.0.0.1:$PORT"
+# Debian installs testssl.sh as "testssl".
+TESTSSL=$(command -v testssl.sh || command -v testssl || echo testssl.sh)
+run testssl "$TESTSSL" -p -S --starttls smtp --nodns none --color 0 --warnings off "127.0.0.1:$PORT"
 
 echo
 echo "Postfix $(postconf -h mail_version) on 127.0.0.1:$PORT (STARTTLS), $(openssl version | cut -d' ' -f1-2), $(nproc) CPUs"
@@ -66,4 +68,5 @@ if [ -n "${ms_postls:-}" ]; then
 fi
 # Show that postls saw what the others saw.
 echo
-echo "postls result:"; head -c 2000 "$DIR/postls.out" | grep -E '"TLSv1|"protocol"|"cipher"|"code"|"connections"' || true
+echo "postls result:"; grep -E '"TLSv1|"protocol"|"cipher"|"code"|"connections"' "$DIR/postls.out" || true
+echo "testssl.sh protocols:"; grep -E '^ *(SSLv|TLS ?1)' "$DIR/testssl.out" | head -8 || true
