@@ -69,8 +69,18 @@ public struct SystemProcessRunner: ProcessRunner {
         if let stdin {
             let handle = inPipe.fileHandleForWriting
             DispatchQueue.global().async {
+                // A child that exits without reading its input (s_client after a failed handshake) would make this
+                // write raise SIGPIPE and kill the whole process: block it on this thread, take the EPIPE, and
+                // discard the pending signal before restoring the mask.
+                var pipeSignal = sigset_t(), previous = sigset_t()
+                sigemptyset(&pipeSignal)
+                sigaddset(&pipeSignal, SIGPIPE)
+                pthread_sigmask(SIG_BLOCK, &pipeSignal, &previous)
                 try? handle.write(contentsOf: stdin)
                 try? handle.close()
+                var zero = timespec(tv_sec: 0, tv_nsec: 0)
+                while sigtimedwait(&pipeSignal, nil, &zero) == SIGPIPE {}
+                pthread_sigmask(SIG_SETMASK, &previous, nil)
             }
         }
         // Drain both pipes concurrently so a chatty child cannot block on a full pipe.
