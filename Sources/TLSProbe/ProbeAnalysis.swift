@@ -112,7 +112,7 @@ public enum ClientProfiles {
         let label = "Modern MTA (approximation of Gmail / Microsoft 365: TLS 1.2 or 1.3, SNI, ECDHE with AEAD ciphers)"
         if let why = tlsReachable(r) { return .init(id: "modern_mta", label: label, getsTLS: false, reasons: [why]) }
         if r.status(.tls1_3) == .accepted {
-            return .init(id: "modern_mta", label: label, getsTLS: true, reasons: ["TLS 1.3 is accepted"])
+            return .init(id: "modern_mta", label: label, getsTLS: true, reasons: ["TLS 1.3 is accepted"] + weakKeyCaveat(r))
         }
         if r.status(.tls1_2) == .accepted {
             if let n = r.negotiated, n.protocol == TLSVersion.tls1_2.rawValue {
@@ -122,11 +122,17 @@ public enum ClientProfiles {
                                  reasons: ["TLS 1.2 is accepted, but the server chose \(n.cipher), not a forward-secret AEAD cipher a modern sender offers first; it may still agree on one, or fall back to plaintext"])
                 }
             }
-            return .init(id: "modern_mta", label: label, getsTLS: true, reasons: ["TLS 1.2 is accepted (TLS 1.3 is not)"])
+            return .init(id: "modern_mta", label: label, getsTLS: true, reasons: ["TLS 1.2 is accepted (TLS 1.3 is not)"] + weakKeyCaveat(r))
         }
         var reasons = ["the server accepts neither TLS 1.2 nor TLS 1.3: a modern sender delivers in plaintext (or not at all if it requires TLS)"]
         if let e = r.error { reasons.append(e.message) }
         return .init(id: "modern_mta", label: label, getsTLS: false, reasons: reasons)
+    }
+
+    /// OpenSSL clients at security level 2 (Debian's default) abort on a leaf key under 2048 bits even without verifying.
+    private static func weakKeyCaveat(_ r: ListenerProbeResult) -> [String] {
+        guard let leaf = r.chain.first, leaf.keyType == "RSA", leaf.keyBits < 2048 else { return [] }
+        return ["but senders on OpenSSL at security level 2 abort the handshake on the \(leaf.key) key (ee key too small)"]
     }
 
     static func legacy(_ r: ListenerProbeResult) -> ClientProfileVerdict {
@@ -150,6 +156,9 @@ public enum ClientProfiles {
         let base = modern(r)
         guard base.getsTLS else { return .init(id: "strict_mta", label: label, getsTLS: false, reasons: base.reasons) }
         var reasons: [String] = []
+        if let leaf = r.chain.first, leaf.keyType == "RSA", leaf.keyBits < 2048 {
+            reasons.append("the certificate's \(leaf.key) key is below what verifying OpenSSL clients accept at security level 2 (ee key too small)")
+        }
         if let v = r.verify, v.code != 0 { reasons.append("the chain does not verify: \(v.code) (\(v.message))") }
         if r.verify == nil { reasons.append("no certificate to verify") }
         switch r.nameMatch {

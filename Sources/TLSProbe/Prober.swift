@@ -35,6 +35,7 @@ public final class Prober: Sendable {
         for _ in 0..<workers {
             group.enter()
             let thread = Thread { [self] in
+                blockSIGPIPEOnThisThread()
                 while let index = next.take(below: targets.count) {
                     progress?(.started(targets[index]))
                     let result = self.probe(targets[index], progress: progress)
@@ -59,7 +60,8 @@ public final class Prober: Sendable {
         }
     }
 
-    /// Probes one listener (blocking).
+    /// Probes one listener (blocking). Call it from a thread that blocks or ignores SIGPIPE (see
+    /// `blockSIGPIPEOnThisThread()`); `probe(_: [ProbeTarget])` runs its work on such threads.
     public func probe(_ target: ProbeTarget, progress: (@Sendable (ProbeProgress) -> Void)? = nil) -> ListenerProbeResult {
         let start = Deadline.now()
         let overall = Deadline.after(seconds: options.listenerTimeout)
@@ -202,6 +204,17 @@ public final class Prober: Sendable {
                     + "senders that prefer IPv6 see this failure" + (cause == .handshakeTimeout ? "; a stall after the ClientHello only over IPv6 suggests filtered ICMPv6 packet-too-big (path MTU)" : "")))
         }
     }
+}
+
+/// Blocks SIGPIPE for the calling thread. OpenSSL writes to the socket with write(2), not send(MSG_NOSIGNAL):
+/// a close_notify or QUIT to a peer that already closed raises SIGPIPE, which would kill the process. Blocked,
+/// the signal stays pending on this thread and the write fails with EPIPE instead; the process's disposition
+/// is left alone.
+public func blockSIGPIPEOnThisThread() {
+    var set = sigset_t()
+    sigemptyset(&set)
+    sigaddset(&set, SIGPIPE)
+    pthread_sigmask(SIG_BLOCK, &set, nil)
 }
 
 /// The client contexts a probe run shares across threads (SSL_CTX is safe to share for SSL_new).

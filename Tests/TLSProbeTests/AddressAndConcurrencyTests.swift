@@ -19,6 +19,7 @@ struct FixedResolver: AddressResolver {
 enum SMTPTestServer {
     static func starttls(ip: String, port: UInt16 = 0, context: TLSContext) throws -> LoopbackServer {
         let handler: @Sendable (TCPSocket) -> Void = { socket in
+            blockSIGPIPEOnThisThread()  // TLS writes go through write(2)
             let d = Deadline.after(seconds: 5)
             try? socket.write("220 dual.postls.test ESMTP\r\n", deadline: d, stage: "greeting")
             guard HostileServerTests.expect(socket, "EHLO") else { return }

@@ -21,6 +21,11 @@ final class ProbeFixture: @unchecked Sendable {
         let selfSigned = try factory.leaf("self", issuer: .selfSigned)
         let expired = try factory.leaf("expired", notBefore: Date().addingTimeInterval(-100 * 86_400), notAfter: Date().addingTimeInterval(-10 * 86_400))
         let wrongName = try factory.leaf("wrong", commonName: "other.postls.test")
+        let weak = try factory.leaf("weak", key: .rsa(bits: 1024), digest: .sha1)
+        // key, leaf, then the root before the intermediate: served in that (wrong) order.
+        let misordered = directory.file("misordered.pem")
+        try (try String(contentsOfFile: good.keyFile, encoding: .utf8) + good.certificate.pem + factory.root.pem + factory.intermediate.pem)
+            .write(toFile: misordered, atomically: true, encoding: .utf8)
         var listeners = [
             PostfixListener(name: "default"),
             PostfixListener(name: "tls13only", overrides: [("smtpd_tls_protocols", ">=TLSv1.3"), ("smtpd_tls_mandatory_protocols", ">=TLSv1.3")]),
@@ -30,6 +35,8 @@ final class ProbeFixture: @unchecked Sendable {
             PostfixListener(name: "nointermediate", overrides: [("smtpd_tls_chain_files", "\(good.keyFile),\(good.certFile)")]),
             PostfixListener(name: "expired", overrides: [("smtpd_tls_chain_files", expired.keyAndChainFile)]),
             PostfixListener(name: "wrongname", overrides: [("smtpd_tls_chain_files", wrongName.keyAndChainFile)]),
+            PostfixListener(name: "weakkey", overrides: [("smtpd_tls_chain_files", weak.keyAndChainFile)]),
+            PostfixListener(name: "misordered", overrides: [("smtpd_tls_chain_files", misordered)]),
             PostfixListener(name: "notls", overrides: [("smtpd_tls_security_level", "none")]),
             // As root smtpd reads keys before dropping privileges: only a missing file makes TLS unavailable.
             PostfixListener(name: "nokey", overrides: [("smtpd_tls_chain_files", ""), ("smtpd_tls_cert_file", good.certFile),
@@ -167,6 +174,27 @@ struct PostfixProbeTests {
         #expect(r.nameMatch == false)
         #expect(r.findings.contains { $0.cause == .nameMismatch })
         #expect(r.profiles.first { $0.id == "strict_mta" }?.getsTLS == false)
+    }
+
+    @Test func weakKeyAndSHA1SignatureAreFindings() throws {
+        let r = try fixture.probe("weakkey")
+        #expect(r.error == nil)
+        #expect(r.chain.first?.key == "RSA 1024")
+        #expect(r.chain.first?.signature == "ecdsa-with-SHA1", "signed by the ECDSA intermediate with SHA-1")
+        #expect(r.findings.contains { $0.id == "weak_key" && $0.cause == .weakCertificate })
+        #expect(r.findings.contains { $0.id == "weak_signature" && $0.cause == .weakCertificate })
+        #expect(r.profiles.first { $0.id == "strict_mta" }?.getsTLS == false)
+        try expectAgreesWithOpenSSL(r, "weakkey")
+    }
+
+    @Test func chainServedOutOfOrderIsReported() throws {
+        let r = try fixture.probe("misordered")
+        #expect(r.chain.count == 3)
+        #expect(r.chain[1].subject.contains("Root") && r.chain[2].subject.contains("Intermediate"), "served as sent: \(r.chain.map(\.subject))")
+        #expect(r.chainOrderProblems.count == 2, "\(r.chainOrderProblems)")
+        #expect(r.chainOrderProblems.first?.contains("out of order") == true)
+        #expect(r.findings.contains { $0.id == "chain_order" })
+        #expect(r.verify?.code == 0, "OpenSSL itself reorders the untrusted certificates")
     }
 
     @Test func literalAddressWithoutNameHasNoNameMatch() throws {
