@@ -42,9 +42,10 @@ struct ProbeConnection {
 
     private func deadline() -> Deadline { Deadline.earliest(.after(seconds: options.phaseTimeout), overall) }
 
-    private var timeoutText: String {
-        let seconds = options.phaseTimeout
-        return seconds == seconds.rounded() ? "\(Int(seconds)) s" : String(format: "%.1f s", seconds)
+    private var timeoutText: String { formatSeconds(options.phaseTimeout) }
+
+    private func formatSeconds(_ seconds: Double) -> String {
+        seconds == seconds.rounded() ? "\(Int(seconds)) s" : String(format: "%.1f s", seconds)
     }
 
     /// Runs one connection. `fullDialogue` adds EHLO after TLS (capabilities) and a polite QUIT.
@@ -191,7 +192,7 @@ struct ProbeConnection {
             return nil
         }
         outcome.handshakeCompleted = true
-        if let n = tls.negotiated { outcome.negotiated = NegotiatedTLS(protocol: n.protocolVersion, cipher: n.cipher, group: n.group) }
+        if let n = tls.negotiated { outcome.negotiated = NegotiatedTLS(protocol: n.protocolVersion, cipher: n.cipher, group: NegotiatedTLS.normalizedGroup(n.group)) }
         outcome.chain = tls.peerChain
         return tls
     }
@@ -211,6 +212,7 @@ struct ProbeConnection {
                     + "(OpenSSL state: \(state)). On a real network this is how a path-MTU black hole looks (ICMP/ICMPv6 \"packet too big\" "
                     + "filtered, so the server's large reply with its certificates never arrives); it also happens when the server hangs"
             }
+            if overall.hasPassed { message += "; the probe's deadline for this listener (\(formatSeconds(options.listenerTimeout))) ran out" }
             return (.timeout, ProbeError(phase: .handshake, message: message, state: state, bytesReceived: total))
         case .handshake(let state, let errors, _):
             let reasons = errors.map(\.reason).joined(separator: "; ").lowercased()
@@ -296,6 +298,7 @@ struct ProbeConnection {
             } else {
                 message = "no \(phase.rawValue) reply within \(timeoutText)"
             }
+            if overall.hasPassed { message += "; the probe's deadline for this listener (\(formatSeconds(options.listenerTimeout))) ran out" }
             throw ProbeError(phase: phase, message: message, bytesReceived: socket.bytesReceived)
         } catch let error as SMTPReplyError {
             throw ProbeError(phase: phase, message: "\(error)", bytesReceived: socket.bytesReceived)

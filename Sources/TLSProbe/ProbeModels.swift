@@ -106,6 +106,17 @@ public struct NegotiatedTLS: Codable, Sendable, Equatable {
         self.protocol = `protocol`; self.cipher = cipher; self.group = group
     }
 
+    /// Group names as Postfix logs them ("key-exchange X25519"), so probe results and log lines compare equal;
+    /// OpenSSL 3's SSL_group_to_name says "x25519".
+    static func normalizedGroup(_ name: String?) -> String? {
+        guard let name else { return nil }
+        switch name.lowercased() {
+        case "x25519": return "X25519"
+        case "x448": return "X448"
+        default: return name
+        }
+    }
+
     enum CodingKeys: String, CodingKey { case `protocol`, cipher, group }
 
     public func encode(to encoder: Encoder) throws {
@@ -252,10 +263,15 @@ public struct ListenerProbeResult: Codable, Sendable, Equatable {
     public var elapsedMs: Int
 
     public init(target: ProbeTarget) {
-        host = target.host; address = target.address.ip; port = Int(target.port); mode = target.mode
-        family = target.address.family.rawValue
+        self.init(host: target.host, address: target.address.ip, port: Int(target.port), mode: target.mode,
+                  family: target.address.family.rawValue, expectedName: target.expectedName)
+    }
+
+    /// An empty result: every version untested, nothing served yet.
+    public init(host: String, address: String, port: Int, mode: ProbeMode, family: String?, expectedName: String?) {
+        self.host = host; self.address = address; self.port = port; self.mode = mode; self.family = family
         protocols = Dictionary(uniqueKeysWithValues: TLSVersion.allCases.map { ($0.rawValue, .untested) })
-        chain = []; chainOrderProblems = []; expectedName = target.expectedName
+        chain = []; chainOrderProblems = []; self.expectedName = expectedName
         findings = []; profiles = []; connections = 0; elapsedMs = 0
     }
 

@@ -66,10 +66,7 @@ extension ProbeTarget {
 extension ListenerProbeResult {
     /// A result for a host that could not be resolved: nothing was probed (error phase connect).
     public init(unresolved: UnresolvedHost, mode: ProbeMode) {
-        self.init(target: ProbeTarget(host: unresolved.host, address: SocketAddress(ip: "0.0.0.0", port: unresolved.port)!,
-                                      mode: mode, expectedName: nil))
-        address = ""
-        family = nil
+        self.init(host: unresolved.host, address: "", port: Int(unresolved.port), mode: mode, family: nil, expectedName: nil)
         error = ProbeError(phase: .connect, message: unresolved.message)
         findings = [ProbeFinding(id: "resolve_failed", cause: nil, severity: .critical, message: unresolved.message)]
     }

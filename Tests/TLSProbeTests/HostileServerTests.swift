@@ -110,6 +110,51 @@ struct HostileServerTests {
         #expect(r.error?.phase == .starttls)
     }
 
+    @Test func starttlsRefusedWith5xxIsReportedWithTheReply() throws {
+        let server = try LoopbackServer { socket in
+            let d = Deadline.after(seconds: 5)
+            try? socket.write("220 odd.postls.test ESMTP\r\n", deadline: d, stage: "greeting")
+            guard Self.expect(socket, "EHLO") else { return }
+            try? socket.write("250-odd.postls.test\r\n250 STARTTLS\r\n", deadline: d, stage: "ehlo")
+            guard Self.expect(socket, "STARTTLS") else { return }
+            try? socket.write("502 5.5.1 Error: command not implemented\r\n", deadline: d, stage: "starttls")
+            _ = Self.expect(socket, "QUIT")
+        }
+        defer { server.stop() }
+        let (r, _) = try Self.probe(server)
+        #expect(r.starttlsOffered == true)
+        #expect(r.starttlsReply == "502 5.5.1 Error: command not implemented")
+        #expect(r.error?.phase == .starttls)
+        #expect(r.error?.message.contains("refused STARTTLS") == true)
+        #expect(r.findings.contains { $0.cause == .starttlsUnavailable })
+    }
+
+    @Test func slowServerIsCutOffByTheListenerDeadline() throws {
+        // Every reply comes 0.6 s late: within the 1 s phase timeout, but greeting + EHLO + STARTTLS exceed
+        // the 1.5 s listener deadline, which must end the probe in the STARTTLS phase.
+        let server = try LoopbackServer { socket in
+            let d = Deadline.after(seconds: 5)
+            usleep(600_000)
+            try? socket.write("220 slow.postls.test ESMTP\r\n", deadline: d, stage: "greeting")
+            guard Self.expect(socket, "EHLO") else { return }
+            usleep(600_000)
+            try? socket.write("250-slow.postls.test\r\n250 STARTTLS\r\n", deadline: d, stage: "ehlo")
+            guard Self.expect(socket, "STARTTLS") else { return }
+            usleep(600_000)
+            try? socket.write("220 go\r\n", deadline: d, stage: "starttls")
+            _ = try? socket.wait(for: Int16(POLLIN), deadline: d)
+        }
+        defer { server.stop() }
+        let prober = try Prober(options: ProbeOptions(phaseTimeout: 1, listenerTimeout: 1.5))
+        let start = Deadline.now()
+        let r = prober.probe([Self.target(server)]).targets[0]
+        let seconds = Double(Deadline.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
+        #expect(r.greeting == "220 slow.postls.test ESMTP")
+        #expect(r.error?.phase == .starttls, "\(String(describing: r.error))")
+        #expect(r.error?.message.contains("deadline for this listener (1.5 s) ran out") == true)
+        #expect(seconds < 1.9, "took \(seconds) s with a 1.5 s listener deadline")
+    }
+
     @Test func endlessEHLOReplyIsAnErrorNotAHang() throws {
         let server = try LoopbackServer { socket in
             let d = Deadline.after(seconds: 5)
