@@ -72,6 +72,9 @@ public enum ProbeAnalysis {
     private static func errorFinding(_ error: ProbeError, result r: ListenerProbeResult, handshakeFailures: [HandshakeFailureKind]) -> ProbeFinding {
         let id: String, cause: Cause?, severity: Severity
         switch error.phase {
+        case .connect where error.message.hasPrefix("connection refused") && r.port != 25:
+            // Nothing listens: not every server runs 465 and 587, and the default port list asks for all three.
+            (id, cause, severity) = ("nothing_listens", nil, .warning)
         case .connect:
             (id, cause, severity) = ("connect_failed", nil, .critical)
         case .greeting where error.reply?.hasPrefix("421") == true || error.reply?.hasPrefix("554") == true:
