@@ -179,10 +179,11 @@ struct ProbeConnection {
             outcome.failure = ProbeError(phase: .handshake, message: "\(error)")
             return nil
         }
+        let handshakeDeadline = deadline()
         do {
-            try tls.handshake(deadline: deadline())
+            try tls.handshake(deadline: handshakeDeadline)
         } catch let error as TLSKitError {
-            let (kind, failure) = classifyHandshake(error, tls: tls, socket: socket)
+            let (kind, failure) = classifyHandshake(error, tls: tls, socket: socket, deadline: handshakeDeadline)
             outcome.handshakeFailure = kind
             outcome.failure = failure
             return nil
@@ -199,7 +200,8 @@ struct ProbeConnection {
 
     // MARK: - Classification
 
-    private func classifyHandshake(_ error: TLSKitError, tls: TLSConnection, socket: TCPSocket) -> (HandshakeFailureKind, ProbeError) {
+    private func classifyHandshake(_ error: TLSKitError, tls: TLSConnection, socket: TCPSocket,
+                                   deadline handshakeDeadline: Deadline) -> (HandshakeFailureKind, ProbeError) {
         // OpenSSL reads and writes the descriptor itself: its BIO counters say how far the handshake got.
         let received = tls.tlsBytesReceived
         let sent = tls.tlsBytesSent
@@ -212,7 +214,7 @@ struct ProbeConnection {
                     + "(OpenSSL state: \(state)). On a real network this is how a path-MTU black hole looks (ICMP/ICMPv6 \"packet too big\" "
                     + "filtered, so the server's large reply with its certificates never arrives); it also happens when the server hangs"
             }
-            if overall.hasPassed { message += "; the probe's deadline for this listener (\(formatSeconds(options.listenerTimeout))) ran out" }
+            if handshakeDeadline >= overall { message += "; the probe's deadline for this listener (\(formatSeconds(options.listenerTimeout))) ran out" }
             return (.timeout, ProbeError(phase: .handshake, message: message, state: state, bytesReceived: total))
         case .handshake(let state, let errors, _):
             let reasons = errors.map(\.reason).joined(separator: "; ").lowercased()
@@ -298,7 +300,8 @@ struct ProbeConnection {
             } else {
                 message = "no \(phase.rawValue) reply within \(timeoutText)"
             }
-            if overall.hasPassed { message += "; the probe's deadline for this listener (\(formatSeconds(options.listenerTimeout))) ran out" }
+            // poll(2) may wake a fraction of a millisecond early: compare deadlines, not the clock.
+            if d >= overall { message += "; the probe's deadline for this listener (\(formatSeconds(options.listenerTimeout))) ran out" }
             throw ProbeError(phase: phase, message: message, bytesReceived: socket.bytesReceived)
         } catch let error as SMTPReplyError {
             throw ProbeError(phase: phase, message: "\(error)", bytesReceived: socket.bytesReceived)

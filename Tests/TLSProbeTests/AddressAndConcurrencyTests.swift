@@ -103,21 +103,29 @@ struct AddressAndConcurrencyTests {
     }
 
     @Test func targetsAreProbedConcurrentlyUpToTheBound() throws {
-        let active = Gauge()
         let servers = try (0..<4).map { _ in
-            // Silent until the probe gives up and closes (poll sees the EOF).
-            try LoopbackServer { socket in active.enter(); _ = try? socket.wait(for: Int16(POLLIN), deadline: .after(seconds: 3)); active.leave() }
+            // Silent until the probe gives up and closes.
+            try LoopbackServer { socket in _ = try? socket.wait(for: Int16(POLLIN), deadline: .after(seconds: 3)) }
         }
         defer { servers.forEach { $0.stop() } }
         let targets = servers.map { ProbeTarget(host: "127.0.0.1", address: $0.address, mode: .starttls, expectedName: nil) }
         let bounded = try Prober(options: ProbeOptions(phaseTimeout: 0.5, maxConnections: 2))
+        // Listeners in flight, counted on the probing side (each listener's connections are sequential, so this
+        // bounds the open connections; a server-side count would race with the server noticing the close).
+        let inFlight = Gauge()
         let start = Deadline.now()
-        let report = bounded.probe(targets)
+        let report = bounded.probe(targets) { event in
+            switch event {
+            case .started: inFlight.enter()
+            case .finished: inFlight.leave()
+            case .connection: break
+            }
+        }
         let seconds = Double(Deadline.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
         #expect(report.targets.count == 4)
         #expect(report.targets.map(\.port) == targets.map { Int($0.port) }, "results keep target order")
         #expect(report.targets.allSatisfy { $0.error?.phase == .greeting })
-        #expect(active.maximum == 2, "never more than --max-connections at once")
+        #expect(inFlight.maximum == 2, "never more than --max-connections at once")
         #expect(seconds >= 0.9 && seconds < 2.0, "two rounds of a 0.5 s greeting timeout, took \(seconds) s")
     }
 }

@@ -67,7 +67,12 @@ final class ProbeFixture: @unchecked Sendable {
         let report = prober.probe([try target(name, mode: mode, expectedName: expectedName)])
         // Round-trip through the JSON contract, as scripts see it.
         let decoded = try ProbeReport.decode(try report.jsonData())
-        return try #require(decoded.targets.first)
+        let result = try #require(decoded.targets.first)
+        if result.error?.phase == .greeting && name != "smtps" {
+            // Unexpected silence from smtpd: show what Postfix logged, so a failure explains itself.
+            Issue.record("no greeting from \(name); Postfix log tail:\n\(postfix.logText().suffix(3000))")
+        }
+        return result
     }
 }
 
