@@ -38,7 +38,7 @@ struct ProbeCommand: ParsableCommand {
     @Option(name: .customLong("ca-file"), help: "Verify against these trust anchors instead of the system store.")
     var caFile: String?
 
-    @Option(name: .long, help: "Seconds allowed for each phase (connect, greeting, EHLO, STARTTLS, handshake).")
+    @Option(name: .long, help: "Seconds allowed for each phase (connect, greeting, EHLO, STARTTLS, handshake); each listener gets at most 4 times that in all.")
     var timeout: Double = 10
 
     @Flag(name: .long, help: "Print JSON (shared/spec/cli.md) on stdout.")
