@@ -35,6 +35,12 @@ public struct PostfixConfiguration: Sendable {
 
     /// The raw value and its source, looking in the service's `-o` overrides, main.cf, then defaults.
     public func raw(_ name: String, service: MasterCF.Service? = nil) -> (value: String, source: Source)? {
+        if let service {
+            // Postfix sets these per service, above any -o (postconf_master.c "ro" name space).
+            let processName = service.command.split(separator: "/").last.map(String.init) ?? service.command
+            if name == "process_name" { return (processName, .masterCF(service: service.qualifiedName, line: service.line)) }
+            if name == "service_name" { return (service.name, .masterCF(service: service.qualifiedName, line: service.line)) }
+        }
         if let service, let override = service.overrides.last(where: { $0.name == name }) {
             return (override.rawValue, .masterCF(service: service.qualifiedName, line: override.line))
         }
@@ -74,6 +80,23 @@ public struct PostfixConfiguration: Sendable {
     /// Expands arbitrary text in the global (or a service's) name space.
     public func expand(_ text: String, service: MasterCF.Service? = nil) -> Expander.Result {
         expander.expand(text) { self.raw($0, service: service)?.value }
+    }
+
+    /// Parameters Postfix never `$`-expands (their values are templates expanded per session);
+    /// `postconf -x` prints them as written.
+    public static let unexpandedParameters: Set<String> = [
+        "default_rbl_reply", "command_execution_directory", "forward_path", "luser_relay", "mailbox_command",
+        "postscreen_disable_vrfy_command", "postscreen_enforce_tls", "postscreen_expansion_filter",
+        "postscreen_helo_required", "postscreen_reject_footer", "postscreen_use_tls",
+        "smtpd_expansion_filter", "smtpd_reject_footer",
+    ]
+
+    /// The value as `postconf -x` shows it: expanded, except for the never-expanded parameters.
+    public func displayExpanded(_ name: String, service: MasterCF.Service? = nil) -> Expander.Result? {
+        if PostfixConfiguration.unexpandedParameters.contains(name), let raw = raw(name, service: service) {
+            return Expander.Result(value: raw.value, issues: [])
+        }
+        return expanded(name, service: service)
     }
 
     /// The expanded value as a string ("" when unset anywhere).
