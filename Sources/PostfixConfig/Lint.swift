@@ -1,5 +1,6 @@
 import Foundation
 import PostlsCore
+import TLSKit
 
 /// Counts the ciphers an OpenSSL cipher string selects, to find settings that leave none.
 public protocol CipherListEvaluator: Sendable {
@@ -26,11 +27,17 @@ public struct LintContext: Sendable {
     public var cipherEvaluator: CipherListEvaluator?
     public var fileSystem: ConfigFileSystem
     public var clock: WallClock
+    /// Roots for checking certificate chains (`--ca-file`), the system store by default.
+    public var trustAnchors: TrustAnchors
+    /// Days before expiry that make a warning.
+    public var expiryWarningDays: Int
 
     public init(configuration: PostfixConfiguration, cipherEvaluator: CipherListEvaluator? = nil,
-                fileSystem: ConfigFileSystem = LocalFileSystem(), clock: WallClock = SystemClock()) {
+                fileSystem: ConfigFileSystem = LocalFileSystem(), clock: WallClock = SystemClock(),
+                trustAnchors: TrustAnchors = .system, expiryWarningDays: Int = 14) {
         self.configuration = configuration; self.cipherEvaluator = cipherEvaluator
         self.fileSystem = fileSystem; self.clock = clock
+        self.trustAnchors = trustAnchors; self.expiryWarningDays = expiryWarningDays
     }
 }
 

@@ -23,13 +23,16 @@ import Testing
         func isSymbolicLink(_ path: String) -> Bool { real.isSymbolicLink(path) }
     }
 
+    /// The rules that do not read certificate files (the corpus names files that do not exist).
+    static let configLinter = Linter(rules: Linter.standardRules.filter { !($0 is CertificateFilesRule) })
+
     func findings(_ corpus: String, evaluator: CipherListEvaluator? = nil) throws -> [Finding] {
-        Linter().run(LintContext(configuration: try corpusConfiguration(corpus), cipherEvaluator: evaluator, fileSystem: EverythingExists()))
+        Self.configLinter.run(LintContext(configuration: try corpusConfiguration(corpus), cipherEvaluator: evaluator, fileSystem: EverythingExists()))
     }
 
     func findings(main: String, master: String = "smtp inet n - n - - smtpd\n") -> [Finding] {
         let config = PostfixConfiguration(directory: "/etc/postfix", main: MainCF(text: main), master: MasterCF(text: master), defaults: TestDefaults.shared)
-        return Linter().run(LintContext(configuration: config, fileSystem: EverythingExists()))
+        return Self.configLinter.run(LintContext(configuration: config, fileSystem: EverythingExists()))
     }
 
     func ids(_ list: [Finding]) -> Set<String> { Set(list.map(\.id)) }
@@ -70,7 +73,7 @@ import Testing
                              ("15-verify-no-ca", "remote_certificate_unverified"), ("20-ssl3-allowed", "ssl_protocols_enabled"),
                              ("04-mailcow-like", "legacy_tls_parameter")] {
             var config = try corpusConfiguration(corpus)
-            let before = Linter().run(LintContext(configuration: config, fileSystem: EverythingExists()))
+            let before = Self.configLinter.run(LintContext(configuration: config, fileSystem: EverythingExists()))
             for fix in before.filter({ $0.id == id }).compactMap(\.fix) {
                 if fix.file == "main.cf" {
                     config = PostfixConfiguration(directory: config.directory, main: try config.main.applying(fix), master: config.master, defaults: config.defaults)
@@ -78,7 +81,7 @@ import Testing
                     config = PostfixConfiguration(directory: config.directory, main: config.main, master: try config.master.applying(fix), defaults: config.defaults)
                 }
             }
-            let after = Linter().run(LintContext(configuration: config, fileSystem: EverythingExists()))
+            let after = Self.configLinter.run(LintContext(configuration: config, fileSystem: EverythingExists()))
             #expect(!ids(after).contains(id), "\(corpus): \(id) still present after its fix")
             #expect(after.count < before.count)
         }

@@ -6,7 +6,7 @@ import Testing
 @Suite struct ReportTests {
     func report(_ corpus: String, all: Bool = false) throws -> [String: Any] {
         let config = try corpusConfiguration(corpus)
-        let findings = Linter().run(LintContext(configuration: config, fileSystem: LintTests.EverythingExists()))
+        let findings = LintTests.configLinter.run(LintContext(configuration: config, fileSystem: LintTests.EverythingExists()))
         let data = try ConfigReport(configuration: config, findings: findings, includeDefaults: all).jsonData()
         return try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
     }
@@ -57,7 +57,7 @@ import Testing
 
     @Test func textPutsFindingsFirstAndExitCodeFollowsTheWorstSeverity() throws {
         let config = try corpusConfiguration("11-submission-only-encrypt-main")
-        let findings = Linter().run(LintContext(configuration: config, fileSystem: LintTests.EverythingExists()))
+        let findings = LintTests.configLinter.run(LintContext(configuration: config, fileSystem: LintTests.EverythingExists()))
         let report = ConfigReport(configuration: config, findings: findings)
         let text = report.text(color: false)
         let findingsAt = try #require(text.range(of: "tls_required_on_mx"))
@@ -66,9 +66,9 @@ import Testing
         #expect(!text.contains("\u{1B}["))
         #expect(report.exitCode == .critical)
         let clean = try corpusConfiguration("02-debian-tls-snakeoil")
-        #expect(ConfigReport(configuration: clean, findings: Linter().run(LintContext(configuration: clean, fileSystem: LintTests.EverythingExists()))).exitCode == .ok)
+        #expect(ConfigReport(configuration: clean, findings: LintTests.configLinter.run(LintContext(configuration: clean, fileSystem: LintTests.EverythingExists()))).exitCode == .ok)
         let warnings = try corpusConfiguration("03-iredmail-like")
-        #expect(ConfigReport(configuration: warnings, findings: Linter().run(LintContext(configuration: warnings, fileSystem: LintTests.EverythingExists()))).exitCode == .warnings)
+        #expect(ConfigReport(configuration: warnings, findings: LintTests.configLinter.run(LintContext(configuration: warnings, fileSystem: LintTests.EverythingExists()))).exitCode == .warnings)
     }
 }
 
