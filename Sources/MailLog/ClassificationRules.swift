@@ -98,6 +98,8 @@ public let classificationRules: [ClassificationRule] = [
           why: "a TLS failure toward a loopback content-filter port: internet TLS settings reach an internal transport"),
     .init(id: "smtps-wrappermode", cause: .wrappermodeMismatch, confidence: .high, condition: .signal(.smtpsWrappermode),
           why: "Postfix itself says port 465 needs smtp_tls_wrappermode = yes"),
+    .init(id: "greeting-timeout-on-465", cause: .wrappermodeMismatch, confidence: .medium, condition: .signal(.greetingTimeoutOn465),
+          why: "a relay on port 465 expects a TLS handshake first; without smtp_tls_wrappermode both sides wait for the other"),
     .init(id: "outbound-wrong-version", cause: .wrappermodeMismatch, confidence: .medium,
           condition: .all([outbound, anyReason("wrong version number", "unknown protocol")]),
           why: "our client spoke TLS and got plaintext back: a TLS-wrapper/STARTTLS mix-up toward the relay"),

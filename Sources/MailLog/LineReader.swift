@@ -4,7 +4,7 @@ import Foundation
 ///
 /// Lines longer than `maxLineLength` are skipped whole (and counted) instead of buffered:
 /// a 10 MB line costs no more memory than the chunk.
-public struct LineReader {
+public struct LineReader: Sendable {
     public var chunkSize: Int
     public var maxLineLength: Int
 

@@ -90,7 +90,18 @@ public final class LogAnalyzer {
 
     @inline(__always)
     private static func contains(_ p: UnsafePointer<UInt8>, _ n: Int, _ s: StaticString) -> Bool {
-        memmem(p, n, s.utf8Start, s.utf8CodeUnitCount) != nil
+        // memchr on the first byte, then memcmp (glibc's memmem needs _GNU_SOURCE, which Swift does not see).
+        let len = s.utf8CodeUnitCount
+        guard len > 0, n >= len else { return false }
+        let first = Int32(s.utf8Start.pointee)
+        var i = 0
+        let last = n - len
+        while i <= last, let hit = memchr(p + i, first, last - i + 1) {
+            let at = UnsafeRawPointer(p).distance(to: UnsafeRawPointer(hit))
+            if memcmp(p + at, s.utf8Start, len) == 0 { return true }
+            i = at + 1
+        }
+        return false
     }
 
     /// True when the bytes contain "tls" or "ssl" in any case: every TLS message does but a few.
@@ -125,6 +136,11 @@ public final class LogAnalyzer {
 
     private func consume(_ line: UnsafeRawBufferPointer, file: String, lineNumber: Int, resolver: LogTimeResolver) {
         guard let base = line.baseAddress?.assumingMemoryBound(to: UInt8.self), line.count > 0 else { return }
+        if base[0] == 123, let syslogLine = Self.journalJSONToSyslog(line) { // '{': journalctl -o json
+            var copy = syslogLine
+            copy.withUTF8 { consume(UnsafeRawBufferPointer($0), file: file, lineNumber: lineNumber, resolver: resolver) }
+            return
+        }
         let header = LineHeader.parse(line)
         let m = base + header.messageStart
         let mlen = line.count - header.messageStart
@@ -153,13 +169,43 @@ public final class LogAnalyzer {
         } else {
             relevant = false
             // A delivery's status line ends an open client session even when it says nothing about TLS.
-            if sessions[key] != nil && Self.contains(m, mlen, " status=") { close(key) }
+            if Self.contains(m, mlen, " status=") {
+                if Self.contains(m, mlen, "]:465, ") && Self.contains(m, mlen, "initial server greeting") { relevant = true }
+                else if sessions[key] != nil { close(key) }
+            }
         }
         guard relevant else { return }
 
         let logLine = LogLine(bytes: line, header: header, file: file, lineNumber: lineNumber, timeResolver: resolver)
         if let since = options.since, let t = logLine.time, t < since { return }
         handle(logLine, key: key)
+    }
+
+    /// `journalctl -o json` record → `ISO-time host program[pid]: message`. Only records that mention
+    /// something the engine may need are decoded (JSON decoding costs far more than the byte scan).
+    static func journalJSONToSyslog(_ line: UnsafeRawBufferPointer) -> String? {
+        guard let p = line.baseAddress?.assumingMemoryBound(to: UInt8.self) else { return nil }
+        let n = line.count
+        guard contains(p, n, "\"MESSAGE\""),
+              mentionsTLS(p, n) || contains(p, n, "connect") || contains(p, n, "certificate") || contains(p, n, "non-SMTP")
+                || contains(p, n, "DH param") || contains(p, n, "improper command"),
+              let object = try? JSONSerialization.jsonObject(with: Data(line)) as? [String: Any]
+        else { return nil }
+        func field(_ k: String) -> String? {
+            if let s = object[k] as? String { return s }
+            // journald stores non-UTF-8 messages as byte arrays.
+            if let a = object[k] as? [Int] { return String(decoding: a.map { UInt8(truncatingIfNeeded: $0) }, as: UTF8.self) }
+            return nil
+        }
+        guard let message = field("MESSAGE") else { return nil }
+        var time = "1970-01-01T00:00:00Z"
+        if let us = field("__REALTIME_TIMESTAMP").flatMap(Double.init) {
+            time = LogJSONWriter.isoString(Date(timeIntervalSince1970: us / 1e6))
+        }
+        let host = field("_HOSTNAME") ?? "-"
+        let program = field("SYSLOG_IDENTIFIER") ?? field("_COMM") ?? "-"
+        let pid = field("SYSLOG_PID") ?? field("_PID")
+        return "\(time) \(host) \(program)\(pid.map { "[\($0)]" } ?? ""): \(message)"
     }
 
     // MARK: Sessions
@@ -207,7 +253,7 @@ public final class LogAnalyzer {
             return
         }
 
-        if facts.signals == [.disconnect] || facts.signals == [.connect] {
+        if facts.signals == [.disconnect] || facts.signals == [.disconnect, .starttlsSucceeded] || facts.signals == [.connect] {
             if let s = sessions[key] { append(line, facts, to: s); close(key) }
             return
         }
@@ -257,7 +303,7 @@ public final class LogAnalyzer {
         .starttlsFailed, .timeoutAfterSTARTTLS, .tlsBytesOnPlaintext, .sslAcceptError,
         .libraryProblem, .wrapperModeDropped, .tlsNotAvailable, .tlsproxyFailed, .sslConnectError, .cannotStartTLS,
         .serverCertNotVerified, .certVerificationFailed, .tlsRequiredNotOffered, .tlsRequiredRefused, .tlsRequiredUnavailable,
-        .smtpsWrappermode, .lostDuringSTARTTLS, .clientTLSConfig, .otherTLSWarning,
+        .smtpsWrappermode, .greetingTimeoutOn465, .lostDuringSTARTTLS, .clientTLSConfig, .otherTLSWarning,
         .dovecotHandshake, .dovecotContextFailed, .dovecotCertificate, .dovecotKeyMismatch, .dovecotDH,
         .dovecotUnknownSetting, .dovecotCipherList,
     ]
@@ -270,7 +316,7 @@ public final class LogAnalyzer {
             && !signals.contains(.sslAcceptError) && !signals.contains(.disconnect) && !signals.contains(.lostAfterSTARTTLS)
             && !signals.contains(.starttlsFailed) && !signals.contains(.wrapperModeDropped)
         let failed = !signals.isDisjoint(with: Self.sessionFailureSignals) || !signals.isDisjoint(with: Self.configSignals)
-            || (signals.contains(.lostAfterSTARTTLS) && !signals.contains(.established))
+            || (signals.contains(.lostAfterSTARTTLS) && !signals.contains(.established) && !signals.contains(.starttlsSucceeded))
         guard failed, let first = s.lines.first else { return }
         if isStartup {
             let event = makeEvent(s, kind: .startup, program: first.program, inherited: nil)

@@ -7,6 +7,7 @@ public enum Signal: String, Sendable, Codable, Hashable, CaseIterable {
     case connect                 // connect from x[ip]
     case disconnect              // disconnect from x[ip] ... (starttls=1)
     case starttlsFailed          // disconnect ... starttls=0/1
+    case starttlsSucceeded       // disconnect ... starttls=1
     case lostAfterSTARTTLS       // lost connection after STARTTLS from
     case lostAfterConnect        // lost connection after CONNECT from (wrapper mode)
     case lostAfterUnknown        // lost connection after UNKNOWN from (non-SMTP first line)
@@ -41,6 +42,7 @@ public enum Signal: String, Sendable, Codable, Hashable, CaseIterable {
     case tlsRequiredRefused      // TLS is required, but host x refused to start TLS
     case tlsRequiredUnavailable  // TLS is required, but our TLS engine is unavailable / unavailable
     case smtpsWrappermode        // SMTPS wrappermode (TCP port 465) requires setting ...
+    case greetingTimeoutOn465    // timed out while receiving the initial server greeting, relay on port 465
     case lostDuringSTARTTLS      // lost connection / timed out while receiving the STARTTLS response / performing the TLS handshake
     case clientTLSConfig         // client TLS configuration problem / unknown TLS policy
     // Dovecot
@@ -94,6 +96,7 @@ public struct LineFacts: Sendable, Hashable {
         else if message.hasPrefix("disconnect from ") {
             add(.disconnect)
             if has(" starttls=0/") { add(.starttlsFailed) }
+            else if has(" starttls=") { add(.starttlsSucceeded) }
         } else if message.hasPrefix("lost connection after ") {
             if message.hasPrefix("lost connection after STARTTLS") { add(.lostAfterSTARTTLS) }
             else if message.hasPrefix("lost connection after CONNECT") { add(.lostAfterConnect) }
@@ -140,6 +143,7 @@ public struct LineFacts: Sendable, Hashable {
         if has("TLS is required, but our TLS engine is unavailable") || has("TLS is required, but unavailable") { add(.tlsRequiredUnavailable) }
         if has("SMTPS wrappermode") { add(.smtpsWrappermode) }
         if (has("while receiving the STARTTLS response") || has("while performing the TLS handshake")) && role == .client { add(.lostDuringSTARTTLS) }
+        if role == .client && has("]:465, ") && has("initial server greeting") { add(.greetingTimeoutOn465) }
         if has("client TLS configuration problem") || has("unknown TLS policy") { add(.clientTLSConfig) }
         if role == .dovecot || message.contains("-login: ") || message.hasPrefix("Error: ") || message.hasPrefix("Fatal: ") {
             if has("TLS handshaking: ") || has("SSL_accept() failed") || has("SSL_accept() syscall failed")
