@@ -300,7 +300,7 @@ public final class LogAnalyzer {
         .sniProblem, .invalidProtocolList, .invalidCipherGrade, .invalidTLSLevel,
     ]
     private static let sessionFailureSignals: Set<Signal> = [
-        .starttlsFailed, .timeoutAfterSTARTTLS, .tlsBytesOnPlaintext, .sslAcceptError,
+        .starttlsFailed, .timeoutAfterSTARTTLS, .tlsBytesOnPlaintext, .lostAfterUnknown, .sslAcceptError,
         .libraryProblem, .wrapperModeDropped, .tlsNotAvailable, .tlsproxyFailed, .sslConnectError, .cannotStartTLS,
         .serverCertNotVerified, .certVerificationFailed, .tlsRequiredNotOffered, .tlsRequiredRefused, .tlsRequiredUnavailable,
         .smtpsWrappermode, .greetingTimeoutOn465, .lostDuringSTARTTLS, .clientTLSConfig, .otherTLSWarning,
