@@ -34,6 +34,11 @@ public final class LogAnalyzer {
     private var serial = 0
     /// Per process: why its TLS set-up failed (from its start-up warnings), so later sessions inherit it.
     private var processFailures: [UInt64: (Cause, Confidence, String, [LogLine])] = [:]
+    /// Lines seen, and when each open session and process failure was last touched (for idle expiry).
+    private var linesSeen = 0
+    private var lastTouched: [UInt64: Int] = [:]
+    /// Sessions idle this many lines are closed; process failures are forgotten after ten times as many.
+    private let idleLines = 20_000
 
     /// `onEvent` receives each event as soon as its connection is complete.
     public init(options: LogAnalyzerOptions = LogAnalyzerOptions(), onEvent: @escaping (TLSEvent) -> Void) {
@@ -90,18 +95,7 @@ public final class LogAnalyzer {
 
     @inline(__always)
     private static func contains(_ p: UnsafePointer<UInt8>, _ n: Int, _ s: StaticString) -> Bool {
-        // memchr on the first byte, then memcmp (glibc's memmem needs _GNU_SOURCE, which Swift does not see).
-        let len = s.utf8CodeUnitCount
-        guard len > 0, n >= len else { return false }
-        let first = Int32(s.utf8Start.pointee)
-        var i = 0
-        let last = n - len
-        while i <= last, let hit = memchr(p + i, first, last - i + 1) {
-            let at = UnsafeRawPointer(p).distance(to: UnsafeRawPointer(hit))
-            if memcmp(p + at, s.utf8Start, len) == 0 { return true }
-            i = at + 1
-        }
-        return false
+        ByteSearch.contains(p, n, s)
     }
 
     /// True when the bytes contain "tls" or "ssl" in any case: every TLS message does but a few.
@@ -141,6 +135,11 @@ public final class LogAnalyzer {
             copy.withUTF8 { consume(UnsafeRawBufferPointer($0), file: file, lineNumber: lineNumber, resolver: resolver) }
             return
         }
+        linesSeen += 1
+        if linesSeen & 4095 == 0 && (!sessions.isEmpty || !processFailures.isEmpty) { expireIdle() }
+        // The fast path: with no connection open and no broken process, a line without a trigger
+        // byte sequence (TLS, SSL, Wrapper, UNKNOWN, DH param, \026) cannot matter.
+        if sessions.isEmpty && processFailures.isEmpty && !TriggerScan.mayMatter(base, line.count) { return }
         let header = LineHeader.parse(line)
         let m = base + header.messageStart
         let mlen = line.count - header.messageStart
@@ -156,7 +155,12 @@ public final class LogAnalyzer {
             return
         }
         var relevant: Bool
-        if Self.hasPrefix(m, mlen, "disconnect from ") {
+        if let established = Self.established(m, mlen) {
+            recordEstablished(established, m, isClient: Self.isClientProgram(base, header))
+            // Only an open (failing) connection needs the line itself.
+            guard sessions[key] != nil else { return }
+            relevant = true
+        } else if Self.hasPrefix(m, mlen, "disconnect from ") {
             relevant = sessions[key] != nil || Self.contains(m, mlen, " starttls=0/")
         } else if Self.hasPrefix(m, mlen, "lost connection after ") {
             relevant = sessions[key] != nil || Self.hasPrefix(m, mlen, "lost connection after STARTTLS") || Self.hasPrefix(m, mlen, "lost connection after UNKNOWN")
@@ -208,6 +212,81 @@ public final class LogAnalyzer {
         return "\(time) \(host) \(program)\(pid.map { "[\($0)]" } ?? ""): \(message)"
     }
 
+    // MARK: Successful handshakes, counted from bytes
+
+    struct EstablishedRanges { var trustEnd: Int; var peerStart: Int; var peerEnd: Int; var protoStart: Int; var protoEnd: Int; var cipherStart: Int; var cipherEnd: Int }
+
+    /// `<Trust> TLS connection established from|to <namaddr>[ to sni]: <proto> with cipher <cipher> ...`
+    static func established(_ m: UnsafePointer<UInt8>, _ n: Int) -> EstablishedRanges? {
+        guard let at = ByteSearch.find(m, n, " TLS connection ", 16) else { return nil }
+        var i = at + 16
+        let rest = n - i
+        if rest > 12 && memcmp(m + i, "established ", 12) == 0 { i += 12 }
+        else if rest > 7 && memcmp(m + i, "reused ", 7) == 0 { i += 7 }
+        else { return nil }
+        // "from " or "to "
+        while i < n && m[i] != 32 { i += 1 }
+        i += 1
+        let peerStart = i
+        while i < n && m[i] != 32 && !(m[i] == 58 && i + 1 < n && m[i + 1] == 32) { i += 1 }
+        var peerEnd = i
+        // Drop a client-side ":port".
+        var k = peerEnd - 1
+        while k > peerStart && m[k] &- 48 < 10 { k -= 1 }
+        if k > peerStart && m[k] == 58 && m[k - 1] == 93 { peerEnd = k }
+        // Skip to ": " (after an optional " to <sni>").
+        while i + 1 < n && !(m[i] == 58 && m[i + 1] == 32) { i += 1 }
+        i += 2
+        guard i < n else { return nil }
+        let protoStart = i
+        while i < n && m[i] != 32 { i += 1 }
+        let protoEnd = i
+        var cipherStart = protoEnd, cipherEnd = protoEnd
+        if i + 13 < n && memcmp(m + i, " with cipher ", 13) == 0 {
+            cipherStart = i + 13
+            cipherEnd = cipherStart
+            while cipherEnd < n && m[cipherEnd] != 32 { cipherEnd += 1 }
+        }
+        return EstablishedRanges(trustEnd: at, peerStart: peerStart, peerEnd: peerEnd, protoStart: protoStart, protoEnd: protoEnd,
+                                 cipherStart: cipherStart, cipherEnd: cipherEnd)
+    }
+
+    /// Interned protocol and cipher names: a handful of distinct values over millions of lines.
+    private var internedNames: [UInt64: String] = [:]
+
+    private func intern(_ p: UnsafePointer<UInt8>, _ s: Int, _ e: Int) -> String {
+        var x: UInt64 = 0xcbf29ce484222325
+        for k in s..<e { x = (x ^ UInt64(p[k])) &* 0x100000001b3 }
+        if let name = internedNames[x] { return name }
+        let name = String(decoding: UnsafeBufferPointer(start: p + s, count: e - s), as: UTF8.self)
+        if internedNames.count < 1024 { internedNames[x] = name }
+        return name
+    }
+
+    private func recordEstablished(_ r: EstablishedRanges, _ m: UnsafePointer<UInt8>, isClient: Bool) {
+        let version = intern(m, r.protoStart, r.protoEnd)
+        let cipher = r.cipherEnd > r.cipherStart ? intern(m, r.cipherStart, r.cipherEnd) : nil
+        var x: UInt64 = 0xcbf29ce484222325
+        for k in r.peerStart..<r.peerEnd { x = (x ^ UInt64(m[k])) &* 0x100000001b3 }
+        let unverified = r.trustEnd >= 9 && (memcmp(m, "Untrusted", 9) == 0 || memcmp(m, "Anonymous", 9) == 0)
+        summary.recordEstablished(protocolVersion: version, cipher: cipher, peerHash: r.peerEnd > r.peerStart ? x : nil,
+                                  peerName: {
+            let namaddr = String(decoding: UnsafeBufferPointer(start: m + r.peerStart, count: r.peerEnd - r.peerStart), as: UTF8.self)
+            // `unknown[192.0.2.7]` is best shown as its address.
+            if namaddr.hasPrefix("unknown["), namaddr.hasSuffix("]") { return String(namaddr.dropFirst(8).dropLast()) }
+            return namaddr
+        }, outbound: isClient, unverified: unverified)
+    }
+
+    private static func isClientProgram(_ p: UnsafePointer<UInt8>, _ h: LineHeader) -> Bool {
+        let n = h.programEnd - h.programStart
+        func ends(_ s: StaticString) -> Bool {
+            let l = s.utf8CodeUnitCount
+            return n >= l && memcmp(p + h.programEnd - l, s.utf8Start, l) == 0
+        }
+        return ends("/smtp") || ends("/lmtp")
+    }
+
     // MARK: Sessions
 
     private final class OpenSession {
@@ -238,10 +317,7 @@ public final class LogAnalyzer {
         let facts = LineFacts.recognize(message, role: role)
         if facts.signals.isEmpty { return }
 
-        if facts.signals.contains(.established), let version = facts.protocolVersion {
-            let peerKey = facts.peer.map { $0.name.isEmpty || $0.name == "unknown" ? $0.address : "\($0.name)[\($0.address)]" }
-            summary.recordEstablished(protocolVersion: version, cipher: facts.cipher, peerKey: peerKey,
-                                      outbound: role == .client, trust: facts.trust)
+        if facts.signals.contains(.established) {
             if let s = sessions[key] { append(line, facts, to: s) }
             return
         }
@@ -269,11 +345,22 @@ public final class LogAnalyzer {
             let kind: TLSEvent.Kind = role == .client ? .delivery : .session
             session = OpenSession(serial: serial, kind: kind, role: role)
             sessions[key] = session
+            lastTouched[key] = linesSeen
             sessionOrder.append((key, serial))
             if sessions.count > options.maxOpenSessions { evictOldest() }
         }
         append(line, facts, to: session)
         if facts.signals.contains(.disconnect) || (role == .client && message.contains(" status=")) { close(key) }
+    }
+
+    /// Closes sessions nobody logged to for `idleLines` lines (a lost disconnect line must not keep
+    /// the slow path on), and forgets process failures much older than that.
+    private func expireIdle() {
+        for (key, touched) in lastTouched where linesSeen - touched > idleLines {
+            if sessions[key] != nil { close(key) }
+            if linesSeen - touched > idleLines * 10 { processFailures[key] = nil }
+            if sessions[key] == nil && processFailures[key] == nil { lastTouched[key] = nil }
+        }
     }
 
     private func append(_ line: LogLine, _ facts: LineFacts, to s: OpenSession) {
@@ -321,6 +408,7 @@ public final class LogAnalyzer {
         if isStartup {
             let event = makeEvent(s, kind: .startup, program: first.program, inherited: nil)
             processFailures[key] = (event.cause, event.confidence, event.rule, Array(s.lines.prefix(3)))
+            lastTouched[key] = linesSeen
             if processFailures.count > options.maxOpenSessions { processFailures.removeAll(keepingCapacity: true) }
             deliver(event)
             return

@@ -29,7 +29,9 @@ public struct LogSummary: Sendable {
     /// Problems reading inputs (a truncated .gz...), worded for the admin.
     public var warnings: [String] = []
     /// Established sessions per peer (name or address) and protocol, bounded to `maxTrackedPeers`.
-    public var peerProtocols: [String: PeerProtocolUsage] = [:]
+    public var peerProtocols: [PeerProtocolUsage] { Array(peerUsage.values) }
+    /// Keyed by a hash of the peer's bytes, so counting needs no string per line.
+    var peerUsage: [UInt64: PeerProtocolUsage] = [:]
     public var maxTrackedPeers = 50_000
     /// Distinct failure domains kept; the rest count under "other".
     public var maxTrackedDomains = 10_000
@@ -40,9 +42,12 @@ public struct LogSummary: Sendable {
     /// if the floor were raised to it. Sorted by number of sessions, most first.
     public func peers(usingProtocolBelow version: String) -> [PeerProtocolUsage] {
         let floor = TLSProtocolVersion.rank(version)
-        return peerProtocols.values
-            .filter { TLSProtocolVersion.rank($0.lowestProtocol) < floor }
-            .sorted { $0.sessionsBelow(version) > $1.sessionsBelow(version) || ($0.sessionsBelow(version) == $1.sessionsBelow(version) && $0.peer < $1.peer) }
+        var rows: [(usage: PeerProtocolUsage, below: Int)] = []
+        for usage in peerUsage.values where TLSProtocolVersion.rank(usage.lowestProtocol) < floor {
+            rows.append((usage, usage.sessionsBelow(version)))
+        }
+        rows.sort { a, b in a.below != b.below ? a.below > b.below : a.usage.peer < b.usage.peer }
+        return rows.map { $0.usage }
     }
 
     mutating func record(_ event: TLSEvent) {
@@ -66,18 +71,18 @@ public struct LogSummary: Sendable {
         }
     }
 
-    mutating func recordEstablished(protocolVersion: String, cipher: String?, peerKey: String?, outbound: Bool, trust: String?) {
+    mutating func recordEstablished(protocolVersion: String, cipher: String?, peerHash: UInt64?, peerName: () -> String,
+                                    outbound: Bool, unverified: Bool) {
         tlsEstablished[protocolVersion, default: 0] += 1
         if let cipher { tlsCiphers[cipher, default: 0] += 1 }
-        if outbound, let trust, trust == "Untrusted" || trust == "Anonymous" { outboundUnverified += 1 }
-        guard let peerKey else { return }
-        if var usage = peerProtocols[peerKey] {
+        if outbound && unverified { outboundUnverified += 1 }
+        guard let peerHash else { return }
+        if peerUsage[peerHash] != nil {
+            peerUsage[peerHash]?.add(protocolVersion)
+        } else if peerUsage.count < maxTrackedPeers {
+            var usage = PeerProtocolUsage(peer: peerName())
             usage.add(protocolVersion)
-            peerProtocols[peerKey] = usage
-        } else if peerProtocols.count < maxTrackedPeers {
-            var usage = PeerProtocolUsage(peer: peerKey)
-            usage.add(protocolVersion)
-            peerProtocols[peerKey] = usage
+            peerUsage[peerHash] = usage
         }
     }
 }

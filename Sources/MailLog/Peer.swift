@@ -46,23 +46,38 @@ public struct Peer: Sendable, Hashable, Codable {
 
     /// The peer named after `from ` or `to ` in a Postfix message, or by `rip=` in a Dovecot one.
     public static func find(in message: String) -> Peer? {
-        for marker in [" from ", " to ", "from ", "to "] {
-            var search = message[...]
-            while let r = search.range(of: marker) {
-                let after = search[r.upperBound...]
-                let token = after.prefix { $0 != " " && $0 != "," && $0 != ";" && $0 != ")" }
-                // The namaddr may end with ':' before the message text (`... from x[1.2.3.4]: -1`).
-                var t = token
-                if t.last == ":" { t = t.dropLast() }
-                if let peer = parse(namaddr: t) { return peer }
-                search = after
+        // Byte search over the UTF-8 view: Foundation's range(of:) costs microseconds per call.
+        let u = Array(message.utf8)
+        return u.withUnsafeBufferPointer { b -> Peer? in
+            guard let p = b.baseAddress else { return nil }
+            let n = b.count
+            var i = 0
+            while i < n {
+                // A namaddr starts after "from " or "to " at a word boundary.
+                var start = -1
+                if i + 5 <= n && memcmp(p + i, "from ", 5) == 0 && (i == 0 || p[i - 1] == 32) { start = i + 5 }
+                else if i + 3 <= n && memcmp(p + i, "to ", 3) == 0 && (i == 0 || p[i - 1] == 32) { start = i + 3 }
+                if start >= 0 {
+                    var e = start
+                    while e < n && p[e] != 32 && p[e] != 44 && p[e] != 59 && p[e] != 41 { e += 1 }
+                    var end = e
+                    if end > start && p[end - 1] == 58 { end -= 1 } // "x[1.2.3.4]: -1"
+                    let token = String(decoding: UnsafeBufferPointer(start: p + start, count: end - start), as: UTF8.self)
+                    if let peer = parse(namaddr: token[...]) { return peer }
+                    i = start
+                    continue
+                }
+                i += 1
             }
+            if let at = ByteSearch.find(p, n, "rip=", 4) {
+                var e = at + 4
+                while e < n && p[e] != 44 && p[e] != 32 { e += 1 }
+                if e > at + 4 {
+                    return Peer(name: "", address: String(decoding: UnsafeBufferPointer(start: p + at + 4, count: e - at - 4), as: UTF8.self))
+                }
+            }
+            return nil
         }
-        if let r = message.range(of: "rip=") {
-            let addr = message[r.upperBound...].prefix { $0 != "," && $0 != " " }
-            if !addr.isEmpty { return Peer(name: "", address: String(addr)) }
-        }
-        return nil
     }
 }
 

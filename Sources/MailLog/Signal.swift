@@ -88,8 +88,17 @@ public struct LineFacts: Sendable, Hashable {
 
     /// Recognises a message (the text after `program[pid]: `).
     public static func recognize(_ message: String, role: Role) -> LineFacts {
+        var copy = message
+        return copy.withUTF8 { recognize(message, bytes: $0, role: role) }
+    }
+
+    private static func recognize(_ message: String, bytes: UnsafeBufferPointer<UInt8>, role: Role) -> LineFacts {
         var f = LineFacts()
-        func has(_ s: String) -> Bool { message.contains(s) }
+        // Byte search: Foundation's String.contains costs microseconds per call, and there are dozens.
+        func has(_ s: StaticString) -> Bool {
+            guard let p = bytes.baseAddress else { return false }
+            return ByteSearch.contains(p, bytes.count, s)
+        }
         func add(_ s: Signal) { f.signals.append(s) }
 
         if message.hasPrefix("connect from ") { add(.connect) }
