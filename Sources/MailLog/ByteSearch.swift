@@ -22,3 +22,31 @@ enum ByteSearch {
         return nil
     }
 }
+
+extension String {
+    /// Substring test on UTF-8 bytes, much cheaper than Foundation's `contains(_:)` on Linux.
+    func utf8Contains(_ needle: String) -> Bool {
+        var hay = self, nee = needle
+        return hay.withUTF8 { h in
+            nee.withUTF8 { n in
+                guard let hp = h.baseAddress, let np = n.baseAddress else { return n.isEmpty }
+                return ByteSearch.find(hp, h.count, np, n.count) != nil
+            }
+        }
+    }
+
+    /// The text after the last occurrence of `separator`, if any.
+    func utf8Suffix(afterLast separator: UInt8, followedBySpace: Bool) -> Substring? {
+        let u = utf8
+        var i = u.endIndex
+        while i > u.startIndex {
+            let j = u.index(before: i)
+            if u[j] == separator && (!followedBySpace || (i < u.endIndex && u[i] == 32)) {
+                let start = followedBySpace ? u.index(after: i) : i
+                return self[start...]
+            }
+            i = j
+        }
+        return nil
+    }
+}

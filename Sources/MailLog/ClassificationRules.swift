@@ -35,7 +35,7 @@ public indirect enum RuleCondition: Sendable {
     func holds(_ f: EventFacts) -> Bool {
         switch self {
         case .signal(let s): return f.signals.contains(s)
-        case .reason(let r): return f.reasons.contains { $0.contains(r) }
+        case .reason(let r): return f.reasons.contains { $0.utf8Contains(r) }
         case .role(let r): return f.role == r
         case .wrapperMode: return f.isWrapperMode
         case .noOpenSSLErrors: return f.reasons.isEmpty

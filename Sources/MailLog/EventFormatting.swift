@@ -64,6 +64,11 @@ public final class LogJSONWriter {
         return e.timeText
     }
 
+    static func hex8(_ v: UInt32) -> String {
+        let digits = Array("0123456789ABCDEF".utf8)
+        return String(decoding: (0..<8).map { digits[Int((v >> UInt32(28 - 4 * $0)) & 15)] }, as: UTF8.self)
+    }
+
     public static func json(_ e: TLSEvent) -> String {
         var s = "{\"time\":\(quote(timeString(e))),\"host\":\(quote(e.host)),\"program\":\(quote(e.program)),"
         s += "\"pid\":\(e.pid.map(String.init) ?? "null"),\"service\":\(e.service.map(quote) ?? "null"),"
@@ -75,7 +80,7 @@ public final class LogJSONWriter {
         s += "\"cause\":\(quote(e.cause.rawValue)),\"confidence\":\(quote(e.confidence.rawValue)),"
         s += "\"kind\":\(quote(e.kind.rawValue)),\"rule\":\(quote(e.rule)),"
         s += "\"openssl_errors\":[" + e.errors.map { err in
-            "{\"code\":\(quote(String(format: "%08X", err.code))),\"library\":\(quote(err.library)),\"function\":\(quote(err.function)),\"reason\":\(quote(err.reason)),\"format\":\(quote(err.format.rawValue))}"
+            "{\"code\":\(quote(hex8(err.code))),\"library\":\(quote(err.library)),\"function\":\(quote(err.function)),\"reason\":\(quote(err.reason)),\"format\":\(quote(err.format.rawValue))}"
         }.joined(separator: ",") + "],"
         s += "\"lines\":[" + e.lines.map { l in
             "{\"file\":\(quote(l.file)),\"line\":\(l.lineNumber),\"text\":\(quote(l.text))}"

@@ -313,7 +313,7 @@ public final class LogAnalyzer {
     func handle(_ line: LogLine, key: UInt64) {
         let (program, message) = Self.normalizeDovecot(line)
         var role = Role.of(program: program)
-        if role == .other && (message.contains("-login: ") || program.hasPrefix("doveconf")) { role = .dovecot }
+        if role == .other && (message.utf8Contains("-login: ") || program.hasPrefix("doveconf")) { role = .dovecot }
         let facts = LineFacts.recognize(message, role: role)
         if facts.signals.isEmpty { return }
 
@@ -350,7 +350,7 @@ public final class LogAnalyzer {
             if sessions.count > options.maxOpenSessions { evictOldest() }
         }
         append(line, facts, to: session)
-        if facts.signals.contains(.disconnect) || (role == .client && message.contains(" status=")) { close(key) }
+        if facts.signals.contains(.disconnect) || (role == .client && message.utf8Contains(" status=")) { close(key) }
     }
 
     /// Closes sessions nobody logged to for `idleLines` lines (a lost disconnect line must not keep
@@ -428,8 +428,8 @@ public final class LogAnalyzer {
         let first = s.lines[0]
         var reasons = s.facts.errors.map { $0.normalizedReason }
         for l in s.lines where l.message.hasPrefix("SSL_accept error") || l.message.hasPrefix("SSL_connect error") {
-            if let r = l.message.range(of: "]: ", options: .backwards) ?? l.message.range(of: ": ", options: .backwards) {
-                let detail = l.message[r.upperBound...].lowercased()
+            if let tail = l.message.utf8Suffix(afterLast: 58, followedBySpace: true) {
+                let detail = tail.lowercased()
                 if detail != "-1" && !detail.allSatisfy({ $0.isNumber || $0 == "-" }) { reasons.append(detail) }
             }
         }

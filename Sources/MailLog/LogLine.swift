@@ -66,6 +66,7 @@ public struct LogTimeResolver: Sendable {
     public let reference: Date
     public let timeZone: TimeZone
     private let refYear: Int, refMonth: Int, refDay: Int
+    private let offsetCache = ZoneOffsetCache()
 
     /// `reference` is usually the file's modification time (the newest line cannot be later).
     public init(reference: Date = Date(), timeZone: TimeZone = .current) {
@@ -99,9 +100,7 @@ public struct LogTimeResolver: Sendable {
     private func localInstant(year: Int, month: Int, day: Int, h: Int, mi: Int, s: Int, frac: Double) -> Date {
         let naive = Double(Self.daysFromCivil(year, month, day) * 86400 + h * 3600 + mi * 60 + s) + frac
         // The zone offset at that instant (twice, to land on the right side of a DST change).
-        var offset = timeZone.secondsFromGMT(for: Date(timeIntervalSince1970: naive))
-        offset = timeZone.secondsFromGMT(for: Date(timeIntervalSince1970: naive - Double(offset)))
-        return Date(timeIntervalSince1970: naive - Double(offset))
+        return Date(timeIntervalSince1970: naive - Double(offsetCache.offset(naiveLocal: naive, zone: timeZone)))
     }
 
     private static func digits(_ p: UnsafeRawBufferPointer, _ s: Int, _ len: Int) -> Int? {
@@ -161,5 +160,24 @@ public struct LogTimeResolver: Sendable {
             return Date(timeIntervalSince1970: base - Double(sign * (oh * 3600 + om * 60)))
         }
         return localInstant(year: y, month: mo, day: d, h: h, mi: mi, s: s, frac: frac)
+    }
+}
+
+/// Zone offsets per local hour: Foundation's TimeZone lookups cost microseconds on Linux, and a log
+/// has few distinct hours. Lines are read by one analyzer at a time; the lock only keeps it honest.
+final class ZoneOffsetCache: @unchecked Sendable {
+    private var hours: [Int: Int] = [:]
+    private let lock = NSLock()
+
+    func offset(naiveLocal: Double, zone: TimeZone) -> Int {
+        let hour = Int((naiveLocal / 3600).rounded(.down))
+        lock.lock(); defer { lock.unlock() }
+        if let o = hours[hour] { return o }
+        // Twice, to land on the right side of a daylight saving change.
+        var o = zone.secondsFromGMT(for: Date(timeIntervalSince1970: naiveLocal))
+        o = zone.secondsFromGMT(for: Date(timeIntervalSince1970: naiveLocal - Double(o)))
+        if hours.count > 100_000 { hours.removeAll() }
+        hours[hour] = o
+        return o
     }
 }

@@ -69,7 +69,7 @@ public struct OpenSSLError: Sendable, Hashable, Codable {
             else if function.utf8.contains(where: { $0 &- 97 < 26 }) { format = .openssl1_1 }
             else { format = .openssl1_0 }
             result.append(OpenSSLError(code: code, library: fields[0], function: function,
-                                       reason: fields[2].trimmingCharacters(in: .whitespaces), format: format, threadID: threadID))
+                                       reason: String(fields[2].drop { $0 == " " }), format: format, threadID: threadID))
             i = max(k, j)
         }
         return result

@@ -154,7 +154,7 @@ public struct LineFacts: Sendable, Hashable {
         if (has("while receiving the STARTTLS response") || has("while performing the TLS handshake")) && role == .client { add(.lostDuringSTARTTLS) }
         if role == .client && has("]:465, ") && has("initial server greeting") { add(.greetingTimeoutOn465) }
         if has("client TLS configuration problem") || has("unknown TLS policy") { add(.clientTLSConfig) }
-        if role == .dovecot || message.contains("-login: ") || message.hasPrefix("Error: ") || message.hasPrefix("Fatal: ") {
+        if role == .dovecot || message.utf8Contains("-login: ") || message.hasPrefix("Error: ") || message.hasPrefix("Fatal: ") {
             if has("TLS handshaking: ") || has("SSL_accept() failed") || has("SSL_accept() syscall failed")
                 || has("SSL connection closed during handshake") || has("SSL: Stacked error") { add(.dovecotHandshake) }
             if has("Failed to initialize SSL server context") || has("SSL context initialization failed") { add(.dovecotContextFailed) }
