@@ -44,7 +44,7 @@ public struct Peer: Sendable, Hashable, Codable {
         return Peer(name: name, address: address, port: port)
     }
 
-    /// The peer named after `from ` or `to ` in a Postfix message, or by `rip=` in a Dovecot one.
+    /// The peer named after `from `, `to `, `host ` or `relay=` in a Postfix message, or by `rip=` in a Dovecot one.
     public static func find(in message: String) -> Peer? {
         // Byte search over the UTF-8 view: Foundation's range(of:) costs microseconds per call.
         let u = Array(message.utf8)
@@ -55,7 +55,9 @@ public struct Peer: Sendable, Hashable, Codable {
             while i < n {
                 // A namaddr starts after "from " or "to " at a word boundary.
                 var start = -1
-                if i + 5 <= n && memcmp(p + i, "from ", 5) == 0 && (i == 0 || p[i - 1] == 32) { start = i + 5 }
+                if i + 6 <= n && memcmp(p + i, "relay=", 6) == 0 && (i == 0 || p[i - 1] == 32) { start = i + 6 }
+                else if i + 5 <= n && memcmp(p + i, "host ", 5) == 0 && (i == 0 || p[i - 1] == 32) { start = i + 5 }
+                else if i + 5 <= n && memcmp(p + i, "from ", 5) == 0 && (i == 0 || p[i - 1] == 32) { start = i + 5 }
                 else if i + 3 <= n && memcmp(p + i, "to ", 3) == 0 && (i == 0 || p[i - 1] == 32) { start = i + 3 }
                 if start >= 0 {
                     var e = start
