@@ -15,6 +15,7 @@ struct Postls: ParsableCommand {
             VersionCommand.self,
             ConfigCommand.self,
             ProbeCommand.self,
+            LogsCommand.self,
             CheckCommand.self,
         ]
     )
