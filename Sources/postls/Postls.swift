@@ -16,6 +16,8 @@ struct Postls: ParsableCommand {
             ConfigCommand.self,
             ProbeCommand.self,
             LogsCommand.self,
+            DiagnoseCommand.self,
+            FixCommand.self,
             CheckCommand.self,
         ]
     )
