@@ -94,7 +94,16 @@ public struct StubResolver: DNSResolving {
             let answer = queryWithBogusCheck(current, type)
             var result: DNSLookupResult
             switch answer {
-            case .failure(let failed): result = failed.result; result.name = name; result.cnames = cnames; return result
+            case .failure(let failed):
+                result = failed.result
+                result.name = name
+                result.cnames = cnames
+                // Validating resolvers answer a CNAME loop with SERVFAIL; asking for the CNAMEs one by one shows it.
+                if case .serverFailure = result.outcome, type != .cname, let loop = cnameLoop(from: current, visited: visited) {
+                    result.outcome = .cnameLoop
+                    result.cnames = cnames + loop
+                }
+                return result
             case .success(let (message, dnssec)):
                 status = max(status, dnssec)
                 if message.responseCode == .nameError {
@@ -128,6 +137,23 @@ public struct StubResolver: DNSResolving {
             }
         }
         return DNSLookupResult(name: name, type: type, outcome: .failed("more than \(maxCNAMEs) CNAMEs"), dnssec: status, cnames: cnames)
+    }
+
+    /// Follows CNAMEs from `start` one query at a time; the chain when it comes back to a visited name.
+    private func cnameLoop(from start: DNSName, visited: Set<DNSName>) -> [DNSName]? {
+        var seen = visited
+        var current = start
+        var chain: [DNSName] = []
+        for _ in 0...maxCNAMEs {
+            guard let message = try? client.query(current, .cname), message.responseCode == .noError,
+                  let record = message.answers.first(where: { $0.name == current && $0.type == .cname }),
+                  case .cname(let next) = record.data else { return nil }
+            chain.append(next)
+            if seen.contains(next) { return chain }
+            seen.insert(next)
+            current = next
+        }
+        return nil
     }
 
     /// One query; on SERVFAIL, the same query with CD set tells bogus data from a broken server.
