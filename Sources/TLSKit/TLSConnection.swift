@@ -17,6 +17,7 @@ public final class TLSConnection: @unchecked Sendable {
     private let context: TLSContext  // keeps the SSL_CTX alive as long as the SSL
 
     public init(context: TLSContext, socket: TCPSocket, serverName: String? = nil) throws {
+        ignoreSIGPIPE
         guard let ssl = SSL_new(context.pointer) else {
             throw TLSKitError.openssl(operation: "SSL_new", errors: drainOpenSSLErrors())
         }
@@ -164,3 +165,10 @@ public final class TLSConnection: @unchecked Sendable {
         }
     }
 }
+
+/// OpenSSL writes to the socket with write(2), which raises SIGPIPE when the peer has closed: the default
+/// action kills the process (a probed server that hangs up early would kill postls, or a test run).
+/// Ignored once, process-wide, the write fails with EPIPE instead and becomes a typed error.
+private let ignoreSIGPIPE: Void = {
+    signal(SIGPIPE, SIG_IGN)
+}()
