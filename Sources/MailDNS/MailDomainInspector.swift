@@ -213,7 +213,14 @@ public struct MailDomainInspector: Sendable {
 
         // Every lookup that failed or was bogus: null in the report, with a finding.
         var reported = Set<String>()
-        for r in journal.all {
+        // The domain's MX first (it decides whether mail arrives at all), then by name and type.
+        let ordered = journal.all.sorted { a, b in
+            let ka = (a.type == .mx && a.name == domain) ? 0 : 1, kb = (b.type == .mx && b.name == domain) ? 0 : 1
+            if ka != kb { return ka < kb }
+            if a.name != b.name { return a.name < b.name }
+            return a.type.rawValue < b.type.rawValue
+        }
+        for r in ordered {
             guard let problem = r.problem, reported.insert(problem).inserted else { continue }
             if r.dnssec == .bogus {
                 report.findings.append(DNSFinding(cause: .dnssecBogus, severity: .critical,
@@ -225,7 +232,10 @@ public struct MailDomainInspector: Sendable {
         }
 
         report.suggestions = suggestions(for: report)
-        report.findings.sort { $0.severity != $1.severity ? $0.severity > $1.severity : $0.cause < $1.cause }
+        // Most important first; stable otherwise, so the domain's own lookups lead.
+        report.findings = report.findings.enumerated().sorted { a, b in
+            a.element.severity != b.element.severity ? a.element.severity > b.element.severity : a.offset < b.offset
+        }.map(\.element)
         report.elapsedMS = Int((Deadline.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1_000_000)
         return report
     }

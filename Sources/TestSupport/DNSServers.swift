@@ -74,8 +74,10 @@ public final class DNSServers: @unchecked Sendable {
             if zone.signing != .unsigned {
                 served = try Self.sign(zone, file: file, in: dir, runner: runner)
                 let dsset = try String(contentsOfFile: "\(dir)/dsset-\(zone.name).", encoding: .utf8)
-                for line in dsset.split(separator: "\n") where line.contains(" DS ") {
-                    trustAnchors.append(line.replacingOccurrences(of: "\t", with: " "))
+                // dnssec-signzone aligns with tabs that move with the name's length: compare fields, not text.
+                for line in dsset.split(separator: "\n") {
+                    let fields = line.split(whereSeparator: { $0 == " " || $0 == "\t" })
+                    if fields.count > 3, fields.contains("DS") { trustAnchors.append(fields.joined(separator: " ")) }
                 }
             }
             nsdZones += "zone:\n  name: \"\(zone.name)\"\n  zonefile: \"\(served)\"\n"
@@ -209,8 +211,9 @@ public final class DNSServers: @unchecked Sendable {
     /// Stops both servers (SIGTERM to the processes this object started, then SIGKILL) and removes the files.
     public func stop() {
         lock.lock(); let running = processes; processes.removeAll(); lock.unlock()
-        for process in running.reversed() where process.isRunning {
-            process.terminate()
+        // Signal both first, then wait: NSD takes about two seconds to wind down its children.
+        for process in running where process.isRunning { process.terminate() }
+        for process in running {
             let deadline = Deadline.after(seconds: 5)
             while process.isRunning && !deadline.hasPassed { usleep(20_000) }
             if process.isRunning { kill(process.processIdentifier, SIGKILL) }
