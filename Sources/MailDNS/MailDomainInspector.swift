@@ -220,7 +220,18 @@ public struct MailDomainInspector: Sendable {
             if a.name != b.name { return a.name < b.name }
             return a.type.rawValue < b.type.rawValue
         }
+        // A resolver that does not answer fails every lookup the same way: one finding, naming them all.
+        var failures: [String: [DNSLookupResult]] = [:]
+        for r in ordered { if case .failed(let why) = r.outcome { failures[why, default: []].append(r) } }
         for r in ordered {
+            if case .failed(let why) = r.outcome, let group = failures[why], group.count > 1 {
+                guard reported.insert(why).inserted else { continue }
+                let critical = group.contains { $0.type == .mx && $0.name == domain }
+                let names = group.map { "\($0.type) \($0.name)" }.joined(separator: ", ")
+                report.findings.append(DNSFinding(cause: .unclassified, severity: critical ? .critical : .warning,
+                                                  message: "\(group.count) lookups failed (\(names)): \(why)", topic: "lookup"))
+                continue
+            }
             guard let problem = r.problem, reported.insert(problem).inserted else { continue }
             if r.dnssec == .bogus {
                 report.findings.append(DNSFinding(cause: .dnssecBogus, severity: .critical,

@@ -176,6 +176,78 @@ struct RealDNSTests {
     }
 }
 
+/// `postls dns` as a user runs it: the JSON field names of shared/spec/cli.md, text output and exit codes.
+@Suite("postls dns command", .enabled(if: Prerequisites.dnsServers && Prerequisites.postfix), .serialized)
+struct DNSCommandTests {
+    @Test func jsonFollowsTheContractAndExitCodesFollowTheWorstFinding() throws {
+        let world = try RealDNSTests.World()
+        let oldKey = try PrivateKey.generate(.ecdsaP256)
+        let dns = try DNSServers(zones: [
+            RealDNSTests.mxZone("good.postls.example", signing: .signed, extra: [
+                "_25._tcp.mx IN TLSA \(world.tlsa)",
+                "@ IN TXT \"v=spf1 mx -all\"",
+                "_dmarc IN TXT \"v=DMARC1; p=reject\"",
+                "_smtp._tls IN TXT \"v=TLSRPTv1; rua=mailto:tls@good.postls.example\"",
+                "s1._domainkey IN TXT \"v=DKIM1; k=ed25519; p=11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=\"",
+            ]),
+            RealDNSTests.mxZone("stale.postls.example", signing: .signed, extra: [
+                "_25._tcp.mx IN TLSA \(DANE.record311(publicKeyDER: oldKey.publicKeyDER))",
+            ]),
+        ])
+        defer { dns.stop() }
+        try world.withPostfix { port in
+            let common = ["--resolver", dns.resolverArgument, "--port", "\(port)", "--ca-file", world.factory.rootFile, "--timeout", "3"]
+            let out = try PostlsBinary.run(["dns", "good.postls.example", "--json", "--dkim-selector", "s1", "--dkim-selector", "missing"] + common)
+            #expect(out.status == 0, "\(out.stderr)")
+            let json = try #require(try JSONSerialization.jsonObject(with: Data(out.stdout.utf8)) as? [String: Any])
+            #expect(json["domain"] as? String == "good.postls.example")
+            #expect(json["dnssec"] as? String == "secure")
+            let mx = try #require((json["mx"] as? [[String: Any]])?.first)
+            #expect(mx["host"] as? String == "mx.good.postls.example")
+            #expect(mx["preference"] as? Int == 10)
+            #expect(mx["addresses"] as? [String] == ["127.0.0.1"])
+            let certificate = try #require(mx["certificate"] as? [String: Any])
+            #expect(certificate["sha256"] as? String == world.leaf.certificate.info.sha256)
+            #expect(certificate["names"] as? [String] == ["mx.good.postls.example"])
+            #expect(certificate["covers_host"] as? Bool == true)
+            let tlsa = try #require(mx["tlsa"] as? [String: Any])
+            #expect(tlsa["records"] as? [String] == [world.tlsa])
+            #expect(tlsa["validated"] as? Bool == true)
+            #expect(tlsa["matches"] as? Bool == true)
+            #expect(json["mta_sts"] is NSNull)
+            #expect(json["tls_rpt"] as? String == "v=TLSRPTv1; rua=mailto:tls@good.postls.example")
+            #expect(json["spf"] as? String == "v=spf1 mx -all")
+            #expect(json["dmarc"] as? String == "v=DMARC1; p=reject")
+            let dkim = try #require(json["dkim"] as? [String: Any])
+            #expect(dkim["s1"] as? String == "v=DKIM1; k=ed25519; p=11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=")
+            #expect(dkim["missing"] is NSNull)
+            #expect((json["findings"] as? [Any])?.isEmpty == true)
+
+            let stale = try PostlsBinary.run(["dns", "stale.postls.example", "--json"] + common)
+            #expect(stale.status == 2)
+            let staleJSON = try #require(try JSONSerialization.jsonObject(with: Data(stale.stdout.utf8)) as? [String: Any])
+            let finding = try #require((staleJSON["findings"] as? [[String: Any]])?.first)
+            #expect(finding["cause"] as? String == "dane_mismatch")
+            #expect(finding["severity"] as? String == "critical")
+            #expect(finding["message"] is String)
+
+            let text = try PostlsBinary.run(["dns", "good.postls.example"] + common)
+            #expect(text.status == 0)
+            #expect(text.stdout.contains("MX 10 mx.good.postls.example  [secure]"), "\(text.stdout)")
+            #expect(text.stdout.contains("No DNS problem found."))
+        }
+    }
+
+    @Test func badUsageAndUnreadableInputsHaveTheirExitCodes() throws {
+        let bad = try PostlsBinary.run(["dns", "example.org", "--resolver", "resolver.example"])
+        #expect(bad.status == 64, "\(bad.stderr)")
+        #expect(bad.stderr.contains("--resolver"))
+        let missing = try PostlsBinary.run(["dns", "example.org", "--resolver", "127.0.0.1:9", "--key-file", "/nonexistent/key.pem"])
+        #expect(missing.status == 66)
+        #expect(missing.stderr.contains("/nonexistent/key.pem"))
+    }
+}
+
 /// Bad DNS: real servers misbehaving in the ways the issue lists. No Postfix needed.
 @Suite("Real DNS: bad answers", .enabled(if: Prerequisites.dnsServers), .serialized)
 struct BadDNSTests {
@@ -231,7 +303,11 @@ struct BadDNSTests {
         #expect(elapsed < 2.5, "took \(elapsed) s")
         #expect(report.dnssec == .unknown)
         #expect(report.mx.isEmpty && report.spf == nil && report.dmarc == nil && report.mtaSTS == nil)
+        // One finding for the lot, naming every lookup that got no answer.
+        #expect(report.findings.count == 1)
         let mx = try #require(report.findings.first)
-        #expect(mx.severity == .critical && mx.message.contains("MX postls.example") && mx.message.contains("no answer"))
+        #expect(mx.severity == .critical && mx.cause == .unclassified)
+        #expect(mx.message.hasPrefix("7 lookups failed (MX postls.example, "), "\(mx.message)")
+        #expect(mx.message.contains("TXT _dmarc.postls.example") && mx.message.contains("no answer from the DNS server"))
     }
 }
