@@ -101,6 +101,54 @@ public struct MTASTSReport: Sendable, Equatable, Encodable {
     }
 }
 
+/// One lookup as it went: every name and type asked, with its DNSSEC status (the audit trail of a report).
+public struct LookupSummary: Sendable, Equatable, Encodable {
+    public var name: String
+    public var type: String
+    /// "records", "nodata", "nxdomain", "servfail", "refused", "cname_loop", "failed"
+    public var result: String
+    public var dnssec: DNSSECStatus
+    public var records: [String]
+    public var cnames: [String]
+    public var error: String?
+
+    public init(_ r: DNSLookupResult) {
+        name = r.name.description
+        type = r.type.description
+        switch r.outcome {
+        case .records: result = "records"
+        case .noData: result = "nodata"
+        case .nameError: result = "nxdomain"
+        case .serverFailure(let code): result = code == .refused ? "refused" : code == .serverFailure ? "servfail" : code.description.lowercased()
+        case .cnameLoop: result = "cname_loop"
+        case .failed: result = "failed"
+        }
+        dnssec = r.dnssec
+        records = r.records.map { Self.presentation($0.data) }
+        cnames = r.cnames.map(\.description)
+        error = r.problem
+    }
+
+    static func presentation(_ data: DNSRecordData) -> String {
+        switch data {
+        case .a(let s), .aaaa(let s): return s
+        case .cname(let n), .ptr(let n), .ns(let n): return n.absolute
+        case .mx(let p, let x): return "\(p) \(x.absolute)"
+        case .txt: return data.joinedText ?? ""
+        case .tlsa(let t): return t.description
+        case .other(let bytes): return "\\# \(bytes.count) " + hexString(bytes)
+        }
+    }
+
+    enum CodingKeys: String, CodingKey { case name, type, result, dnssec, records, cnames, error }
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(name, forKey: .name); try c.encode(type, forKey: .type); try c.encode(result, forKey: .result)
+        try c.encode(dnssec, forKey: .dnssec); try c.encode(records, forKey: .records); try c.encode(cnames, forKey: .cnames)
+        try c.encode(error, forKey: .error)
+    }
+}
+
 /// Everything `postls dns DOMAIN` reports (shared/spec/cli.md); field names are a contract.
 public struct DNSReport: Sendable, Encodable {
     public var domain: String
@@ -118,13 +166,15 @@ public struct DNSReport: Sendable, Encodable {
     public var context: [DNSNote]
     /// Records to publish (fixes of kind `dns_record`).
     public var suggestions: [RecordSuggestion]
+    /// Every lookup made, in a stable order, with its DNSSEC status.
+    public var lookups: [LookupSummary] = []
     public var elapsedMS: Int
 
     /// The worst severity among the findings.
     public var worstSeverity: Severity? { findings.map(\.severity).max() }
 
     enum CodingKeys: String, CodingKey {
-        case domain, resolver, dnssec, mx, mtaSTS = "mta_sts", tlsRPT = "tls_rpt", spf, dmarc, dkim, findings, context, suggestions, elapsedMS = "elapsed_ms"
+        case domain, resolver, dnssec, mx, mtaSTS = "mta_sts", tlsRPT = "tls_rpt", spf, dmarc, dkim, findings, context, suggestions, lookups, elapsedMS = "elapsed_ms"
     }
 
     struct SelectorKey: CodingKey {
@@ -142,7 +192,8 @@ public struct DNSReport: Sendable, Encodable {
         var d = c.nestedContainer(keyedBy: SelectorKey.self, forKey: .dkim)
         for entry in dkim { try d.encode(entry.record, forKey: SelectorKey(stringValue: entry.selector)) }
         try c.encode(findings, forKey: .findings); try c.encode(context, forKey: .context)
-        try c.encode(suggestions, forKey: .suggestions); try c.encode(elapsedMS, forKey: .elapsedMS)
+        try c.encode(suggestions, forKey: .suggestions); try c.encode(lookups, forKey: .lookups)
+        try c.encode(elapsedMS, forKey: .elapsedMS)
     }
 
     /// JSON as `postls dns --json` prints it (ISO-8601 dates, sorted keys).

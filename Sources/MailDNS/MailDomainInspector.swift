@@ -186,6 +186,10 @@ public struct MailDomainInspector: Sendable {
                 break
             }
             report.mtaSTS = sts
+            if let policy = sts.policy, policy.mode != .none {
+                let added = mtaSTSCertificateFindings(policy: policy, mx: report.mx, findings: &report.findings)
+                report.findings += added
+            }
         }
 
         // Context: TLS-RPT, SPF, DMARC, DKIM.
@@ -242,6 +246,7 @@ public struct MailDomainInspector: Sendable {
             }
         }
 
+        report.lookups = ordered.map(LookupSummary.init)
         report.suggestions = suggestions(for: report)
         // Most important first; stable otherwise, so the domain's own lookups lead.
         report.findings = report.findings.enumerated().sorted { a, b in
@@ -295,6 +300,7 @@ public struct MailDomainInspector: Sendable {
             notes.append(DNSNote(topic: "ptr", message: "\(p.address) (\(hostText)) has PTR \(p.names.joined(separator: ", ")), which does not resolve back to it"))
         }
         var chain: [Certificate] = []
+        var probeFailure: MXProbeError? = nil
         if let served = work.last.flatMap({ $0 as? ServedChain }) {
             chain = served.chain
             mx.servedChain = chain
@@ -305,6 +311,7 @@ public struct MailDomainInspector: Sendable {
                                                      address: served.address.description)
             }
         } else if let error = work.last.flatMap({ $0 as? MXProbeError }) {
+            probeFailure = error
             mx.probeError = error.description
             notes.append(DNSNote(topic: "mx", severity: .warning, message: "no certificate from \(hostText) port \(options.smtpPort): \(error)"))
         }
@@ -341,6 +348,13 @@ public struct MailDomainInspector: Sendable {
             }
         }
 
+        // DANE senders require STARTTLS where validated TLSA records exist (RFC 7672 §2.2).
+        if let error = probeFailure, !usableTLSA.isEmpty, mx.tlsa?.validated == true, error.phase == .ehlo || error.phase == .starttls {
+            findings.append(DNSFinding(cause: .starttlsUnavailable, severity: .critical,
+                                       message: "\(hostText) publishes validated TLSA records but its STARTTLS fails (\(error.message)): DANE senders defer mail",
+                                       topic: "tlsa", host: hostText))
+        }
+
         // The certificate's names.
         if let cert = mx.certificate, !cert.coversHost {
             let strict = usableTLSA.contains { $0.usage == 2 }
@@ -349,6 +363,33 @@ public struct MailDomainInspector: Sendable {
                                        topic: "mx", host: hostText))
         }
         return (mx, findings, notes)
+    }
+
+    /// Under an MTA-STS policy senders verify each MX certificate (PKIX and the MX name): a name mismatch
+    /// becomes as serious as the mode says, and a certificate that does not verify gets its cause.
+    func mtaSTSCertificateFindings(policy: MTASTSPolicy, mx: [MXReport], findings: inout [DNSFinding]) -> [DNSFinding] {
+        let enforce = policy.mode == .enforce
+        var added: [DNSFinding] = []
+        for index in findings.indices where findings[index].cause == .nameMismatch && enforce {
+            findings[index].severity = .critical
+            findings[index].message += "; the MTA-STS policy is in enforce mode, so those senders refuse to deliver"
+        }
+        for host in mx {
+            guard let cert = host.certificate, !cert.verify.isOK, cert.verify.code != VerifyResult.hostnameMismatch else { continue }
+            let cause: Cause
+            switch cert.verify.code {
+            case VerifyResult.certHasExpired, VerifyResult.certNotYetValid: cause = .expiredCertificate
+            case VerifyResult.depthZeroSelfSigned, VerifyResult.selfSignedInChain: cause = .untrustedCertificate
+            case VerifyResult.unableToGetIssuerCert, VerifyResult.unableToGetIssuerCertLocally, VerifyResult.unableToVerifyLeafSignature: cause = .incompleteChain
+            case VerifyResult.eeKeyTooSmall, VerifyResult.caKeyTooSmall, VerifyResult.caMDTooWeak: cause = .weakCertificate
+            default: cause = .unclassified
+            }
+            added.append(DNSFinding(cause: cause, severity: enforce ? .critical : .warning,
+                                    message: "the certificate of \(host.host) does not verify (\(cert.verify.message), code \(cert.verify.code)) and the MTA-STS policy is in \(policy.mode.rawValue) mode: "
+                                        + (enforce ? "senders enforcing MTA-STS refuse to deliver" : "senders report the failure"),
+                                    topic: "mta_sts", host: host.host))
+        }
+        return added
     }
 
     /// The key or certificate on disk differs from the served one and no record pins it: the next reload breaks DANE.

@@ -119,3 +119,85 @@ struct InspectorTests {
         #expect(json["mta_sts"] is NSNull && json["spf"] is NSNull)
     }
 }
+
+struct FixedChain: MXCertificateFetching {
+    let chain: [Certificate]
+    let verify: VerifyResult
+    func servedChain(host: String, address: SocketAddress, deadline: Deadline) throws(MXProbeError) -> ServedChain {
+        ServedChain(address: address, chain: chain, verify: verify)
+    }
+}
+
+struct NoSTARTTLS: MXCertificateFetching {
+    func servedChain(host: String, address: SocketAddress, deadline: Deadline) throws(MXProbeError) -> ServedChain {
+        throw MXProbeError(phase: .ehlo, message: "\(host) does not offer STARTTLS")
+    }
+}
+
+struct FixedPolicy: MTASTSPolicyFetching {
+    let text: String
+    func fetchPolicy(host: String, addresses: [SocketAddress], deadline: Deadline) throws(MTASTSError) -> String { text }
+}
+
+import TestSupport
+
+/// How the DNS view joins with what the MX serves, with the served side scripted.
+struct InspectorJoinTests {
+    static let domain = DNSName("example.org")!
+    static let mxName = DNSName("mx.example.org")!
+
+    func resolver(extra: [DNSName: [DNSRecordType: [DNSRecordData]]] = [:], status: DNSSECStatus = .secure) -> TableResolver {
+        var records: [DNSName: [DNSRecordType: [DNSRecordData]]] = [
+            Self.domain: [.mx: [.mx(preference: 10, exchange: Self.mxName)]],
+            Self.mxName: [.a: [.a("192.0.2.1")]],
+            DNSName("_mta-sts.example.org")!: [.txt: [.txt([Array("v=STSv1; id=1".utf8)])]],
+            DNSName("mta-sts.example.org")!: [.a: [.a("192.0.2.9")]],
+        ]
+        records.merge(extra) { a, _ in a }
+        return TableResolver(records: records, status: status)
+    }
+
+    @Test func underAnEnforcedPolicyAnUnverifiedCertificateIsCriticalWithItsCause() throws {
+        let dir = try TemporaryDirectory(prefix: "postls-join")
+        let factory = try CertificateFactory(directory: dir.file("pki"))
+        let selfSigned = try factory.leaf("self", commonName: "mx.example.org", issuer: .selfSigned)
+        let inspector = MailDomainInspector(
+            resolver: resolver(), certificates: FixedChain(chain: [selfSigned.certificate], verify: VerifyResult(code: 18)),
+            policies: FixedPolicy(text: "version: STSv1\nmode: enforce\nmx: mx.example.org\nmax_age: 604800\n"),
+            options: DNSCheckOptions(timeout: 1))
+        let report = inspector.inspect(domain: "example.org")
+        #expect(report.mtaSTS?.mxCovered == true)
+        let finding = try #require(report.findings.first)
+        #expect(finding.cause == .untrustedCertificate && finding.severity == .critical)
+        #expect(finding.message.contains("enforce"))
+    }
+
+    @Test func underAnEnforcedPolicyANameMismatchIsCritical() throws {
+        let dir = try TemporaryDirectory(prefix: "postls-join")
+        let factory = try CertificateFactory(directory: dir.file("pki"))
+        let other = try factory.leaf("other", commonName: "other.example.net")
+        let inspector = MailDomainInspector(
+            resolver: resolver(), certificates: FixedChain(chain: [other.certificate, factory.intermediate], verify: VerifyResult(code: 0)),
+            policies: FixedPolicy(text: "version: STSv1\nmode: enforce\nmx: mx.example.org\nmax_age: 604800\n"),
+            options: DNSCheckOptions(timeout: 1))
+        let report = inspector.inspect(domain: "example.org")
+        let finding = try #require(report.findings.first)
+        #expect(finding.cause == .nameMismatch && finding.severity == .critical)
+        #expect(finding.message.contains("enforce mode"))
+        #expect(report.findings.count == 1)
+    }
+
+    @Test func validatedTLSAWithoutSTARTTLSIsStarttlsUnavailable() throws {
+        let tlsa = TLSARecord(usage: 3, selector: 1, matchingType: 1, data: [UInt8](repeating: 1, count: 32))
+        let inspector = MailDomainInspector(
+            resolver: resolver(extra: [DNSName("_25._tcp.mx.example.org")!: [.tlsa: [.tlsa(tlsa)]]]),
+            certificates: NoSTARTTLS(), policies: FixedPolicy(text: "version: STSv1\nmode: testing\nmx: *.example.org\nmax_age: 604800\n"),
+            options: DNSCheckOptions(timeout: 1))
+        let report = inspector.inspect(domain: "example.org")
+        let finding = try #require(report.findings.first)
+        #expect(finding.cause == .starttlsUnavailable && finding.severity == .critical)
+        #expect(report.mx.first?.tlsa?.matches == nil)
+        #expect(report.mtaSTS?.policy?.mode == .testing)
+        #expect(report.context.contains { $0.message.contains("testing mode") })
+    }
+}

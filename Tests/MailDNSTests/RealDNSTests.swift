@@ -222,6 +222,8 @@ struct DNSCommandTests {
             #expect(dkim["s1"] as? String == "v=DKIM1; k=ed25519; p=11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=")
             #expect(dkim["missing"] is NSNull)
             #expect((json["findings"] as? [Any])?.isEmpty == true)
+            let lookups = try #require(json["lookups"] as? [[String: Any]])
+            #expect(lookups.contains { $0["type"] as? String == "TLSA" && $0["dnssec"] as? String == "secure" && $0["result"] as? String == "records" })
 
             let stale = try PostlsBinary.run(["dns", "stale.postls.example", "--json"] + common)
             #expect(stale.status == 2)
@@ -267,6 +269,9 @@ struct BadDNSTests {
         // The data is still visible with checking disabled, and Unbound says why it is bogus.
         #expect(report.mx.first?.host == "mx.bogus.postls.example")
         #expect(dns.resolverLog().contains("signature expired"))
+        let mxLookup = try #require(report.lookups.first)
+        #expect(mxLookup.name == "bogus.postls.example" && mxLookup.type == "MX")
+        #expect(mxLookup.dnssec == .bogus && mxLookup.records == ["10 mx.bogus.postls.example."])
     }
 
     @Test func cnameLoopAndEnormousTXTGiveClearResults() throws {
