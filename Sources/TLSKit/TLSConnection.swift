@@ -138,6 +138,27 @@ public final class TLSConnection: @unchecked Sendable {
         }
     }
 
+    /// Reads up to `maxLength` bytes of application data, bytes `readLine` buffered first (an HTTP body after
+    /// its header lines). Empty at a clean EOF.
+    public func read(maxLength: Int = 16_384, deadline: Deadline, stage: String) throws -> [UInt8] {
+        if !lineBuffer.isEmpty {
+            let n = min(maxLength, lineBuffer.count)
+            defer { lineBuffer.removeSubrange(0..<n) }
+            return Array(lineBuffer[0..<n])
+        }
+        while true {
+            var chunk = [UInt8](repeating: 0, count: max(1, min(maxLength, 16_384)))
+            let rc = chunk.withUnsafeMutableBytes { SSL_read(pointer, $0.baseAddress, Int32($0.count)) }
+            if rc > 0 { return Array(chunk[0..<Int(rc)]) }
+            let error = SSL_get_error(pointer, rc)
+            if error == SSL_ERROR_ZERO_RETURN || (error == SSL_ERROR_SYSCALL && errno == 0) {
+                _ = drainOpenSSLErrors()
+                return []
+            }
+            try waitOrThrow(rc: rc, deadline: deadline, stage: stage)
+        }
+    }
+
     /// Sends close_notify without waiting for the peer's (best effort).
     public func shutdown() {
         _ = SSL_shutdown(pointer)
