@@ -181,26 +181,56 @@ public struct HTTPSPolicyFetcher: MTASTSPolicyFetching {
             if lower.hasPrefix("content-length:") { contentLength = Int(lower.dropFirst(15).trimmingCharacters(in: .whitespaces)) }
             if lower.hasPrefix("transfer-encoding:") && lower.contains("chunked") { chunked = true }
         }
-        var body = ""
+        // The body by bytes: Content-Length, chunked, or until the server closes; never past 64 KiB.
+        var raw: [UInt8] = []
+        while true {
+            if let contentLength, !chunked, raw.count >= contentLength { raw = Array(raw.prefix(contentLength)); break }
+            if chunked, case .complete = HTTPChunked.decode(raw) { break }
+            let bytes = try tls.read(deadline: deadline, stage: "HTTP body")
+            if bytes.isEmpty { break }
+            raw += bytes
+            guard raw.count <= Self.maxBody + 4096 else { throw MTASTSError.fetch("the policy file is larger than 64 KiB") }
+        }
         if chunked {
-            while let sizeLine = try tls.readLine(deadline: deadline, stage: "HTTP chunk") {
-                guard let size = Int(sizeLine.split(separator: ";").first?.trimmingCharacters(in: .whitespaces) ?? "", radix: 16) else { break }
-                if size == 0 { break }
-                guard body.utf8.count + size <= Self.maxBody else { throw MTASTSError.fetch("the policy file is larger than 64 KiB") }
-                var chunk = ""
-                while chunk.utf8.count < size, let line = try tls.readLine(deadline: deadline, maxLength: Self.maxBody, stage: "HTTP chunk") {
-                    chunk += line + "\n"
-                }
-                body += chunk
-            }
-        } else {
-            while let line = try tls.readLine(deadline: deadline, maxLength: Self.maxBody, stage: "HTTP body") {
-                body += line + "\n"
-                guard body.utf8.count <= Self.maxBody else { throw MTASTSError.fetch("the policy file is larger than 64 KiB") }
-                if let contentLength, body.utf8.count >= contentLength { break }
+            switch HTTPChunked.decode(raw) {
+            case .complete(let body): raw = body
+            case .incomplete, .malformed: throw MTASTSError.fetch("\(host) sent a malformed chunked body")
             }
         }
+        guard raw.count <= Self.maxBody else { throw MTASTSError.fetch("the policy file is larger than 64 KiB") }
+        let body = String(decoding: raw, as: UTF8.self)
         tls.shutdown()
         return body
+    }
+}
+
+/// HTTP/1.1 chunked transfer coding (RFC 9112 §7.1), decoded from bytes. Pure.
+enum HTTPChunked {
+    enum Result: Equatable { case complete([UInt8]), incomplete, malformed }
+
+    static func decode(_ bytes: [UInt8]) -> Result {
+        var body: [UInt8] = []
+        var i = 0
+        while true {
+            guard let lineEnd = find(bytes, from: i) else { return .incomplete }
+            let sizeText = String(decoding: bytes[i..<lineEnd], as: UTF8.self).split(separator: ";").first?.trimmingCharacters(in: .whitespaces) ?? ""
+            guard let size = Int(sizeText, radix: 16), size >= 0, size <= 1 << 20 else { return .malformed }
+            i = lineEnd + 2
+            if size == 0 { return .complete(body) }  // trailers, if any, are not needed
+            guard i + size + 2 <= bytes.count else { return .incomplete }
+            body += bytes[i..<(i + size)]
+            guard bytes[i + size] == 0x0D, bytes[i + size + 1] == 0x0A else { return .malformed }
+            i += size + 2
+        }
+    }
+
+    /// The index of the next CR LF at or after `from`.
+    private static func find(_ bytes: [UInt8], from: Int) -> Int? {
+        var j = from
+        while j + 1 < bytes.count {
+            if bytes[j] == 0x0D && bytes[j + 1] == 0x0A { return j }
+            j += 1
+        }
+        return nil
     }
 }

@@ -63,6 +63,12 @@ public struct MailDomainInspector: Sendable {
         let domainText = rawDomain.trimmingCharacters(in: CharacterSet(charactersIn: ". ")).lowercased()
         var report = DNSReport(domain: domainText, resolver: resolverDescription, dnssec: .unknown, mx: [], mtaSTS: nil,
                                tlsRPT: nil, spf: nil, dmarc: nil, dkim: [], findings: [], context: [], suggestions: [], elapsedMS: 0)
+        // DNS carries internationalized names as A-labels; converting them (IDNA) is out of scope here.
+        guard domainText.unicodeScalars.allSatisfy(\.isASCII) else {
+            report.findings.append(DNSFinding(cause: .unclassified, severity: .critical,
+                                              message: "\"\(rawDomain)\" is not ASCII: give the domain in its xn-- (A-label) form", topic: "lookup"))
+            return report
+        }
         guard let domain = DNSName(domainText), !domain.labels.isEmpty else {
             report.findings.append(DNSFinding(cause: .unclassified, severity: .critical, message: "\"\(rawDomain)\" is not a domain name", topic: "lookup"))
             return report

@@ -105,6 +105,7 @@ struct InspectorTests {
     @Test func anInvalidDomainIsReportedNotLookedUp() {
         let report = inspect(TableResolver(records: [:]), "bad..example")
         #expect(report.findings.map(\.message) == ["\"bad..example\" is not a domain name"])
+        #expect(inspect(TableResolver(records: [:]), "bücher.example").findings.first?.message.contains("xn--") == true)
     }
 
     @Test func reportJSONHasTheContractFieldsWithExplicitNulls() throws {
