@@ -1,6 +1,7 @@
 import Foundation
 import PostlsCore
 import Testing
+import TestSupport
 import TLSKit
 @testable import MailDNS
 
@@ -14,11 +15,11 @@ final class ScriptedDNSServer: @unchecked Sendable {
     private let group = DispatchGroup()
 
     /// `udpAnswers` returns the datagrams to send back for a query (empty: stay silent).
-    init(udpAnswers: @escaping @Sendable (DNSMessage) -> [DNSMessage],
+    init(ip: String = "127.0.0.1", udpAnswers: @escaping @Sendable (DNSMessage) -> [DNSMessage],
          tcpAnswer: (@Sendable (DNSMessage) -> DNSMessage)? = nil) throws {
-        let udp = try UDPListener(ip: "127.0.0.1")
+        let udp = try UDPListener(ip: ip)
         self.udp = udp
-        tcp = try tcpAnswer.map { _ in try TCPListener(ip: "127.0.0.1", port: udp.address.port) }
+        tcp = try tcpAnswer.map { _ in try TCPListener(ip: ip, port: udp.address.port) }
         let thread = Thread { [self] in
             group.enter(); defer { group.leave() }
             var buffer = [UInt8](repeating: 0, count: 65_535)
@@ -137,6 +138,19 @@ struct DNSClientTests {
         let m = try DNSClient(server: server.address, timeout: 2).query(name, .txt)
         #expect(!m.header.truncated)
         #expect(m.answers.first?.data.joinedText?.count == 40 * 255)
+    }
+
+    @Test(.enabled(if: Prerequisites.ipv6Loopback))
+    func resolverOnIPv6LoopbackAnswersOverUDPAndTCP() throws {
+        let name = self.name
+        let server = try ScriptedDNSServer(
+            ip: "::1",
+            udpAnswers: { q in [ScriptedDNSServer.answer(to: q, records: [], tc: true)] },
+            tcpAnswer: { q in ScriptedDNSServer.answer(to: q, records: [DNSResourceRecord(name: name, type: .aaaa, data: .aaaa("::1"))]) })
+        defer { server.stop() }
+        let address = try #require(parseResolverAddress("[::1]:\(server.address.port)"))
+        let m = try DNSClient(server: address, timeout: 2).query(name, .aaaa)
+        #expect(m.answers.map(\.data) == [.aaaa("::1")])
     }
 
     @Test func servfailThatSucceedsWithCheckingDisabledIsBogus() throws {
