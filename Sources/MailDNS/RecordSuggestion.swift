@@ -73,7 +73,10 @@ public enum RecordGenerator {
         let id = formatter.string(from: now)
         return [
             RecordSuggestion(kind: .mtaSTSPolicy, name: "https://mta-sts.\(domain)/.well-known/mta-sts.txt", type: "file",
-                             value: policy.text, reason: "the policy senders fetch over HTTPS; start in testing mode, switch to enforce once TLS-RPT reports are clean"),
+                             value: policy.text,
+                             reason: mode == .enforce
+                                ? "the policy senders fetch over HTTPS, listing every MX host"
+                                : "the policy senders fetch over HTTPS; start in testing mode, switch to enforce once TLS-RPT reports are clean"),
             RecordSuggestion(kind: .mtaSTSRecord, name: "_mta-sts.\(domain)", type: "TXT", value: "v=STSv1; id=\(id)",
                              reason: "announces the policy; change the id whenever the policy file changes"),
         ]
