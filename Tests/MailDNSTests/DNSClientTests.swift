@@ -99,7 +99,7 @@ struct DNSClientTests {
             try client.query(name, .a)
         }
         let elapsed = Date().timeIntervalSince(start)
-        #expect(elapsed >= 0.9 && elapsed < 1.6, "took \(elapsed) s")
+        #expect(elapsed >= 0.9 && elapsed < 2.5, "took \(elapsed) s")
         #expect(server.udpQueries == 3)
     }
 
@@ -111,7 +111,7 @@ struct DNSClientTests {
         #expect(throws: DNSClientError.transport(.refused(server: address.description))) {
             try DNSClient(server: address, timeout: 3).query(name, .a)
         }
-        #expect(Date().timeIntervalSince(start) < 1)
+        #expect(Date().timeIntervalSince(start) < 2)
     }
 
     @Test func answersWithAnotherIdAreIgnored() throws {

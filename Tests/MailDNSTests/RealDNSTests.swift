@@ -305,7 +305,7 @@ struct BadDNSTests {
         let report = inspect("postls.example", server: silent.address, timeout: 1)
         let elapsed = Date().timeIntervalSince(start)
         // Lookups run in parallel: the whole inspection takes about one timeout, not one per lookup.
-        #expect(elapsed < 2.5, "took \(elapsed) s")
+        #expect(elapsed < 3.5, "took \(elapsed) s")
         #expect(report.dnssec == .unknown)
         #expect(report.mx.isEmpty && report.spf == nil && report.dmarc == nil && report.mtaSTS == nil)
         // One finding for the lot, naming every lookup that got no answer.
