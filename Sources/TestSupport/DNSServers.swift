@@ -211,16 +211,34 @@ public final class DNSServers: @unchecked Sendable {
     /// Stops both servers (SIGTERM to the processes this object started, then SIGKILL) and removes the files.
     public func stop() {
         lock.lock(); let running = processes; processes.removeAll(); lock.unlock()
-        // Signal both first, then wait: NSD takes about two seconds to wind down its children.
-        for process in running where process.isRunning { process.terminate() }
-        for process in running {
-            let deadline = Deadline.after(seconds: 5)
-            while process.isRunning && !deadline.hasPassed { usleep(20_000) }
-            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-            process.waitUntilExit()
+        // The servers keep nothing worth flushing, so they are killed outright. NSD forks a server and a
+        // transfer daemon; started from a test process it does not pass SIGTERM on to them within seconds,
+        // so its descendants (found through /proc) are killed by pid first, then NSD itself.
+        for process in running where process.isRunning {
+            for child in Self.descendants(of: process.processIdentifier) { kill(child, SIGKILL) }
+            kill(process.processIdentifier, SIGKILL)
         }
+        for process in running { process.waitUntilExit() }
         directory.remove()
         Self.registry.remove(self)
+    }
+
+    /// The pids below `pid` in the process tree, deepest first, from /proc/<pid>/stat.
+    static func descendants(of pid: pid_t) -> [pid_t] {
+        guard let entries = try? FileManager.default.contentsOfDirectory(atPath: "/proc") else { return [] }
+        var children: [pid_t: [pid_t]] = [:]
+        for entry in entries {
+            guard let child = pid_t(entry),
+                  let stat = try? String(contentsOfFile: "/proc/\(entry)/stat", encoding: .utf8),
+                  let close = stat.lastIndex(of: ")") else { continue }
+            // "pid (comm) state ppid ...": the command may contain spaces, so parse after the last ')'.
+            let fields = stat[stat.index(after: close)...].split(separator: " ")
+            if fields.count > 1, let parent = pid_t(fields[1]) { children[parent, default: []].append(child) }
+        }
+        var out: [pid_t] = []
+        func walk(_ p: pid_t) { for c in children[p] ?? [] { walk(c); out.append(c) } }
+        walk(pid)
+        return out
     }
 
     /// The resolver's log (validation failures are logged at val-log-level 2).
