@@ -16,7 +16,8 @@ final class ScriptedDNSServer: @unchecked Sendable {
 
     /// `udpAnswers` returns the datagrams to send back for a query (empty: stay silent).
     init(ip: String = "127.0.0.1", udpAnswers: @escaping @Sendable (DNSMessage) -> [DNSMessage],
-         tcpAnswer: (@Sendable (DNSMessage) -> DNSMessage)? = nil) throws {
+         tcpAnswer: (@Sendable (DNSMessage) -> DNSMessage)? = nil,
+         mangle: @escaping @Sendable ([UInt8]) -> [UInt8] = { $0 }) throws {
         let udp = try UDPListener(ip: ip)
         self.udp = udp
         tcp = try tcpAnswer.map { _ in try TCPListener(ip: ip, port: udp.address.port) }
@@ -35,7 +36,8 @@ final class ScriptedDNSServer: @unchecked Sendable {
                 guard n > 0, let query = try? DNSMessage.decode(Array(buffer[0..<n])) else { continue }
                 lock.lock(); udpQueries += 1; lock.unlock()
                 for answer in udpAnswers(query) {
-                    guard let bytes = try? answer.encode() else { continue }
+                    guard let encoded = try? answer.encode() else { continue }
+                    let bytes = mangle(encoded)
                     _ = bytes.withUnsafeBytes { raw in
                         withUnsafePointer(to: &from) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
                             sendto(udp.fd, raw.baseAddress, raw.count, 0, $0, length) } }
@@ -151,6 +153,38 @@ struct DNSClientTests {
         let address = try #require(parseResolverAddress("[::1]:\(server.address.port)"))
         let m = try DNSClient(server: address, timeout: 2).query(name, .aaaa)
         #expect(m.answers.map(\.data) == [.aaaa("::1")])
+    }
+
+    @Test func truncatedAnswerWithoutTCPIsAClearFailure() throws {
+        let server = try ScriptedDNSServer(udpAnswers: { q in [ScriptedDNSServer.answer(to: q, records: [], tc: true)] })
+        defer { server.stop() }
+        let result = StubResolver(client: DNSClient(server: server.address, timeout: 2)).lookup(name, .txt)
+        #expect(result.outcome == .failed(DNSTransportError.refused(server: server.address.description).description))
+        #expect(result.dnssec == .unknown)
+        #expect(result.problem?.contains("refused the connection") == true)
+    }
+
+    @Test func refusedQueriesAreReportedWithTheirCode() throws {
+        let server = try ScriptedDNSServer(udpAnswers: { q in [ScriptedDNSServer.answer(to: q, records: [], rcode: 5)] })
+        defer { server.stop() }
+        let result = StubResolver(client: DNSClient(server: server.address, timeout: 2)).lookup(name, .mx)
+        #expect(result.outcome == .serverFailure(.refused))
+        #expect(result.problem == "MX mx.postls.example: the resolver answered REFUSED")
+    }
+
+    @Test func malformedAnswerIsAFailureNotACrash() throws {
+        let name = self.name
+        // The answer's last record is cut short: the id matches, the message does not decode.
+        let server = try ScriptedDNSServer(
+            udpAnswers: { q in [ScriptedDNSServer.answer(to: q, records: [DNSResourceRecord(name: name, type: .a, data: .a("127.0.0.1"))])] },
+            mangle: { Array($0.dropLast(13)) })
+        defer { server.stop() }
+        #expect { try DNSClient(server: server.address, timeout: 2).query(name, .a) } throws: { error in
+            guard case DNSClientError.malformed = error else { return false }
+            return true
+        }
+        let result = StubResolver(client: DNSClient(server: server.address, timeout: 2)).lookup(name, .a)
+        #expect(result.problem?.contains("malformed DNS answer") == true)
     }
 
     @Test func servfailThatSucceedsWithCheckingDisabledIsBogus() throws {
