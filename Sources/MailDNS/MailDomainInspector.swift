@@ -230,6 +230,7 @@ public struct MailDomainInspector: Sendable {
             if a.name != b.name { return a.name < b.name }
             return a.type.rawValue < b.type.rawValue
         }
+        var bogus: [DNSLookupResult] = []
         // A resolver that does not answer fails every lookup the same way: one finding, naming them all.
         var failures: [String: [DNSLookupResult]] = [:]
         for r in ordered { if case .failed(let why) = r.outcome { failures[why, default: []].append(r) } }
@@ -244,14 +245,23 @@ public struct MailDomainInspector: Sendable {
             }
             guard let problem = r.problem, reported.insert(problem).inserted else { continue }
             if r.dnssec == .bogus {
-                report.findings.append(DNSFinding(cause: .dnssecBogus, severity: .critical,
-                                                  message: problem + ": validating senders cannot use it and defer mail", topic: "dnssec"))
+                bogus.append(r)
             } else if r.outcome != .nameError {
                 let critical = r.type == .mx && r.name == domain
                 report.findings.append(DNSFinding(cause: .unclassified, severity: critical ? .critical : .warning, message: problem, topic: "lookup"))
             }
         }
 
+        // The first bogus answer (the domain's MX when it is one) in full, the others named in one finding.
+        if let first = bogus.first, let problem = first.problem {
+            report.findings.append(DNSFinding(cause: .dnssecBogus, severity: .critical,
+                                              message: problem + ": validating senders cannot use it and defer mail", topic: "dnssec"))
+            if bogus.count > 1 {
+                let names = bogus.dropFirst().map { "\($0.type) \($0.name)" }.joined(separator: ", ")
+                report.findings.append(DNSFinding(cause: .dnssecBogus, severity: .critical,
+                                                  message: "\(bogus.count - 1) more answers fail DNSSEC validation: \(names)", topic: "dnssec"))
+            }
+        }
         report.lookups = ordered.map(LookupSummary.init)
         report.suggestions = suggestions(for: report)
         // Most important first; stable otherwise, so the domain's own lookups lead.

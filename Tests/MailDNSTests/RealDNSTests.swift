@@ -266,6 +266,9 @@ struct BadDNSTests {
         let finding = try #require(report.findings.first)
         #expect(finding.cause == .dnssecBogus && finding.severity == .critical)
         #expect(finding.message.contains("MX bogus.postls.example"))
+        // Everything else in the zone is bogus too: named in one more finding, not one finding each.
+        #expect(report.findings.count == 2)
+        #expect(report.findings.last?.message.contains("TXT _dmarc.bogus.postls.example") == true)
         // The data is still visible with checking disabled, and Unbound says why it is bogus.
         #expect(report.mx.first?.host == "mx.bogus.postls.example")
         #expect(dns.resolverLog().contains("signature expired"))
