@@ -202,3 +202,19 @@ struct InspectorJoinTests {
         #expect(report.context.contains { $0.message.contains("testing mode") })
     }
 }
+
+struct MailExchangerTests {
+    @Test func mxHostsResolveInPreferenceOrderWithAddresses() {
+        let r = TableResolver(records: [
+            DNSName("example.org")!: [.mx: [.mx(preference: 20, exchange: DNSName("b.example.org")!), .mx(preference: 10, exchange: DNSName("a.example.org")!)]],
+            DNSName("a.example.org")!: [.a: [.a("192.0.2.1")], .aaaa: [.aaaa("2001:db8::1")]],
+            DNSName("b.example.org")!: [.a: [.a("192.0.2.2")]],
+        ])
+        #expect(r.mailExchangers(of: "example.org").hosts == [
+            MXHost(host: "a.example.org", preference: 10, addresses: ["192.0.2.1", "2001:db8::1"]),
+            MXHost(host: "b.example.org", preference: 20, addresses: ["192.0.2.2"]),
+        ])
+        #expect(r.mailExchangers(of: "nowhere.example").hosts.isEmpty)
+        #expect(r.mailExchangers(of: "nowhere.example").lookup?.outcome == .nameError)
+    }
+}
