@@ -272,7 +272,10 @@ public final class DNSServers: @unchecked Sendable {
 
         func stopAll() {
             lock.lock(); let pids = servers.values.flatMap { $0 }; servers.removeAll(); lock.unlock()
-            for pid in pids { kill(pid, SIGTERM) }
+            for pid in pids {
+                for child in DNSServers.descendants(of: pid) { kill(child, SIGKILL) }
+                kill(pid, SIGKILL)
+            }
         }
     }
 }
