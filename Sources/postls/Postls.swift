@@ -13,7 +13,9 @@ struct Postls: ParsableCommand {
         version: PostlsVersion.string,
         subcommands: [
             VersionCommand.self,
+            ConfigCommand.self,
             ProbeCommand.self,
+            LogsCommand.self,
             CheckCommand.self,
             DNSCommand.self,
         ]
