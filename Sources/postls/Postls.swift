@@ -19,6 +19,7 @@ struct Postls: ParsableCommand {
             DiagnoseCommand.self,
             FixCommand.self,
             CheckCommand.self,
+            DNSCommand.self,
         ]
     )
 }
