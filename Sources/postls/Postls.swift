@@ -21,6 +21,7 @@ struct Postls: ParsableCommand {
             CheckCommand.self,
             DNSCommand.self,
             ReportCommand.self,
+            SetupCommand.self,
         ]
     )
 }
