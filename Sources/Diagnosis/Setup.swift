@@ -613,7 +613,8 @@ public struct Setup: Sendable {
                 if let prober = try? Prober(options: ProbeOptions(phaseTimeout: phaseTimeout, trust: trust)) {
                     let report = prober.probe(targets)
                     probe = report
-                    for t in report.targets where t.negotiated == nil {
+                    // Without a certificate (CSR only) inbound TLS is not expected yet.
+                    for t in report.targets where t.negotiated == nil && plan.certificate.files != nil {
                         failures.append("\(t.address):\(t.port) (\(t.mode.rawValue)): \(t.error.map { "\($0.phase.rawValue): \($0.message)" } ?? "no TLS")")
                     }
                 }

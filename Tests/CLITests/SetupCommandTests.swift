@@ -172,3 +172,43 @@ struct SetupCommandTests {
         #expect(try f.configBytes() == original)
     }
 }
+
+extension SetupCommandTests {
+    @Test func aLetsEncryptCertificateForTheHostIsFoundAndUsed() throws {
+        let f = try Fixture()
+        defer { f.postfix.stop() }
+        let leaf = try f.factory.leaf("le", commonName: "mail.postls.test")
+        let other = try f.factory.leaf("le-other", commonName: "www.other.test")
+        let live = f.dir.file("letsencrypt")
+        for (name, cert) in [("other.test", other), ("mail.postls.test", leaf)] {
+            try FileManager.default.createDirectory(atPath: live + "/" + name, withIntermediateDirectories: true)
+            try FileManager.default.copyItem(atPath: cert.fullChainFile, toPath: live + "/\(name)/fullchain.pem")
+            try FileManager.default.copyItem(atPath: cert.keyFile, toPath: live + "/\(name)/privkey.pem")
+        }
+        let out = try f.setup(["--yes", "--letsencrypt-dir", live])
+        #expect(out.status == 0, "\(out.stdout)\(out.stderr)")
+        #expect(out.stdout.contains("Let's Encrypt"))
+        #expect(out.stdout.contains("does not cover mail.postls.test"), "the other certificate is named with why it was not used")
+        let main = try String(contentsOfFile: f.postfix.mainCFPath, encoding: .utf8)
+        #expect(main.contains("smtpd_tls_chain_files = \(live)/mail.postls.test/privkey.pem, \(live)/mail.postls.test/fullchain.pem"))
+        let mx = try #require(f.target(try f.probe(), f.smtpPort))
+        #expect((mx["verify"] as? [String: Any])?["code"] as? Int == 0, "\(mx)")
+    }
+
+    @Test func csrOnlyWritesAKeyAndARequestAndSetsUpOutboundTLSOnly() throws {
+        let f = try Fixture()
+        defer { f.postfix.stop() }
+        let out = try f.setup(["--csr-only", "--yes"])
+        #expect(out.status == 0, "\(out.stdout)\(out.stderr)")
+        let csr = f.dir.file("tls/mail.postls.test.csr")
+        let verify = try SystemProcessRunner().run("openssl", ["req", "-in", csr, "-noout", "-verify", "-text"], timeout: 30)
+        #expect(verify.status == 0, "\(verify.stderr)")
+        #expect(verify.stdout.contains("DNS:mail.postls.test"))
+        #expect(verify.stdout.contains("id-ecPublicKey") && verify.stdout.contains("P-256"))
+        let main = try String(contentsOfFile: f.postfix.mainCFPath, encoding: .utf8)
+        #expect(main.contains("smtp_tls_security_level = may"))
+        #expect(!main.contains("smtpd_tls_security_level"))
+        let again = try f.setup(["--csr-only", "--yes"])
+        #expect(again.stdout.contains("Nothing to do"), "\(again.stdout)")
+    }
+}
