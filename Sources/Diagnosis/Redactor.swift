@@ -47,6 +47,7 @@ public struct Redactor {
     private var addresses: [String: String] = [:]
     private var users: [String: String] = [:]
     private var counts = (host: 0, domain: 0, v4: 0, v6: 0, user: 0)
+    private var literalCounts: [String: Int] = [:]
     private var pattern: NSRegularExpression?
 
     public init() {}
@@ -59,6 +60,16 @@ public struct Redactor {
     public mutating func learn(host: String) { _ = placeholder(forName: host, isDomain: false) }
     public mutating func learn(domain: String) { _ = placeholder(forName: domain, isDomain: true) }
     public mutating func learn(address: String) { _ = placeholder(forAddress: address) }
+
+    /// Learns an identifying string that is not a name (a certificate fingerprint, an organization): replaced by `<kind>N`.
+    /// A fingerprint finds the certificate, and so the host names, in Certificate Transparency logs.
+    public mutating func learn(literal raw: String, kind: String) {
+        let value = raw.trimmingCharacters(in: .whitespaces).lowercased()
+        guard value.count >= 3, names[value] == nil else { return }
+        literalCounts[kind, default: 0] += 1
+        names[value] = "\(kind)\(literalCounts[kind] ?? 0)"
+        pattern = nil
+    }
 
     /// Learns every name and address in a free-form value (a parameter like `mydestination` or `relayhost`).
     public mutating func learn(namesIn value: String, asDomains: Bool) {

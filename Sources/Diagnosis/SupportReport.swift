@@ -99,13 +99,18 @@ public enum SupportReport {
             guard let info = cert.info else { continue }
             for name in info.san { r.learn(namesIn: name, asDomains: false) }
             if let cn = info.commonName { r.learn(namesIn: cn, asDomains: false) }
+            r.learn(literal: info.sha256, kind: "sha256-fingerprint-")
+            r.learn(literal: info.spkiSHA256, kind: "spki-sha256-")
+            for organization in attributes(["O", "OU"], of: info.subject) { r.learn(literal: organization, kind: "organization") }
         }
         for target in gathered.probe?.targets ?? [] {
             r.learn(namesIn: target.host, asDomains: false)
             r.learn(address: target.address)
             if let name = target.expectedName { r.learn(host: name) }
-            for cert in target.chain {
+            for (index, cert) in target.chain.enumerated() {
                 for name in cert.san { r.learn(namesIn: name, asDomains: false) }
+                r.learn(literal: cert.sha256, kind: "sha256-fingerprint-")
+                if index == 0 { for organization in attributes(["O", "OU"], of: cert.subject) { r.learn(literal: organization, kind: "organization") } }
             }
             if let greeting = target.greeting, let word = greeting.split(separator: " ").dropFirst().first { r.learn(host: String(word)) }
         }
@@ -130,6 +135,27 @@ public enum SupportReport {
             r.learn(host: String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))
         }
         return r
+    }
+
+    /// Values of RFC 2253 name attributes (`O=Example Corp,CN=...`), escapes kept as written.
+    static func attributes(_ keys: Set<String>, of name: String) -> [String] {
+        var out: [String] = []
+        var current = "", escaped = false
+        var parts: [String] = []
+        for ch in name {
+            if escaped { current.append(ch); escaped = false; continue }
+            if ch == "\\" { escaped = true; continue }
+            if ch == "," { parts.append(current); current = ""; continue }
+            current.append(ch)
+        }
+        parts.append(current)
+        for part in parts {
+            guard let eq = part.firstIndex(of: "=") else { continue }
+            if keys.contains(part[..<eq].trimmingCharacters(in: .whitespaces)) {
+                out.append(part[part.index(after: eq)...].trimmingCharacters(in: .whitespaces))
+            }
+        }
+        return out
     }
 
     /// Every certificate file the listeners name, described.
@@ -277,7 +303,7 @@ public enum SupportReport {
                     out += "subject `\(i.subject)`, issuer `\(i.issuer)`, names \(i.san.isEmpty ? "-" : i.san.joined(separator: ", ")), "
                     out += "\(i.key), expires \(ISO8601DateFormatter().string(from: i.notAfter)) (\(i.daysUntilExpiry(from: now)) days)"
                     out += i.isSelfIssued ? ", self-signed" : ""
-                    out += "\n"
+                    out += ", SHA-256 `\(i.sha256)`\n"
                 } else {
                     out += "cannot be read: \(cert.error ?? "unknown error")\n"
                 }

@@ -9,6 +9,8 @@ final class ReportFixture: @unchecked Sendable {
     let factory: CertificateFactory
     let postfix: PostfixInstance
     let extraLog: String
+    /// The leaf's SHA-256 fingerprint: it finds the certificate (and its names) in CT logs.
+    let fingerprint: String
 
     static let shared = Result { try ReportFixture() }
 
@@ -23,6 +25,9 @@ final class ReportFixture: @unchecked Sendable {
         dir = try TemporaryDirectory()
         factory = try CertificateFactory(directory: dir.file("pki"))
         let leaf = try factory.leaf("mx", commonName: "mx.secret-corp.test", sans: ["mx.secret-corp.test", "mail.secret-corp.test"])
+        let digest = try SystemProcessRunner().run("openssl", ["x509", "-in", leaf.certFile, "-noout", "-fingerprint", "-sha256"], timeout: 30)
+        fingerprint = String(digest.stdout.split(separator: "=").last ?? "").replacingOccurrences(of: ":", with: "")
+            .trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
         postfix = try PostfixInstance(
             mainCF: """
                 relayhost = [smarthost.relay-provider.test]:587
@@ -76,6 +81,8 @@ struct ReportCommandTests {
         #expect(!text.contains("PRIVATE KEY"))
         #expect(!text.contains("MIGHAgEAMBMG"))
         #expect(text.contains("host1.example"))
+        #expect(fixture.fingerprint.count == 64)
+        #expect(!text.contains(fixture.fingerprint), "the certificate's fingerprint identifies the server")
     }
 
     @Test(arguments: ["markdown", "json"])
@@ -84,6 +91,7 @@ struct ReportCommandTests {
         #expect(out.status <= 2, "\(out.stderr)")
         // Without --redact the names are there (so the redacted test above can fail) but the key never is.
         #expect(out.stdout.contains("mx.secret-corp.test"))
+        #expect(out.stdout.contains(fixture.fingerprint))
         #expect(!out.stdout.contains("PRIVATE KEY"))
         #expect(!out.stdout.contains("MIGHAgEAMBMG"))
         for line in try String(contentsOfFile: fixture.postfix.configDirectory + "/main.cf", encoding: .utf8).split(separator: "\n")

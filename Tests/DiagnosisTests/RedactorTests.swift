@@ -67,3 +67,14 @@ import Testing
         #expect(!text.contains("81.2.69.142"))
     }
 }
+
+@Suite struct RedactorLiteralTests {
+    @Test func fingerprintsAndOrganizationsBecomePlaceholders() {
+        var r = Redactor()
+        let fingerprint = String(repeating: "0a1b", count: 16)
+        r.learn(literal: fingerprint, kind: "sha256-fingerprint-")
+        r.learn(literal: "Secret Corp GmbH", kind: "organization")
+        #expect(r.redact("sha256 \(fingerprint.uppercased()) O=Secret Corp GmbH,CN=x") == "sha256 sha256-fingerprint-1 O=organization1,CN=x")
+        #expect(SupportReport.attributes(["O", "OU"], of: "CN=mx.example.org,OU=Mail,O=Secret\\, Corp") == ["Mail", "Secret, Corp"])
+    }
+}
