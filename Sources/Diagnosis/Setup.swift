@@ -50,6 +50,8 @@ public struct CertificateCandidate: Sendable {
     public var publicKeyDER: [UInt8]
     /// Why it cannot be used here; empty when usable.
     public var problems: [String]
+    /// Certificates in the file (1: the leaf alone, without its intermediates).
+    public var chainLength: Int = 0
 
     public var usable: Bool { problems.isEmpty }
 
@@ -61,10 +63,12 @@ public struct CertificateCandidate: Sendable {
         var candidate = CertificateCandidate(certificateFile: certificate, keyFile: key, origin: origin, info: nil, publicKeyDER: [], problems: [])
         let leaf: Certificate
         do {
-            guard let first = try Certificate.load(pemFile: certificate).first else {
+            let all = try Certificate.load(pemFile: certificate)
+            guard let first = all.first else {
                 candidate.problems.append("\(certificate) holds no certificate"); return candidate
             }
             leaf = first
+            candidate.chainLength = all.count
         } catch {
             candidate.problems.append("\(error)"); return candidate
         }
@@ -437,6 +441,13 @@ public struct Setup: Sendable {
                                      + "give one with --cert FILE --key-file FILE, or use --self-signed (a stopgap) or --csr-only (a key and a CSR for your CA)")
                 }
             }
+        }
+
+        if case .use(let c) = decision, c.chainLength == 1, c.info?.isSelfIssued == false {
+            notes.append("warning: \(c.certificateFile) holds only the server's certificate: senders that verify need the intermediates too (use the full chain file, e.g. fullchain.pem)")
+        }
+        if !host.contains(".") || host.hasSuffix(".localdomain") || host.hasPrefix("localhost") {
+            notes.append("warning: \(host) is not a public fully-qualified name: set myhostname (or --hostname) to the name your MX record points to")
         }
 
         // 2. main.cf: only what is missing; protocols and ciphers stay at Postfix's defaults.

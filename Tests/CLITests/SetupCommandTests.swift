@@ -212,3 +212,16 @@ extension SetupCommandTests {
         #expect(again.stdout.contains("Nothing to do"), "\(again.stdout)")
     }
 }
+
+extension SetupCommandTests {
+    @Test func aLeafWithoutItsIntermediatesIsUsedWithAWarning() throws {
+        let f = try Fixture()
+        defer { f.postfix.stop() }
+        let leaf = try f.factory.leaf("mail", commonName: "mail.postls.test")
+        let out = try f.setup(["--cert", leaf.certFile, "--key-file", leaf.keyFile, "--dry-run"])
+        #expect(out.status == 0, "\(out.stderr)")
+        #expect(out.stdout.contains("holds only the server's certificate"), "\(out.stdout)")
+        let full = try f.setup(["--cert", leaf.fullChainFile, "--key-file", leaf.keyFile, "--dry-run"])
+        #expect(!full.stdout.contains("holds only the server's certificate"))
+    }
+}

@@ -85,6 +85,20 @@ import PostfixConfig
         #expect(!plan.edits.contains { $0.parameter == "smtpd_tls_chain_files" })
     }
 
+    @Test func aLeafWithoutItsIntermediatesAndALocalHostNameAreNamed() throws {
+        var leafOnly = candidate("/leaf.pem", "/k.pem")
+        leafOnly.chainLength = 1
+        leafOnly.info = nil
+        var options = SetupOptions()
+        options.hostname = "localhost.localdomain"
+        var i = inputs(main: "", master: master, found: [leafOnly], options: options)
+        i.hostname = "localhost.localdomain"
+        let plan = try Setup.plan(i)
+        #expect(plan.notes.contains { $0.contains("not a public fully-qualified name") })
+        // Without certificate info the chain cannot be judged: no warning invented.
+        #expect(!plan.notes.contains { $0.contains("intermediates") })
+    }
+
     @Test func withoutACertificateOnlyOutboundTLSIsSetUp() throws {
         let plan = try Setup.plan(inputs(main: "", master: master, found: [candidate("/old.pem", "/old.key", problems: ["it expired"])]))
         guard case .none = plan.certificate else { Issue.record("expected no certificate, got \(plan.certificate)"); return }
