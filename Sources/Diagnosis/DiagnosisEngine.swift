@@ -172,7 +172,7 @@ struct Builder {
 
     mutating func addLogEvents() {
         var grouped: [Cause: [TLSEvent]] = [:]
-        for event in input.logEvents { grouped[event.cause, default: []].append(event) }
+        for event in input.logEvents { grouped[attributedCause(event), default: []].append(event) }
         for (cause, events) in grouped {
             logCounts[cause] = events.count
             let peers = Self.topPeers(events)
@@ -190,7 +190,10 @@ struct Builder {
             // The first event's most telling line, with its file and line number.
             var items = [Evidence(source: .log, location: "\(events.count) events", text: text)]
             for event in events.prefix(2) {
-                if let line = event.lines.first(where: { $0.message.contains("error") || $0.message.contains("warning") || $0.message.contains("TLS") }) ?? event.lines.first {
+                // The line that says why (OpenSSL's reason) beats the one that says that.
+                let telling = event.lines.first { $0.message.contains("TLS library problem") || $0.message.contains("SSL_accept() failed") }
+                    ?? event.lines.first { $0.message.contains("warning") || $0.message.contains("error") || $0.message.contains("TLS") }
+                if let line = telling ?? event.lines.first {
                     items.append(Evidence(source: .log, location: "\(Self.basename(line.file)):\(line.lineNumber)", text: line.message))
                 }
             }
@@ -348,6 +351,10 @@ struct Builder {
                 return "Settle it: `postls probe --name YOUR-MX-NAME` shows the chain peers see and its verify code."
             case .peerAborted, .unclassified:
                 return "Settle it: raise smtpd_tls_loglevel to 2 for a while to see where the handshake stops."
+            case .plaintextOnTLSPort:
+                return "This is the client's side: find the client by its address in the log and set it to implicit TLS (\"SSL/TLS\") on 465, or STARTTLS on 587."
+            case .tlsOnPlaintextPort:
+                return "This is the client's side: the client starts TLS at once on a STARTTLS port; set it to STARTTLS on 25/587, or use 465 for implicit TLS."
             default:
                 return "Settle it: run `postls diagnose` with both the probe and the logs."
             }

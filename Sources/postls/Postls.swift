@@ -20,6 +20,7 @@ struct Postls: ParsableCommand {
             FixCommand.self,
             CheckCommand.self,
             DNSCommand.self,
+            DemoCommand.self,
         ]
     )
 }
