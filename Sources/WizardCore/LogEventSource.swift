@@ -1,0 +1,57 @@
+import PostlsCore
+
+/// Log events by index, so the wizard never needs all of them as rows at once: the Logs list asks
+/// only for the rows on screen. The log engine's adapter (or a test generator) implements it.
+public protocol LogEventSource: Sendable {
+    var count: Int { get }
+    func event(at index: Int) -> LogEventRow
+    /// The cause alone, for grouping without building whole rows.
+    func cause(at index: Int) -> Cause
+    /// Whether the event contains `lowercasedQuery` (the `/` search).
+    func matches(at index: Int, lowercasedQuery: String) -> Bool
+}
+
+extension LogEventSource {
+    public func cause(at index: Int) -> Cause { event(at: index).cause }
+    public func matches(at index: Int, lowercasedQuery: String) -> Bool {
+        event(at: index).searchKey.utf8.containsBytes(of: lowercasedQuery)
+    }
+}
+
+/// Events held in memory, with their search keys computed once.
+public struct LogEventList: LogEventSource {
+    public let events: [LogEventRow]
+    private let keys: [String]
+
+    public init(_ events: [LogEventRow]) {
+        self.events = events
+        keys = events.map(\.searchKey)
+    }
+
+    public var count: Int { events.count }
+    public func event(at index: Int) -> LogEventRow { events[index] }
+    public func cause(at index: Int) -> Cause { events[index].cause }
+    public func matches(at index: Int, lowercasedQuery: String) -> Bool { keys[index].utf8.containsBytes(of: lowercasedQuery) }
+}
+
+extension String.UTF8View {
+    /// Byte substring search: plain and fast enough for a million short keys.
+    func containsBytes(of needle: String) -> Bool {
+        let n = Array(needle.utf8)
+        guard let first = n.first else { return true }
+        return withContiguousStorageIfAvailable { hay -> Bool in
+            if hay.count < n.count { return false }
+            var i = 0
+            let last = hay.count - n.count
+            while i <= last {
+                if hay[i] == first {
+                    var j = 1
+                    while j < n.count && hay[i + j] == n[j] { j += 1 }
+                    if j == n.count { return true }
+                }
+                i += 1
+            }
+            return false
+        } ?? String(self).contains(needle)
+    }
+}

@@ -1,0 +1,178 @@
+import PostlsCore
+
+/// What narrows the Logs list: a cause, and text that the peer or the service must contain.
+public struct LogFilter: Sendable, Hashable {
+    public var cause: Cause?
+    public var peer: String
+    public var service: String
+
+    public init(cause: Cause? = nil, peer: String = "", service: String = "") {
+        self.cause = cause; self.peer = peer; self.service = service
+    }
+
+    public var isEmpty: Bool { cause == nil && peer.isEmpty && service.isEmpty }
+
+    /// "cause=protocol_mismatch peer~gmail" for the filter line.
+    public var description: String {
+        var parts: [String] = []
+        if let cause { parts.append("cause=\(cause.rawValue)") }
+        if !peer.isEmpty { parts.append("peer~\(peer)") }
+        if !service.isEmpty { parts.append("service~\(service)") }
+        return parts.joined(separator: " ")
+    }
+}
+
+/// The events of one cause, by index into the source, in log order.
+public struct LogGroup: Sendable, Hashable {
+    public var cause: Cause
+    public var indices: [Int]
+}
+
+/// A row of the Logs list: a cause heading (collapsible) or an event.
+public enum LogDisplayRow: Sendable, Hashable {
+    case header(cause: Cause, count: Int, collapsed: Bool)
+    case event(index: Int)
+}
+
+/// The Logs step: events grouped by cause, filtered, searched; rows are computed on demand.
+public struct LogsStepState: Sendable {
+    public var source: (any LogEventSource)?
+    public var summary: LogSummary?
+    public var loading = false
+    public var loadError: String?
+    public private(set) var filter = LogFilter()
+    /// Groups after filtering, most events first. Computing them is the only pass over every event,
+    /// and it happens when events arrive or a filter changes, never per key press.
+    public private(set) var groups: [LogGroup] = []
+    /// All groups before filtering, kept so a cause filter is a lookup, not a scan.
+    private var allGroups: [LogGroup] = []
+    public var collapsed: Set<Cause> = []
+    public var list = ListPosition()
+    public var search = ""
+    /// Row where the current incremental search started.
+    public var searchAnchor = 0
+    public var searchFailed = false
+    /// The event whose raw lines are open, and the scroll inside them.
+    public var detail: Int?
+    public var detailTop = 0
+
+    public init() {}
+
+    public mutating func load(_ source: any LogEventSource, summary: LogSummary?) {
+        self.source = source
+        self.summary = summary
+        loading = false
+        var buckets: [Cause: [Int]] = [:]
+        for i in 0..<source.count { buckets[source.cause(at: i), default: []].append(i) }
+        allGroups = LogsStepState.ordered(buckets)
+        list = ListPosition()
+        detail = nil
+        applyFilter(filter)
+    }
+
+    private static func ordered(_ buckets: [Cause: [Int]]) -> [LogGroup] {
+        buckets.map { LogGroup(cause: $0.key, indices: $0.value) }
+            .sorted { $0.indices.count != $1.indices.count ? $0.indices.count > $1.indices.count : $0.cause < $1.cause }
+    }
+
+    public mutating func applyFilter(_ newFilter: LogFilter) {
+        filter = newFilter
+        var base = allGroups
+        if let cause = newFilter.cause { base = base.filter { $0.cause == cause } }
+        let peer = newFilter.peer.lowercased(), service = newFilter.service.lowercased()
+        if let source, !peer.isEmpty || !service.isEmpty {
+            base = base.compactMap { group in
+                let kept = group.indices.filter { i in
+                    let e = source.event(at: i)
+                    if !peer.isEmpty && !e.peer.lowercased().contains(peer) { return false }
+                    if !service.isEmpty && !e.service.lowercased().contains(service) { return false }
+                    return true
+                }
+                return kept.isEmpty ? nil : LogGroup(cause: group.cause, indices: kept)
+            }
+            base.sort { $0.indices.count != $1.indices.count ? $0.indices.count > $1.indices.count : $0.cause < $1.cause }
+        }
+        groups = base
+        list.clamp(count: rowCount)
+    }
+
+    /// Causes present in the log, most frequent first (what `c` cycles through).
+    public var causesPresent: [Cause] { allGroups.map(\.cause) }
+    public var totalEvents: Int { source?.count ?? 0 }
+    public var shownEvents: Int { groups.reduce(0) { $0 + $1.indices.count } }
+
+    public var rowCount: Int {
+        groups.reduce(0) { $0 + 1 + (collapsed.contains($1.cause) ? 0 : $1.indices.count) }
+    }
+
+    /// The row at a position of the list; O(number of causes), independent of the number of events.
+    public func row(at position: Int) -> LogDisplayRow? {
+        guard position >= 0 else { return nil }
+        var r = position
+        for g in groups {
+            let isCollapsed = collapsed.contains(g.cause)
+            if r == 0 { return .header(cause: g.cause, count: g.indices.count, collapsed: isCollapsed) }
+            r -= 1
+            if !isCollapsed {
+                if r < g.indices.count { return .event(index: g.indices[r]) }
+                r -= g.indices.count
+            }
+        }
+        return nil
+    }
+
+    /// The list position of a cause's heading.
+    public func headerPosition(of cause: Cause) -> Int? {
+        var r = 0
+        for g in groups {
+            if g.cause == cause { return r }
+            r += 1 + (collapsed.contains(g.cause) ? 0 : g.indices.count)
+        }
+        return nil
+    }
+
+    /// The next row (wrapping) whose event matches `query`, case-insensitively.
+    public func find(_ query: String, from start: Int, forward: Bool, includeStart: Bool) -> Int? {
+        guard let source, !query.isEmpty else { return nil }
+        let n = rowCount
+        guard n > 0 else { return nil }
+        let q = query.lowercased()
+        for step in 0..<n {
+            let k = includeStart ? step : step + 1
+            let r = forward ? (start + k) % n : ((start - k) % n + n) % n
+            if case .event(let index)? = row(at: r), source.matches(at: index, lowercasedQuery: q) { return r }
+        }
+        return nil
+    }
+}
+
+/// A selection in a list and the first row shown; kept visible by `ListViewport`-like rules.
+public struct ListPosition: Sendable, Hashable {
+    public var selection: Int
+    public var top: Int
+
+    public init(selection: Int = 0, top: Int = 0) { self.selection = selection; self.top = top }
+
+    public mutating func clamp(count: Int) {
+        selection = max(0, min(selection, count - 1))
+        top = max(0, min(top, max(0, count - 1)))
+    }
+
+    /// Moves the selection by `delta` rows and scrolls so it stays within `height` rows.
+    public mutating func move(by delta: Int, count: Int, height: Int) {
+        guard count > 0 else { selection = 0; top = 0; return }
+        selection = max(0, min(count - 1, selection + delta))
+        scrollToSelection(count: count, height: height)
+    }
+
+    public mutating func moveTo(_ index: Int, count: Int, height: Int) {
+        move(by: index - selection, count: count, height: height)
+    }
+
+    public mutating func scrollToSelection(count: Int, height: Int) {
+        let h = max(1, height)
+        if selection < top { top = selection }
+        if selection >= top + h { top = selection - h + 1 }
+        top = max(0, min(top, max(0, count - h)))
+    }
+}

@@ -1,0 +1,42 @@
+import PostlsCore
+
+/// Keys after normalization by the backend. Letters (including vi's hjkl) arrive as `.character`;
+/// the reducer decides whether they navigate or are typed text.
+public enum WizardKey: Sendable, Hashable {
+    case up, down, left, right, pageUp, pageDown, home, end
+    case tab, backTab, enter, escape, backspace
+    case character(Character)
+}
+
+/// Everything that can happen to the wizard: keys, terminal changes, engine results.
+public enum WizardEvent: Sendable {
+    case key(WizardKey)
+    case resize(width: Int, height: Int)
+    case configLoaded(settings: [ConfigSettingRow], findings: [ConfigFindingRow])
+    case fileLoaded(path: String, lines: [String])
+    case fileFailed(path: String, message: String)
+    case probeStarted(total: Int)
+    case probeProgress(done: Int, total: Int, current: String)
+    case probeFinished([ListenerStatus])
+    case probeFailed(String)
+    case logsLoaded(any LogEventSource, LogSummary)
+    case logsFailed(String)
+    case diagnosesLoaded(diagnoses: [DiagnosisRow], fixes: [FixRow])
+    case applyProgress(ApplyStepRow)
+    case applyFinished(succeeded: Bool, before: [String], after: [String], message: String)
+    case rollbackFinished(succeeded: Bool, message: String)
+    case reportWritten(path: String)
+    case reportFailed(String)
+}
+
+/// Work the reducer asks for; the runner performs it and feeds results back as events.
+public enum WizardEffect: Sendable, Hashable {
+    case loadConfig
+    case openFile(path: String, line: Int)
+    case runProbe
+    case loadLogs
+    case applyFix(id: String)
+    case rollback
+    case writeReport(path: String, redact: Bool)
+    case quit
+}
