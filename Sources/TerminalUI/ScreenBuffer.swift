@@ -127,6 +127,29 @@ public struct ScreenBuffer: Sendable, Equatable {
         for y in y0..<y1 { for x in x0..<x1 { cells[y * width + x].style.role = role } }
     }
 
+    /// Replaces every character outside ASCII, for terminals whose locale is not UTF-8. Data (peer
+    /// names, log lines) can hold such characters even when the screens' own glyphs are ASCII.
+    public mutating func restrictToASCII() {
+        for i in cells.indices {
+            let ch = cells[i].character
+            if cells[i].isContinuation {
+                cells[i] = Cell("?", style: cells[i].style)
+            } else if !ch.isASCII {
+                let replacement: Character = switch ch {
+                case "…": "~"
+                case "×": "x"
+                case "·", "–", "—", "─": "-"
+                case "→": ">"
+                case "←": "<"
+                case "‘", "’": "'"
+                case "“", "”": "\""
+                default: "?"
+                }
+                cells[i] = Cell(replacement, style: cells[i].style)
+            }
+        }
+    }
+
     // MARK: Dumps
 
     /// The text as a terminal shows it, one string per row, trailing blanks trimmed.

@@ -78,6 +78,10 @@ public struct StatusLine: Sendable {
 
     public func render(into buffer: inout ScreenBuffer, y: Int, width: Int, glyphs: Glyphs) {
         buffer.fill(Rect(x: 0, y: y, width: width, height: 1), style: Style(.status, [.reverse]))
+        // The last two hints (help, quit) must always show: drop the ones before them until it fits.
+        var hints = self.hints
+        func total(_ h: [KeyHint]) -> Int { 1 + h.reduce(0) { $0 + CharacterWidth.of($1.keys) + 1 + CharacterWidth.of($1.label) } + 2 * max(0, h.count - 1) }
+        while total(hints) > width, hints.count > 2 { hints.remove(at: hints.count - 3) }
         var spans: [Span] = [Span(" ", Style(.status, [.reverse]))]
         for (i, hint) in hints.enumerated() {
             if i > 0 { spans.append(Span("  ", Style(.status, [.reverse]))) }
@@ -211,7 +215,6 @@ public struct HelpOverlay: Sendable {
 
     public func render(into buffer: inout ScreenBuffer, glyphs: Glyphs) {
         var lines: [[Span]] = intro.map { [Span($0)] }
-        if !intro.isEmpty { lines.append([]) }
         let keyWidth = min(16, sections.flatMap(\.keys).map { CharacterWidth.of($0.keys) }.max() ?? 4)
         for (i, section) in sections.enumerated() {
             if i > 0 { lines.append([]) }
@@ -221,7 +224,6 @@ public struct HelpOverlay: Sendable {
                 lines.append([Span("  " + hint.keys + pad, Style(.key, [.bold])), Span("  " + hint.label)])
             }
         }
-        lines.append([])
         lines.append([Span("Press ? or Esc to close this help.", Style(.muted))])
         let rect = Overlay.centered(width: 72, height: lines.count + 2, in: buffer.bounds)
         buffer.fill(rect, style: Style(.dialog))

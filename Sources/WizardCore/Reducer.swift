@@ -187,7 +187,7 @@ extension WizardState {
         switch step {
         case .overview:
             let n = fixes.diagnoses.count
-            if let d = movement(key, page: 5) { fixes.list.move(by: d, count: n, height: WizardLayout.fixesListHeight(size)); return [] }
+            if let d = movement(key, page: 5) { fixes.list.move(by: d, count: n, height: WizardLayout.fixesListHeight(size, count: fixes.diagnoses.count)); return [] }
             if key == .enter, n > 0 { step = .fixes; fixes.pane = .diagnoses; fixes.fixIndex = 0; fixes.detailTop = 0; return [] }
             return nil
 
@@ -254,7 +254,7 @@ extension WizardState {
     }
 
     private mutating func handleFixesKey(_ key: WizardKey) -> [WizardEffect]? {
-        let listHeight = WizardLayout.fixesListHeight(size), detailHeight = WizardLayout.fixesDetailHeight(size)
+        let listHeight = WizardLayout.fixesListHeight(size, count: fixes.diagnoses.count), detailHeight = WizardLayout.fixesDetailHeight(size, count: fixes.diagnoses.count)
         if let d = movement(key, page: fixes.pane == .diagnoses ? listHeight : detailHeight) {
             if fixes.pane == .diagnoses {
                 let before = fixes.list.selection
@@ -488,7 +488,7 @@ extension WizardState {
         probe.list.scrollToSelection(count: probe.listeners.count, height: WizardLayout.probeListHeight(size))
         config.findingsList.scrollToSelection(count: config.findings.count, height: WizardLayout.configFindingsHeight(size))
         config.settingsList.scrollToSelection(count: config.settings.count, height: WizardLayout.configSettingsHeight(size))
-        fixes.list.scrollToSelection(count: fixes.diagnoses.count, height: WizardLayout.fixesListHeight(size))
+        fixes.list.scrollToSelection(count: fixes.diagnoses.count, height: WizardLayout.fixesListHeight(size, count: fixes.diagnoses.count))
     }
 }
 
