@@ -324,7 +324,10 @@ extension WizardState {
         case .character("/"):
             logs.searchAnchor = logs.list.selection
             logs.searchFailed = false
-            input = TextInput(purpose: .logSearch, text: "")
+            // A new search starts empty, but Esc must bring the previous one back.
+            var field = TextInput(purpose: .logSearch, text: "")
+            field.original = logs.search
+            input = field
             return []
         case .character("n"), .character("N"):
             guard !logs.search.isEmpty else { message = "No search yet: press / and type."; return [] }
