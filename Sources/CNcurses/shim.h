@@ -17,4 +17,34 @@ static inline int CNcurses_COLOR_PAIR(int n) { return COLOR_PAIR(n); }
 static inline int CNcurses_ERR(void) { return ERR; }
 static inline int CNcurses_OK(void) { return OK; }
 static inline const char *CNcurses_version(void) { return curses_version(); }
+static inline WINDOW *CNcurses_stdscr(void) { return stdscr; }
+static inline int CNcurses_wattr_set(WINDOW *w, attr_t a, short pair) { return wattr_set(w, a, pair, NULL); }
+static inline int CNcurses_KEY_CODE_YES(void) { return KEY_CODE_YES; }
+static inline int CNcurses_KEY_RESIZE(void) { return KEY_RESIZE; }
+
+// Restoring the terminal when a signal ends the program: the handler leaves curses mode, then
+// re-raises the signal with its default action, so the exit status still tells what happened.
+#include <signal.h>
+#include <string.h>
+#include <unistd.h>
+static volatile sig_atomic_t CNcurses_session_active = 0;
+static inline void CNcurses_restore_and_reraise(int sig) {
+    if (CNcurses_session_active) {
+        CNcurses_session_active = 0;
+        endwin();
+    }
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
+static inline void CNcurses_set_session_active(int active) { CNcurses_session_active = active; }
+static inline int CNcurses_session_is_active(void) { return CNcurses_session_active; }
+/// Installs the restoring handler for `sig` (before newterm, so ncurses keeps its hands off it).
+static inline int CNcurses_install_restore_handler(int sig) {
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = CNcurses_restore_and_reraise;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = SA_RESETHAND;
+    return sigaction(sig, &sa, NULL);
+}
 #endif
