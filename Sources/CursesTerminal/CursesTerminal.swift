@@ -272,3 +272,9 @@ public final class CursesSession {
         _ = resizeterm(Int32(height), Int32(width))
     }
 }
+
+extension CursesSession: TerminalBackend {
+    public func nextInput(timeoutMilliseconds: Int) -> BackendInput {
+        nextEvent(timeoutMilliseconds: timeoutMilliseconds).map { .event($0) } ?? .timeout
+    }
+}
