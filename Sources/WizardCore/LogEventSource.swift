@@ -9,6 +9,10 @@ public protocol LogEventSource: Sendable {
     func cause(at index: Int) -> Cause
     /// Whether the event contains `lowercasedQuery` (the `/` search).
     func matches(at index: Int, lowercasedQuery: String) -> Bool
+    /// The peer as Postfix writes it ("name[address]") and the service, for the filters, so a
+    /// filter pass need not build whole rows.
+    func peer(at index: Int) -> String
+    func service(at index: Int) -> String
 }
 
 extension LogEventSource {
@@ -16,6 +20,8 @@ extension LogEventSource {
     public func matches(at index: Int, lowercasedQuery: String) -> Bool {
         event(at: index).searchKey.utf8.containsBytes(of: lowercasedQuery)
     }
+    public func peer(at index: Int) -> String { event(at: index).peer }
+    public func service(at index: Int) -> String { event(at: index).service }
 }
 
 /// Events held in memory, with their search keys computed once.
@@ -32,6 +38,8 @@ public struct LogEventList: LogEventSource {
     public func event(at index: Int) -> LogEventRow { events[index] }
     public func cause(at index: Int) -> Cause { events[index].cause }
     public func matches(at index: Int, lowercasedQuery: String) -> Bool { keys[index].utf8.containsBytes(of: lowercasedQuery) }
+    public func peer(at index: Int) -> String { events[index].peer }
+    public func service(at index: Int) -> String { events[index].service }
 }
 
 extension String.UTF8View {

@@ -83,9 +83,8 @@ public struct LogsStepState: Sendable {
         if let source, !peer.isEmpty || !service.isEmpty {
             base = base.compactMap { group in
                 let kept = group.indices.filter { i in
-                    let e = source.event(at: i)
-                    if !peer.isEmpty && !e.peer.lowercased().contains(peer) { return false }
-                    if !service.isEmpty && !e.service.lowercased().contains(service) { return false }
+                    if !peer.isEmpty && !source.peer(at: i).lowercased().utf8.containsBytes(of: peer) { return false }
+                    if !service.isEmpty && !source.service(at: i).lowercased().utf8.containsBytes(of: service) { return false }
                     return true
                 }
                 return kept.isEmpty ? nil : LogGroup(cause: group.cause, indices: kept)

@@ -449,8 +449,11 @@ extension WizardState {
 
     /// Search as the admin types, from where the search began, like less(1).
     private mutating func incrementalSearch(_ text: String) {
+        let previous = logs.search
         logs.search = text
         let h = WizardLayout.logsListHeight(size)
+        // Typing more after a miss cannot find anything: skip the pass over every event.
+        if logs.searchFailed, !previous.isEmpty, text.lowercased().hasPrefix(previous.lowercased()) { return }
         guard !text.isEmpty else {
             logs.searchFailed = false
             logs.list.moveTo(logs.searchAnchor, count: logs.rowCount, height: h)

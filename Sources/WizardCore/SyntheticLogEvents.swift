@@ -14,6 +14,13 @@ public struct SyntheticLogEvents: LogEventSource {
 
     public func cause(at index: Int) -> Cause { Self.causes[(index &* 7) % Self.causes.count] }
 
+    public func peer(at index: Int) -> String {
+        let peer = Self.peers[(index / 3) % Self.peers.count]
+        return "\(peer)[198.51.\(index / 250 % 250).\(index % 250)]"
+    }
+
+    public func service(at index: Int) -> String { Self.services[index % Self.services.count] }
+
     public func event(at index: Int) -> LogEventRow {
         let peer = Self.peers[(index / 3) % Self.peers.count]
         let address = "198.51.\(index / 250 % 250).\(index % 250)"
