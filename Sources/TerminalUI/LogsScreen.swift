@@ -9,7 +9,10 @@ enum LogsScreen {
         let w = body.width
         var y = body.y
         if logs.loading && logs.source == nil {
-            buffer.write("Reading the mail logs\(glyphs.ellipsis)", x: 1, y: y, style: Style(.muted))
+            var text = "Reading the mail logs\(glyphs.ellipsis)"
+            if logs.progressLines > 0 { text += " \(Label.number(logs.progressLines)) lines" }
+            if let file = logs.progressFile { text += " (\(file))" }
+            buffer.write(text, x: 1, y: y, width: w - 2, style: Style(.muted), ellipsis: glyphs.ellipsis)
             return
         }
         if let error = logs.loadError, logs.source == nil {

@@ -76,7 +76,8 @@ enum OverviewScreen {
         // The log in one or two lines.
         buffer.write("Mail log", x: 1, y: y, style: Style(.heading, [.bold]))
         if s.logs.loading {
-            buffer.write("reading\(glyphs.ellipsis)", x: 11, y: y, style: Style(.muted))
+            buffer.write("reading\(glyphs.ellipsis)" + (s.logs.progressLines > 0 ? " \(Label.number(s.logs.progressLines)) lines" : ""),
+                         x: 11, y: y, style: Style(.muted))
         } else if let error = s.logs.loadError {
             buffer.write(error, x: 11, y: y, width: w - 12, style: Style(.warning), ellipsis: glyphs.ellipsis)
         } else if let summary = s.logs.summary {
@@ -97,7 +98,7 @@ enum OverviewScreen {
         if let d = s.fixes.selectedDiagnosis {
             hint = "Next: Enter shows the evidence and the fix for \(d.cause.rawValue)."
         } else if s.probe.running || s.logs.loading || !s.config.loaded {
-            hint = "Reading the configuration, the logs and probing; results appear as they arrive."
+            hint = "Working: reading main.cf, master.cf and the mail log, probing the listeners."
         } else {
             hint = "Nothing to fix was found. 7 writes a report for your records."
         }

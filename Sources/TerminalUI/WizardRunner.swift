@@ -49,8 +49,10 @@ public final class WizardRunner {
 
     /// Runs until the wizard quits or the input ends; returns the final state.
     @discardableResult
-    public func run(startupEffects: [WizardEffect] = WizardState.startupEffects) -> WizardState {
-        perform(startupEffects)
+    /// `startupEffects` nil: the usual start (read config and logs, probe), with the screens showing
+    /// that the work is under way.
+    public func run(startupEffects: [WizardEffect]? = nil) -> WizardState {
+        perform(startupEffects ?? state.beginStartup())
         redraw()
         while !state.quitting {
             var changed = false

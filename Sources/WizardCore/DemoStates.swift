@@ -229,6 +229,13 @@ public enum DemoStates {
             keys.reduce(s) { reduce($0, .key($1)).0 }
         }
 
+        var starting = WizardState(hostName: host, configDirectory: "/etc/postfix", size: size)
+        _ = starting.beginStartup()
+        starting = reduce(starting, .probeStarted(total: 4)).0
+        starting = reduce(starting, .probeResult(listeners[0])).0
+        starting = reduce(starting, .probeProgress(done: 1, total: 4, current: "smtp 25 [2001:db8::25]")).0
+        starting = reduce(starting, .logsProgress(linesRead: 1_250_000, file: "/var/log/mail.log.1")).0
+        out.append(("starting", starting))
         out.append(("overview", base))
         out.append(("overview-help", press(base, [.character("?")])))
         var config = base

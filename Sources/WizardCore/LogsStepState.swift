@@ -39,6 +39,9 @@ public struct LogsStepState: Sendable {
     public var source: (any LogEventSource)?
     public var summary: LogSummary?
     public var loading = false
+    /// While loading: lines read so far and the file being read.
+    public var progressLines = 0
+    public var progressFile: String?
     public var loadError: String?
     public private(set) var filter = LogFilter()
     /// Groups after filtering, most events first. Computing them is the only pass over every event,

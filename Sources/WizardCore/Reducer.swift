@@ -47,6 +47,13 @@ extension WizardState {
             probe.total = total
             probe.current = current
             return []
+        case .probeResult(let result):
+            if let i = probe.listeners.firstIndex(where: { $0.service == result.service && $0.port == result.port && $0.address == result.address }) {
+                probe.listeners[i] = result
+            } else {
+                probe.listeners.append(result)
+            }
+            return []
         case .probeFinished(let listeners):
             probe.listeners = listeners
             probe.running = false
@@ -57,6 +64,11 @@ extension WizardState {
         case .probeFailed(let why):
             probe.running = false
             probe.error = why
+            return []
+        case .logsProgress(let lines, let file):
+            logs.loading = true
+            logs.progressLines = lines
+            logs.progressFile = file
             return []
         case .logsLoaded(let source, let summary):
             logs.load(source, summary: summary)

@@ -17,8 +17,12 @@ public enum WizardEvent: Sendable {
     case fileFailed(path: String, message: String)
     case probeStarted(total: Int)
     case probeProgress(done: Int, total: Int, current: String)
+    /// One listener's result while the probe goes on (replaces an earlier result for the same listener).
+    case probeResult(ListenerStatus)
     case probeFinished([ListenerStatus])
     case probeFailed(String)
+    /// Reading a big log: how far it got.
+    case logsProgress(linesRead: Int, file: String)
     case logsLoaded(any LogEventSource, LogSummary)
     case logsFailed(String)
     case diagnosesLoaded(diagnoses: [DiagnosisRow], fixes: [FixRow])

@@ -175,6 +175,14 @@ public struct WizardState: Sendable {
     /// The effects to start with: read the config and the logs, probe the listeners.
     public static let startupEffects: [WizardEffect] = [.loadConfig, .runProbe, .loadLogs]
 
+    /// Marks the startup work as under way (so screens say "reading…", not "nothing found") and
+    /// returns the effects that do it.
+    public mutating func beginStartup() -> [WizardEffect] {
+        probe.running = true
+        logs.loading = true
+        return WizardState.startupEffects
+    }
+
     public var criticalCount: Int { fixes.diagnoses.filter { $0.severity == .critical }.count }
     public var warningCount: Int { fixes.diagnoses.filter { $0.severity == .warning }.count }
 }
