@@ -28,7 +28,8 @@ let package = Package(
         .target(name: "PostfixConfig", dependencies: ["PostlsCore", "TLSKit"], resources: [.process("Resources")]),
         .target(name: "TLSProbe", dependencies: ["PostlsCore", "TLSKit"]),
         .target(name: "MailLog", dependencies: ["PostlsCore", "CZlib"]),
-        .target(name: "Diagnosis", dependencies: ["PostlsCore", "PostfixConfig", "TLSProbe", "MailLog", "TLSKit"]),
+        .target(name: "MailDNS", dependencies: ["PostlsCore", "TLSKit"]),
+        .target(name: "Diagnosis", dependencies: ["PostlsCore", "PostfixConfig", "TLSProbe", "MailLog", "MailDNS", "TLSKit"]),
 
         // The wizard: pure state machine, pure rendering, and the one curses backend.
         .target(name: "WizardCore", dependencies: ["PostlsCore", "Diagnosis", "PostfixConfig", "TLSProbe", "MailLog"]),
@@ -39,7 +40,7 @@ let package = Package(
             name: "postls",
             dependencies: [
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                "PostlsCore", "TLSKit", "PostfixConfig", "TLSProbe", "MailLog", "Diagnosis",
+                "PostlsCore", "TLSKit", "PostfixConfig", "TLSProbe", "MailLog", "MailDNS", "Diagnosis",
                 "WizardCore", "TerminalUI", "CursesTerminal",
             ]
         ),
@@ -49,13 +50,14 @@ let package = Package(
         // Test helpers shared by the test targets: real Postfix/Dovecot instances, certificates, peers.
         .target(name: "TestSupport", dependencies: ["PostlsCore", "TLSKit"]),
 
-        .testTarget(name: "TLSKitTests", dependencies: ["TLSKit", "TestSupport"]),
-        .testTarget(name: "HarnessTests", dependencies: ["TestSupport", "TLSKit"]),
+        .testTarget(name: "TLSKitTests", dependencies: ["TLSKit", "TestSupport", "PostlsCore"]),
+        .testTarget(name: "HarnessTests", dependencies: ["TestSupport", "TLSKit", "PostlsCore"]),
         .testTarget(name: "PostfixConfigTests", dependencies: ["PostfixConfig", "TestSupport"], resources: [.copy("Corpus")]),
         .testTarget(name: "TLSProbeTests", dependencies: ["TLSProbe", "TestSupport"]),
         .testTarget(name: "MailLogTests", dependencies: ["MailLog", "TestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "TerminalUITests", dependencies: ["TerminalUI", "WizardCore", "CursesTerminal", "TestSupport"], resources: [.copy("Golden")]),
-        .testTarget(name: "CLITests", dependencies: ["TestSupport"]),
+        .testTarget(name: "MailDNSTests", dependencies: ["MailDNS", "TestSupport", "TLSKit", "PostlsCore"]),
+        .testTarget(name: "CLITests", dependencies: ["TestSupport", "PostlsCore"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -44,6 +44,7 @@ static inline void COpenSSL_sk_X509_pop_free(STACK_OF(X509) *sk) { sk_X509_pop_f
 static inline int COpenSSL_sk_GENERAL_NAME_num(const GENERAL_NAMES *sk) { return sk_GENERAL_NAME_num(sk); }
 static inline GENERAL_NAME *COpenSSL_sk_GENERAL_NAME_value(const GENERAL_NAMES *sk, int i) { return sk_GENERAL_NAME_value(sk, i); }
 static inline void COpenSSL_GENERAL_NAMES_free(GENERAL_NAMES *names) { GENERAL_NAMES_free(names); }
+static inline void COpenSSL_sk_SSL_CIPHER_free(STACK_OF(SSL_CIPHER) *sk) { sk_SSL_CIPHER_free(sk); }
 static inline int COpenSSL_sk_SSL_CIPHER_num(const STACK_OF(SSL_CIPHER) *sk) { return sk_SSL_CIPHER_num(sk); }
 static inline const SSL_CIPHER *COpenSSL_sk_SSL_CIPHER_value(const STACK_OF(SSL_CIPHER) *sk, int i) { return sk_SSL_CIPHER_value(sk, i); }
 
@@ -60,5 +61,33 @@ static inline int COpenSSL_ERR_GET_LIB(unsigned long e) { return ERR_GET_LIB(e);
 static inline int COpenSSL_ERR_GET_REASON(unsigned long e) { return ERR_GET_REASON(e); }
 static inline int COpenSSL_XN_FLAG_RFC2253(void) { return (int)XN_FLAG_RFC2253; }
 static inline unsigned long COpenSSL_XN_FLAG_ONELINE(void) { return XN_FLAG_ONELINE; }
+
+
+// Key generation: EVP_RSA_gen/EVP_EC_gen are variadic macros.
+static inline EVP_PKEY *COpenSSL_RSA_gen(unsigned int bits) { return EVP_RSA_gen(bits); }
+static inline EVP_PKEY *COpenSSL_EC_gen(const char *curve) { return EVP_EC_gen(curve); }
+
+// X509V3_CTX is a struct Swift should not lay out; build and add one extension here.
+static inline int COpenSSL_X509_add_ext_conf(X509 *issuer, X509 *subject, int nid, const char *value) {
+    X509V3_CTX ctx;
+    X509V3_set_ctx_nodb(&ctx);
+    X509V3_set_ctx(&ctx, issuer, subject, NULL, NULL, 0);
+    X509_EXTENSION *ext = X509V3_EXT_conf_nid(NULL, &ctx, nid, value);
+    if (ext == NULL) return 0;
+    int ok = X509_add_ext(subject, ext, -1);
+    X509_EXTENSION_free(ext);
+    return ok;
+}
+static inline int COpenSSL_X509_REQ_add_san(X509_REQ *req, const char *value) {
+    STACK_OF(X509_EXTENSION) *exts = sk_X509_EXTENSION_new_null();
+    if (exts == NULL) return 0;
+    X509_EXTENSION *ext = X509V3_EXT_conf_nid(NULL, NULL, NID_subject_alt_name, value);
+    if (ext == NULL) { sk_X509_EXTENSION_free(exts); return 0; }
+    sk_X509_EXTENSION_push(exts, ext);
+    int ok = X509_REQ_add_extensions(req, exts);
+    sk_X509_EXTENSION_pop_free(exts, X509_EXTENSION_free);
+    return ok;
+}
+static inline int COpenSSL_MBSTRING_UTF8(void) { return MBSTRING_UTF8; }
 
 #endif

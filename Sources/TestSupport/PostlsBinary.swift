@@ -1,0 +1,28 @@
+import Foundation
+import PostlsCore
+
+/// The built `postls` executable, run the way a user runs it (tests of the CLI contract).
+public enum PostlsBinary {
+    /// The executable beside the test bundle (`swift build --build-tests` builds both into one folder),
+    /// or `POSTLS_BINARY` when set.
+    public static var path: String {
+        if let explicit = ProcessInfo.processInfo.environment["POSTLS_BINARY"] { return explicit }
+        let runner = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+        var dir = runner.deletingLastPathComponent()
+        // On Linux the test runner is <build>/postlsPackageTests.xctest; on macOS it sits inside a bundle.
+        for _ in 0..<4 {
+            let candidate = dir.appendingPathComponent("postls").path
+            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+            dir = dir.deletingLastPathComponent()
+        }
+        return runner.deletingLastPathComponent().appendingPathComponent("postls").path
+    }
+
+    /// Runs postls with arguments; never through a shell.
+    public static func run(_ arguments: [String], stdin: String? = nil, environment: [String: String]? = nil,
+                           timeout: Double = 60) throws -> ProcessOutput {
+        var env = environment ?? ProcessInfo.processInfo.environment
+        env["NO_COLOR"] = env["NO_COLOR"] ?? "1"
+        return try SystemProcessRunner().run(path, arguments, stdin: stdin.map { Data($0.utf8) }, environment: env, timeout: timeout)
+    }
+}

@@ -1,2 +1,0 @@
-// Shared test helpers: real Postfix/Dovecot instances, certificates, real peers.
-import PostlsCore

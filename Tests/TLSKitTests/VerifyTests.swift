@@ -1,0 +1,90 @@
+import Foundation
+import Testing
+import TestSupport
+import TLSKit
+
+/// Verify codes must be the ones `openssl verify` prints for the same files.
+@Suite("Chain verification against OpenSSL's own verify")
+struct VerifyTests {
+    let dir: TemporaryDirectory
+    let factory: CertificateFactory
+
+    init() throws {
+        dir = try TemporaryDirectory()
+        factory = try CertificateFactory(directory: dir.file("pki"))
+    }
+
+    /// `openssl verify -CAfile root [-untrusted chain] leaf` → the code in "error N at depth".
+    func opensslVerifyCode(leaf: String, untrusted: String?) throws -> Int {
+        var args = ["verify", "-CAfile", factory.rootFile]
+        if let untrusted { args += ["-untrusted", untrusted] }
+        args.append(leaf)
+        let out = try SystemProcessRunnerShim.runAll("openssl", args)
+        if out.contains(": OK") { return 0 }
+        guard let range = out.range(of: #"error (\d+) at"#, options: .regularExpression) else { return -1 }
+        return Int(out[range].split(separator: " ")[1]) ?? -1
+    }
+
+    @Test func fullChainVerifiesWithTheTestRoot() throws {
+        let issued = try factory.leaf("ok")
+        let result = try ChainVerifier.verify(leaf: issued.certificate, intermediates: [factory.intermediate], trust: .file(factory.rootFile))
+        #expect(result == VerifyResult(code: 0, message: "ok"))
+        #expect(try opensslVerifyCode(leaf: issued.certFile, untrusted: factory.intermediateFile) == 0)
+    }
+
+    @Test func leafWithoutIntermediateIsCode20() throws {
+        let issued = try factory.leaf("noint")
+        let result = try ChainVerifier.verify(leaf: issued.certificate, trust: .file(factory.rootFile))
+        #expect(result.code == VerifyResult.unableToGetIssuerCertLocally)
+        #expect(result.message == "unable to get local issuer certificate")
+        #expect(try opensslVerifyCode(leaf: issued.certFile, untrusted: nil) == result.code)
+    }
+
+    @Test func selfSignedLeafIsCode18() throws {
+        let issued = try factory.leaf("self", issuer: .selfSigned)
+        let result = try ChainVerifier.verify(leaf: issued.certificate, trust: .file(factory.rootFile))
+        #expect(result.code == VerifyResult.depthZeroSelfSigned)
+        #expect(try opensslVerifyCode(leaf: issued.certFile, untrusted: nil) == 18)
+    }
+
+    @Test func expiredLeafIsCode10() throws {
+        let issued = try factory.leaf("expired", notBefore: Date().addingTimeInterval(-90 * 86_400), notAfter: Date().addingTimeInterval(-86_400))
+        let result = try ChainVerifier.verify(leaf: issued.certificate, intermediates: [factory.intermediate], trust: .file(factory.rootFile))
+        #expect(result.code == VerifyResult.certHasExpired)
+        #expect(try opensslVerifyCode(leaf: issued.certFile, untrusted: factory.intermediateFile) == 10)
+    }
+
+    @Test func notYetValidLeafIsCode9() throws {
+        let issued = try factory.leaf("future", notBefore: Date().addingTimeInterval(86_400), notAfter: Date().addingTimeInterval(90 * 86_400))
+        let result = try ChainVerifier.verify(leaf: issued.certificate, intermediates: [factory.intermediate], trust: .file(factory.rootFile))
+        #expect(result.code == VerifyResult.certNotYetValid)
+    }
+
+    @Test func verificationAtAFutureDateSeesExpiry() throws {
+        let issued = try factory.leaf("soon", notAfter: Date().addingTimeInterval(5 * 86_400))
+        let now = try ChainVerifier.verify(leaf: issued.certificate, intermediates: [factory.intermediate], trust: .file(factory.rootFile))
+        let later = try ChainVerifier.verify(leaf: issued.certificate, intermediates: [factory.intermediate], trust: .file(factory.rootFile),
+                                             at: Date().addingTimeInterval(30 * 86_400))
+        #expect(now.code == 0)
+        #expect(later.code == VerifyResult.certHasExpired)
+    }
+
+    @Test func hostnameCheckGivesCode62() throws {
+        let issued = try factory.leaf("name", commonName: "mail.postls.test")
+        let result = try ChainVerifier.verify(leaf: issued.certificate, intermediates: [factory.intermediate], trust: .file(factory.rootFile),
+                                              hostname: "other.example.test")
+        #expect(result.code == VerifyResult.hostnameMismatch)
+    }
+
+    @Test func testRootIsNotTrustedBySystemStore() throws {
+        let issued = try factory.leaf("sys")
+        let result = try ChainVerifier.verify(leaf: issued.certificate, intermediates: [factory.intermediate], trust: .system)
+        #expect(result.code == VerifyResult.unableToGetIssuerCertLocally)
+    }
+
+    @Test func sha1SignedLeafIsDescribedAsSuch() throws {
+        let issued = try factory.leaf("sha1", key: .rsa(bits: 1024), digest: .sha1)
+        #expect(issued.certificate.info.signature == "ecdsa-with-SHA1")
+        #expect(issued.certificate.info.key == "RSA 1024")
+    }
+}
