@@ -19,6 +19,20 @@ func summary(_ samples: [Double]) -> String {
 }
 
 let arguments = CommandLine.arguments
+
+// Developer aid, not a product feature: `postls-tui-bench --try-demo` runs the wizard on the canned
+// demo data in this terminal (used to check keys, resize and signal handling under tmux).
+if arguments.dropFirst().first == "--try-demo" {
+    let env = ProcessInfo.processInfo.environment
+    let state = WizardState(hostName: DemoStates.host, size: TerminalSize(width: 80, height: 24))
+    do {
+        _ = try CursesWizard.run(state, effects: DemoEffectHandler(), environment: env)
+        exit(0)
+    } catch {
+        FileHandle.standardError.write(Data("postls-tui-bench: \(error)\n".utf8))
+        exit(70)
+    }
+}
 let count = arguments.count > 1 ? Int(arguments[1]) ?? 1_000_000 : 1_000_000
 let sizes = [TerminalSize(width: 80, height: 24), TerminalSize(width: 132, height: 43)]
 

@@ -278,3 +278,23 @@ extension CursesSession: TerminalBackend {
         nextEvent(timeoutMilliseconds: timeoutMilliseconds).map { .event($0) } ?? .timeout
     }
 }
+
+/// The wizard on the process's terminal: opens curses, runs the loop, and restores the terminal
+/// however the loop ends (return, throw; signals via the session's handlers).
+public enum CursesWizard {
+    /// Whether the wizard can run here: both standard input and output are terminals and TERM names
+    /// one that can address the cursor. Otherwise postls prints what `postls diagnose` prints.
+    public static func terminalIsUsable(environment: [String: String]) -> Bool {
+        guard isatty(STDIN_FILENO) == 1, isatty(STDOUT_FILENO) == 1 else { return false }
+        guard let term = environment["TERM"], !term.isEmpty, term != "dumb", term != "unknown" else { return false }
+        return true
+    }
+
+    public static func run(_ state: WizardState, effects: WizardEffectHandler, environment: [String: String],
+                           noColor: Bool = false, startupEffects: [WizardEffect]? = nil) throws -> WizardState {
+        let session = try CursesSession(device: .standard, environment: environment, noColor: noColor)
+        defer { session.close() }
+        let runner = WizardRunner(state: state, backend: session, effects: effects)
+        return runner.run(startupEffects: startupEffects)
+    }
+}

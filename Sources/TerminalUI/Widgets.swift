@@ -65,7 +65,7 @@ public struct HeaderBar: Sendable {
             let label = " \(i + 1) \(tab) "
             let w = CharacterWidth.of(label)
             if x + w > width { break }
-            buffer.write(label, x: x, y: 1, style: i == current ? Style(.tabActive, [.bold, .reverse]) : Style(.tab))
+            buffer.write(label, x: x, y: 1, style: i == current ? Style(.tabActive, [.bold]) : Style(.tab))
             x += w + 1
         }
     }

@@ -79,8 +79,8 @@ public enum WizardScreen {
         case .confirmQuit:
             let step = state.apply.steps.first { $0.status == .running || $0.status == .failed }?.label ?? "verification"
             return ConfirmDialog(title: "Quit with a fix half applied?", lines: [
-                "\(state.apply.fixTitle ?? "A fix") is written but not verified",
-                "(now at: \(step)).",
+                state.apply.fixTitle ?? "A fix",
+                "is written but not yet verified (now at: \(step)).",
                 "Quitting leaves the files as they are; `postls fix rollback`",
                 "restores the backup later.",
             ], choices: [KeyHint("y", "quit anyway"), KeyHint("n", "stay")])
