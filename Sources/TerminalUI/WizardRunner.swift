@@ -86,8 +86,16 @@ public final class WizardRunner {
 
     private func perform(_ effects: [WizardEffect]) {
         let inbox = self.inbox
-        for effect in effects where effect != .quit {
-            handler.perform(effect) { inbox.push($0) }
+        for effect in effects {
+            switch effect {
+            case .quit:
+                continue
+            case .continueSearch(let generation):
+                // Queued, not run: the loop reads pending keys before the next step.
+                inbox.push(.searchContinue(generation: generation))
+            default:
+                handler.perform(effect) { inbox.push($0) }
+            }
         }
     }
 

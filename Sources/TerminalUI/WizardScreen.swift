@@ -65,13 +65,22 @@ public enum WizardScreen {
     static func messageLine(_ state: WizardState, into buffer: inout ScreenBuffer, y: Int, glyphs: Glyphs) {
         if let input = state.input {
             var spans = [Span(input.prompt, Style(.key, [.bold])), Span(input.text + "_", Style(.input, [.underline]))]
-            if input.purpose == .logSearch && state.logs.searchFailed && !input.text.isEmpty {
+            if input.purpose == .logSearch, let p = state.logs.searchInProgress {
+                spans.append(Span("   searching \(percent(p, state))", Style(.info)))
+            } else if input.purpose == .logSearch && state.logs.searchFailed && !input.text.isEmpty {
                 spans.append(Span("   not found", Style(.warning, [.bold])))
             }
             buffer.write([Span(" ")] + spans, x: 0, y: y, width: buffer.width, ellipsis: glyphs.ellipsis)
+        } else if let p = state.logs.searchInProgress, state.step == .logs {
+            buffer.write(" Searching for \"\(p.query)\"\(glyphs.ellipsis) \(percent(p, state))", x: 0, y: y, width: buffer.width,
+                         style: Style(.info), ellipsis: glyphs.ellipsis)
         } else if let message = state.message {
             buffer.write(" " + message, x: 0, y: y, width: buffer.width, style: Style(.message, [.bold]), ellipsis: glyphs.ellipsis)
         }
+    }
+
+    static func percent(_ p: SearchProgress, _ state: WizardState) -> String {
+        "\(min(99, p.rowsDone * 100 / max(1, state.logs.rowCount)))%"
     }
 
     static func dialogView(_ dialog: Dialog, _ state: WizardState) -> ConfirmDialog {

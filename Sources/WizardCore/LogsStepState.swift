@@ -55,6 +55,9 @@ public struct LogsStepState: Sendable {
     /// Row where the current incremental search started.
     public var searchAnchor = 0
     public var searchFailed = false
+    /// A search that has not looked at every row yet; it goes on in chunks between key presses.
+    public var searchInProgress: SearchProgress?
+    public var searchGeneration = 0
     /// The event whose raw lines are open, and the scroll inside them.
     public var detail: Int?
     public var detailTop = 0
@@ -133,18 +136,49 @@ public struct LogsStepState: Sendable {
         return nil
     }
 
-    /// The next row (wrapping) whose event matches `query`, case-insensitively.
+    /// Rows one search step looks at. A million events take a few dozen steps, and keys are read
+    /// between steps, so typing never waits for a whole pass.
+    public static let searchRowsPerStep = 8_192
+
+    /// The next row (wrapping) whose event matches `query`, case-insensitively, looking at every row.
     public func find(_ query: String, from start: Int, forward: Bool, includeStart: Bool) -> Int? {
-        guard let source, !query.isEmpty else { return nil }
-        let n = rowCount
-        guard n > 0 else { return nil }
-        let q = query.lowercased()
-        for step in 0..<n {
-            let k = includeStart ? step : step + 1
-            let r = forward ? (start + k) % n : ((start - k) % n + n) % n
-            if case .event(let index)? = row(at: r), source.matches(at: index, lowercasedQuery: q) { return r }
-        }
+        let p = SearchProgress(query: query, start: start, forward: forward, includeStart: includeStart, generation: 0)
+        if case .found(let r) = findStep(p, budget: Int.max) { return r }
         return nil
+    }
+
+    public enum SearchStepResult: Sendable, Hashable { case found(Int), notFound, unfinished(rowsDone: Int) }
+
+    /// Looks at up to `budget` more rows of a search.
+    public func findStep(_ p: SearchProgress, budget: Int) -> SearchStepResult {
+        guard let source, !p.query.isEmpty else { return .notFound }
+        let n = rowCount
+        guard n > 0 else { return .notFound }
+        let q = p.query.lowercased()
+        let end = budget >= n - p.rowsDone ? n : p.rowsDone + budget
+        var step = p.rowsDone
+        while step < end {
+            let k = p.includeStart ? step : step + 1
+            let r = p.forward ? (p.start + k) % n : ((p.start - k) % n + n) % n
+            if case .event(let index)? = row(at: r), source.matches(at: index, lowercasedQuery: q) { return .found(r) }
+            step += 1
+        }
+        return end >= n ? .notFound : .unfinished(rowsDone: end)
+    }
+}
+
+/// Where a search that runs in steps has got to.
+public struct SearchProgress: Sendable, Hashable {
+    public var query: String
+    public var start: Int
+    public var forward: Bool
+    public var includeStart: Bool
+    public var rowsDone = 0
+    /// Which search this is; a continuation of an older one is ignored.
+    public var generation: Int
+
+    public init(query: String, start: Int, forward: Bool, includeStart: Bool, generation: Int) {
+        self.query = query; self.start = start; self.forward = forward; self.includeStart = includeStart; self.generation = generation
     }
 }
 

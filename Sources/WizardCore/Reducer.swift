@@ -102,6 +102,9 @@ extension WizardState {
         case .reportFailed(let why):
             report.status = .failed(message: why)
             return []
+        case .searchContinue(let generation):
+            guard let p = logs.searchInProgress, p.generation == generation else { return [] }
+            return searchStep(p)
         }
     }
 
@@ -343,14 +346,7 @@ extension WizardState {
             return []
         case .character("n"), .character("N"):
             guard !logs.search.isEmpty else { message = "No search yet: press / and type."; return [] }
-            if let r = logs.find(logs.search, from: logs.list.selection, forward: key == .character("n"), includeStart: false) {
-                logs.list.moveTo(r, count: count, height: h)
-                logs.searchFailed = false
-            } else {
-                logs.searchFailed = true
-                message = "No event contains \"\(logs.search)\"."
-            }
-            return []
+            return startSearch(logs.search, from: logs.list.selection, forward: key == .character("n"), includeStart: false)
         case .character("c"):
             let causes = logs.causesPresent
             guard !causes.isEmpty else { return [] }
@@ -439,6 +435,8 @@ extension WizardState {
         case .escape:
             input = nil
             if field.purpose == .logSearch {
+                logs.searchInProgress = nil
+                logs.searchFailed = false
                 logs.search = field.original
                 logs.list.moveTo(logs.searchAnchor, count: logs.rowCount, height: WizardLayout.logsListHeight(size))
             }
@@ -455,28 +453,50 @@ extension WizardState {
             return []
         }
         input = field
-        if field.purpose == .logSearch { incrementalSearch(field.text) }
+        if field.purpose == .logSearch { return incrementalSearch(field.text) }
         return []
     }
 
+    private mutating func startSearch(_ query: String, from start: Int, forward: Bool, includeStart: Bool) -> [WizardEffect] {
+        logs.searchGeneration += 1
+        return searchStep(SearchProgress(query: query, start: start, forward: forward, includeStart: includeStart,
+                                         generation: logs.searchGeneration))
+    }
+
+    /// One step of a search; asks to be continued while rows remain.
+    private mutating func searchStep(_ p: SearchProgress) -> [WizardEffect] {
+        switch logs.findStep(p, budget: LogsStepState.searchRowsPerStep) {
+        case .found(let r):
+            logs.searchInProgress = nil
+            logs.searchFailed = false
+            logs.list.moveTo(r, count: logs.rowCount, height: WizardLayout.logsListHeight(size))
+            return []
+        case .notFound:
+            logs.searchInProgress = nil
+            logs.searchFailed = true
+            if input == nil { message = "No event contains \"\(p.query)\"." }
+            return []
+        case .unfinished(let done):
+            var next = p
+            next.rowsDone = done
+            logs.searchInProgress = next
+            return [.continueSearch(generation: p.generation)]
+        }
+    }
+
     /// Search as the admin types, from where the search began, like less(1).
-    private mutating func incrementalSearch(_ text: String) {
+    private mutating func incrementalSearch(_ text: String) -> [WizardEffect] {
         let previous = logs.search
         logs.search = text
-        let h = WizardLayout.logsListHeight(size)
         // Typing more after a miss cannot find anything: skip the pass over every event.
-        if logs.searchFailed, !previous.isEmpty, text.lowercased().hasPrefix(previous.lowercased()) { return }
+        if logs.searchFailed, logs.searchInProgress == nil, !previous.isEmpty, text.lowercased().hasPrefix(previous.lowercased()) { return [] }
         guard !text.isEmpty else {
+            logs.searchInProgress = nil
             logs.searchFailed = false
-            logs.list.moveTo(logs.searchAnchor, count: logs.rowCount, height: h)
-            return
+            logs.list.moveTo(logs.searchAnchor, count: logs.rowCount, height: WizardLayout.logsListHeight(size))
+            return []
         }
-        if let r = logs.find(text, from: logs.searchAnchor, forward: true, includeStart: true) {
-            logs.list.moveTo(r, count: logs.rowCount, height: h)
-            logs.searchFailed = false
-        } else {
-            logs.searchFailed = true
-        }
+        return startSearch(text, from: logs.searchAnchor, forward: true, includeStart: true)
     }
 
     private mutating func commit(_ field: TextInput) {
@@ -484,7 +504,7 @@ extension WizardState {
         switch field.purpose {
         case .logSearch:
             logs.search = field.text
-            if logs.searchFailed && !field.text.isEmpty { message = "No event contains \"\(field.text)\"." }
+            if logs.searchFailed && !field.text.isEmpty && logs.searchInProgress == nil { message = "No event contains \"\(field.text)\"." }
         case .logPeerFilter:
             var f = logs.filter
             f.peer = text

@@ -31,6 +31,8 @@ public enum WizardEvent: Sendable {
     case rollbackFinished(succeeded: Bool, message: String)
     case reportWritten(path: String)
     case reportFailed(String)
+    /// Go on with the search of this generation (fed back by the runner after `continueSearch`).
+    case searchContinue(generation: Int)
 }
 
 /// Work the reducer asks for; the runner performs it and feeds results back as events.
@@ -43,4 +45,7 @@ public enum WizardEffect: Sendable, Hashable {
     case rollback
     case writeReport(path: String, redact: Bool)
     case quit
+    /// A long search wants another step: the runner reads pending keys, then sends
+    /// `.searchContinue(generation:)` back. Effect handlers never see this one.
+    case continueSearch(generation: Int)
 }

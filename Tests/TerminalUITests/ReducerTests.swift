@@ -364,3 +364,70 @@ struct ResizeTests {
         #expect(d.state.logs.list.top <= 30 && 30 < d.state.logs.list.top + height)
     }
 }
+
+struct LongSearchTests {
+    /// 200,000 events: more than one search step, so the search must go on in steps.
+    func bigLog() -> WizardState {
+        var s = DemoStates.loaded()
+        s = reduce(s, .logsLoaded(SyntheticLogEvents(count: 200_000), LogSummary())).0
+        s.step = .logs
+        return s
+    }
+
+    @Test("a search through more rows than one step continues in steps and finds the match")
+    func searchContinuesInSteps() {
+        var d = Driver(bigLog())
+        d.press(.character("/"))
+        // Only event 199,999 was logged at this time; its cause (peer_aborted) is the second group, so
+        // its row lies beyond the 60,000 rows of the first group, past the first steps.
+        d.type("NOV 03 07:33:19")
+        var steps = 0
+        while case .continueSearch(let g)? = d.effects.last, steps < 100 {
+            d.effects.removeLast()
+            d.send(.searchContinue(generation: g))
+            steps += 1
+        }
+        #expect(steps >= 2, "the search took more than one step")
+        #expect(d.state.logs.searchInProgress == nil && !d.state.logs.searchFailed)
+        guard case .event(let index)? = d.state.logs.row(at: d.state.logs.list.selection) else {
+            Issue.record("no event selected"); return
+        }
+        #expect(index == 199_999)
+    }
+
+    @Test("typing during a long search starts a new one; the old one's continuation is ignored")
+    func newKeySupersedesSearch() {
+        var d = Driver(bigLog())
+        d.press(.character("/"))
+        d.type("zz-nowhere")
+        guard case .continueSearch(let old)? = d.effects.last else { Issue.record("no continuation"); return }
+        d.press(.backspace)
+        guard case .continueSearch(let new)? = d.effects.last else { Issue.record("no continuation"); return }
+        #expect(new != old)
+        let before = d.state.logs.searchInProgress
+        d.send(.searchContinue(generation: old))
+        #expect(d.state.logs.searchInProgress == before, "a stale continuation does nothing")
+        d.press(.escape)
+        #expect(d.state.logs.searchInProgress == nil)
+        d.send(.searchContinue(generation: new))
+        #expect(d.state.logs.searchInProgress == nil && d.state.logs.list.selection == 0)
+    }
+
+    @Test("a search that finds nothing ends as not found after one pass")
+    func searchMissEnds() {
+        var d = Driver(bigLog())
+        d.press(.character("/"))
+        d.type("#")
+        var steps = 0
+        while case .continueSearch(let g)? = d.effects.last, steps < 100 {
+            d.effects.removeLast()
+            d.send(.searchContinue(generation: g))
+            steps += 1
+        }
+        #expect(steps == (d.state.logs.rowCount - 1) / LogsStepState.searchRowsPerStep)
+        #expect(d.state.logs.searchFailed && d.state.logs.searchInProgress == nil)
+        d.type("#")
+        #expect(d.effects.last == nil || d.effects.last != .continueSearch(generation: d.state.logs.searchGeneration + 1))
+        #expect(d.state.logs.searchInProgress == nil, "typing more after a miss does not search again")
+    }
+}

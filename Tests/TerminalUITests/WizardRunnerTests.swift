@@ -36,7 +36,7 @@ final class CannedEngines: WizardEffectHandler, @unchecked Sendable {
                 post(.reportWritten(path: path))
             case .openFile(let path, _):
                 post(.fileLoaded(path: path, lines: DemoStates.mainCF))
-            case .quit:
+            case .quit, .continueSearch:
                 break
             }
         }
@@ -88,5 +88,23 @@ struct WizardRunnerTests {
         #expect(try ScriptedBackend.parse("sleep:5 resize:100x30 space") == [.pause(milliseconds: 5), .resize(width: 100, height: 30), .key(.character(" "))])
         #expect(throws: ScriptedBackend.ScriptError.badWord("resize:big")) { try ScriptedBackend.parse("resize:big") }
         #expect(throws: ScriptedBackend.ScriptError.badWord("sleep:-1")) { try ScriptedBackend.parse("sleep:-1") }
+    }
+}
+
+struct RunnerSearchTests {
+    @Test("the runner feeds long searches back in steps and reads keys between them")
+    func longSearchInterleavesWithKeys() throws {
+        var state = DemoStates.loaded()
+        state = reduce(state, .logsLoaded(SyntheticLogEvents(count: 200_000), LogSummary())).0
+        state.step = .logs
+        let backend = ScriptedBackend(size: TerminalSize(width: 80, height: 24), steps: try ScriptedBackend.parse("/zz-nowhere esc x"))
+        let engines = CannedEngines()
+        let runner = WizardRunner(state: state, backend: backend, effects: engines)
+        let final = runner.run(startupEffects: [])
+        #expect(!engines.performed.contains { if case .continueSearch = $0 { true } else { false } })
+        #expect(final.input == nil && final.logs.searchInProgress == nil)
+        #expect(final.step == .logs, "Esc closed the search prompt instead of leaving the step")
+        let searching = backend.frames.contains { $0.dump()[22].contains("searching") }
+        #expect(searching, "a frame showed the search going on")
     }
 }
