@@ -29,17 +29,22 @@ public enum WizardHelp {
         let common = [KeyHelp("←→", "step"), KeyHelp("?", "help"), KeyHelp("q", "quit")]
         switch s.step {
         case .overview:
-            return [move, KeyHelp("Enter", "see fix"), KeyHelp("r", "re-probe")] + common
+            var keys = [move]
+            if !s.fixes.diagnoses.isEmpty { keys.append(KeyHelp("Enter", "see fix")) }
+            if !s.probe.running { keys.append(KeyHelp("r", "re-probe")) }
+            return keys + common
         case .config:
             if s.config.file != nil { return [KeyHelp("↑↓", "scroll"), KeyHelp("Esc", "close file"), KeyHelp("?", "help"), KeyHelp("q", "quit")] }
             return [move, KeyHelp("Tab", s.config.pane == .findings ? "settings" : "findings"),
                     KeyHelp("Enter", "open file")] + common
         case .probe:
-            return [move, KeyHelp("r", s.probe.running ? "probing…" : "re-probe")] + common
+            return (s.probe.running ? [move] : [move, KeyHelp("r", "re-probe")]) + common
         case .logs:
             if s.logs.detail != nil { return [KeyHelp("↑↓", "scroll"), KeyHelp("Esc", "back to list"), KeyHelp("?", "help"), KeyHelp("q", "quit")] }
-            return [move, KeyHelp("Enter", "open"), KeyHelp("/", "search"), KeyHelp("c", "cause"),
-                    KeyHelp("p", "peer"), KeyHelp("s", "service"), KeyHelp("x", "clear")] + common
+            // Clearing comes first when there is something to clear; narrow screens drop from the end.
+            var keys = [move, KeyHelp("Enter", "open"), KeyHelp("/", "search")]
+            if !s.logs.filter.isEmpty || !s.logs.search.isEmpty { keys.append(KeyHelp("x", "clear")) }
+            return keys + [KeyHelp("c", "cause"), KeyHelp("p", "peer"), KeyHelp("s", "service")] + common
         case .fixes:
             var keys = [move, KeyHelp("Tab", s.fixes.pane == .diagnoses ? "detail" : "list"), KeyHelp("Enter", "apply fix")]
             if let d = s.fixes.selectedDiagnosis, s.fixes.fixesOf(d).count > 1 { keys.append(KeyHelp("f", "next fix")) }
