@@ -43,6 +43,27 @@ public struct LogEventList: LogEventSource {
 }
 
 extension String.UTF8View {
+    /// Substring search folding ASCII letters, without allocating a lowercased copy: the filter
+    /// pass runs it once per event. `lowercasedNeedle` must already be lowercased.
+    func containsIgnoringASCIICase(_ lowercasedNeedle: String) -> Bool {
+        let n = Array(lowercasedNeedle.utf8)
+        guard !n.isEmpty else { return true }
+        @inline(__always) func lower(_ b: UInt8) -> UInt8 { b >= 65 && b <= 90 ? b + 32 : b }
+        let result = withContiguousStorageIfAvailable { hay -> Bool in
+            if hay.count < n.count { return false }
+            var i = 0
+            let last = hay.count - n.count
+            while i <= last {
+                var j = 0
+                while j < n.count && lower(hay[i + j]) == n[j] { j += 1 }
+                if j == n.count { return true }
+                i += 1
+            }
+            return false
+        }
+        return result ?? String(self).lowercased().utf8.containsBytes(of: lowercasedNeedle)
+    }
+
     /// Byte substring search: plain and fast enough for a million short keys.
     func containsBytes(of needle: String) -> Bool {
         let n = Array(needle.utf8)

@@ -89,8 +89,8 @@ public struct LogsStepState: Sendable {
         if let source, !peer.isEmpty || !service.isEmpty {
             base = base.compactMap { group in
                 let kept = group.indices.filter { i in
-                    if !peer.isEmpty && !source.peer(at: i).lowercased().utf8.containsBytes(of: peer) { return false }
-                    if !service.isEmpty && !source.service(at: i).lowercased().utf8.containsBytes(of: service) { return false }
+                    if !peer.isEmpty && !source.peer(at: i).utf8.containsIgnoringASCIICase(peer) { return false }
+                    if !service.isEmpty && !source.service(at: i).utf8.containsIgnoringASCIICase(service) { return false }
                     return true
                 }
                 return kept.isEmpty ? nil : LogGroup(cause: group.cause, indices: kept)

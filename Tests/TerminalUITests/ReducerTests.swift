@@ -431,3 +431,19 @@ struct LongSearchTests {
         #expect(d.state.logs.searchInProgress == nil, "typing more after a miss does not search again")
     }
 }
+
+struct FilterMatchingTests {
+    @Test("peer and service filters ignore case and match anywhere in name or address")
+    func filterCaseAndPosition() {
+        var d = Driver(DemoStates.loaded())
+        d.press(.character("4"), .character("p"))
+        d.type("SCHOOL.Example[192")
+        d.press(.enter)
+        #expect(d.state.logs.shownEvents == 4, "4 of the 18 protocol_mismatch events come from the school")
+        d.press(.character("p"))
+        for _ in 0..<30 { d.press(.backspace) }
+        d.type("203.0.113.14")
+        d.press(.enter)
+        #expect(d.state.logs.shownEvents == 9, "addresses match too")
+    }
+}
