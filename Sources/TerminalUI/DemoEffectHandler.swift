@@ -51,7 +51,7 @@ public final class DemoEffectHandler: WizardEffectHandler, @unchecked Sendable {
                 post(.reportFailed("the demo writes no files (would write \(path))"))
             case .openFile(let path, _):
                 post(.fileLoaded(path: path, lines: DemoStates.mainCF))
-            case .quit, .continueSearch:
+            case .quit, .continueSearch, .continueFilter:
                 break
             }
         }

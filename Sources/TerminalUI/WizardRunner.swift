@@ -93,6 +93,8 @@ public final class WizardRunner {
             case .continueSearch(let generation):
                 // Queued, not run: the loop reads pending keys before the next step.
                 inbox.push(.searchContinue(generation: generation))
+            case .continueFilter(let generation):
+                inbox.push(.filterContinue(generation: generation))
             default:
                 handler.perform(effect) { inbox.push($0) }
             }

@@ -71,6 +71,9 @@ public enum WizardScreen {
                 spans.append(Span("   not found", Style(.warning, [.bold])))
             }
             buffer.write([Span(" ")] + spans, x: 0, y: y, width: buffer.width, ellipsis: glyphs.ellipsis)
+        } else if let p = state.logs.filterInProgress, state.step == .logs {
+            buffer.write(" Filtering \(p.filter.description)\(glyphs.ellipsis) \(min(99, p.done * 100 / max(1, p.total)))%", x: 0, y: y,
+                         width: buffer.width, style: Style(.info), ellipsis: glyphs.ellipsis)
         } else if let p = state.logs.searchInProgress, state.step == .logs {
             buffer.write(" Searching for \"\(p.query)\"\(glyphs.ellipsis) \(percent(p, state))", x: 0, y: y, width: buffer.width,
                          style: Style(.info), ellipsis: glyphs.ellipsis)

@@ -58,6 +58,9 @@ public struct LogsStepState: Sendable {
     /// A search that has not looked at every row yet; it goes on in chunks between key presses.
     public var searchInProgress: SearchProgress?
     public var searchGeneration = 0
+    /// A peer/service filter still looking at events; the list shows the old result until it ends.
+    public private(set) var filterInProgress: FilterProgress?
+    private var filterGeneration = 0
     /// The event whose raw lines are open, and the scroll inside them.
     public var detail: Int?
     public var detailTop = 0
@@ -99,6 +102,59 @@ public struct LogsStepState: Sendable {
         }
         groups = base
         list.clamp(count: rowCount)
+    }
+
+    /// Events one filter step looks at; keys are read between steps.
+    public static let filterEventsPerStep = 65_536
+
+    /// Starts applying a filter. A cause alone is a lookup and ends at once; text filters over a big
+    /// log go in steps. Returns the generation to continue, or nil when the filter is applied.
+    public mutating func beginFilter(_ newFilter: LogFilter) -> Int? {
+        filterInProgress = nil
+        let base = newFilter.cause.map { c in allGroups.filter { $0.cause == c } } ?? allGroups
+        let events = base.reduce(0) { $0 + $1.indices.count }
+        if (newFilter.peer.isEmpty && newFilter.service.isEmpty) || events <= LogsStepState.filterEventsPerStep {
+            applyFilter(newFilter)
+            return nil
+        }
+        filterGeneration += 1
+        filterInProgress = FilterProgress(filter: newFilter, base: base, total: events, generation: filterGeneration)
+        return filterStep(generation: filterGeneration) ? nil : filterGeneration
+    }
+
+    /// Filters up to one step's events; true when the filter is complete (or the generation is stale).
+    public mutating func filterStep(generation: Int) -> Bool {
+        guard var p = filterInProgress, p.generation == generation, let source else { return true }
+        let peer = p.filter.peer.lowercased(), service = p.filter.service.lowercased()
+        var budget = LogsStepState.filterEventsPerStep
+        while budget > 0, p.groupIndex < p.base.count {
+            let group = p.base[p.groupIndex]
+            let end = min(group.indices.count, p.offset + budget)
+            for k in p.offset..<end {
+                let i = group.indices[k]
+                if !peer.isEmpty && !source.peer(at: i).utf8.containsIgnoringASCIICase(peer) { continue }
+                if !service.isEmpty && !source.service(at: i).utf8.containsIgnoringASCIICase(service) { continue }
+                p.current.append(i)
+            }
+            budget -= end - p.offset
+            p.done += end - p.offset
+            p.offset = end
+            if p.offset >= group.indices.count {
+                if !p.current.isEmpty { p.kept.append(LogGroup(cause: group.cause, indices: p.current)) }
+                p.current = []
+                p.groupIndex += 1
+                p.offset = 0
+            }
+        }
+        if p.groupIndex < p.base.count {
+            filterInProgress = p
+            return false
+        }
+        filterInProgress = nil
+        filter = p.filter
+        groups = p.kept.sorted { $0.indices.count != $1.indices.count ? $0.indices.count > $1.indices.count : $0.cause < $1.cause }
+        list = ListPosition()
+        return true
     }
 
     /// Causes present in the log, most frequent first (what `c` cycles through).
@@ -164,6 +220,23 @@ public struct LogsStepState: Sendable {
             step += 1
         }
         return end >= n ? .notFound : .unfinished(rowsDone: end)
+    }
+}
+
+/// Where a filter that runs in steps has got to.
+public struct FilterProgress: Sendable {
+    public var filter: LogFilter
+    var base: [LogGroup]
+    var groupIndex = 0
+    var offset = 0
+    var kept: [LogGroup] = []
+    var current: [Int] = []
+    public var done = 0
+    public var total: Int
+    public var generation: Int
+
+    init(filter: LogFilter, base: [LogGroup], total: Int, generation: Int) {
+        self.filter = filter; self.base = base; self.total = total; self.generation = generation
     }
 }
 

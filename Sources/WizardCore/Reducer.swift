@@ -102,6 +102,8 @@ extension WizardState {
         case .reportFailed(let why):
             report.status = .failed(message: why)
             return []
+        case .filterContinue(let generation):
+            return logs.filterStep(generation: generation) ? [] : [.continueFilter(generation: generation)]
         case .searchContinue(let generation):
             guard let p = logs.searchInProgress, p.generation == generation else { return [] }
             return searchStep(p)
@@ -356,9 +358,8 @@ extension WizardState {
             } else {
                 filter.cause = causes[0]
             }
-            logs.applyFilter(filter)
             logs.list = ListPosition()
-            return []
+            return filterEffects(filter)
         case .character("p"):
             input = TextInput(purpose: .logPeerFilter, text: logs.filter.peer)
             return []
@@ -366,7 +367,7 @@ extension WizardState {
             input = TextInput(purpose: .logServiceFilter, text: logs.filter.service)
             return []
         case .character("x"):
-            logs.applyFilter(LogFilter())
+            _ = logs.beginFilter(LogFilter())
             logs.search = ""
             logs.list = ListPosition()
             return []
@@ -443,8 +444,7 @@ extension WizardState {
             return []
         case .enter:
             input = nil
-            commit(field)
-            return []
+            return commit(field)
         case .backspace:
             if !field.text.isEmpty { field.text.removeLast() }
         case .character(let c):
@@ -499,24 +499,30 @@ extension WizardState {
         return startSearch(text, from: logs.searchAnchor, forward: true, includeStart: true)
     }
 
-    private mutating func commit(_ field: TextInput) {
+    private mutating func filterEffects(_ f: LogFilter) -> [WizardEffect] {
+        logs.beginFilter(f).map { [.continueFilter(generation: $0)] } ?? []
+    }
+
+    private mutating func commit(_ field: TextInput) -> [WizardEffect] {
         let text = field.text.trimmingCharacters(in: .whitespaces)
         switch field.purpose {
         case .logSearch:
             logs.search = field.text
             if logs.searchFailed && !field.text.isEmpty && logs.searchInProgress == nil { message = "No event contains \"\(field.text)\"." }
+            return []
         case .logPeerFilter:
             var f = logs.filter
             f.peer = text
-            logs.applyFilter(f)
             logs.list = ListPosition()
+            return filterEffects(f)
         case .logServiceFilter:
             var f = logs.filter
             f.service = text
-            logs.applyFilter(f)
             logs.list = ListPosition()
+            return filterEffects(f)
         case .reportPath:
             if !text.isEmpty { report.path = text; report.status = .idle }
+            return []
         }
     }
 

@@ -33,6 +33,8 @@ public enum WizardEvent: Sendable {
     case reportFailed(String)
     /// Go on with the search of this generation (fed back by the runner after `continueSearch`).
     case searchContinue(generation: Int)
+    /// Go on with the log filter of this generation (fed back by the runner after `continueFilter`).
+    case filterContinue(generation: Int)
 }
 
 /// Work the reducer asks for; the runner performs it and feeds results back as events.
@@ -48,4 +50,6 @@ public enum WizardEffect: Sendable, Hashable {
     /// A long search wants another step: the runner reads pending keys, then sends
     /// `.searchContinue(generation:)` back. Effect handlers never see this one.
     case continueSearch(generation: Int)
+    /// The same for a log filter over many events.
+    case continueFilter(generation: Int)
 }

@@ -447,3 +447,51 @@ struct FilterMatchingTests {
         #expect(d.state.logs.shownEvents == 9, "addresses match too")
     }
 }
+
+struct LongFilterTests {
+    @Test("a text filter over many events goes in steps, keeps the old list meanwhile, then shows the result")
+    func filterInSteps() {
+        var s = DemoStates.loaded()
+        s = reduce(s, .logsLoaded(SyntheticLogEvents(count: 300_000), LogSummary())).0
+        s.step = .logs
+        var d = Driver(s)
+        d.press(.character("s"))
+        d.type("SUBMISSION")
+        d.press(.enter)
+        guard case .continueFilter(let g)? = d.effects.last else { Issue.record("the filter did not go in steps"); return }
+        #expect(d.state.logs.filterInProgress != nil)
+        #expect(d.state.logs.shownEvents == 300_000, "the old result stays until the filter ends")
+        d.press(.down)
+        #expect(d.state.logs.list.selection == 1, "keys still work while filtering")
+        var steps = 0
+        var generation = g
+        while true {
+            d.send(.filterContinue(generation: generation))
+            steps += 1
+            guard case .continueFilter(let next)? = d.effects.last, steps < 100 else { break }
+            d.effects.removeLast()
+            generation = next
+        }
+        #expect(steps >= 3)
+        #expect(d.state.logs.filterInProgress == nil)
+        #expect(d.state.logs.filter.service == "SUBMISSION")
+        #expect(d.state.logs.shownEvents == 60_000, "every fifth synthetic event is on submission")
+        #expect(d.state.logs.list.selection == 0)
+    }
+
+    @Test("a newer filter makes the older one's continuation do nothing")
+    func staleFilterContinuation() {
+        var s = DemoStates.loaded()
+        s = reduce(s, .logsLoaded(SyntheticLogEvents(count: 300_000), LogSummary())).0
+        s.step = .logs
+        var d = Driver(s)
+        d.press(.character("p"))
+        d.type("school")
+        d.press(.enter)
+        guard case .continueFilter(let old)? = d.effects.last else { Issue.record("no continuation"); return }
+        d.press(.character("x"))
+        #expect(d.state.logs.filterInProgress == nil && d.state.logs.filter.isEmpty)
+        d.send(.filterContinue(generation: old))
+        #expect(d.state.logs.filter.isEmpty && d.state.logs.shownEvents == 300_000)
+    }
+}

@@ -36,7 +36,7 @@ final class CannedEngines: WizardEffectHandler, @unchecked Sendable {
                 post(.reportWritten(path: path))
             case .openFile(let path, _):
                 post(.fileLoaded(path: path, lines: DemoStates.mainCF))
-            case .quit, .continueSearch:
+            case .quit, .continueSearch, .continueFilter:
                 break
             }
         }
