@@ -20,7 +20,8 @@ enum LogsScreen {
             return
         }
         var line: [Span] = [Span("\(Label.number(logs.totalEvents)) failed TLS sessions", Style(.heading, [.bold]))]
-        if let summary = logs.summary {
+        // With a filter shown, the line count gives way: the filter matters more.
+        if let summary = logs.summary, logs.filter.isEmpty {
             line.append(Span(" in \(Label.number(summary.linesRead)) lines", Style(.muted)))
         }
         if !logs.filter.isEmpty {

@@ -188,3 +188,16 @@ public final class ScriptedBackend: TerminalBackend {
         }
     }
 }
+
+/// Runs the wizard without a terminal on a key script and returns the last screen, the way tig's
+/// tests drive tig: `postls` can offer this (e.g. `--keys SCRIPT --dump-screen`) for end-to-end tests.
+public enum HeadlessWizard {
+    public static func run(_ state: WizardState, keys script: String, size: TerminalSize = TerminalSize(width: 80, height: 24),
+                           glyphs: Glyphs = .unicode, effects: WizardEffectHandler,
+                           startupEffects: [WizardEffect]? = nil) throws -> (state: WizardState, screen: ScreenBuffer) {
+        let backend = ScriptedBackend(size: size, steps: try ScriptedBackend.parse(script), glyphs: glyphs)
+        let runner = WizardRunner(state: state, backend: backend, effects: effects)
+        let final = runner.run(startupEffects: startupEffects)
+        return (final, runner.lastFrame)
+    }
+}

@@ -108,3 +108,15 @@ struct RunnerSearchTests {
         #expect(searching, "a frame showed the search going on")
     }
 }
+
+struct HeadlessWizardTests {
+    @Test("a headless run on a key script ends on the screen a person would see")
+    func headlessDump() throws {
+        let (state, screen) = try HeadlessWizard.run(WizardState(hostName: "mail.example.org", size: TerminalSize(width: 80, height: 24)),
+                                                     keys: "4 c enter", effects: CannedEngines())
+        #expect(state.step == .logs && state.logs.filter.cause == .protocolMismatch)
+        let text = screen.dump()
+        #expect(text[2].contains("filter: cause=protocol_mismatch (18 shown)"))
+        #expect(text[4].contains("▸ protocol_mismatch  18"), "Enter folded the group")
+    }
+}
