@@ -42,6 +42,7 @@ public final class CursesSession {
     public let theme: Theme
     private var pairOfRole: [ColorRole: Int16] = [:]
     public private(set) var isClosed = false
+    private var lastDrawnSize = (0, 0)
     nonisolated(unsafe) private static var open = false
 
     /// Starts curses on a device. `locale` "" follows LANG/LC_*; tests pass "C.UTF-8".
@@ -157,6 +158,11 @@ public final class CursesSession {
     /// Draws the whole buffer; ncurses sends only what changed since the last frame.
     public func draw(_ buffer: ScreenBuffer) {
         guard !isClosed else { return }
+        // After a resize, cells outside the new frame would keep old text: repaint from scratch once.
+        if lastDrawnSize.0 != buffer.width || lastDrawnSize.1 != buffer.height {
+            werase(window)
+            lastDrawnSize = (buffer.width, buffer.height)
+        }
         let rows = min(buffer.height, Int(CNcurses_lines(window)))
         let cols = min(buffer.width, Int(CNcurses_cols(window)))
         var ascii = buffer

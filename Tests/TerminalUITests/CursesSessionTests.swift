@@ -190,3 +190,18 @@ struct CursesSessionTests {
         }
     }
 }
+
+extension CursesSessionTests {
+    @Test("a smaller frame after a bigger one leaves no old text behind")
+    func noLeftoversAfterShrink() throws {
+        let session = try headless()
+        defer { session.close() }
+        session.resize(width: 100, height: 30)
+        var big = ScreenBuffer(width: 100, height: 30)
+        big.write("OLD TEXT AT THE EDGE", x: 80, y: 28)
+        session.draw(big)
+        #expect(session.rowText(28).contains("OLD TEXT"))
+        session.draw(ScreenBuffer(width: 80, height: 24))
+        #expect(!session.rowText(28).contains("OLD TEXT"))
+    }
+}
