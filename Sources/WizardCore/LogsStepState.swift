@@ -105,7 +105,7 @@ public struct LogsStepState: Sendable {
     }
 
     /// Events one filter step looks at; keys are read between steps.
-    public static let filterEventsPerStep = 65_536
+    public static let filterEventsPerStep = 32_768
 
     /// Starts applying a filter. A cause alone is a lookup and ends at once; text filters over a big
     /// log go in steps. Returns the generation to continue, or nil when the filter is applied.
@@ -194,7 +194,7 @@ public struct LogsStepState: Sendable {
 
     /// Rows one search step looks at. A million events take a few dozen steps, and keys are read
     /// between steps, so typing never waits for a whole pass.
-    public static let searchRowsPerStep = 8_192
+    public static let searchRowsPerStep = 4_096
 
     /// The next row (wrapping) whose event matches `query`, case-insensitively, looking at every row.
     public func find(_ query: String, from start: Int, forward: Bool, includeStart: Bool) -> Int? {
