@@ -71,8 +71,23 @@ public struct LogsStepState: Sendable {
         self.source = source
         self.summary = summary
         loading = false
+        // One pass; a bucket per cause by ordinal (no hashing per event in the common case of a
+        // cause repeating), since this pass is most of the first frame of a big log.
+        let causes = Cause.allCases
+        let ordinal = Dictionary(uniqueKeysWithValues: causes.enumerated().map { ($1, $0) })
+        var lists = Array(repeating: [Int](), count: causes.count)
+        var lastCause: Cause?
+        var lastOrdinal = 0
+        for i in 0..<source.count {
+            let cause = source.cause(at: i)
+            if cause != lastCause {
+                lastCause = cause
+                lastOrdinal = ordinal[cause] ?? 0
+            }
+            lists[lastOrdinal].append(i)
+        }
         var buckets: [Cause: [Int]] = [:]
-        for i in 0..<source.count { buckets[source.cause(at: i), default: []].append(i) }
+        for (k, list) in lists.enumerated() where !list.isEmpty { buckets[causes[k]] = list }
         allGroups = LogsStepState.ordered(buckets)
         list = ListPosition()
         detail = nil
