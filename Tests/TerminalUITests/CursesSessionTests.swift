@@ -135,7 +135,8 @@ struct CursesSessionTests {
         #expect(last == buffer.dump()[29])
     }
 
-    @Test("keys typed on a terminal arrive as wizard keys (arrows, vi letters, Tab, Shift-Tab, Enter, Esc, Backspace)")
+    @Test("keys typed on a terminal arrive as wizard keys (arrows, vi letters, Tab, Shift-Tab, Enter, Esc, Backspace)",
+          .enabled(if: access("/dev/ptmx", R_OK | W_OK) == 0, "needs pseudo-terminals (/dev/ptmx)"))
     func keysFromAPseudoTerminal() throws {
         guard let pty = PseudoTerminal(width: 80, height: 24) else {
             Issue.record("no pseudo-terminal available"); return
