@@ -43,7 +43,15 @@ enum ApplyScreen {
             let style = i == 0 ? (outcome.first?.style ?? .normal) : .normal
             buffer.write(line, x: 1, y: y + i, width: w - 2, style: style, ellipsis: glyphs.ellipsis)
         }
-        y += 3
+        y += 2
+        // The failing step's own words, in full: the list above cuts them.
+        if let failed = a.steps.first(where: { $0.status == .failed && !$0.detail.isEmpty }) {
+            for line in Label.wrap("\(failed.label): \(failed.detail)", width: w - 4).prefix(3) {
+                buffer.write(line, x: 3, y: y, width: w - 4, style: Style(.critical), ellipsis: glyphs.ellipsis)
+                y += 1
+            }
+        }
+        y += 1
 
         guard !a.before.isEmpty || !a.after.isEmpty else { return }
         let bottom = body.maxY

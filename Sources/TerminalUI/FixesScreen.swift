@@ -31,6 +31,10 @@ enum FixesScreen {
         for (i, line) in lines.dropFirst(top).prefix(height).enumerated() {
             buffer.write(line, x: 1, y: y + i, width: w - 3, ellipsis: glyphs.ellipsis)
         }
+        if lines.count > height, f.pane == .diagnoses {
+            let hint = " Tab, then \(glyphs.isUnicode ? "↓" : "Dn") for more "
+            buffer.write(hint, x: w - CharacterWidth.of(hint) - 1, y: y - 1, style: Style(.muted))
+        }
         if top > 0 { buffer.put(glyphs.moreAbove, x: w - 1, y: y, style: Style(.muted)) }
         if top + height < lines.count { buffer.put(glyphs.moreBelow, x: w - 1, y: y + height - 1, style: Style(.muted)) }
     }

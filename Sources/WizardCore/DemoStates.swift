@@ -283,6 +283,14 @@ public enum DemoStates {
         ], message: "The chain is complete on every listener that serves this certificate.")).0
         out.append(("apply-done", applied))
         out.append(("quit-confirm", press(applying, [.character("q")])))
+        var failed = applying
+        failed = reduce(failed, .applyProgress(ApplyStepRow(id: "check", label: "postfix check", status: .failed,
+                                                              detail: "postfix/postfix-script: fatal: cannot read fullchain.pem"))).0
+        failed = reduce(failed, .applyProgress(ApplyStepRow(id: "reload", label: "postfix reload", status: .skipped))).0
+        failed = reduce(failed, .applyProgress(ApplyStepRow(id: "reprobe", label: "Probe again", status: .skipped))).0
+        failed = reduce(failed, .applyFinished(succeeded: false, before: [], after: [],
+                                               message: "postfix check failed, so Postfix was not reloaded.")).0
+        out.append(("apply-failed", failed))
 
         var report = base
         report.step = .report
