@@ -13,6 +13,7 @@ struct Postls: ParsableCommand {
         version: PostlsVersion.string,
         subcommands: [
             VersionCommand.self,
+            ProbeCommand.self,
         ]
     )
 }
