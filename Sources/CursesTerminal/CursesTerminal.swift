@@ -43,6 +43,7 @@ public final class CursesSession {
     private var pairOfRole: [ColorRole: Int16] = [:]
     public private(set) var isClosed = false
     private var lastDrawnSize = (0, 0)
+    private let restoresOnSignals: Bool
     nonisolated(unsafe) private static var open = false
 
     /// Starts curses on a device. `locale` "" follows LANG/LC_*; tests pass "C.UTF-8".
@@ -66,6 +67,7 @@ public final class CursesSession {
             if let input { fclose(input) }
             throw CursesError.cannotOpen("the terminal", errno: errno)
         }
+        restoresOnSignals = restoreOnSignals
         if restoreOnSignals {
             // Installed before newterm: ncurses only installs its own when the action is the default.
             for sig in [SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT, SIGTRAP] {
@@ -121,6 +123,7 @@ public final class CursesSession {
         isClosed = true
         CNcurses_set_session_active(0)
         endwin()
+        if restoresOnSignals { CNcurses_uninstall_restore_handlers() }
         if let screen { delscreen(screen) }
         screen = nil
         if let inputFile { fclose(inputFile) }
