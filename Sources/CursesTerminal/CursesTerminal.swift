@@ -78,6 +78,7 @@ public final class CursesSession {
         let made: OpaquePointer? = type.map { t in t.withCString { newterm($0, output, input) } } ?? newterm(nil, output, input)
         guard let made, let win = CNcurses_stdscr() else {
             fclose(input); fclose(output)
+            if restoreOnSignals { CNcurses_uninstall_restore_handlers() }
             throw CursesError.unknownTerminal(type ?? "(TERM not set)")
         }
         screen = made

@@ -187,8 +187,9 @@ struct CursesSessionTests {
     func unknownTerminal() {
         #expect(throws: CursesError.self) {
             _ = try CursesSession(device: .paths(input: "/dev/null", output: "/dev/null"), terminalType: "no-such-terminal-xyz",
-                                  locale: "C.UTF-8", restoreOnSignals: false)
+                                  locale: "C.UTF-8", restoreOnSignals: true)
         }
+        #expect(!Self.hasSessionHandler(SIGTERM), "a failed start leaves the signal actions as they were")
     }
 }
 
@@ -204,5 +205,36 @@ extension CursesSessionTests {
         #expect(session.rowText(28).contains("OLD TEXT"))
         session.draw(ScreenBuffer(width: 80, height: 24))
         #expect(!session.rowText(28).contains("OLD TEXT"))
+    }
+}
+
+extension CursesSessionTests {
+    /// Whether a signal's action is the one the session installs (a SA_SIGINFO handler).
+    static func hasSessionHandler(_ sig: Int32) -> Bool {
+        var action = sigaction()
+        sigaction(sig, nil, &action)
+        return action.sa_flags & Int32(SA_SIGINFO) != 0 && action.__sigaction_handler.sa_sigaction != nil
+    }
+
+    @Test("the session restores the terminal on SIGTERM/SIGHUP/SIGINT only while it is open, then puts the old actions back")
+    func signalHandlersLiveAsLongAsTheSession() throws {
+        let signals = [SIGTERM, SIGHUP, SIGINT]
+        #expect(signals.allSatisfy { !Self.hasSessionHandler($0) })
+        let session = try CursesSession(device: .paths(input: "/dev/null", output: "/dev/null"), terminalType: "xterm-256color",
+                                        locale: "C.UTF-8", restoreOnSignals: true)
+        #expect(signals.allSatisfy { Self.hasSessionHandler($0) })
+        session.close()
+        #expect(signals.allSatisfy { !Self.hasSessionHandler($0) })
+    }
+
+    @Test("a termination signal the process ignores (nohup) stays ignored")
+    func ignoredSignalsStayIgnored() throws {
+        let previous = signal(SIGHUP, SIG_IGN)
+        defer { signal(SIGHUP, previous) }
+        let session = try CursesSession(device: .paths(input: "/dev/null", output: "/dev/null"), terminalType: "xterm-256color",
+                                        locale: "C.UTF-8", restoreOnSignals: true)
+        defer { session.close() }
+        #expect(!Self.hasSessionHandler(SIGHUP))
+        #expect(Self.hasSessionHandler(SIGTERM))
     }
 }
