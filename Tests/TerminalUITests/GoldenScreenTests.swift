@@ -61,3 +61,13 @@ enum Golden {
         }
     }
 }
+
+struct StatusLineTests {
+    @Test("at 80 columns the status line always keeps ? help and q quit in view", arguments: GoldenScreenTests.sizes)
+    func helpAndQuitAlwaysShown(size: TerminalSize) {
+        for (name, state) in DemoStates.all(size: size) where !state.size.isTooSmall && state.dialog == nil && state.input == nil && !state.helpVisible {
+            let last = WizardScreen.render(state).dump()[size.height - 1]
+            #expect(last.contains("? help") && last.hasSuffix("q quit"), "\(name): \(last)")
+        }
+    }
+}
