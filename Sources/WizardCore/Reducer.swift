@@ -222,6 +222,20 @@ extension WizardState {
                 config.file = FileView(path: path, focusLine: f.line ?? 1)
                 return [.openFile(path: path, line: f.line ?? 1)]
             }
+            // A setting's source "main.cf:31" or "master.cf:18 (-o)" opens there too.
+            if key == .enter, config.pane == .settings, config.settings.indices.contains(config.settingsList.selection) {
+                let source = config.settings[config.settingsList.selection].source
+                let location = source.split(separator: " ").first.map(String.init) ?? ""
+                let parts = location.split(separator: ":")
+                guard parts.count == 2, let line = Int(parts[1]) else {
+                    message = "\(source == "default" ? "Postfix's built-in default" : source): no file line to open."
+                    return []
+                }
+                let file = String(parts[0])
+                let path = file.hasPrefix("/") ? file : config.configDirectory + "/" + file
+                config.file = FileView(path: path, focusLine: line)
+                return [.openFile(path: path, line: line)]
+            }
             return nil
 
         case .probe:

@@ -77,7 +77,7 @@ public enum WizardHelp {
             return (["Postfix's effective TLS settings per service (main.cf, master.cf -o",
                      "overrides, defaults) and the problems found in them, at file:line."],
                     [("Here", [moving, KeyHelp("Tab", "switch between findings and settings"),
-                               KeyHelp("Enter", "open the file at the finding's line (read-only)")]), everywhere])
+                               KeyHelp("Enter", "open the file at the line (read-only)")]), everywhere])
         case .probe:
             return (["Live TLS handshakes with each listener and address, as a sending",
                      "server would do them: protocol, cipher, certificate check."],

@@ -495,3 +495,19 @@ struct LongFilterTests {
         #expect(d.state.logs.filter.isEmpty && d.state.logs.shownEvents == 300_000)
     }
 }
+
+struct ConfigSettingsTests {
+    @Test("Enter on a setting opens its source line; a default has no line to open")
+    func settingOpensSource() {
+        var d = Driver(DemoStates.loaded())
+        d.press(.character("2"), .tab, .down)
+        d.press(.enter)
+        #expect(d.effects == [.openFile(path: "/etc/postfix/main.cf", line: 34)])
+        d.press(.escape)
+        d.press(.down, .down, .down, .enter)
+        #expect(d.state.config.settings[d.state.config.settingsList.selection].source == "default")
+        #expect(d.effects.count == 1 && d.state.message?.contains("default") == true)
+        d.press(.down, .down, .enter)
+        #expect(d.effects.last == .openFile(path: "/etc/postfix/master.cf", line: 18))
+    }
+}
