@@ -44,7 +44,7 @@ for size in sizes {
     let source = SyntheticLogEvents(count: count)
 
     // First frame: the events arrive (grouping pass), then the screen renders.
-    let load = milliseconds { state = reduce(state, .logsLoaded(source, LogSummary(linesRead: count * 3))).0 }
+    let load = milliseconds { state = reduce(state, .logsLoaded(source, LogTotals(linesRead: count * 3))).0 }
     let render = milliseconds { WizardScreen.render(state, into: &buffer, glyphs: .unicode) }
     print("\n\(size.width)x\(size.height)")
     print(String(format: "  first frame: %.1f ms (grouping %.1f ms + render %.2f ms)", load + render, load, render))
@@ -129,7 +129,7 @@ for size in sizes {
         let list = LogEventList((0..<synthetic.count).map { synthetic.event(at: $0) })
         var saved = state
         swap(&saved, &state)
-        state = reduce(state, .logsLoaded(list, LogSummary())).0
+        state = reduce(state, .logsLoaded(list, LogTotals())).0
         state = reduce(state, .key(.character("/"))).0
         let inMemory = stepped(.character("#"))
         print(String(format: "  / no match, %d in-memory events: %d steps, %@; %.0f ms in all",

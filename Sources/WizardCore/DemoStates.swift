@@ -203,10 +203,10 @@ public enum DemoStates {
         return events
     }
 
-    public static func logSummary(_ events: [LogEventRow]) -> LogSummary {
+    public static func logSummary(_ events: [LogEventRow]) -> LogTotals {
         var by: [Cause: Int] = [:]
         for e in events { by[e.cause, default: 0] += 1 }
-        return LogSummary(linesRead: 48_213, linesSkipped: 0, byCause: by,
+        return LogTotals(linesRead: 48_213, linesSkipped: 0, byCause: by,
                           tlsEstablished: ["TLSv1.2": 1_904, "TLSv1.3": 6_611], sources: ["/var/log/mail.log", "/var/log/mail.log.1"])
     }
 

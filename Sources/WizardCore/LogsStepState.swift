@@ -37,7 +37,7 @@ public enum LogDisplayRow: Sendable, Hashable {
 /// The Logs step: events grouped by cause, filtered, searched; rows are computed on demand.
 public struct LogsStepState: Sendable {
     public var source: (any LogEventSource)?
-    public var summary: LogSummary?
+    public var summary: LogTotals?
     public var loading = false
     /// While loading: lines read so far and the file being read.
     public var progressLines = 0
@@ -67,7 +67,7 @@ public struct LogsStepState: Sendable {
 
     public init() {}
 
-    public mutating func load(_ source: any LogEventSource, summary: LogSummary?) {
+    public mutating func load(_ source: any LogEventSource, summary: LogTotals?) {
         self.source = source
         self.summary = summary
         loading = false

@@ -114,7 +114,7 @@ public struct LogEventRow: Sendable, Hashable {
 }
 
 /// Totals from reading the logs.
-public struct LogSummary: Sendable, Hashable {
+public struct LogTotals: Sendable, Hashable {
     public var linesRead: Int
     public var linesSkipped: Int
     public var byCause: [Cause: Int]

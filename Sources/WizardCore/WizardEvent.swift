@@ -23,7 +23,7 @@ public enum WizardEvent: Sendable {
     case probeFailed(String)
     /// Reading a big log: how far it got.
     case logsProgress(linesRead: Int, file: String)
-    case logsLoaded(any LogEventSource, LogSummary)
+    case logsLoaded(any LogEventSource, LogTotals)
     case logsFailed(String)
     case diagnosesLoaded(diagnoses: [DiagnosisRow], fixes: [FixRow])
     case applyProgress(ApplyStepRow)

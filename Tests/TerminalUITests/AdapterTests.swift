@@ -30,3 +30,34 @@ struct ProbeAdapterTests {
         #expect(row.service == "port 465")
     }
 }
+
+import MailLog
+
+struct LogAdapterTests {
+    @Test("real Postfix log lines, classified by the log engine, become a row with peer, service and raw lines")
+    func engineEventBecomesRow() throws {
+        var events: [TLSEvent] = []
+        let analyzer = LogAnalyzer { events.append($0) }
+        let lines = [
+            "Nov 28 07:07:13 mail postfix/smtpd[4124]: connect from relay.bank.example[198.51.100.40]",
+            "Nov 28 07:07:13 mail postfix/smtpd[4124]: SSL_accept error from relay.bank.example[198.51.100.40]: -1",
+            "Nov 28 07:07:13 mail postfix/smtpd[4124]: warning: TLS library problem: error:0A000102:SSL routines::unsupported protocol:../ssl/statem/statem_srvr.c:1657:",
+            "Nov 28 07:07:13 mail postfix/smtpd[4124]: lost connection after STARTTLS from relay.bank.example[198.51.100.40]",
+            "Nov 28 07:07:13 mail postfix/smtpd[4124]: disconnect from relay.bank.example[198.51.100.40] ehlo=1 starttls=0/1 commands=1/2",
+        ]
+        for (i, line) in lines.enumerated() { analyzer.feed(line, file: "/var/log/mail.log", lineNumber: i + 1) }
+        let summary = analyzer.finish()
+        let event = try #require(events.first)
+        let row = LogEventRow(event)
+        #expect(row.cause == .protocolMismatch)
+        #expect(row.peer == "relay.bank.example[198.51.100.40]")
+        #expect(row.service == "smtp")
+        // The engine keeps the TLS-related lines of the connection (not "connect from").
+        #expect(row.lines.first?.hasPrefix("mail.log:2: Nov 28 07:07:13 mail postfix/smtpd[4124]: SSL_accept error") == true, "\(row.lines)")
+        #expect(row.lines.contains { $0.contains("unsupported protocol") })
+        let totals = LogTotals(summary, sources: ["/var/log/mail.log"])
+        #expect(totals.byCause[.protocolMismatch] == 1 && totals.linesRead == 5)
+        let state = reduce(DemoStates.loaded(), .logsLoaded(LogEventList(events.map(LogEventRow.init)), totals)).0
+        #expect(state.logs.groups.map(\.cause) == [.protocolMismatch])
+    }
+}

@@ -320,7 +320,7 @@ struct LogsTests {
     func millionEvents() {
         var s = DemoStates.loaded()
         let source = SyntheticLogEvents(count: 1_000_000)
-        s = reduce(s, .logsLoaded(source, LogSummary(linesRead: 3_000_000))).0
+        s = reduce(s, .logsLoaded(source, LogTotals(linesRead: 3_000_000))).0
         s.step = .logs
         #expect(s.logs.shownEvents == 1_000_000)
         #expect(s.logs.rowCount == 1_000_000 + s.logs.groups.count)
@@ -369,7 +369,7 @@ struct LongSearchTests {
     /// 100,000 events: many search steps, so the search must go on in steps.
     func bigLog() -> WizardState {
         var s = DemoStates.loaded()
-        s = reduce(s, .logsLoaded(SyntheticLogEvents(count: 100_000), LogSummary())).0
+        s = reduce(s, .logsLoaded(SyntheticLogEvents(count: 100_000), LogTotals())).0
         s.step = .logs
         return s
     }
@@ -452,7 +452,7 @@ struct LongFilterTests {
     @Test("a text filter over many events goes in steps, keeps the old list meanwhile, then shows the result")
     func filterInSteps() {
         var s = DemoStates.loaded()
-        s = reduce(s, .logsLoaded(SyntheticLogEvents(count: 300_000), LogSummary())).0
+        s = reduce(s, .logsLoaded(SyntheticLogEvents(count: 300_000), LogTotals())).0
         s.step = .logs
         var d = Driver(s)
         d.press(.character("s"))
@@ -482,7 +482,7 @@ struct LongFilterTests {
     @Test("a newer filter makes the older one's continuation do nothing")
     func staleFilterContinuation() {
         var s = DemoStates.loaded()
-        s = reduce(s, .logsLoaded(SyntheticLogEvents(count: 300_000), LogSummary())).0
+        s = reduce(s, .logsLoaded(SyntheticLogEvents(count: 300_000), LogTotals())).0
         s.step = .logs
         var d = Driver(s)
         d.press(.character("p"))

@@ -66,7 +66,7 @@ struct RobustnessTests {
         let weird = LogEventRow(time: "Nov 29 03:00:00", peerName: "メール.例え.jp\u{7}" + String(repeating: "x", count: 300),
                                 peerAddress: "2001:db8::1", service: "smtp\tx", cause: .unclassified, confidence: .low,
                                 lines: ["\u{1b}[31mred\u{1b}[0m " + String(repeating: "長", count: 200)])
-        s = reduce(s, .logsLoaded(LogEventList([weird]), LogSummary())).0
+        s = reduce(s, .logsLoaded(LogEventList([weird]), LogTotals())).0
         s.step = .logs
         s = reduce(s, .key(.down)).0
         for size in [TerminalSize(width: 80, height: 24), TerminalSize(width: 132, height: 43)] {

@@ -95,7 +95,7 @@ struct RunnerSearchTests {
     @Test("the runner feeds long searches back in steps and reads keys between them")
     func longSearchInterleavesWithKeys() throws {
         var state = DemoStates.loaded()
-        state = reduce(state, .logsLoaded(SyntheticLogEvents(count: 100_000), LogSummary())).0
+        state = reduce(state, .logsLoaded(SyntheticLogEvents(count: 100_000), LogTotals())).0
         state.step = .logs
         let backend = ScriptedBackend(size: TerminalSize(width: 80, height: 24), steps: try ScriptedBackend.parse("/zz-nowhere esc x"))
         let engines = CannedEngines()
