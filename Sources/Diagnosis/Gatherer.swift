@@ -38,6 +38,14 @@ public struct Gathered: Sendable {
     public var logError: String?
     public var postfixVersion: String?
     public var report: DiagnosisReport
+
+    public init(configuration: PostfixConfiguration?, configError: String?, findings: [Finding], probe: ProbeReport?,
+                probeTargets: [ProbeTarget], logReport: LogReport?, logFiles: [String], logError: String?,
+                postfixVersion: String?, report: DiagnosisReport) {
+        self.configuration = configuration; self.configError = configError; self.findings = findings; self.probe = probe
+        self.probeTargets = probeTargets; self.logReport = logReport; self.logFiles = logFiles; self.logError = logError
+        self.postfixVersion = postfixVersion; self.report = report
+    }
 }
 
 /// Runs the config, probe and log engines and the diagnosis. No UI: progress goes to a callback.
