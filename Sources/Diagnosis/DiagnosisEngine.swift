@@ -1,4 +1,5 @@
 import Foundation
+import MailDNS
 import MailLog
 import PostfixConfig
 import PostlsCore
@@ -15,6 +16,8 @@ public struct DiagnosisInput: Sendable {
     /// `postconf -h mail_version`, when known (the `unexpected eof` noise depends on it).
     public var postfixVersion: String?
     public var now: Date
+    /// Findings of the DNS side (MX, TLSA, MTA-STS), when a domain was checked.
+    public var dnsFindings: [DNSFinding] = []
 
     public init(configuration: PostfixConfiguration? = nil, configFindings: [Finding] = [], probe: ProbeReport? = nil,
                 logEvents: [TLSEvent] = [], logSummary: LogSummary? = nil, postfixVersion: String? = nil, now: Date = Date()) {
@@ -40,6 +43,7 @@ public struct DiagnosisEngine: Sendable {
         builder.addConfigFindings()
         builder.addProbeResults()
         builder.addStaleCertificate()
+        builder.addDNSFindings()
         builder.joinLogsToConfigAndProbe()
         builder.addLogEvents()
         builder.mergeTLSDisabledIntoRootCause()
@@ -135,6 +139,14 @@ struct Builder {
                         summary: "port \(t.port) speaks plaintext where clients expect implicit TLS")
                 }
             }
+        }
+    }
+
+    // MARK: DNS
+
+    mutating func addDNSFindings() {
+        for f in input.dnsFindings {
+            add(f.cause, f.severity, Evidence(source: .dns, location: "dns \(f.host ?? f.topic)", text: f.message), summary: f.message)
         }
     }
 
