@@ -455,8 +455,22 @@ public struct Setup: Sendable {
         func level(_ name: String) -> String { configuration.value(name).trimmingCharacters(in: .whitespaces).lowercased() }
         func atLeastOne(_ name: String) -> Bool { (Int(configuration.value(name).trimmingCharacters(in: .whitespaces)) ?? 0) >= 1 }
         let files = decision.files
-        if case .use(let candidate) = decision { edits.append(.setMain(name: "smtpd_tls_chain_files", value: candidate.chainFiles)) }
-        if case .selfSigned(let key, let cert) = decision { edits.append(.setMain(name: "smtpd_tls_chain_files", value: "\(key), \(cert)")) }
+        let newFiles: (key: String, certificate: String)?
+        switch decision {
+        case .use(let c): newFiles = (c.keyFile, c.certificateFile)
+        case .selfSigned(let key, let cert): newFiles = (key, cert)
+        default: newFiles = nil
+        }
+        if let newFiles {
+            if supportsChainFiles(configuration.value("mail_version")) {
+                let value = newFiles.key == newFiles.certificate ? newFiles.key : "\(newFiles.key), \(newFiles.certificate)"
+                edits.append(.setMain(name: "smtpd_tls_chain_files", value: value))
+            } else {
+                // Postfix before 3.4 has no smtpd_tls_chain_files.
+                edits.append(.setMain(name: "smtpd_tls_cert_file", value: newFiles.certificate))
+                edits.append(.setMain(name: "smtpd_tls_key_file", value: newFiles.key))
+            }
+        }
         if files != nil {
             if configuration.tls(for: nil).0.security_level == "none" { edits.append(.setMain(name: "smtpd_tls_security_level", value: "may")) }
             if !atLeastOne("smtpd_tls_loglevel") { edits.append(.setMain(name: "smtpd_tls_loglevel", value: "1")) }
@@ -522,6 +536,13 @@ public struct Setup: Sendable {
 
         return SetupPlan(hostname: host, notes: notes, certificate: decision, fileActions: fileActions, edits: edits, diff: diff,
                          dovecotChanges: dovecotChanges, dovecotDiff: dovecotDiff, dnsRecords: records, expectations: expectations)
+    }
+
+    /// smtpd_tls_chain_files exists since Postfix 3.4; an unknown version is taken as current.
+    static func supportsChainFiles(_ mailVersion: String) -> Bool {
+        let parts = mailVersion.split(separator: ".").compactMap { Int($0.prefix { $0.isNumber }) }
+        guard parts.count >= 2 else { return true }
+        return parts[0] > 3 || (parts[0] == 3 && parts[1] >= 4)
     }
 
     /// TLSA `3 1 1` for the MX, an MTA-STS policy (testing mode) with its TXT record, and TLS-RPT.

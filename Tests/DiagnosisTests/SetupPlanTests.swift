@@ -99,6 +99,17 @@ import PostfixConfig
         #expect(!plan.notes.contains { $0.contains("intermediates") })
     }
 
+    @Test func postfixBefore34GetsCertAndKeyFilesInsteadOfChainFiles() throws {
+        let old = ParameterDefaults(values: defaults.values.merging(["mail_version": "3.3.0"]) { $1 }, origin: "test")
+        let configuration = PostfixConfiguration(directory: "/etc/postfix", main: MainCF(text: ""), master: MasterCF(text: master), defaults: old)
+        var i = inputs(main: "", master: master, found: [candidate("/le/fullchain.pem", "/le/privkey.pem")])
+        i.configuration = configuration
+        let plan = try Setup.plan(i)
+        #expect(plan.edits.prefix(2) == [.setMain(name: "smtpd_tls_cert_file", value: "/le/fullchain.pem"),
+                                         .setMain(name: "smtpd_tls_key_file", value: "/le/privkey.pem")])
+        #expect(Setup.supportsChainFiles("3.7.11") && Setup.supportsChainFiles("4.0") && !Setup.supportsChainFiles("3.3.0"))
+    }
+
     @Test func withoutACertificateOnlyOutboundTLSIsSetUp() throws {
         let plan = try Setup.plan(inputs(main: "", master: master, found: [candidate("/old.pem", "/old.key", problems: ["it expired"])]))
         guard case .none = plan.certificate else { Issue.record("expected no certificate, got \(plan.certificate)"); return }
