@@ -39,9 +39,11 @@ public enum SupportReport {
     }
 
     /// The report as Markdown.
-    public static func markdown(gathered: Gathered, redact: Bool, versions: Versions? = nil, now: Date = Date()) -> String {
+    public static func markdown(gathered: Gathered, redact: Bool, versions: Versions? = nil, now: Date = Date(),
+                                dovecotConfig: String? = defaultDovecotConfig) -> String {
         let v = versions ?? Versions.collect(gathered: gathered)
-        let text = renderMarkdown(gathered: gathered, versions: v, redacted: redact, now: now)
+        let dovecot = dovecotConfig.flatMap(DovecotSSLSettings.read)
+        let text = renderMarkdown(gathered: gathered, versions: v, redacted: redact, now: now, dovecot: dovecot)
         var out: String
         if redact {
             var redactor = redactor(for: gathered)
@@ -64,9 +66,11 @@ public enum SupportReport {
     }
 
     /// The report as JSON (UTF-8, pretty-printed, keys sorted).
-    public static func json(gathered: Gathered, redact: Bool, versions: Versions? = nil, now: Date = Date()) throws -> Data {
+    public static func json(gathered: Gathered, redact: Bool, versions: Versions? = nil, now: Date = Date(),
+                            dovecotConfig: String? = defaultDovecotConfig) throws -> Data {
         let v = versions ?? Versions.collect(gathered: gathered)
-        var object: Any = jsonObject(gathered: gathered, versions: v, redacted: redact, now: now)
+        var object: Any = jsonObject(gathered: gathered, versions: v, redacted: redact, now: now,
+                                     dovecot: dovecotConfig.flatMap(DovecotSSLSettings.read))
         if redact {
             var redactor = redactor(for: gathered)
             object = redactor.redact(json: object)
@@ -79,6 +83,11 @@ public enum SupportReport {
             object = dictionary
         }
         return try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
+    }
+
+    /// Dovecot's configuration when it is installed in the usual place.
+    public static var defaultDovecotConfig: String? {
+        FileManager.default.fileExists(atPath: "/etc/dovecot/dovecot.conf") ? "/etc/dovecot/dovecot.conf" : nil
     }
 
     /// A redactor that knows every name and address in the gathered data.
@@ -190,7 +199,7 @@ public enum SupportReport {
 
     // MARK: - JSON
 
-    static func jsonObject(gathered: Gathered, versions: Versions, redacted: Bool, now: Date) -> [String: Any] {
+    static func jsonObject(gathered: Gathered, versions: Versions, redacted: Bool, now: Date, dovecot: DovecotSSLSettings?) -> [String: Any] {
         func orNull(_ v: Any?) -> Any { v ?? NSNull() }
         let iso = ISO8601DateFormatter()
         var object: [String: Any] = [
@@ -246,6 +255,13 @@ public enum SupportReport {
             object["logs"] = NSNull()
         }
         object["log_error"] = orNull(gathered.logError)
+        if let dovecot {
+            var settings: [String: Any] = ["config": dovecot.mainFile]
+            for name in DovecotSSLSettings.names { settings[name] = orNull(dovecot.settings[name]?.value) }
+            object["dovecot"] = settings
+        } else {
+            object["dovecot"] = NSNull()
+        }
         let report = gathered.report.jsonObject
         object["diagnoses"] = report["diagnoses"]
         object["fixes"] = report["fixes"]
@@ -260,7 +276,7 @@ public enum SupportReport {
         s.isEmpty ? "-" : s.replacingOccurrences(of: "|", with: "\\|").replacingOccurrences(of: "\n", with: " ")
     }
 
-    static func renderMarkdown(gathered: Gathered, versions: Versions, redacted: Bool, now: Date) -> String {
+    static func renderMarkdown(gathered: Gathered, versions: Versions, redacted: Bool, now: Date, dovecot: DovecotSSLSettings?) -> String {
         var out = "# postls support report\n\n"
         out += "Generated \(ISO8601DateFormatter().string(from: now)) by postls \(versions.postls)"
         out += redacted ? ". Host names, domains, addresses and mail addresses are replaced by placeholders.\n" : ".\n"
@@ -309,6 +325,11 @@ public enum SupportReport {
                 }
             }
             out += "\n"
+        }
+
+        if let dovecot {
+            out += "### Dovecot\n\n`\(dovecot.mainFile)` (with its includes): "
+            out += DovecotSSLSettings.names.map { "`\($0) = \(dovecot.settings[$0]?.value ?? "(default)")`" }.joined(separator: ", ") + "\n\n"
         }
 
         out += "## Configuration findings\n\n"

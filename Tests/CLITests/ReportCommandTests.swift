@@ -9,6 +9,7 @@ final class ReportFixture: @unchecked Sendable {
     let factory: CertificateFactory
     let postfix: PostfixInstance
     let extraLog: String
+    let dovecotConfig: String
     /// The leaf's SHA-256 fingerprint: it finds the certificate (and its names) in CT logs.
     let fingerprint: String
 
@@ -53,6 +54,8 @@ final class ReportFixture: @unchecked Sendable {
             Nov 29 04:00:04 mx postfix/smtpd[1237]: disconnect from smtp.partner-firm.test[81.2.69.142] ehlo=2 starttls=1 quit=1 commands=4
 
             """)
+        dovecotConfig = try dir.write("dovecot.conf", "ssl = yes\nssl_cert = </etc/letsencrypt/live/mx.secret-corp.test/fullchain.pem\n"
+                                      + "ssl_key = </etc/letsencrypt/live/mx.secret-corp.test/privkey.pem\n")
         // Traffic of its own, so the instance's log has TLS lines too.
         _ = try PostlsBinary.run(["probe", "--host", "127.0.0.1", "--port", String(postfix.listeners[0].port), "--ca-file", factory.rootFile], timeout: 60)
         postfix.waitForLog(containing: "TLS connection established")
@@ -60,7 +63,7 @@ final class ReportFixture: @unchecked Sendable {
 
     func report(_ extra: [String]) throws -> ProcessOutput {
         try PostlsBinary.run(["report", "--config-dir", postfix.configDirectory, "--log", postfix.logFile, "--log", extraLog,
-                              "--ca-file", factory.rootFile, "--timeout", "5"] + extra, timeout: 120)
+                              "--ca-file", factory.rootFile, "--timeout", "5", "--dovecot-config", dovecotConfig] + extra, timeout: 120)
     }
 }
 
@@ -119,6 +122,9 @@ struct ReportCommandTests {
         #expect(expected.hasSuffix(".example"))
         #expect(san.first == expected)
         #expect((probe.first?["greeting"] as? String)?.contains(expected) == true)
+        let dovecot = try #require(object["dovecot"] as? [String: Any])
+        #expect(dovecot["ssl_cert"] as? String == "</etc/letsencrypt/live/\(expected)/fullchain.pem")
+        #expect(dovecot["ssl"] as? String == "yes")
         let logs = try #require(object["logs"] as? [String: Any])
         let domains = try #require(logs["by_peer_domain"] as? [String: Int])
         #expect(!domains.isEmpty && domains.keys.allSatisfy { $0.hasSuffix(".example") || $0.hasPrefix("unknown") }, "\(domains)")
