@@ -600,7 +600,7 @@ public struct Setup: Sendable {
                     keys[path] = key
                 case .selfSignedCertificate(let path, let keyPath, let names, let days):
                     guard let key = keys[keyPath] else { throw SetupError.io("no key generated for \(path)") }
-                    let spec = CertificateSpec(commonName: names[0], organization: "postls self-signed stopgap, replace with a CA-issued certificate",
+                    let spec = CertificateSpec(commonName: names.first ?? plan.hostname, organization: "postls self-signed stopgap, replace with a CA-issued certificate",
                                                subjectAltNames: names, notBefore: clock.now().addingTimeInterval(-3600),
                                                notAfter: clock.now().addingTimeInterval(Double(days) * 86_400))
                     let cert = try Certificate.issue(spec, for: key)
@@ -608,7 +608,7 @@ public struct Setup: Sendable {
                     records = Setup.dnsRecords(hostname: plan.hostname, configuration: inputs.configuration, publicKeyDER: cert.publicKeyDER, now: clock.now())
                 case .certificateRequest(let path, let keyPath, let names):
                     guard let key = keys[keyPath] else { throw SetupError.io("no key generated for \(path)") }
-                    try Setup.createPublicFile(path, try CertificateRequest.make(key: key, commonName: names[0], subjectAltNames: names))
+                    try Setup.createPublicFile(path, try CertificateRequest.make(key: key, commonName: names.first ?? plan.hostname, subjectAltNames: names))
                     messages.append("send \(path) to your CA; when the certificate arrives: postls setup --cert FILE --key-file \(keyPath)")
                 }
             } catch let error as SetupError { throw error } catch {
