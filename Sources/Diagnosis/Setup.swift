@@ -205,7 +205,7 @@ public enum SetupFileAction: Sendable, Equatable, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case .generateKey(let p, let spec): return "generate a \(spec) private key in \(p) (mode 0600)"
+        case .generateKey(let p, let spec): return "generate a private key (\(spec)) in \(p) (mode 0600)"
         case .selfSignedCertificate(let p, _, let names, let days):
             return "write a SELF-SIGNED stopgap certificate for \(names.joined(separator: ", ")) to \(p), valid \(days) days: senders that verify will not trust it; replace it with a CA-issued one"
         case .certificateRequest(let p, _, let names): return "write a certificate signing request for \(names.joined(separator: ", ")) to \(p) (send it to your CA)"
@@ -364,7 +364,8 @@ public struct Setup: Sendable {
     static func reverseNames(of host: String) -> [String] {
         guard let addresses = try? SocketAddress.resolve(host: host, port: 25) else { return [] }
         var names: [String] = []
-        for address in addresses {
+        // Loopback addresses (Debian maps the host name to 127.0.1.1) say nothing about the public name.
+        for address in addresses where !(address.ip.hasPrefix("127.") || address.ip == "::1") {
             var hints = addrinfo()
             hints.ai_flags = AI_NUMERICHOST
             var info: UnsafeMutablePointer<addrinfo>? = nil
