@@ -33,6 +33,8 @@ public struct SetupOptions: Sendable {
     public var letsEncryptDirectory = "/etc/letsencrypt/live"
     public var sslDirectory = "/etc/ssl"
     public var selfSignedDays = 365
+    /// More names for a generated certificate or CSR (e.g. `mail.example.org` beside the MX name).
+    public var extraNames: [String] = []
 
     public init() {}
 
@@ -390,6 +392,8 @@ public struct Setup: Sendable {
         var notes = inputs.hostnameNotes
         var fileActions: [SetupFileAction] = []
         let tlsDir = options.effectiveTLSDirectory
+        var names = [host]
+        for name in options.extraNames.map({ $0.lowercased() }) where !names.contains(name) { names.append(name) }
 
         // 1. The certificate.
         let decision: CertificateDecision
@@ -424,7 +428,7 @@ public struct Setup: Sendable {
                     let suffix = inputs.existingFiles.contains(key) || inputs.existingFiles.contains(cert) ? "-\(Int(inputs.now.timeIntervalSince1970))" : ""
                     let keyPath = tlsDir + "/\(host)\(suffix).key", certPath = tlsDir + "/\(host)\(suffix).selfsigned.pem"
                     fileActions.append(.generateKey(path: keyPath, spec: options.key))
-                    fileActions.append(.selfSignedCertificate(path: certPath, keyPath: keyPath, names: [host], days: options.selfSignedDays))
+                    fileActions.append(.selfSignedCertificate(path: certPath, keyPath: keyPath, names: names, days: options.selfSignedDays))
                     decision = .selfSigned(keyFile: keyPath, certificateFile: certPath)
                 case .requestOnly:
                     let csr = tlsDir + "/\(host).csr"
@@ -434,7 +438,7 @@ public struct Setup: Sendable {
                         let suffix = inputs.existingFiles.contains(key) || inputs.existingFiles.contains(csr) ? "-\(Int(inputs.now.timeIntervalSince1970))" : ""
                         let keyPath = tlsDir + "/\(host)\(suffix).key", csrPath = tlsDir + "/\(host)\(suffix).csr"
                         fileActions.append(.generateKey(path: keyPath, spec: options.key))
-                        fileActions.append(.certificateRequest(path: csrPath, keyPath: keyPath, names: [host]))
+                        fileActions.append(.certificateRequest(path: csrPath, keyPath: keyPath, names: names))
                     }
                     decision = .requestOnly(keyFile: key, requestFile: csr)
                 case .automatic, .files:
