@@ -198,7 +198,7 @@ extension SetupCommandTests {
     @Test func csrOnlyWritesAKeyAndARequestAndSetsUpOutboundTLSOnly() throws {
         let f = try Fixture()
         defer { f.postfix.stop() }
-        let out = try f.setup(["--csr-only", "--yes", "--name", "smtp.postls.test"])
+        let out = try f.setup(["--csr-only", "--yes", "--san", "smtp.postls.test"])
         #expect(out.status == 0, "\(out.stdout)\(out.stderr)")
         let csr = f.dir.file("tls/mail.postls.test.csr")
         let verify = try SystemProcessRunner().run("openssl", ["req", "-in", csr, "-noout", "-verify", "-text"], timeout: 30)
