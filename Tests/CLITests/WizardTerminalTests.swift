@@ -127,3 +127,62 @@ struct WizardTerminalTests {
         try expectSaneTerminal(t)
     }
 }
+
+/// The wizard against a real Postfix whose log holds real failures: from the overview to the diagnosis,
+/// apply its fix, see the re-probe pass, roll back to the original bytes.
+@Suite("The wizard on a real Postfix", .enabled(if: Prerequisites.postfix && (Prerequisites.isCI || Prerequisites.has("tmux"))))
+struct WizardOnRealPostfixTests {
+    @Test func legacySendersRefusedOnTheMXAreDiagnosedFixedAndRolledBack() throws {
+        let dir = try TemporaryDirectory()
+        let factory = try CertificateFactory(directory: dir.file("pki"))
+        let leaf = try factory.leaf("mail", key: .rsa(bits: 2048))
+        let mainCF = """
+            smtpd_tls_security_level = may
+            smtpd_tls_chain_files = \(leaf.keyAndChainFile)
+            smtpd_tls_protocols = >=TLSv1.2
+            smtpd_tls_mandatory_protocols = >=TLSv1.2
+            smtpd_tls_loglevel = 1
+            """
+        let postfix = try PostfixInstance(mainCF: mainCF, listeners: [PostfixListener(name: "smtp")])
+        defer { postfix.stop() }
+        try postfix.start()
+        let smtp = try #require(postfix.listener(named: "smtp")?.socketAddress)
+        // A legacy sender that offers TLS 1.0 only: refused, and Postfix logs why.
+        for _ in 0..<2 {
+            _ = try Peers.opensslClient(smtp, starttls: true, arguments: ["-tls1", "-cipher", "DEFAULT:@SECLEVEL=0"], input: "")
+        }
+        #expect(postfix.waitForLog(containing: "unsupported protocol"))
+        let originalMaster = try Data(contentsOf: URL(fileURLWithPath: postfix.masterCFPath))
+
+        let t = try TmuxSession(["/bin/sh"], environment: ["LANG": "C.UTF-8", "NO_COLOR": "1"])
+        defer { t.kill() }
+        try t.send("-l", "\(PostlsBinary.path) --config-dir \(postfix.configDirectory) --log \(postfix.logFile) --ca-file \(factory.rootFile) --timeout 5")
+        try t.send("Enter")
+        var (found, screen) = t.waitFor("Problems (", timeout: 40)
+        #expect(found, "\(screen)")
+        (found, screen) = t.waitFor("Mail log", timeout: 20)
+        let selected = screen.split(separator: "\n").first { $0.contains("▶") }
+        #expect(selected?.contains("protocol_mismatch") == true, "the seed case must rank first: \(screen)")
+        try t.send("Enter")
+        (found, screen) = t.waitFor("Fix 1 of", timeout: 10)
+        #expect(found, "\(screen)")
+        try t.send("Enter")
+        #expect(t.waitFor("Apply this fix?", timeout: 10).found)
+        try t.send("y")
+        (found, screen) = t.waitFor("Applied and verified", timeout: 60)
+        #expect(found, "\(screen)")
+        #expect(screen.contains("accepts TLSv1 TLSv1.1"), "the re-probe must show TLS 1.0 accepted: \(screen)")
+        // The legacy sender now gets TLS for real.
+        let legacy = try Peers.opensslClient(smtp, starttls: true, arguments: ["-tls1", "-cipher", "DEFAULT:@SECLEVEL=0"])
+        #expect(legacy.stdout.contains("Protocol  : TLSv1\n") || legacy.stdout.contains("Protocol  : TLSv1\r\n"), "\(legacy.stdout)")
+        try t.send("r")
+        #expect(t.waitFor("Roll back?", timeout: 10).found)
+        try t.send("y")
+        (found, screen) = t.waitFor("Rolled back", timeout: 60)
+        #expect(found, "\(screen)")
+        #expect(try Data(contentsOf: URL(fileURLWithPath: postfix.masterCFPath)) == originalMaster)
+        try t.send("q")
+        usleep(300_000)
+        if t.screen().contains("Quit") { try t.send("y") }
+    }
+}
