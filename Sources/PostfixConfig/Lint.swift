@@ -164,6 +164,16 @@ public struct ExpansionRule: LintRule {
                 }
             }
         }
+        // master.cf -o values are expanded in their service's name space (postconf -P -x, and the daemons).
+        for service in config.master.services {
+            for override in service.overrides where override.rawValue.contains("$") {
+                let result = config.expand(override.rawValue, service: service)
+                if let issue = result.issues.first(where: \.isError) {
+                    out.append(Finding(id: "expansion_error", cause: .unsupportedSetting, severity: .critical, file: "master.cf", line: override.line,
+                                       parameter: override.name, message: "-o \(override.name) of \(service.qualifiedName) cannot be expanded: \(issue); Postfix stops with \"macro processing error\""))
+                }
+            }
+        }
         return out
     }
 }
