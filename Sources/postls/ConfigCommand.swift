@@ -20,7 +20,7 @@ struct ConfigCommand: ParsableCommand {
     @Flag(name: .long, help: "Also list every TLS-related parameter at its default.")
     var all = false
 
-    @Option(name: .long, help: "Dovecot configuration file (not read yet by this version).")
+    @Option(name: .long, help: "Dovecot configuration file (default /etc/dovecot/dovecot.conf when present).")
     var dovecotConfig: String?
 
     @Flag(name: .long, help: "Do not color the text output (also NO_COLOR).")
@@ -42,10 +42,19 @@ struct ConfigCommand: ParsableCommand {
             FileHandle.standardError.write(Data("postls config: \(error)\n".utf8))
             throw ArgumentParser.ExitCode(PostlsCore.ExitCode.inputUnreadable.rawValue)
         }
+        var dovecot: DovecotConfig? = nil
+        let dovecotPath = dovecotConfig ?? (FileManager.default.fileExists(atPath: "/etc/dovecot/dovecot.conf") ? "/etc/dovecot/dovecot.conf" : nil)
+        if let dovecotPath {
+            do { dovecot = try DovecotConfig(path: dovecotPath) } catch {
+                FileHandle.standardError.write(Data("postls config: \(error)\n".utf8))
+                // Only a file named on the command line is an unreadable input; the default is optional.
+                if dovecotConfig != nil { throw ArgumentParser.ExitCode(PostlsCore.ExitCode.inputUnreadable.rawValue) }
+            }
+        }
         let context = LintContext(configuration: configuration, cipherEvaluator: OpenSSLCipherEvaluator(runner: runner))
         let findings = Linter().run(context)
         clock.mark("lint (incl. openssl ciphers)")
-        let report = ConfigReport(configuration: configuration, findings: findings, includeDefaults: all)
+        let report = ConfigReport(configuration: configuration, findings: findings, includeDefaults: all, dovecot: dovecot)
         clock.mark("expand (report)")
         if json {
             FileHandle.standardOutput.write(try report.jsonData())
