@@ -125,8 +125,9 @@ public struct ConfigReport: Sendable {
         ]
     }
 
+    /// Pretty-printed JSON with sorted keys.
     public func jsonData() throws -> Data {
-        try JSONSerialization.data(withJSONObject: jsonObject(), options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
+        JSONWriter.data(jsonObject())
     }
 
     // MARK: Text

@@ -152,8 +152,7 @@ public struct ExpansionRule: LintRule {
         for (name, index) in config.main.effectiveIndex.sorted(by: { $0.value < $1.value }) {
             if PostfixConfiguration.unexpandedParameters.contains(name) { continue }
             let entry = config.main.entries[index]
-            guard entry.rawValue.contains("$") else { continue }
-            let result = config.expand(entry.rawValue)
+            guard entry.rawValue.contains("$"), let result = config.expanded(name) else { continue }
             for issue in result.issues {
                 switch issue {
                 case .undefined(let reference):
