@@ -1,7 +1,8 @@
 import ArgumentParser
+import CursesTerminal
+import Foundation
 import PostlsCore
 
-@main
 struct Postls: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "postls",
@@ -14,6 +15,54 @@ struct Postls: ParsableCommand {
         subcommands: [
             VersionCommand.self,
             ConfigCommand.self,
+            ProbeCommand.self,
+            LogsCommand.self,
+            DiagnoseCommand.self,
+            FixCommand.self,
+            CheckCommand.self,
+            DNSCommand.self,
+            DemoCommand.self,
         ]
     )
+
+    @OptionGroup var gather: GatherArguments
+
+    @Flag(name: .customLong("no-color"), help: "No colors (also NO_COLOR).")
+    var noColor = false
+
+    /// No subcommand: the wizard on a terminal; without one (a pipe, TERM=dumb) what `postls diagnose` prints.
+    func run() throws {
+        let env = ProcessInfo.processInfo.environment
+        if CursesWizard.terminalIsUsable(environment: env) {
+            let code = try WizardLauncher.run(options: gather.options, hostName: WizardLauncher.hostName(configDirectory: gather.configDir),
+                                              noColor: noColor)
+            if code != 0 { throw ArgumentParser.ExitCode(code) }
+            return
+        }
+        let report = gather.gather().report
+        let color = !noColor && env["NO_COLOR"] == nil && isatty(1) == 1
+        FileHandle.standardOutput.write(Data(report.text(color: color).utf8))
+        if report.exitCode != .ok { throw ArgumentParser.ExitCode(report.exitCode.rawValue) }
+    }
+}
+
+@main
+enum Main {
+    static func main() {
+        // `check` is a monitoring plugin: even a usage error must exit 3 (UNKNOWN), not 64.
+        let arguments = Array(CommandLine.arguments.dropFirst())
+        if arguments.first == "check" {
+            do {
+                var command = try Postls.parseAsRoot(arguments)
+                try command.run()
+            } catch {
+                // Help, and the plugin's own status codes 1-3, pass through; anything else is UNKNOWN.
+                if Postls.exitCode(for: error).rawValue <= 3 { Postls.exit(withError: error) }
+                print("POSTLS UNKNOWN - " + Postls.message(for: error).replacingOccurrences(of: "\n", with: " "))
+                Foundation.exit(3)
+            }
+            Foundation.exit(0)
+        }
+        Postls.main()
+    }
 }
