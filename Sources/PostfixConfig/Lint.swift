@@ -149,6 +149,13 @@ public struct ExpansionRule: LintRule {
     public func check(_ context: LintContext) -> [Finding] {
         let config = context.configuration
         var out: [Finding] = []
+        // Names some value refers to ($name in main.cf or master.cf).
+        var referenced = Set<String>()
+        let expander = Expander()
+        for entry in config.main.entries where entry.rawValue.contains("$") { referenced.formUnion(expander.references(in: entry.rawValue)) }
+        for service in config.master.services {
+            for override in service.overrides where override.rawValue.contains("$") { referenced.formUnion(expander.references(in: override.rawValue)) }
+        }
         for (name, index) in config.main.effectiveIndex.sorted(by: { $0.value < $1.value }) {
             if PostfixConfiguration.unexpandedParameters.contains(name) { continue }
             let entry = config.main.entries[index]
@@ -159,8 +166,11 @@ public struct ExpansionRule: LintRule {
                     out.append(Finding(id: "undefined_reference", cause: .unclassified, severity: .info, file: "main.cf", line: entry.line,
                                        parameter: name, message: "\(name) refers to $\(reference), which is set nowhere and expands to nothing"))
                 default:
-                    out.append(Finding(id: "expansion_error", cause: .unsupportedSetting, severity: .critical, file: "main.cf", line: entry.line,
-                                       parameter: name, message: "\(name) cannot be expanded: \(issue); Postfix stops with \"macro processing error\""))
+                    // Postfix expands only parameters something uses: an unknown, unreferenced one is harmless to the daemons.
+                    let used = config.defaults.values[name] != nil || referenced.contains(name)
+                    out.append(Finding(id: "expansion_error", cause: .unsupportedSetting, severity: used ? .critical : .warning, file: "main.cf", line: entry.line,
+                                       parameter: name, message: "\(name) cannot be expanded: \(issue); "
+                                           + (used ? "Postfix stops with \"macro processing error\"" : "postconf -x stops with \"macro processing error\" (no daemon uses this unknown parameter)")))
                 }
             }
         }

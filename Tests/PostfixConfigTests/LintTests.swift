@@ -117,10 +117,14 @@ import Testing
     }
 
     @Test func expansionLoopsAndSyntaxErrorsAreCriticalFindings() {
-        let list = findings(main: "a = $b\nb = $a\nc = ${broken\nd = $nowhere_defined\n")
+        let list = findings(main: "a = $b\nb = $a\nc = ${broken\nd = $nowhere_defined\nsmtpd_banner = $c\n")
         let errors = list.filter { $0.id == "expansion_error" }
-        #expect(Set(errors.compactMap(\.parameter)) == ["a", "b", "c"])
+        #expect(Set(errors.compactMap(\.parameter)) == ["a", "b", "c", "smtpd_banner"])
+        // a, b (a loop) and smtpd_banner are used; c is referenced by smtpd_banner.
         #expect(errors.allSatisfy { $0.severity == .critical })
+        // An unknown parameter nothing refers to is not expanded by any daemon: a warning only.
+        let unused = findings(main: "u_unused = ${broken\n").first { $0.id == "expansion_error" }
+        #expect(unused?.severity == .warning)
         #expect(list.contains { $0.id == "undefined_reference" && $0.parameter == "d" })
         #expect(!ids(findings(main: "a = $myhostname\n")).contains("expansion_error"))
     }
