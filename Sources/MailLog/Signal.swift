@@ -168,7 +168,8 @@ public struct LineFacts: Sendable, Hashable {
         if f.signals.isEmpty && (message.hasPrefix("warning: ") || message.hasPrefix("error: ") || message.hasPrefix("fatal: "))
             && (has("TLS") || has("SSL")) { add(.otherTLSWarning) }
 
-        f.errors = OpenSSLError.all(in: message)
+        // Dovecot repeats the handshake error in one line ("Connection closed: X ... TLS handshaking: X").
+        for e in OpenSSLError.all(in: message) where !f.errors.contains(e) { f.errors.append(e) }
         if !f.signals.isEmpty { f.peer = Peer.find(in: message) }
         return f
     }
