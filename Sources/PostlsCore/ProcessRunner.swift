@@ -50,53 +50,125 @@ public func findExecutable(_ name: String, path: String? = ProcessInfo.processIn
     return nil
 }
 
-/// The real runner, on Foundation's Process (which execs directly, without a shell).
+/// The real runner: posix_spawn with an argument vector (never a shell) and waitpid.
+///
+/// Output goes to unlinked temporary files rather than pipes, and every descriptor we open is close-on-exec:
+/// a daemon the command starts (`dovecot`, `postfix start`) may live on with whatever it inherited, and a
+/// pipe (or Foundation's own bookkeeping descriptors) would then keep us waiting forever.
 public struct SystemProcessRunner: ProcessRunner {
     public init() {}
 
     public func run(_ executable: String, _ arguments: [String], stdin: Data?, environment: [String: String]?, timeout: Double?) throws -> ProcessOutput {
         guard let path = findExecutable(executable) else { throw ProcessRunnerError.notFound(executable) }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: path)
-        process.arguments = arguments
-        if let environment { process.environment = environment }
-        let outPipe = Pipe(), errPipe = Pipe()
-        process.standardOutput = outPipe
-        process.standardError = errPipe
-        let inPipe = Pipe()
-        process.standardInput = stdin == nil ? FileHandle.nullDevice : inPipe
-        do { try process.run() } catch { throw ProcessRunnerError.launchFailed(executable, "\(error)") }
+        let outFile = try CaptureFile(), errFile = try CaptureFile()
+        var inFDs: [Int32] = [-1, -1]
+        if stdin != nil {
+            guard pipe(&inFDs) == 0 else { throw ProcessRunnerError.launchFailed(executable, String(cString: strerror(errno))) }
+            for fd in inFDs { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
+        }
+        let devNull = open("/dev/null", O_RDONLY | O_CLOEXEC)
+        defer { if devNull >= 0 { close(devNull) } }
+
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_adddup2(&actions, stdin != nil ? inFDs[0] : devNull, 0)
+        posix_spawn_file_actions_adddup2(&actions, outFile.fd, 1)
+        posix_spawn_file_actions_adddup2(&actions, errFile.fd, 2)
+
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var noSignals = sigset_t()
+        sigemptyset(&noSignals)
+        posix_spawnattr_setsigmask(&attributes, &noSignals)
+        var defaults = sigset_t()
+        sigemptyset(&defaults)
+        for sig in [SIGPIPE, SIGINT, SIGTERM, SIGHUP, SIGCHLD] { sigaddset(&defaults, sig) }
+        posix_spawnattr_setsigdefault(&attributes, &defaults)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+
+        let argv = ([path] + arguments).map { strdup($0) } + [nil]
+        defer { argv.forEach { free($0) } }
+        let env = (environment ?? ProcessInfo.processInfo.environment).map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer { env.forEach { free($0) } }
+
+        var pid: pid_t = 0
+        let rc = posix_spawn(&pid, path, &actions, &attributes, argv, env)
+        if stdin != nil { close(inFDs[0]) }
+        guard rc == 0 else {
+            if stdin != nil { close(inFDs[1]) }
+            throw ProcessRunnerError.launchFailed(executable, String(cString: strerror(rc)))
+        }
         if let stdin {
-            let handle = inPipe.fileHandleForWriting
-            DispatchQueue.global().async {
-                try? handle.write(contentsOf: stdin)
-                try? handle.close()
+            let writeFD = inFDs[1]
+            // A separate thread: a child that never reads its input must not block us.
+            Thread.detachNewThread {
+                // A child that exits without reading (s_client after a failed handshake) must not kill us
+                // with SIGPIPE: block it on this thread; the write then fails with EPIPE and the pending,
+                // thread-directed signal dies with the thread.
+                var pipeSignal = sigset_t()
+                sigemptyset(&pipeSignal)
+                sigaddset(&pipeSignal, SIGPIPE)
+                pthread_sigmask(SIG_BLOCK, &pipeSignal, nil)
+                stdin.withUnsafeBytes { raw in
+                    var offset = 0
+                    while offset < raw.count {
+                        let n = write(writeFD, raw.baseAddress! + offset, raw.count - offset)
+                        if n <= 0 { if errno == EINTR { continue }; break }
+                        offset += n
+                    }
+                }
+                close(writeFD)
             }
         }
-        // Drain both pipes concurrently so a chatty child cannot block on a full pipe.
-        let outBox = DataBox(), errBox = DataBox()
-        let group = DispatchGroup()
-        group.enter()
-        DispatchQueue.global().async { outBox.data = outPipe.fileHandleForReading.readDataToEndOfFile(); group.leave() }
-        group.enter()
-        DispatchQueue.global().async { errBox.data = errPipe.fileHandleForReading.readDataToEndOfFile(); group.leave() }
-        if let timeout {
-            if group.wait(timeout: .now() + timeout) == .timedOut {
-                process.terminate()
-                kill(process.processIdentifier, SIGKILL)
-                _ = group.wait(timeout: .now() + 2)
-                process.waitUntilExit()
-                throw ProcessRunnerError.timedOut(executable, seconds: timeout)
+        let deadline = timeout.map { Deadline.after(seconds: $0) }
+        var status: Int32 = 0
+        var delay: UInt32 = 1_000
+        while true {
+            let r = waitpid(pid, &status, WNOHANG)
+            if r == pid { break }
+            if r < 0 && errno != EINTR { break }
+            if let deadline, deadline.hasPassed {
+                kill(pid, SIGKILL)
+                _ = waitpid(pid, &status, 0)
+                throw ProcessRunnerError.timedOut(executable, seconds: timeout ?? 0)
             }
-        } else {
-            group.wait()
+            usleep(delay)
+            delay = min(delay * 2, 20_000)
         }
-        process.waitUntilExit()
-        return ProcessOutput(
-            status: process.terminationStatus,
-            stdout: String(decoding: outBox.data, as: UTF8.self),
-            stderr: String(decoding: errBox.data, as: UTF8.self))
+        // WIFEXITED/WEXITSTATUS are macros; decode the status word by hand.
+        let exitStatus: Int32 = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
+        return ProcessOutput(status: exitStatus, stdout: outFile.contents(), stderr: errFile.contents())
     }
 }
 
-private final class DataBox: @unchecked Sendable { var data = Data() }
+/// An anonymous temporary file (created 0600 and unlinked at once) that captures a child's output.
+private final class CaptureFile {
+    let fd: Int32
+
+    init() throws {
+        let base = ProcessInfo.processInfo.environment["TMPDIR"] ?? "/tmp"
+        var template = Array("\(base)/postls-out-XXXXXX".utf8CString)
+        let fd = mkstemp(&template)
+        guard fd >= 0 else { throw ProcessRunnerError.launchFailed("capture", String(cString: strerror(errno))) }
+        _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
+        unlink(String(cString: template))
+        self.fd = fd
+    }
+
+    deinit { close(fd) }
+
+    func contents() -> String {
+        var data = [UInt8]()
+        var buffer = [UInt8](repeating: 0, count: 65_536)
+        var offset: off_t = 0
+        while true {
+            let n = pread(fd, &buffer, buffer.count, offset)
+            if n <= 0 { break }
+            data.append(contentsOf: buffer[0..<n])
+            offset += off_t(n)
+        }
+        return String(decoding: data, as: UTF8.self)
+    }
+}

@@ -15,8 +15,8 @@ public final class LoopbackServer: @unchecked Sendable {
     private let done = DispatchSemaphore(value: 0)
     public private(set) var connectionCount = 0
 
-    public init(ip: String = "127.0.0.1", handler: @escaping @Sendable (TCPSocket) -> Void) throws {
-        listener = try TCPListener(ip: ip)
+    public init(ip: String = "127.0.0.1", port: UInt16 = 0, handler: @escaping @Sendable (TCPSocket) -> Void) throws {
+        listener = try TCPListener(ip: ip, port: port)
         self.handler = handler
         let thread = Thread { [unowned self] in self.acceptLoop() }
         thread.name = "LoopbackServer \(listener.address)"

@@ -1,0 +1,164 @@
+import ArgumentParser
+import Foundation
+import PostlsCore
+import TLSKit
+import TLSProbe
+
+struct ProbeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "probe",
+        abstract: "Live-probe SMTP listeners with the system OpenSSL: STARTTLS, TLS versions, chain, verification.",
+        discussion: """
+            Each HOST is resolved to all its addresses and each address is probed separately. Port 465 is \
+            implicit TLS, other ports STARTTLS, unless --implicit or --starttls says otherwise. At most 6 \
+            connections per listener (more with --ciphers). Exit 0 ok, 1 warnings, 2 critical problems.
+            """)
+
+    @Argument(help: "Host names or addresses (default: this machine's myhostname).")
+    var hosts: [String] = []
+
+    @Option(name: .long, help: "Comma-separated ports.")
+    var port: String = "25,465,587"
+
+    @Option(name: .long, help: "Ports that use implicit TLS (wrapper mode).")
+    var implicit: String?
+
+    @Option(name: .long, help: "Ports that use STARTTLS (overrides the 465 default).")
+    var starttls: String?
+
+    @Flag(name: .long, help: "Probe IPv4 addresses only.")
+    var ipv4 = false
+
+    @Flag(name: .long, help: "Probe IPv6 addresses only.")
+    var ipv6 = false
+
+    @Option(name: .long, help: "The name the certificate must cover, e.g. the MX name (default: each HOST).")
+    var name: String?
+
+    @Option(name: .customLong("ca-file"), help: "Verify against these trust anchors instead of the system store.")
+    var caFile: String?
+
+    @Option(name: .long, help: "Seconds allowed for each phase (connect, greeting, EHLO, STARTTLS, handshake); each listener gets at most 4 times that in all.")
+    var timeout: Double = 10
+
+    @Flag(name: .long, help: "Print JSON (shared/spec/cli.md) on stdout.")
+    var json = false
+
+    @Option(name: .customLong("max-connections"), help: "Listeners probed at once (connections open at once).")
+    var maxConnections: Int = 4
+
+    @Flag(name: .long, help: "Also enumerate the accepted cipher suites per TLS version (many connections).")
+    var ciphers = false
+
+    @Option(name: .long, help: "The name to send in EHLO.")
+    var ehlo: String?
+
+    @Flag(name: .long, help: "Show progress on stderr even when it is not a terminal.")
+    var progress = false
+
+    @Flag(name: .customLong("no-color"), help: "No colors in text output (also NO_COLOR).")
+    var noColor = false
+
+    func validate() throws {
+        if ipv4 && ipv6 { throw ValidationError("--ipv4 and --ipv6 exclude each other") }
+        if timeout <= 0 { throw ValidationError("--timeout must be a positive number of seconds") }
+        if maxConnections < 1 { throw ValidationError("--max-connections must be at least 1") }
+        _ = try Self.ports(port, option: "--port")
+        _ = try Self.ports(implicit, option: "--implicit")
+        _ = try Self.ports(starttls, option: "--starttls")
+        if let caFile, !FileManager.default.isReadableFile(atPath: caFile) {
+            throw ValidationError("--ca-file \(caFile): cannot read the file")
+        }
+    }
+
+    static func ports(_ text: String?, option: String) throws -> [UInt16] {
+        guard let text else { return [] }
+        var out: [UInt16] = []
+        for part in text.split(separator: ",") {
+            guard let p = UInt16(part.trimmingCharacters(in: .whitespaces)), p > 0 else {
+                throw ValidationError("\(option): \"\(part)\" is not a port number")
+            }
+            if !out.contains(p) { out.append(p) }
+        }
+        if out.isEmpty { throw ValidationError("\(option): no ports given") }
+        return out
+    }
+
+    /// `postconf -h myhostname`, else the system's host name.
+    static func defaultHost() -> String {
+        if let out = try? SystemProcessRunner().run("postconf", ["-h", "myhostname"], timeout: 10), out.succeeded {
+            let name = out.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+            if !name.isEmpty { return name }
+        }
+        var buffer = [CChar](repeating: 0, count: 256)
+        gethostname(&buffer, buffer.count)
+        return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
+    func run() throws {
+        let ports = try Self.ports(port, option: "--port")
+        let implicitPorts = Set(try Self.ports(implicit, option: "--implicit"))
+        let starttlsPorts = Set(try Self.ports(starttls, option: "--starttls"))
+        let hostList = hosts.isEmpty ? [Self.defaultHost()] : hosts
+        let expansion = ProbeTarget.expand(hosts: hostList, ports: ports, implicitPorts: implicitPorts, starttlsPorts: starttlsPorts,
+                                           family: ipv4 ? .ipv4Only : ipv6 ? .ipv6Only : .any, name: name)
+        var options = ProbeOptions(phaseTimeout: timeout, trust: caFile.map { .file($0) } ?? .system,
+                                   enumerateCiphers: ciphers, maxConnections: maxConnections)
+        if let ehlo { options.ehloName = ehlo }
+        let prober: Prober
+        do {
+            prober = try Prober(options: options)
+        } catch {
+            FileHandle.standardError.write(Data("postls probe: cannot set up OpenSSL: \(error)\n".utf8))
+            throw ArgumentParser.ExitCode(PostlsCore.ExitCode.internalError.rawValue)
+        }
+        let showProgress = progress || isatty(2) == 1
+        let reporter = ProgressReporter(enabled: showProgress, tty: isatty(2) == 1)
+        let onProgress: (@Sendable (ProbeProgress) -> Void)? = showProgress ? { @Sendable event in reporter.report(event) } : nil
+        var report: ProbeReport = prober.probe(expansion.targets, progress: onProgress)
+        reporter.finish()
+        for miss in expansion.unresolved {
+            report.targets.append(ListenerProbeResult(unresolved: miss, mode: ProbeTarget.defaultMode(port: miss.port, implicitPorts: implicitPorts, starttlsPorts: starttlsPorts)))
+        }
+        if json {
+            let data = try report.jsonData()
+            FileHandle.standardOutput.write(data)
+            FileHandle.standardOutput.write(Data("\n".utf8))
+        } else {
+            let color = !noColor && ProcessInfo.processInfo.environment["NO_COLOR"] == nil && isatty(1) == 1
+            print(ProbeTextRenderer(color: color).render(report), terminator: "")
+        }
+        let code = report.exitCode
+        if code != PostlsCore.ExitCode.ok { throw ArgumentParser.ExitCode(code.rawValue) }
+    }
+}
+
+/// Progress lines on stderr: one updating line on a terminal, plain lines otherwise.
+final class ProgressReporter: @unchecked Sendable {
+    private let enabled: Bool
+    private let tty: Bool
+    private let lock = NSLock()
+    private var done = 0
+
+    init(enabled: Bool, tty: Bool) { self.enabled = enabled; self.tty = tty }
+
+    func report(_ event: ProbeProgress) {
+        guard enabled else { return }
+        lock.lock(); defer { lock.unlock() }
+        let text: String
+        switch event {
+        case .started(let t): text = "probing \(t.host) \(t.address) (\(t.mode.rawValue))"
+        case .connection(let t, let what): text = "  \(t.address): \(what)"
+        case .finished(let r):
+            done += 1
+            text = "done \(r.address):\(r.port): \(r.connections) connections, \(r.elapsedMs) ms" + (r.error.map { ", \($0.phase.rawValue) failed" } ?? "")
+        }
+        FileHandle.standardError.write(Data((tty ? "\r\u{1B}[K" + text : text + "\n").utf8))
+    }
+
+    func finish() {
+        guard enabled, tty else { return }
+        FileHandle.standardError.write(Data("\r\u{1B}[K".utf8))
+    }
+}
+

@@ -1,0 +1,124 @@
+import Foundation
+import PostlsCore
+import Testing
+import TestSupport
+import TLSKit
+@testable import TLSProbe
+
+/// The JSON contract of `postls probe` (shared/spec/cli.md) and the pure parts of the analysis.
+@Suite("Probe JSON contract and analysis")
+struct ContractTests {
+    static func sample() -> ListenerProbeResult {
+        let target = ProbeTarget(host: "mx.postls.test", address: SocketAddress(ip: "127.0.0.1", port: 25)!, mode: .starttls, expectedName: "mx.postls.test")
+        return ListenerProbeResult(target: target)
+    }
+
+    @Test func contractFieldsArePresentEvenWhenNull() throws {
+        let data = try ProbeReport(targets: [Self.sample()]).jsonData()
+        let object = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        let target = try #require((object["targets"] as? [[String: Any]])?.first)
+        for key in ["host", "address", "port", "mode", "greeting", "starttls_offered", "protocols", "negotiated", "chain",
+                    "verify", "name_match", "error", "connections", "elapsed_ms"] {
+            #expect(target.keys.contains(key), "missing contract field \(key)")
+        }
+        #expect(target["negotiated"] is NSNull)
+        #expect(target["error"] is NSNull)
+        #expect(target["name_match"] is NSNull)
+        #expect(target["mode"] as? String == "starttls")
+        let protocols = try #require(target["protocols"] as? [String: String])
+        #expect(protocols == ["TLSv1": "untested", "TLSv1.1": "untested", "TLSv1.2": "untested", "TLSv1.3": "untested"])
+    }
+
+    @Test func nestedContractFieldsUseSnakeCase() throws {
+        var r = Self.sample()
+        r.negotiated = NegotiatedTLS(protocol: "TLSv1.3", cipher: "TLS_AES_256_GCM_SHA384", group: nil)
+        r.error = ProbeError(phase: .handshake, message: "stalled")
+        r.verify = VerifyResult(code: 18)
+        let text = String(decoding: try ProbeReport(targets: [r]).jsonData(), as: UTF8.self)
+        #expect(text.contains("\"protocol\" : \"TLSv1.3\""))
+        #expect(text.contains("\"group\" : null"))
+        #expect(text.contains("\"phase\" : \"handshake\""))
+        #expect(text.contains("\"message\" : \"self-signed certificate\""))
+        #expect(text.contains("\"code\" : 18"))
+        let back = try ProbeReport.decode(Data(text.utf8))
+        #expect(back.targets.first == r)
+    }
+
+    @Test func exitCodeFollowsTheWorstFinding() {
+        var ok = Self.sample()
+        ok.findings = [ProbeFinding(id: "legacy_protocols", cause: nil, severity: .info, message: "")]
+        var warn = Self.sample()
+        warn.findings = [ProbeFinding(id: "name_mismatch", cause: .nameMismatch, severity: .warning, message: "")]
+        var crit = Self.sample()
+        crit.findings = [ProbeFinding(id: "verify_failed", cause: .expiredCertificate, severity: .critical, message: "")]
+        #expect(ProbeReport(targets: [ok]).exitCode == .ok)
+        #expect(ProbeReport(targets: [ok, warn]).exitCode == .warnings)
+        #expect(ProbeReport(targets: [warn, crit]).exitCode == .critical)
+    }
+
+    @Test func profilesAreDerivedFromTheCollectedData() {
+        var r = Self.sample()
+        r.protocols = ["TLSv1": "rejected", "TLSv1.1": "rejected", "TLSv1.2": "accepted", "TLSv1.3": "rejected"].mapValues { ProtocolStatus(rawValue: $0)! }
+        r.negotiated = NegotiatedTLS(protocol: "TLSv1.2", cipher: "AES128-SHA", group: nil)
+        r.verify = VerifyResult(code: 0)
+        r.nameMatch = true
+        let modern = ClientProfiles.modern(r)
+        #expect(!modern.getsTLS, "TLS 1.2 with a non-forward-secret CBC cipher is not what a modern sender settles for")
+        r.negotiated = NegotiatedTLS(protocol: "TLSv1.2", cipher: "ECDHE-RSA-AES256-GCM-SHA384", group: "x25519")
+        #expect(ClientProfiles.modern(r).getsTLS)
+        #expect(ClientProfiles.strict(r).getsTLS)
+        #expect(!ClientProfiles.legacy(r).getsTLS)
+        #expect(ClientProfiles.legacy(r).reasons.first?.contains("rejects TLS 1.0") == true)
+        r.nameMatch = false
+        #expect(!ClientProfiles.strict(r).getsTLS)
+        r.error = ProbeError(phase: .starttls, message: "the server does not offer STARTTLS")
+        #expect(ClientProfiles.verdicts(for: r).allSatisfy { !$0.getsTLS })
+        #expect(ClientProfiles.verdicts(for: r).allSatisfy { $0.label.contains("approximation") })
+    }
+}
+
+@Suite("Cipher enumeration and the CLI against a real Postfix", .enabled(if: Prerequisites.postfix))
+struct CipherAndCLITests {
+    let fixture: ProbeFixture
+    init() throws { fixture = try ProbeFixture.shared.get() }
+
+    @Test func cipherEnumerationListsWhatOpenSSLCanNegotiate() throws {
+        let target = try fixture.target("default")
+        let prober = try Prober(options: ProbeOptions(phaseTimeout: 5, trust: .file(fixture.factory.rootFile), enumerateCiphers: true))
+        let r = prober.probe([target]).targets[0]
+        let ciphers = try #require(r.ciphers)
+        let tls12 = try #require(ciphers["TLSv1.2"])
+        let tls13 = try #require(ciphers["TLSv1.3"])
+        #expect(tls13.contains("TLS_AES_256_GCM_SHA384"))
+        #expect(tls12.allSatisfy { $0.contains("ECDSA") || !$0.contains("RSA") }, "an ECDSA certificate: no RSA-authenticated suites \(tls12)")
+        #expect(Set(tls12).count == tls12.count)
+        // Each listed TLS 1.2 cipher really works with s_client, and one not listed does not.
+        for cipher in tls12.prefix(2) {
+            let hs = try OpenSSLOracle.handshake(target.address, mode: .starttls, version: .tls1_2, extra: ["-cipher", cipher + ":@SECLEVEL=0"])
+            #expect(hs?.cipher == cipher)
+        }
+        #expect(try OpenSSLOracle.handshake(target.address, mode: .starttls, version: .tls1_2, extra: ["-cipher", "AES128-SHA:@SECLEVEL=0"]) == nil)
+        #expect(!tls12.contains("AES128-SHA"))
+    }
+
+    @Test func commandPrintsContractJSONAndExitsByTheWorstFinding() throws {
+        guard FileManager.default.isExecutableFile(atPath: PostlsBinary.path) else {
+            Issue.record("postls binary not built at \(PostlsBinary.path)"); return
+        }
+        let selfSigned = try #require(fixture.postfix.listener(named: "selfsigned"))
+        let good = try #require(fixture.postfix.listener(named: "default"))
+        let literal = try PostlsBinary.run(["probe", "127.0.0.1", "--port", "\(good.port),\(selfSigned.port)", "--json",
+                                            "--ca-file", fixture.factory.rootFile, "--name", "mail.postls.test", "--timeout", "5"])
+        #expect(literal.status == 2, "the self-signed listener is critical: \(literal.stderr)")
+        let report = try ProbeReport.decode(Data(literal.stdout.utf8))
+        #expect(report.targets.count == 2)
+        #expect(report.targets[0].verify?.code == 0)
+        #expect(report.targets[0].nameMatch == true)
+        #expect(report.targets[1].verify?.code == 18)
+        #expect(literal.stderr.isEmpty, "no progress without a terminal or --progress")
+        let usage = try PostlsBinary.run(["probe", "--ipv4", "--ipv6"])
+        #expect(usage.status == 64)
+        let badPort = try PostlsBinary.run(["probe", "127.0.0.1", "--port", "smtp"])
+        #expect(badPort.status == 64)
+    }
+}
