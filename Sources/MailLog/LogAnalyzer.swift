@@ -155,7 +155,9 @@ public final class LogAnalyzer {
             summary.linesSkipped += 1   // binary garbage
             return
         }
-        let key = Self.keyHash(base, header)
+        var key = Self.keyHash(base, header)
+        // A bare pasted line (`warning: TLS library problem: ...`) continues the connection pasted just before it.
+        if !header.hasProgram && header.timeKind == .none, let last = lastSessionKey, sessions[last] != nil { key = last }
 
         if Self.hasPrefix(m, mlen, "connect from ") {
             if sessions[key] != nil { close(key) }
@@ -365,6 +367,7 @@ public final class LogAnalyzer {
             if sessions.count > options.maxOpenSessions { evictOldest() }
         }
         append(line, facts, to: session)
+        lastSessionKey = key
         if facts.signals.contains(.disconnect) || (role == .client && message.utf8Contains(" status=")) { close(key) }
     }
 
@@ -377,6 +380,9 @@ public final class LogAnalyzer {
             if sessions[key] == nil && processFailures[key] == nil { lastTouched[key] = nil }
         }
     }
+
+    /// The connection that got the latest line, for bare fragments.
+    private var lastSessionKey: UInt64?
 
     private func append(_ line: LogLine, _ facts: LineFacts, to s: OpenSession) {
         if s.lines.count < options.maxLinesPerEvent { s.lines.append(line) } else { s.omitted += 1 }
