@@ -4,6 +4,7 @@
 #
 #   scripts/bench-logs.sh [SIZE_MB] [LOG_FILE]      (default 200 MB in $TMPDIR)
 #
+# Throughput is from wall-clock time; on a shared machine also compare the "cpu s" column.
 # Needs: python3 (generator), /usr/bin/time (Debian package `time`), pflogsumm (Debian package
 # `pflogsumm`; skipped with a note when missing). Builds postls in release mode.
 set -euo pipefail
@@ -31,9 +32,12 @@ cat "$log" > /dev/null
 # run NAME CMD...: prints "NAME seconds peak-RSS-KB", stdout of CMD discarded, exit status ignored.
 run() {
   local name="$1"; shift
-  local out
-  out=$( { "$timer" -f "%e %M" "$@" > /dev/null 2>/dev/null; } 2>&1 | tail -1 ) || true
-  echo "$name $out"
+  local stats
+  stats=$(mktemp)
+  # Output goes to a file, not /dev/null: GNU grep stops at the first match when stdout is /dev/null.
+  "$timer" -o "$stats" -f "%e %M %U %S" "$@" > "$stats.out" 2>/dev/null || true
+  echo "$name $(tail -1 "$stats")"
+  rm -f "$stats" "$stats.out"
 }
 
 results=()
@@ -48,13 +52,13 @@ fi
 mb=$(awk -v b="$bytes" 'BEGIN { printf "%.1f", b / 1048576 }')
 echo
 echo "Log: $log, $mb MB, $lines lines"
-printf "%-10s %10s %12s %14s\n" tool seconds "MB/s" "peak RSS MB"
+printf "%-10s %10s %10s %12s %14s\n" tool seconds "cpu s" "MB/s" "peak RSS MB"
 declare -A speed
 for r in "${results[@]}"; do
-  read -r name secs rss <<< "$r"
+  read -r name secs rss user sys <<< "$r"
   mbps=$(awk -v b="$bytes" -v s="$secs" 'BEGIN { if (s <= 0) s = 0.005; printf "%.0f", b / 1048576 / s }')
   speed[$name]=$mbps
-  printf "%-10s %10s %12s %14s\n" "$name" "$secs" "$mbps" "$(awk -v k="$rss" 'BEGIN { printf "%.1f", k / 1024 }')"
+  printf "%-10s %10s %10s %12s %14s\n" "$name" "$secs" "$(awk -v u="$user" -v s="$sys" 'BEGIN { printf "%.2f", u + s }')" "$mbps" "$(awk -v k="$rss" 'BEGIN { printf "%.1f", k / 1024 }')"
 done
 echo
 awk -v p="${speed[postls]}" -v g="${speed[grep]}" 'BEGIN { printf "postls / grep throughput: %.0f%% (target >= 50%%)\n", 100 * p / g }'
