@@ -1,4 +1,5 @@
 import ArgumentParser
+import CursesTerminal
 import Foundation
 import PostlsCore
 
@@ -12,12 +13,18 @@ struct Postls: ParsableCommand {
             """,
         version: PostlsVersion.string,
         subcommands: [
+            WizardCommand.self,
             VersionCommand.self,
             ConfigCommand.self,
             ProbeCommand.self,
             LogsCommand.self,
+            DiagnoseCommand.self,
+            FixCommand.self,
             CheckCommand.self,
-        ]
+            DNSCommand.self,
+            DemoCommand.self,
+        ],
+        defaultSubcommand: WizardCommand.self
     )
 }
 

@@ -1,0 +1,167 @@
+import Foundation
+import MailDNS
+import MailLog
+import PostfixConfig
+import PostlsCore
+import TLSKit
+import TLSProbe
+
+/// What to gather for a diagnosis: the options of `postls diagnose`, `fix`, `report` and the wizard.
+public struct GatherOptions: Sendable {
+    public var configDirectory: String = "/etc/postfix"
+    /// Log files; empty: discover the system's mail logs.
+    public var logFiles: [String] = []
+    /// Hosts to probe; empty: each listener's own address, else 127.0.0.1 (and ::1 when it listens there).
+    public var hosts: [String] = []
+    /// Ports to probe; empty: every smtpd listener's port from master.cf.
+    public var ports: [UInt16] = []
+    public var implicitPorts: Set<UInt16> = []
+    /// The name the certificate must cover; default myhostname.
+    public var name: String?
+    public var trust: TrustAnchors = .system
+    public var probe = true
+    public var logs = true
+    public var phaseTimeout: Double = 10
+    public var since: Date?
+    /// The mail domain whose DNS (MX, TLSA, MTA-STS) to check against the served certificates; nil: no DNS.
+    public var domain: String?
+    /// The resolver for the DNS checks (a validating one reports DNSSEC); nil: the first of /etc/resolv.conf.
+    public var resolver: SocketAddress?
+    /// The SMTP port the DNS check probes on each MX (the MX stand-in's port in tests).
+    public var dnsSMTPPort: UInt16 = 25
+
+    public init() {}
+}
+
+/// Everything gathered, and the diagnosis made from it.
+public struct Gathered: Sendable {
+    public var configuration: PostfixConfiguration?
+    public var configError: String?
+    public var findings: [Finding]
+    public var probe: ProbeReport?
+    public var probeTargets: [ProbeTarget]
+    public var logReport: LogReport?
+    public var logFiles: [String]
+    public var logError: String?
+    public var postfixVersion: String?
+    public var report: DiagnosisReport
+    public var dns: DNSReport?
+
+    public init(configuration: PostfixConfiguration?, configError: String?, findings: [Finding], probe: ProbeReport?,
+                probeTargets: [ProbeTarget], logReport: LogReport?, logFiles: [String], logError: String?,
+                postfixVersion: String?, report: DiagnosisReport, dns: DNSReport? = nil) {
+        self.configuration = configuration; self.configError = configError; self.findings = findings; self.probe = probe
+        self.probeTargets = probeTargets; self.logReport = logReport; self.logFiles = logFiles; self.logError = logError
+        self.postfixVersion = postfixVersion; self.report = report; self.dns = dns
+    }
+}
+
+/// Runs the config, probe and log engines and the diagnosis. No UI: progress goes to a callback.
+public struct Gatherer: Sendable {
+    public var runner: ProcessRunner
+    public var clock: WallClock
+
+    public init(runner: ProcessRunner = SystemProcessRunner(), clock: WallClock = SystemClock()) {
+        self.runner = runner; self.clock = clock
+    }
+
+    public enum Step: Sendable { case config, probe(ProbeProgress), logs(String), dns(String), diagnosis }
+
+    public func gather(_ options: GatherOptions, progress: (@Sendable (Step) -> Void)? = nil) -> Gathered {
+        progress?(.config)
+        var configuration: PostfixConfiguration? = nil
+        var configError: String? = nil
+        var findings: [Finding] = []
+        do {
+            let loaded = try PostfixConfiguration.load(directory: options.configDirectory, defaults: ParameterDefaults.load(runner: runner))
+            configuration = loaded
+            findings = Linter().run(LintContext(configuration: loaded, cipherEvaluator: OpenSSLCipherEvaluator(runner: runner),
+                                                trustAnchors: options.trust))
+        } catch {
+            configError = "\(error)"
+        }
+        var postfixVersion: String? = nil
+        if let out = try? runner.run("postconf", ["-c", options.configDirectory, "-h", "mail_version"], timeout: 10), out.succeeded {
+            postfixVersion = out.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+
+        // Logs first: the probe's own refused handshakes must not be counted as peers' failures.
+        var logReport: LogReport? = nil
+        var logError: String? = nil
+        var files: [String] = []
+        if options.logs {
+            files = options.logFiles.isEmpty ? LogDiscovery(runner: runner).discover(configDirectory: options.configDirectory) : options.logFiles
+            if files.isEmpty {
+                logError = "no mail log found (give one with --log FILE)"
+            } else {
+                progress?(.logs(files.joined(separator: ", ")))
+                do {
+                    logReport = try LogReport.analyze(paths: files, options: LogAnalyzerOptions(since: options.since))
+                } catch {
+                    logError = "\(error)"
+                }
+            }
+        }
+
+        var probe: ProbeReport? = nil
+        let targets = options.probe ? probeTargets(options, configuration: configuration) : []
+        if options.probe {
+            let probeOptions = ProbeOptions(phaseTimeout: options.phaseTimeout, trust: options.trust)
+            if let prober = try? Prober(options: probeOptions) {
+                probe = prober.probe(targets) { event in progress?(.probe(event)) }
+            }
+        }
+
+        var dns: DNSReport? = nil
+        if let domain = options.domain {
+            progress?(.dns(domain))
+            dns = dnsReport(domain: domain, options: options)
+        }
+
+        progress?(.diagnosis)
+        var input = DiagnosisInput(configuration: configuration, configFindings: findings, probe: probe,
+                                   logEvents: logReport?.events ?? [], logSummary: logReport?.summary,
+                                   postfixVersion: postfixVersion, now: clock.now())
+        input.dnsFindings = dns?.findings ?? []
+        var report = DiagnosisEngine().diagnose(input)
+        if let configError { report.limitations.insert("config: \(configError)", at: 0) }
+        if let logError { report.limitations.append("logs: \(logError)") }
+        return Gathered(configuration: configuration, configError: configError, findings: findings, probe: probe,
+                        probeTargets: targets, logReport: logReport, logFiles: files, logError: logError,
+                        postfixVersion: postfixVersion, report: report, dns: dns)
+    }
+
+    /// The DNS side of the domain, through the given resolver or the system's first nameserver.
+    func dnsReport(domain: String, options: GatherOptions) -> DNSReport? {
+        let server = options.resolver
+            ?? (try? String(contentsOfFile: "/etc/resolv.conf", encoding: .utf8)).flatMap { firstNameserver(inResolvConf: $0) }
+            ?? SocketAddress(ip: "127.0.0.1", port: 53)
+        guard let server else { return nil }
+        let checkOptions = DNSCheckOptions(smtpPort: options.dnsSMTPPort, timeout: min(options.phaseTimeout, 5))
+        return MailDomainInspector.standard(server: server, trust: options.trust, options: checkOptions).inspect(domain: domain)
+    }
+
+    /// The listeners to probe: master.cf's smtpd services (or the given ports) on their own address.
+    public func probeTargets(_ options: GatherOptions, configuration: PostfixConfiguration?) -> [ProbeTarget] {
+        let expectedName = options.name ?? configuration?.value("myhostname")
+        var targets: [ProbeTarget] = []
+        var wrapperPorts = options.implicitPorts
+        var listenerHosts: [UInt16: [String]] = [:]
+        var ports = options.ports
+        if let configuration {
+            for listener in configuration.smtpdListeners {
+                guard let p = listener.listen.port, let port = UInt16(exactly: p) else { continue }
+                if listener.tls.wrappermode { wrapperPorts.insert(port) }
+                if options.ports.isEmpty, !ports.contains(port) { ports.append(port) }
+                if let host = listener.listen.host { listenerHosts[port, default: []].append(host) }
+            }
+        }
+        if ports.isEmpty { ports = [25, 465, 587] }
+        for port in ports {
+            let hosts = !options.hosts.isEmpty ? options.hosts : (listenerHosts[port] ?? ["127.0.0.1"])
+            let expansion = ProbeTarget.expand(hosts: hosts, ports: [port], implicitPorts: wrapperPorts, name: expectedName)
+            for t in expansion.targets where !targets.contains(t) { targets.append(t) }
+        }
+        return targets
+    }
+}
