@@ -19,16 +19,16 @@ struct HostileExpectation: Sendable {
     static func of(_ behaviour: HostileBehaviour) -> HostileExpectation {
         switch behaviour {
         case .silent: return .init(phase: .greeting, message: ["no greeting"], endsInOnePhase: true, maxBytesRead: 0)
-        case .oneBytePerSecond: return .init(phase: .greeting, message: ["no greeting reply"], endsInOnePhase: true, maxBytesRead: 16)
+        case .oneBytePerSecond: return .init(phase: .greeting, message: ["bytes of its greeting reply but no complete line"], endsInOnePhase: true, maxBytesRead: 16)
         case .endlessLine: return .init(phase: .greeting, message: ["without a line end"], endsInOnePhase: true, maxBytesRead: 16 * 1024)
         case .tenMegabyteGreeting: return .init(phase: .greeting, message: ["did not end after"], endsInOnePhase: true, maxBytesRead: 128 * 1024)
         case .malformedMultilineEHLO: return .init(phase: .ehlo, message: ["not an SMTP reply", "25O-STARTTLS"], endsInOnePhase: true, maxBytesRead: 4096)
         case .endlessMultilineEHLO: return .init(phase: .ehlo, message: ["did not end after"], endsInOnePhase: true, maxBytesRead: 128 * 1024)
         case .closeAfterSTARTTLS: return .init(phase: .handshake, message: ["closed"], endsInOnePhase: false, maxBytesRead: nil)
-        case .garbageInsteadOfServerHello: return .init(phase: .handshake, message: ["did not answer the ClientHello with TLS"], endsInOnePhase: true, maxBytesRead: nil)
+        case .garbageInsteadOfServerHello: return .init(phase: .handshake, message: ["after its 220 reply to STARTTLS", "not TLS", "(binary data)"], endsInOnePhase: true, maxBytesRead: nil)
         case .tlsAlert: return .init(phase: .handshake, message: ["handshake failure"], endsInOnePhase: false, maxBytesRead: nil)
         case .fiftyCertificateChain: return .init(phase: nil, message: [], endsInOnePhase: false, maxBytesRead: nil)
-        case .megabyteCertificate: return .init(phase: .handshake, message: ["excessive message size"], endsInOnePhase: false, maxBytesRead: nil)
+        case .megabyteCertificate: return .init(phase: .handshake, message: ["certificate chain", "larger than the 100 KB"], endsInOnePhase: false, maxBytesRead: nil)
         case .resetMidHandshake: return .init(phase: .handshake, message: ["reset"], endsInOnePhase: false, maxBytesRead: nil)
         }
     }
