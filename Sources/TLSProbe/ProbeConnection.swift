@@ -216,9 +216,17 @@ struct ProbeConnection {
             }
             if handshakeDeadline >= overall { message += "; the probe's deadline for this listener (\(formatSeconds(options.listenerTimeout))) ran out" }
             return (.timeout, ProbeError(phase: .handshake, message: message, state: state, bytesReceived: total))
-        case .handshake(let state, let errors, _):
+        case .handshake(let state, let errors, let e):
             let reasons = errors.map(\.reason).joined(separator: "; ").lowercased()
             let base = error.description
+            if errors.isEmpty && (e == 0 || e == ECONNRESET || e == EPIPE) {
+                // A FIN or an RST, with no alert: which of the two arrives depends on timing (a server that closes
+                // with our ClientHello unread resets), so both read the same, naming which it was.
+                let how = e == 0 ? "closed" : "reset"
+                let message = "the server \(how) the connection during the TLS handshake, without a TLS alert "
+                    + "(OpenSSL state: \(state); \(received) bytes of TLS received) [\(base)]"
+                return (.closed, ProbeError(phase: .handshake, message: message, state: state, bytesReceived: total))
+            }
             if reasons.contains("wrong version number") || reasons.contains("packet length too long") || reasons.contains("http request")
                 || reasons.contains("record layer failure") || reasons.contains("unknown protocol") {
                 // The rest of a plaintext greeting is still in the socket (OpenSSL consumed the first record header only).

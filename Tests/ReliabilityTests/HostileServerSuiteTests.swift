@@ -24,12 +24,12 @@ struct HostileExpectation: Sendable {
         case .tenMegabyteGreeting: return .init(phase: .greeting, message: ["did not end after"], endsInOnePhase: true, maxBytesRead: 128 * 1024)
         case .malformedMultilineEHLO: return .init(phase: .ehlo, message: ["not an SMTP reply", "25O-STARTTLS"], endsInOnePhase: true, maxBytesRead: 4096)
         case .endlessMultilineEHLO: return .init(phase: .ehlo, message: ["did not end after"], endsInOnePhase: true, maxBytesRead: 128 * 1024)
-        case .closeAfterSTARTTLS: return .init(phase: .handshake, message: ["closed"], endsInOnePhase: false, maxBytesRead: nil)
+        case .closeAfterSTARTTLS: return .init(phase: .handshake, message: ["the connection during the TLS handshake, without a TLS alert"], endsInOnePhase: false, maxBytesRead: nil)
         case .garbageInsteadOfServerHello: return .init(phase: .handshake, message: ["after its 220 reply to STARTTLS", "not TLS", "(binary data)"], endsInOnePhase: true, maxBytesRead: nil)
         case .tlsAlert: return .init(phase: .handshake, message: ["handshake failure"], endsInOnePhase: false, maxBytesRead: nil)
         case .fiftyCertificateChain: return .init(phase: nil, message: [], endsInOnePhase: false, maxBytesRead: nil)
         case .megabyteCertificate: return .init(phase: .handshake, message: ["certificate chain", "larger than the 100 KB"], endsInOnePhase: false, maxBytesRead: nil)
-        case .resetMidHandshake: return .init(phase: .handshake, message: ["reset"], endsInOnePhase: false, maxBytesRead: nil)
+        case .resetMidHandshake: return .init(phase: .handshake, message: ["reset the connection during the TLS handshake"], endsInOnePhase: false, maxBytesRead: nil)
         }
     }
 }
