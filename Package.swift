@@ -8,6 +8,7 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .executable(name: "postls", targets: ["postls"]),
+        .library(name: "PostlsEngines", targets: ["TLSProbe", "PostfixConfig", "MailLog"]),  // for Fuzz/Package.swift
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
