@@ -154,12 +154,9 @@ public final class Certificate: @unchecked Sendable {
         return hex(md.prefix(Int(length)))
     }
 
-    public var spkiSHA256: String {
-        var md = [UInt8](repeating: 0, count: Int(EVP_MAX_MD_SIZE))
-        var length: UInt32 = 0
-        X509_pubkey_digest(pointer, EVP_sha256(), &md, &length)
-        return hex(md.prefix(Int(length)))
-    }
+    /// SHA-256 of the whole DER SubjectPublicKeyInfo, as DANE `3 1 1` and `PrivateKey.spkiSHA256` compute it.
+    /// (Not X509_pubkey_digest: that hashes only the key's BIT STRING, without the algorithm identifier.)
+    public var spkiSHA256: String { Digest.sha256.hexHash(publicKeyDER) }
 
     /// Issuer name equals subject name (the usual meaning of "self-signed" in admin talk).
     public var isSelfIssued: Bool {

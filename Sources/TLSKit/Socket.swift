@@ -164,6 +164,17 @@ public final class TCPSocket: @unchecked Sendable {
         }
     }
 
+    /// Reads exactly `count` bytes (binary protocols such as DNS over TCP). Throws `closed` when the peer
+    /// closes first, `timeout` when the deadline passes.
+    public func read(count: Int, deadline: Deadline, stage: String) throws -> [UInt8] {
+        while buffer.count < count {
+            if try receiveSome(deadline: deadline, stage: stage) == 0 { throw TLSKitError.closed(stage: stage) }
+        }
+        let out = Array(buffer[0..<count])
+        buffer.removeSubrange(0..<count)
+        return out
+    }
+
     /// Bytes buffered beyond the last line read: must be zero before a STARTTLS handshake.
     public var bufferedByteCount: Int { buffer.count }
 

@@ -17,6 +17,7 @@ public final class TLSConnection: @unchecked Sendable {
     private let context: TLSContext  // keeps the SSL_CTX alive as long as the SSL
 
     public init(context: TLSContext, socket: TCPSocket, serverName: String? = nil) throws {
+        ignoreSIGPIPE
         guard let ssl = SSL_new(context.pointer) else {
             throw TLSKitError.openssl(operation: "SSL_new", errors: drainOpenSSLErrors())
         }
@@ -137,6 +138,27 @@ public final class TLSConnection: @unchecked Sendable {
         }
     }
 
+    /// Reads up to `maxLength` bytes of application data, bytes `readLine` buffered first (an HTTP body after
+    /// its header lines). Empty at a clean EOF.
+    public func read(maxLength: Int = 16_384, deadline: Deadline, stage: String) throws -> [UInt8] {
+        if !lineBuffer.isEmpty {
+            let n = min(maxLength, lineBuffer.count)
+            defer { lineBuffer.removeSubrange(0..<n) }
+            return Array(lineBuffer[0..<n])
+        }
+        while true {
+            var chunk = [UInt8](repeating: 0, count: max(1, min(maxLength, 16_384)))
+            let rc = chunk.withUnsafeMutableBytes { SSL_read(pointer, $0.baseAddress, Int32($0.count)) }
+            if rc > 0 { return Array(chunk[0..<Int(rc)]) }
+            let error = SSL_get_error(pointer, rc)
+            if error == SSL_ERROR_ZERO_RETURN || (error == SSL_ERROR_SYSCALL && errno == 0) {
+                _ = drainOpenSSLErrors()
+                return []
+            }
+            try waitOrThrow(rc: rc, deadline: deadline, stage: stage)
+        }
+    }
+
     /// Sends close_notify without waiting for the peer's (best effort).
     public func shutdown() {
         _ = SSL_shutdown(pointer)
@@ -164,3 +186,10 @@ public final class TLSConnection: @unchecked Sendable {
         }
     }
 }
+
+/// OpenSSL writes to the socket with write(2), which raises SIGPIPE when the peer has closed: the default
+/// action kills the process (a probed server that hangs up early would kill postls, or a test run).
+/// Ignored once, process-wide, the write fails with EPIPE instead and becomes a typed error.
+private let ignoreSIGPIPE: Void = {
+    signal(SIGPIPE, SIG_IGN)
+}()

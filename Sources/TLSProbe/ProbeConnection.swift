@@ -24,6 +24,8 @@ struct ConnectionOutcome {
     var starttlsOffered: Bool?
     var starttlsReply: SMTPReply?
     var handshakeCompleted = false
+    /// Wall time of the TLS handshake alone (ClientHello to Finished), when it completed.
+    var handshakeMs: Double?
     var negotiated: NegotiatedTLS?
     var chain: [Certificate] = []
     var ehloAfter: SMTPReply?
@@ -180,8 +182,10 @@ struct ProbeConnection {
             return nil
         }
         let handshakeDeadline = deadline()
+        let started = Deadline.now()
         do {
             try tls.handshake(deadline: handshakeDeadline)
+            outcome.handshakeMs = Double(Deadline.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e6
         } catch let error as TLSKitError {
             let (kind, failure) = classifyHandshake(error, tls: tls, socket: socket, deadline: handshakeDeadline)
             outcome.handshakeFailure = kind

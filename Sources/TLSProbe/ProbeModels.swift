@@ -261,6 +261,8 @@ public struct ListenerProbeResult: Codable, Sendable, Equatable {
     public var profiles: [ClientProfileVerdict]
     public var connections: Int
     public var elapsedMs: Int
+    /// Milliseconds the default handshake took (ClientHello to Finished), for monitoring.
+    public var handshakeMs: Double?
 
     public init(target: ProbeTarget) {
         self.init(host: target.host, address: target.address.ip, port: Int(target.port), mode: target.mode,
@@ -284,7 +286,7 @@ public struct ListenerProbeResult: Codable, Sendable, Equatable {
         case capabilitiesBeforeTLS = "capabilities_before_tls", capabilitiesAfterTLS = "capabilities_after_tls"
         case negotiatedWithoutSNI = "negotiated_without_sni", sameChainWithoutSNI = "same_chain_without_sni"
         case chainOrderProblems = "chain_order_problems", expectedName = "expected_name", nameMatch = "name_match"
-        case daysToExpiry = "days_to_expiry", elapsedMs = "elapsed_ms"
+        case daysToExpiry = "days_to_expiry", elapsedMs = "elapsed_ms", handshakeMs = "handshake_ms"
     }
 
     // Contract fields that may be null are written as null, never left out.
@@ -316,6 +318,7 @@ public struct ListenerProbeResult: Codable, Sendable, Equatable {
         try c.encode(profiles, forKey: .profiles)
         try c.encode(connections, forKey: .connections)
         try c.encode(elapsedMs, forKey: .elapsedMs)
+        try c.encode(handshakeMs, forKey: .handshakeMs)
     }
 
     /// Status of one version.

@@ -99,6 +99,7 @@ public final class Prober: Sendable {
         var chain = first.chain
         if let negotiated = first.negotiated, first.handshakeCompleted {
             result.negotiated = negotiated
+            result.handshakeMs = first.handshakeMs
             if let version = TLSVersion(rawValue: negotiated.protocol) { result.protocols[version.rawValue] = .accepted }
         }
         // Stop when there is no handshake to vary: no TLS at all, a stall, or plaintext on an implicit port.

@@ -13,6 +13,10 @@ public enum Prerequisites {
     public static var postconf: Bool { isCI || has("postconf") }
     public static var openssl: Bool { isCI || has("openssl") }
     public static var swaks: Bool { isCI || has("swaks") }
+    /// NSD, Unbound and BIND's signing tools for the real-DNS tests (apt: nsd unbound bind9-utils).
+    public static var dnsServers: Bool {
+        isCI || (has("nsd") && has("unbound") && has("dnssec-keygen") && has("dnssec-signzone"))
+    }
     public static var dovecot: Bool { isCI || (has("dovecot") && getuid() == 0) }
 
     /// Whether the loopback interface has ::1 (IPv6 tests need it).

@@ -1,7 +1,7 @@
 import ArgumentParser
+import Foundation
 import PostlsCore
 
-@main
 struct Postls: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "postls",
@@ -13,7 +13,34 @@ struct Postls: ParsableCommand {
         version: PostlsVersion.string,
         subcommands: [
             VersionCommand.self,
+            ConfigCommand.self,
             ProbeCommand.self,
+            LogsCommand.self,
+            DiagnoseCommand.self,
+            FixCommand.self,
+            CheckCommand.self,
+            DNSCommand.self,
         ]
     )
+}
+
+@main
+enum Main {
+    static func main() {
+        // `check` is a monitoring plugin: even a usage error must exit 3 (UNKNOWN), not 64.
+        let arguments = Array(CommandLine.arguments.dropFirst())
+        if arguments.first == "check" {
+            do {
+                var command = try Postls.parseAsRoot(arguments)
+                try command.run()
+            } catch {
+                // Help, and the plugin's own status codes 1-3, pass through; anything else is UNKNOWN.
+                if Postls.exitCode(for: error).rawValue <= 3 { Postls.exit(withError: error) }
+                print("POSTLS UNKNOWN - " + Postls.message(for: error).replacingOccurrences(of: "\n", with: " "))
+                Foundation.exit(3)
+            }
+            Foundation.exit(0)
+        }
+        Postls.main()
+    }
 }

@@ -1,0 +1,101 @@
+import Foundation
+import MailLog
+import PostfixConfig
+import PostlsCore
+import TLSProbe
+
+extension SMTPDListener {
+    /// The service label this listener's log lines carry: `-o syslog_name=postfix/submission` gives
+    /// `postfix/submission/smtpd`, read back by the log engine as "submission"; without it, "smtp".
+    var logServiceLabel: String {
+        if let name = service.parameters["syslog_name"] {
+            let parts = name.split(separator: "/")
+            if parts.count >= 2 { return String(parts[parts.count - 1]) }
+        }
+        return "smtp"
+    }
+}
+
+extension PostfixConfiguration.Source {
+    var fileAndLineParts: (String, Int)? {
+        switch self {
+        case .mainCF(let line): return ("main.cf", line)
+        case .masterCF(_, let line): return ("master.cf", line)
+        default: return nil
+        }
+    }
+}
+
+extension Builder {
+    /// The listeners whose log label is `service`.
+    func listeners(forService service: String) -> [SMTPDListener] {
+        (input.configuration?.smtpdListeners ?? []).filter { $0.logServiceLabel == service }
+    }
+
+    /// Joins log symptoms to the configuration lines that explain them and the probe that reproduces them,
+    /// for the service the failing peers used.
+    mutating func joinLogsToConfigAndProbe() {
+        let failing = Dictionary(grouping: input.logEvents.filter { $0.cause == .protocolMismatch || $0.cause == .noSharedCipher },
+                                 by: \.cause)
+        for (cause, events) in failing {
+            let services = Set(events.compactMap(\.service))
+            for service in services.sorted() {
+                for listener in listeners(forService: service) {
+                    if cause == .protocolMismatch { joinProtocols(listener, service: service) }
+                    else { joinCiphers(listener, service: service) }
+                }
+            }
+        }
+    }
+
+    private mutating func joinProtocols(_ listener: SMTPDListener, service: String) {
+        let already = Set((findingsByCause[.protocolMismatch] ?? []).compactMap(\.parameter))
+        // Opportunistic TLS uses smtpd_tls_protocols; mandatory TLS (encrypt) uses the mandatory list.
+        let relevant = listener.tls.security_level == "encrypt" ? "smtpd_tls_mandatory_protocols" : "smtpd_tls_protocols"
+        for parameter in [relevant] {
+            let list = parameter == "smtpd_tls_protocols" ? listener.tls.protocols : listener.tls.mandatory_protocols
+            let set = TLSProtocolSet(list)
+            let excluded = ["TLSv1", "TLSv1.1", "TLSv1.2"].filter { !set.enabled.contains($0) }
+            guard !excluded.isEmpty, let source = listener.sources[parameter], source != .defaultValue else { continue }
+            let text = "\(parameter) = \(list) on \(listener.service.name) excludes \(excluded.joined(separator: ", ")), the versions the failing peers offer"
+            guard !already.contains(parameter) else {
+                add(.protocolMismatch, .warning, Evidence(source: .config, location: "\(source)", text: text))
+                continue
+            }
+            let where_ = source.fileAndLineParts
+            let f = Finding(id: "protocol_floor_for_failing_peers", cause: .protocolMismatch, severity: .warning,
+                            file: where_?.0, line: where_?.1, parameter: parameter, message: text,
+                            fix: .setOverride(service: listener.service.name, type: listener.service.type, name: parameter, value: ">=TLSv1"))
+            add(.protocolMismatch, .warning, Evidence(source: .config, location: "\(source)", text: text),
+                summary: "\(service) (port \(listener.listen.port.map(String.init) ?? "?")) refuses the TLS versions its peers offer: \(parameter) = \(list)")
+            findingsByCause[.protocolMismatch, default: []].append(f)
+        }
+        addProbeVersionEvidence(.protocolMismatch, port: listener.listen.port)
+    }
+
+    private mutating func joinCiphers(_ listener: SMTPDListener, service: String) {
+        let tls = listener.tls
+        for (parameter, value) in [("smtpd_tls_ciphers", tls.ciphers), ("smtpd_tls_mandatory_ciphers", tls.mandatory_ciphers),
+                                   ("smtpd_tls_exclude_ciphers", tls.exclude_ciphers), ("smtpd_tls_mandatory_exclude_ciphers", tls.mandatory_exclude_ciphers)] {
+            guard let source = listener.sources[parameter], source != .defaultValue, !value.isEmpty else { continue }
+            add(.noSharedCipher, .warning, Evidence(source: .config, location: "\(source)", text: "\(parameter) = \(value) on \(listener.service.name)"))
+        }
+        addProbeVersionEvidence(.noSharedCipher, port: listener.listen.port)
+    }
+
+    private mutating func addProbeVersionEvidence(_ cause: Cause, port: Int?) {
+        guard let port, let probe = input.probe else { return }
+        for t in probe.targets where t.port == port {
+            let location = "probe \(t.address):\(t.port) (\(t.family ?? "?"))"
+            let refused = ["TLSv1", "TLSv1.1", "TLSv1.2", "TLSv1.3"].filter { t.protocols[$0] == .rejected }
+            let accepted = ["TLSv1", "TLSv1.1", "TLSv1.2", "TLSv1.3"].filter { t.protocols[$0] == .accepted }
+            guard !refused.isEmpty || t.negotiated == nil else { continue }
+            let text = t.negotiated == nil
+                ? "no handshake succeeds" + (t.error.map { ": \($0.message)" } ?? "")
+                : "refuses \(refused.joined(separator: ", ")); accepts \(accepted.joined(separator: ", "))"
+            if !(evidence[cause] ?? []).contains(where: { $0.location == location && $0.text == text }) {
+                add(cause, .warning, Evidence(source: .probe, location: location, text: text))
+            }
+        }
+    }
+}

@@ -1,0 +1,101 @@
+import Foundation
+import PostfixConfig
+import PostlsCore
+
+/// One piece of evidence for a diagnosis, with where it came from.
+public struct Evidence: Codable, Sendable, Equatable {
+    public enum Source: String, Codable, Sendable, CaseIterable { case config, probe, log, dns }
+
+    public var source: Source
+    /// `main.cf:14`, `mail.log:8812`, `probe 127.0.0.1:25 (IPv4)`
+    public var location: String
+    public var text: String
+
+    public init(source: Source, location: String, text: String) {
+        self.source = source; self.location = location; self.text = text
+    }
+}
+
+/// Whether the cause is happening now, or was seen in the logs but no longer reproduces.
+public enum DiagnosisStatus: String, Codable, Sendable {
+    case active
+    /// Seen in the logs, but neither the current configuration nor a live probe reproduces it.
+    case possiblyFixed = "possibly_fixed"
+}
+
+/// A root cause with its evidence and the fixes that address it.
+public struct Diagnosis: Codable, Sendable, Equatable {
+    public var cause: Cause
+    public var severity: Severity
+    public var confidence: Confidence
+    /// One line: what is wrong here, in this server's terms.
+    public var summary: String
+    /// The paragraph from the cause catalog.
+    public var explanation: String
+    public var evidence: [Evidence]
+    /// Ids of the fixes in the report's `fixes`.
+    public var fixes: [String]
+    public var status: DiagnosisStatus
+    /// What would settle the diagnosis when confidence is not high, and vantage-point caveats.
+    public var notes: [String]
+    /// Failed sessions in the logs for this cause.
+    public var logEvents: Int
+
+    /// Sources that contributed evidence.
+    public var sources: Set<Evidence.Source> { Set(evidence.map(\.source)) }
+}
+
+/// How a fix acts.
+public enum FixKind: String, Codable, Sendable {
+    /// Edits of main.cf/master.cf, applied safely by `postls fix apply`.
+    case configEdit = "config_edit"
+    /// Commands for the admin to run (or, for `postfix reload`, that apply runs).
+    case command
+    /// DNS records to publish.
+    case dnsRecord = "dns_record"
+    /// A file to create (e.g. a full chain), then config edits that use it.
+    case file
+}
+
+/// A concrete fix.
+public struct Fix: Codable, Sendable, Equatable {
+    /// Stable across runs for the same problem and change: `<cause>-<hash>`.
+    public var id: String
+    public var title: String
+    public var kind: FixKind
+    public var cause: Cause
+    /// Unified diff of main.cf/master.cf for config edits.
+    public var diff: String?
+    /// Commands to run, as argument vectors joined for display.
+    public var commands: [String]
+    /// The config edits (what `fix apply` writes).
+    public var edits: [ConfigEdit]
+    /// Which real peers the change affects, from the logs (before tightening: who would lose TLS).
+    public var impact: String?
+    /// Whether `fix apply` can carry it out (config edits and `postfix reload`).
+    public var applicable: Bool
+    /// Listener ports to probe again after applying.
+    public var ports: [Int]
+    /// Files to create before the edits (path and contents; public data only, never keys).
+    public var files: [FileAction]
+
+    public struct FileAction: Codable, Sendable, Equatable {
+        public var path: String
+        public var contents: String
+        public var explanation: String
+    }
+}
+
+/// Everything `postls diagnose` found.
+public struct DiagnosisReport: Sendable {
+    public var diagnoses: [Diagnosis]
+    public var fixes: [Fix]
+    /// What was not looked at (no probe, logs unreadable...), so the admin knows the limits.
+    public var limitations: [String]
+
+    public var exitCode: ExitCode {
+        ExitCode(worst: diagnoses.filter { $0.status == .active }.map(\.severity).max())
+    }
+
+    public func fix(id: String) -> Fix? { fixes.first { $0.id == id } }
+}

@@ -1,0 +1,159 @@
+import Foundation
+import PostfixConfig
+import PostlsCore
+import TLSProbe
+
+/// What applying a fix did.
+public struct FixOutcome: Sendable {
+    public enum State: String, Sendable { case applied, rolledBackAutomatically = "rolled_back_automatically", validationFailed = "validation_failed" }
+    public var state: State
+    public var journalID: String?
+    public var diff: String
+    public var reloaded: Bool
+    public var before: [ListenerProbeResult]
+    public var after: [ListenerProbeResult]
+    public var messages: [String]
+
+    /// One line per listener: how it was and how it is.
+    public var comparison: [String] {
+        after.map { a in
+            let b = before.first { $0.address == a.address && $0.port == a.port }
+            return "\(a.address):\(a.port)  before: \(b.map(FixLoop.describe) ?? "not probed")  after: \(FixLoop.describe(a))"
+        }
+    }
+}
+
+public enum FixError: Error, CustomStringConvertible, Sendable {
+    case notApplicable(String)
+    case fileExists(String)
+    case io(String)
+
+    public var description: String {
+        switch self {
+        case .notApplicable(let why): return why
+        case .fileExists(let path): return "\(path) already exists with other content; not overwritten"
+        case .io(let why): return why
+        }
+    }
+}
+
+/// The fix loop: write safely (config engine), validate, reload, probe again, compare, roll back if worse.
+public struct FixLoop: Sendable {
+    public var runner: ProcessRunner
+    public var applier: ConfigApplier
+
+    public init(runner: ProcessRunner = SystemProcessRunner(), applier: ConfigApplier? = nil) {
+        self.runner = runner
+        self.applier = applier ?? ConfigApplier(validator: PostfixValidator(runner: runner))
+    }
+
+    public enum Progress: Sendable { case writing, validating, reloading, probing, rollingBack, done }
+
+    public func apply(_ fix: Fix, gathered: Gathered, options: GatherOptions, reload: Bool = true,
+                      progress: (@Sendable (Progress) -> Void)? = nil) throws -> FixOutcome {
+        guard fix.applicable, let configuration = gathered.configuration else {
+            throw FixError.notApplicable("fix \(fix.id) cannot be applied automatically: \(fix.commands.isEmpty ? "see its description" : "run its commands")")
+        }
+        let targets = gathered.probeTargets.filter { fix.ports.isEmpty || fix.ports.contains(Int($0.port)) }
+        let before = (gathered.probe?.targets ?? []).filter { r in targets.contains { $0.address.ip == r.address && Int($0.port) == r.port } }
+        var messages: [String] = []
+        progress?(.writing)
+        for file in fix.files { try createFile(file) ; messages.append("wrote \(file.path)") }
+        var journalID: String? = nil
+        var diff = ""
+        if !fix.edits.isEmpty {
+            progress?(.validating)
+            do {
+                let result = try applier.apply(fix.edits, to: configuration)
+                journalID = result.entry.id
+                diff = result.diff
+            } catch let error as ConfigError {
+                if case .validationFailed(let message, let restored) = error {
+                    return FixOutcome(state: .validationFailed, journalID: nil, diff: fix.diff ?? "", reloaded: false, before: before, after: [],
+                                      messages: messages + ["Postfix rejected the change: \(message)",
+                                                            restored ? "the original files were restored byte for byte" : "WARNING: restoring the original files failed; check the backups beside them"])
+                }
+                throw error
+            }
+        }
+        var reloaded = false
+        if reload || fix.edits.isEmpty {
+            progress?(.reloading)
+            reloaded = try reloadPostfix(configuration.directory, messages: &messages)
+        }
+        progress?(.probing)
+        let after = reprobe(targets, options: options)
+        let worse = after.filter { a in
+            guard let b = before.first(where: { $0.address == a.address && $0.port == a.port }) else { return false }
+            return (b.negotiated != nil && a.negotiated == nil) || (b.starttlsOffered == true && a.starttlsOffered == false)
+        }
+        if !worse.isEmpty, let id = journalID {
+            progress?(.rollingBack)
+            try applier.rollback(id: id, directory: configuration.directory)
+            if reloaded { _ = try? reloadPostfix(configuration.directory, messages: &messages) }
+            messages.append("TLS got worse on \(worse.map { "\($0.address):\($0.port)" }.joined(separator: ", ")); the change was rolled back automatically")
+            progress?(.done)
+            return FixOutcome(state: .rolledBackAutomatically, journalID: id, diff: diff, reloaded: reloaded, before: before, after: after, messages: messages)
+        }
+        progress?(.done)
+        return FixOutcome(state: .applied, journalID: journalID, diff: diff, reloaded: reloaded, before: before, after: after, messages: messages)
+    }
+
+    /// Restores the files of the newest applied fix (or `id`) byte for byte, then reloads.
+    public func rollback(id: String? = nil, configDirectory: String, reload: Bool = true) throws -> (JournalEntry, [String]) {
+        let entry = try applier.rollback(id: id, directory: configDirectory)
+        var messages: [String] = entry.files.map { "restored \($0.path) from \($0.backup)" }
+        if reload { _ = try reloadPostfix(configDirectory, messages: &messages) }
+        return (entry, messages)
+    }
+
+    /// `postfix reload` when Postfix runs with this configuration; says so when it does not.
+    func reloadPostfix(_ directory: String, messages: inout [String]) throws -> Bool {
+        let args = directory == "/etc/postfix" ? [String]() : ["-c", directory]
+        let status = try? runner.run("postfix", args + ["status"], timeout: 30)
+        guard status?.succeeded == true else {
+            messages.append("Postfix is not running with \(directory): not reloaded")
+            return false
+        }
+        let out = try runner.run("postfix", args + ["reload"], timeout: 60)
+        guard out.succeeded else { throw FixError.io("postfix reload failed: \(out.stderr)") }
+        messages.append("reloaded Postfix")
+        // New smtpd processes read the new settings; give master a moment to replace the old ones.
+        usleep(500_000)
+        return true
+    }
+
+    func reprobe(_ targets: [ProbeTarget], options: GatherOptions) -> [ListenerProbeResult] {
+        guard !targets.isEmpty, let prober = try? Prober(options: ProbeOptions(phaseTimeout: options.phaseTimeout, trust: options.trust)) else { return [] }
+        return prober.probe(targets).targets
+    }
+
+    /// Creates a new public file (a chain) beside its target: O_EXCL, never following a link; identical content is fine.
+    func createFile(_ action: Fix.FileAction) throws {
+        if let existing = FileManager.default.contents(atPath: action.path) {
+            if existing == Data(action.contents.utf8) { return }
+            throw FixError.fileExists(action.path)
+        }
+        let fd = open(action.path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw FixError.io("\(action.path): \(String(cString: strerror(errno)))") }
+        defer { close(fd) }
+        let bytes = Array(action.contents.utf8)
+        var offset = 0
+        while offset < bytes.count {
+            let n = bytes[offset...].withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+            if n <= 0 { if errno == EINTR { continue }; throw FixError.io("\(action.path): \(String(cString: strerror(errno)))") }
+            offset += n
+        }
+        guard fsync(fd) == 0 else { throw FixError.io("\(action.path): \(String(cString: strerror(errno)))") }
+    }
+
+    static func describe(_ r: ListenerProbeResult) -> String {
+        if let n = r.negotiated {
+            let versions = ["TLSv1", "TLSv1.1", "TLSv1.2", "TLSv1.3"].filter { r.protocols[$0] == .accepted }
+            return "\(n.protocol) \(n.cipher)" + (r.verify.map { ", verify \($0.code)" } ?? "") + (versions.isEmpty ? "" : ", accepts \(versions.joined(separator: " "))")
+        }
+        if r.starttlsOffered == false { return "no STARTTLS" }
+        if let e = r.error { return "\(e.phase.rawValue) failed: \(e.message)" }
+        return "no TLS"
+    }
+}

@@ -1,0 +1,172 @@
+import Foundation
+import MailLog
+import PostfixConfig
+import PostlsCore
+import TLSKit
+import TLSProbe
+
+/// Turns a diagnosis into concrete fixes: config edits (as diffs), file actions, commands.
+struct FixPlanner {
+    let input: DiagnosisInput
+
+    func fixes(for diagnosis: Diagnosis, findings: [Finding]) -> [Fix] {
+        var out: [Fix] = []
+        let cause = diagnosis.cause
+        // 1. Edits the linter proposed for this cause, one fix per distinct edit.
+        var seen: Set<ConfigEdit> = []
+        for finding in findings {
+            guard let edit = finding.fix, !seen.contains(edit) else { continue }
+            seen.insert(edit)
+            if let fix = configFix(cause: cause, title: edit.summary, edits: [edit]) { out.append(fix) }
+        }
+        // 2. Fixes by cause that need no lint finding.
+        switch cause {
+        case .staleCertificate:
+            out.append(makeFix(cause: cause, title: "Reload Postfix so new smtpd processes serve the renewed certificate",
+                               kind: .command, commands: [reloadCommand], applicable: input.configuration != nil))
+        case .incompleteChain:
+            if let chainFix = fullChainFix() { out.append(chainFix) }
+        case .untrustedCertificate, .expiredCertificate, .nameMismatch, .weakCertificate:
+            out.append(certificateRequestFix(cause: cause))
+        case .handshakeTimeout:
+            out.append(makeFix(cause: cause, title: "Let ICMPv6 'packet too big' through (path-MTU discovery), or clamp the TCP MSS",
+                               kind: .command,
+                               commands: ["ip6tables -A INPUT -p ipv6-icmp --icmpv6-type packet-too-big -j ACCEPT",
+                                          "ip6tables -t mangle -A POSTROUTING -p tcp --tcp-flags SYN,RST SYN -j TCPMSS --clamp-mss-to-pmtu"],
+                               applicable: false))
+        default:
+            break
+        }
+        return out
+    }
+
+    var reloadCommand: String {
+        guard let dir = input.configuration?.directory, dir != "/etc/postfix" else { return "postfix reload" }
+        return "postfix -c \(dir) reload"
+    }
+
+    /// A config-edit fix with its diff, or nil when the edits do not apply to the files as read.
+    func configFix(cause: Cause, title: String, edits: [ConfigEdit]) -> Fix? {
+        guard let configuration = input.configuration else {
+            return makeFix(cause: cause, title: title, kind: .configEdit, edits: edits, applicable: false)
+        }
+        guard let files = try? ConfigApplier.preview(edits, on: configuration), !files.isEmpty else { return nil }
+        var fix = makeFix(cause: cause, title: title, kind: .configEdit, edits: edits, applicable: true)
+        fix.diff = files.map(\.diff).joined()
+        fix.impact = impact(of: edits, cause: cause)
+        fix.ports = ports(affectedBy: edits, configuration: configuration)
+        return fix
+    }
+
+    /// Who the change affects, from the logs: before tightening protocols, the real peers that would lose TLS;
+    /// before loosening, the peers that failed and would now get TLS.
+    func impact(of edits: [ConfigEdit], cause: Cause) -> String? {
+        guard let summary = input.logSummary else { return nil }
+        for edit in edits {
+            guard edit.parameter.hasSuffix("_protocols"), case let value? = edit.newValue else { continue }
+            let floor = TLSProtocolSet(value).floor ?? "TLSv1"
+            let losing = summary.peers(usingProtocolBelow: floor)
+            if cause == .protocolMismatch {
+                let failed = input.logEvents.filter { $0.cause == .protocolMismatch }
+                let peers = Set(failed.compactMap { $0.peer?.domain ?? $0.peer?.name })
+                var text = "\(failed.count) failed session\(failed.count == 1 ? "" : "s") in the logs (\(peers.sorted().prefix(5).joined(separator: ", "))) would get TLS after this change"
+                if !losing.isEmpty { text += "; \(losing.count) peers still use protocols below \(floor)" }
+                return text
+            }
+            if losing.isEmpty { return "no peer in the logs used a protocol below \(floor): nobody loses TLS" }
+            let names = losing.prefix(5).map { "\($0.peer) (\($0.lowestProtocol))" }
+            return "\(losing.count) peer\(losing.count == 1 ? "" : "s") in the logs used a protocol below \(floor) and would lose TLS: \(names.joined(separator: ", "))"
+        }
+        return nil
+    }
+
+    func ports(affectedBy edits: [ConfigEdit], configuration: PostfixConfiguration) -> [Int] {
+        let listeners = configuration.smtpdListeners
+        var ports: Set<Int> = []
+        for edit in edits {
+            switch edit {
+            case .setOverride(let service, let type, _, _), .removeOverride(let service, let type, _):
+                for l in listeners where l.service.name == service && l.service.type == type { if let p = l.listen.port { ports.insert(p) } }
+            default:
+                for l in listeners { if let p = l.listen.port { ports.insert(p) } }
+            }
+        }
+        return ports.sorted()
+    }
+
+    /// The full chain from the leaf in the configured file and intermediates found beside it (or served by
+    /// another listener), verified before use; then an edit that points Postfix at it.
+    func fullChainFix() -> Fix? {
+        guard let configuration = input.configuration else { return nil }
+        for listener in configuration.smtpdListeners {
+            let source = listener.tls.chain_files.isEmpty ? "smtpd_tls_cert_file" : "smtpd_tls_chain_files"
+            guard source == "smtpd_tls_cert_file", let certFile = listener.tls.cert_files.first,
+                  let certs = try? Certificate.load(pemFile: certFile), let leaf = certs.first, certs.count == 1 else { continue }
+            let directory = (certFile as NSString).deletingLastPathComponent
+            guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory) else { continue }
+            var chain = [leaf]
+            var current = leaf
+            // Walk up: find the certificate that issued the current one, until a self-issued root.
+            for _ in 0..<4 {
+                guard let issuer = names.sorted().lazy
+                    .compactMap({ try? Certificate.load(pemFile: directory + "/" + $0) })
+                    .flatMap({ $0 })
+                    .first(where: { current.isIssued(by: $0) && $0.sha256Fingerprint != current.sha256Fingerprint }) else { break }
+                if issuer.isSelfIssued { break }  // roots are not served
+                chain.append(issuer)
+                current = issuer
+            }
+            guard chain.count > 1 else { continue }
+            let newPath = certFile.hasSuffix(".pem") ? String(certFile.dropLast(4)) + ".fullchain.pem" : certFile + ".fullchain.pem"
+            let edits: [ConfigEdit]
+            if case .masterCF? = listener.sources["smtpd_tls_cert_file"] {
+                edits = [.setOverride(service: listener.service.name, type: listener.service.type, name: "smtpd_tls_cert_file", value: newPath)]
+            } else {
+                edits = [.setMain(name: "smtpd_tls_cert_file", value: newPath)]
+            }
+            guard var fix = configFix(cause: .incompleteChain, title: "Serve the full chain: \(newPath) (leaf, then \(chain.count - 1) intermediate\(chain.count == 2 ? "" : "s"))", edits: edits) else { continue }
+            fix.kind = .file
+            fix.files = [Fix.FileAction(path: newPath, contents: chain.map(\.pem).joined(),
+                                        explanation: "the leaf from \(certFile) followed by its issuer\(chain.count > 2 ? "s" : "") found in \(directory), in order")]
+            fix.commands = ["cat \(certFile) \(chain.dropFirst().map { _ in "INTERMEDIATE.pem" }.joined(separator: " ")) > \(newPath)"]
+            return fix
+        }
+        return nil
+    }
+
+    /// A new key and CSR with the names peers use; postls never handles the CA's side.
+    func certificateRequestFix(cause: Cause) -> Fix {
+        let host = input.configuration?.value("myhostname") ?? "mail.example.org"
+        let names = [host]
+        let san = names.map { "DNS:\($0)" }.joined(separator: ",")
+        return makeFix(cause: cause, title: "Get a certificate from a public CA whose names cover \(names.joined(separator: ", "))",
+                       kind: .command,
+                       commands: ["openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout /etc/postfix/\(host).key -out \(host).csr -subj /CN=\(host) -addext subjectAltName=\(san)",
+                                  "# or with an ACME client, e.g.: certbot certonly --standalone -d \(host)",
+                                  "# then: smtpd_tls_chain_files = /etc/postfix/\(host).key, /path/to/fullchain.pem; \(reloadCommand)"],
+                       applicable: false)
+    }
+
+    func makeFix(cause: Cause, title: String, kind: FixKind, commands: [String] = [], edits: [ConfigEdit] = [], applicable: Bool) -> Fix {
+        Fix(id: Self.id(cause: cause, key: title + edits.map(\.summary).joined(separator: ";")), title: title, kind: kind, cause: cause,
+            diff: nil, commands: commands, edits: edits, impact: nil, applicable: applicable, ports: [], files: [])
+    }
+
+    /// `<cause>-<6 hex>`: the same problem and change give the same id on every run, so `fix apply ID` works
+    /// from a later invocation.
+    static func id(cause: Cause, key: String) -> String {
+        var hash: UInt32 = 0x811C9DC5
+        for byte in (cause.rawValue + "|" + key).utf8 { hash = (hash ^ UInt32(byte)) &* 0x01000193 }
+        return "\(cause.rawValue)-" + String(format: "%06x", hash & 0xFFFFFF)
+    }
+}
+
+extension ConfigEdit {
+    /// The value an edit sets, nil for removals.
+    var newValue: String? {
+        switch self {
+        case .setMain(_, let value), .setOverride(_, _, _, let value): return value
+        default: return nil
+        }
+    }
+}

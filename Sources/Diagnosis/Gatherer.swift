@@ -1,0 +1,134 @@
+import Foundation
+import MailLog
+import PostfixConfig
+import PostlsCore
+import TLSKit
+import TLSProbe
+
+/// What to gather for a diagnosis: the options of `postls diagnose`, `fix`, `report` and the wizard.
+public struct GatherOptions: Sendable {
+    public var configDirectory: String = "/etc/postfix"
+    /// Log files; empty: discover the system's mail logs.
+    public var logFiles: [String] = []
+    /// Hosts to probe; empty: each listener's own address, else 127.0.0.1 (and ::1 when it listens there).
+    public var hosts: [String] = []
+    /// Ports to probe; empty: every smtpd listener's port from master.cf.
+    public var ports: [UInt16] = []
+    public var implicitPorts: Set<UInt16> = []
+    /// The name the certificate must cover; default myhostname.
+    public var name: String?
+    public var trust: TrustAnchors = .system
+    public var probe = true
+    public var logs = true
+    public var phaseTimeout: Double = 10
+    public var since: Date?
+
+    public init() {}
+}
+
+/// Everything gathered, and the diagnosis made from it.
+public struct Gathered: Sendable {
+    public var configuration: PostfixConfiguration?
+    public var configError: String?
+    public var findings: [Finding]
+    public var probe: ProbeReport?
+    public var probeTargets: [ProbeTarget]
+    public var logReport: LogReport?
+    public var logFiles: [String]
+    public var logError: String?
+    public var postfixVersion: String?
+    public var report: DiagnosisReport
+}
+
+/// Runs the config, probe and log engines and the diagnosis. No UI: progress goes to a callback.
+public struct Gatherer: Sendable {
+    public var runner: ProcessRunner
+    public var clock: WallClock
+
+    public init(runner: ProcessRunner = SystemProcessRunner(), clock: WallClock = SystemClock()) {
+        self.runner = runner; self.clock = clock
+    }
+
+    public enum Step: Sendable { case config, probe(ProbeProgress), logs(String), diagnosis }
+
+    public func gather(_ options: GatherOptions, progress: (@Sendable (Step) -> Void)? = nil) -> Gathered {
+        progress?(.config)
+        var configuration: PostfixConfiguration? = nil
+        var configError: String? = nil
+        var findings: [Finding] = []
+        do {
+            let loaded = try PostfixConfiguration.load(directory: options.configDirectory, defaults: ParameterDefaults.load(runner: runner))
+            configuration = loaded
+            findings = Linter().run(LintContext(configuration: loaded, cipherEvaluator: OpenSSLCipherEvaluator(runner: runner),
+                                                trustAnchors: options.trust))
+        } catch {
+            configError = "\(error)"
+        }
+        var postfixVersion: String? = nil
+        if let out = try? runner.run("postconf", ["-c", options.configDirectory, "-h", "mail_version"], timeout: 10), out.succeeded {
+            postfixVersion = out.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+
+        // Logs first: the probe's own refused handshakes must not be counted as peers' failures.
+        var logReport: LogReport? = nil
+        var logError: String? = nil
+        var files: [String] = []
+        if options.logs {
+            files = options.logFiles.isEmpty ? LogDiscovery(runner: runner).discover(configDirectory: options.configDirectory) : options.logFiles
+            if files.isEmpty {
+                logError = "no mail log found (give one with --log FILE)"
+            } else {
+                progress?(.logs(files.joined(separator: ", ")))
+                do {
+                    logReport = try LogReport.analyze(paths: files, options: LogAnalyzerOptions(since: options.since))
+                } catch {
+                    logError = "\(error)"
+                }
+            }
+        }
+
+        var probe: ProbeReport? = nil
+        let targets = options.probe ? probeTargets(options, configuration: configuration) : []
+        if options.probe {
+            let probeOptions = ProbeOptions(phaseTimeout: options.phaseTimeout, trust: options.trust)
+            if let prober = try? Prober(options: probeOptions) {
+                probe = prober.probe(targets) { event in progress?(.probe(event)) }
+            }
+        }
+
+        progress?(.diagnosis)
+        let input = DiagnosisInput(configuration: configuration, configFindings: findings, probe: probe,
+                                   logEvents: logReport?.events ?? [], logSummary: logReport?.summary,
+                                   postfixVersion: postfixVersion, now: clock.now())
+        var report = DiagnosisEngine().diagnose(input)
+        if let configError { report.limitations.insert("config: \(configError)", at: 0) }
+        if let logError { report.limitations.append("logs: \(logError)") }
+        return Gathered(configuration: configuration, configError: configError, findings: findings, probe: probe,
+                        probeTargets: targets, logReport: logReport, logFiles: files, logError: logError,
+                        postfixVersion: postfixVersion, report: report)
+    }
+
+    /// The listeners to probe: master.cf's smtpd services (or the given ports) on their own address.
+    public func probeTargets(_ options: GatherOptions, configuration: PostfixConfiguration?) -> [ProbeTarget] {
+        let expectedName = options.name ?? configuration?.value("myhostname")
+        var targets: [ProbeTarget] = []
+        var wrapperPorts = options.implicitPorts
+        var listenerHosts: [UInt16: [String]] = [:]
+        var ports = options.ports
+        if let configuration {
+            for listener in configuration.smtpdListeners {
+                guard let p = listener.listen.port, let port = UInt16(exactly: p) else { continue }
+                if listener.tls.wrappermode { wrapperPorts.insert(port) }
+                if options.ports.isEmpty, !ports.contains(port) { ports.append(port) }
+                if let host = listener.listen.host { listenerHosts[port, default: []].append(host) }
+            }
+        }
+        if ports.isEmpty { ports = [25, 465, 587] }
+        for port in ports {
+            let hosts = !options.hosts.isEmpty ? options.hosts : (listenerHosts[port] ?? ["127.0.0.1"])
+            let expansion = ProbeTarget.expand(hosts: hosts, ports: [port], implicitPorts: wrapperPorts, name: expectedName)
+            for t in expansion.targets where !targets.contains(t) { targets.append(t) }
+        }
+        return targets
+    }
+}

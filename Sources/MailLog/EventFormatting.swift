@@ -1,0 +1,168 @@
+import Foundation
+import PostlsCore
+
+/// Writes the `postls logs --json` contract (shared/spec/cli.md) incrementally: events as they come,
+/// the summary at the end, so memory does not grow with the log.
+public final class LogJSONWriter {
+    private let write: (String) -> Void
+    private var count = 0
+
+    public init(write: @escaping (String) -> Void) {
+        self.write = write
+        write("{\"events\":[")
+    }
+
+    public func add(_ event: TLSEvent) {
+        write((count == 0 ? "\n" : ",\n") + Self.json(event))
+        count += 1
+    }
+
+    public func finish(_ summary: LogSummary) {
+        write((count == 0 ? "" : "\n") + "],\n\"summary\":" + Self.json(summary) + "}\n")
+    }
+
+    /// ISO 8601 in UTC (`2024-04-03T07:30:47Z`), without a shared formatter.
+    public static func isoString(_ date: Date) -> String {
+        let t = Int(date.timeIntervalSince1970.rounded(.down))
+        let days = t >= 0 ? t / 86400 : (t - 86399) / 86400
+        let secs = t - days * 86400
+        // civil_from_days (Howard Hinnant)
+        let z = days + 719468
+        let era = (z >= 0 ? z : z - 146096) / 146097
+        let doe = z - era * 146097
+        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+        let mp = (5 * doy + 2) / 153
+        let d = doy - (153 * mp + 2) / 5 + 1
+        let m = mp < 10 ? mp + 3 : mp - 9
+        let y = yoe + era * 400 + (m <= 2 ? 1 : 0)
+        return String(format: "%04d-%02d-%02dT%02d:%02d:%02dZ", y, m, d, secs / 3600, secs % 3600 / 60, secs % 60)
+    }
+
+    /// JSON string escaping (RFC 8259), control characters as \u00XX; works on UTF-8 bytes.
+    public static func quote(_ s: String) -> String {
+        var out: [UInt8] = [34]
+        out.reserveCapacity(s.utf8.count + 8)
+        let hex = Array("0123456789abcdef".utf8)
+        for b in s.utf8 {
+            switch b {
+            case 34: out += [92, 34]
+            case 92: out += [92, 92]
+            case 10: out += [92, 110]
+            case 13: out += [92, 114]
+            case 9: out += [92, 116]
+            case 0..<32: out += [92, 117, 48, 48, hex[Int(b >> 4)], hex[Int(b & 15)]]
+            default: out.append(b)
+            }
+        }
+        out.append(34)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    static func timeString(_ e: TLSEvent) -> String {
+        if let t = e.time { return isoString(t) }
+        return e.timeText
+    }
+
+    static func hex8(_ v: UInt32) -> String {
+        let digits = Array("0123456789ABCDEF".utf8)
+        return String(decoding: (0..<8).map { digits[Int((v >> UInt32(28 - 4 * $0)) & 15)] }, as: UTF8.self)
+    }
+
+    public static func json(_ e: TLSEvent) -> String {
+        var s = "{\"time\":\(quote(timeString(e))),\"host\":\(quote(e.host)),\"program\":\(quote(e.program)),"
+        s += "\"pid\":\(e.pid.map(String.init) ?? "null"),\"service\":\(e.service.map(quote) ?? "null"),"
+        if let p = e.peer {
+            s += "\"peer\":{\"name\":\(quote(p.name)),\"address\":\(quote(p.address)),\"family\":\(quote(p.family.rawValue))"
+            if let port = p.port { s += ",\"port\":\(port)" }
+            s += "},"
+        } else { s += "\"peer\":null," }
+        s += "\"cause\":\(quote(e.cause.rawValue)),\"confidence\":\(quote(e.confidence.rawValue)),"
+        s += "\"kind\":\(quote(e.kind.rawValue)),\"rule\":\(quote(e.rule)),"
+        s += "\"openssl_errors\":[" + e.errors.map { err in
+            "{\"code\":\(quote(hex8(err.code))),\"library\":\(quote(err.library)),\"function\":\(quote(err.function)),\"reason\":\(quote(err.reason)),\"format\":\(quote(err.format.rawValue))}"
+        }.joined(separator: ",") + "],"
+        s += "\"lines\":[" + e.lines.map { l in
+            "{\"file\":\(quote(l.file)),\"line\":\(l.lineNumber),\"text\":\(quote(l.text))}"
+        }.joined(separator: ",") + "]"
+        if e.omittedLines > 0 { s += ",\"omitted_lines\":\(e.omittedLines)" }
+        return s + "}"
+    }
+
+    static func object<K>(_ d: [K: Int], key: (K) -> String) -> String {
+        "{" + d.map { (key($0.key), $0.value) }.sorted { $0.0 < $1.0 }.map { "\(quote($0.0)):\($0.1)" }.joined(separator: ",") + "}"
+    }
+
+    public static func json(_ s: LogSummary) -> String {
+        var o = "{\"by_cause\":" + object(s.byCause) { $0.rawValue }
+        o += ",\"tls_established\":" + object(s.tlsEstablished) { $0 }
+        o += ",\"lines_read\":\(s.linesRead),\"lines_skipped\":\(s.linesSkipped),\"bytes_read\":\(s.bytesRead),\"events\":\(s.events)"
+        o += ",\"tls_ciphers\":" + object(s.tlsCiphers) { $0 }
+        o += ",\"by_peer_domain\":" + object(s.byPeerDomain) { $0 }
+        o += ",\"by_address_family\":" + object(s.byAddressFamily) { $0.rawValue }
+        o += ",\"by_service\":" + object(s.byService) { $0 }
+        o += ",\"first_seen\":" + (s.firstSeen.map { quote(isoString($0)) } ?? "null")
+        o += ",\"last_seen\":" + (s.lastSeen.map { quote(isoString($0)) } ?? "null")
+        o += ",\"per_hour\":" + object(s.perHour) { isoString($0) }
+        o += ",\"outbound_unverified\":\(s.outboundUnverified)"
+        let below = s.peers(usingProtocolBelow: "TLSv1.2").prefix(100)
+        o += ",\"peers_below_tlsv1_2\":[" + below.map { u in
+            "{\"peer\":\(quote(u.peer)),\"lowest\":\(quote(u.lowestProtocol)),\"sessions_below\":\(u.sessionsBelow("TLSv1.2"))}"
+        }.joined(separator: ",") + "]"
+        o += ",\"warnings\":[" + s.warnings.map(quote).joined(separator: ",") + "]"
+        return o + "}"
+    }
+}
+
+/// The text report: the summary first, then the events grouped by cause, a few examples per cause.
+public struct LogTextReport {
+    public var examplesPerCause: Int
+    private var examples: [Cause: [TLSEvent]] = [:]
+
+    public init(examplesPerCause: Int = 3) { self.examplesPerCause = examplesPerCause }
+
+    public mutating func add(_ event: TLSEvent) {
+        if examples[event.cause, default: []].count < examplesPerCause { examples[event.cause, default: []].append(event) }
+    }
+
+    public func render(_ s: LogSummary, catalog: CauseCatalog = .shared) -> String {
+        var out = "Read \(s.linesRead) lines (\(s.linesSkipped) skipped), \(s.events) TLS failure\(s.events == 1 ? "" : "s").\n"
+        for w in s.warnings { out += "warning: \(w)\n" }
+        if let f = s.firstSeen, let l = s.lastSeen {
+            out += "Failures from \(LogJSONWriter.isoString(f)) to \(LogJSONWriter.isoString(l)).\n"
+        }
+        func list(_ title: String, _ d: [String: Int], limit: Int = 10) {
+            guard !d.isEmpty else { return }
+            out += "\n\(title):\n"
+            for (k, v) in d.sorted(by: { $0.value > $1.value || ($0.value == $1.value && $0.key < $1.key) }).prefix(limit) {
+                out += "  \(String(v).leftPad(8))  \(k)\n"
+            }
+        }
+        list("Failures by cause", Dictionary(uniqueKeysWithValues: s.byCause.map { ("\($0.key.rawValue): \(catalog.title($0.key))", $0.value) }), limit: 40)
+        list("Failures by service", s.byService)
+        list("Failures by peer domain", s.byPeerDomain)
+        list("Failures by address family", Dictionary(uniqueKeysWithValues: s.byAddressFamily.map { ($0.key.rawValue, $0.value) }))
+        list("Successful TLS sessions by protocol", s.tlsEstablished)
+        list("Successful TLS sessions by cipher", s.tlsCiphers, limit: 5)
+        let old = s.peers(usingProtocolBelow: "TLSv1.2")
+        if !old.isEmpty {
+            out += "\n\(old.count) peer\(old.count == 1 ? "" : "s") completed handshakes below TLSv1.2 (raising the floor to TLSv1.2 would break them):\n"
+            for u in old.prefix(10) { out += "  \(u.peer): \(u.lowestProtocol), \(u.sessionsBelow("TLSv1.2")) session(s)\n" }
+        }
+        for cause in s.byCause.keys.sorted(by: { s.byCause[$0, default: 0] > s.byCause[$1, default: 0] }) {
+            out += "\n== \(cause.rawValue) (\(s.byCause[cause, default: 0])): \(catalog.title(cause))\n"
+            let why = catalog.explanation(cause)
+            if !why.isEmpty { out += "   \(why)\n" }
+            for e in examples[cause] ?? [] {
+                let who = e.peer.map { "\($0.name)[\($0.address)]" } ?? "-"
+                out += "  \(e.timeText.isEmpty ? "-" : e.timeText)  \(e.service ?? e.program)  \(who)  (\(e.confidence.rawValue), rule \(e.rule))\n"
+                for l in e.lines.prefix(6) { out += "    \(l.file):\(l.lineNumber): \(l.text)\n" }
+            }
+        }
+        return out
+    }
+}
+
+extension String {
+    fileprivate func leftPad(_ n: Int) -> String { count >= n ? self : String(repeating: " ", count: n - count) + self }
+}

@@ -1,0 +1,498 @@
+import Foundation
+import PostlsCore
+
+/// Options of one analysis.
+public struct LogAnalyzerOptions: Sendable {
+    /// Ignore lines logged before this instant (lines without a timestamp are kept).
+    public var since: Date?
+    /// Open connections kept at once; beyond it the oldest is closed (and reported if it failed).
+    public var maxOpenSessions = 10_000
+    /// Raw lines kept per event; more are counted in `omittedLines`.
+    public var maxLinesPerEvent = 40
+    /// The zone of timestamps that carry none (traditional syslog, postlogd).
+    public var timeZone: TimeZone = .current
+    public var lineReader = LineReader()
+
+    public init(since: Date? = nil) { self.since = since }
+}
+
+/// Reads mail logs line by line and turns TLS failures into `TLSEvent`s and a `LogSummary`.
+///
+/// Memory stays bounded whatever the log size: lines are parsed in place in a chunk buffer, only
+/// TLS-related lines become strings, and open connections are capped.
+///
+///     let analyzer = LogAnalyzer { event in print(event.cause) }
+///     try analyzer.read(path: "/var/log/mail.log")
+///     let summary = analyzer.finish()
+public final class LogAnalyzer {
+    public let options: LogAnalyzerOptions
+    public private(set) var summary = LogSummary()
+    private let onEvent: (TLSEvent) -> Void
+    private var sessions: [UInt64: OpenSession] = [:]
+    private var sessionOrder: [(UInt64, Int)] = []   // (key, serial) in opening order, for eviction
+    private var sessionOrderHead = 0
+    private var serial = 0
+    /// Per process: why its TLS set-up failed (from its start-up warnings), so later sessions inherit it.
+    private var processFailures: [UInt64: (Cause, Confidence, String, [LogLine])] = [:]
+    /// Lines seen, and when each open session and process failure was last touched (for idle expiry).
+    private var linesSeen = 0
+    private var lastTouched: [UInt64: Int] = [:]
+    /// Sessions idle this many lines are closed; process failures are forgotten after ten times as many.
+    private let idleLines = 20_000
+
+    /// `onEvent` receives each event as soon as its connection is complete.
+    public init(options: LogAnalyzerOptions = LogAnalyzerOptions(), onEvent: @escaping (TLSEvent) -> Void) {
+        self.options = options
+        self.onEvent = onEvent
+    }
+
+    // MARK: Input
+
+    /// Reads a file (gzip-compressed or not). The file's modification time anchors syslog's missing year.
+    /// Throws only when the file cannot be opened; a read error part-way is recorded in `summary.warnings`.
+    public func read(path: String) throws(LogReadError) {
+        let source = try openLogSource(path: path)
+        let mtime = (try? FileManager.default.attributesOfItem(atPath: path)[.modificationDate] as? Date) ?? Date()
+        read(source: source, reference: mtime)
+    }
+
+    /// Reads a byte source to its end.
+    public func read(source: ByteSource, reference: Date = Date()) {
+        let resolver = LogTimeResolver(reference: reference, timeZone: options.timeZone)
+        let name = source.name
+        let outcome = options.lineReader.forEachLine(in: source) { bytes, number in
+            self.consume(bytes, file: name, lineNumber: number, resolver: resolver)
+        }
+        summary.linesRead += outcome.lines
+        summary.linesSkipped += outcome.overlongLines
+        summary.bytesRead += outcome.bytes
+        if let error = outcome.error { summary.warnings.append(error.description) }
+    }
+
+    /// Feeds one line of text (tests, pasted fragments).
+    public func feed(_ text: String, file: String = "-", lineNumber: Int = 0, resolver: LogTimeResolver = LogTimeResolver()) {
+        var copy = text
+        summary.linesRead += 1
+        summary.bytesRead += copy.utf8.count
+        copy.withUTF8 { consume(UnsafeRawBufferPointer($0), file: file, lineNumber: lineNumber, resolver: resolver) }
+    }
+
+    /// Closes every open connection (reporting the failed ones) and returns the summary.
+    public func finish() -> LogSummary {
+        let keys = sessionOrder[sessionOrderHead...].compactMap { sessions[$0.0]?.serial == $0.1 ? $0.0 : nil }
+        for key in keys { close(key) }
+        sessionOrder.removeAll(); sessionOrderHead = 0
+        return summary
+    }
+
+    // MARK: The fast path: decide from bytes whether a line matters
+
+    @inline(__always)
+    private static func hasPrefix(_ p: UnsafePointer<UInt8>, _ n: Int, _ s: StaticString) -> Bool {
+        let len = s.utf8CodeUnitCount
+        return n >= len && memcmp(p, s.utf8Start, len) == 0
+    }
+
+    @inline(__always)
+    private static func contains(_ p: UnsafePointer<UInt8>, _ n: Int, _ s: StaticString) -> Bool {
+        ByteSearch.contains(p, n, s)
+    }
+
+    /// True when the bytes contain "tls" or "ssl" in any case: every TLS message does but a few.
+    /// Skips three bytes at a time on bytes that occur in neither word.
+    @inline(__always)
+    static func mentionsTLS(_ p: UnsafePointer<UInt8>, _ n: Int) -> Bool {
+        var i = 2
+        while i < n {
+            let c = p[i] | 0x20
+            if c == 0x6c || c == 0x73 { // 'l' or 's' as the last letter: check the word ending here
+                let b = p[i - 1] | 0x20, a = p[i - 2] | 0x20
+                if (a == 0x74 && b == 0x6c && c == 0x73) || (a == 0x73 && b == 0x73 && c == 0x6c) { return true }
+                i += 1
+            } else if c == 0x74 { // 't' can only start "tls": look two ahead
+                i += 2
+            } else {
+                i += 3
+            }
+        }
+        return false
+    }
+
+    @inline(__always)
+    private static func keyHash(_ p: UnsafePointer<UInt8>, _ h: LineHeader) -> UInt64 {
+        var x: UInt64 = 0xcbf29ce484222325
+        for k in h.hostStart..<h.hostEnd { x = (x ^ UInt64(p[k])) &* 0x100000001b3 }
+        x = (x ^ 0xff) &* 0x100000001b3
+        for k in h.programStart..<h.programEnd { x = (x ^ UInt64(p[k])) &* 0x100000001b3 }
+        x = (x ^ UInt64(bitPattern: Int64(h.pid))) &* 0x100000001b3
+        return x
+    }
+
+    private func consume(_ line: UnsafeRawBufferPointer, file: String, lineNumber: Int, resolver: LogTimeResolver) {
+        guard let base = line.baseAddress?.assumingMemoryBound(to: UInt8.self), line.count > 0 else { return }
+        if base[0] == 123, let syslogLine = Self.journalJSONToSyslog(line) { // '{': journalctl -o json
+            var copy = syslogLine
+            copy.withUTF8 { consume(UnsafeRawBufferPointer($0), file: file, lineNumber: lineNumber, resolver: resolver) }
+            return
+        }
+        linesSeen += 1
+        if linesSeen & 4095 == 0 && (!sessions.isEmpty || !processFailures.isEmpty) { expireIdle() }
+        // The fast path: with no connection open and no broken process, a line without a trigger
+        // byte sequence (TLS, SSL, Wrapper, UNKNOWN, DH param, \026) cannot matter.
+        if sessions.isEmpty && processFailures.isEmpty && !TriggerScan.mayMatter(base, line.count) { return }
+        let header = LineHeader.parse(line)
+        let m = base + header.messageStart
+        let mlen = line.count - header.messageStart
+        guard header.hasProgram || header.timeKind != .none || mlen > 0 else { return }
+        if !header.hasProgram && header.timeKind == .none && memchr(base, 0, line.count) != nil {
+            summary.linesSkipped += 1   // binary garbage
+            return
+        }
+        let key = Self.keyHash(base, header)
+
+        if Self.hasPrefix(m, mlen, "connect from ") {
+            if sessions[key] != nil { close(key) }
+            return
+        }
+        var relevant: Bool
+        if let established = Self.established(m, mlen) {
+            recordEstablished(established, m, isClient: Self.isClientProgram(base, header))
+            // Only an open (failing) connection needs the line itself.
+            guard sessions[key] != nil else { return }
+            relevant = true
+        } else if Self.hasPrefix(m, mlen, "disconnect from ") {
+            relevant = sessions[key] != nil || Self.contains(m, mlen, " starttls=0/")
+        } else if Self.hasPrefix(m, mlen, "lost connection after ") {
+            relevant = sessions[key] != nil || Self.hasPrefix(m, mlen, "lost connection after STARTTLS") || Self.hasPrefix(m, mlen, "lost connection after UNKNOWN")
+        } else if Self.mentionsTLS(m, mlen) {
+            relevant = true
+        } else if Self.hasPrefix(m, mlen, "non-SMTP command") || Self.hasPrefix(m, mlen, "improper command pipelining") {
+            relevant = true
+        } else if Self.contains(m, mlen, "certificate") || Self.contains(m, mlen, "DH param") {
+            relevant = true
+        } else {
+            relevant = false
+            // A delivery's status line ends an open client session even when it says nothing about TLS.
+            if Self.contains(m, mlen, " status=") {
+                if Self.contains(m, mlen, "]:465, ") && Self.contains(m, mlen, "initial server greeting") { relevant = true }
+                else if sessions[key] != nil { close(key) }
+            }
+        }
+        guard relevant else { return }
+
+        let logLine = LogLine(bytes: line, header: header, file: file, lineNumber: lineNumber, timeResolver: resolver)
+        if let since = options.since, let t = logLine.time, t < since { return }
+        handle(logLine, key: key)
+    }
+
+    /// `journalctl -o json` record → `ISO-time host program[pid]: message`. Only records that mention
+    /// something the engine may need are decoded (JSON decoding costs far more than the byte scan).
+    static func journalJSONToSyslog(_ line: UnsafeRawBufferPointer) -> String? {
+        guard let p = line.baseAddress?.assumingMemoryBound(to: UInt8.self) else { return nil }
+        let n = line.count
+        guard contains(p, n, "\"MESSAGE\""),
+              mentionsTLS(p, n) || contains(p, n, "connect") || contains(p, n, "certificate") || contains(p, n, "non-SMTP")
+                || contains(p, n, "DH param") || contains(p, n, "improper command"),
+              let object = try? JSONSerialization.jsonObject(with: Data(line)) as? [String: Any]
+        else { return nil }
+        func field(_ k: String) -> String? {
+            if let s = object[k] as? String { return s }
+            // journald stores non-UTF-8 messages as byte arrays.
+            if let a = object[k] as? [Int] { return String(decoding: a.map { UInt8(truncatingIfNeeded: $0) }, as: UTF8.self) }
+            return nil
+        }
+        guard let message = field("MESSAGE") else { return nil }
+        var time = "1970-01-01T00:00:00Z"
+        if let us = field("__REALTIME_TIMESTAMP").flatMap(Double.init) {
+            time = LogJSONWriter.isoString(Date(timeIntervalSince1970: us / 1e6))
+        }
+        let host = field("_HOSTNAME") ?? "-"
+        let program = field("SYSLOG_IDENTIFIER") ?? field("_COMM") ?? "-"
+        let pid = field("SYSLOG_PID") ?? field("_PID")
+        return "\(time) \(host) \(program)\(pid.map { "[\($0)]" } ?? ""): \(message)"
+    }
+
+    // MARK: Successful handshakes, counted from bytes
+
+    struct EstablishedRanges { var trustEnd: Int; var peerStart: Int; var peerEnd: Int; var protoStart: Int; var protoEnd: Int; var cipherStart: Int; var cipherEnd: Int }
+
+    /// `<Trust> TLS connection established from|to <namaddr>[ to sni]: <proto> with cipher <cipher> ...`
+    static func established(_ m: UnsafePointer<UInt8>, _ n: Int) -> EstablishedRanges? {
+        guard let at = ByteSearch.find(m, n, " TLS connection ", 16) else { return nil }
+        var i = at + 16
+        let rest = n - i
+        if rest > 12 && memcmp(m + i, "established ", 12) == 0 { i += 12 }
+        else if rest > 7 && memcmp(m + i, "reused ", 7) == 0 { i += 7 }
+        else { return nil }
+        // "from " or "to "
+        while i < n && m[i] != 32 { i += 1 }
+        i += 1
+        let peerStart = i
+        while i < n && m[i] != 32 && !(m[i] == 58 && i + 1 < n && m[i + 1] == 32) { i += 1 }
+        var peerEnd = i
+        // Drop a client-side ":port".
+        var k = peerEnd - 1
+        while k > peerStart && m[k] &- 48 < 10 { k -= 1 }
+        if k > peerStart && m[k] == 58 && m[k - 1] == 93 { peerEnd = k }
+        // Skip to ": " (after an optional " to <sni>").
+        while i + 1 < n && !(m[i] == 58 && m[i + 1] == 32) { i += 1 }
+        i += 2
+        guard i < n else { return nil }
+        let protoStart = i
+        while i < n && m[i] != 32 { i += 1 }
+        let protoEnd = i
+        var cipherStart = protoEnd, cipherEnd = protoEnd
+        if i + 13 < n && memcmp(m + i, " with cipher ", 13) == 0 {
+            cipherStart = i + 13
+            cipherEnd = cipherStart
+            while cipherEnd < n && m[cipherEnd] != 32 { cipherEnd += 1 }
+        }
+        return EstablishedRanges(trustEnd: at, peerStart: peerStart, peerEnd: peerEnd, protoStart: protoStart, protoEnd: protoEnd,
+                                 cipherStart: cipherStart, cipherEnd: cipherEnd)
+    }
+
+    /// Interned protocol and cipher names: a handful of distinct values over millions of lines.
+    private var internedNames: [UInt64: String] = [:]
+
+    private func intern(_ p: UnsafePointer<UInt8>, _ s: Int, _ e: Int) -> String {
+        var x: UInt64 = 0xcbf29ce484222325
+        for k in s..<e { x = (x ^ UInt64(p[k])) &* 0x100000001b3 }
+        if let name = internedNames[x] { return name }
+        let name = String(decoding: UnsafeBufferPointer(start: p + s, count: e - s), as: UTF8.self)
+        if internedNames.count < 1024 { internedNames[x] = name }
+        return name
+    }
+
+    private func recordEstablished(_ r: EstablishedRanges, _ m: UnsafePointer<UInt8>, isClient: Bool) {
+        let version = intern(m, r.protoStart, r.protoEnd)
+        let cipher = r.cipherEnd > r.cipherStart ? intern(m, r.cipherStart, r.cipherEnd) : nil
+        var x: UInt64 = 0xcbf29ce484222325
+        for k in r.peerStart..<r.peerEnd { x = (x ^ UInt64(m[k])) &* 0x100000001b3 }
+        let unverified = r.trustEnd >= 9 && (memcmp(m, "Untrusted", 9) == 0 || memcmp(m, "Anonymous", 9) == 0)
+        summary.recordEstablished(protocolVersion: version, cipher: cipher, peerHash: r.peerEnd > r.peerStart ? x : nil,
+                                  peerName: {
+            let namaddr = String(decoding: UnsafeBufferPointer(start: m + r.peerStart, count: r.peerEnd - r.peerStart), as: UTF8.self)
+            // `unknown[192.0.2.7]` is best shown as its address.
+            if namaddr.hasPrefix("unknown["), namaddr.hasSuffix("]") { return String(namaddr.dropFirst(8).dropLast()) }
+            return namaddr
+        }, outbound: isClient, unverified: unverified)
+    }
+
+    private static func isClientProgram(_ p: UnsafePointer<UInt8>, _ h: LineHeader) -> Bool {
+        let n = h.programEnd - h.programStart
+        func ends(_ s: StaticString) -> Bool {
+            let l = s.utf8CodeUnitCount
+            return n >= l && memcmp(p + h.programEnd - l, s.utf8Start, l) == 0
+        }
+        return ends("/smtp") || ends("/lmtp")
+    }
+
+    // MARK: Sessions
+
+    private final class OpenSession {
+        let serial: Int
+        let kind: TLSEvent.Kind
+        let role: Role
+        var lines: [LogLine] = []
+        var omitted = 0
+        var facts = LineFacts()
+        var signals: [Signal] = []
+        var peer: Peer?
+        init(serial: Int, kind: TLSEvent.Kind, role: Role) { self.serial = serial; self.kind = kind; self.role = role }
+    }
+
+    /// Dovecot's syslog lines are `dovecot: imap-login: ...`: use the inner program.
+    private static func normalizeDovecot(_ line: LogLine) -> (program: String, message: String) {
+        if line.program == "dovecot", let r = line.message.range(of: ": ") {
+            let inner = line.message[..<r.lowerBound]
+            if !inner.contains(" ") { return (String(inner), String(line.message[r.upperBound...])) }
+        }
+        return (line.program, line.message)
+    }
+
+    func handle(_ line: LogLine, key: UInt64) {
+        let (program, message) = Self.normalizeDovecot(line)
+        var role = Role.of(program: program)
+        if role == .other && (message.utf8Contains("-login: ") || program.hasPrefix("doveconf")) { role = .dovecot }
+        let facts = LineFacts.recognize(message, role: role)
+        if facts.signals.isEmpty { return }
+
+        if facts.signals.contains(.established) {
+            if let s = sessions[key] { append(line, facts, to: s) }
+            return
+        }
+
+        if role == .dovecot {
+            let s = OpenSession(serial: 0, kind: .dovecot, role: .dovecot)
+            append(line, facts, to: s)
+            emit(s, program: program)
+            return
+        }
+
+        if facts.signals == [.disconnect] || facts.signals == [.disconnect, .starttlsSucceeded] || facts.signals == [.connect] {
+            if let s = sessions[key] { append(line, facts, to: s); close(key) }
+            return
+        }
+
+        // A second handshake failure in one client process is a new delivery attempt.
+        if role == .client, let s = sessions[key], facts.signals.contains(.sslConnectError),
+           s.signals.contains(.sslConnectError) || s.signals.contains(.cannotStartTLS) {
+            close(key)
+        }
+        let session: OpenSession
+        if let s = sessions[key] { session = s } else {
+            serial += 1
+            let kind: TLSEvent.Kind = role == .client ? .delivery : .session
+            session = OpenSession(serial: serial, kind: kind, role: role)
+            sessions[key] = session
+            lastTouched[key] = linesSeen
+            sessionOrder.append((key, serial))
+            if sessions.count > options.maxOpenSessions { evictOldest() }
+        }
+        append(line, facts, to: session)
+        if facts.signals.contains(.disconnect) || (role == .client && message.utf8Contains(" status=")) { close(key) }
+    }
+
+    /// Closes sessions nobody logged to for `idleLines` lines (a lost disconnect line must not keep
+    /// the slow path on), and forgets process failures much older than that.
+    private func expireIdle() {
+        for (key, touched) in lastTouched where linesSeen - touched > idleLines {
+            if sessions[key] != nil { close(key) }
+            if linesSeen - touched > idleLines * 10 { processFailures[key] = nil }
+            if sessions[key] == nil && processFailures[key] == nil { lastTouched[key] = nil }
+        }
+    }
+
+    private func append(_ line: LogLine, _ facts: LineFacts, to s: OpenSession) {
+        if s.lines.count < options.maxLinesPerEvent { s.lines.append(line) } else { s.omitted += 1 }
+        for sig in facts.signals where !s.signals.contains(sig) { s.signals.append(sig) }
+        s.facts.errors.append(contentsOf: facts.errors)
+        if s.peer == nil { s.peer = facts.peer }
+    }
+
+    private func evictOldest() {
+        while sessionOrderHead < sessionOrder.count {
+            let (key, serial) = sessionOrder[sessionOrderHead]
+            sessionOrderHead += 1
+            if let s = sessions[key], s.serial == serial { close(key); break }
+        }
+        if sessionOrderHead > 4096 && sessionOrderHead * 2 > sessionOrder.count {
+            sessionOrder.removeFirst(sessionOrderHead)
+            sessionOrderHead = 0
+        }
+    }
+
+    private static let configSignals: Set<Signal> = [
+        .tlsDisabled, .certificateLoadFailed, .privateKeyLoadFailed, .keyDoesNotMatch, .caLoadFailed, .dhProblem,
+        .sniProblem, .invalidProtocolList, .invalidCipherGrade, .invalidTLSLevel,
+    ]
+    private static let sessionFailureSignals: Set<Signal> = [
+        .starttlsFailed, .timeoutAfterSTARTTLS, .tlsBytesOnPlaintext, .lostAfterUnknown, .sslAcceptError,
+        .libraryProblem, .wrapperModeDropped, .tlsNotAvailable, .tlsproxyFailed, .sslConnectError, .cannotStartTLS,
+        .serverCertNotVerified, .certVerificationFailed, .tlsRequiredNotOffered, .tlsRequiredRefused, .tlsRequiredUnavailable,
+        .smtpsWrappermode, .greetingTimeoutOn465, .lostDuringSTARTTLS, .clientTLSConfig, .otherTLSWarning,
+        .dovecotHandshake, .dovecotContextFailed, .dovecotCertificate, .dovecotKeyMismatch, .dovecotDH,
+        .dovecotUnknownSetting, .dovecotCipherList,
+    ]
+
+    private func close(_ key: UInt64) {
+        guard let s = sessions.removeValue(forKey: key) else { return }
+        let signals = Set(s.signals)
+        // Start-up warnings of a process: lines before its first connection, only configuration messages.
+        let isStartup = s.kind == .session && !signals.isDisjoint(with: Self.configSignals)
+            && !signals.contains(.sslAcceptError) && !signals.contains(.disconnect) && !signals.contains(.lostAfterSTARTTLS)
+            && !signals.contains(.starttlsFailed) && !signals.contains(.wrapperModeDropped)
+        let failed = !signals.isDisjoint(with: Self.sessionFailureSignals) || !signals.isDisjoint(with: Self.configSignals)
+            || (signals.contains(.lostAfterSTARTTLS) && !signals.contains(.established) && !signals.contains(.starttlsSucceeded))
+        guard failed, let first = s.lines.first else { return }
+        if isStartup {
+            let event = makeEvent(s, kind: .startup, program: first.program, inherited: nil)
+            processFailures[key] = (event.cause, event.confidence, event.rule, Array(s.lines.prefix(3)))
+            lastTouched[key] = linesSeen
+            if processFailures.count > options.maxOpenSessions { processFailures.removeAll(keepingCapacity: true) }
+            deliver(event)
+            return
+        }
+        deliver(makeEvent(s, kind: s.kind, program: first.program, inherited: processFailures[key]))
+    }
+
+    private func emit(_ s: OpenSession, program: String) {
+        guard s.lines.first != nil else { return }
+        let signals = Set(s.signals)
+        guard !signals.isDisjoint(with: Self.sessionFailureSignals) else { return }
+        deliver(makeEvent(s, kind: s.kind, program: program, inherited: nil))
+    }
+
+    private func makeEvent(_ s: OpenSession, kind: TLSEvent.Kind, program: String,
+                           inherited: (Cause, Confidence, String, [LogLine])?) -> TLSEvent {
+        let first = s.lines[0]
+        var reasons = s.facts.errors.map { $0.normalizedReason }
+        for l in s.lines where l.message.hasPrefix("SSL_accept error") || l.message.hasPrefix("SSL_connect error") {
+            if let tail = l.message.utf8Suffix(afterLast: 58, followedBySpace: true) {
+                let detail = tail.lowercased()
+                if detail != "-1" && !detail.allSatisfy({ $0.isNumber || $0 == "-" }) { reasons.append(detail) }
+            }
+        }
+        let service = TLSEvent.service(ofProgram: program)
+        let facts = EventFacts(signals: Set(s.signals), reasons: reasons, role: s.role, service: service, peer: s.peer)
+        var (cause, confidence, rule) = classify(facts)
+        var lines = s.lines
+        // A session that failed only because the process had no working TLS inherits the start-up cause.
+        if let (pc, pconf, prule, plines) = inherited, s.facts.errors.isEmpty,
+           rule == "tls-unavailable" || rule == "starttls-abandoned" || rule == "unclassified" {
+            cause = pc; confidence = pconf; rule = "process-" + prule
+            lines = plines + lines
+        }
+        return TLSEvent(kind: kind, time: first.time, timeText: first.timeText, host: first.host, program: program,
+                        pid: first.pid, service: service, peer: s.peer, signals: s.signals, errors: s.facts.errors,
+                        cause: cause, confidence: confidence, rule: rule, lines: lines, omittedLines: s.omitted)
+    }
+
+    private func deliver(_ event: TLSEvent) {
+        summary.record(event)
+        onEvent(event)
+    }
+}
+
+/// Everything one analysis found, with the events kept in memory (for the diagnosis engine and tests).
+public struct LogReport: Sendable {
+    public var events: [TLSEvent]
+    public var summary: LogSummary
+
+    /// Reads the given files (oldest first as given) and returns all events. `maxEvents` bounds memory;
+    /// the summary still counts every event.
+    public static func analyze(paths: [String], options: LogAnalyzerOptions = LogAnalyzerOptions(),
+                               maxEvents: Int = 100_000) throws(LogReadError) -> LogReport {
+        var events: [TLSEvent] = []
+        let analyzer = LogAnalyzer(options: options) { if events.count < maxEvents { events.append($0) } }
+        for path in paths { try analyzer.read(path: path) }
+        let summary = analyzer.finish()
+        return LogReport(events: events, summary: summary)
+    }
+
+    /// Analyses lines of text (a pasted fragment, a test).
+    public static func analyze(text: String, options: LogAnalyzerOptions = LogAnalyzerOptions(),
+                               reference: Date = Date()) -> LogReport {
+        var events: [TLSEvent] = []
+        let analyzer = LogAnalyzer(options: options) { events.append($0) }
+        let source = MemoryByteSource(Array(text.utf8), name: "-")
+        analyzer.read(source: source, reference: reference)
+        let summary = analyzer.finish()
+        return LogReport(events: events, summary: summary)
+    }
+}
+
+/// Bytes already in memory, as a source.
+public final class MemoryByteSource: ByteSource {
+    public let name: String
+    private let bytes: [UInt8]
+    private var offset = 0
+    public init(_ bytes: [UInt8], name: String) { self.bytes = bytes; self.name = name }
+    public func read(into buffer: UnsafeMutableRawBufferPointer) throws(LogReadError) -> Int {
+        let n = min(buffer.count, bytes.count - offset)
+        guard n > 0, let dst = buffer.baseAddress else { return 0 }
+        bytes.withUnsafeBytes { src in dst.copyMemory(from: src.baseAddress! + offset, byteCount: n) }
+        offset += n
+        return n
+    }
+}

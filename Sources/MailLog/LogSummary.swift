@@ -1,0 +1,127 @@
+import Foundation
+import PostlsCore
+
+/// Counts over everything read: failures per cause, peer domain, address family and service, a timeline,
+/// and the successful TLS sessions per protocol and cipher (with the peers that used each protocol).
+public struct LogSummary: Sendable {
+    public var linesRead = 0
+    /// Lines not read: longer than the line cap, or binary (NUL bytes) outside any known format.
+    public var linesSkipped = 0
+    public var bytesRead = 0
+    public var events = 0
+    public var byCause: [Cause: Int] = [:]
+    /// Failures per registrable peer domain (`google.com`); peers without a name count under their address family.
+    public var byPeerDomain: [String: Int] = [:]
+    public var byAddressFamily: [AddressFamily: Int] = [:]
+    /// Failures per listener/service (`smtp`, `smtps`, `submission`, `imap`).
+    public var byService: [String: Int] = [:]
+    public var firstSeen: Date?
+    public var lastSeen: Date?
+    /// Failures per hour, keyed by the hour's start.
+    public var perHour: [Date: Int] = [:]
+    /// First and last time each cause was seen.
+    public var causeSeen: [Cause: ClosedRange<Date>] = [:]
+    /// Successful handshakes (`TLS connection established`) per protocol version and per cipher.
+    public var tlsEstablished: [String: Int] = [:]
+    public var tlsCiphers: [String: Int] = [:]
+    /// Outbound sessions established without verifying the server (`Untrusted`/`Anonymous ... to`).
+    public var outboundUnverified = 0
+    /// Problems reading inputs (a truncated .gz...), worded for the admin.
+    public var warnings: [String] = []
+    /// Established sessions per peer (name or address) and protocol, bounded to `maxTrackedPeers`.
+    public var peerProtocols: [PeerProtocolUsage] { Array(peerUsage.values) }
+    /// Keyed by a hash of the peer's bytes, so counting needs no string per line.
+    var peerUsage: [UInt64: PeerProtocolUsage] = [:]
+    public var maxTrackedPeers = 50_000
+    /// Distinct failure domains kept; the rest count under "other".
+    public var maxTrackedDomains = 10_000
+
+    public init() {}
+
+    /// Peers that completed handshakes with a protocol below `version` (`"TLSv1.2"`): who would break
+    /// if the floor were raised to it. Sorted by number of sessions, most first.
+    public func peers(usingProtocolBelow version: String) -> [PeerProtocolUsage] {
+        let floor = TLSProtocolVersion.rank(version)
+        var rows: [(usage: PeerProtocolUsage, below: Int)] = []
+        for usage in peerUsage.values where TLSProtocolVersion.rank(usage.lowestProtocol) < floor {
+            rows.append((usage, usage.sessionsBelow(version)))
+        }
+        rows.sort { a, b in a.below != b.below ? a.below > b.below : a.usage.peer < b.usage.peer }
+        return rows.map { $0.usage }
+    }
+
+    mutating func record(_ event: TLSEvent) {
+        events += 1
+        byCause[event.cause, default: 0] += 1
+        let family = event.peer?.family ?? .unknown
+        byAddressFamily[family, default: 0] += 1
+        if let peer = event.peer {
+            let key = peer.domain ?? (peer.address.isEmpty ? "unknown" : "unknown (\(family.rawValue))")
+            if byPeerDomain[key] != nil || byPeerDomain.count < maxTrackedDomains { byPeerDomain[key, default: 0] += 1 }
+            else { byPeerDomain["other", default: 0] += 1 }
+        }
+        byService[event.service ?? "unknown", default: 0] += 1
+        if let t = event.time {
+            if firstSeen.map({ t < $0 }) ?? true { firstSeen = t }
+            if lastSeen.map({ t > $0 }) ?? true { lastSeen = t }
+            let hour = Date(timeIntervalSince1970: (t.timeIntervalSince1970 / 3600).rounded(.down) * 3600)
+            perHour[hour, default: 0] += 1
+            if let r = causeSeen[event.cause] { causeSeen[event.cause] = min(r.lowerBound, t)...max(r.upperBound, t) }
+            else { causeSeen[event.cause] = t...t }
+        }
+    }
+
+    mutating func recordEstablished(protocolVersion: String, cipher: String?, peerHash: UInt64?, peerName: () -> String,
+                                    outbound: Bool, unverified: Bool) {
+        tlsEstablished[protocolVersion, default: 0] += 1
+        if let cipher { tlsCiphers[cipher, default: 0] += 1 }
+        if outbound && unverified { outboundUnverified += 1 }
+        guard let peerHash else { return }
+        if peerUsage[peerHash] != nil {
+            peerUsage[peerHash]?.add(protocolVersion)
+        } else if peerUsage.count < maxTrackedPeers {
+            var usage = PeerProtocolUsage(peer: peerName())
+            usage.add(protocolVersion)
+            peerUsage[peerHash] = usage
+        }
+    }
+}
+
+/// Which TLS versions one peer completed handshakes with, and how often.
+public struct PeerProtocolUsage: Sendable, Hashable {
+    /// `name[address]` as logged (or the address when the name is `unknown`).
+    public var peer: String
+    public var sessions: [String: Int] = [:]
+
+    public init(peer: String) { self.peer = peer }
+
+    mutating func add(_ version: String) { sessions[version, default: 0] += 1 }
+
+    /// The lowest version this peer used.
+    public var lowestProtocol: String {
+        sessions.keys.min { TLSProtocolVersion.rank($0) < TLSProtocolVersion.rank($1) } ?? ""
+    }
+    /// The highest version this peer used.
+    public var highestProtocol: String {
+        sessions.keys.max { TLSProtocolVersion.rank($0) < TLSProtocolVersion.rank($1) } ?? ""
+    }
+    public func sessionsBelow(_ version: String) -> Int {
+        let floor = TLSProtocolVersion.rank(version)
+        return sessions.filter { TLSProtocolVersion.rank($0.key) < floor }.reduce(0) { $0 + $1.value }
+    }
+}
+
+/// Orders protocol names as Postfix and OpenSSL write them.
+public enum TLSProtocolVersion {
+    public static func rank(_ name: String) -> Int {
+        switch name {
+        case "SSLv2": return 0
+        case "SSLv3": return 1
+        case "TLSv1", "TLSv1.0": return 2
+        case "TLSv1.1": return 3
+        case "TLSv1.2": return 4
+        case "TLSv1.3": return 5
+        default: return 6
+        }
+    }
+}

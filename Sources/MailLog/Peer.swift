@@ -1,0 +1,104 @@
+import Foundation
+
+/// IPv4 or IPv6, from the address a line names.
+public enum AddressFamily: String, Sendable, Codable, Hashable, CaseIterable {
+    case ipv4, ipv6, unknown
+}
+
+/// The other end of a connection, as Postfix logs it (`mail-wi0-x230.google.com[2a00:1450:4864:20::230]:25`)
+/// or as Dovecot does (`rip=192.0.2.7`).
+public struct Peer: Sendable, Hashable, Codable {
+    /// The reverse-DNS name, `unknown` when it did not resolve, empty when not logged.
+    public var name: String
+    public var address: String
+    public var port: Int?
+
+    public init(name: String, address: String, port: Int? = nil) {
+        self.name = name; self.address = address; self.port = port
+    }
+
+    public var family: AddressFamily {
+        if address.hasPrefix("::ffff:") && address.contains(".") { return .ipv4 }
+        if address.contains(":") { return .ipv6 }
+        if address.contains(".") && address.allSatisfy({ $0.isNumber || $0 == "." }) { return .ipv4 }
+        return .unknown
+    }
+
+    public var isLoopback: Bool {
+        address == "::1" || address.hasPrefix("127.") || address.hasPrefix("::ffff:127.")
+    }
+
+    /// The registrable domain of `name` (`mail-wi0-x230.google.com` → `google.com`), nil for `unknown` or no name.
+    public var domain: String? { RegistrableDomain.of(name) }
+
+    /// Parses `name[address]` or `name[address]:port` (Postfix's namaddr).
+    public static func parse(namaddr: Substring) -> Peer? {
+        guard let open = namaddr.firstIndex(of: "["), let close = namaddr[open...].firstIndex(of: "]") else { return nil }
+        let name = String(namaddr[..<open])
+        var address = String(namaddr[namaddr.index(after: open)..<close])
+        if address.lowercased().hasPrefix("ipv6:") { address = String(address.dropFirst(5)) }
+        var port: Int? = nil
+        let rest = namaddr[namaddr.index(after: close)...]
+        if rest.first == ":" { port = Int(rest.dropFirst().prefix { $0.isNumber }) }
+        guard !address.isEmpty else { return nil }
+        return Peer(name: name, address: address, port: port)
+    }
+
+    /// The peer named after `from `, `to `, `host ` or `relay=` in a Postfix message, or by `rip=` in a Dovecot one.
+    public static func find(in message: String) -> Peer? {
+        // Byte search over the UTF-8 view: Foundation's range(of:) costs microseconds per call.
+        let u = Array(message.utf8)
+        return u.withUnsafeBufferPointer { b -> Peer? in
+            guard let p = b.baseAddress else { return nil }
+            let n = b.count
+            var i = 0
+            while i < n {
+                // A namaddr starts after "from " or "to " at a word boundary.
+                var start = -1
+                if i + 6 <= n && memcmp(p + i, "relay=", 6) == 0 && (i == 0 || p[i - 1] == 32) { start = i + 6 }
+                else if i + 5 <= n && memcmp(p + i, "host ", 5) == 0 && (i == 0 || p[i - 1] == 32) { start = i + 5 }
+                else if i + 5 <= n && memcmp(p + i, "from ", 5) == 0 && (i == 0 || p[i - 1] == 32) { start = i + 5 }
+                else if i + 3 <= n && memcmp(p + i, "to ", 3) == 0 && (i == 0 || p[i - 1] == 32) { start = i + 3 }
+                if start >= 0 {
+                    var e = start
+                    while e < n && p[e] != 32 && p[e] != 44 && p[e] != 59 && p[e] != 41 { e += 1 }
+                    var end = e
+                    if end > start && p[end - 1] == 58 { end -= 1 } // "x[1.2.3.4]: -1"
+                    let token = String(decoding: UnsafeBufferPointer(start: p + start, count: end - start), as: UTF8.self)
+                    if let peer = parse(namaddr: token[...]) { return peer }
+                    i = start
+                    continue
+                }
+                i += 1
+            }
+            if let at = ByteSearch.find(p, n, "rip=", 4) {
+                var e = at + 4
+                while e < n && p[e] != 44 && p[e] != 32 { e += 1 }
+                if e > at + 4 {
+                    return Peer(name: "", address: String(decoding: UnsafeBufferPointer(start: p + at + 4, count: e - at - 4), as: UTF8.self))
+                }
+            }
+            return nil
+        }
+    }
+}
+
+/// A registrable-domain heuristic without the public suffix list: the last two labels, or three when
+/// the second-level label is a common generic one under a country code (`example.co.uk`).
+public enum RegistrableDomain {
+    static let secondLevel: Set<String> = ["co", "com", "net", "org", "gov", "edu", "ac", "or", "ne", "go", "gob", "mil", "nic", "ltd", "plc", "sch", "gv", "nom"]
+
+    public static func of(_ name: String) -> String? {
+        var host = name.lowercased()
+        if host.hasSuffix(".") { host.removeLast() }
+        if host.isEmpty || host == "unknown" || host == "localhost" { return nil }
+        if host.allSatisfy({ $0.isNumber || $0 == "." }) || host.contains(":") { return nil }
+        let labels = host.split(separator: ".")
+        if labels.count <= 2 { return host }
+        let tld = labels[labels.count - 1], sld = labels[labels.count - 2]
+        if tld.count == 2 && secondLevel.contains(String(sld)) {
+            return labels.suffix(3).joined(separator: ".")
+        }
+        return labels.suffix(2).joined(separator: ".")
+    }
+}

@@ -1,0 +1,189 @@
+import Foundation
+
+/// What one TLS-related log line says, recognised from the exact formats of Postfix, Dovecot and
+/// OpenSSL (shared/spec/log-formats.md). Rules classify events by their signals and OpenSSL errors.
+public enum Signal: String, Sendable, Codable, Hashable, CaseIterable {
+    // Postfix SMTP server session
+    case connect                 // connect from x[ip]
+    case disconnect              // disconnect from x[ip] ... (starttls=1)
+    case starttlsFailed          // disconnect ... starttls=0/1
+    case starttlsSucceeded       // disconnect ... starttls=1
+    case lostAfterSTARTTLS       // lost connection after STARTTLS from
+    case lostAfterConnect        // lost connection after CONNECT from (wrapper mode)
+    case lostAfterUnknown        // lost connection after UNKNOWN from (non-SMTP first line)
+    case timeoutAfterSTARTTLS    // timeout after STARTTLS from
+    case tlsBytesOnPlaintext     // non-SMTP command / improper pipelining carrying \026\003 (a ClientHello)
+    case sslAcceptError          // SSL_accept error from x: -1 | %m | lost connection
+    case acceptLostConnection    // SSL_accept error from x: lost connection
+    case acceptTimedOut          // SSL_accept error from x: Connection timed out
+    case acceptReset             // SSL_accept error from x: Connection reset by peer
+    case libraryProblem          // warning: TLS library problem: error:...
+    case established             // ... TLS connection established from/to ...
+    case wrapperModeDropped      // Wrapper-mode request dropped from ...
+    case tlsNotAvailable         // 454 4.7.0 TLS not available due to local problem
+    case tlsproxyFailed          // tlsproxy handshake failed
+    // Postfix startup / configuration
+    case tlsDisabled             // ...: disabling TLS support
+    case certificateLoadFailed   // cannot get RSA certificate from file / error loading chain / No private key found
+    case privateKeyLoadFailed    // cannot get RSA private key from file
+    case keyDoesNotMatch         // private key in X does not match public key / key at index N does not match
+    case caLoadFailed            // cannot load Certification Authority data
+    case dhProblem               // DH parameter file / key exchange group messages
+    case sniProblem              // TLS SNI ... not matched / invalid / map lookup problem
+    case invalidProtocolList     // Invalid TLS protocol list
+    case invalidCipherGrade      // invalid cipher grade / error setting cipher grade
+    case invalidTLSLevel         // Invalid TLS level / unsupported TLS level
+    // Postfix SMTP client
+    case sslConnectError         // SSL_connect error to x: ...
+    case cannotStartTLS          // Cannot start TLS: handshake failure
+    case serverCertNotVerified   // Server certificate not verified / not trusted
+    case certVerificationFailed  // certificate verification failed for x: ...
+    case tlsRequiredNotOffered   // TLS is required, but was not offered by host
+    case tlsRequiredRefused      // TLS is required, but host x refused to start TLS
+    case tlsRequiredUnavailable  // TLS is required, but our TLS engine is unavailable / unavailable
+    case smtpsWrappermode        // SMTPS wrappermode (TCP port 465) requires setting ...
+    case greetingTimeoutOn465    // timed out while receiving the initial server greeting, relay on port 465
+    case lostDuringSTARTTLS      // lost connection / timed out while receiving the STARTTLS response / performing the TLS handshake
+    case clientTLSConfig         // client TLS configuration problem / unknown TLS policy
+    // Dovecot
+    case dovecotHandshake        // Disconnected ...: TLS handshaking: SSL_accept() failed: ...
+    case dovecotContextFailed    // Failed to initialize SSL server context / SSL context initialization failed
+    case dovecotCertificate      // Can't load SSL certificate / There is no valid PEM certificate / Can't open file
+    case dovecotKeyMismatch      // Key is for a different cert than ssl_cert
+    case dovecotDH               // Can't load DH parameters / no DH parameters provided
+    case dovecotUnknownSetting   // Unknown setting / Unknown ssl_min_protocol setting
+    case dovecotCipherList       // Can't set cipher list
+    // Anything else mentioning TLS with a warning
+    case otherTLSWarning
+}
+
+/// Whether the program is an SMTP server (inbound), an SMTP client (outbound), or Dovecot.
+public enum Role: String, Sendable, Codable, Hashable {
+    case server, client, dovecot, other
+
+    static func of(program: String) -> Role {
+        let last = program.split(separator: "/").last.map(String.init) ?? program
+        switch last {
+        case "smtpd", "postscreen", "tlsproxy": return .server
+        case "smtp", "lmtp", "posttls-finger": return .client
+        case "dovecot", "imap-login", "pop3-login", "submission-login", "managesieve-login", "lmtp-login",
+             "doveconf", "config", "master", "auth", "imap", "pop3":
+            return program.hasPrefix("postfix") ? .other : .dovecot
+        default: return .other
+        }
+    }
+}
+
+/// The signals of one message and what they name (peer, OpenSSL errors).
+public struct LineFacts: Sendable, Hashable {
+    public var signals: [Signal] = []
+    public var peer: Peer?
+    public var errors: [OpenSSLError] = []
+    /// For `TLS connection established`: protocol and cipher (`TLSv1.3`, `TLS_AES_256_GCM_SHA384`) and trust word.
+    public var protocolVersion: String?
+    public var cipher: String?
+    public var trust: String?
+
+    public var isEmpty: Bool { signals.isEmpty }
+
+    /// Recognises a message (the text after `program[pid]: `).
+    public static func recognize(_ message: String, role: Role) -> LineFacts {
+        var copy = message
+        return copy.withUTF8 { recognize(message, bytes: $0, role: role) }
+    }
+
+    private static func recognize(_ message: String, bytes: UnsafeBufferPointer<UInt8>, role: Role) -> LineFacts {
+        var f = LineFacts()
+        // Byte search: Foundation's String.contains costs microseconds per call, and there are dozens.
+        func has(_ s: StaticString) -> Bool {
+            guard let p = bytes.baseAddress else { return false }
+            return ByteSearch.contains(p, bytes.count, s)
+        }
+        func add(_ s: Signal) { f.signals.append(s) }
+
+        if message.hasPrefix("connect from ") { add(.connect) }
+        else if message.hasPrefix("disconnect from ") {
+            add(.disconnect)
+            if has(" starttls=0/") { add(.starttlsFailed) }
+            else if has(" starttls=") { add(.starttlsSucceeded) }
+        } else if message.hasPrefix("lost connection after ") {
+            if message.hasPrefix("lost connection after STARTTLS") { add(.lostAfterSTARTTLS) }
+            else if message.hasPrefix("lost connection after CONNECT") { add(.lostAfterConnect) }
+            else if message.hasPrefix("lost connection after UNKNOWN") { add(.lostAfterUnknown) }
+        } else if message.hasPrefix("timeout after STARTTLS") { add(.timeoutAfterSTARTTLS) }
+        if (message.hasPrefix("non-SMTP command from") || message.hasPrefix("improper command pipelining after"))
+            && (has("\\026\\003") || has("\u{16}\u{3}") || has("\\x16\\x03")) {
+            add(.tlsBytesOnPlaintext)
+        }
+        if message.hasPrefix("SSL_accept error from ") {
+            add(.sslAcceptError)
+            if message.hasSuffix(": lost connection") { add(.acceptLostConnection) }
+            else if has("timed out") { add(.acceptTimedOut) }
+            else if has("Connection reset by peer") { add(.acceptReset) }
+        }
+        if message.hasPrefix("SSL_connect error to ") { add(.sslConnectError) }
+        if has("TLS library problem") { add(.libraryProblem) }
+        if has(" TLS connection established ") || has(" TLS connection reused ") {
+            add(.established)
+            parseEstablished(message, into: &f)
+        }
+        if has("Wrapper-mode request dropped") { add(.wrapperModeDropped) }
+        if has("TLS not available due to local problem") { add(.tlsNotAvailable) }
+        if has("tlsproxy handshake failed") { add(.tlsproxyFailed) }
+        if has("disabling TLS support") || has("TLS won't be enabled") { add(.tlsDisabled) }
+        if (has("cannot get ") && has(" certificate from file")) || has("error loading chain from")
+            || has("error loading certificate chain") || has("No private key found") || has("error opening chain file")
+            || has("error loading private keys and certificates") { add(.certificateLoadFailed) }
+        if has("cannot get ") && has(" private key from file") { add(.privateKeyLoadFailed) }
+        if (has("private key in") && has("does not match public key")) || has("does not match the certificate")
+            || has("does not match next certificate") { add(.keyDoesNotMatch) }
+        if has("cannot load Certification Authority data") || has("cannot load Certificate Authority data")
+            || has("error loading client CA names") { add(.caLoadFailed) }
+        if has("DH parameter") || has("key exchange group") || has("EECDH") { add(.dhProblem) }
+        if has("TLS SNI ") || (has("map lookup problem") && has("sni")) { add(.sniProblem) }
+        if has("Invalid TLS protocol list") { add(.invalidProtocolList) }
+        if has("invalid cipher grade") || has("error setting cipher grade") { add(.invalidCipherGrade) }
+        if has("Invalid TLS level") || has("unsupported TLS level") { add(.invalidTLSLevel) }
+        if has("Cannot start TLS") { add(.cannotStartTLS) }
+        if has("Server certificate not verified") || has("Server certificate not trusted") { add(.serverCertNotVerified) }
+        if has("certificate verification failed for") { add(.certVerificationFailed) }
+        if has("TLS is required, but was not offered") { add(.tlsRequiredNotOffered) }
+        if has("TLS is required, but host") && has("refused to start TLS") { add(.tlsRequiredRefused) }
+        if has("TLS is required, but our TLS engine is unavailable") || has("TLS is required, but unavailable") { add(.tlsRequiredUnavailable) }
+        if has("SMTPS wrappermode") { add(.smtpsWrappermode) }
+        if (has("while receiving the STARTTLS response") || has("while performing the TLS handshake")) && role == .client { add(.lostDuringSTARTTLS) }
+        if role == .client && has("]:465, ") && has("initial server greeting") { add(.greetingTimeoutOn465) }
+        if has("client TLS configuration problem") || has("unknown TLS policy") { add(.clientTLSConfig) }
+        if role == .dovecot || message.utf8Contains("-login: ") || message.hasPrefix("Error: ") || message.hasPrefix("Fatal: ") {
+            if has("TLS handshaking: ") || has("SSL_accept() failed") || has("SSL_accept() syscall failed")
+                || has("SSL connection closed during handshake") || has("SSL: Stacked error") { add(.dovecotHandshake) }
+            if has("Failed to initialize SSL server context") || has("SSL context initialization failed") { add(.dovecotContextFailed) }
+            if has("Can't load SSL certificate") || has("There is no valid PEM certificate") || has("The certificate is empty")
+                || (has("ssl_") && (has("Can't open file") || has(") failed: "))) || has("Couldn't parse private SSL key") { add(.dovecotCertificate) }
+            if has("Key is for a different cert") { add(.dovecotKeyMismatch) }
+            if has("Can't load DH parameters") || has("no DH parameters provided") || has("Couldn't parse DH parameters") { add(.dovecotDH) }
+            if has("Unknown setting") || has("Unknown ssl_min_protocol") || has("has been replaced by ssl_min_protocol") { add(.dovecotUnknownSetting) }
+            if has("Can't set cipher list") { add(.dovecotCipherList) }
+        }
+        if f.signals.isEmpty && (message.hasPrefix("warning: ") || message.hasPrefix("error: ") || message.hasPrefix("fatal: "))
+            && (has("TLS") || has("SSL")) { add(.otherTLSWarning) }
+
+        f.errors = OpenSSLError.all(in: message)
+        if !f.signals.isEmpty { f.peer = Peer.find(in: message) }
+        return f
+    }
+
+    /// `Anonymous TLS connection established from x[ip]: TLSv1.3 with cipher TLS_AES_256_GCM_SHA384 (256/256 bits) ...`
+    static func parseEstablished(_ message: String, into f: inout LineFacts) {
+        if let r = message.range(of: " TLS connection ") {
+            let before = message[..<r.lowerBound]
+            f.trust = before.split(separator: " ").last.map(String.init)
+        }
+        guard let marker = message.range(of: " TLS connection "),
+              let colon = message[marker.upperBound...].range(of: ": ") else { return }
+        let rest = message[colon.upperBound...]
+        let parts = rest.split(separator: " ", maxSplits: 4)
+        if parts.count >= 1 { f.protocolVersion = String(parts[0]) }
+        if parts.count >= 4, parts[1] == "with", parts[2] == "cipher" { f.cipher = String(parts[3]) }
+    }
+}

@@ -1,0 +1,163 @@
+import Foundation
+import PostlsCore
+import TLSKit
+
+/// The certificate and key files smtpd listeners use: missing, unreadable, not PEM, key not matching,
+/// expired or expiring, self-signed or untrusted, leaf without its intermediates, weak key or SHA-1
+/// signature, names that do not cover myhostname.
+public struct CertificateFilesRule: LintRule {
+    public init() {}
+    public var ids: [String] {
+        ["certificate_missing", "certificate_unreadable", "certificate_not_pem", "key_mismatch", "certificate_expired",
+         "certificate_not_yet_valid", "certificate_expiring", "self_signed_certificate", "untrusted_certificate",
+         "incomplete_chain", "weak_key", "weak_signature", "name_mismatch"]
+    }
+
+    /// One certificate + key the server loads, with the settings that name them.
+    struct Pair {
+        var certFile: String
+        var keyFile: String
+        var certParameter: String
+        var keyParameter: String
+        var service: MasterCF.Service
+    }
+
+    public func check(_ context: LintContext) -> [Finding] {
+        let config = context.configuration
+        var pairs: [Pair] = []
+        var seen = Set<String>()
+        for listener in config.smtpdListeners where listener.tls.security_level != "none" || listener.tls.wrappermode {
+            if !listener.tls.chain_files.isEmpty {
+                // Each chain file holds a key followed by its certificates (or a key file then a cert file).
+                let files = listener.tls.chain_files
+                var index = 0
+                while index < files.count {
+                    let first = files[index]
+                    let firstHasCert = ((try? Certificate.load(pemFile: first)) ?? []).isEmpty == false
+                    if !firstHasCert, index + 1 < files.count {
+                        pairs.append(Pair(certFile: files[index + 1], keyFile: first, certParameter: "smtpd_tls_chain_files",
+                                          keyParameter: "smtpd_tls_chain_files", service: listener.service))
+                        index += 2
+                    } else {
+                        pairs.append(Pair(certFile: first, keyFile: first, certParameter: "smtpd_tls_chain_files",
+                                          keyParameter: "smtpd_tls_chain_files", service: listener.service))
+                        index += 1
+                    }
+                }
+            } else {
+                for (index, cert) in listener.tls.cert_files.enumerated() {
+                    let names = [("smtpd_tls_cert_file", "smtpd_tls_key_file"), ("smtpd_tls_eccert_file", "smtpd_tls_eckey_file"),
+                                 ("smtpd_tls_dcert_file", "smtpd_tls_dkey_file")]
+                    let (certParameter, keyParameter) = names.first { config.value($0.0, service: listener.service) == cert } ?? names[min(index, 2)]
+                    pairs.append(Pair(certFile: cert, keyFile: listener.tls.key_files[index], certParameter: certParameter,
+                                      keyParameter: keyParameter, service: listener.service))
+                }
+            }
+        }
+        var out: [Finding] = []
+        for pair in pairs where seen.insert(pair.certFile + "\u{0}" + pair.keyFile).inserted {
+            out += check(pair, context)
+        }
+        return out
+    }
+
+    private func loadProblem(_ error: Error, path: String, parameter: String, what: String, source: PostfixConfiguration.Source?) -> Finding {
+        if case TLSKitError.file(_, let code) = error, code == ENOENT {
+            return finding("certificate_missing", .certificateUnreadable, .critical, source: source, parameter: parameter,
+                           "\(path) (\(parameter)) does not exist: smtpd logs \"cannot get \(what)\" and disables TLS.")
+        }
+        let isText = (try? LocalFileSystem().read(path)).map { !$0.contains(0) && !String(decoding: $0, as: UTF8.self).contains("-----BEGIN") } ?? false
+        if case TLSKitError.notPEM = error {
+            return finding("certificate_not_pem", .certificateUnreadable, .critical, source: source, parameter: parameter,
+                           "\(path) (\(parameter)) holds no PEM \(what) (\"no start line\"): smtpd disables TLS. Convert DER files with openssl x509 -inform der.")
+        }
+        if isText || (try? LocalFileSystem().read(path))?.first == 0x30 {
+            return finding("certificate_not_pem", .certificateUnreadable, .critical, source: source, parameter: parameter,
+                           "\(path) (\(parameter)) holds no PEM \(what) (\(error)): smtpd disables TLS.")
+        }
+        return finding("certificate_unreadable", .certificateUnreadable, .critical, source: source, parameter: parameter,
+                       "\(path) (\(parameter)) cannot be read as a \(what): \(error). smtpd disables TLS.")
+    }
+
+    private func check(_ pair: Pair, _ context: LintContext) -> [Finding] {
+        let config = context.configuration
+        let certSource = config.raw(pair.certParameter, service: pair.service)?.source
+        let keySource = config.raw(pair.keyParameter, service: pair.service)?.source
+        if !context.fileSystem.exists(pair.certFile) {
+            return [loadProblem(TLSKitError.file(path: pair.certFile, errno: ENOENT), path: pair.certFile, parameter: pair.certParameter,
+                                what: "certificate", source: certSource)]
+        }
+        let certificates: [Certificate]
+        do { certificates = try Certificate.load(pemFile: pair.certFile) } catch {
+            return [loadProblem(error, path: pair.certFile, parameter: pair.certParameter, what: "certificate", source: certSource)]
+        }
+        guard let leaf = certificates.first else { return [] }
+        var out: [Finding] = []
+        // The key.
+        if !context.fileSystem.exists(pair.keyFile) {
+            out.append(loadProblem(TLSKitError.file(path: pair.keyFile, errno: ENOENT), path: pair.keyFile, parameter: pair.keyParameter,
+                                   what: "private key", source: keySource))
+        } else {
+            do {
+                let key = try PrivateKey.load(pemFile: pair.keyFile)
+                if !key.matches(leaf) {
+                    out.append(finding("key_mismatch", .keyMismatch, .critical, source: keySource, parameter: pair.keyParameter,
+                                       "the private key \(pair.keyFile) does not belong to the certificate \(pair.certFile) (smtpd: \"key values mismatch\"); TLS fails."))
+                }
+            } catch {
+                out.append(loadProblem(error, path: pair.keyFile, parameter: pair.keyParameter, what: "private key", source: keySource))
+            }
+        }
+        // Validity.
+        let now = context.clock.now()
+        let days = leaf.info.daysUntilExpiry(from: now)
+        if leaf.notAfter < now {
+            out.append(finding("certificate_expired", .expiredCertificate, .critical, source: certSource, parameter: pair.certParameter,
+                               "the certificate in \(pair.certFile) expired on \(ISO8601DateFormatter().string(from: leaf.notAfter)): verifying peers reject it. Renew it and run postfix reload."))
+        } else if leaf.notBefore > now {
+            out.append(finding("certificate_not_yet_valid", .expiredCertificate, .critical, source: certSource, parameter: pair.certParameter,
+                               "the certificate in \(pair.certFile) is not valid before \(ISO8601DateFormatter().string(from: leaf.notBefore)) (check the clock)."))
+        } else if days <= context.expiryWarningDays {
+            out.append(finding("certificate_expiring", .expiredCertificate, .warning, source: certSource, parameter: pair.certParameter,
+                               "the certificate in \(pair.certFile) expires in \(days) day\(days == 1 ? "" : "s") (\(ISO8601DateFormatter().string(from: leaf.notAfter))): renew it."))
+        }
+        // Trust and chain completeness (skipped for expired certificates: the date already explains the failure).
+        if leaf.notAfter >= now && leaf.notBefore <= now {
+            let result = try? ChainVerifier.verify(leaf: leaf, intermediates: Array(certificates.dropFirst()), trust: context.trustAnchors, at: now)
+            switch result?.code {
+            case VerifyResult.depthZeroSelfSigned?:
+                out.append(finding("self_signed_certificate", .untrustedCertificate, .warning, source: certSource, parameter: pair.certParameter,
+                                   "the certificate in \(pair.certFile) is self-signed: peers that verify (DANE, MTA-STS, mail clients) reject it. Use a certificate from a public CA (ACME)."))
+            case VerifyResult.unableToGetIssuerCertLocally?, VerifyResult.unableToVerifyLeafSignature?, VerifyResult.unableToGetIssuerCert?:
+                if certificates.count == 1 && !leaf.isSelfIssued {
+                    out.append(finding("incomplete_chain", .incompleteChain, .warning, source: certSource, parameter: pair.certParameter,
+                                       "\(pair.certFile) holds only the server certificate, without the intermediate CA certificate(s) that issued it: peers cannot build the chain. Point \(pair.certParameter) at the full chain (leaf first, e.g. fullchain.pem)."))
+                } else {
+                    out.append(finding("untrusted_certificate", .untrustedCertificate, .warning, source: certSource, parameter: pair.certParameter,
+                                       "the chain in \(pair.certFile) does not lead to a trusted root (\(result?.message ?? "")): verifying peers reject it."))
+                }
+            case VerifyResult.selfSignedInChain?:
+                out.append(finding("untrusted_certificate", .untrustedCertificate, .warning, source: certSource, parameter: pair.certParameter,
+                                   "the chain in \(pair.certFile) ends in a root that is not trusted here (\(result?.message ?? "")): verifying peers reject it."))
+            default:
+                break
+            }
+        }
+        // Strength.
+        if leaf.keyType.uppercased().contains("RSA") && leaf.keyBits < 2048 {
+            out.append(finding("weak_key", .weakCertificate, .warning, source: certSource, parameter: pair.certParameter,
+                               "the certificate in \(pair.certFile) has a \(leaf.keyBits)-bit RSA key: OpenSSL at security level 2 rejects it (\"ee key too small\"). Use RSA 2048+ or ECDSA P-256."))
+        }
+        if leaf.signatureAlgorithm.lowercased().contains("sha1") || leaf.signatureAlgorithm.lowercased().contains("md5") {
+            out.append(finding("weak_signature", .weakCertificate, .warning, source: certSource, parameter: pair.certParameter,
+                               "the certificate in \(pair.certFile) is signed with \(leaf.signatureAlgorithm): modern peers reject SHA-1 signatures (\"ca md too weak\")."))
+        }
+        // Names.
+        let host = config.value("myhostname")
+        if !host.isEmpty && !leaf.covers(host: host) {
+            out.append(finding("name_mismatch", .nameMismatch, .warning, source: certSource, parameter: pair.certParameter,
+                               "the certificate in \(pair.certFile) does not cover myhostname \(host) (it names \(([leaf.commonName].compactMap { $0 } + leaf.subjectAltNames).joined(separator: ", "))): peers that check the MX name reject it."))
+        }
+        return out
+    }
+}

@@ -1,0 +1,237 @@
+import Foundation
+import PostlsCore
+
+/// Checks a configuration directory the way Postfix would load it.
+public protocol ConfigValidator: Sendable {
+    /// Throws `ConfigError.validationFailed` (with `restored: false`) when Postfix rejects the directory.
+    func validate(directory: String) throws
+}
+
+/// Validates with the real tools: `postconf -c DIR -nx` (parses main.cf, expands every value),
+/// `postconf -c DIR -M` (parses master.cf) and `postfix -c DIR check` when postfix is installed.
+public struct PostfixValidator: ConfigValidator {
+    let runner: ProcessRunner
+    let runPostfixCheck: Bool
+    public init(runner: ProcessRunner, runPostfixCheck: Bool = true) { self.runner = runner; self.runPostfixCheck = runPostfixCheck }
+
+    public func validate(directory: String) throws {
+        var commands: [(String, [String])] = [("postconf", ["-c", directory, "-nx"]), ("postconf", ["-c", directory, "-M"])]
+        if runPostfixCheck && findExecutable("postfix") != nil { commands.append(("postfix", ["-c", directory, "check"])) }
+        for (program, arguments) in commands {
+            let output: ProcessOutput
+            do { output = try runner.run(program, arguments, timeout: 60) } catch {
+                throw ConfigError.validationFailed(message: "\(program) could not run: \(error)", restored: false)
+            }
+            if !output.succeeded {
+                let fatal = output.stderr.split(separator: "\n").filter { $0.contains("fatal") || $0.contains("error") }
+                throw ConfigError.validationFailed(message: "\(program) \(arguments.joined(separator: " ")): "
+                    + (fatal.isEmpty ? output.stderr : fatal.joined(separator: "; ")), restored: false)
+            }
+        }
+    }
+}
+
+/// One applied change set, as recorded in the journal.
+public struct JournalEntry: Sendable, Codable, Equatable {
+    public struct File: Sendable, Codable, Equatable {
+        /// `main.cf` or `master.cf`.
+        public var file: String
+        public var path: String
+        /// The copy of the file as it was before the edit.
+        public var backup: String
+        public var sizeBefore: Int
+        public var hashBefore: String
+        public var sizeAfter: Int
+        public var hashAfter: String
+    }
+    public var id: String
+    public var time: String
+    public var directory: String
+    public var edits: [ConfigEdit]
+    public var files: [File]
+    /// Set when the entry was rolled back.
+    public var rolledBack: String?
+}
+
+/// What `apply` did.
+public struct ApplyResult: Sendable {
+    public var entry: JournalEntry
+    /// Unified diffs of every changed file.
+    public var diff: String
+}
+
+/// FNV-1a 64: detects whether a file still holds the bytes postls wrote (not a security hash).
+func contentHash(_ bytes: [UInt8]) -> String {
+    var hash: UInt64 = 0xCBF29CE484222325
+    for byte in bytes { hash = (hash ^ UInt64(byte)) &* 0x100000001B3 }
+    return String(hash, radix: 16)
+}
+
+/// Writes edits to main.cf/master.cf safely: refuses when a file changed since it was read, keeps a
+/// timestamped backup beside it, replaces it atomically with mode and owner kept, validates with
+/// Postfix and restores the backup when Postfix rejects the result, and journals what it did.
+public struct ConfigApplier: Sendable {
+    public var fileSystem: ConfigFileSystem
+    public var validator: ConfigValidator?
+    public var clock: WallClock
+    /// Where the journal lives; defaults to `DIR/.postls`.
+    public var stateDirectory: String?
+
+    public init(fileSystem: ConfigFileSystem = LocalFileSystem(), validator: ConfigValidator?, clock: WallClock = SystemClock(),
+                stateDirectory: String? = nil) {
+        self.fileSystem = fileSystem; self.validator = validator; self.clock = clock; self.stateDirectory = stateDirectory
+    }
+
+    func journalPath(_ directory: String) -> String { (stateDirectory ?? directory + "/.postls") + "/journal.json" }
+
+    /// The new documents and their diffs, without touching the disk.
+    public static func preview(_ edits: [ConfigEdit], on configuration: PostfixConfiguration) throws -> [EditedFile] {
+        var main = configuration.main, master = configuration.master
+        for edit in edits {
+            if edit.file == "main.cf" { main = try main.applying(edit) } else { master = try master.applying(edit) }
+        }
+        var files: [EditedFile] = []
+        if main.bytes != configuration.main.bytes { files.append(EditedFile(file: "main.cf", original: configuration.main.bytes, edited: main.bytes)) }
+        if master.bytes != configuration.master.bytes { files.append(EditedFile(file: "master.cf", original: configuration.master.bytes, edited: master.bytes)) }
+        return files
+    }
+
+    /// Applies `edits` to the files `configuration` was read from.
+    public func apply(_ edits: [ConfigEdit], to configuration: PostfixConfiguration) throws -> ApplyResult {
+        let directory = configuration.directory
+        let changes = try ConfigApplier.preview(edits, on: configuration)
+        guard !changes.isEmpty else { throw ConfigError.editNotApplicable("the edits change nothing") }
+        // Refuse before writing anything if any file differs from what was read.
+        for change in changes {
+            let path = directory + "/" + change.file
+            guard (try? fileSystem.read(path)) == change.original else { throw ConfigError.changedSinceRead(path: path) }
+        }
+        let stamp = timestamp()
+        var written: [(EditedFile, JournalEntry.File)] = []
+        do {
+            for change in changes {
+                let record = try replace(change, in: directory, stamp: stamp)
+                written.append((change, record))
+            }
+            try validator?.validate(directory: directory)
+        } catch {
+            // Put back every file already replaced, byte for byte.
+            var restored = true
+            for (change, record) in written.reversed() {
+                do { try atomicWrite(record.path, bytes: change.original) } catch { restored = false }
+                if (try? fileSystem.read(record.path)) != change.original { restored = false }
+            }
+            if case ConfigError.validationFailed(let message, _) = error { throw ConfigError.validationFailed(message: message, restored: restored) }
+            throw error
+        }
+        let entry = JournalEntry(id: stamp, time: isoTime(), directory: directory, edits: edits, files: written.map(\.1), rolledBack: nil)
+        try appendToJournal(entry, directory: directory)
+        return ApplyResult(entry: entry, diff: changes.map(\.diff).joined())
+    }
+
+    /// The journal of applied edits, oldest first.
+    public func journal(directory: String) throws -> [JournalEntry] {
+        let path = journalPath(directory)
+        guard fileSystem.exists(path) else { return [] }
+        return try JSONDecoder().decode([JournalEntry].self, from: Data(try fileSystem.read(path)))
+    }
+
+    /// Restores the files of journal entry `id` (default: the newest not rolled back) from their backups.
+    /// Refuses when a file changed after postls wrote it.
+    @discardableResult
+    public func rollback(id: String? = nil, directory: String) throws -> JournalEntry {
+        var entries = try journal(directory: directory)
+        let match: Int? = id.map { wanted in entries.lastIndex { $0.id == wanted } } ?? entries.lastIndex { $0.rolledBack == nil }
+        guard let found = match else { throw ConfigError.rollbackFailed("no applied edit \(id ?? "") in the journal") }
+        var entry = entries[found]
+        guard entry.rolledBack == nil else { throw ConfigError.rollbackFailed("\(entry.id) was already rolled back") }
+        for file in entry.files {
+            let current = try fileSystem.read(file.path)
+            guard current.count == file.sizeAfter && contentHash(current) == file.hashAfter else { throw ConfigError.changedSinceRead(path: file.path) }
+            let backup = try fileSystem.read(file.backup)
+            guard contentHash(backup) == file.hashBefore else { throw ConfigError.rollbackFailed("backup \(file.backup) does not hold the original content") }
+        }
+        for file in entry.files { try atomicWrite(file.path, bytes: try fileSystem.read(file.backup)) }
+        entry.rolledBack = isoTime()
+        entries[found] = entry
+        try writeJournal(entries, directory: directory)
+        return entry
+    }
+
+    // MARK: - File operations
+
+    private func timestamp() -> String {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        formatter.dateFormat = "yyyyMMdd'T'HHmmss'Z'"
+        return formatter.string(from: clock.now())
+    }
+
+    private func isoTime() -> String { ISO8601DateFormatter().string(from: clock.now()) }
+
+    /// Backup, then atomic replace keeping mode and owner.
+    private func replace(_ change: EditedFile, in directory: String, stamp: String) throws -> JournalEntry.File {
+        let path = directory + "/" + change.file
+        if fileSystem.isSymbolicLink(path) {
+            throw ConfigError.writeFailed(path: path, reason: "it is a symbolic link; edit the file it points to")
+        }
+        var backup = "\(path).postls-\(stamp)"
+        var attempt = 1
+        while true {
+            do { try fileSystem.createExclusive(backup, bytes: change.original, mode: 0o600); break } catch {
+                attempt += 1
+                guard attempt < 100, fileSystem.exists(backup) else { throw error }
+                backup = "\(path).postls-\(stamp)-\(attempt)"
+            }
+        }
+        try atomicWrite(path, bytes: change.edited, expect: change.original)
+        return JournalEntry.File(file: change.file, path: path, backup: backup, sizeBefore: change.original.count,
+                                 hashBefore: contentHash(change.original), sizeAfter: change.edited.count, hashAfter: contentHash(change.edited))
+    }
+
+    /// Temp file in the same directory (O_EXCL, no symlinks), fsync, chown/chmod like the target, rename, fsync the directory.
+    func atomicWrite(_ path: String, bytes: [UInt8], expect: [UInt8]? = nil) throws {
+        let directory = (path as NSString).deletingLastPathComponent
+        let attributes = try fileSystem.attributes(path)
+        var temporary = ""
+        for attempt in 0..<100 {
+            temporary = "\(directory)/.\((path as NSString).lastPathComponent).postls-tmp-\(getpid())-\(attempt)"
+            do { try fileSystem.createExclusive(temporary, bytes: bytes, mode: attributes.mode); break } catch {
+                if attempt == 99 || !fileSystem.exists(temporary) { throw error }
+            }
+        }
+        do {
+            try fileSystem.changeOwner(temporary, uid: attributes.uid, gid: attributes.gid)
+            try fileSystem.changeMode(temporary, mode: attributes.mode)
+            // Last check right before the rename: someone may have written meanwhile.
+            if let expect, (try? fileSystem.read(path)) != expect { throw ConfigError.changedSinceRead(path: path) }
+            try fileSystem.rename(temporary, to: path)
+        } catch {
+            try? fileSystem.remove(temporary)
+            throw error
+        }
+        try fileSystem.syncDirectory(directory)
+    }
+
+    private func appendToJournal(_ entry: JournalEntry, directory: String) throws {
+        var entries = (try? journal(directory: directory)) ?? []
+        entries.append(entry)
+        try writeJournal(entries, directory: directory)
+    }
+
+    private func writeJournal(_ entries: [JournalEntry], directory: String) throws {
+        let path = journalPath(directory)
+        let folder = (path as NSString).deletingLastPathComponent
+        try fileSystem.createDirectory(folder, mode: 0o700)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        let bytes = Array(try encoder.encode(entries))
+        if fileSystem.exists(path) {
+            try atomicWrite(path, bytes: bytes)
+        } else {
+            try fileSystem.createExclusive(path, bytes: bytes, mode: 0o600)
+            try fileSystem.syncDirectory(folder)
+        }
+    }
+}

@@ -1,0 +1,282 @@
+/// Expands `$name`, `${name}`, `$(name)`, `${name?text}`, `${name:text}`, `${name?{a}:{b}}`,
+/// `${{a} == {b} ? {c} : {d}}` and `$$` the way Postfix's mac_expand() does with recursion,
+/// but detects reference loops and runaway growth instead of hanging.
+public struct Expander: Sendable {
+    /// A problem met while expanding. Postfix's `postconf -x` stops with "macro processing error" on `.syntax` and `.loop`.
+    public enum Issue: Sendable, Equatable, CustomStringConvertible {
+        case undefined(String)
+        case syntax(String)
+        case loop([String])
+        case tooLarge
+
+        public var description: String {
+            switch self {
+            case .undefined(let name): return "undefined parameter: $\(name)"
+            case .syntax(let text): return text
+            case .loop(let chain): return "parameter reference loop: " + chain.map { "$" + $0 }.joined(separator: " -> ")
+            case .tooLarge: return "expansion grows beyond 1 MB or 200,000 references (reference explosion)"
+            }
+        }
+        public var isError: Bool { if case .undefined = self { return false } else { return true } }
+    }
+
+    public struct Result: Sendable, Equatable {
+        public var value: String
+        public var issues: [Issue]
+        public var hasError: Bool { issues.contains { $0.isError } }
+    }
+
+    /// Returns a parameter's raw value, or nil when it is not defined anywhere.
+    public typealias Lookup = (String) -> String?
+
+    /// Largest output before expansion gives up.
+    public var maximumBytes = 1 << 20
+
+    public init() {}
+
+    public func expand(_ text: String, lookup: @escaping Lookup) -> Result {
+        var context = Context(lookup: lookup, maximumBytes: maximumBytes)
+        _ = context.parse(Array(text.utf8))
+        return Result(value: String(decoding: context.output, as: UTF8.self), issues: context.issues)
+    }
+
+    /// Names referenced by `text` (including inside conditionals), without expanding anything.
+    public func references(in text: String) -> [String] {
+        var names: [String] = []
+        var context = Context(lookup: { name in names.append(name); return nil }, maximumBytes: maximumBytes)
+        context.scanOnly = true
+        _ = context.parse(Array(text.utf8))
+        return names
+    }
+}
+
+private let dollar = UInt8(ascii: "$"), openBrace = UInt8(ascii: "{"), closeBrace = UInt8(ascii: "}")
+private let openParen = UInt8(ascii: "("), closeParen = UInt8(ascii: ")")
+
+@inline(__always) private func isMacroWhitespace(_ b: UInt8) -> Bool { b == 0x20 || b == 0x09 || b == 0x0D || b == 0x0A }
+@inline(__always) private func isNameByte(_ b: UInt8) -> Bool {
+    (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A) || b == 0x5F
+}
+
+private struct Context {
+    let lookup: Expander.Lookup
+    let maximumBytes: Int
+    var output: [UInt8] = []
+    var issues: [Expander.Issue] = []
+    var active: [String] = []   // names being expanded, to detect loops
+    var level = 0
+    var steps = 0
+    var failed = false
+    var scanOnly = false
+
+    init(lookup: @escaping Expander.Lookup, maximumBytes: Int) {
+        self.lookup = lookup
+        self.maximumBytes = maximumBytes
+    }
+
+    mutating func fail(_ issue: Expander.Issue) {
+        if !failed { issues.append(issue) }
+        failed = true
+    }
+
+    /// mac_parse(): split into literal text and `$` references.
+    mutating func parse(_ text: [UInt8]) -> Bool {
+        var literal: [UInt8] = []
+        var cursor = 0
+        let end = text.count
+        while cursor < end && !failed {
+            let byte = text[cursor]
+            if byte != dollar {
+                literal.append(byte); cursor += 1
+            } else if cursor + 1 < end && text[cursor + 1] == dollar {
+                literal.append(dollar); cursor += 2
+            } else {
+                emit(literal); literal.removeAll(keepingCapacity: true)
+                cursor += 1
+                var name: [UInt8]
+                if cursor < end && (text[cursor] == openBrace || text[cursor] == openParen) {
+                    let open = text[cursor], close = open == openBrace ? closeBrace : closeParen
+                    var depth = 1
+                    var scan = cursor + 1
+                    while depth > 0 {
+                        if scan >= end {
+                            fail(.syntax("truncated macro reference: \"\(String(decoding: text, as: UTF8.self))\""))
+                            return false
+                        }
+                        if text[scan] == open { depth += 1 }
+                        if text[scan] == close { depth -= 1 }
+                        scan += 1
+                    }
+                    name = Array(text[(cursor + 1)..<(scan - 1)])
+                    cursor = scan
+                } else {
+                    let start = cursor
+                    while cursor < end && isNameByte(text[cursor]) { cursor += 1 }
+                    name = Array(text[start..<cursor])
+                }
+                if name.isEmpty {
+                    fail(.syntax("empty macro name: \"\(String(decoding: text, as: UTF8.self))\""))
+                    return false
+                }
+                expression(name)
+            }
+        }
+        if !failed { emit(literal) }
+        return !failed
+    }
+
+    mutating func emit(_ bytes: [UInt8]) {
+        guard !scanOnly, !bytes.isEmpty else { return }
+        if output.count + bytes.count > maximumBytes { fail(.tooLarge); return }
+        output.append(contentsOf: bytes)
+    }
+
+    /// Skips whitespace; returns the index of a `{` there, or nil.
+    func leftCurly(_ text: [UInt8], _ from: Int) -> Int? {
+        var cursor = from
+        while cursor < text.count && isMacroWhitespace(text[cursor]) { cursor += 1 }
+        return cursor < text.count && text[cursor] == openBrace ? cursor : nil
+    }
+
+    /// Balanced `{}` payload starting at `at` (a `{`); returns payload and the index after trailing whitespace.
+    mutating func curlyPayload(_ text: [UInt8], _ at: Int) -> (payload: [UInt8], next: Int)? {
+        var depth = 1
+        var cursor = at + 1
+        while true {
+            if cursor >= text.count {
+                fail(.syntax("unbalanced {} in attribute expression: \"\(String(decoding: text[at...], as: UTF8.self))\""))
+                return nil
+            }
+            if text[cursor] == openBrace { depth += 1 }
+            else if text[cursor] == closeBrace { depth -= 1; if depth == 0 { break } }
+            cursor += 1
+        }
+        let payload = Array(text[(at + 1)..<cursor])
+        cursor += 1
+        while cursor < text.count && isMacroWhitespace(text[cursor]) { cursor += 1 }
+        return (payload, cursor)
+    }
+
+    /// Expands `text` into a separate buffer (for logical operands).
+    mutating func expandSeparately(_ text: [UInt8]) -> [UInt8] {
+        let saved = output
+        output = []
+        _ = parse(text)
+        let result = output
+        output = saved
+        return result
+    }
+
+    /// mac_expand_callback() for one `$name` / `${...}` expression.
+    mutating func expression(_ text: [UInt8]) {
+        level += 1
+        steps += 1
+        defer { level -= 1 }
+        // Guards against reference explosions ($a = $b$b, $b = $c$c, ...) that create no output.
+        if steps > 200_000 { fail(.tooLarge); return }
+        if level > 100 { fail(.syntax("unreasonable macro call nesting: \"\(String(decoding: text, as: UTF8.self))\"")); return }
+        var cursor = 0
+        var value: [UInt8]? = nil
+        var name: String? = nil
+        var operatorByte: UInt8 = 0
+        if let curly = leftCurly(text, 0) {
+            // Logical expression: {a} == {b} or {a} != {b}.
+            guard let left = curlyPayload(text, curly) else { return }
+            var opEnd = left.next
+            while opEnd < text.count, "<>!=?+-*/~&|%".utf8.contains(text[opEnd]) { opEnd += 1 }
+            let op = String(decoding: text[left.next..<opEnd], as: UTF8.self)
+            guard op == "==" || op == "!=" else {
+                fail(.syntax("\"==\" or \"!=\" expected at: \"...\(String(decoding: left.payload, as: UTF8.self))}>>>\(String(decoding: text[left.next...].prefix(20), as: UTF8.self))\""))
+                return
+            }
+            guard let rightCurly = leftCurly(text, opEnd), let right = curlyPayload(text, rightCurly) else {
+                if !failed { fail(.syntax("\"{expression}\" expected after \(op)")) }
+                return
+            }
+            let a = expandSeparately(left.payload), b = expandSeparately(right.payload)
+            if failed { return }
+            value = ((a == b) == (op == "==")) ? Array("true".utf8) : []
+            cursor = right.next
+            if cursor < text.count {
+                operatorByte = text[cursor]
+                guard operatorByte == UInt8(ascii: "?") || operatorByte == UInt8(ascii: ":") else {
+                    fail(.syntax("\"?\" or \":\" expected at: \"...}>>>\(String(decoding: text[cursor...].prefix(20), as: UTF8.self))\""))
+                    return
+                }
+                cursor += 1
+            }
+        } else {
+            while cursor < text.count {
+                let byte = text[cursor]
+                if byte == UInt8(ascii: "?") || byte == UInt8(ascii: ":") { operatorByte = byte; break }
+                if !isNameByte(byte) {
+                    fail(.syntax("attribute name syntax error at: \"...\(String(decoding: text[..<cursor], as: UTF8.self))>>>\(String(decoding: text[cursor...].prefix(20), as: UTF8.self))\""))
+                    return
+                }
+                cursor += 1
+            }
+            let parameter = String(decoding: text[..<cursor], as: UTF8.self)
+            name = parameter
+            if operatorByte != 0 { cursor += 1 }
+            value = lookup(parameter).map { Array($0.utf8) }
+        }
+        let isSet = !(value?.isEmpty ?? true)
+
+        if operatorByte == UInt8(ascii: "?") {
+            let ifTrue: [UInt8]
+            if let curly = leftCurly(text, cursor) {
+                guard let payload = curlyPayload(text, curly) else { return }
+                ifTrue = payload.payload; cursor = payload.next
+            } else {
+                ifTrue = Array(text[cursor...]); cursor = text.count
+            }
+            if isSet || scanOnly { _ = parse(ifTrue) }
+            if failed || cursor >= text.count { return }
+            guard text[cursor] == UInt8(ascii: ":") else {
+                fail(.syntax("\":\" expected at: \"...\(String(decoding: ifTrue, as: UTF8.self))}>>>\(String(decoding: text[cursor...].prefix(20), as: UTF8.self))\""))
+                return
+            }
+            cursor += 1
+            operatorByte = UInt8(ascii: ":")
+            falseBranch(text, cursor, isSet)
+            return
+        }
+        if operatorByte == UInt8(ascii: ":") {
+            falseBranch(text, cursor, isSet)
+            return
+        }
+        // Plain reference.
+        guard let value else {
+            if let name { issues.append(.undefined(name)) }
+            return
+        }
+        if value.isEmpty || scanOnly { return }
+        if let name {
+            if let loopStart = active.firstIndex(of: name) {
+                fail(.loop(Array(active[loopStart...]) + [name]))
+                return
+            }
+            active.append(name)
+            _ = parse(value)
+            active.removeLast()
+        } else {
+            emit(value)
+        }
+    }
+
+    mutating func falseBranch(_ text: [UInt8], _ from: Int, _ isSet: Bool) {
+        var cursor = from
+        let ifFalse: [UInt8]
+        if let curly = leftCurly(text, cursor) {
+            guard let payload = curlyPayload(text, curly) else { return }
+            ifFalse = payload.payload; cursor = payload.next
+        } else {
+            ifFalse = Array(text[cursor...]); cursor = text.count
+        }
+        if !isSet || scanOnly { _ = parse(ifFalse) }
+        if failed { return }
+        if cursor < text.count {
+            fail(.syntax("unexpected input at: \"...\(String(decoding: ifFalse, as: UTF8.self))}>>>\(String(decoding: text[cursor...].prefix(20), as: UTF8.self))\""))
+        }
+    }
+}

@@ -1,0 +1,495 @@
+import Foundation
+import PostlsCore
+import TLSKit
+
+/// Counts the ciphers an OpenSSL cipher string selects, to find settings that leave none.
+public protocol CipherListEvaluator: Sendable {
+    /// Number of TLS 1.2 ciphers `list` selects; nil when it cannot be evaluated.
+    func cipherCount(_ list: String) -> Int?
+}
+
+/// Evaluates cipher strings with `openssl ciphers -s -tls1_2` (the system OpenSSL).
+public struct OpenSSLCipherEvaluator: CipherListEvaluator {
+    let runner: ProcessRunner
+    public init(runner: ProcessRunner) { self.runner = runner }
+    public func cipherCount(_ list: String) -> Int? {
+        guard let output = try? runner.run("openssl", ["ciphers", "-s", "-tls1_2", list], timeout: 10) else { return nil }
+        if output.succeeded {
+            return output.stdout.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: ":").count
+        }
+        return output.stderr.contains("no cipher match") ? 0 : nil
+    }
+}
+
+/// Everything a lint rule may look at. Side effects (files, processes, clock) come in through here.
+public struct LintContext: Sendable {
+    public var configuration: PostfixConfiguration
+    public var cipherEvaluator: CipherListEvaluator?
+    public var fileSystem: ConfigFileSystem
+    public var clock: WallClock
+    /// Roots for checking certificate chains (`--ca-file`), the system store by default.
+    public var trustAnchors: TrustAnchors
+    /// Days before expiry that make a warning.
+    public var expiryWarningDays: Int
+
+    public init(configuration: PostfixConfiguration, cipherEvaluator: CipherListEvaluator? = nil,
+                fileSystem: ConfigFileSystem = LocalFileSystem(), clock: WallClock = SystemClock(),
+                trustAnchors: TrustAnchors = .system, expiryWarningDays: Int = 14) {
+        self.configuration = configuration; self.cipherEvaluator = cipherEvaluator
+        self.fileSystem = fileSystem; self.clock = clock
+        self.trustAnchors = trustAnchors; self.expiryWarningDays = expiryWarningDays
+    }
+}
+
+/// One check over the configuration.
+public protocol LintRule: Sendable {
+    /// Rule ids this rule can emit (a rule may emit more than one id).
+    var ids: [String] { get }
+    func check(_ context: LintContext) -> [Finding]
+}
+
+/// Runs every rule and returns the findings sorted for a report.
+public struct Linter: Sendable {
+    public var rules: [LintRule]
+    public init(rules: [LintRule] = Linter.standardRules) { self.rules = rules }
+
+    public static let standardRules: [LintRule] = [
+        ParseRule(), ExpansionRule(), MXRequiresTLSRule(), ProtocolFloorOnMXRule(), SSLProtocolsRule(),
+        STARTTLSUnavailableRule(), WrapperModeServerRule(), CipherRule(), LegacyTLSParametersRule(),
+        ClientVerificationRule(), RelayWrapperModeRule(), ClientPolicyLeakRule(), CertificateFilesRule(),
+    ]
+
+    public func run(_ context: LintContext) -> [Finding] {
+        var seen = Set<String>()
+        var result: [Finding] = []
+        for rule in rules {
+            for finding in rule.check(context) {
+                // The same setting can be reached from several listeners: report it once.
+                let key = "\(finding.id)|\(finding.file ?? "")|\(finding.line ?? 0)|\(finding.parameter ?? "")"
+                if seen.insert(key).inserted { result.append(finding) }
+            }
+        }
+        return result.sortedForReport()
+    }
+}
+
+// MARK: - Helpers
+
+extension PostfixConfiguration.Source {
+    /// `("main.cf", 12)` for file sources; nil for defaults.
+    var fileAndLine: (String, Int)? {
+        switch self {
+        case .mainCF(let line): return ("main.cf", line)
+        case .masterCF(_, let line): return ("master.cf", line)
+        default: return nil
+        }
+    }
+}
+
+func finding(_ id: String, _ cause: Cause, _ severity: Severity, source: PostfixConfiguration.Source?, parameter: String?,
+             _ message: String, fix: ConfigEdit? = nil, fallbackFile: String? = "main.cf") -> Finding {
+    let location = source?.fileAndLine
+    return Finding(id: id, cause: cause, severity: severity, file: location?.0 ?? fallbackFile, line: location?.1,
+                   parameter: parameter, message: message, fix: fix)
+}
+
+/// Which parameters are TLS-related (for severities and `--all`).
+func isTLSParameter(_ name: String) -> Bool {
+    ParameterCatalog.bundled.contains(name) || name.contains("_tls_") || name.hasPrefix("tls_")
+}
+
+// MARK: - Parse-level findings
+
+/// Lines Postfix rejects or ignores, duplicates, master.cf entries it cannot parse.
+public struct ParseRule: LintRule {
+    public init() {}
+    public var ids: [String] { ["malformed_line", "orphan_continuation", "duplicate_parameter", "master_cf_error", "binary_file"] }
+
+    public func check(_ context: LintContext) -> [Finding] {
+        let config = context.configuration
+        var out: [Finding] = []
+        if config.main.containsNUL {
+            out.append(Finding(id: "binary_file", cause: .unsupportedSetting, severity: .critical, file: "main.cf",
+                               message: "main.cf contains NUL bytes: it is not a text file, and Postfix reads each line only up to the first NUL"))
+        }
+        for problem in config.main.problems {
+            switch problem.kind {
+            case .malformed(let why):
+                out.append(Finding(id: "malformed_line", cause: .unsupportedSetting, severity: .critical, file: "main.cf", line: problem.line,
+                                   message: "Postfix stops with a fatal error on this line (\(why)): \"\(problem.text.prefix(60))\""))
+            case .orphanContinuation:
+                out.append(Finding(id: "orphan_continuation", cause: .unsupportedSetting, severity: .warning, file: "main.cf", line: problem.line,
+                                   message: "indented text with no setting before it is ignored by Postfix (a line starting with whitespace continues the previous setting): \"\(problem.text.trimmingCharacters(in: .whitespaces).prefix(60))\""))
+            }
+        }
+        for (name, entries) in config.main.duplicates {
+            guard let last = entries.last else { continue }
+            let differing = entries.dropLast().filter { $0.rawValue != last.rawValue }
+            let earlier = entries.dropLast().map { "line \($0.line)" }.joined(separator: ", ")
+            out.append(Finding(id: "duplicate_parameter", cause: .unclassified,
+                               severity: differing.isEmpty ? .info : (isTLSParameter(name) ? .warning : .info),
+                               file: "main.cf", line: last.line, parameter: name,
+                               message: "\(name) is set more than once (\(earlier) and line \(last.line)); Postfix uses only the last one"
+                                   + (differing.isEmpty ? "" : ", \"\(last.value)\"")))
+        }
+        for problem in config.master.problems {
+            out.append(Finding(id: "master_cf_error", cause: .unsupportedSetting, severity: problem.fatal ? .critical : .warning,
+                               file: "master.cf", line: problem.line, message: problem.message))
+        }
+        return out
+    }
+}
+
+/// `$name` loops, syntax errors and undefined references.
+public struct ExpansionRule: LintRule {
+    public init() {}
+    public var ids: [String] { ["expansion_error", "undefined_reference"] }
+
+    public func check(_ context: LintContext) -> [Finding] {
+        let config = context.configuration
+        var out: [Finding] = []
+        for (name, index) in config.main.effectiveIndex.sorted(by: { $0.value < $1.value }) {
+            if PostfixConfiguration.unexpandedParameters.contains(name) { continue }
+            let entry = config.main.entries[index]
+            guard entry.rawValue.contains("$") else { continue }
+            let result = config.expand(entry.rawValue)
+            for issue in result.issues {
+                switch issue {
+                case .undefined(let reference):
+                    out.append(Finding(id: "undefined_reference", cause: .unclassified, severity: .info, file: "main.cf", line: entry.line,
+                                       parameter: name, message: "\(name) refers to $\(reference), which is set nowhere and expands to nothing"))
+                default:
+                    out.append(Finding(id: "expansion_error", cause: .unsupportedSetting, severity: .critical, file: "main.cf", line: entry.line,
+                                       parameter: name, message: "\(name) cannot be expanded: \(issue); Postfix stops with \"macro processing error\""))
+                }
+            }
+        }
+        return out
+    }
+}
+
+// MARK: - Inbound (smtpd)
+
+/// `encrypt` on the public port 25: RFC 3207 forbids requiring TLS on a public MX.
+public struct MXRequiresTLSRule: LintRule {
+    public init() {}
+    public var ids: [String] { ["tls_required_on_mx"] }
+
+    public func check(_ context: LintContext) -> [Finding] {
+        context.configuration.smtpdListeners.filter { $0.isPublicSMTP && $0.tls.security_level == "encrypt" }.map { listener in
+            let parameter = listener.sources["smtpd_tls_security_level"].map { _ in "smtpd_tls_security_level" } ?? "smtpd_enforce_tls"
+            let source = context.configuration.raw("smtpd_tls_security_level", service: listener.service)?.value.isEmpty == false
+                ? listener.sources["smtpd_tls_security_level"] : listener.sources["smtpd_enforce_tls"]
+            return finding("tls_required_on_mx", .tlsRequiredOnMX, .critical, source: source, parameter: parameter,
+                           "port 25 (\(listener.service.name)) requires TLS: servers that cannot do TLS, or whose TLS fails, cannot deliver mail to you. Use \"may\" on port 25 and \"encrypt\" on submission (587/465) only.",
+                           fix: .setOverride(service: listener.service.name, type: listener.service.type, name: "smtpd_tls_security_level", value: "may"))
+        }
+    }
+}
+
+/// A protocol floor above TLSv1 on port 25 turns old senders' TLS into plaintext or bounces.
+public struct ProtocolFloorOnMXRule: LintRule {
+    public init() {}
+    public var ids: [String] { ["protocol_floor_on_mx"] }
+
+    public func check(_ context: LintContext) -> [Finding] {
+        var out: [Finding] = []
+        for listener in context.configuration.smtpdListeners where listener.isPublicSMTP && listener.tls.security_level != "none" {
+            let mandatory = listener.tls.security_level == "encrypt"
+            let parameter = mandatory ? "smtpd_tls_mandatory_protocols" : "smtpd_tls_protocols"
+            let list = mandatory ? listener.tls.mandatory_protocols : listener.tls.protocols
+            let set = TLSProtocolSet(list)
+            guard !set.enabled.contains("TLSv1"), let floor = set.floor ?? Optional("none") else { continue }
+            out.append(finding("protocol_floor_on_mx", .protocolMismatch, .warning, source: listener.sources[parameter], parameter: parameter,
+                               "port 25 (\(listener.service.name)) accepts only \(floor) and newer (\(parameter) = \(list)): senders limited to TLS 1.0/1.1 "
+                               + (mandatory ? "cannot deliver at all" : "fall back to plaintext")
+                               + ". Opportunistic TLS on port 25 should keep Postfix's default floor (>=TLSv1); tighten it on 587/465 only.",
+                               fix: .setOverride(service: listener.service.name, type: listener.service.type, name: parameter, value: ">=TLSv1")))
+        }
+        return out
+    }
+}
+
+/// SSLv2/SSLv3 named as allowed.
+public struct SSLProtocolsRule: LintRule {
+    public init() {}
+    public var ids: [String] { ["ssl_protocols_enabled", "invalid_protocol_list"] }
+    static let parameters = ["smtpd_tls_protocols", "smtpd_tls_mandatory_protocols", "smtp_tls_protocols", "smtp_tls_mandatory_protocols",
+                             "lmtp_tls_protocols", "lmtp_tls_mandatory_protocols"]
+
+    public func check(_ context: LintContext) -> [Finding] {
+        let config = context.configuration
+        var settings: [(String, String, PostfixConfiguration.Source, ConfigEdit)] = []
+        for name in Self.parameters {
+            if let entry = config.main.entry(name) {
+                settings.append((name, config.value(name), .mainCF(line: entry.line), .setMain(name: name, value: ">=TLSv1")))
+            }
+            for service in config.master.services {
+                if let override = service.overrides.last(where: { $0.name == name }) {
+                    settings.append((name, config.value(name, service: service), .masterCF(service: service.qualifiedName, line: override.line),
+                                     .setOverride(service: service.name, type: service.type, name: name, value: ">=TLSv1")))
+                }
+            }
+        }
+        var out: [Finding] = []
+        for (name, value, source, fix) in settings {
+            let set = TLSProtocolSet(value)
+            if set.explicitlyEnablesSSL {
+                out.append(finding("ssl_protocols_enabled", .unsupportedSetting, .warning, source: source, parameter: name,
+                                   "\(name) = \(value) asks for SSLv2/SSLv3, which are broken and which OpenSSL 3 no longer implements; use >=TLSv1 (or !SSLv2, !SSLv3).",
+                                   fix: fix))
+            }
+            if !set.unknown.isEmpty {
+                out.append(finding("invalid_protocol_list", .unsupportedSetting, .critical, source: source, parameter: name,
+                                   "\(name) contains \(set.unknown.joined(separator: ", ")), which Postfix does not recognise (\"Invalid TLS protocol list\"): TLS is disabled for this service.",
+                                   fix: fix))
+            }
+        }
+        return out
+    }
+}
+
+/// TLS off, or on without a certificate.
+public struct STARTTLSUnavailableRule: LintRule {
+    public init() {}
+    public var ids: [String] { ["starttls_unavailable", "tls_without_certificate"] }
+
+    public func check(_ context: LintContext) -> [Finding] {
+        var out: [Finding] = []
+        for listener in context.configuration.smtpdListeners where !listener.listen.isLoopback {
+            let level = listener.tls.security_level
+            let hasCert = !listener.tls.cert_files.isEmpty
+            let source = listener.sources["smtpd_tls_security_level"]
+            if level == "none" && !listener.tls.wrappermode {
+                let fix: ConfigEdit? = hasCert ? (source.flatMap { if case .masterCF = $0 { return true } else { return nil } } != nil
+                    ? .setOverride(service: listener.service.name, type: listener.service.type, name: "smtpd_tls_security_level", value: "may")
+                    : .setMain(name: "smtpd_tls_security_level", value: "may")) : nil
+                out.append(finding("starttls_unavailable", .starttlsUnavailable, listener.listen.port == 25 ? .warning : .critical,
+                                   source: source.flatMap { $0 == .defaultValue ? nil : $0 }, parameter: "smtpd_tls_security_level",
+                                   "\(listener.service.name) does not offer STARTTLS (smtpd_tls_security_level is empty or none)"
+                                   + (hasCert ? "; a certificate is configured, so \"may\" enables it" : " and no certificate is configured (smtpd_tls_cert_file / smtpd_tls_chain_files)")
+                                   + ": mail and passwords travel in plaintext.",
+                                   fix: fix))
+            } else if !hasCert && (level != "none" || listener.tls.wrappermode) {
+                out.append(finding("tls_without_certificate", .certificateUnreadable, .critical, source: source, parameter: "smtpd_tls_cert_file",
+                                   "\(listener.service.name) has TLS enabled (\(level)\(listener.tls.wrappermode ? ", wrapper mode" : "")) but no certificate: smtpd logs \"TLS not available\" and answers STARTTLS with 454."))
+            }
+        }
+        return out
+    }
+}
+
+/// Wrapper mode (implicit TLS) belongs on 465 only.
+public struct WrapperModeServerRule: LintRule {
+    public init() {}
+    public var ids: [String] { ["wrappermode_on_starttls_port", "missing_wrappermode_on_465"] }
+
+    public func check(_ context: LintContext) -> [Finding] {
+        var out: [Finding] = []
+        for listener in context.configuration.smtpdListeners {
+            guard let port = listener.listen.port else { continue }
+            if listener.tls.wrappermode && (port == 25 || port == 587) {
+                out.append(finding("wrappermode_on_starttls_port", .plaintextOnTLSPort, .critical, source: listener.sources["smtpd_tls_wrappermode"],
+                                   parameter: "smtpd_tls_wrappermode",
+                                   "\(listener.service.name) (port \(port)) uses wrapper mode (implicit TLS), but clients speak plain SMTP with STARTTLS on port \(port).",
+                                   fix: .setOverride(service: listener.service.name, type: listener.service.type, name: "smtpd_tls_wrappermode", value: "no")))
+            } else if !listener.tls.wrappermode && port == 465 {
+                out.append(finding("missing_wrappermode_on_465", .tlsOnPlaintextPort, .critical, source: nil, parameter: "smtpd_tls_wrappermode",
+                                   "\(listener.service.name) (port 465) is not in wrapper mode: clients start TLS immediately on 465 and smtpd sees binary garbage.",
+                                   fix: .setOverride(service: listener.service.name, type: listener.service.type, name: "smtpd_tls_wrappermode", value: "yes"),
+                                   fallbackFile: "master.cf"))
+            }
+        }
+        return out
+    }
+}
+
+/// Cipher settings that leave no cipher (or only unencrypted ones).
+public struct CipherRule: LintRule {
+    public init() {}
+    public var ids: [String] { ["no_shared_cipher", "invalid_cipher_grade", "null_cipher_grade"] }
+    static let grades: Set<String> = ["export", "low", "medium", "high", "null"]
+
+    public func check(_ context: LintContext) -> [Finding] {
+        let config = context.configuration
+        var out: [Finding] = []
+        var evaluated: [String: Int?] = [:]
+        for listener in config.smtpdListeners where listener.tls.security_level != "none" || listener.tls.wrappermode {
+            let mandatory = listener.tls.security_level == "encrypt" || listener.tls.wrappermode
+            let gradeParameter = mandatory ? "smtpd_tls_mandatory_ciphers" : "smtpd_tls_ciphers"
+            let grade = (mandatory ? listener.tls.mandatory_ciphers : listener.tls.ciphers).lowercased()
+            guard Self.grades.contains(grade) else {
+                out.append(finding("invalid_cipher_grade", .unsupportedSetting, .critical, source: listener.sources[gradeParameter], parameter: gradeParameter,
+                                   "\(gradeParameter) = \(grade) is not a cipher grade (export, low, medium, high, null): Postfix logs \"invalid cipher grade\" and TLS fails.",
+                                   fix: .setMain(name: gradeParameter, value: "medium")))
+                continue
+            }
+            if grade == "null" {
+                out.append(finding("null_cipher_grade", .noSharedCipher, .critical, source: listener.sources[gradeParameter], parameter: gradeParameter,
+                                   "\(gradeParameter) = null offers only unencrypted ciphers, which no normal client accepts.",
+                                   fix: .setMain(name: gradeParameter, value: "medium")))
+                continue
+            }
+            guard let evaluator = context.cipherEvaluator else { continue }
+            let listParameter = "tls_\(grade)_cipherlist"
+            var cipherList = config.value(listParameter, service: listener.service)
+            var excludes = listener.tls.exclude_ciphers.split(whereSeparator: { $0 == " " || $0 == "," || $0 == ":" }).map(String.init)
+            if mandatory { excludes += listener.tls.mandatory_exclude_ciphers.split(whereSeparator: { $0 == " " || $0 == "," || $0 == ":" }).map(String.init) }
+            for exclude in excludes { cipherList += ":!" + exclude }
+            let count: Int?
+            if let cached = evaluated[cipherList] { count = cached } else { count = evaluator.cipherCount(cipherList); evaluated[cipherList] = count }
+            if count == 0 {
+                let excludeParameter = "smtpd_tls_exclude_ciphers"
+                let blame = listener.tls.exclude_ciphers.isEmpty ? listParameter : excludeParameter
+                let source = config.raw(blame, service: listener.service)?.source
+                out.append(finding("no_shared_cipher", .noSharedCipher, .critical, source: source, parameter: blame,
+                                   "the cipher settings of \(listener.service.name) (\(gradeParameter) = \(grade), \(listParameter), \(excludeParameter)) select no TLS 1.2 cipher at all: every TLS 1.2 handshake fails with \"no shared cipher\".",
+                                   fix: blame == excludeParameter && source != nil ? .removeMain(name: excludeParameter) : nil))
+            }
+        }
+        return out
+    }
+}
+
+/// smtpd_use_tls/smtpd_enforce_tls (and smtp_*) next to the *_tls_security_level that replaces them.
+public struct LegacyTLSParametersRule: LintRule {
+    public init() {}
+    public var ids: [String] { ["legacy_tls_parameter"] }
+
+    public func check(_ context: LintContext) -> [Finding] {
+        let main = context.configuration.main
+        var out: [Finding] = []
+        for (prefix, legacy) in [("smtpd", ["smtpd_use_tls", "smtpd_enforce_tls"]), ("smtp", ["smtp_use_tls", "smtp_enforce_tls"]),
+                                 ("lmtp", ["lmtp_use_tls", "lmtp_enforce_tls"])] {
+            let modern = "\(prefix)_tls_security_level"
+            let modernSet = !(main.entry(modern)?.rawValue.isEmpty ?? true)
+            for name in legacy {
+                guard let entry = main.entry(name) else { continue }
+                if modernSet {
+                    out.append(Finding(id: "legacy_tls_parameter", cause: .unsupportedSetting, severity: .warning, file: "main.cf", line: entry.line,
+                                       parameter: name, message: "\(name) is obsolete and ignored because \(modern) is set (main.cf:\(main.entry(modern)?.line ?? 0)); remove it so the file says what Postfix does.",
+                                       fix: .removeMain(name: name)))
+                } else {
+                    out.append(Finding(id: "legacy_tls_parameter", cause: .unsupportedSetting, severity: .info, file: "main.cf", line: entry.line,
+                                       parameter: name, message: "\(name) is the obsolete form of \(modern); Postfix still honours it, but \(modern) is clearer."))
+                }
+            }
+        }
+        return out
+    }
+}
+
+// MARK: - Outbound (smtp client)
+
+/// Client-side TLS levels and transports (`smtp`, `lmtp` and custom smtp/lmtp services).
+private func clientTransports(_ config: PostfixConfiguration) -> [MasterCF.Service?] {
+    let services = config.master.services.filter { $0.type == "unix" && ($0.command == "smtp" || $0.command == "lmtp") }
+    return services.isEmpty ? [nil] : services
+}
+
+private func clientPrefix(_ service: MasterCF.Service?) -> String { service?.command == "lmtp" ? "lmtp" : "smtp" }
+
+/// verify/secure without a CA bundle: every certificate check fails.
+public struct ClientVerificationRule: LintRule {
+    public init() {}
+    public var ids: [String] { ["remote_certificate_unverified"] }
+
+    public func check(_ context: LintContext) -> [Finding] {
+        let config = context.configuration
+        var out: [Finding] = []
+        for service in clientTransports(config) {
+            let prefix = clientPrefix(service)
+            let level = config.value("\(prefix)_tls_security_level", service: service).lowercased()
+            guard level == "verify" || level == "secure" else { continue }
+            let caFile = config.value("\(prefix)_tls_CAfile", service: service), caPath = config.value("\(prefix)_tls_CApath", service: service)
+            guard caFile.isEmpty && caPath.isEmpty else { continue }
+            let source = config.raw("\(prefix)_tls_security_level", service: service)?.source
+            out.append(finding("remote_certificate_unverified", .remoteCertificateUnverified, .critical, source: source,
+                               parameter: "\(prefix)_tls_security_level",
+                               "\(prefix)_tls_security_level = \(level)\(service.map { " (\($0.name) transport)" } ?? "") but neither \(prefix)_tls_CAfile nor \(prefix)_tls_CApath is set: no server certificate can be verified, so mail is deferred (\"Server certificate not verified\").",
+                               fix: .setMain(name: "\(prefix)_tls_CAfile", value: "/etc/ssl/certs/ca-certificates.crt")))
+        }
+        return out
+    }
+}
+
+/// A next hop `[host]:port` or `host:port` split into host and port.
+func nextHopPort(_ nexthop: String) -> (host: String, port: String?) {
+    var text = nexthop.trimmingCharacters(in: .whitespaces)
+    if let comma = text.firstIndex(where: { $0 == "," || $0 == " " }) { text = String(text[..<comma]) }
+    if text.hasPrefix("["), let close = text.firstIndex(of: "]") {
+        let host = String(text[text.index(after: text.startIndex)..<close])
+        let rest = text[text.index(after: close)...]
+        return (host, rest.hasPrefix(":") ? String(rest.dropFirst()) : nil)
+    }
+    if let colon = text.lastIndex(of: ":"), !text[..<colon].contains(":") {
+        return (String(text[..<colon]), String(text[text.index(after: colon)...]))
+    }
+    return (text, nil)
+}
+
+/// relayhost on 465 without smtp_tls_wrappermode (or wrapper mode toward a STARTTLS port).
+public struct RelayWrapperModeRule: LintRule {
+    public init() {}
+    public var ids: [String] { ["wrappermode_mismatch"] }
+
+    public func check(_ context: LintContext) -> [Finding] {
+        let config = context.configuration
+        let relayhost = config.value("relayhost")
+        guard !relayhost.isEmpty else { return [] }
+        let port = nextHopPort(relayhost).port
+        let smtp = config.master.service(named: "smtp", type: "unix")
+        let wrapper = config.bool("smtp_tls_wrappermode", service: smtp)
+        let relaySource = config.raw("relayhost")?.source
+        if (port == "465" || port == "smtps" || port == "submissions") && !wrapper {
+            return [finding("wrappermode_mismatch", .wrappermodeMismatch, .critical, source: relaySource, parameter: "relayhost",
+                            "relayhost \(relayhost) is an implicit-TLS port (465) but smtp_tls_wrappermode is not \"yes\": the client waits for a greeting the relay never sends in plaintext. Set smtp_tls_wrappermode = yes and smtp_tls_security_level = encrypt, or use port 587.",
+                            fix: .setMain(name: "smtp_tls_wrappermode", value: "yes"))]
+        }
+        if wrapper, let port, port == "25" || port == "587" || port == "submission" || port == "smtp" {
+            let source = config.raw("smtp_tls_wrappermode", service: smtp)?.source
+            return [finding("wrappermode_mismatch", .wrappermodeMismatch, .critical, source: source, parameter: "smtp_tls_wrappermode",
+                            "smtp_tls_wrappermode = yes but relayhost \(relayhost) is a STARTTLS port: the relay expects plain SMTP first.",
+                            fix: .setMain(name: "smtp_tls_wrappermode", value: "no"))]
+        }
+        return []
+    }
+}
+
+/// Internet TLS policy (encrypt, verify, wrapper mode) inherited by a content filter on loopback.
+public struct ClientPolicyLeakRule: LintRule {
+    public init() {}
+    public var ids: [String] { ["client_policy_leak"] }
+    static let strictLevels: Set<String> = ["encrypt", "verify", "secure", "fingerprint", "dane-only"]
+
+    public func check(_ context: LintContext) -> [Finding] {
+        let config = context.configuration
+        var filters: [(String, PostfixConfiguration.Source?)] = []
+        if let raw = config.raw("content_filter"), !raw.value.isEmpty { filters.append((config.value("content_filter"), raw.source)) }
+        for service in config.master.services {
+            if let override = service.overrides.last(where: { $0.name == "content_filter" }), !override.rawValue.isEmpty {
+                filters.append((config.value("content_filter", service: service), .masterCF(service: service.qualifiedName, line: override.line)))
+            }
+        }
+        var out: [Finding] = []
+        var seen = Set<String>()
+        for (filter, _) in filters {
+            guard let colon = filter.firstIndex(of: ":") else { continue }
+            let transport = String(filter[..<colon]), nexthop = String(filter[filter.index(after: colon)...])
+            let host = nextHopPort(nexthop).host.lowercased()
+            guard host == "127.0.0.1" || host == "localhost" || host == "::1" || host.hasPrefix("127."), seen.insert(transport).inserted else { continue }
+            guard let service = config.master.service(named: transport, type: "unix"), service.command == "smtp" || service.command == "lmtp" else { continue }
+            let prefix = clientPrefix(service)
+            let level = config.value("\(prefix)_tls_security_level", service: service).lowercased()
+            let wrapper = config.bool("\(prefix)_tls_wrappermode", service: service)
+            let overridden = service.overrides.contains { $0.name == "\(prefix)_tls_security_level" }
+            guard (Self.strictLevels.contains(level) || wrapper) && !overridden else { continue }
+            let source = config.raw("\(prefix)_tls_security_level", service: service)?.source
+            out.append(finding("client_policy_leak", .clientPolicyLeak, .warning, source: source ?? .masterCF(service: service.qualifiedName, line: service.line),
+                               parameter: "\(prefix)_tls_security_level",
+                               "the content filter transport \(transport) (to \(nexthop)) inherits \(prefix)_tls_security_level = \(level)\(wrapper ? " and wrapper mode" : ""), meant for the internet: the filter on loopback does not speak TLS, so mail stalls in the queue. Override it for this transport.",
+                               fix: .setOverride(service: service.name, type: service.type, name: "\(prefix)_tls_security_level", value: "none")))
+        }
+        return out
+    }
+}

@@ -1,0 +1,92 @@
+import ArgumentParser
+import Diagnosis
+import Foundation
+import PostlsCore
+import TLSKit
+import TLSProbe
+
+struct CheckCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "check",
+        abstract: "A Nagios/Icinga/monitoring-plugins check: TLS works, certificates are not expiring.",
+        discussion: """
+            Prints one status line with perfdata (POSTLS OK - ... | 'label'=value;warn;crit;;) and exits \
+            0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN. CRITICAL: a listener without working TLS, or a certificate \
+            that expired or expires within --critical-days. WARNING: expiry within --warning-days, a chain \
+            that does not verify, or a name the certificate does not cover. The whole check never runs longer \
+            than --timeout (then UNKNOWN).
+
+            Icinga 2 / Nagios command definition:
+              command[check_postls]=/usr/local/bin/postls check --host mail.example.org --warning-days 21 --critical-days 7
+            Prometheus (node_exporter textfile collector), from cron every 5 minutes:
+              */5 * * * * root postls check --format prometheus > /var/lib/node_exporter/postls.prom.$$ && mv /var/lib/node_exporter/postls.prom.$$ /var/lib/node_exporter/postls.prom
+            """)
+
+    enum Format: String, ExpressibleByArgument, CaseIterable { case nagios, prometheus }
+
+    @Option(name: .long, help: "Host to check (repeatable; default: this machine's myhostname).")
+    var host: [String] = []
+
+    @Option(name: .long, help: "Comma-separated ports.")
+    var port: String = "25"
+
+    @Option(name: .long, help: "Ports that use implicit TLS (465 is implicit by default).")
+    var implicit: String?
+
+    @Option(name: .long, help: "The name the certificate must cover (default: each host).")
+    var name: String?
+
+    @Option(name: .customLong("ca-file"), help: "Verify against these trust anchors instead of the system store.")
+    var caFile: String?
+
+    @Option(name: .customLong("warning-days"), help: "WARNING when a certificate expires within this many days.")
+    var warningDays: Int = 21
+
+    @Option(name: .customLong("critical-days"), help: "CRITICAL when a certificate expires within this many days.")
+    var criticalDays: Int = 7
+
+    @Option(name: .long, help: "Seconds the whole check may take; past that it ends UNKNOWN.")
+    var timeout: Double = 30
+
+    @Option(name: .long, help: "Output format: nagios (status line + perfdata) or prometheus (text exposition format).")
+    var format: Format = .nagios
+
+    func validate() throws {
+        if timeout <= 0 { throw ValidationError("--timeout must be positive") }
+        if criticalDays > warningDays { throw ValidationError("--critical-days must not exceed --warning-days") }
+        _ = try ProbeCommand.ports(port, option: "--port")
+        _ = try ProbeCommand.ports(implicit, option: "--implicit")
+        if let caFile, !FileManager.default.isReadableFile(atPath: caFile) {
+            throw ValidationError("--ca-file \(caFile): cannot read the file")
+        }
+    }
+
+    func run() throws {
+        // The plugin's runtime is bounded whatever happens below (a stalled resolver included).
+        let limit = timeout
+        Thread.detachNewThread {
+            Thread.sleep(forTimeInterval: limit)
+            FileHandle.standardOutput.write(Data("POSTLS UNKNOWN - check did not finish within \(Int(limit)) s\n".utf8))
+            _exit(HealthCheck.Status.unknown.rawValue)
+        }
+        let ports = try ProbeCommand.ports(port, option: "--port")
+        let implicitPorts = Set(try ProbeCommand.ports(implicit, option: "--implicit"))
+        let hosts = host.isEmpty ? [ProbeCommand.defaultHost()] : host
+        let expansion = ProbeTarget.expand(hosts: hosts, ports: ports, implicitPorts: implicitPorts, starttlsPorts: [], family: .any, name: name)
+        // Phases share the budget: a listener gets at most 4 phases' worth, and listeners run in parallel.
+        let options = ProbeOptions(phaseTimeout: max(1, timeout / 5), listenerTimeout: max(1, timeout * 0.8),
+                                   trust: caFile.map { .file($0) } ?? .system, maxConnections: 8)
+        var report = try Prober(options: options).probe(expansion.targets)
+        for miss in expansion.unresolved {
+            report.targets.append(ListenerProbeResult(unresolved: miss, mode: .starttls))
+        }
+        let check: HealthCheck
+        if report.targets.isEmpty {
+            check = HealthCheck(status: .unknown, summary: "no listener to check", details: [], perfdata: [])
+        } else {
+            check = HealthCheck(report: report, thresholds: .init(warningDays: warningDays, criticalDays: criticalDays))
+        }
+        FileHandle.standardOutput.write(Data((format == .prometheus ? check.prometheusOutput : check.nagiosOutput).utf8))
+        if check.status != .ok { throw ArgumentParser.ExitCode(check.status.rawValue) }
+    }
+}

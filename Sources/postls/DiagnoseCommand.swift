@@ -1,0 +1,112 @@
+import ArgumentParser
+import Diagnosis
+import Foundation
+import PostlsCore
+import TLSKit
+import TLSProbe
+
+/// The options every command that gathers (diagnose, fix, report) shares.
+struct GatherArguments: ParsableArguments {
+    @Option(name: .long, help: "Postfix configuration directory (like postconf -c).")
+    var configDir = "/etc/postfix"
+
+    @Option(name: .long, help: "Mail log to read (repeatable; default: the system's mail logs, rotated ones included).")
+    var log: [String] = []
+
+    @Option(name: .long, help: "Host to probe (repeatable; default: each listener's own address, else 127.0.0.1).")
+    var host: [String] = []
+
+    @Option(name: .long, help: "Comma-separated ports to probe (default: every smtpd listener in master.cf).")
+    var port: String?
+
+    @Option(name: .long, help: "Ports that use implicit TLS (wrapper-mode services are detected from master.cf).")
+    var implicit: String?
+
+    @Option(name: .long, help: "The name the certificate must cover, e.g. the MX name (default: myhostname).")
+    var name: String?
+
+    @Option(name: .customLong("ca-file"), help: "Verify certificates against these trust anchors instead of the system store.")
+    var caFile: String?
+
+    @Flag(name: .customLong("no-probe"), help: "Do not probe the listeners.")
+    var noProbe = false
+
+    @Flag(name: .customLong("no-logs"), help: "Do not read mail logs.")
+    var noLogs = false
+
+    @Option(name: .long, help: "Seconds allowed for each probe phase.")
+    var timeout: Double = 10
+
+    func validate() throws {
+        _ = try ProbeCommand.ports(port, option: "--port")
+        _ = try ProbeCommand.ports(implicit, option: "--implicit")
+        if let caFile, !FileManager.default.isReadableFile(atPath: caFile) { throw ValidationError("--ca-file \(caFile): cannot read the file") }
+        if timeout <= 0 { throw ValidationError("--timeout must be positive") }
+    }
+
+    var options: GatherOptions {
+        var o = GatherOptions()
+        o.configDirectory = configDir
+        o.logFiles = log
+        o.hosts = host
+        o.ports = (try? ProbeCommand.ports(port, option: "--port")) ?? []
+        o.implicitPorts = Set((try? ProbeCommand.ports(implicit, option: "--implicit")) ?? [])
+        o.name = name
+        o.trust = caFile.map { .file($0) } ?? .system
+        o.probe = !noProbe
+        o.logs = !noLogs
+        o.phaseTimeout = timeout
+        return o
+    }
+
+    /// Gathers with progress on stderr when it is a terminal.
+    func gather() -> Gathered {
+        let tty = isatty(2) == 1
+        let gathered = Gatherer().gather(options) { step in
+            guard tty else { return }
+            let text: String
+            switch step {
+            case .config: text = "reading \(configDir)"
+            case .probe(.started(let t)): text = "probing \(t.address) (\(t.mode.rawValue))"
+            case .probe: return
+            case .logs(let files): text = "reading \(files)"
+            case .diagnosis: text = "joining the evidence"
+            }
+            FileHandle.standardError.write(Data("\r\u{1B}[K\(text)".utf8))
+        }
+        if tty { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+        return gathered
+    }
+}
+
+struct DiagnoseCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "diagnose",
+        abstract: "Join config, a live probe and the mail logs into diagnoses with evidence and fixes.",
+        discussion: """
+            Reads main.cf/master.cf, probes every smtpd listener, reads the mail logs, and names the root \
+            causes, most important first, each with its evidence (file:line, probe, log line), how sure it is, \
+            and fixes. Apply a fix with `postls fix apply ID`. Exit 0 nothing wrong, 1 warnings, 2 critical.
+            """)
+
+    @OptionGroup var gather: GatherArguments
+
+    @Flag(name: .long, help: "Print JSON instead of text.")
+    var json = false
+
+    @Flag(name: .customLong("no-color"), help: "No colors (also NO_COLOR).")
+    var noColor = false
+
+    func run() throws {
+        let gathered = gather.gather()
+        let report = gathered.report
+        if json {
+            FileHandle.standardOutput.write(try report.jsonData())
+            FileHandle.standardOutput.write(Data("\n".utf8))
+        } else {
+            let color = !noColor && ProcessInfo.processInfo.environment["NO_COLOR"] == nil && isatty(1) == 1
+            FileHandle.standardOutput.write(Data(report.text(color: color).utf8))
+        }
+        if report.exitCode != .ok { throw ArgumentParser.ExitCode(report.exitCode.rawValue) }
+    }
+}

@@ -1,0 +1,131 @@
+import ArgumentParser
+import Diagnosis
+import Foundation
+import PostfixConfig
+import PostlsCore
+
+struct FixCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "fix",
+        abstract: "List, show, apply and roll back the fixes `postls diagnose` proposes.",
+        discussion: """
+            apply shows the diff, asks (unless --yes), backs up, writes atomically, validates with postconf and \
+            postfix check (restoring the original if Postfix rejects it), reloads Postfix, probes the affected \
+            listeners again and shows before and after; it rolls back by itself if TLS got worse. rollback \
+            restores the files of the last applied fix byte for byte and reloads.
+            """,
+        subcommands: [List.self, Show.self, Apply.self, Rollback.self])
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List the fixes for the current diagnoses.")
+        @OptionGroup var gather: GatherArguments
+        @Flag(name: .long, help: "Print JSON.") var json = false
+
+        func run() throws {
+            let report = gather.gather().report
+            if json {
+                let data = try JSONSerialization.data(withJSONObject: report.fixes.map(\.jsonObject), options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
+                FileHandle.standardOutput.write(data + Data("\n".utf8))
+                return
+            }
+            if report.fixes.isEmpty { print("No fixes: no problem with a fix was found."); return }
+            for fix in report.fixes {
+                print("\(fix.id)  [\(fix.kind.rawValue)\(fix.applicable ? ", applicable" : "")]  \(fix.title)")
+            }
+        }
+    }
+
+    struct Show: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Show one fix: its diff, commands and impact.")
+        @Argument(help: "The fix id (from `postls diagnose` or `postls fix list`).") var id: String
+        @OptionGroup var gather: GatherArguments
+
+        func run() throws {
+            let report = gather.gather().report
+            guard let fix = report.fix(id: id) else {
+                FileHandle.standardError.write(Data("postls fix: no fix \(id) in the current diagnosis (it may be fixed already); see `postls fix list`\n".utf8))
+                throw ArgumentParser.ExitCode(PostlsCore.ExitCode.usage.rawValue)
+            }
+            print(FixCommand.describe(fix))
+        }
+    }
+
+    struct Apply: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Apply a fix safely, reload Postfix, probe again, and compare.")
+        @Argument(help: "The fix id.") var id: String
+        @Flag(name: .long, help: "Apply without asking.") var yes = false
+        @Flag(name: .customLong("no-reload"), help: "Do not reload Postfix after writing.") var noReload = false
+        @OptionGroup var gather: GatherArguments
+
+        func run() throws {
+            let gathered = gather.gather()
+            guard let fix = gathered.report.fix(id: id) else {
+                FileHandle.standardError.write(Data("postls fix: no fix \(id) in the current diagnosis (it may be fixed already); see `postls fix list`\n".utf8))
+                throw ArgumentParser.ExitCode(PostlsCore.ExitCode.usage.rawValue)
+            }
+            print(FixCommand.describe(fix))
+            guard fix.applicable else {
+                FileHandle.standardError.write(Data("postls fix: \(fix.id) is not applied automatically: run the commands above yourself.\n".utf8))
+                throw ArgumentParser.ExitCode(PostlsCore.ExitCode.usage.rawValue)
+            }
+            if !yes {
+                guard isatty(0) == 1 else {
+                    FileHandle.standardError.write(Data("postls fix: not a terminal, so no one can confirm; add --yes to apply.\n".utf8))
+                    throw ArgumentParser.ExitCode(PostlsCore.ExitCode.usage.rawValue)
+                }
+                print("Apply this change? [y/N] ", terminator: "")
+                guard let answer = readLine(), answer.lowercased().hasPrefix("y") else {
+                    print("Nothing changed.")
+                    return
+                }
+            }
+            let outcome: FixOutcome
+            do {
+                outcome = try FixLoop().apply(fix, gathered: gathered, options: gather.options, reload: !noReload) { step in
+                    FileHandle.standardError.write(Data("  \(step)…\n".utf8))
+                }
+            } catch {
+                FileHandle.standardError.write(Data("postls fix: \(error)\n".utf8))
+                throw ArgumentParser.ExitCode(PostlsCore.ExitCode.critical.rawValue)
+            }
+            for m in outcome.messages { print(m) }
+            if !outcome.comparison.isEmpty {
+                print("\nBefore and after:")
+                for line in outcome.comparison { print("  " + line) }
+            }
+            switch outcome.state {
+            case .applied:
+                print("\nApplied\(outcome.journalID.map { " (journal \($0))" } ?? ""). Undo with: postls fix rollback\(gather.configDir == "/etc/postfix" ? "" : " --config-dir \(gather.configDir)")")
+            case .rolledBackAutomatically, .validationFailed:
+                throw ArgumentParser.ExitCode(PostlsCore.ExitCode.critical.rawValue)
+            }
+        }
+    }
+
+    struct Rollback: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Restore the files of the last applied fix (or journal entry ID) byte for byte, and reload.")
+        @Argument(help: "Journal id (default: the newest applied fix).") var id: String?
+        @Option(name: .long, help: "Postfix configuration directory.") var configDir = "/etc/postfix"
+        @Flag(name: .customLong("no-reload"), help: "Do not reload Postfix.") var noReload = false
+
+        func run() throws {
+            do {
+                let (entry, messages) = try FixLoop().rollback(id: id, configDirectory: configDir, reload: !noReload)
+                for m in messages { print(m) }
+                print("Rolled back \(entry.id): \(entry.edits.map(\.summary).joined(separator: "; "))")
+            } catch {
+                FileHandle.standardError.write(Data("postls fix rollback: \(error)\n".utf8))
+                throw ArgumentParser.ExitCode(PostlsCore.ExitCode.critical.rawValue)
+            }
+        }
+    }
+
+    static func describe(_ fix: Fix) -> String {
+        var out = "Fix \(fix.id): \(fix.title)\n  kind: \(fix.kind.rawValue), cause: \(fix.cause.rawValue)\n"
+        if let impact = fix.impact { out += "  impact: \(impact)\n" }
+        for file in fix.files { out += "  creates \(file.path): \(file.explanation)\n" }
+        if let diff = fix.diff, !diff.isEmpty { out += "\n" + diff + (diff.hasSuffix("\n") ? "" : "\n") }
+        if !fix.commands.isEmpty { out += "\n" + fix.commands.map { "  $ \($0)" }.joined(separator: "\n") + "\n" }
+        return out
+    }
+}

@@ -1,0 +1,141 @@
+import ArgumentParser
+import Foundation
+import MailLog
+import PostlsCore
+
+struct LogsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "logs",
+        abstract: "Read mail logs and classify TLS failures by cause.",
+        discussion: """
+            Without FILE, reads the system's mail logs (/var/log/mail.log, /var/log/maillog, Postfix's \
+            maillog_file), rotated and gzip-compressed ones included, oldest first. '-' reads standard input. \
+            Pasted fragments (lines without timestamp or host) work too.
+            """)
+
+    @Argument(help: "Log files (plain or .gz); '-' for standard input.")
+    var files: [String] = []
+
+    @Flag(name: .long, help: "Read the systemd journal (journalctl) instead of files.")
+    var journal = false
+
+    @Option(name: .long, help: "Only lines logged since TIME: 2024-04-03, 2024-04-03T07:00:00Z, or an age like 12h, 7d.")
+    var since: String?
+
+    @Flag(name: .long, help: "Keep reading as the log grows (follows rotation); prints events as they happen.")
+    var follow = false
+
+    @Option(name: .long, help: "Postfix configuration directory, for finding maillog_file.")
+    var configDir: String?
+
+    @Flag(name: .long, help: "Print JSON instead of text.")
+    var json = false
+
+    func run() throws {
+        var options = LogAnalyzerOptions()
+        if let since {
+            guard let date = SinceParser.parse(since) else {
+                throw ValidationError("--since \(since): not a date (2024-04-03, 2024-04-03T07:00:00Z) or an age (12h, 7d)")
+            }
+            options.since = date
+        }
+        let out = StandardOutput()
+        var text = LogTextReport()
+        let writer: LogJSONWriter? = json && !follow ? LogJSONWriter { out.write($0) } : nil
+        let analyzer = LogAnalyzer(options: options) { event in
+            if follow {
+                if json { out.write(LogJSONWriter.json(event) + "\n") }
+                else { out.write("\(event.timeText)  \(event.cause.rawValue)  \(event.service ?? event.program)  \(event.peer.map { "\($0.name)[\($0.address)]" } ?? "-")\n") }
+                out.flush()
+            } else if let writer { writer.add(event) }
+            else { text.add(event) }
+        }
+
+        var paths = files
+        if journal {
+            var args = ["--no-pager", "-o", "short-iso", "SYSLOG_FACILITY=2"]
+            if follow { args.append("-f") }
+            if let since { args += ["--since", since.hasSuffix("h") || since.hasSuffix("d") ? "-" + since : since] }
+            do {
+                let source = try CommandByteSource(executable: "journalctl", arguments: args)
+                analyzer.read(source: source)
+            } catch {
+                FileHandle.standardError.write(Data("postls: \(error)\n".utf8))
+                throw ExitCode(PostlsCore.ExitCode.inputUnreadable.rawValue)
+            }
+        } else {
+            if paths.isEmpty {
+                paths = LogDiscovery().discover(configDirectory: configDir)
+                if paths.isEmpty {
+                    FileHandle.standardError.write(Data("postls: no mail log found (/var/log/mail.log, /var/log/maillog, maillog_file); name a file, '-' for standard input, or use --journal\n".utf8))
+                    throw ExitCode(PostlsCore.ExitCode.inputUnreadable.rawValue)
+                }
+            }
+            var unreadable = false
+            for (index, path) in paths.enumerated() {
+                if path == "-" {
+                    analyzer.read(source: FileByteSource(borrowing: 0, name: "-"))
+                    continue
+                }
+                do {
+                    if follow && index == paths.count - 1 {
+                        try analyzer.read(path: path)
+                        let source = try FollowingFileSource(path: path)
+                        analyzer.read(source: source)
+                    } else {
+                        try analyzer.read(path: path)
+                    }
+                } catch {
+                    FileHandle.standardError.write(Data("postls: \(error)\n".utf8))
+                    unreadable = true
+                }
+            }
+            if unreadable && paths.count == files.count && !files.isEmpty {
+                finishOutput(analyzer: analyzer, writer: writer, text: text, out: out)
+                throw ExitCode(PostlsCore.ExitCode.inputUnreadable.rawValue)
+            }
+        }
+        let summary = finishOutput(analyzer: analyzer, writer: writer, text: text, out: out)
+        for w in summary.warnings { FileHandle.standardError.write(Data("postls: warning: \(w)\n".utf8)) }
+        let code = Self.exitCode(summary)
+        if code != .ok { throw ExitCode(code.rawValue) }
+    }
+
+    @discardableResult
+    private func finishOutput(analyzer: LogAnalyzer, writer: LogJSONWriter?, text: LogTextReport, out: StandardOutput) -> LogSummary {
+        let summary = analyzer.finish()
+        if let writer { writer.finish(summary) }
+        else if !follow { out.write(text.render(summary)) }
+        out.flush()
+        return summary
+    }
+
+    /// 2 when TLS is broken outright (a process or Dovecot could not set TLS up), 1 for other failures, 0 for none.
+    static func exitCode(_ s: LogSummary) -> PostlsCore.ExitCode {
+        let critical: Set<Cause> = [.certificateUnreadable, .keyMismatch, .starttlsUnavailable, .unsupportedSetting]
+        if s.byCause.keys.contains(where: critical.contains) { return .critical }
+        return s.events > 0 ? .warnings : .ok
+    }
+}
+
+/// Buffered standard output: one write(2) per 64 KB instead of per event.
+final class StandardOutput {
+    private var buffer: [UInt8] = []
+    init() { buffer.reserveCapacity(1 << 16) }
+    func write(_ s: String) {
+        buffer.append(contentsOf: s.utf8)
+        if buffer.count >= 1 << 16 { flush() }
+    }
+    func flush() {
+        buffer.withUnsafeBytes { raw in
+            var off = 0
+            while off < raw.count {
+                let n = Foundation.write(1, raw.baseAddress! + off, raw.count - off)
+                if n <= 0 { if errno == EINTR { continue }; break }
+                off += n
+            }
+        }
+        buffer.removeAll(keepingCapacity: true)
+    }
+    deinit { flush() }
+}

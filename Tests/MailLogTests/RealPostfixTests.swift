@@ -1,0 +1,143 @@
+import Foundation
+import MailLog
+import PostlsCore
+import Testing
+import TestSupport
+import TLSKit
+
+/// Real failures driven into a real Postfix 3.7 (the TestSupport harness) by real peers
+/// (openssl s_client, raw sockets, Postfix's own smtp client); the engine must name the cause,
+/// the peer and the service from the instance's maillog_file.
+@Suite("Log engine on a real Postfix", .enabled(if: Prerequisites.postfix), .serialized)
+struct RealPostfixTests {
+    /// Waits until the log has `count` lines containing `needle` (postlogd writes asynchronously).
+    func waitFor(_ postfix: PostfixInstance, _ needle: String, count: Int = 1, timeout: Double = 15) -> Bool {
+        let deadline = Deadline.after(seconds: timeout)
+        repeat {
+            if postfix.logText().components(separatedBy: needle).count - 1 >= count { return true }
+            usleep(100_000)
+        } while !deadline.hasPassed
+        return false
+    }
+
+    func events(_ postfix: PostfixInstance) throws -> [TLSEvent] {
+        try LogReport.analyze(paths: [postfix.logFile]).events
+    }
+
+    @Test func inboundFailuresAreNamedWithPeerAndService() throws {
+        let dir = try TemporaryDirectory()
+        let factory = try CertificateFactory(directory: dir.file("pki"))
+        let leaf = try factory.leaf("mail", key: .rsa(bits: 2048))
+        let other = try factory.leaf("other", key: .rsa(bits: 2048))
+        var listeners = [
+            PostfixListener(name: "smtps", overrides: [("smtpd_tls_wrappermode", "yes"), ("smtpd_tls_security_level", "encrypt")]),
+            PostfixListener(name: "submission", overrides: [
+                ("smtpd_tls_security_level", "encrypt"),
+                ("smtpd_tls_protocols", ">=TLSv1.3"), ("smtpd_tls_mandatory_protocols", ">=TLSv1.3")]),
+            PostfixListener(name: "nocipher", overrides: [
+                ("smtpd_tls_protocols", "<=TLSv1.2"), ("smtpd_tls_ciphers", "high"),
+                ("tls_high_cipherlist", "ECDHE-RSA-CHACHA20-POLY1305")]),
+            PostfixListener(name: "badkey", overrides: [
+                ("smtpd_tls_wrappermode", "yes"), ("smtpd_tls_cert_file", leaf.certFile), ("smtpd_tls_key_file", other.keyFile)]),
+            PostfixListener(name: "nokey", overrides: [("smtpd_tls_key_file", dir.file("missing.key"))]),
+            PostfixListener(name: "stall", overrides: [("smtpd_tls_wrappermode", "yes"), ("smtpd_starttls_timeout", "2s")]),
+        ]
+        if Prerequisites.ipv6Loopback { listeners.append(PostfixListener(name: "submission6", address: "::1", overrides: listeners[1].overrides)) }
+        let mainCF = """
+            smtpd_tls_security_level = may
+            smtpd_tls_cert_file = \(leaf.certFile)
+            smtpd_tls_key_file = \(leaf.keyFile)
+            smtpd_tls_loglevel = 1
+            """
+        try PostfixInstance.with(mainCF: mainCF, listeners: listeners) { postfix in
+            func address(_ name: String) throws -> SocketAddress { try #require(postfix.listener(named: name)?.socketAddress) }
+            // Plain SMTP and HTTP on the wrapper-mode port; then connect-and-close.
+            _ = try? Peers.raw(try address("smtps"), send: Array("EHLO client.example\r\n".utf8), readFor: 2)
+            #expect(waitFor(postfix, "wrong version number"), "\(postfix.logText())")
+            _ = try? Peers.raw(try address("smtps"), send: Array("GET / HTTP/1.0\r\n\r\n".utf8), readFor: 2)
+            #expect(waitFor(postfix, "http request"))
+            if let s = try? TCPSocket.connect(to: try address("smtps"), deadline: .after(seconds: 3)) { s.close() }
+            #expect(waitFor(postfix, ": lost connection"))
+            // TLS 1.2 client against a TLS-1.3-only submission service.
+            _ = try Peers.opensslClient(try address("submission"), starttls: true, arguments: ["-tls1_2"])
+            #expect(waitFor(postfix, "unsupported protocol"))
+            if let v6 = postfix.listener(named: "submission6")?.socketAddress {
+                _ = try Peers.opensslClient(v6, starttls: true, arguments: ["-tls1_2"])
+                #expect(waitFor(postfix, "unsupported protocol", count: 2))
+            }
+            // No shared cipher.
+            _ = try Peers.opensslClient(try address("nocipher"), starttls: true, arguments: ["-tls1_2", "-cipher", "AES128-SHA"])
+            #expect(waitFor(postfix, "no shared cipher"))
+            // A key that belongs to another certificate; a key file that does not exist.
+            _ = try Peers.opensslClient(try address("badkey"), starttls: false)
+            #expect(waitFor(postfix, "Wrapper-mode request dropped"))
+            _ = try Peers.opensslClient(try address("nokey"), starttls: true)
+            #expect(waitFor(postfix, "postfix/nokey/smtpd", count: 4))
+            // A handshake that never starts: the client connects and says nothing.
+            let stalled = try TCPSocket.connect(to: try address("stall"), deadline: .after(seconds: 3))
+            #expect(waitFor(postfix, "Connection timed out", timeout: 20))
+            stalled.close()
+            #expect(waitFor(postfix, "postfix/nokey/smtpd", count: 5) || waitFor(postfix, "disconnect from", count: 8))
+            usleep(500_000)
+
+            let all = try events(postfix)
+            func find(_ service: String, _ cause: Cause) -> TLSEvent? { all.first { $0.service == service && $0.cause == cause } }
+            let log = postfix.logText()
+
+            let plaintext = try #require(find("smtps", .plaintextOnTLSPort), "\(all.map { "\($0.service ?? "-") \($0.cause) \($0.rule)" })\n\(log)")
+            #expect(plaintext.peer?.address == "127.0.0.1")
+            #expect(plaintext.peer?.family == .ipv4)
+            #expect(all.contains { $0.service == "smtps" && $0.rule == "http-on-tls-port" })
+            #expect(find("smtps", .peerAborted) != nil)
+            let version = try #require(find("submission", .protocolMismatch))
+            #expect(version.errors.first?.reason == "unsupported protocol")
+            #expect(version.confidence == .high)
+            if postfix.listener(named: "submission6") != nil {
+                #expect(find("submission6", .protocolMismatch)?.peer?.family == .ipv6)
+            }
+            #expect(find("nocipher", .noSharedCipher)?.peer?.address == "127.0.0.1")
+            #expect(all.contains { $0.service == "badkey" && $0.cause == .keyMismatch && $0.kind == .startup })
+            #expect(all.contains { $0.service == "badkey" && $0.cause == .keyMismatch && $0.peer?.address == "127.0.0.1" })
+            #expect(all.contains { $0.service == "nokey" && $0.cause == .certificateUnreadable })
+            #expect(find("stall", .handshakeTimeout)?.peer?.address == "127.0.0.1")
+            // Nothing the engine saw was left unexplained.
+            #expect(!all.contains { $0.cause == .unclassified }, "\(all.filter { $0.cause == .unclassified }.map(\.lines))")
+        }
+    }
+
+    @Test func outboundFailuresAreNamedWithTheRemote() throws {
+        let dir = try TemporaryDirectory()
+        let factory = try CertificateFactory(directory: dir.file("pki"))
+        let selfSigned = try factory.leaf("selfsigned", issuer: .selfSigned)
+        let listeners = [
+            PostfixListener(name: "notls", overrides: [("smtpd_tls_security_level", "none")]),
+            PostfixListener(name: "selfsigned", overrides: [
+                ("smtpd_tls_security_level", "may"), ("smtpd_tls_cert_file", selfSigned.certFile), ("smtpd_tls_key_file", selfSigned.keyFile)]),
+        ]
+        try PostfixInstance.with(listeners: listeners) { postfix in
+            let notls = try #require(postfix.listener(named: "notls"))
+            let selfsigned = try #require(postfix.listener(named: "selfsigned"))
+            try postfix.appendMainCF("""
+                smtp_tls_loglevel = 1
+                smtp_tls_CAfile = \(factory.rootFile)
+                transport_maps = inline:{ notls.test=smtp:[127.0.0.1]:\(notls.port), selfsigned.test=smtp:[127.0.0.1]:\(selfsigned.port) }
+                smtp_tls_policy_maps = inline:{ [127.0.0.1]:\(notls.port)=encrypt, [127.0.0.1]:\(selfsigned.port)=verify }
+                relay_domains = notls.test, selfsigned.test
+                """)
+            try postfix.reload()
+            for rcpt in ["a@notls.test", "b@selfsigned.test"] {
+                let out = try SystemProcessRunner().run("sendmail", ["-C", postfix.configDirectory, "-f", "sender@postls.test", rcpt],
+                                                        stdin: Data("Subject: t\n\nhello\n".utf8), environment: nil, timeout: 20)
+                #expect(out.succeeded, "\(out.stderr)")
+            }
+            #expect(waitFor(postfix, "status=deferred", count: 2, timeout: 30), "\(postfix.logText())")
+            let all = try events(postfix)
+            let required = try #require(all.first { $0.cause == .remoteTLSUnavailable }, "\(all.map(\.rule))\n\(postfix.logText())")
+            #expect(required.kind == .delivery)
+            #expect(required.peer?.address == "127.0.0.1")
+            let unverified = try #require(all.first { $0.cause == .remoteCertificateUnverified }, "\(all.map(\.rule))\n\(postfix.logText())")
+            #expect(unverified.peer?.port == Int(selfsigned.port))
+            #expect(unverified.lines.contains { $0.text.contains("Server certificate not verified") || $0.text.contains("certificate verification failed") })
+        }
+    }
+}

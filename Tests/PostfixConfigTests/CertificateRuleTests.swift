@@ -1,0 +1,110 @@
+import Foundation
+import PostlsCore
+import TestSupport
+import Testing
+import TLSKit
+@testable import PostfixConfig
+
+/// Certificate-file rules on real PEM files made by TestSupport's CertificateFactory.
+@Suite struct CertificateRuleTests {
+    static let pki: (factory: CertificateFactory, directory: TemporaryDirectory)? = {
+        guard let directory = try? TemporaryDirectory(prefix: "postls-certrules"),
+              let factory = try? CertificateFactory(directory: directory.path + "/pki") else { return nil }
+        return (factory, directory)
+    }()
+
+    func factory() throws -> CertificateFactory { try #require(Self.pki?.factory) }
+
+    /// Lints a main.cf naming these files, with the test root as trust anchor.
+    func findings(cert: String, key: String? = nil, chainFiles: [String]? = nil, host: String = "mail.postls.test",
+                  now: Date = Date()) throws -> [Finding] {
+        var main = "myhostname = \(host)\nsmtpd_tls_security_level = may\n"
+        if let chainFiles {
+            main += "smtpd_tls_chain_files = \(chainFiles.joined(separator: ", "))\n"
+        } else {
+            main += "smtpd_tls_cert_file = \(cert)\nsmtpd_tls_key_file = \(key ?? cert)\n"
+        }
+        let config = PostfixConfiguration(directory: "/etc/postfix", main: MainCF(text: main),
+                                          master: MasterCF(text: "smtp inet n - n - - smtpd\n"), defaults: TestDefaults.shared)
+        return Linter().run(LintContext(configuration: config, clock: FixedClock(now), trustAnchors: .file(try factory().rootFile)))
+            .filter { CertificateFilesRule().ids.contains($0.id) }
+    }
+
+    func ids(_ findings: [Finding]) -> [String] { findings.map(\.id).sorted() }
+
+    @Test func aGoodFullChainWithItsKeyHasNoFindings() throws {
+        let good = try factory().leaf("good")
+        #expect(ids(try findings(cert: good.fullChainFile, key: good.keyFile)) == [])
+        #expect(ids(try findings(cert: "", chainFiles: [good.keyAndChainFile])) == [])
+        #expect(ids(try findings(cert: "", chainFiles: [good.keyFile, good.fullChainFile])) == [])
+    }
+
+    @Test func missingAndNonPEMFilesAreUnreadableCertificates() throws {
+        let good = try factory().leaf("present")
+        let missing = try findings(cert: good.fullChainFile + ".missing", key: good.keyFile)
+        #expect(ids(missing) == ["certificate_missing"])
+        #expect(missing.first?.cause == .certificateUnreadable && missing.first?.line == 3)
+        let garbage = try #require(Self.pki).directory.path + "/garbage.pem"
+        try Data("this is not PEM\n".utf8).write(to: URL(fileURLWithPath: garbage))
+        #expect(ids(try findings(cert: garbage, key: good.keyFile)) == ["certificate_not_pem"])
+        #expect(ids(try findings(cert: good.fullChainFile, key: garbage)) == ["certificate_not_pem"])
+        #expect(try findings(cert: good.fullChainFile, key: garbage).first?.parameter == "smtpd_tls_key_file")
+    }
+
+    @Test func aKeyOfAnotherCertificateIsAKeyMismatch() throws {
+        let a = try factory().leaf("pair-a"), b = try factory().leaf("pair-b")
+        let list = try findings(cert: a.fullChainFile, key: b.keyFile)
+        #expect(ids(list) == ["key_mismatch"])
+        #expect(list.first?.cause == .keyMismatch && list.first?.severity == .critical)
+        #expect(ids(try findings(cert: a.fullChainFile, key: a.keyFile)) == [])
+    }
+
+    @Test func expiredExpiringAndNotYetValidCertificates() throws {
+        let day: TimeInterval = 86_400
+        let expired = try factory().leaf("expired", notBefore: Date().addingTimeInterval(-90 * day), notAfter: Date().addingTimeInterval(-day))
+        #expect(ids(try findings(cert: expired.fullChainFile, key: expired.keyFile)) == ["certificate_expired"])
+        let expiring = try factory().leaf("expiring", notBefore: Date().addingTimeInterval(-60 * day), notAfter: Date().addingTimeInterval(5 * day))
+        let warning = try findings(cert: expiring.fullChainFile, key: expiring.keyFile)
+        #expect(ids(warning) == ["certificate_expiring"])
+        #expect(warning.first?.severity == .warning)
+        let future = try factory().leaf("future", notBefore: Date().addingTimeInterval(10 * day), notAfter: Date().addingTimeInterval(100 * day))
+        #expect(ids(try findings(cert: future.fullChainFile, key: future.keyFile)) == ["certificate_not_yet_valid"])
+        // The same expiring certificate seen 30 days earlier is fine.
+        #expect(ids(try findings(cert: expiring.fullChainFile, key: expiring.keyFile, now: Date().addingTimeInterval(-30 * day))) == [])
+    }
+
+    @Test func selfSignedCertificateIsUntrusted() throws {
+        let selfSigned = try factory().leaf("selfsigned", issuer: .selfSigned)
+        let list = try findings(cert: selfSigned.certFile, key: selfSigned.keyFile)
+        #expect(ids(list) == ["self_signed_certificate"])
+        #expect(list.first?.cause == .untrustedCertificate)
+    }
+
+    @Test func aCertFileWithOnlyTheLeafIsAnIncompleteChain() throws {
+        let leaf = try factory().leaf("leafonly")
+        let list = try findings(cert: leaf.certFile, key: leaf.keyFile)
+        #expect(ids(list) == ["incomplete_chain"])
+        #expect(list.first?.cause == .incompleteChain)
+        // Issued directly by the (trusted) root, a lone leaf is complete.
+        let direct = try factory().leaf("direct", issuer: .root)
+        #expect(ids(try findings(cert: direct.certFile, key: direct.keyFile)) == [])
+    }
+
+    @Test func weakKeysAndSHA1SignaturesAreWeakCertificates() throws {
+        let weak = try factory().leaf("rsa1024", key: .rsa(bits: 1024))
+        #expect(ids(try findings(cert: weak.fullChainFile, key: weak.keyFile)) == ["weak_key"])
+        let strong = try factory().leaf("rsa2048", key: .rsa(bits: 2048))
+        #expect(ids(try findings(cert: strong.fullChainFile, key: strong.keyFile)) == [])
+        let sha1 = try factory().leaf("sha1", digest: .sha1)
+        #expect(ids(try findings(cert: sha1.fullChainFile, key: sha1.keyFile)).contains("weak_signature"))
+    }
+
+    @Test func namesMustCoverMyhostname() throws {
+        let other = try factory().leaf("othername", commonName: "www.postls.test")
+        let list = try findings(cert: other.fullChainFile, key: other.keyFile, host: "mail.postls.test")
+        #expect(ids(list) == ["name_mismatch"])
+        #expect(list.first?.cause == .nameMismatch)
+        let wildcard = try factory().leaf("wildcard", commonName: "*.postls.test")
+        #expect(ids(try findings(cert: wildcard.fullChainFile, key: wildcard.keyFile, host: "mail.postls.test")) == [])
+    }
+}

@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Regenerates the man page (from the argument parser, via its generate-manual plugin) and the shell
+# completions. Run after changing any command's options; CLITests fail when they are out of date.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+mkdir -p docs/man docs/completions
+swift package --allow-writing-to-directory docs/man generate-manual --output-directory docs/man \
+  --date "$(date -u +%Y-%m-%d)" --authors "the postls developers" >/dev/null
+swift build -c release --product postls >/dev/null
+.build/release/postls --generate-completion-script bash > docs/completions/postls.bash
+.build/release/postls --generate-completion-script zsh > docs/completions/_postls
+echo "docs/man/postls.1, docs/completions/postls.bash, docs/completions/_postls"
