@@ -1,8 +1,8 @@
 // swift-tools-version:6.1
 // libFuzzer targets, one per parser, in a package of their own so the root package's `swift build` and
 // `swift test` never see a second entry point. Built only by scripts/fuzz.sh:
-//   swift build --package-path Fuzz -c debug -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library
-// Its build directory (Fuzz/.build) is git-ignored like the root's.
+//   swift build --package-path Fuzz -c debug -Xswiftc -O -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library
+// Its build directory (Fuzz/.build-fuzz-opt) is git-ignored like the root's.
 import PackageDescription
 
 let package = Package(
@@ -14,6 +14,10 @@ let package = Package(
     ],
     targets: [
         .executableTarget(name: "FuzzSMTPReply", dependencies: [.product(name: "PostlsEngines", package: "postls")], path: "SMTPReply"),
+        .executableTarget(name: "FuzzMainCF", dependencies: [.product(name: "PostlsEngines", package: "postls")], path: "MainCF"),
+        .executableTarget(name: "FuzzMasterCF", dependencies: [.product(name: "PostlsEngines", package: "postls")], path: "MasterCF"),
+        .executableTarget(name: "FuzzLogLine", dependencies: [.product(name: "PostlsEngines", package: "postls")], path: "LogLine"),
+        .executableTarget(name: "FuzzLogGzip", dependencies: [.product(name: "PostlsEngines", package: "postls")], path: "LogGzip"),
     ],
     swiftLanguageModes: [.v6]
 )
