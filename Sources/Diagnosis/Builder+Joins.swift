@@ -99,3 +99,26 @@ extension Builder {
         }
     }
 }
+
+extension Builder {
+    /// Peers that reject our certificate only say "unknown ca" or "bad certificate"; the probe's verify code
+    /// of the same listener says why: a missing intermediate (20/21), an expired certificate (10), a
+    /// self-signed one (18/19), or a name the certificate does not cover.
+    func attributedCause(_ event: TLSEvent) -> Cause {
+        guard event.cause == .untrustedCertificate || event.cause == .expiredCertificate,
+              let service = event.service, let probe = input.probe else { return event.cause }
+        let ports = Set(listeners(forService: service).compactMap(\.listen.port))
+        let results = probe.targets.filter { ports.contains($0.port) && $0.negotiated != nil }
+        guard let code = results.compactMap(\.verify?.code).first(where: { $0 != 0 }) else {
+            if results.contains(where: { $0.nameMatch == false }) { return .nameMismatch }
+            return event.cause
+        }
+        switch code {
+        case 2, 20, 21: return .incompleteChain
+        case 9, 10: return .expiredCertificate
+        case 18, 19: return .untrustedCertificate
+        case 62: return .nameMismatch
+        default: return event.cause
+        }
+    }
+}

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CursesTerminal
 import Foundation
 import PostlsCore
 
@@ -20,8 +21,29 @@ struct Postls: ParsableCommand {
             FixCommand.self,
             CheckCommand.self,
             DNSCommand.self,
+            DemoCommand.self,
         ]
     )
+
+    @OptionGroup var gather: GatherArguments
+
+    @Flag(name: .customLong("no-color"), help: "No colors (also NO_COLOR).")
+    var noColor = false
+
+    /// No subcommand: the wizard on a terminal; without one (a pipe, TERM=dumb) what `postls diagnose` prints.
+    func run() throws {
+        let env = ProcessInfo.processInfo.environment
+        if CursesWizard.terminalIsUsable(environment: env) {
+            let code = try WizardLauncher.run(options: gather.options, hostName: WizardLauncher.hostName(configDirectory: gather.configDir),
+                                              noColor: noColor)
+            if code != 0 { throw ArgumentParser.ExitCode(code) }
+            return
+        }
+        let report = gather.gather().report
+        let color = !noColor && env["NO_COLOR"] == nil && isatty(1) == 1
+        FileHandle.standardOutput.write(Data(report.text(color: color).utf8))
+        if report.exitCode != .ok { throw ArgumentParser.ExitCode(report.exitCode.rawValue) }
+    }
 }
 
 @main

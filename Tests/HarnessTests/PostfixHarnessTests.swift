@@ -34,8 +34,14 @@ struct PostfixHarnessTests {
             #expect(postfix.waitForLog(containing: "TLS connection established from localhost[127.0.0.1]") ||
                     postfix.waitForLog(containing: "TLS connection established from unknown[127.0.0.1]"),
                     "log: \(postfix.logText())")
-            let established = postfix.logText().split(separator: "\n").filter { $0.contains("TLS connection established") }
-            #expect(established.count >= 2)
+            // postlogd writes asynchronously: wait for both sessions' lines, not just the first.
+            var established = 0
+            for _ in 0..<100 {
+                established = postfix.logText().split(separator: "\n").filter { $0.contains("TLS connection established") }.count
+                if established >= 2 { break }
+                usleep(50_000)
+            }
+            #expect(established >= 2)
             if let v6 = postfix.listener(named: "smtp6")?.socketAddress {
                 let out = try Peers.opensslClient(v6, starttls: true, arguments: ["-CAfile", factory.rootFile])
                 #expect(out.stdout.contains("Verify return code: 0 (ok)"))
