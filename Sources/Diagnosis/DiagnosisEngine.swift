@@ -15,12 +15,19 @@ public struct DiagnosisInput: Sendable {
     /// `postconf -h mail_version`, when known (the `unexpected eof` noise depends on it).
     public var postfixVersion: String?
     public var now: Date
+    /// Ports that receive mail from the internet besides 25 (`--smtp-port`).
+    public var smtpPorts: Set<Int>
 
     public init(configuration: PostfixConfiguration? = nil, configFindings: [Finding] = [], probe: ProbeReport? = nil,
-                logEvents: [TLSEvent] = [], logSummary: LogSummary? = nil, postfixVersion: String? = nil, now: Date = Date()) {
+                logEvents: [TLSEvent] = [], logSummary: LogSummary? = nil, postfixVersion: String? = nil, now: Date = Date(),
+                smtpPorts: Set<Int> = []) {
         self.configuration = configuration; self.configFindings = configFindings; self.probe = probe
         self.logEvents = logEvents; self.logSummary = logSummary; self.postfixVersion = postfixVersion; self.now = now
+        self.smtpPorts = smtpPorts
     }
+
+    /// Whether a listener on `port` receives mail from the internet.
+    func isMXPort(_ port: Int) -> Bool { port == 25 || smtpPorts.contains(port) }
 }
 
 /// Joins config findings, probe results and log events into ranked diagnoses with evidence and fixes.
@@ -106,7 +113,7 @@ struct Builder {
                 add(cause, f.severity, Evidence(source: .probe, location: location, text: f.message), summary: f.message)
             }
             if t.mode == .starttls, t.starttlsOffered == false {
-                add(.starttlsUnavailable, t.port == 25 ? .critical : .warning,
+                add(.starttlsUnavailable, input.isMXPort(t.port) ? .critical : .warning,
                     Evidence(source: .probe, location: location, text: "EHLO does not offer STARTTLS"),
                     summary: "port \(t.port) does not offer STARTTLS")
             }

@@ -22,6 +22,9 @@ public struct GatherOptions: Sendable {
     public var logs = true
     public var phaseTimeout: Double = 10
     public var since: Date?
+    /// Ports that receive mail from the internet besides 25 (`--smtp-port`, e.g. behind a port forward): their
+    /// listeners get the public-MX rules (no TLS requirement, a low protocol floor) even on loopback.
+    public var smtpPorts: Set<Int> = []
 
     public init() {}
 }
@@ -60,7 +63,7 @@ public struct Gatherer: Sendable {
             let loaded = try PostfixConfiguration.load(directory: options.configDirectory, defaults: ParameterDefaults.load(runner: runner))
             configuration = loaded
             findings = Linter().run(LintContext(configuration: loaded, cipherEvaluator: OpenSSLCipherEvaluator(runner: runner),
-                                                trustAnchors: options.trust))
+                                                trustAnchors: options.trust, publicSMTPPorts: options.smtpPorts))
         } catch {
             configError = "\(error)"
         }
@@ -99,7 +102,7 @@ public struct Gatherer: Sendable {
         progress?(.diagnosis)
         let input = DiagnosisInput(configuration: configuration, configFindings: findings, probe: probe,
                                    logEvents: logReport?.events ?? [], logSummary: logReport?.summary,
-                                   postfixVersion: postfixVersion, now: clock.now())
+                                   postfixVersion: postfixVersion, now: clock.now(), smtpPorts: options.smtpPorts)
         var report = DiagnosisEngine().diagnose(input)
         if let configError { report.limitations.insert("config: \(configError)", at: 0) }
         if let logError { report.limitations.append("logs: \(logError)") }
