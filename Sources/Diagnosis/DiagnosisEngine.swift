@@ -44,6 +44,7 @@ public struct DiagnosisEngine: Sendable {
 
     public func diagnose(_ input: DiagnosisInput) -> DiagnosisReport {
         var builder = Builder(input: input)
+        builder.refineCertificateRejections()
         builder.addConfigFindings()
         builder.addProbeResults()
         builder.addStaleCertificate()
@@ -80,8 +81,10 @@ struct Builder {
     var findingsByCause: [Cause: [Finding]] = [:]
     var status: [Cause: DiagnosisStatus] = [:]
     var confidenceCap: [Cause: Confidence] = [:]
+    /// The log events, with certificate rejections re-attributed by `refineCertificateRejections`.
+    var logEvents: [TLSEvent]
 
-    init(input: DiagnosisInput) { self.input = input }
+    init(input: DiagnosisInput) { self.input = input; logEvents = input.logEvents }
 
     mutating func add(_ cause: Cause, _ severity: Severity, _ item: Evidence, summary: String? = nil) {
         evidence[cause, default: []].append(item)
@@ -179,7 +182,7 @@ struct Builder {
 
     mutating func addLogEvents() {
         var grouped: [Cause: [TLSEvent]] = [:]
-        for event in input.logEvents { grouped[event.cause, default: []].append(event) }
+        for event in logEvents { grouped[event.cause, default: []].append(event) }
         for (cause, events) in grouped {
             logCounts[cause] = events.count
             let peers = Self.topPeers(events)
@@ -317,7 +320,7 @@ struct Builder {
             case 2: confidence = .high
             default:
                 if sources == [.log] {
-                    confidence = input.logEvents.filter { $0.cause == cause }.map(\.confidence).max() ?? .low
+                    confidence = logEvents.filter { $0.cause == cause }.map(\.confidence).max() ?? .low
                     if confidence == .high { confidence = .medium }  // one source alone never proves the cause
                 } else {
                     confidence = .medium
