@@ -64,9 +64,13 @@ extension Builder {
                 continue
             }
             let where_ = source.fileAndLineParts
+            // The MX keeps Postfix's default floor (opportunistic TLS: a refused handshake means plaintext or no mail);
+            // submission clients all speak TLS 1.2, so there the floor comes down to TLS 1.2 only, not further.
+            let isMX = listener.isPublicSMTP || listener.listen.port.map(input.smtpPorts.contains) == true
+            let floor = !isMX && excluded.contains("TLSv1.2") ? ">=TLSv1.2" : ">=TLSv1"
             let f = Finding(id: "protocol_floor_for_failing_peers", cause: .protocolMismatch, severity: .warning,
                             file: where_?.0, line: where_?.1, parameter: parameter, message: text,
-                            fix: .setOverride(service: listener.service.name, type: listener.service.type, name: parameter, value: ">=TLSv1"))
+                            fix: .setOverride(service: listener.service.name, type: listener.service.type, name: parameter, value: floor))
             add(.protocolMismatch, .warning, Evidence(source: .config, location: "\(source)", text: text),
                 summary: "\(service) (port \(listener.listen.port.map(String.init) ?? "?")) refuses the TLS versions its peers offer: \(parameter) = \(list)")
             findingsByCause[.protocolMismatch, default: []].append(f)

@@ -57,6 +57,41 @@ struct InboundScenarioTests {
         #expect(try s.configFiles() == original)
     }
 
+    @Test func tls12ClientsAgainstATLS13OnlySubmissionPortAreAProtocolMismatchFixedByAFloorOfTLS12NotLower() throws {
+        let s = try Scenario()
+        defer { s.stop() }
+        try s.start(mainCF: s.tlsMainCF, listeners: [
+            PostfixListener(name: "submission", overrides: [("smtpd_tls_security_level", "encrypt"), ("smtpd_tls_mandatory_protocols", ">=TLSv1.3")]),
+        ])
+        let submission = try s.address("submission")
+        for _ in 0..<3 { #expect(!Scenario.handshakeSucceeded(try Peers.opensslClient(submission, starttls: true, arguments: ["-tls1_2"]))) }
+        #expect(s.waitFor("unsupported protocol", count: 3), "\(s.logText)")
+        let original = try s.configFiles()
+
+        let gathered = s.gather()
+        let first = try #require(gathered.report.diagnoses.first)
+        #expect(first.cause == .protocolMismatch, "\(Scenario.describe(gathered.report))")
+        #expect(first.sources.isSuperset(of: [.config, .probe, .log]), "\(Scenario.describe(gathered.report))")
+        #expect(first.summary.contains("submission"), "\(first.summary)")
+        let fix = try #require(first.fixes.compactMap(gathered.report.fix(id:)).first { $0.applicable })
+        let service = try #require(try s.instance().listener(named: "submission")).serviceName
+        // Not a port-25 MX: the floor comes down to what the failing clients need, TLS 1.2, not to TLS 1.0.
+        #expect(fix.edits == [.setOverride(service: service, type: "inet", name: "smtpd_tls_mandatory_protocols", value: ">=TLSv1.2")])
+        #expect(fix.impact?.contains("3 failed sessions") == true, "\(fix.impact ?? "no impact")")
+
+        let outcome = try FixLoop().apply(fix, gathered: gathered, options: s.options)
+        #expect(outcome.state == .applied, "\(outcome.messages)")
+        let after = try #require(outcome.after.first)
+        #expect(after.protocols["TLSv1.2"] == .accepted && after.protocols["TLSv1.1"] == .rejected, "\(outcome.comparison)")
+        let offset = s.settledOffset()
+        #expect(Scenario.handshakeSucceeded(try Peers.opensslClient(submission, starttls: true, arguments: ["-tls1_2"])))
+        #expect(s.waitFor("TLSv1.2 with cipher", after: offset), "\(s.logSince(offset))")
+        #expect(!s.logSince(offset).contains("unsupported protocol"))
+
+        _ = try FixLoop().rollback(configDirectory: try s.instance().configDirectory)
+        #expect(try s.configFiles() == original)
+    }
+
     @Test func plaintextClientsOnTheImplicitTLSPortGetAdviceNotAnEdit() throws {
         let s = try Scenario()
         defer { s.stop() }
