@@ -17,13 +17,15 @@ public struct DiagnosisInput: Sendable {
     public var now: Date
     /// Ports that receive mail from the internet besides 25 (`--smtp-port`).
     public var smtpPorts: Set<Int>
+    /// Senders refused for not using TLS where the MX requires it (from the same logs).
+    public var plaintextRefusals: [PlaintextRefusals]
 
     public init(configuration: PostfixConfiguration? = nil, configFindings: [Finding] = [], probe: ProbeReport? = nil,
                 logEvents: [TLSEvent] = [], logSummary: LogSummary? = nil, postfixVersion: String? = nil, now: Date = Date(),
-                smtpPorts: Set<Int> = []) {
+                smtpPorts: Set<Int> = [], plaintextRefusals: [PlaintextRefusals] = []) {
         self.configuration = configuration; self.configFindings = configFindings; self.probe = probe
         self.logEvents = logEvents; self.logSummary = logSummary; self.postfixVersion = postfixVersion; self.now = now
-        self.smtpPorts = smtpPorts
+        self.smtpPorts = smtpPorts; self.plaintextRefusals = plaintextRefusals
     }
 
     /// Whether a listener on `port` receives mail from the internet.
@@ -46,6 +48,7 @@ public struct DiagnosisEngine: Sendable {
         var builder = Builder(input: input)
         builder.refineCertificateRejections()
         builder.addConfigFindings()
+        builder.joinPlaintextRefusals()
         builder.addProbeResults()
         builder.addStaleCertificate()
         builder.joinLogsToConfigAndProbe()

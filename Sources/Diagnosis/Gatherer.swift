@@ -90,6 +90,12 @@ public struct Gatherer: Sendable {
             }
         }
 
+        // Only when the MX requires TLS: the refused plaintext senders, which the log engine does not report.
+        var refusals: [PlaintextRefusals] = []
+        if logReport != nil, let configuration, findings.contains(where: { $0.id == "tls_required_on_mx" }) {
+            refusals = PlaintextRefusals.scan(files: files, labels: PlaintextRefusals.programs(configuration, smtpPorts: options.smtpPorts))
+        }
+
         var probe: ProbeReport? = nil
         let targets = options.probe ? probeTargets(options, configuration: configuration) : []
         if options.probe {
@@ -102,7 +108,8 @@ public struct Gatherer: Sendable {
         progress?(.diagnosis)
         let input = DiagnosisInput(configuration: configuration, configFindings: findings, probe: probe,
                                    logEvents: logReport?.events ?? [], logSummary: logReport?.summary,
-                                   postfixVersion: postfixVersion, now: clock.now(), smtpPorts: options.smtpPorts)
+                                   postfixVersion: postfixVersion, now: clock.now(), smtpPorts: options.smtpPorts,
+                                   plaintextRefusals: refusals)
         var report = DiagnosisEngine().diagnose(input)
         if let configError { report.limitations.insert("config: \(configError)", at: 0) }
         if let logError { report.limitations.append("logs: \(logError)") }

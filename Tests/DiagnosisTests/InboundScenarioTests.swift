@@ -331,7 +331,10 @@ struct InboundScenarioTests {
         let gathered = s.gather()
         let first = try #require(gathered.report.diagnoses.first)
         #expect(first.cause == .tlsRequiredOnMX, "\(Scenario.describe(gathered.report))")
-        #expect(first.sources.contains(.config))
+        // The refused sender is in the log only as mail=0/1 on its disconnect line.
+        #expect(first.sources == [.config, .log], "\(Scenario.describe(gathered.report))")
+        #expect(first.logEvents == 1)
+        #expect(first.evidence.contains { $0.source == .log && $0.text.contains("mail=0/1") })
         let fix = try #require(first.fixes.compactMap(gathered.report.fix(id:)).first { $0.applicable })
         let outcome = try FixLoop().apply(fix, gathered: gathered, options: s.options)
         #expect(outcome.state == .applied, "\(outcome.messages)")
