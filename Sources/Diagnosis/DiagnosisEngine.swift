@@ -90,7 +90,8 @@ struct Builder {
     init(input: DiagnosisInput) { self.input = input; logEvents = input.logEvents }
 
     mutating func add(_ cause: Cause, _ severity: Severity, _ item: Evidence, summary: String? = nil) {
-        evidence[cause, default: []].append(item)
+        // Two events may cite the same line (a start-up warning shared by sessions): list it once.
+        if !(evidence[cause]?.contains(item) ?? false) { evidence[cause, default: []].append(item) }
         severities[cause] = max(severities[cause] ?? .info, severity)
         if let summary, !(summaries[cause]?.contains(summary) ?? false) { summaries[cause, default: []].append(summary) }
     }
@@ -164,7 +165,7 @@ struct Builder {
                 guard let served = t.chain.first, served.sha256 != onDisk.sha256Fingerprint else { continue }
                 // A different name on disk is a different certificate, not a renewal: only flag the same subject.
                 guard served.subject == onDisk.subject || Set(served.san) == Set(onDisk.subjectAltNames) else { continue }
-                let source = listener.sources["smtpd_tls_chain_files"] ?? listener.sources["smtpd_tls_cert_file"]
+                let source = listener.sources[listener.tls.chain_files.isEmpty ? "smtpd_tls_cert_file" : "smtpd_tls_chain_files"]
                 add(.staleCertificate, .warning,
                     Evidence(source: .config, location: source.map { "\($0)" } ?? "main.cf",
                              text: "\(file) holds \(onDisk.sha256Fingerprint.prefix(16))…, valid until \(Self.day(onDisk.notAfter))"),
@@ -203,7 +204,11 @@ struct Builder {
             // The first event's most telling line, with its file and line number.
             var items = [Evidence(source: .log, location: "\(events.count) events", text: text)]
             for event in events.prefix(2) {
-                if let line = event.lines.first(where: { $0.message.contains("error") || $0.message.contains("warning") || $0.message.contains("TLS") }) ?? event.lines.first {
+                // The line with OpenSSL's reason says why ("...:no shared cipher:..."); `SSL_accept error ...: -1` says only that.
+                let reason = event.errors.first?.reason
+                if let line = event.lines.first(where: { reason != nil && $0.message.contains(reason ?? "") })
+                    ?? event.lines.first(where: { $0.message.contains("warning") })
+                    ?? event.lines.first(where: { $0.message.contains("error") || $0.message.contains("TLS") }) ?? event.lines.first {
                     items.append(Evidence(source: .log, location: "\(Self.basename(line.file)):\(line.lineNumber)", text: line.message))
                 }
             }

@@ -142,6 +142,7 @@ struct InboundScenarioTests {
         #expect(first.cause == .noSharedCipher, "\(Scenario.describe(gathered.report))")
         #expect(first.sources.isSuperset(of: [.config, .log]))
         #expect(first.evidence.contains { $0.source == .config && $0.text.contains("tls_high_cipherlist") })
+        #expect(first.evidence.contains { $0.source == .log && $0.text.contains("no shared cipher") }, "\(first.evidence)")
         let fix = try #require(first.fixes.compactMap(gathered.report.fix(id:)).first { $0.applicable })
         #expect(fix.edits == [.removeOverride(service: try s.instance().listener(named: "narrow")!.serviceName, type: "inet", name: "tls_high_cipherlist")])
 
@@ -372,6 +373,7 @@ struct InboundScenarioTests {
         let first = try #require(gathered.report.diagnoses.first)
         #expect(first.cause == .staleCertificate, "\(Scenario.describe(gathered.report))")
         #expect(first.sources == [.config, .probe])
+        #expect(first.evidence.contains { $0.source == .config && $0.location.hasPrefix("main.cf:") }, "\(first.evidence)")
         let fix = try #require(first.fixes.compactMap(gathered.report.fix(id:)).first { $0.applicable })
         #expect(fix.edits.isEmpty && fix.commands.contains { $0.contains("reload") })
 

@@ -76,6 +76,10 @@ final class Scenario: @unchecked Sendable {
     func gather() -> Gathered {
         let gathered = Gatherer().gather(options)
         Self.checkInvariants(gathered.report)
+        // POSTLS_SCENARIO_DUMP=1 prints every report, to review what else a scenario's diagnosis says.
+        if ProcessInfo.processInfo.environment["POSTLS_SCENARIO_DUMP"] != nil {
+            print("=== \(postfix?.listeners.map(\.name).joined(separator: ",") ?? "")\n\(Self.describe(gathered.report))")
+        }
         return gathered
     }
 
@@ -83,6 +87,9 @@ final class Scenario: @unchecked Sendable {
     static func checkInvariants(_ report: DiagnosisReport, sourceLocation: SourceLocation = #_sourceLocation) {
         for d in report.diagnoses {
             #expect(!d.evidence.isEmpty, "\(d.cause) has no evidence", sourceLocation: sourceLocation)
+            #expect(Set(d.evidence.map { "\($0.location)|\($0.text)" }).count == d.evidence.count, "\(d.cause) lists evidence twice", sourceLocation: sourceLocation)
+            // A log line cited as evidence tells why, not only that a handshake failed.
+            #expect(!d.evidence.contains { $0.source == .log && $0.text.hasSuffix(": -1") }, "\(d.cause): \(d.evidence)", sourceLocation: sourceLocation)
             for id in d.fixes { #expect(report.fix(id: id) != nil, "\(d.cause) names a missing fix \(id)", sourceLocation: sourceLocation) }
         }
         for fix in report.fixes where fix.applicable && !fix.edits.isEmpty {
