@@ -35,17 +35,9 @@ enum Main {
     static func main() {
         // `check` is a monitoring plugin: even a usage error must exit 3 (UNKNOWN), not 64.
         let arguments = Array(CommandLine.arguments.dropFirst())
-        // The root declares diagnose's options (GatherArguments) for the wizard, and ArgumentParser gives a
-        // subcommand's same-named options (--port, --timeout, --name, --ca-file) to the root: `probe --port 2525`
-        // probed 25,465,587. A subcommand is therefore parsed on its own.
-        let subcommand = arguments.first.flatMap { name in Postls.configuration.subcommands.first { $0._commandName == name } }
-        if let subcommand, arguments.first != "check" {
-            subcommand.main(Array(arguments.dropFirst()))
-            return
-        }
-        if arguments.first == "check", let subcommand {
+        if arguments.first == "check" {
             do {
-                var command = try subcommand.parseAsRoot(Array(arguments.dropFirst()))
+                var command = try Postls.parseAsRoot(arguments)
                 try command.run()
             } catch {
                 // Help, and the plugin's own status codes 1-3, pass through; anything else is UNKNOWN.
