@@ -57,7 +57,7 @@ public struct Linter: Sendable {
         ParseRule(), ExpansionRule(), MXRequiresTLSRule(), ProtocolFloorOnMXRule(), SSLProtocolsRule(),
         STARTTLSUnavailableRule(), WrapperModeServerRule(), CipherRule(), LegacyTLSParametersRule(),
         ClientVerificationRule(), RelayWrapperModeRule(), ClientPolicyLeakRule(), CApathChrootRule(), VersionSupportRule(),
-        CertificateFilesRule(),
+        AuxiliaryFilesRule(), CertificateFilesRule(),
     ]
 
     public func run(_ context: LintContext) -> [Finding] {
@@ -576,6 +576,54 @@ public struct VersionSupportRule: LintRule {
                                    parameter: name, message: "\(name) = \(entry.value) uses the >=/<= syntax of Postfix 3.6+; Postfix \(installedText) logs \"Invalid TLS protocol list\" and disables TLS. Use the !SSLv2, !SSLv3, !TLSv1 form.",
                                    fix: .setMain(name: name, value: "!SSLv2, !SSLv3")))
             }
+        }
+        return out
+    }
+}
+
+/// DH parameter files, CA files and SNI maps that the configuration names but that are not there.
+public struct AuxiliaryFilesRule: LintRule {
+    public init() {}
+    public var ids: [String] { ["dh_file_missing", "ca_file_missing", "sni_map_not_built"] }
+
+    /// The file Postfix opens for an indexed map type (postmap output).
+    static func builtFile(_ map: String) -> (path: String, built: String)? {
+        guard let colon = map.firstIndex(of: ":") else { return nil }
+        let type = map[..<colon].lowercased(), path = String(map[map.index(after: colon)...])
+        switch type {
+        case "hash", "btree": return (path, path + ".db")
+        case "lmdb": return (path, path + ".lmdb")
+        case "cdb": return (path, path + ".cdb")
+        case "dbm", "sdbm": return (path, path + ".pag")
+        default: return nil
+        }
+    }
+
+    public func check(_ context: LintContext) -> [Finding] {
+        let config = context.configuration
+        let exists = context.fileSystem.exists
+        var out: [Finding] = []
+        for name in ["smtpd_tls_dh1024_param_file", "smtpd_tls_dh512_param_file"] {
+            let path = config.value(name)
+            guard !path.isEmpty, config.main.entry(name) != nil, !exists(path) else { continue }
+            out.append(finding("dh_file_missing", .dhParameters, .warning, source: config.raw(name)?.source, parameter: name,
+                               "\(name) = \(path) does not exist: smtpd logs \"cannot load DH parameters\". Postfix 3.7 has good built-in DH parameters: remove the setting.",
+                               fix: .removeMain(name: name)))
+        }
+        for (name, cause) in [("smtpd_tls_CAfile", Cause.certificateUnreadable), ("smtp_tls_CAfile", .remoteCertificateUnverified),
+                              ("smtpd_tls_CApath", .certificateUnreadable), ("smtp_tls_CApath", .remoteCertificateUnverified)] {
+            let path = config.value(name)
+            guard !path.isEmpty, config.main.entry(name) != nil, !exists(path) else { continue }
+            out.append(finding("ca_file_missing", cause, .warning, source: config.raw(name)?.source, parameter: name,
+                               "\(name) = \(path) does not exist: certificates cannot be verified against it."
+                               + (name.hasPrefix("smtp_") ? " Debian's bundle is /etc/ssl/certs/ca-certificates.crt." : "")))
+        }
+        let sni = config.value("tls_server_sni_maps")
+        for map in sni.split(whereSeparator: { $0 == " " || $0 == "," }).map(String.init) {
+            guard let (path, built) = Self.builtFile(map), !exists(built) else { continue }
+            out.append(finding("sni_map_not_built", .sniMisconfiguration, .critical, source: config.raw("tls_server_sni_maps")?.source,
+                               parameter: "tls_server_sni_maps",
+                               "tls_server_sni_maps uses \(map) but \(built) does not exist: build it with postmap -F \(path) (the -F makes postmap load the certificate files) and reload Postfix."))
         }
         return out
     }
