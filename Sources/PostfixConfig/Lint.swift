@@ -149,12 +149,18 @@ public struct ExpansionRule: LintRule {
     public func check(_ context: LintContext) -> [Finding] {
         let config = context.configuration
         var out: [Finding] = []
-        // Names some value refers to ($name in main.cf or master.cf).
-        var referenced = Set<String>()
-        let expander = Expander()
-        for entry in config.main.entries where entry.rawValue.contains("$") { referenced.formUnion(expander.references(in: entry.rawValue)) }
-        for service in config.master.services {
-            for override in service.overrides where override.rawValue.contains("$") { referenced.formUnion(expander.references(in: override.rawValue)) }
+        // Names some value refers to ($name in main.cf or master.cf); computed only when an error needs it.
+        var referencedCache: Set<String>? = nil
+        func isReferenced(_ name: String) -> Bool {
+            if let referencedCache { return referencedCache.contains(name) }
+            var referenced = Set<String>()
+            let expander = Expander()
+            for entry in config.main.entries where entry.rawValue.contains("$") { referenced.formUnion(expander.references(in: entry.rawValue)) }
+            for service in config.master.services {
+                for override in service.overrides where override.rawValue.contains("$") { referenced.formUnion(expander.references(in: override.rawValue)) }
+            }
+            referencedCache = referenced
+            return referenced.contains(name)
         }
         for (name, index) in config.main.effectiveIndex.sorted(by: { $0.value < $1.value }) {
             if PostfixConfiguration.unexpandedParameters.contains(name) { continue }
@@ -167,7 +173,7 @@ public struct ExpansionRule: LintRule {
                                        parameter: name, message: "\(name) refers to $\(reference), which is set nowhere and expands to nothing"))
                 default:
                     // Postfix expands only parameters something uses: an unknown, unreferenced one is harmless to the daemons.
-                    let used = config.defaults.values[name] != nil || referenced.contains(name)
+                    let used = config.defaults.values[name] != nil || isReferenced(name)
                     out.append(Finding(id: "expansion_error", cause: .unsupportedSetting, severity: used ? .critical : .warning, file: "main.cf", line: entry.line,
                                        parameter: name, message: "\(name) cannot be expanded: \(issue); "
                                            + (used ? "Postfix stops with \"macro processing error\"" : "postconf -x stops with \"macro processing error\" (no daemon uses this unknown parameter)")))
@@ -563,8 +569,8 @@ public struct VersionSupportRule: LintRule {
         guard let installedText = config.defaults.values["mail_version"] else { return [] }
         let installed = Self.version(installedText)
         var out: [Finding] = []
-        for (name, index) in config.main.effectiveIndex.sorted(by: { $0.value < $1.value }) {
-            let entry = config.main.entries[index]
+        for (index, entry) in config.main.entries.enumerated() where config.main.effectiveIndex[entry.name] == index {
+            let name = entry.name
             if let first = Self.introduced[name], installed.lexicographicallyPrecedes(first) {
                 out.append(Finding(id: "unsupported_by_installed_postfix", cause: .unsupportedSetting, severity: .warning, file: "main.cf", line: entry.line,
                                    parameter: name, message: "\(name) needs Postfix \(first.map(String.init).joined(separator: ".")) or newer; the installed Postfix \(installedText) ignores it (\"unused parameter\")."))
