@@ -31,10 +31,13 @@ public struct LintContext: Sendable {
     public var trustAnchors: TrustAnchors
     /// Days before expiry that make a warning.
     public var expiryWarningDays: Int
+    /// Dovecot's configuration, when postls read one (its certificate files and ssl settings are checked too).
+    public var dovecot: DovecotConfig?
 
     public init(configuration: PostfixConfiguration, cipherEvaluator: CipherListEvaluator? = nil,
                 fileSystem: ConfigFileSystem = LocalFileSystem(), clock: WallClock = SystemClock(),
-                trustAnchors: TrustAnchors = .system, expiryWarningDays: Int = 14) {
+                trustAnchors: TrustAnchors = .system, expiryWarningDays: Int = 14, dovecot: DovecotConfig? = nil) {
+        self.dovecot = dovecot
         self.configuration = configuration; self.cipherEvaluator = cipherEvaluator
         self.fileSystem = fileSystem; self.clock = clock
         self.trustAnchors = trustAnchors; self.expiryWarningDays = expiryWarningDays
@@ -57,7 +60,7 @@ public struct Linter: Sendable {
         ParseRule(), ExpansionRule(), MXRequiresTLSRule(), ProtocolFloorOnMXRule(), SSLProtocolsRule(),
         STARTTLSUnavailableRule(), WrapperModeServerRule(), CipherRule(), LegacyTLSParametersRule(),
         ClientVerificationRule(), RelayWrapperModeRule(), ClientPolicyLeakRule(), CApathChrootRule(), VersionSupportRule(),
-        AuxiliaryFilesRule(), CertificateFilesRule(),
+        AuxiliaryFilesRule(), DovecotSSLRule(), CertificateFilesRule(),
     ]
 
     public func run(_ context: LintContext) -> [Finding] {
@@ -630,6 +633,28 @@ public struct AuxiliaryFilesRule: LintRule {
             out.append(finding("sni_map_not_built", .sniMisconfiguration, .critical, source: config.raw("tls_server_sni_maps")?.source,
                                parameter: "tls_server_sni_maps",
                                "tls_server_sni_maps uses \(map) but \(built) does not exist: build it with postmap -F \(path) (the -F makes postmap load the certificate files) and reload Postfix."))
+        }
+        return out
+    }
+}
+
+/// Dovecot with TLS switched off, or a protocol floor that locks out the mail clients still in use.
+public struct DovecotSSLRule: LintRule {
+    public init() {}
+    public var ids: [String] { ["dovecot_ssl_disabled", "dovecot_invalid_protocol"] }
+    static let protocols = ["SSLv3", "TLSv1", "TLSv1.1", "TLSv1.2", "TLSv1.3", "ANY"]
+
+    public func check(_ context: LintContext) -> [Finding] {
+        guard let dovecot = context.dovecot else { return [] }
+        var out: [Finding] = []
+        if let setting = dovecot.setting("ssl"), setting.value == "no" {
+            out.append(Finding(id: "dovecot_ssl_disabled", cause: .starttlsUnavailable, severity: .warning, file: setting.file, line: setting.line,
+                               parameter: "ssl", message: "Dovecot has ssl = no: IMAP/POP3 clients send passwords in plaintext and cannot use 993/995."))
+        }
+        for name in [nil] + dovecot.protocols {
+            guard let setting = dovecot.setting("ssl_min_protocol", protocol: name), !Self.protocols.contains(setting.value) else { continue }
+            out.append(Finding(id: "dovecot_invalid_protocol", cause: .unsupportedSetting, severity: .critical, file: setting.file, line: setting.line,
+                               parameter: "ssl_min_protocol", message: "ssl_min_protocol = \(setting.value) is not a protocol Dovecot knows (SSLv3, TLSv1 ... TLSv1.3, ANY): Dovecot refuses to start."))
         }
         return out
     }

@@ -23,11 +23,14 @@ import Testing
         let directory = try TemporaryConfigDirectory(main: "myhostname = cli.example\nsmtpd_tls_security_level = none\n",
                                                      master: "smtp inet n - n - - smtpd\n")
         let output = try run(["--config-dir", directory.path, "--json", "--dovecot-config", Corpus.root.path + "/dovecot-includes/dovecot.conf"])
-        #expect(output.status == 1)  // STARTTLS not offered on port 25: a warning
+        // STARTTLS not offered on port 25 (warning); the Dovecot certificate does not exist here (critical).
+        #expect(output.status == 2)
         let json = try #require(try JSONSerialization.jsonObject(with: Data(output.stdout.utf8)) as? [String: Any])
         #expect(json["config_directory"] as? String == directory.path)
         #expect((json["parameters"] as? [String: Any])?.keys.sorted() == ["myhostname", "smtpd_tls_security_level"])
-        #expect(((json["findings"] as? [[String: Any]])?.first)?["cause"] as? String == "starttls_unavailable")
+        let findings = try #require(json["findings"] as? [[String: Any]])
+        #expect(findings.contains { $0["cause"] as? String == "starttls_unavailable" && $0["file"] as? String == "main.cf" })
+        #expect(findings.contains { $0["id"] as? String == "certificate_missing" && ($0["file"] as? String)?.hasSuffix("conf.d/10-ssl.conf") == true })
         #expect((json["dovecot"] as? [String: Any])?["syntax"] as? String == "2.3")
     }
 
