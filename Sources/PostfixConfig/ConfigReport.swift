@@ -110,6 +110,8 @@ public struct ConfigReport: Sendable {
                     object["action"] = "set"; object["value"] = value; object["service"] = service; object["type"] = type
                 case .removeOverride(let service, let type, _):
                     object["action"] = "remove"; object["service"] = service; object["type"] = type
+                case .addService(let definition):
+                    object["action"] = "add_service"; object["service"] = definition.name; object["type"] = definition.type
                 }
                 fix = object
             }

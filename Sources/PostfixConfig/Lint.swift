@@ -33,14 +33,24 @@ public struct LintContext: Sendable {
     public var expiryWarningDays: Int
     /// Dovecot's configuration, when postls read one (its certificate files and ssl settings are checked too).
     public var dovecot: DovecotConfig?
+    /// Ports that receive mail from the internet besides 25 on a public address (`--smtp-port`, e.g. behind a
+    /// port forward): a listener on one of them is the public MX even when it is bound to loopback.
+    public var publicSMTPPorts: Set<Int>
 
     public init(configuration: PostfixConfiguration, cipherEvaluator: CipherListEvaluator? = nil,
                 fileSystem: ConfigFileSystem = LocalFileSystem(), clock: WallClock = SystemClock(),
-                trustAnchors: TrustAnchors = .system, expiryWarningDays: Int = 14, dovecot: DovecotConfig? = nil) {
+                trustAnchors: TrustAnchors = .system, expiryWarningDays: Int = 14, publicSMTPPorts: Set<Int> = [],
+                dovecot: DovecotConfig? = nil) {
         self.dovecot = dovecot
         self.configuration = configuration; self.cipherEvaluator = cipherEvaluator
         self.fileSystem = fileSystem; self.clock = clock
         self.trustAnchors = trustAnchors; self.expiryWarningDays = expiryWarningDays
+        self.publicSMTPPorts = publicSMTPPorts
+    }
+
+    /// Whether `listener` receives mail from the internet (the MX rules apply to it).
+    public func isPublicMX(_ listener: SMTPDListener) -> Bool {
+        listener.isPublicSMTP || listener.listen.port.map(publicSMTPPorts.contains) == true
     }
 }
 
@@ -205,12 +215,12 @@ public struct MXRequiresTLSRule: LintRule {
     public var ids: [String] { ["tls_required_on_mx"] }
 
     public func check(_ context: LintContext) -> [Finding] {
-        context.configuration.smtpdListeners.filter { $0.isPublicSMTP && $0.tls.security_level == "encrypt" }.map { listener in
+        context.configuration.smtpdListeners.filter { context.isPublicMX($0) && $0.tls.security_level == "encrypt" }.map { listener in
             let parameter = listener.sources["smtpd_tls_security_level"].map { _ in "smtpd_tls_security_level" } ?? "smtpd_enforce_tls"
             let source = context.configuration.raw("smtpd_tls_security_level", service: listener.service)?.value.isEmpty == false
                 ? listener.sources["smtpd_tls_security_level"] : listener.sources["smtpd_enforce_tls"]
             return finding("tls_required_on_mx", .tlsRequiredOnMX, .critical, source: source, parameter: parameter,
-                           "port 25 (\(listener.service.name)) requires TLS: servers that cannot do TLS, or whose TLS fails, cannot deliver mail to you. Use \"may\" on port 25 and \"encrypt\" on submission (587/465) only.",
+                           "port \(listener.listen.port ?? 25) (\(listener.service.name)) requires TLS: servers that cannot do TLS, or whose TLS fails, cannot deliver mail to you. Use \"may\" on port 25 and \"encrypt\" on submission (587/465) only.",
                            fix: .setOverride(service: listener.service.name, type: listener.service.type, name: "smtpd_tls_security_level", value: "may"))
         }
     }
@@ -223,14 +233,14 @@ public struct ProtocolFloorOnMXRule: LintRule {
 
     public func check(_ context: LintContext) -> [Finding] {
         var out: [Finding] = []
-        for listener in context.configuration.smtpdListeners where listener.isPublicSMTP && listener.tls.security_level != "none" {
+        for listener in context.configuration.smtpdListeners where context.isPublicMX(listener) && listener.tls.security_level != "none" {
             let mandatory = listener.tls.security_level == "encrypt"
             let parameter = mandatory ? "smtpd_tls_mandatory_protocols" : "smtpd_tls_protocols"
             let list = mandatory ? listener.tls.mandatory_protocols : listener.tls.protocols
             let set = TLSProtocolSet(list)
             guard !set.enabled.contains("TLSv1"), let floor = set.floor ?? Optional("none") else { continue }
             out.append(finding("protocol_floor_on_mx", .protocolMismatch, .warning, source: listener.sources[parameter], parameter: parameter,
-                               "port 25 (\(listener.service.name)) accepts only \(floor) and newer (\(parameter) = \(list)): senders limited to TLS 1.0/1.1 "
+                               "port \(listener.listen.port ?? 25) (\(listener.service.name)) accepts only \(floor) and newer (\(parameter) = \(list)): senders limited to TLS 1.0/1.1 "
                                + (mandatory ? "cannot deliver at all" : "fall back to plaintext")
                                + ". Opportunistic TLS on port 25 should keep Postfix's default floor (>=TLSv1); tighten it on 587/465 only.",
                                fix: .setOverride(service: listener.service.name, type: listener.service.type, name: parameter, value: ">=TLSv1")))
