@@ -45,6 +45,8 @@ let package = Package(
             ]
         ),
 
+        .executableTarget(name: "postls-tui-bench", dependencies: ["WizardCore", "TerminalUI", "CursesTerminal"], path: "Benchmarks/TUIBenchmark"),
+
         // Test helpers shared by the test targets: real Postfix/Dovecot instances, certificates, peers.
         .target(name: "TestSupport", dependencies: ["PostlsCore", "TLSKit"]),
 

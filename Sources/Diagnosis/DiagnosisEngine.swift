@@ -1,4 +1,5 @@
 import Foundation
+import MailDNS
 import MailLog
 import PostfixConfig
 import PostlsCore
@@ -19,6 +20,8 @@ public struct DiagnosisInput: Sendable {
     public var smtpPorts: Set<Int>
     /// Senders refused for not using TLS where the MX requires it (from the same logs).
     public var plaintextRefusals: [PlaintextRefusals]
+    /// Findings of the DNS side (MX, TLSA, MTA-STS), when a domain was checked.
+    public var dnsFindings: [DNSFinding] = []
 
     public init(configuration: PostfixConfiguration? = nil, configFindings: [Finding] = [], probe: ProbeReport? = nil,
                 logEvents: [TLSEvent] = [], logSummary: LogSummary? = nil, postfixVersion: String? = nil, now: Date = Date(),
@@ -46,11 +49,11 @@ public struct DiagnosisEngine: Sendable {
 
     public func diagnose(_ input: DiagnosisInput) -> DiagnosisReport {
         var builder = Builder(input: input)
-        builder.refineCertificateRejections()
         builder.addConfigFindings()
         builder.joinPlaintextRefusals()
         builder.addProbeResults()
         builder.addStaleCertificate()
+        builder.addDNSFindings()
         builder.joinLogsToConfigAndProbe()
         builder.addLogEvents()
         builder.mergeTLSDisabledIntoRootCause()
@@ -84,10 +87,8 @@ struct Builder {
     var findingsByCause: [Cause: [Finding]] = [:]
     var status: [Cause: DiagnosisStatus] = [:]
     var confidenceCap: [Cause: Confidence] = [:]
-    /// The log events, with certificate rejections re-attributed by `refineCertificateRejections`.
-    var logEvents: [TLSEvent]
 
-    init(input: DiagnosisInput) { self.input = input; logEvents = input.logEvents }
+    init(input: DiagnosisInput) { self.input = input }
 
     mutating func add(_ cause: Cause, _ severity: Severity, _ item: Evidence, summary: String? = nil) {
         // Two events may cite the same line (a start-up warning shared by sessions): list it once.
@@ -152,6 +153,14 @@ struct Builder {
         }
     }
 
+    // MARK: DNS
+
+    mutating func addDNSFindings() {
+        for f in input.dnsFindings {
+            add(f.cause, f.severity, Evidence(source: .dns, location: "dns \(f.host ?? f.topic)", text: f.message), summary: f.message)
+        }
+    }
+
     // MARK: stale certificate
 
     /// The served leaf differs from the leaf in the configured file: renewed on disk, not reloaded.
@@ -186,7 +195,7 @@ struct Builder {
 
     mutating func addLogEvents() {
         var grouped: [Cause: [TLSEvent]] = [:]
-        for event in logEvents { grouped[event.cause, default: []].append(event) }
+        for event in input.logEvents { grouped[attributedCause(event), default: []].append(event) }
         for (cause, events) in grouped {
             logCounts[cause] = events.count
             let peers = Self.topPeers(events)
@@ -204,11 +213,10 @@ struct Builder {
             // The first event's most telling line, with its file and line number.
             var items = [Evidence(source: .log, location: "\(events.count) events", text: text)]
             for event in events.prefix(2) {
-                // The line with OpenSSL's reason says why ("...:no shared cipher:..."); `SSL_accept error ...: -1` says only that.
-                let reason = event.errors.first?.reason
-                if let line = event.lines.first(where: { reason != nil && $0.message.contains(reason ?? "") })
-                    ?? event.lines.first(where: { $0.message.contains("warning") })
-                    ?? event.lines.first(where: { $0.message.contains("error") || $0.message.contains("TLS") }) ?? event.lines.first {
+                // The line that says why (OpenSSL's reason) beats the one that says that.
+                let telling = event.lines.first { $0.message.contains("TLS library problem") || $0.message.contains("SSL_accept() failed") }
+                    ?? event.lines.first { $0.message.contains("warning") || $0.message.contains("error") || $0.message.contains("TLS") }
+                if let line = telling ?? event.lines.first {
                     items.append(Evidence(source: .log, location: "\(Self.basename(line.file)):\(line.lineNumber)", text: line.message))
                 }
             }
@@ -328,7 +336,7 @@ struct Builder {
             case 2: confidence = .high
             default:
                 if sources == [.log] {
-                    confidence = logEvents.filter { $0.cause == cause }.map(\.confidence).max() ?? .low
+                    confidence = input.logEvents.filter { $0.cause == cause }.map(\.confidence).max() ?? .low
                     if confidence == .high { confidence = .medium }  // one source alone never proves the cause
                 } else {
                     confidence = .medium
@@ -366,6 +374,10 @@ struct Builder {
                 return "Settle it: `postls probe --name YOUR-MX-NAME` shows the chain peers see and its verify code."
             case .peerAborted, .unclassified:
                 return "Settle it: raise smtpd_tls_loglevel to 2 for a while to see where the handshake stops."
+            case .plaintextOnTLSPort:
+                return "This is the client's side: find the client by its address in the log and set it to implicit TLS (\"SSL/TLS\") on 465, or STARTTLS on 587."
+            case .tlsOnPlaintextPort:
+                return "This is the client's side: the client starts TLS at once on a STARTTLS port; set it to STARTTLS on 25/587, or use 465 for implicit TLS."
             default:
                 return "Settle it: run `postls diagnose` with both the probe and the logs."
             }

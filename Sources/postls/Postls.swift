@@ -1,4 +1,5 @@
 import ArgumentParser
+import CursesTerminal
 import Foundation
 import PostlsCore
 
@@ -12,6 +13,7 @@ struct Postls: ParsableCommand {
             """,
         version: PostlsVersion.string,
         subcommands: [
+            WizardCommand.self,
             VersionCommand.self,
             ConfigCommand.self,
             ProbeCommand.self,
@@ -20,7 +22,9 @@ struct Postls: ParsableCommand {
             FixCommand.self,
             CheckCommand.self,
             DNSCommand.self,
-        ]
+            DemoCommand.self,
+        ],
+        defaultSubcommand: WizardCommand.self
     )
 }
 

@@ -1,0 +1,70 @@
+import PostlsCore
+import WizardCore
+
+/// Diagnoses with their evidence, and for the selected one its fix: the diff, the commands, the impact.
+enum FixesScreen {
+    static func render(_ s: WizardState, into buffer: inout ScreenBuffer, body: Rect, glyphs: Glyphs) {
+        let f = s.fixes
+        let w = body.width
+        var y = body.y
+        let listHeight = WizardLayout.fixesListHeight(s.size, count: f.diagnoses.count)
+        if f.diagnoses.isEmpty {
+            buffer.write("No diagnoses yet: they appear when the config, probe and logs have been read.", x: 1, y: y, width: w - 2, style: Style(.muted))
+            return
+        }
+        let causeWidth = min(22, (f.diagnoses.map { $0.cause.rawValue.count }.max() ?? 10) + 2)
+        VirtualList(count: f.diagnoses.count, selection: f.list.selection, top: f.list.top, focused: f.pane == .diagnoses) { i in
+            let d = f.diagnoses[i]
+            let n = d.fixIDs.count
+            return [Label.severity(d.severity), Span("  " + Label.padded(d.cause.rawValue, causeWidth)),
+                    Span(Label.padded(n == 0 ? "no fix" : (n == 1 ? "1 fix" : "\(n) fixes"), 9), Style(n == 0 ? .muted : .key)),
+                    Span(d.summary)]
+        }.render(into: &buffer, rect: Rect(x: 1, y: y, width: w - 2, height: listHeight), glyphs: glyphs)
+        y += listHeight
+        guard let d = f.selectedDiagnosis else { return }
+        buffer.drawRule(y: y, x: 0, width: w, label: "\(d.cause.rawValue): \(CauseCatalog.shared.title(d.cause))",
+                        glyphs: glyphs, style: Style(.border, f.pane == .detail ? [.bold] : []))
+        y += 1
+        let lines = detailLines(s, d, width: w - 3, glyphs: glyphs)
+        let height = WizardLayout.fixesDetailHeight(s.size, count: f.diagnoses.count)
+        let top = max(0, min(f.detailTop, max(0, lines.count - height)))
+        for (i, line) in lines.dropFirst(top).prefix(height).enumerated() {
+            buffer.write(line, x: 1, y: y + i, width: w - 3, ellipsis: glyphs.ellipsis)
+        }
+        if lines.count > height, f.pane == .diagnoses {
+            let hint = " Tab, then \(glyphs.isUnicode ? "↓" : "Dn") for more "
+            buffer.write(hint, x: w - CharacterWidth.of(hint) - 1, y: y - 1, style: Style(.muted))
+        }
+        if top > 0 { buffer.put(glyphs.moreAbove, x: w - 1, y: y, style: Style(.muted)) }
+        if top + height < lines.count { buffer.put(glyphs.moreBelow, x: w - 1, y: y + height - 1, style: Style(.muted)) }
+    }
+
+    static func detailLines(_ s: WizardState, _ d: DiagnosisRow, width: Int, glyphs: Glyphs) -> [[Span]] {
+        var lines: [[Span]] = []
+        for part in Label.wrap(d.summary, width: width) { lines.append([Span(part, Style(.normal, [.bold]))]) }
+        lines.append([Span("Evidence  ", Style(.heading, [.bold])), Label.severity(d.severity), Span(", \(d.confidence.rawValue) confidence", Style(.muted))])
+        for e in d.evidence { lines.append([Span("  " + e)]) }
+        let all = s.fixes.fixesOf(d)
+        guard let fix = s.fixes.selectedFix else {
+            lines.append([Span("No automatic fix: the evidence says what to look at.", Style(.muted))])
+            return lines
+        }
+        let index = (all.firstIndex(of: fix) ?? 0) + 1
+        var head = [Span("Fix \(index) of \(all.count): ", Style(.heading, [.bold])), Span(fix.title, Style(.normal, [.bold])),
+                    Span("  (\(fix.kind.rawValue))", Style(.muted))]
+        if all.count > 1 { head.append(Span("  f: next fix", Style(.muted))) }
+        lines.append(head)
+        if !fix.impact.isEmpty {
+            for part in Label.wrap("Impact: " + fix.impact, width: width - 2) { lines.append([Span("  " + part)]) }
+        }
+        if let diff = fix.diff {
+            for raw in diff.split(separator: "\n", omittingEmptySubsequences: false) {
+                let text = String(raw)
+                lines.append([Span("  "), Span(text, TextViewer.diffStyle(text))])
+            }
+        }
+        if !fix.commands.isEmpty { lines.append([Span("  Then runs: ", Style(.muted)), Span(fix.commands.joined(separator: "; "), Style(.key))]) }
+        if !fix.isApplicable { lines.append([Span("This is a DNS change: publish it at your DNS provider.", Style(.warning))]) }
+        return lines
+    }
+}

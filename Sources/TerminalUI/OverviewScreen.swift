@@ -1,0 +1,107 @@
+import PostlsCore
+import WizardCore
+
+/// What is wrong at a glance: listeners, top problems, log counts, and where to go next.
+enum OverviewScreen {
+    static func render(_ s: WizardState, into buffer: inout ScreenBuffer, body: Rect, glyphs: Glyphs) {
+        var y = body.y
+        let w = body.width
+        let bottom = body.maxY
+
+        // Listeners, worst first.
+        let order: [ListenerStatus.Health: Int] = [.failed: 0, .warning: 1, .notProbed: 2, .ok: 3]
+        let listeners = s.probe.listeners.enumerated()
+            .sorted { (order[$0.element.health] ?? 9, $0.offset) < (order[$1.element.health] ?? 9, $1.offset) }
+            .map(\.element)
+        let maxListeners = max(2, (body.height - 8) / 2)
+        var heading = "Listeners"
+        if s.probe.running { heading += "  (probing \(s.probe.done)/\(s.probe.total)\(glyphs.ellipsis))" }
+        buffer.write(heading, x: 1, y: y, style: Style(.heading, [.bold]))
+        y += 1
+        if listeners.isEmpty {
+            buffer.write(s.probe.running ? "Probing the listeners\(glyphs.ellipsis)" : (s.probe.error ?? "No listeners probed yet; press r to probe."),
+                         x: 3, y: y, width: w - 4, style: Style(.muted), ellipsis: glyphs.ellipsis)
+            y += 1
+        }
+        for l in listeners.prefix(listeners.count > maxListeners ? maxListeners - 1 : maxListeners) {
+            buffer.write([Label.health(l.health, glyphs), Span("  " + Label.padded(l.service, 11) + Label.leftPadded(String(l.port), 4) + "  "),
+                          Span(Label.padded(Label.address(l), 17)),
+                          Span(Label.listenerResult(l), l.health == .failed ? Style(.critical) : (l.health == .warning ? Style(.warning) : .normal))],
+                         x: 3, y: y, width: w - 4, ellipsis: glyphs.ellipsis)
+            y += 1
+        }
+        if listeners.count > maxListeners {
+            buffer.write("\(listeners.count - maxListeners + 1) more on the Probe step (3)", x: 3, y: y, style: Style(.muted))
+            y += 1
+        }
+        y += 1
+
+        // Problems: the diagnoses, most important first; the selection leads to Fixes.
+        let diagnoses = s.fixes.diagnoses
+        var counts: [String] = []
+        for sev in [Severity.critical, .warning, .info] {
+            let n = diagnoses.filter { $0.severity == sev }.count
+            if n > 0 { counts.append("\(n) \(sev.rawValue)") }
+        }
+        buffer.write("Problems" + (counts.isEmpty ? "" : " (" + counts.joined(separator: ", ") + ")"), x: 1, y: y, style: Style(.heading, [.bold]))
+        y += 1
+        let logsRows = 3, hintRows = 2
+        let problemRows = max(1, bottom - y - logsRows - hintRows)
+        if diagnoses.isEmpty {
+            buffer.write("No problems diagnosed yet.", x: 3, y: y, style: Style(.muted))
+            y += 1
+        } else {
+            let causeWidth = min(22, (diagnoses.map { $0.cause.rawValue.count }.max() ?? 10) + 2)
+            let shown = min(problemRows, diagnoses.count)
+            let list = VirtualList(count: diagnoses.count, selection: s.fixes.list.selection, top: s.fixes.list.top, focused: true) { i in
+                let d = diagnoses[i]
+                return [Label.severity(d.severity), Span("  " + Label.padded(d.cause.rawValue, causeWidth)), Span(d.summary)]
+            }
+            list.render(into: &buffer, rect: Rect(x: 1, y: y, width: w - 2, height: shown), glyphs: glyphs)
+            y += shown
+            // Why the selected problem is believed: its evidence, while there is room.
+            let room = bottom - y - 1 - logsRows - hintRows
+            if let d = s.fixes.selectedDiagnosis, room >= 2, !d.evidence.isEmpty {
+                buffer.write("Evidence for \(d.cause.rawValue) (\(d.confidence.rawValue) confidence)", x: 3, y: y, width: w - 4,
+                             style: Style(.muted, [.bold]), ellipsis: glyphs.ellipsis)
+                y += 1
+                for e in d.evidence.prefix(room - 1) {
+                    buffer.write("  " + e, x: 3, y: y, width: w - 4, ellipsis: glyphs.ellipsis)
+                    y += 1
+                }
+            }
+        }
+        y += 1
+
+        // The log in one or two lines.
+        buffer.write("Mail log", x: 1, y: y, style: Style(.heading, [.bold]))
+        if s.logs.loading {
+            buffer.write("reading\(glyphs.ellipsis)" + (s.logs.progressLines > 0 ? " \(Label.number(s.logs.progressLines)) lines" : ""),
+                         x: 11, y: y, style: Style(.muted))
+        } else if let error = s.logs.loadError {
+            buffer.write(error, x: 11, y: y, width: w - 12, style: Style(.warning), ellipsis: glyphs.ellipsis)
+        } else if let summary = s.logs.summary {
+            let ok = summary.tlsEstablished.values.reduce(0, +)
+            buffer.write([Span("\(Label.number(summary.failures)) failed TLS sessions", Style(summary.failures > 0 ? .warning : .ok, [.bold])),
+                          Span(", \(Label.number(ok)) succeeded, \(Label.number(summary.linesRead)) lines read")],
+                         x: 11, y: y, width: w - 12, ellipsis: glyphs.ellipsis)
+            let byCause = summary.byCause.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }
+            let text = byCause.map { "\(Label.number($0.value)) \($0.key.rawValue)" }.joined(separator: "  ")
+            buffer.write(text, x: 11, y: y + 1, width: w - 12, style: Style(.muted), ellipsis: glyphs.ellipsis)
+        } else {
+            buffer.write("not read yet", x: 11, y: y, style: Style(.muted))
+        }
+        y += 2
+
+        // Where to go next, in words.
+        let hint: String
+        if let d = s.fixes.selectedDiagnosis {
+            hint = "Next: Enter shows the evidence and the fix for \(d.cause.rawValue)."
+        } else if s.probe.running || s.logs.loading || !s.config.loaded {
+            hint = "Working: reading main.cf, master.cf and the mail log, probing the listeners."
+        } else {
+            hint = "Nothing to fix was found. 7 writes a report for your records."
+        }
+        buffer.write(hint, x: 1, y: min(y + 1, bottom - 1), width: w - 2, style: Style(.message), ellipsis: glyphs.ellipsis)
+    }
+}

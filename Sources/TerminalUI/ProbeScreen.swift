@@ -1,0 +1,81 @@
+import PostlsCore
+import WizardCore
+
+/// Live handshake results per listener and address, with progress while probing.
+enum ProbeScreen {
+    static func render(_ s: WizardState, into buffer: inout ScreenBuffer, body: Rect, glyphs: Glyphs) {
+        let p = s.probe
+        let w = body.width
+        var y = body.y
+        if p.running {
+            let total = max(p.total, 1)
+            let barWidth = 20
+            let filled = min(barWidth, p.done * barWidth / total)
+            let bar = String(repeating: glyphs.isUnicode ? "█" : "#", count: filled) + String(repeating: glyphs.isUnicode ? "░" : ".", count: barWidth - filled)
+            buffer.write([Span("Probing ", Style(.heading, [.bold])), Span(bar, Style(.info)), Span(" \(p.done) of \(p.total)"),
+                          Span(p.current.map { "  now: \($0)" } ?? "", Style(.muted))], x: 1, y: y, width: w - 2, ellipsis: glyphs.ellipsis)
+        } else if let error = p.error {
+            buffer.write([Span("Probe failed: ", Style(.critical, [.bold])), Span(error)], x: 1, y: y, width: w - 2, ellipsis: glyphs.ellipsis)
+        } else {
+            let n = p.listeners.count
+            let failed = p.listeners.filter { $0.health == .failed }.count
+            let warn = p.listeners.filter { $0.health == .warning }.count
+            let ok = p.listeners.filter { $0.health == .ok }.count
+            buffer.write([Span("Listeners (\(n))", Style(.heading, [.bold])),
+                          Span("  \(ok) ok", Style(.ok)), Span(", \(warn) with warnings", Style(warn > 0 ? .warning : .normal)),
+                          Span(", \(failed) failed", Style(failed > 0 ? .critical : .normal, failed > 0 ? [.bold] : []))],
+                         x: 1, y: y, width: w - 2, ellipsis: glyphs.ellipsis)
+        }
+        y += 1
+        let cols = columns(width: w)
+        buffer.write("  " + Label.padded("STATUS", 8) + Label.padded("SERVICE", cols.service) + Label.leftPadded("PORT", 4) + "  "
+                     + Label.padded("ADDRESS", cols.address) + Label.padded("MODE", 10) + "RESULT",
+                     x: 1, y: y, width: w - 2, style: Style(.muted, [.bold]))
+        y += 1
+        let listHeight = WizardLayout.probeListHeight(s.size)
+        if p.listeners.isEmpty {
+            buffer.write(p.running ? "Waiting for the first results\(glyphs.ellipsis)" : "No listeners yet. Press r to probe.",
+                         x: 3, y: y, style: Style(.muted))
+        } else {
+            VirtualList(count: p.listeners.count, selection: p.list.selection, top: p.list.top, focused: true) { i in
+                let l = p.listeners[i]
+                return [Label.health(l.health, glyphs), Span("  " + Label.padded(l.service, cols.service) + Label.leftPadded(String(l.port), 4) + "  "
+                                                             + Label.padded(Label.address(l), cols.address)
+                                                             + Label.padded(l.mode == .implicit ? "implicit" : "STARTTLS", 10)),
+                        Span(Label.listenerResult(l), l.health == .failed ? Style(.critical) : (l.health == .warning ? Style(.warning) : .normal))]
+            }.render(into: &buffer, rect: Rect(x: 1, y: y, width: w - 2, height: listHeight), glyphs: glyphs)
+        }
+        y += listHeight
+
+        // The selected listener in full.
+        let box = Rect(x: 1, y: y, width: w - 2, height: WizardLayout.probeDetailRows)
+        guard p.listeners.indices.contains(p.list.selection) else { return }
+        let l = p.listeners[p.list.selection]
+        buffer.drawBox(box, title: "\(l.service) \(l.port) \(Label.address(l)) \(l.mode == .implicit ? "implicit TLS" : "STARTTLS")", glyphs: glyphs)
+        let inner = box.inset(1)
+        var rows: [[Span]] = []
+        switch l.health {
+        case .notProbed: rows.append([Span("Not probed yet.", Style(.muted))])
+        case .failed: rows.append([Span("Result    ", Style(.muted)), Span("no TLS session: failed in \(l.errorPhase ?? "the handshake")", Style(.critical, [.bold]))])
+        case .warning: rows.append([Span("Result    ", Style(.muted)), Span("TLS works, but not every sender will accept it", Style(.warning, [.bold]))])
+        case .ok: rows.append([Span("Result    ", Style(.muted)), Span("TLS works and the certificate verifies", Style(.ok, [.bold]))])
+        }
+        if let e = l.errorMessage { rows.append([Span("Error     ", Style(.muted)), Span(e)]) }
+        if l.tlsOK == true {
+            rows.append([Span("Session   ", Style(.muted)), Span("\(l.protocolVersion ?? "?")  \(l.cipher ?? "?")")])
+            var cert = l.verifyCode.map { $0 == 0 ? "verifies (0 ok)" : "verify \($0): \(l.verifyMessage ?? "")" } ?? "not checked"
+            if let d = l.daysToExpiry { cert += d < 0 ? ", expired \(-d) days ago" : ", expires in \(d) days" }
+            rows.append([Span("Cert      ", Style(.muted)), Span(cert)])
+        }
+        if let cause = l.cause {
+            rows.append([Span("Cause     ", Style(.muted)), Span(cause.rawValue, Style(.key)), Span(": " + CauseCatalog.shared.title(cause))])
+        }
+        for (i, row) in rows.prefix(inner.height).enumerated() {
+            buffer.write(row, x: inner.x + 1, y: inner.y + i, width: inner.width - 2, ellipsis: glyphs.ellipsis)
+        }
+    }
+
+    static func columns(width: Int) -> (service: Int, address: Int) {
+        width >= 120 ? (14, 26) : (11, 17)
+    }
+}

@@ -1,0 +1,311 @@
+import PostlsCore
+
+/// Canned wizard states for every step: the golden render tests use them, and `postls demo` (or a
+/// screen preview) can show them without a mail server. The story: a Let's Encrypt certificate
+/// served without its intermediate, port 25 raised to TLSv1.3 only (old MTAs fail), and the smtps
+/// service pointing at an old key.
+public enum DemoStates {
+    public static let host = "mail.example.org"
+
+    public static let listeners: [ListenerStatus] = [
+        ListenerStatus(service: "smtp", port: 25, address: "203.0.113.25", family: .ipv4, mode: .starttls, tlsOK: true,
+                       protocolVersion: "TLSv1.3", cipher: "TLS_AES_256_GCM_SHA384", verifyCode: 20,
+                       verifyMessage: "unable to get local issuer certificate", daysToExpiry: 61, cause: .incompleteChain),
+        ListenerStatus(service: "smtp", port: 25, address: "2001:db8::25", family: .ipv6, mode: .starttls, tlsOK: true,
+                       protocolVersion: "TLSv1.3", cipher: "TLS_AES_256_GCM_SHA384", verifyCode: 20,
+                       verifyMessage: "unable to get local issuer certificate", daysToExpiry: 61, cause: .incompleteChain),
+        ListenerStatus(service: "submission", port: 587, address: "203.0.113.25", family: .ipv4, mode: .starttls, tlsOK: true,
+                       protocolVersion: "TLSv1.3", cipher: "TLS_AES_256_GCM_SHA384", verifyCode: 20,
+                       verifyMessage: "unable to get local issuer certificate", daysToExpiry: 61, cause: .incompleteChain),
+        ListenerStatus(service: "smtps", port: 465, address: "203.0.113.25", family: .ipv4, mode: .implicit, tlsOK: false,
+                       errorPhase: "handshake", errorMessage: "server closed the connection during the handshake (TLS disabled: key does not match certificate)",
+                       cause: .keyMismatch),
+    ]
+
+    public static let findings: [ConfigFindingRow] = [
+        ConfigFindingRow(severity: .critical, cause: .keyMismatch, file: "master.cf", line: 23, parameter: "smtpd_tls_key_file",
+                         message: "smtps: -o smtpd_tls_key_file=/etc/ssl/private/old.key does not belong to the certificate; TLS on 465 is disabled"),
+        ConfigFindingRow(severity: .critical, cause: .incompleteChain, file: "main.cf", line: 34, parameter: "smtpd_tls_cert_file",
+                         message: "cert.pem holds only the leaf; serve fullchain.pem so peers can verify it"),
+        ConfigFindingRow(severity: .warning, cause: .protocolMismatch, file: "main.cf", line: 41, parameter: "smtpd_tls_protocols",
+                         message: ">=TLSv1.3 on port 25: senders limited to TLSv1.2 fail the handshake and may fall back to plaintext"),
+        ConfigFindingRow(severity: .info, cause: .dhParameters, file: "main.cf", line: 45, parameter: "smtpd_tls_dh1024_param_file",
+                         message: "custom DH parameters are not needed with Postfix 3.7; the setting can go"),
+    ]
+
+    public static let settings: [ConfigSettingRow] = [
+        ConfigSettingRow(service: "smtp", parameter: "smtpd_tls_security_level", value: "may", source: "main.cf:31"),
+        ConfigSettingRow(service: "smtp", parameter: "smtpd_tls_cert_file", value: "/etc/letsencrypt/live/mail.example.org/cert.pem", source: "main.cf:34"),
+        ConfigSettingRow(service: "smtp", parameter: "smtpd_tls_key_file", value: "/etc/letsencrypt/live/mail.example.org/privkey.pem", source: "main.cf:35"),
+        ConfigSettingRow(service: "smtp", parameter: "smtpd_tls_protocols", value: ">=TLSv1.3", source: "main.cf:41"),
+        ConfigSettingRow(service: "smtp", parameter: "smtpd_tls_mandatory_protocols", value: ">=TLSv1.2", source: "default"),
+        ConfigSettingRow(service: "smtp", parameter: "smtpd_tls_ciphers", value: "medium", source: "default"),
+        ConfigSettingRow(service: "submission", parameter: "smtpd_tls_security_level", value: "encrypt", source: "master.cf:18 (-o)"),
+        ConfigSettingRow(service: "submission", parameter: "smtpd_tls_cert_file", value: "/etc/letsencrypt/live/mail.example.org/cert.pem", source: "main.cf:34"),
+        ConfigSettingRow(service: "smtps", parameter: "smtpd_tls_wrappermode", value: "yes", source: "master.cf:22 (-o)"),
+        ConfigSettingRow(service: "smtps", parameter: "smtpd_tls_key_file", value: "/etc/ssl/private/old.key", source: "master.cf:23 (-o)"),
+        ConfigSettingRow(service: "smtps", parameter: "smtpd_tls_security_level", value: "encrypt", source: "master.cf:21 (-o)"),
+    ]
+
+    public static let mainCF: [String] = [
+        "# See /usr/share/postfix/main.cf.dist for a commented, more complete version",
+        "smtpd_banner = $myhostname ESMTP $mail_name (Debian/GNU)",
+        "biff = no",
+        "append_dot_mydomain = no",
+        "readme_directory = no",
+        "compatibility_level = 3.6",
+        "",
+        "# TLS parameters",
+    ] + (9...30).map { "# (line \($0))" } + [
+        "smtpd_tls_security_level = may",
+        "smtpd_tls_loglevel = 1",
+        "smtpd_tls_session_cache_database = btree:${data_directory}/smtpd_scache",
+        "smtpd_tls_cert_file = /etc/letsencrypt/live/mail.example.org/cert.pem",
+        "smtpd_tls_key_file = /etc/letsencrypt/live/mail.example.org/privkey.pem",
+        "smtp_tls_CApath = /etc/ssl/certs",
+        "smtp_tls_security_level = may",
+        "smtp_tls_session_cache_database = btree:${data_directory}/smtp_scache",
+        "",
+        "# Raised after an audit (ticket 4411)",
+        "smtpd_tls_protocols = >=TLSv1.3",
+        "smtpd_tls_mandatory_protocols = >=TLSv1.2",
+        "",
+        "",
+        "smtpd_tls_dh1024_param_file = /etc/postfix/dh2048.pem",
+        "myhostname = mail.example.org",
+        "mydestination = $myhostname, localhost",
+    ]
+
+    public static let diagnoses: [DiagnosisRow] = [
+        DiagnosisRow(cause: .keyMismatch, severity: .critical, confidence: .high,
+                     summary: "smtps (port 465) has no TLS: its key file does not belong to the certificate",
+                     evidence: [
+                        "config  master.cf:23  -o smtpd_tls_key_file=/etc/ssl/private/old.key",
+                        "log     142 times: cannot get RSA private key from file \"/etc/ssl/private/old.key\"",
+                        "log     error:05800074:x509 certificate routines::key values mismatch",
+                        "probe   smtps 465 203.0.113.25: server closed the connection during the handshake",
+                     ],
+                     fixIDs: ["smtps-key"]),
+        DiagnosisRow(cause: .incompleteChain, severity: .critical, confidence: .high,
+                     summary: "The certificate is served without its intermediate; verifying senders reject it",
+                     evidence: [
+                        "probe   smtp 25, submission 587: verify 20 (unable to get local issuer certificate)",
+                        "config  main.cf:34  smtpd_tls_cert_file = …/mail.example.org/cert.pem (1 certificate)",
+                        "file    /etc/letsencrypt/live/mail.example.org/fullchain.pem has leaf + R11",
+                     ],
+                     fixIDs: ["use-fullchain"]),
+        DiagnosisRow(cause: .protocolMismatch, severity: .warning, confidence: .high,
+                     summary: "Port 25 accepts only TLSv1.3: 37 sessions from older MTAs failed this week",
+                     evidence: [
+                        "config  main.cf:41  smtpd_tls_protocols = >=TLSv1.3",
+                        "log     37 × SSL_accept error … unsupported protocol (21 distinct peers)",
+                        "log     peers include mx1.old-mta.example, relay.bank.example",
+                     ],
+                     fixIDs: ["port25-protocols", "port25-protocols-default"]),
+        DiagnosisRow(cause: .peerAborted, severity: .info, confidence: .medium,
+                     summary: "12 peers (scanners) closed the connection during the handshake; usually harmless",
+                     evidence: ["log     12 × SSL_accept error from unknown[…]: lost connection"],
+                     fixIDs: []),
+    ]
+
+    public static let fixes: [FixRow] = [
+        FixRow(id: "smtps-key", title: "Use the certificate's own key for smtps", kind: .configEdit,
+               diff: """
+               --- master.cf
+               +++ master.cf
+               @@ -21,4 +21,3 @@
+                  -o smtpd_tls_security_level=encrypt
+                  -o smtpd_tls_wrappermode=yes
+               -  -o smtpd_tls_key_file=/etc/ssl/private/old.key
+                  -o smtpd_sasl_auth_enable=yes
+               """,
+               commands: ["postfix check", "postfix reload"],
+               impact: "smtps inherits main.cf's key; mail clients on 465 can connect again"),
+        FixRow(id: "use-fullchain", title: "Serve the full chain (fullchain.pem)", kind: .configEdit,
+               diff: """
+               --- main.cf
+               +++ main.cf
+               @@ -33,3 +33,3 @@
+                smtpd_tls_session_cache_database = btree:${data_directory}/smtpd_scache
+               -smtpd_tls_cert_file = /etc/letsencrypt/live/mail.example.org/cert.pem
+               +smtpd_tls_cert_file = /etc/letsencrypt/live/mail.example.org/fullchain.pem
+                smtpd_tls_key_file = /etc/letsencrypt/live/mail.example.org/privkey.pem
+               """,
+               commands: ["postfix check", "postfix reload"],
+               impact: "all listeners serve leaf + intermediate; nothing else changes"),
+        FixRow(id: "port25-protocols", title: "Accept TLSv1.2 on port 25 again", kind: .configEdit,
+               diff: """
+               --- main.cf
+               +++ main.cf
+               @@ -40,3 +40,3 @@
+                # Raised after an audit (ticket 4411)
+               -smtpd_tls_protocols = >=TLSv1.3
+               +smtpd_tls_protocols = >=TLSv1.2
+                smtpd_tls_mandatory_protocols = >=TLSv1.2
+               """,
+               commands: ["postfix reload"],
+               impact: "21 peers seen in the log can use TLS again; submission/smtps keep their own floor"),
+        FixRow(id: "port25-protocols-default", title: "Use Postfix's default protocols on port 25", kind: .configEdit,
+               diff: """
+               --- main.cf
+               +++ main.cf
+               @@ -40,3 +40,2 @@
+                # Raised after an audit (ticket 4411)
+               -smtpd_tls_protocols = >=TLSv1.3
+                smtpd_tls_mandatory_protocols = >=TLSv1.2
+               """,
+               commands: ["postfix reload"],
+               impact: "port 25 accepts TLSv1 and newer (the default): opportunistic TLS never fails on version"),
+    ]
+
+    /// A few dozen log events over four causes, in the formats Postfix 3.7 on OpenSSL 3 writes.
+    public static func logEvents() -> [LogEventRow] {
+        var events: [LogEventRow] = []
+        let oldMTAs = [("mx1.old-mta.example", "198.51.100.7"), ("relay.bank.example", "198.51.100.40"),
+                       ("mail.school.example", "192.0.2.81"), ("smtp.legacy-isp.example", "198.51.100.99")]
+        for i in 0..<18 {
+            let (name, addr) = oldMTAs[i % oldMTAs.count]
+            let time = String(format2: 28 - i / 6, 6 + i % 12, (i * 7) % 60, (i * 13) % 60)
+            let pid = 4121 + i * 3
+            events.append(LogEventRow(time: time, peerName: name, peerAddress: addr, service: "smtp", cause: .protocolMismatch, confidence: .high, lines: [
+                "\(time) mail postfix/smtpd[\(pid)]: connect from \(name)[\(addr)]",
+                "\(time) mail postfix/smtpd[\(pid)]: SSL_accept error from \(name)[\(addr)]: -1",
+                "\(time) mail postfix/smtpd[\(pid)]: warning: TLS library problem: error:0A000102:SSL routines::unsupported protocol:../ssl/statem/statem_srvr.c:1657:",
+                "\(time) mail postfix/smtpd[\(pid)]: lost connection after STARTTLS from \(name)[\(addr)]",
+                "\(time) mail postfix/smtpd[\(pid)]: disconnect from \(name)[\(addr)] ehlo=1 starttls=0/1 commands=1/2",
+            ]))
+        }
+        for i in 0..<9 {
+            let time = String(format2: 28 - i / 4, 9 + i, (i * 11) % 60, (i * 17) % 60)
+            let pid = 4410 + i
+            let addr = "203.0.113.\(140 + i)"
+            events.append(LogEventRow(time: time, peerName: nil, peerAddress: addr, service: "smtps", cause: .keyMismatch, confidence: .high, lines: [
+                "\(time) mail postfix/smtps/smtpd[\(pid)]: warning: cannot get RSA private key from file \"/etc/ssl/private/old.key\": disabling TLS support",
+                "\(time) mail postfix/smtps/smtpd[\(pid)]: warning: TLS library problem: error:05800074:x509 certificate routines::key values mismatch:../crypto/x509/x509_cmp.c:405:",
+                "\(time) mail postfix/smtps/smtpd[\(pid)]: warning: TLS handshake failed: Wrapper-mode request dropped from unknown[\(addr)]",
+            ]))
+        }
+        for i in 0..<6 {
+            let time = String(format2: 27, 2 + i * 3, (i * 19) % 60, (i * 23) % 60)
+            let pid = 5120 + i
+            let addr = "45.148.10.\(60 + i * 7)"
+            events.append(LogEventRow(time: time, peerName: nil, peerAddress: addr, service: "smtp", cause: .peerAborted, confidence: .medium, lines: [
+                "\(time) mail postfix/smtpd[\(pid)]: connect from unknown[\(addr)]",
+                "\(time) mail postfix/smtpd[\(pid)]: SSL_accept error from unknown[\(addr)]: lost connection",
+                "\(time) mail postfix/smtpd[\(pid)]: lost connection after STARTTLS from unknown[\(addr)]",
+            ]))
+        }
+        let time = "Nov 26 17:42:09"
+        events.append(LogEventRow(time: time, peerName: "mta.partner.example", peerAddress: "192.0.2.200", service: "submission", cause: .unclassified, confidence: .low, lines: [
+            "\(time) mail postfix/submission/smtpd[6001]: SSL_accept error from mta.partner.example[192.0.2.200]: -1",
+            "\(time) mail postfix/submission/smtpd[6001]: warning: TLS library problem: error:0A0000C1:SSL routines::no shared cipher:../ssl/statem/statem_srvr.c:2220:",
+        ]))
+        return events
+    }
+
+    public static func logSummary(_ events: [LogEventRow]) -> LogTotals {
+        var by: [Cause: Int] = [:]
+        for e in events { by[e.cause, default: 0] += 1 }
+        return LogTotals(linesRead: 48_213, linesSkipped: 0, byCause: by,
+                          tlsEstablished: ["TLSv1.2": 1_904, "TLSv1.3": 6_611], sources: ["/var/log/mail.log", "/var/log/mail.log.1"])
+    }
+
+    /// Everything loaded, nothing applied: where the wizard is after its first second.
+    public static func loaded(size: TerminalSize = TerminalSize(width: 80, height: 24)) -> WizardState {
+        var s = WizardState(hostName: host, configDirectory: "/etc/postfix", size: size)
+        let events = logEvents()
+        s = reduce(s, .configLoaded(settings: settings, findings: findings)).0
+        s = reduce(s, .probeFinished(listeners)).0
+        s = reduce(s, .logsLoaded(LogEventList(events), logSummary(events))).0
+        s = reduce(s, .diagnosesLoaded(diagnoses: diagnoses, fixes: fixes)).0
+        return s
+    }
+
+    /// Every step in a state worth looking at, with a name for file names.
+    public static func all(size: TerminalSize) -> [(name: String, state: WizardState)] {
+        var out: [(String, WizardState)] = []
+        let base = loaded(size: size)
+        func press(_ s: WizardState, _ keys: [WizardKey]) -> WizardState {
+            keys.reduce(s) { reduce($0, .key($1)).0 }
+        }
+
+        var starting = WizardState(hostName: host, configDirectory: "/etc/postfix", size: size)
+        _ = starting.beginStartup()
+        starting = reduce(starting, .probeStarted(total: 4)).0
+        starting = reduce(starting, .probeResult(listeners[0])).0
+        starting = reduce(starting, .probeProgress(done: 1, total: 4, current: "smtp 25 [2001:db8::25]")).0
+        starting = reduce(starting, .logsProgress(linesRead: 1_250_000, file: "/var/log/mail.log.1")).0
+        out.append(("starting", starting))
+        out.append(("overview", base))
+        out.append(("overview-help", press(base, [.character("?")])))
+        var config = base
+        config.step = .config
+        out.append(("config", press(config, [.down])))
+        out.append(("config-file", reduce(press(config, [.down, .enter]), .fileLoaded(path: "/etc/postfix/main.cf", lines: mainCF)).0))
+
+        var probe = base
+        probe.step = .probe
+        out.append(("probe", press(probe, [.down, .down, .down])))
+        var probing = probe
+        probing = reduce(probing, .key(.character("r"))).0
+        probing = reduce(probing, .probeProgress(done: 2, total: 4, current: "submission 587 [203.0.113.25]")).0
+        out.append(("probe-running", probing))
+
+        var logs = base
+        logs.step = .logs
+        out.append(("logs", press(logs, [.down, .down])))
+        out.append(("logs-event", press(logs, [.down, .down, .enter])))
+        out.append(("logs-search", press(logs, [.character("/"), .character("b"), .character("a"), .character("n"), .character("k")])))
+        out.append(("logs-filtered", press(logs, [.character("c"), .character("c"), .down])))
+
+        var fixes = base
+        fixes.step = .fixes
+        out.append(("fixes", press(fixes, [.down])))
+        out.append(("fixes-confirm", press(fixes, [.down, .enter])))
+
+        var applying = press(fixes, [.down, .enter, .character("y")])
+        applying = reduce(applying, .applyProgress(ApplyStepRow(id: "backup", label: "Back up the files", status: .done, detail: "main.cf.postls-20261128T091502"))).0
+        applying = reduce(applying, .applyProgress(ApplyStepRow(id: "write", label: "Write the change", status: .done, detail: "main.cf line 34"))).0
+        applying = reduce(applying, .applyProgress(ApplyStepRow(id: "check", label: "postfix check", status: .running))).0
+        out.append(("apply-running", applying))
+        var applied = applying
+        applied = reduce(applied, .applyProgress(ApplyStepRow(id: "check", label: "postfix check", status: .done, detail: "no warnings"))).0
+        applied = reduce(applied, .applyProgress(ApplyStepRow(id: "reload", label: "postfix reload", status: .done, detail: "master reloaded"))).0
+        applied = reduce(applied, .applyProgress(ApplyStepRow(id: "reprobe", label: "Probe again", status: .done, detail: "3 of 4 listeners verify"))).0
+        applied = reduce(applied, .applyFinished(succeeded: true, before: [
+            "smtp 25 203.0.113.25        verify 20 unable to get local issuer certificate",
+            "smtp 25 [2001:db8::25]      verify 20 unable to get local issuer certificate",
+            "submission 587 203.0.113.25 verify 20 unable to get local issuer certificate",
+        ], after: [
+            "smtp 25 203.0.113.25        verify ok, TLSv1.3",
+            "smtp 25 [2001:db8::25]      verify ok, TLSv1.3",
+            "submission 587 203.0.113.25 verify ok, TLSv1.3",
+        ], message: "The chain is complete on every listener that serves this certificate.")).0
+        out.append(("apply-done", applied))
+        out.append(("quit-confirm", press(applying, [.character("q")])))
+        var failed = applying
+        failed = reduce(failed, .applyProgress(ApplyStepRow(id: "check", label: "postfix check", status: .failed,
+                                                              detail: "postfix/postfix-script: fatal: cannot read fullchain.pem"))).0
+        failed = reduce(failed, .applyProgress(ApplyStepRow(id: "reload", label: "postfix reload", status: .skipped))).0
+        failed = reduce(failed, .applyProgress(ApplyStepRow(id: "reprobe", label: "Probe again", status: .skipped))).0
+        failed = reduce(failed, .applyFinished(succeeded: false, before: [], after: [],
+                                               message: "postfix check failed, so Postfix was not reloaded.")).0
+        out.append(("apply-failed", failed))
+
+        var report = base
+        report.step = .report
+        out.append(("report", report))
+        out.append(("report-written", reduce(press(report, [.character("r"), .enter]), .reportWritten(path: "/tmp/postls-report.md")).0))
+
+        out.append(("too-small", reduce(base, .resize(width: 70, height: 20)).0))
+        return out
+    }
+}
+
+extension String {
+    /// "Nov 28 06:07:13": the syslog time stamp, built without Foundation's formatters.
+    init(format2 day: Int, _ hour: Int, _ minute: Int, _ second: Int) {
+        func two(_ n: Int) -> String { n < 10 ? "0\(n)" : "\(n)" }
+        self = "Nov \(two(day)) \(two(hour % 24)):\(two(minute)):\(two(second))"
+    }
+}

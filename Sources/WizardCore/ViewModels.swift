@@ -1,0 +1,189 @@
+import PostlsCore
+
+// The wizard's own view of engine results. The engines are separate targets; small adapters (in the
+// executable) fill these from their types, so screens and the reducer never depend on engine internals.
+
+/// One listener (a master.cf service on one address) as the probe saw it.
+public struct ListenerStatus: Sendable, Hashable {
+    public enum Family: String, Sendable, Hashable { case ipv4, ipv6 }
+    /// STARTTLS after EHLO (25, 587) or TLS from the first byte (465).
+    public enum Mode: String, Sendable, Hashable { case starttls, implicit }
+
+    public var service: String
+    public var port: Int
+    public var address: String
+    public var family: Family
+    public var mode: Mode
+    /// nil until probed; false when no TLS session could be set up.
+    public var tlsOK: Bool?
+    public var protocolVersion: String?
+    public var cipher: String?
+    /// OpenSSL's X509 verify result (0 ok) and its text.
+    public var verifyCode: Int?
+    public var verifyMessage: String?
+    public var daysToExpiry: Int?
+    /// connect, greeting, ehlo, starttls or handshake.
+    public var errorPhase: String?
+    public var errorMessage: String?
+    public var cause: Cause?
+
+    public init(service: String, port: Int, address: String, family: Family = .ipv4, mode: Mode = .starttls,
+                tlsOK: Bool? = nil, protocolVersion: String? = nil, cipher: String? = nil,
+                verifyCode: Int? = nil, verifyMessage: String? = nil, daysToExpiry: Int? = nil,
+                errorPhase: String? = nil, errorMessage: String? = nil, cause: Cause? = nil) {
+        self.service = service; self.port = port; self.address = address; self.family = family; self.mode = mode
+        self.tlsOK = tlsOK; self.protocolVersion = protocolVersion; self.cipher = cipher
+        self.verifyCode = verifyCode; self.verifyMessage = verifyMessage; self.daysToExpiry = daysToExpiry
+        self.errorPhase = errorPhase; self.errorMessage = errorMessage; self.cause = cause
+    }
+
+    /// What an admin needs first: does TLS work here, and can peers verify the certificate.
+    public enum Health: Sendable, Hashable { case notProbed, ok, warning, failed }
+
+    public var health: Health {
+        guard let tlsOK else { return .notProbed }
+        if !tlsOK { return .failed }
+        if let code = verifyCode, code != 0 { return .warning }
+        if let days = daysToExpiry, days < 14 { return .warning }
+        return .ok
+    }
+}
+
+/// A config lint finding, at file and line.
+public struct ConfigFindingRow: Sendable, Hashable {
+    public var severity: Severity
+    public var cause: Cause
+    public var file: String
+    public var line: Int?
+    public var parameter: String?
+    public var message: String
+
+    public init(severity: Severity, cause: Cause, file: String, line: Int?, parameter: String?, message: String) {
+        self.severity = severity; self.cause = cause; self.file = file; self.line = line
+        self.parameter = parameter; self.message = message
+    }
+
+    /// "main.cf:12" or "main.cf".
+    public var location: String { line.map { "\(file):\($0)" } ?? file }
+}
+
+/// One effective TLS setting of one service.
+public struct ConfigSettingRow: Sendable, Hashable {
+    public var service: String
+    public var parameter: String
+    public var value: String
+    /// "main.cf:12", "master.cf:17 (-o)" or "default".
+    public var source: String
+
+    public init(service: String, parameter: String, value: String, source: String) {
+        self.service = service; self.parameter = parameter; self.value = value; self.source = source
+    }
+}
+
+/// One failed TLS session from the mail log.
+public struct LogEventRow: Sendable, Hashable {
+    public var time: String
+    public var peerName: String?
+    public var peerAddress: String?
+    public var service: String
+    public var cause: Cause
+    public var confidence: Confidence
+    /// The raw log lines of the session, as logged (with "file:line: " when known).
+    public var lines: [String]
+
+    public init(time: String, peerName: String?, peerAddress: String?, service: String, cause: Cause,
+                confidence: Confidence, lines: [String]) {
+        self.time = time; self.peerName = peerName; self.peerAddress = peerAddress; self.service = service
+        self.cause = cause; self.confidence = confidence; self.lines = lines
+    }
+
+    /// "mx.example.net[192.0.2.7]" the way Postfix writes peers.
+    public var peer: String {
+        switch (peerName, peerAddress) {
+        case let (n?, a?): "\(n)[\(a)]"
+        case let (n?, nil): n
+        case let (nil, a?): "unknown[\(a)]"
+        default: "-"
+        }
+    }
+
+    /// Lowercased text that `/` search looks in.
+    public var searchKey: String {
+        ([time, peer, service, cause.rawValue] + lines).joined(separator: "\n").lowercased()
+    }
+}
+
+/// Totals from reading the logs.
+public struct LogTotals: Sendable, Hashable {
+    public var linesRead: Int
+    public var linesSkipped: Int
+    public var byCause: [Cause: Int]
+    public var tlsEstablished: [String: Int]
+    public var sources: [String]
+
+    public init(linesRead: Int = 0, linesSkipped: Int = 0, byCause: [Cause: Int] = [:],
+                tlsEstablished: [String: Int] = [:], sources: [String] = []) {
+        self.linesRead = linesRead; self.linesSkipped = linesSkipped; self.byCause = byCause
+        self.tlsEstablished = tlsEstablished; self.sources = sources
+    }
+
+    public var failures: Int { byCause.values.reduce(0, +) }
+}
+
+/// A diagnosis: cause, how bad, how sure, and the evidence behind it.
+public struct DiagnosisRow: Sendable, Hashable {
+    public var cause: Cause
+    public var severity: Severity
+    public var confidence: Confidence
+    public var summary: String
+    public var evidence: [String]
+    public var fixIDs: [String]
+
+    public init(cause: Cause, severity: Severity, confidence: Confidence, summary: String, evidence: [String], fixIDs: [String]) {
+        self.cause = cause; self.severity = severity; self.confidence = confidence; self.summary = summary
+        self.evidence = evidence; self.fixIDs = fixIDs
+    }
+}
+
+/// A fix the wizard can show and (for config edits, files and commands) apply.
+public struct FixRow: Sendable, Hashable {
+    public enum Kind: String, Sendable, Hashable { case configEdit = "config_edit", command, dnsRecord = "dns_record", file }
+
+    public var id: String
+    public var title: String
+    public var kind: Kind
+    public var diff: String?
+    public var commands: [String]
+    /// One line on who is affected, e.g. "3 peers in the log used TLSv1; they would fall back to plaintext".
+    public var impact: String
+
+    public init(id: String, title: String, kind: Kind, diff: String?, commands: [String], impact: String) {
+        self.id = id; self.title = title; self.kind = kind; self.diff = diff; self.commands = commands; self.impact = impact
+    }
+
+    /// DNS changes happen at the DNS provider; postls can only show them.
+    public var isApplicable: Bool { kind != .dnsRecord }
+}
+
+public enum ApplyStepStatus: String, Sendable, Hashable { case pending, running, done, failed, skipped }
+
+/// One step of applying a fix: backup, write, check, reload, re-probe (or rollback's steps).
+public struct ApplyStepRow: Sendable, Hashable {
+    public var id: String
+    public var label: String
+    public var status: ApplyStepStatus
+    public var detail: String
+
+    public init(id: String, label: String, status: ApplyStepStatus = .pending, detail: String = "") {
+        self.id = id; self.label = label; self.status = status; self.detail = detail
+    }
+
+    /// The steps of an apply, in order; the runner reports progress by these ids.
+    public static let standardSteps: [ApplyStepRow] = [
+        ApplyStepRow(id: "backup", label: "Back up the files"),
+        ApplyStepRow(id: "write", label: "Write the change"),
+        ApplyStepRow(id: "check", label: "postfix check"),
+        ApplyStepRow(id: "reload", label: "postfix reload"),
+        ApplyStepRow(id: "reprobe", label: "Probe again"),
+    ]
+}

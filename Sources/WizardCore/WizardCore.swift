@@ -1,2 +1,0 @@
-// The WizardCore engine; see docs/ARCHITECTURE.md for what it owns.
-import PostlsCore

@@ -1,0 +1,55 @@
+import PostlsCore
+
+/// Keys after normalization by the backend. Letters (including vi's hjkl) arrive as `.character`;
+/// the reducer decides whether they navigate or are typed text.
+public enum WizardKey: Sendable, Hashable {
+    case up, down, left, right, pageUp, pageDown, home, end
+    case tab, backTab, enter, escape, backspace
+    case character(Character)
+}
+
+/// Everything that can happen to the wizard: keys, terminal changes, engine results.
+public enum WizardEvent: Sendable {
+    case key(WizardKey)
+    case resize(width: Int, height: Int)
+    case configLoaded(settings: [ConfigSettingRow], findings: [ConfigFindingRow])
+    case fileLoaded(path: String, lines: [String])
+    case fileFailed(path: String, message: String)
+    case probeStarted(total: Int)
+    case probeProgress(done: Int, total: Int, current: String)
+    /// One listener's result while the probe goes on (replaces an earlier result for the same listener).
+    case probeResult(ListenerStatus)
+    case probeFinished([ListenerStatus])
+    case probeFailed(String)
+    /// Reading a big log: how far it got.
+    case logsProgress(linesRead: Int, file: String)
+    case logsLoaded(any LogEventSource, LogTotals)
+    case logsFailed(String)
+    case diagnosesLoaded(diagnoses: [DiagnosisRow], fixes: [FixRow])
+    case applyProgress(ApplyStepRow)
+    case applyFinished(succeeded: Bool, before: [String], after: [String], message: String)
+    case rollbackFinished(succeeded: Bool, message: String)
+    case reportWritten(path: String)
+    case reportFailed(String)
+    /// Go on with the search of this generation (fed back by the runner after `continueSearch`).
+    case searchContinue(generation: Int)
+    /// Go on with the log filter of this generation (fed back by the runner after `continueFilter`).
+    case filterContinue(generation: Int)
+}
+
+/// Work the reducer asks for; the runner performs it and feeds results back as events.
+public enum WizardEffect: Sendable, Hashable {
+    case loadConfig
+    case openFile(path: String, line: Int)
+    case runProbe
+    case loadLogs
+    case applyFix(id: String)
+    case rollback
+    case writeReport(path: String, redact: Bool)
+    case quit
+    /// A long search wants another step: the runner reads pending keys, then sends
+    /// `.searchContinue(generation:)` back. Effect handlers never see this one.
+    case continueSearch(generation: Int)
+    /// The same for a log filter over many events.
+    case continueFilter(generation: Int)
+}

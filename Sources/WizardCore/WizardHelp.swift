@@ -1,0 +1,109 @@
+/// A key and what it does here; TerminalUI shows these in the status line and the help overlay.
+public struct KeyHelp: Sendable, Hashable {
+    public var keys: String
+    public var label: String
+    public init(_ keys: String, _ label: String) { self.keys = keys; self.label = label }
+}
+
+/// Which keys work in the current state: kept next to the reducer so the screen never promises a
+/// key the reducer ignores.
+public enum WizardHelp {
+    /// The status line: the few keys that matter most right now.
+    public static func statusKeys(_ s: WizardState) -> [KeyHelp] {
+        if s.size.isTooSmall { return [KeyHelp("q", "quit")] }
+        if let dialog = s.dialog {
+            switch dialog {
+            case .confirmQuit: return [KeyHelp("y", "quit anyway"), KeyHelp("n/Esc", "stay")]
+            case .confirmApply: return [KeyHelp("y/Enter", "apply"), KeyHelp("n/Esc", "cancel")]
+            case .confirmRollback: return [KeyHelp("y/Enter", "roll back"), KeyHelp("n/Esc", "cancel")]
+            }
+        }
+        if let input = s.input {
+            switch input.purpose {
+            case .logSearch: return [KeyHelp("Enter", "keep"), KeyHelp("Esc", "cancel search"), KeyHelp("Bksp", "delete")]
+            default: return [KeyHelp("Enter", "set"), KeyHelp("Esc", "cancel"), KeyHelp("Bksp", "delete")]
+            }
+        }
+        if s.helpVisible { return [KeyHelp("?/Esc", "close help")] }
+        let move = KeyHelp("↑↓", "move")
+        let common = [KeyHelp("←→", "step"), KeyHelp("?", "help"), KeyHelp("q", "quit")]
+        switch s.step {
+        case .overview:
+            var keys = [move]
+            if !s.fixes.diagnoses.isEmpty { keys.append(KeyHelp("Enter", "see fix")) }
+            if !s.probe.running { keys.append(KeyHelp("r", "re-probe")) }
+            return keys + common
+        case .config:
+            if s.config.file != nil { return [KeyHelp("↑↓", "scroll"), KeyHelp("Esc", "close file"), KeyHelp("?", "help"), KeyHelp("q", "quit")] }
+            return [move, KeyHelp("Tab", s.config.pane == .findings ? "settings" : "findings"),
+                    KeyHelp("Enter", "open file")] + common
+        case .probe:
+            return (s.probe.running ? [move] : [move, KeyHelp("r", "re-probe")]) + common
+        case .logs:
+            if s.logs.detail != nil { return [KeyHelp("↑↓", "scroll"), KeyHelp("Esc", "back to list"), KeyHelp("?", "help"), KeyHelp("q", "quit")] }
+            // Clearing comes first when there is something to clear; narrow screens drop from the end.
+            var keys = [move, KeyHelp("Enter", "open"), KeyHelp("/", "search")]
+            if !s.logs.filter.isEmpty || !s.logs.search.isEmpty { keys.append(KeyHelp("x", "clear")) }
+            return keys + [KeyHelp("c", "cause"), KeyHelp("p", "peer"), KeyHelp("s", "service")] + common
+        case .fixes:
+            var keys = [move, KeyHelp("Tab", s.fixes.pane == .diagnoses ? "detail" : "list"), KeyHelp("Enter", "apply fix")]
+            if let d = s.fixes.selectedDiagnosis, s.fixes.fixesOf(d).count > 1 { keys.append(KeyHelp("f", "next fix")) }
+            return keys + common
+        case .apply:
+            switch s.apply.phase {
+            case .idle: return [KeyHelp("Enter", "choose a fix")] + common
+            case .running, .rollingBack: return [KeyHelp("?", "help"), KeyHelp("q", "quit")]
+            default: return [KeyHelp("r", "roll back"), KeyHelp("Enter", "report")] + common
+            }
+        case .report:
+            return [KeyHelp("Enter", "write"), KeyHelp("e", "edit path"), KeyHelp("r", "redact on/off")] + common
+        }
+    }
+
+    /// The `?` overlay of a step: what the screen is for, then every key that works on it.
+    public static func help(for step: WizardStep) -> (intro: [String], sections: [(heading: String, keys: [KeyHelp])]) {
+        let everywhere: (heading: String, keys: [KeyHelp]) = ("Everywhere", [
+            KeyHelp("1-7", "jump to a step"), KeyHelp("← → h l", "previous / next step"),
+            KeyHelp("Esc", "close, or go back a step"), KeyHelp("?", "this help"),
+            KeyHelp("q", "quit (asks if a fix is half applied)"),
+        ])
+        let moving = KeyHelp("↑ ↓ j k", "move; PgUp PgDn, g G: page, first, last")
+        switch step {
+        case .overview:
+            return (["What postls found at a glance: each listener's TLS status, the most",
+                     "important problems, and the TLS failures counted in the mail log."],
+                    [("Here", [moving, KeyHelp("Enter", "show the selected problem and its fix"), KeyHelp("r", "probe the listeners again")]), everywhere])
+        case .config:
+            return (["Postfix's effective TLS settings per service (main.cf, master.cf -o",
+                     "overrides, defaults) and the problems found in them, at file:line."],
+                    [("Here", [moving, KeyHelp("Tab", "switch between findings and settings"),
+                               KeyHelp("Enter", "open the file at the line (read-only)")]), everywhere])
+        case .probe:
+            return (["Live TLS handshakes with each listener and address, as a sending",
+                     "server would do them: protocol, cipher, certificate check."],
+                    [("Here", [moving, KeyHelp("r / Enter", "probe again")]), everywhere])
+        case .logs:
+            return (["Failed TLS sessions from the mail log, grouped by cause. Every",
+                     "event keeps its raw log lines."],
+                    [("Here", [moving, KeyHelp("Enter", "raw lines of an event; fold or unfold a cause"),
+                               KeyHelp("/", "search (as you type, any case)"), KeyHelp("n N", "next / previous match"),
+                               KeyHelp("c", "filter by cause (repeat to cycle)"), KeyHelp("p", "filter by peer name or address"),
+                               KeyHelp("s", "filter by service (smtpd, submission…)"), KeyHelp("x", "clear filters and search"),
+                               KeyHelp("r", "read the logs again")]), everywhere])
+        case .fixes:
+            return (["Each diagnosis with its evidence and fixes: the exact change (a",
+                     "diff of main.cf or master.cf), the commands, and who it affects."],
+                    [("Here", [moving, KeyHelp("Tab", "switch between the list and the detail"),
+                               KeyHelp("f", "next fix of this diagnosis"), KeyHelp("Enter / a", "apply the fix (asks first)")]), everywhere])
+        case .apply:
+            return (["Applying a fix: back up, write, postfix check, reload, probe again.",
+                     "The backup stays, so the change can be rolled back."],
+                    [("Here", [KeyHelp("r", "roll back the last fix (asks first)"), KeyHelp("Enter", "go on to the report")]), everywhere])
+        case .report:
+            return (["A support report of everything postls found. It never contains",
+                     "key material; redaction replaces names and addresses consistently."],
+                    [("Here", [KeyHelp("Enter / w", "write the report"), KeyHelp("e", "edit the path"),
+                               KeyHelp("r", "redaction on or off")]), everywhere])
+        }
+    }
+}

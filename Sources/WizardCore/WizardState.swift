@@ -1,0 +1,188 @@
+import PostlsCore
+
+/// The wizard's steps, in the order an admin walks them.
+public enum WizardStep: Int, CaseIterable, Sendable, Hashable {
+    case overview, config, probe, logs, fixes, apply, report
+
+    public var title: String {
+        switch self {
+        case .overview: "Overview"
+        case .config: "Config"
+        case .probe: "Probe"
+        case .logs: "Logs"
+        case .fixes: "Fixes"
+        case .apply: "Apply"
+        case .report: "Report"
+        }
+    }
+}
+
+public struct TerminalSize: Sendable, Hashable {
+    public var width: Int
+    public var height: Int
+    public init(width: Int, height: Int) { self.width = width; self.height = height }
+
+    /// Below this the screens cannot show a listener row and its status together.
+    public static let minimum = TerminalSize(width: 80, height: 24)
+    public var isTooSmall: Bool { width < TerminalSize.minimum.width || height < TerminalSize.minimum.height }
+}
+
+/// Questions that must be answered before anything else happens.
+public enum Dialog: Sendable, Hashable {
+    case confirmQuit
+    case confirmApply(fixID: String)
+    case confirmRollback
+}
+
+/// A one-line text prompt and what its text is for.
+public struct TextInput: Sendable, Hashable {
+    public enum Purpose: Sendable, Hashable { case logSearch, logPeerFilter, logServiceFilter, reportPath }
+    public var purpose: Purpose
+    public var text: String
+    /// The value before editing, restored by Esc.
+    public var original: String
+
+    public init(purpose: Purpose, text: String) { self.purpose = purpose; self.text = text; self.original = text }
+
+    public var prompt: String {
+        switch purpose {
+        case .logSearch: "/"
+        case .logPeerFilter: "Peer contains: "
+        case .logServiceFilter: "Service contains: "
+        case .reportPath: "Write report to: "
+        }
+    }
+}
+
+/// A read-only view of a configuration file around a line.
+public struct FileView: Sendable, Hashable {
+    public var path: String
+    public var lines: [String]
+    /// 1-based line to highlight.
+    public var focusLine: Int
+    public var top: Int
+    public var loading: Bool
+
+    public init(path: String, lines: [String] = [], focusLine: Int, top: Int = 0, loading: Bool = true) {
+        self.path = path; self.lines = lines; self.focusLine = focusLine; self.top = top; self.loading = loading
+    }
+}
+
+public struct ConfigStepState: Sendable, Hashable {
+    public enum Pane: Sendable, Hashable { case findings, settings }
+    public var configDirectory: String
+    public var loaded = false
+    public var findings: [ConfigFindingRow] = []
+    public var settings: [ConfigSettingRow] = []
+    public var pane: Pane = .findings
+    public var findingsList = ListPosition()
+    public var settingsList = ListPosition()
+    public var file: FileView?
+    public init(configDirectory: String = "/etc/postfix") { self.configDirectory = configDirectory }
+}
+
+public struct ProbeStepState: Sendable, Hashable {
+    public var listeners: [ListenerStatus] = []
+    public var running = false
+    public var done = 0
+    public var total = 0
+    /// What the probe works on now, e.g. "smtps 465 [2001:db8::25]".
+    public var current: String?
+    public var list = ListPosition()
+    public var error: String?
+    public init() {}
+}
+
+public struct FixesStepState: Sendable, Hashable {
+    public enum Pane: Sendable, Hashable { case diagnoses, detail }
+    public var diagnoses: [DiagnosisRow] = []
+    public var fixes: [FixRow] = []
+    public var pane: Pane = .diagnoses
+    public var list = ListPosition()
+    /// Which of the selected diagnosis's fixes is shown.
+    public var fixIndex = 0
+    public var detailTop = 0
+    public init() {}
+
+    public var selectedDiagnosis: DiagnosisRow? {
+        diagnoses.indices.contains(list.selection) ? diagnoses[list.selection] : nil
+    }
+
+    public func fixesOf(_ diagnosis: DiagnosisRow) -> [FixRow] {
+        diagnosis.fixIDs.compactMap { id in fixes.first { $0.id == id } }
+    }
+
+    public var selectedFix: FixRow? {
+        guard let d = selectedDiagnosis else { return nil }
+        let list = fixesOf(d)
+        return list.indices.contains(fixIndex) ? list[fixIndex] : list.first
+    }
+}
+
+public struct ApplyStepState: Sendable, Hashable {
+    public enum Phase: Sendable, Hashable { case idle, running, succeeded, failed, rollingBack, rolledBack, rollbackFailed }
+    public var fixID: String?
+    public var fixTitle: String?
+    public var phase: Phase = .idle
+    public var steps: [ApplyStepRow] = []
+    /// Probe lines before and after the change, e.g. "smtp 25 127.0.0.1  verify 20 -> ok".
+    public var before: [String] = []
+    public var after: [String] = []
+    public var message: String?
+    public init() {}
+}
+
+public struct ReportStepState: Sendable, Hashable {
+    public enum Status: Sendable, Hashable { case idle, writing, written(path: String), failed(message: String) }
+    public var path: String
+    public var redact = false
+    public var status: Status = .idle
+    public init(path: String = "/tmp/postls-report.md") { self.path = path }
+}
+
+/// Everything the wizard shows. Changed only by `reduce`; rendered by TerminalUI.
+public struct WizardState: Sendable {
+    public var step: WizardStep = .overview
+    public var size: TerminalSize
+    public var hostName: String
+    public var helpVisible = false
+    public var dialog: Dialog?
+    public var input: TextInput?
+    /// A one-line message under the body (results of the last action), cleared by the next key.
+    public var message: String?
+    public var config: ConfigStepState
+    public var probe = ProbeStepState()
+    public var logs = LogsStepState()
+    public var fixes = FixesStepState()
+    public var apply = ApplyStepState()
+    public var report = ReportStepState()
+    public var quitting = false
+
+    public init(hostName: String, configDirectory: String = "/etc/postfix", size: TerminalSize) {
+        self.hostName = hostName
+        self.size = size
+        config = ConfigStepState(configDirectory: configDirectory)
+    }
+
+    /// A change may be on disk without its checks: quitting now needs a confirmation.
+    public var isHalfApplied: Bool {
+        switch apply.phase {
+        case .running, .failed, .rollingBack, .rollbackFailed: true
+        default: false
+        }
+    }
+
+    /// The effects to start with: read the config and the logs, probe the listeners.
+    public static let startupEffects: [WizardEffect] = [.loadConfig, .runProbe, .loadLogs]
+
+    /// Marks the startup work as under way (so screens say "reading…", not "nothing found") and
+    /// returns the effects that do it.
+    public mutating func beginStartup() -> [WizardEffect] {
+        probe.running = true
+        logs.loading = true
+        return WizardState.startupEffects
+    }
+
+    public var criticalCount: Int { fixes.diagnoses.filter { $0.severity == .critical }.count }
+    public var warningCount: Int { fixes.diagnoses.filter { $0.severity == .warning }.count }
+}

@@ -1,0 +1,63 @@
+import Foundation
+import PostlsCore
+import Testing
+import TLSProbe
+import WizardCore
+
+struct ProbeAdapterTests {
+    @Test("a probe result that negotiated TLS but failed verification becomes a warning row with its cause")
+    func verifiedFailureBecomesWarning() throws {
+        var r = ListenerProbeResult(host: "mail.example.org", address: "2001:db8::25", port: 25, mode: .starttls, family: "IPv6", expectedName: nil)
+        r.negotiated = NegotiatedTLS(protocol: "TLSv1.3", cipher: "TLS_AES_256_GCM_SHA384", group: "X25519")
+        let json = #"{"code": 20, "message": "unable to get local issuer certificate"}"#
+        r.verify = try JSONDecoder().decode(type(of: r.verify).self, from: Data(json.utf8))
+        r.daysToExpiry = 61
+        r.findings = [ProbeFinding(id: "verify_failed", cause: .incompleteChain, severity: .critical, message: "x"),
+                      ProbeFinding(id: "auth_before_tls", cause: nil, severity: .warning, message: "y")]
+        let row = ListenerStatus(r, service: "smtp")
+        #expect(row.service == "smtp" && row.port == 25 && row.family == .ipv6 && row.mode == .starttls)
+        #expect(row.tlsOK == true && row.protocolVersion == "TLSv1.3")
+        #expect(row.verifyCode == 20 && row.verifyMessage == "unable to get local issuer certificate")
+        #expect(row.health == .warning && row.cause == .incompleteChain && row.daysToExpiry == 61)
+    }
+
+    @Test("a probe result with an error becomes a failed row naming the phase")
+    func errorBecomesFailure() {
+        var r = ListenerProbeResult(host: "mail.example.org", address: "192.0.2.1", port: 465, mode: .implicit, family: "IPv4", expectedName: nil)
+        r.error = ProbeError(phase: .handshake, message: "the server closed the connection during the handshake")
+        let row = ListenerStatus(r)
+        #expect(row.health == .failed && row.errorPhase == "handshake" && row.mode == .implicit)
+        #expect(row.service == "port 465")
+    }
+}
+
+import MailLog
+
+struct LogAdapterTests {
+    @Test("real Postfix log lines, classified by the log engine, become a row with peer, service and raw lines")
+    func engineEventBecomesRow() throws {
+        var events: [TLSEvent] = []
+        let analyzer = LogAnalyzer { events.append($0) }
+        let lines = [
+            "Nov 28 07:07:13 mail postfix/smtpd[4124]: connect from relay.bank.example[198.51.100.40]",
+            "Nov 28 07:07:13 mail postfix/smtpd[4124]: SSL_accept error from relay.bank.example[198.51.100.40]: -1",
+            "Nov 28 07:07:13 mail postfix/smtpd[4124]: warning: TLS library problem: error:0A000102:SSL routines::unsupported protocol:../ssl/statem/statem_srvr.c:1657:",
+            "Nov 28 07:07:13 mail postfix/smtpd[4124]: lost connection after STARTTLS from relay.bank.example[198.51.100.40]",
+            "Nov 28 07:07:13 mail postfix/smtpd[4124]: disconnect from relay.bank.example[198.51.100.40] ehlo=1 starttls=0/1 commands=1/2",
+        ]
+        for (i, line) in lines.enumerated() { analyzer.feed(line, file: "/var/log/mail.log", lineNumber: i + 1) }
+        let summary = analyzer.finish()
+        let event = try #require(events.first)
+        let row = LogEventRow(event)
+        #expect(row.cause == .protocolMismatch)
+        #expect(row.peer == "relay.bank.example[198.51.100.40]")
+        #expect(row.service == "smtp")
+        // The engine keeps the TLS-related lines of the connection (not "connect from").
+        #expect(row.lines.first?.hasPrefix("mail.log:2: Nov 28 07:07:13 mail postfix/smtpd[4124]: SSL_accept error") == true, "\(row.lines)")
+        #expect(row.lines.contains { $0.contains("unsupported protocol") })
+        let totals = LogTotals(summary, sources: ["/var/log/mail.log"])
+        #expect(totals.byCause[.protocolMismatch] == 1 && totals.linesRead == 5)
+        let state = reduce(DemoStates.loaded(), .logsLoaded(LogEventList(events.map(LogEventRow.init)), totals)).0
+        #expect(state.logs.groups.map(\.cause) == [.protocolMismatch])
+    }
+}
