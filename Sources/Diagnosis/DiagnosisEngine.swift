@@ -125,7 +125,8 @@ struct Builder {
                     Evidence(source: .probe, location: location, text: "EHLO does not offer STARTTLS"),
                     summary: "port \(t.port) does not offer STARTTLS")
             }
-            if let reply = t.starttlsReply, reply.hasPrefix("454") {
+            // The probe's own finding already quotes a 454; a second item would say the same thing twice.
+            if let reply = t.starttlsReply, reply.hasPrefix("454"), !t.findings.contains(where: { $0.cause == .starttlsUnavailable && $0.message.contains("454") }) {
                 add(.starttlsUnavailable, .critical, Evidence(source: .probe, location: location, text: "STARTTLS answered: \(reply)"),
                     summary: "port \(t.port) answers STARTTLS with 454: the server's TLS set-up failed")
             }
