@@ -92,7 +92,7 @@ struct InboundScenarioTests {
         #expect(try s.configFiles() == original)
     }
 
-    @Test func plaintextClientsOnTheImplicitTLSPortGetAdviceNotAnEdit() throws {
+    @Test(.enabled(if: Prerequisites.swaks)) func plaintextClientsOnTheImplicitTLSPortGetAdviceNotAnEdit() throws {
         let s = try Scenario()
         defer { s.stop() }
         try s.start(mainCF: s.tlsMainCF, listeners: [
@@ -273,14 +273,22 @@ struct InboundScenarioTests {
         #expect(try s.configFiles() == original)
     }
 
-    enum KeyProblem: String, CaseIterable, Sendable { case mismatch, missing }
+    /// Another certificate's key; a key file that does not exist; one that holds no PEM key (a truncated copy).
+    enum KeyProblem: String, CaseIterable, Sendable { case mismatch, missing, notPEM }
 
     @Test(arguments: KeyProblem.allCases)
     func aKeyThatDisablesTLSIsNamedAsTheRootCauseOfThe454AndTheMatchingKeyFixesIt(_ problem: KeyProblem) throws {
         let s = try Scenario()
         defer { s.stop() }
         let other = try s.pki.leaf("other")
-        let keyFile = problem == .mismatch ? other.keyFile : s.pki.directory + "/mail-old.key"
+        let keyFile: String
+        switch problem {
+        case .mismatch: keyFile = other.keyFile
+        case .missing: keyFile = s.pki.directory + "/mail-old.key"
+        case .notPEM:
+            keyFile = s.pki.directory + "/mail-copy.key"
+            try "-----BEGIN PRIVATE KEY-----\nMIGHAgEAMBMGByqGSM49\n".write(toFile: keyFile, atomically: true, encoding: .utf8)
+        }
         try s.start(mainCF: s.tlsMainCF, listeners: [
             PostfixListener(name: "badkey", overrides: [("smtpd_tls_cert_file", s.mail.fullChainFile), ("smtpd_tls_key_file", keyFile)]),
         ])
@@ -316,7 +324,7 @@ struct InboundScenarioTests {
         #expect(try s.configFiles() == original)
     }
 
-    @Test func encryptOnTheMXIsTLSRequiredOnMXAndMayLetsPlaintextSendersDeliver() throws {
+    @Test(.enabled(if: Prerequisites.swaks)) func encryptOnTheMXIsTLSRequiredOnMXAndMayLetsPlaintextSendersDeliver() throws {
         let s = try Scenario()
         defer { s.stop() }
         try s.start(mainCF: s.tlsMainCF, listeners: [PostfixListener(name: "smtp", overrides: [("smtpd_tls_security_level", "encrypt")])])
