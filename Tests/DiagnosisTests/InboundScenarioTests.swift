@@ -37,6 +37,10 @@ struct InboundScenarioTests {
         let impact = try #require(fix["impact"] as? String)
         #expect(impact.contains("3 failed sessions") && impact.contains("would get TLS"), "\(impact)")
         #expect((fix["diff"] as? String)?.contains(">=TLSv1") == true)
+        // The text form says the same, most important first, with the impact and how to apply.
+        let text = try PostlsBinary.run(["diagnose"] + s.cliArguments).stdout
+        #expect(text.contains("1. CRITICAL protocol_mismatch"), "\(text)")
+        #expect(text.contains("Impact: ") && text.contains("Apply: postls fix apply \(fixID)"), "\(text)")
 
         let apply = try PostlsBinary.run(["fix", "apply", fixID, "--yes"] + s.cliArguments, timeout: 120)
         #expect(apply.succeeded, "\(apply.stdout)\(apply.stderr)")
