@@ -181,7 +181,7 @@ struct Builder {
                              text: "\(file) holds \(onDisk.sha256Fingerprint.prefix(16))…, valid until \(Self.day(onDisk.notAfter))"),
                     summary: "port \(port) still serves an older certificate than \(file): Postfix was not reloaded after the renewal")
                 add(.staleCertificate, .warning,
-                    Evidence(source: .probe, location: "probe \(t.address):\(t.port)",
+                    Evidence(source: .probe, location: "probe \(t.family == "IPv6" ? "[\(t.address)]" : t.address):\(t.port) (\(t.family ?? "?"), \(t.mode.rawValue))",
                              text: "serves \(served.sha256.prefix(16))…, valid until \(served.notAfter)"))
             }
         }
