@@ -16,12 +16,12 @@ public struct DiagnosisInput: Sendable {
     /// `postconf -h mail_version`, when known (the `unexpected eof` noise depends on it).
     public var postfixVersion: String?
     public var now: Date
+    /// Findings of the DNS side (MX, TLSA, MTA-STS), when a domain was checked.
+    public var dnsFindings: [DNSFinding] = []
     /// Ports that receive mail from the internet besides 25 (`--smtp-port`).
     public var smtpPorts: Set<Int>
     /// Senders refused for not using TLS where the MX requires it (from the same logs).
     public var plaintextRefusals: [PlaintextRefusals]
-    /// Findings of the DNS side (MX, TLSA, MTA-STS), when a domain was checked.
-    public var dnsFindings: [DNSFinding] = []
 
     public init(configuration: PostfixConfiguration? = nil, configFindings: [Finding] = [], probe: ProbeReport? = nil,
                 logEvents: [TLSEvent] = [], logSummary: LogSummary? = nil, postfixVersion: String? = nil, now: Date = Date(),
@@ -49,6 +49,7 @@ public struct DiagnosisEngine: Sendable {
 
     public func diagnose(_ input: DiagnosisInput) -> DiagnosisReport {
         var builder = Builder(input: input)
+        builder.refineCertificateRejections()
         builder.addConfigFindings()
         builder.joinPlaintextRefusals()
         builder.addProbeResults()
@@ -87,8 +88,10 @@ struct Builder {
     var findingsByCause: [Cause: [Finding]] = [:]
     var status: [Cause: DiagnosisStatus] = [:]
     var confidenceCap: [Cause: Confidence] = [:]
+    /// The log events, with certificate rejections re-attributed by `refineCertificateRejections`.
+    var logEvents: [TLSEvent]
 
-    init(input: DiagnosisInput) { self.input = input }
+    init(input: DiagnosisInput) { self.input = input; logEvents = input.logEvents }
 
     mutating func add(_ cause: Cause, _ severity: Severity, _ item: Evidence, summary: String? = nil) {
         // Two events may cite the same line (a start-up warning shared by sessions): list it once.
@@ -196,7 +199,7 @@ struct Builder {
 
     mutating func addLogEvents() {
         var grouped: [Cause: [TLSEvent]] = [:]
-        for event in input.logEvents { grouped[attributedCause(event), default: []].append(event) }
+        for event in logEvents { grouped[event.cause, default: []].append(event) }
         for (cause, events) in grouped {
             logCounts[cause] = events.count
             let peers = Self.topPeers(events)
@@ -214,10 +217,11 @@ struct Builder {
             // The first event's most telling line, with its file and line number.
             var items = [Evidence(source: .log, location: "\(events.count) events", text: text)]
             for event in events.prefix(2) {
-                // The line that says why (OpenSSL's reason) beats the one that says that.
-                let telling = event.lines.first { $0.message.contains("TLS library problem") || $0.message.contains("SSL_accept() failed") }
-                    ?? event.lines.first { $0.message.contains("warning") || $0.message.contains("error") || $0.message.contains("TLS") }
-                if let line = telling ?? event.lines.first {
+                // The line with OpenSSL's reason says why ("...:no shared cipher:..."); `SSL_accept error ...: -1` says only that.
+                let reason = event.errors.first?.reason
+                if let line = event.lines.first(where: { reason != nil && $0.message.contains(reason ?? "") })
+                    ?? event.lines.first(where: { $0.message.contains("warning") })
+                    ?? event.lines.first(where: { $0.message.contains("error") || $0.message.contains("TLS") }) ?? event.lines.first {
                     items.append(Evidence(source: .log, location: "\(Self.basename(line.file)):\(line.lineNumber)", text: line.message))
                 }
             }
@@ -337,7 +341,7 @@ struct Builder {
             case 2: confidence = .high
             default:
                 if sources == [.log] {
-                    confidence = input.logEvents.filter { $0.cause == cause }.map(\.confidence).max() ?? .low
+                    confidence = logEvents.filter { $0.cause == cause }.map(\.confidence).max() ?? .low
                     if confidence == .high { confidence = .medium }  // one source alone never proves the cause
                 } else {
                     confidence = .medium

@@ -23,15 +23,15 @@ public struct GatherOptions: Sendable {
     public var logs = true
     public var phaseTimeout: Double = 10
     public var since: Date?
-    /// Ports that receive mail from the internet besides 25 (`--smtp-port`, e.g. behind a port forward): their
-    /// listeners get the public-MX rules (no TLS requirement, a low protocol floor) even on loopback.
-    public var smtpPorts: Set<Int> = []
     /// The mail domain whose DNS (MX, TLSA, MTA-STS) to check against the served certificates; nil: no DNS.
     public var domain: String?
     /// The resolver for the DNS checks (a validating one reports DNSSEC); nil: the first of /etc/resolv.conf.
     public var resolver: SocketAddress?
     /// The SMTP port the DNS check probes on each MX (the MX stand-in's port in tests).
     public var dnsSMTPPort: UInt16 = 25
+    /// Ports that receive mail from the internet besides 25 (`--smtp-port`, e.g. behind a port forward): their
+    /// listeners get the public-MX rules (no TLS requirement, a low protocol floor) even on loopback.
+    public var smtpPorts: Set<Int> = []
 
     public init() {}
 }

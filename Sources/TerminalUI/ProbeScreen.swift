@@ -67,6 +67,15 @@ enum ProbeScreen {
             if let d = l.daysToExpiry { cert += d < 0 ? ", expired \(-d) days ago" : ", expires in \(d) days" }
             rows.append([Span("Cert      ", Style(.muted)), Span(cert)])
         }
+        if !l.protocolSupport.isEmpty {
+            var spans = [Span("Versions  ", Style(.muted))]
+            for version in ["TLSv1", "TLSv1.1", "TLSv1.2", "TLSv1.3"] {
+                guard let accepted = l.protocolSupport[version] else { continue }
+                spans.append(Span(version + " "))
+                spans.append(accepted ? Span("\(glyphs.ok) yes  ", Style(.ok)) : Span("\(glyphs.failed) no   ", Style(.muted)))
+            }
+            rows.append(spans)
+        }
         if let cause = l.cause {
             rows.append([Span("Cause     ", Style(.muted)), Span(cause.rawValue, Style(.key)), Span(": " + CauseCatalog.shared.title(cause))])
         }

@@ -71,9 +71,9 @@ struct GatherArguments: ParsableArguments {
         o.probe = !noProbe
         o.logs = !noLogs
         o.phaseTimeout = timeout
-        o.smtpPorts = Set(((try? ProbeCommand.ports(smtpPort, option: "--smtp-port")) ?? []).map(Int.init))
         o.domain = domain
         o.resolver = resolver.flatMap(parseResolverAddress)
+        o.smtpPorts = Set(((try? ProbeCommand.ports(smtpPort, option: "--smtp-port")) ?? []).map(Int.init))
         return o
     }
 

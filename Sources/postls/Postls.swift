@@ -23,6 +23,8 @@ struct Postls: ParsableCommand {
             CheckCommand.self,
             DNSCommand.self,
             DemoCommand.self,
+            ReportCommand.self,
+            SetupCommand.self,
         ],
         defaultSubcommand: WizardCommand.self
     )

@@ -511,3 +511,15 @@ struct ConfigSettingsTests {
         #expect(d.effects.last == .openFile(path: "/etc/postfix/master.cf", line: 18))
     }
 }
+
+struct EvidenceJumpTests {
+    @Test("e on a problem opens the Logs step filtered to its cause; a cause without events says so")
+    func jumpToLogEvents() {
+        var d = Driver(DemoStates.loaded())
+        d.press(.character("e"))
+        #expect(d.state.step == .logs && d.state.logs.filter.cause == .keyMismatch && d.state.logs.shownEvents == 9)
+        d.press(.character("5"), .down, .character("e"))
+        #expect(d.state.step == .fixes, "incomplete_chain shows in the probe, not in the log")
+        #expect(d.state.message == "The log has no events of incomplete_chain.")
+    }
+}
