@@ -128,7 +128,8 @@ struct Builder {
                     Evidence(source: .probe, location: location, text: "EHLO does not offer STARTTLS"),
                     summary: "port \(t.port) does not offer STARTTLS")
             }
-            if let reply = t.starttlsReply, reply.hasPrefix("454") {
+            // The probe's own finding already quotes a 454; a second item would say the same thing twice.
+            if let reply = t.starttlsReply, reply.hasPrefix("454"), !t.findings.contains(where: { $0.cause == .starttlsUnavailable && $0.message.contains("454") }) {
                 add(.starttlsUnavailable, .critical, Evidence(source: .probe, location: location, text: "STARTTLS answered: \(reply)"),
                     summary: "port \(t.port) answers STARTTLS with 454: the server's TLS set-up failed")
             }
@@ -183,7 +184,7 @@ struct Builder {
                              text: "\(file) holds \(onDisk.sha256Fingerprint.prefix(16))…, valid until \(Self.day(onDisk.notAfter))"),
                     summary: "port \(port) still serves an older certificate than \(file): Postfix was not reloaded after the renewal")
                 add(.staleCertificate, .warning,
-                    Evidence(source: .probe, location: "probe \(t.address):\(t.port)",
+                    Evidence(source: .probe, location: "probe \(t.family == "IPv6" ? "[\(t.address)]" : t.address):\(t.port) (\(t.family ?? "?"), \(t.mode.rawValue))",
                              text: "serves \(served.sha256.prefix(16))…, valid until \(served.notAfter)"))
             }
         }

@@ -31,13 +31,17 @@ public struct LintContext: Sendable {
     public var trustAnchors: TrustAnchors
     /// Days before expiry that make a warning.
     public var expiryWarningDays: Int
+    /// Dovecot's configuration, when postls read one (its certificate files and ssl settings are checked too).
+    public var dovecot: DovecotConfig?
     /// Ports that receive mail from the internet besides 25 on a public address (`--smtp-port`, e.g. behind a
     /// port forward): a listener on one of them is the public MX even when it is bound to loopback.
     public var publicSMTPPorts: Set<Int>
 
     public init(configuration: PostfixConfiguration, cipherEvaluator: CipherListEvaluator? = nil,
                 fileSystem: ConfigFileSystem = LocalFileSystem(), clock: WallClock = SystemClock(),
-                trustAnchors: TrustAnchors = .system, expiryWarningDays: Int = 14, publicSMTPPorts: Set<Int> = []) {
+                trustAnchors: TrustAnchors = .system, expiryWarningDays: Int = 14, publicSMTPPorts: Set<Int> = [],
+                dovecot: DovecotConfig? = nil) {
+        self.dovecot = dovecot
         self.configuration = configuration; self.cipherEvaluator = cipherEvaluator
         self.fileSystem = fileSystem; self.clock = clock
         self.trustAnchors = trustAnchors; self.expiryWarningDays = expiryWarningDays
@@ -66,7 +70,7 @@ public struct Linter: Sendable {
         ParseRule(), ExpansionRule(), MXRequiresTLSRule(), ProtocolFloorOnMXRule(), SSLProtocolsRule(),
         STARTTLSUnavailableRule(), WrapperModeServerRule(), CipherRule(), LegacyTLSParametersRule(),
         ClientVerificationRule(), RelayWrapperModeRule(), ClientPolicyLeakRule(), CApathChrootRule(), VersionSupportRule(),
-        CertificateFilesRule(),
+        AuxiliaryFilesRule(), DovecotSSLRule(), CertificateFilesRule(),
     ]
 
     public func run(_ context: LintContext) -> [Finding] {
@@ -158,12 +162,18 @@ public struct ExpansionRule: LintRule {
     public func check(_ context: LintContext) -> [Finding] {
         let config = context.configuration
         var out: [Finding] = []
-        // Names some value refers to ($name in main.cf or master.cf).
-        var referenced = Set<String>()
-        let expander = Expander()
-        for entry in config.main.entries where entry.rawValue.contains("$") { referenced.formUnion(expander.references(in: entry.rawValue)) }
-        for service in config.master.services {
-            for override in service.overrides where override.rawValue.contains("$") { referenced.formUnion(expander.references(in: override.rawValue)) }
+        // Names some value refers to ($name in main.cf or master.cf); computed only when an error needs it.
+        var referencedCache: Set<String>? = nil
+        func isReferenced(_ name: String) -> Bool {
+            if let referencedCache { return referencedCache.contains(name) }
+            var referenced = Set<String>()
+            let expander = Expander()
+            for entry in config.main.entries where entry.rawValue.contains("$") { referenced.formUnion(expander.references(in: entry.rawValue)) }
+            for service in config.master.services {
+                for override in service.overrides where override.rawValue.contains("$") { referenced.formUnion(expander.references(in: override.rawValue)) }
+            }
+            referencedCache = referenced
+            return referenced.contains(name)
         }
         for (name, index) in config.main.effectiveIndex.sorted(by: { $0.value < $1.value }) {
             if PostfixConfiguration.unexpandedParameters.contains(name) { continue }
@@ -176,7 +186,7 @@ public struct ExpansionRule: LintRule {
                                        parameter: name, message: "\(name) refers to $\(reference), which is set nowhere and expands to nothing"))
                 default:
                     // Postfix expands only parameters something uses: an unknown, unreferenced one is harmless to the daemons.
-                    let used = config.defaults.values[name] != nil || referenced.contains(name)
+                    let used = config.defaults.values[name] != nil || isReferenced(name)
                     out.append(Finding(id: "expansion_error", cause: .unsupportedSetting, severity: used ? .critical : .warning, file: "main.cf", line: entry.line,
                                        parameter: name, message: "\(name) cannot be expanded: \(issue); "
                                            + (used ? "Postfix stops with \"macro processing error\"" : "postconf -x stops with \"macro processing error\" (no daemon uses this unknown parameter)")))
@@ -572,8 +582,8 @@ public struct VersionSupportRule: LintRule {
         guard let installedText = config.defaults.values["mail_version"] else { return [] }
         let installed = Self.version(installedText)
         var out: [Finding] = []
-        for (name, index) in config.main.effectiveIndex.sorted(by: { $0.value < $1.value }) {
-            let entry = config.main.entries[index]
+        for (index, entry) in config.main.entries.enumerated() where config.main.effectiveIndex[entry.name] == index {
+            let name = entry.name
             if let first = Self.introduced[name], installed.lexicographicallyPrecedes(first) {
                 out.append(Finding(id: "unsupported_by_installed_postfix", cause: .unsupportedSetting, severity: .warning, file: "main.cf", line: entry.line,
                                    parameter: name, message: "\(name) needs Postfix \(first.map(String.init).joined(separator: ".")) or newer; the installed Postfix \(installedText) ignores it (\"unused parameter\")."))
@@ -585,6 +595,76 @@ public struct VersionSupportRule: LintRule {
                                    parameter: name, message: "\(name) = \(entry.value) uses the >=/<= syntax of Postfix 3.6+; Postfix \(installedText) logs \"Invalid TLS protocol list\" and disables TLS. Use the !SSLv2, !SSLv3, !TLSv1 form.",
                                    fix: .setMain(name: name, value: "!SSLv2, !SSLv3")))
             }
+        }
+        return out
+    }
+}
+
+/// DH parameter files, CA files and SNI maps that the configuration names but that are not there.
+public struct AuxiliaryFilesRule: LintRule {
+    public init() {}
+    public var ids: [String] { ["dh_file_missing", "ca_file_missing", "sni_map_not_built"] }
+
+    /// The file Postfix opens for an indexed map type (postmap output).
+    static func builtFile(_ map: String) -> (path: String, built: String)? {
+        guard let colon = map.firstIndex(of: ":") else { return nil }
+        let type = map[..<colon].lowercased(), path = String(map[map.index(after: colon)...])
+        switch type {
+        case "hash", "btree": return (path, path + ".db")
+        case "lmdb": return (path, path + ".lmdb")
+        case "cdb": return (path, path + ".cdb")
+        case "dbm", "sdbm": return (path, path + ".pag")
+        default: return nil
+        }
+    }
+
+    public func check(_ context: LintContext) -> [Finding] {
+        let config = context.configuration
+        let exists = context.fileSystem.exists
+        var out: [Finding] = []
+        for name in ["smtpd_tls_dh1024_param_file", "smtpd_tls_dh512_param_file"] {
+            let path = config.value(name)
+            guard !path.isEmpty, config.main.entry(name) != nil, !exists(path) else { continue }
+            out.append(finding("dh_file_missing", .dhParameters, .warning, source: config.raw(name)?.source, parameter: name,
+                               "\(name) = \(path) does not exist: smtpd logs \"cannot load DH parameters\". Postfix 3.7 has good built-in DH parameters: remove the setting.",
+                               fix: .removeMain(name: name)))
+        }
+        for (name, cause) in [("smtpd_tls_CAfile", Cause.certificateUnreadable), ("smtp_tls_CAfile", .remoteCertificateUnverified),
+                              ("smtpd_tls_CApath", .certificateUnreadable), ("smtp_tls_CApath", .remoteCertificateUnverified)] {
+            let path = config.value(name)
+            guard !path.isEmpty, config.main.entry(name) != nil, !exists(path) else { continue }
+            out.append(finding("ca_file_missing", cause, .warning, source: config.raw(name)?.source, parameter: name,
+                               "\(name) = \(path) does not exist: certificates cannot be verified against it."
+                               + (name.hasPrefix("smtp_") ? " Debian's bundle is /etc/ssl/certs/ca-certificates.crt." : "")))
+        }
+        let sni = config.value("tls_server_sni_maps")
+        for map in sni.split(whereSeparator: { $0 == " " || $0 == "," }).map(String.init) {
+            guard let (path, built) = Self.builtFile(map), !exists(built) else { continue }
+            out.append(finding("sni_map_not_built", .sniMisconfiguration, .critical, source: config.raw("tls_server_sni_maps")?.source,
+                               parameter: "tls_server_sni_maps",
+                               "tls_server_sni_maps uses \(map) but \(built) does not exist: build it with postmap -F \(path) (the -F makes postmap load the certificate files) and reload Postfix."))
+        }
+        return out
+    }
+}
+
+/// Dovecot with TLS switched off, or a protocol floor that locks out the mail clients still in use.
+public struct DovecotSSLRule: LintRule {
+    public init() {}
+    public var ids: [String] { ["dovecot_ssl_disabled", "dovecot_invalid_protocol"] }
+    static let protocols = ["SSLv3", "TLSv1", "TLSv1.1", "TLSv1.2", "TLSv1.3", "ANY"]
+
+    public func check(_ context: LintContext) -> [Finding] {
+        guard let dovecot = context.dovecot else { return [] }
+        var out: [Finding] = []
+        if let setting = dovecot.setting("ssl"), setting.value == "no" {
+            out.append(Finding(id: "dovecot_ssl_disabled", cause: .starttlsUnavailable, severity: .warning, file: setting.file, line: setting.line,
+                               parameter: "ssl", message: "Dovecot has ssl = no: IMAP/POP3 clients send passwords in plaintext and cannot use 993/995."))
+        }
+        for name in [nil] + dovecot.protocols {
+            guard let setting = dovecot.setting("ssl_min_protocol", protocol: name), !Self.protocols.contains(setting.value) else { continue }
+            out.append(Finding(id: "dovecot_invalid_protocol", cause: .unsupportedSetting, severity: .critical, file: setting.file, line: setting.line,
+                               parameter: "ssl_min_protocol", message: "ssl_min_protocol = \(setting.value) is not a protocol Dovecot knows (SSLv3, TLSv1 ... TLSv1.3, ANY): Dovecot refuses to start."))
         }
         return out
     }

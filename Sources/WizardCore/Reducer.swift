@@ -345,7 +345,11 @@ extension WizardState {
         guard let d = fixes.selectedDiagnosis else { return 0 }
         let fix = fixes.selectedFix
         let diffLines = fix?.diff.map { $0.split(separator: "\n", omittingEmptySubsequences: false).count } ?? 0
-        return 6 + d.evidence.count + (fix?.commands.count ?? 0) + diffLines
+        // Long lines wrap on screen; count them generously (the renderer clamps the scroll anyway).
+        func wrapped(_ text: String) -> Int { text.count / 40 + 1 }
+        let evidence = d.evidence.reduce(0) { $0 + wrapped($1) }
+        let fixText = wrapped(fix?.title ?? "") + wrapped(fix?.impact ?? "")
+        return 4 + wrapped(d.summary) + evidence + fixText + (fix?.commands.count ?? 0) + diffLines
     }
 
     private mutating func handleLogsKey(_ key: WizardKey) -> [WizardEffect]? {

@@ -37,6 +37,10 @@ struct InboundScenarioTests {
         let impact = try #require(fix["impact"] as? String)
         #expect(impact.contains("3 failed sessions") && impact.contains("would get TLS"), "\(impact)")
         #expect((fix["diff"] as? String)?.contains(">=TLSv1") == true)
+        // The text form says the same, most important first, with the impact and how to apply.
+        let text = try PostlsBinary.run(["diagnose"] + s.cliArguments).stdout
+        #expect(text.contains("1. CRITICAL protocol_mismatch"), "\(text)")
+        #expect(text.contains("Impact: ") && text.contains("Apply: postls fix apply \(fixID)"), "\(text)")
 
         let apply = try PostlsBinary.run(["fix", "apply", fixID, "--yes"] + s.cliArguments, timeout: 120)
         #expect(apply.succeeded, "\(apply.stdout)\(apply.stderr)")
@@ -92,7 +96,7 @@ struct InboundScenarioTests {
         #expect(try s.configFiles() == original)
     }
 
-    @Test func plaintextClientsOnTheImplicitTLSPortGetAdviceNotAnEdit() throws {
+    @Test(.enabled(if: Prerequisites.swaks)) func plaintextClientsOnTheImplicitTLSPortGetAdviceNotAnEdit() throws {
         let s = try Scenario()
         defer { s.stop() }
         try s.start(mainCF: s.tlsMainCF, listeners: [
@@ -273,14 +277,22 @@ struct InboundScenarioTests {
         #expect(try s.configFiles() == original)
     }
 
-    enum KeyProblem: String, CaseIterable, Sendable { case mismatch, missing }
+    /// Another certificate's key; a key file that does not exist; one that holds no PEM key (a truncated copy).
+    enum KeyProblem: String, CaseIterable, Sendable { case mismatch, missing, notPEM }
 
     @Test(arguments: KeyProblem.allCases)
     func aKeyThatDisablesTLSIsNamedAsTheRootCauseOfThe454AndTheMatchingKeyFixesIt(_ problem: KeyProblem) throws {
         let s = try Scenario()
         defer { s.stop() }
         let other = try s.pki.leaf("other")
-        let keyFile = problem == .mismatch ? other.keyFile : s.pki.directory + "/mail-old.key"
+        let keyFile: String
+        switch problem {
+        case .mismatch: keyFile = other.keyFile
+        case .missing: keyFile = s.pki.directory + "/mail-old.key"
+        case .notPEM:
+            keyFile = s.pki.directory + "/mail-copy.key"
+            try "-----BEGIN PRIVATE KEY-----\nMIGHAgEAMBMGByqGSM49\n".write(toFile: keyFile, atomically: true, encoding: .utf8)
+        }
         try s.start(mainCF: s.tlsMainCF, listeners: [
             PostfixListener(name: "badkey", overrides: [("smtpd_tls_cert_file", s.mail.fullChainFile), ("smtpd_tls_key_file", keyFile)]),
         ])
@@ -298,7 +310,7 @@ struct InboundScenarioTests {
         #expect(first.cause == (problem == .mismatch ? .keyMismatch : .certificateUnreadable), "\(Scenario.describe(gathered.report))")
         #expect(first.sources.isSuperset(of: [.config, .probe, .log]), "\(Scenario.describe(gathered.report))")
         // The 454 is the symptom, merged into the root cause.
-        #expect(first.evidence.contains { $0.source == .probe && $0.text.contains("454") })
+        #expect(first.evidence.filter { $0.source == .probe && $0.text.contains("454") }.count == 1, "\(first.evidence)")
         #expect(!gathered.report.diagnoses.contains { $0.cause == .starttlsUnavailable })
         let fix = try #require(first.fixes.compactMap(gathered.report.fix(id:)).first { $0.applicable })
         let service = try #require(try s.instance().listener(named: "badkey")).serviceName
@@ -316,7 +328,7 @@ struct InboundScenarioTests {
         #expect(try s.configFiles() == original)
     }
 
-    @Test func encryptOnTheMXIsTLSRequiredOnMXAndMayLetsPlaintextSendersDeliver() throws {
+    @Test(.enabled(if: Prerequisites.swaks)) func encryptOnTheMXIsTLSRequiredOnMXAndMayLetsPlaintextSendersDeliver() throws {
         let s = try Scenario()
         defer { s.stop() }
         try s.start(mainCF: s.tlsMainCF, listeners: [PostfixListener(name: "smtp", overrides: [("smtpd_tls_security_level", "encrypt")])])
@@ -374,6 +386,7 @@ struct InboundScenarioTests {
         #expect(first.cause == .staleCertificate, "\(Scenario.describe(gathered.report))")
         #expect(first.sources == [.config, .probe])
         #expect(first.evidence.contains { $0.source == .config && $0.location.hasPrefix("main.cf:") }, "\(first.evidence)")
+        #expect(first.evidence.contains { $0.source == .probe && $0.location == "probe \(listener.ip):\(listener.port) (IPv4, starttls)" }, "\(first.evidence)")
         let fix = try #require(first.fixes.compactMap(gathered.report.fix(id:)).first { $0.applicable })
         #expect(fix.edits.isEmpty && fix.commands.contains { $0.contains("reload") })
 

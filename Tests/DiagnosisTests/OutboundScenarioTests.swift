@@ -20,11 +20,10 @@ struct OutboundScenarioTests {
         let relayScenario = try Scenario()
         defer { relayScenario.stop() }
         let relayAddress = "127.0.\(Int.random(in: 1...250)).\(Int.random(in: 2...250))"
-        let relay = try relayScenario.start(mainCF: relayScenario.tlsMainCF + "\nsmtpd_starttls_timeout = 5s", listeners: [
+        try relayScenario.start(mainCF: relayScenario.tlsMainCF + "\nsmtpd_starttls_timeout = 5s", listeners: [
             PostfixListener(name: "smtps", address: relayAddress, port: 465,
                             overrides: [("smtpd_tls_wrappermode", "yes"), ("smtpd_tls_security_level", "encrypt")]),
         ])
-        _ = relay
         // The sender: relayhost on 465, no wrapper mode; a short greeting timeout keeps the test quick.
         let s = try Scenario()
         defer { s.stop() }

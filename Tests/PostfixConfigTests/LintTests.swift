@@ -176,3 +176,32 @@ import Testing
         #expect(Set(VersionSupportRule().check(LintContext(configuration: older)).compactMap(\.parameter)) == ["smtpd_tls_chain_files", "tls_server_sni_maps"])
     }
 }
+
+@Suite struct AuxiliaryFilesRuleTests {
+    func run(_ main: String, _ directory: TemporaryConfigDirectory) -> [Finding] {
+        let config = PostfixConfiguration(directory: directory.path, main: MainCF(text: main), master: MasterCF(text: "smtp inet n - n - - smtpd\n"),
+                                          defaults: TestDefaults.shared)
+        return AuxiliaryFilesRule().check(LintContext(configuration: config))
+    }
+
+    @Test func sniMapWithoutItsPostmapFileIsFound() throws {
+        // The real corpus file names hash:/etc/postfix/sni_maps, which was never built here.
+        let corpus = try corpusConfiguration("18-sni-and-chain-files")
+        let finding = try #require(AuxiliaryFilesRule().check(LintContext(configuration: corpus)).first { $0.id == "sni_map_not_built" })
+        #expect(finding.cause == .sniMisconfiguration && finding.line == 8)
+        let directory = try TemporaryConfigDirectory(main: "", master: "")
+        try directory.write("sni", Array("mail.example /a.key /a.pem\n".utf8))
+        try directory.write("sni.db", [0])
+        #expect(run("tls_server_sni_maps = hash:\(directory.path)/sni\n", directory).isEmpty)
+        #expect(run("tls_server_sni_maps = inline:{ { a = b } }\n", directory).isEmpty)
+    }
+
+    @Test func missingDHAndCAFilesAreFound() throws {
+        let directory = try TemporaryConfigDirectory(main: "", master: "")
+        try directory.write("dh.pem", Array("x".utf8))
+        let missing = run("smtpd_tls_dh1024_param_file = \(directory.path)/nope.pem\nsmtp_tls_CAfile = \(directory.path)/nope.crt\n", directory)
+        #expect(Set(missing.map(\.id)) == ["dh_file_missing", "ca_file_missing"])
+        #expect(missing.first { $0.id == "dh_file_missing" }?.cause == .dhParameters)
+        #expect(run("smtpd_tls_dh1024_param_file = \(directory.path)/dh.pem\nsmtp_tls_CAfile = \(directory.path)/dh.pem\n", directory).isEmpty)
+    }
+}
