@@ -26,7 +26,18 @@ public struct LogAnalyzerOptions: Sendable {
 ///     let summary = analyzer.finish()
 public final class LogAnalyzer {
     public let options: LogAnalyzerOptions
-    public private(set) var summary = LogSummary()
+    /// Everything counted so far (successful handshakes included).
+    public var summary: LogSummary {
+        var s = counts
+        for (id, n) in establishedByName.enumerated() where n > 0 { s.tlsEstablished[names[id], default: 0] += n }
+        for (id, n) in ciphersByName.enumerated() where n > 0 { s.tlsCiphers[names[id], default: 0] += n }
+        return s
+    }
+    private var counts = LogSummary()
+    /// Successful handshakes per interned protocol and cipher name: array slots, not string-keyed dictionaries.
+    private var names: [String] = []
+    private var establishedByName: [Int] = []
+    private var ciphersByName: [Int] = []
     private let onEvent: (TLSEvent) -> Void
     private var sessions: [UInt64: OpenSession] = [:]
     private var sessionOrder: [(UInt64, Int)] = []   // (key, serial) in opening order, for eviction
@@ -63,17 +74,17 @@ public final class LogAnalyzer {
         let outcome = options.lineReader.forEachLine(in: source) { bytes, number in
             self.consume(bytes, lineNumber: number)
         }
-        summary.linesRead += outcome.lines
-        summary.linesSkipped += outcome.overlongLines
-        summary.bytesRead += outcome.bytes
-        if let error = outcome.error { summary.warnings.append(error.description) }
+        counts.linesRead += outcome.lines
+        counts.linesSkipped += outcome.overlongLines
+        counts.bytesRead += outcome.bytes
+        if let error = outcome.error { counts.warnings.append(error.description) }
     }
 
     /// Feeds one line of text (tests, pasted fragments).
     public func feed(_ text: String, file: String = "-", lineNumber: Int = 0, resolver: LogTimeResolver = LogTimeResolver()) {
         var copy = text
-        summary.linesRead += 1
-        summary.bytesRead += copy.utf8.count
+        counts.linesRead += 1
+        counts.bytesRead += copy.utf8.count
         currentResolver = resolver
         currentFile = file
         copy.withUTF8 { consume(UnsafeRawBufferPointer($0), lineNumber: lineNumber) }
@@ -152,7 +163,7 @@ public final class LogAnalyzer {
         let mlen = line.count - header.messageStart
         guard header.hasProgram || header.timeKind != .none || mlen > 0 else { return }
         if !header.hasProgram && header.timeKind == .none && memchr(base, 0, line.count) != nil {
-            summary.linesSkipped += 1   // binary garbage
+            counts.linesSkipped += 1   // binary garbage
             return
         }
         var key = Self.keyHash(base, header)
@@ -261,32 +272,41 @@ public final class LogAnalyzer {
     }
 
     /// Interned protocol and cipher names: a handful of distinct values over millions of lines.
-    private var internedNames: [UInt64: String] = [:]
+    private var internedNames: [UInt64: Int] = [:]
     /// The last protocol and cipher seen, compared by bytes before any hashing.
-    private var lastVersion: (bytes: [UInt8], name: String) = ([], "")
-    private var lastCipher: (bytes: [UInt8], name: String) = ([], "")
+    private var lastVersion: (bytes: [UInt8], id: Int) = ([], 0)
+    private var lastCipher: (bytes: [UInt8], id: Int) = ([], 0)
 
-    private func intern(_ p: UnsafePointer<UInt8>, _ s: Int, _ e: Int, cache: inout (bytes: [UInt8], name: String)) -> String {
+    /// The slot of a name in `names` (new names get one; past 1024 distinct names they share the last).
+    private func intern(_ p: UnsafePointer<UInt8>, _ s: Int, _ e: Int, cache: inout (bytes: [UInt8], id: Int)) -> Int {
         let n = e - s
-        if cache.bytes.count == n && cache.bytes.withUnsafeBufferPointer({ memcmp($0.baseAddress!, p + s, n) == 0 }) { return cache.name }
+        if !cache.bytes.isEmpty && cache.bytes.count == n && cache.bytes.withUnsafeBufferPointer({ memcmp($0.baseAddress!, p + s, n) == 0 }) {
+            return cache.id
+        }
         var x: UInt64 = 0xcbf29ce484222325
         for k in s..<e { x = (x ^ UInt64(p[k])) &* 0x100000001b3 }
-        let name: String
-        if let known = internedNames[x] { name = known } else {
-            name = String(decoding: UnsafeBufferPointer(start: p + s, count: n), as: UTF8.self)
-            if internedNames.count < 1024 { internedNames[x] = name }
+        let id: Int
+        if let known = internedNames[x] { id = known } else if names.count < 1024 {
+            id = names.count
+            names.append(String(decoding: UnsafeBufferPointer(start: p + s, count: n), as: UTF8.self))
+            establishedByName.append(0); ciphersByName.append(0)
+            internedNames[x] = id
+        } else {
+            id = names.count - 1
         }
-        cache = (Array(UnsafeBufferPointer(start: p + s, count: n)), name)
-        return name
+        cache = (Array(UnsafeBufferPointer(start: p + s, count: n)), id)
+        return id
     }
 
     private func recordEstablished(_ r: EstablishedRanges, _ m: UnsafePointer<UInt8>, isClient: Bool) {
-        let version = intern(m, r.protoStart, r.protoEnd, cache: &lastVersion)
-        let cipher = r.cipherEnd > r.cipherStart ? intern(m, r.cipherStart, r.cipherEnd, cache: &lastCipher) : nil
+        let versionID = intern(m, r.protoStart, r.protoEnd, cache: &lastVersion)
+        establishedByName[versionID] += 1
+        if r.cipherEnd > r.cipherStart { ciphersByName[intern(m, r.cipherStart, r.cipherEnd, cache: &lastCipher)] += 1 }
+        let version = names[versionID]
         var x: UInt64 = 0xcbf29ce484222325
         for k in r.peerStart..<r.peerEnd { x = (x ^ UInt64(m[k])) &* 0x100000001b3 }
         let unverified = r.trustEnd >= 9 && (memcmp(m, "Untrusted", 9) == 0 || memcmp(m, "Anonymous", 9) == 0)
-        summary.recordEstablished(protocolVersion: version, cipher: cipher, peerHash: r.peerEnd > r.peerStart ? x : nil,
+        counts.recordEstablished(protocolVersion: version, peerHash: r.peerEnd > r.peerStart ? x : nil,
                                   peerName: {
             let namaddr = String(decoding: UnsafeBufferPointer(start: m + r.peerStart, count: r.peerEnd - r.peerStart), as: UTF8.self)
             // `unknown[192.0.2.7]` is best shown as its address.
@@ -470,7 +490,7 @@ public final class LogAnalyzer {
     }
 
     private func deliver(_ event: TLSEvent) {
-        summary.record(event)
+        counts.record(event)
         onEvent(event)
     }
 }
