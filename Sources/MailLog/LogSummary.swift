@@ -28,7 +28,8 @@ public struct LogSummary: Sendable {
     public var outboundUnverified = 0
     /// Problems reading inputs (a truncated .gz...), worded for the admin.
     public var warnings: [String] = []
-    /// Established sessions per peer (name or address) and protocol, bounded to `maxTrackedPeers`.
+    /// Established sessions per peer (name or address) and protocol, bounded to `maxTrackedPeers`; a peer is
+    /// tracked from its first handshake below TLS 1.3 (TLS-1.3-only peers are not listed).
     public var peerProtocols: [PeerProtocolUsage] { Array(peerUsage.values) }
     /// Keyed by a hash of the peer's bytes, so counting needs no string per line.
     var peerUsage: [UInt64: PeerProtocolUsage] = [:]
@@ -78,7 +79,9 @@ public struct LogSummary: Sendable {
         guard let peerHash else { return }
         if peerUsage[peerHash] != nil {
             peerUsage[peerHash]?.add(protocolVersion)
-        } else if peerUsage.count < maxTrackedPeers {
+        } else if peerUsage.count < maxTrackedPeers && TLSProtocolVersion.rank(protocolVersion) < 5 {
+            // Peers are tracked from their first handshake below TLS 1.3: a TLS-1.3-only peer breaks under no
+            // protocol floor, and not tracking it keeps the common case to one lookup.
             var usage = PeerProtocolUsage(peer: peerName())
             usage.add(protocolVersion)
             peerUsage[peerHash] = usage
