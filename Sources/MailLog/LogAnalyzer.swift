@@ -351,7 +351,8 @@ public final class LogAnalyzer {
         let (program, message) = Self.normalizeDovecot(line)
         var role = Role.of(program: program)
         if role == .other && (message.utf8Contains("-login: ") || program.hasPrefix("doveconf")) { role = .dovecot }
-        let facts = LineFacts.recognize(message, role: role)
+        // The peer is looked up only for a connection that does not know it yet (see `append`).
+        let facts = LineFacts.recognize(message, role: role, findPeer: false)
         if facts.signals.isEmpty { return }
 
         if facts.signals.contains(.established) {
@@ -408,7 +409,7 @@ public final class LogAnalyzer {
         if s.lines.count < options.maxLinesPerEvent { s.lines.append(line) } else { s.omitted += 1 }
         for sig in facts.signals where !s.signals.contains(sig) { s.signals.append(sig) }
         s.facts.errors.append(contentsOf: facts.errors)
-        if s.peer == nil { s.peer = facts.peer }
+        if s.peer == nil { s.peer = facts.peer ?? Peer.find(in: Self.normalizeDovecot(line).message) }
     }
 
     private func evictOldest() {
