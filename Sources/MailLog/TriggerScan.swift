@@ -13,21 +13,32 @@ enum TriggerScan {
         let h = SIMD16<UInt8>(repeating: 0x48), u = SIMD16<UInt8>(repeating: 0x55), bs = SIMD16<UInt8>(repeating: 0x5C)
         let zero = SIMD16<UInt8>(repeating: 0), f = SIMD16<UInt8>(repeating: 0x46), rb = SIMD16<UInt8>(repeating: 0x5D)
         let weights = SIMD8<UInt8>(1, 2, 4, 8, 16, 32, 64, 128)
-        while i + 16 <= n {
-            let v = UnsafeRawPointer(p + i).loadUnaligned(as: SIMD16<UInt8>.self)
+        // Lanes of one 16-byte block that hold a trigger byte, as bits.
+        @inline(__always) func hits(_ at: Int) -> UInt32 {
+            let v = UnsafeRawPointer(p + at).loadUnaligned(as: SIMD16<UInt8>.self)
             let m = (v .== t) .| (v .== s) .| (v .== h) .| (v .== u) .| (v .== bs) .| (v .== zero) .| (v .== f) .| (v .== rb)
             let lanes = unsafeBitCast(m, to: SIMD16<UInt8>.self) // 0xFF where matched
             let halves = unsafeBitCast(lanes, to: SIMD2<UInt64>.self)
-            if halves[0] | halves[1] != 0 {
-                // Visit only the lanes that matched.
-                var bits = UInt32((lanes.lowHalf & weights).wrappedSum()) | UInt32((lanes.highHalf & weights).wrappedSum()) << 8
-                while bits != 0 {
-                    let k = i + bits.trailingZeroBitCount
-                    if check(p, n, k) { return true }
-                    bits &= bits &- 1
-                }
+            if halves[0] | halves[1] == 0 { return 0 }
+            return UInt32((lanes.lowHalf & weights).wrappedSum()) | UInt32((lanes.highHalf & weights).wrappedSum()) << 8
+        }
+        while i + 16 <= n {
+            var bits = hits(i)
+            while bits != 0 {
+                if check(p, n, i + bits.trailingZeroBitCount) { return true }
+                bits &= bits &- 1
             }
             i += 16
+        }
+        if i < n && n >= 16 {
+            // The tail: one overlapping block ending at the line's end, minus the lanes already scanned.
+            let start = n - 16
+            var bits = hits(start) & ~((UInt32(1) << UInt32(i - start)) &- 1)
+            while bits != 0 {
+                if check(p, n, start + bits.trailingZeroBitCount) { return true }
+                bits &= bits &- 1
+            }
+            return false
         }
         while i < n {
             if check(p, n, i) { return true }
