@@ -156,7 +156,7 @@ public final class LogAnalyzer {
         linesSeen += 1
         if linesSeen & 4095 == 0 && (!sessions.isEmpty || !processFailures.isEmpty) { expireIdle() }
         // The fast path: with no connection open and no broken process, a line without a trigger
-        // byte sequence (TLS, SSL, Wrapper, UNKNOWN, DH param, \026) cannot matter.
+        // word (TLS, SSL, UNKNOWN, DH param, \026, a client namaddr... see TriggerScan) cannot matter.
         if sessions.isEmpty && processFailures.isEmpty && !TriggerScan.mayMatter(base, line.count) { return }
         let header = LineHeader.parse(line)
         let m = base + header.messageStart
@@ -176,6 +176,7 @@ public final class LogAnalyzer {
         }
         var relevant: Bool
         if let established = Self.established(m, mlen) {
+            if let since = options.since, let t = lineTime(line, header), t < since { return }
             recordEstablished(established, m, isClient: Self.isClientProgram(base, header))
             // Only an open (failing) connection needs the line itself.
             guard sessions[key] != nil else { return }
@@ -203,6 +204,15 @@ public final class LogAnalyzer {
         let logLine = LogLine(bytes: line, header: header, file: currentFile, lineNumber: lineNumber, timeResolver: currentResolver)
         if let since = options.since, let t = logLine.time, t < since { return }
         handle(logLine, key: key)
+    }
+
+    private func lineTime(_ line: UnsafeRawBufferPointer, _ h: LineHeader) -> Date? {
+        let stamp = UnsafeRawBufferPointer(rebasing: line[h.timeStart..<h.timeEnd])
+        switch h.timeKind {
+        case .none: return nil
+        case .syslog: return currentResolver.resolveSyslog(stamp)
+        case .iso: return currentResolver.resolveISO(stamp)
+        }
     }
 
     /// `journalctl -o json` record → `ISO-time host program[pid]: message`. Only records that mention
