@@ -8,6 +8,7 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .executable(name: "postls", targets: ["postls"]),
+        .library(name: "PostlsEngines", targets: ["TLSProbe", "PostfixConfig", "MailLog"]),  // for Fuzz/Package.swift
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
@@ -59,6 +60,7 @@ let package = Package(
         .testTarget(name: "MailDNSTests", dependencies: ["MailDNS", "TestSupport", "TLSKit", "PostlsCore"]),
         .testTarget(name: "DiagnosisTests", dependencies: ["Diagnosis", "TestSupport", "PostfixConfig", "TLSProbe", "MailLog", "TLSKit", "PostlsCore"]),
         .testTarget(name: "CLITests", dependencies: ["TestSupport", "PostlsCore"]),
+        .testTarget(name: "ReliabilityTests", dependencies: ["TLSProbe", "TestSupport", "TLSKit", "PostlsCore"]),
     ],
     swiftLanguageModes: [.v6]
 )

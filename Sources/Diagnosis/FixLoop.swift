@@ -147,7 +147,7 @@ public struct FixLoop: Sendable {
         guard fsync(fd) == 0 else { throw FixError.io("\(action.path): \(String(cString: strerror(errno)))") }
     }
 
-    static func describe(_ r: ListenerProbeResult) -> String {
+    public static func describe(_ r: ListenerProbeResult) -> String {
         if let n = r.negotiated {
             let versions = ["TLSv1", "TLSv1.1", "TLSv1.2", "TLSv1.3"].filter { r.protocols[$0] == .accepted }
             return "\(n.protocol) \(n.cipher)" + (r.verify.map { ", verify \($0.code)" } ?? "") + (versions.isEmpty ? "" : ", accepts \(versions.joined(separator: " "))")

@@ -1,4 +1,5 @@
 import Foundation
+import MailDNS
 import MailLog
 import PostfixConfig
 import PostlsCore
@@ -22,6 +23,15 @@ public struct GatherOptions: Sendable {
     public var logs = true
     public var phaseTimeout: Double = 10
     public var since: Date?
+    /// The mail domain whose DNS (MX, TLSA, MTA-STS) to check against the served certificates; nil: no DNS.
+    public var domain: String?
+    /// The resolver for the DNS checks (a validating one reports DNSSEC); nil: the first of /etc/resolv.conf.
+    public var resolver: SocketAddress?
+    /// The SMTP port the DNS check probes on each MX (the MX stand-in's port in tests).
+    public var dnsSMTPPort: UInt16 = 25
+    /// Ports that receive mail from the internet besides 25 (`--smtp-port`, e.g. behind a port forward): their
+    /// listeners get the public-MX rules (no TLS requirement, a low protocol floor) even on loopback.
+    public var smtpPorts: Set<Int> = []
 
     public init() {}
 }
@@ -38,6 +48,15 @@ public struct Gathered: Sendable {
     public var logError: String?
     public var postfixVersion: String?
     public var report: DiagnosisReport
+    public var dns: DNSReport?
+
+    public init(configuration: PostfixConfiguration?, configError: String?, findings: [Finding], probe: ProbeReport?,
+                probeTargets: [ProbeTarget], logReport: LogReport?, logFiles: [String], logError: String?,
+                postfixVersion: String?, report: DiagnosisReport, dns: DNSReport? = nil) {
+        self.configuration = configuration; self.configError = configError; self.findings = findings; self.probe = probe
+        self.probeTargets = probeTargets; self.logReport = logReport; self.logFiles = logFiles; self.logError = logError
+        self.postfixVersion = postfixVersion; self.report = report; self.dns = dns
+    }
 }
 
 /// Runs the config, probe and log engines and the diagnosis. No UI: progress goes to a callback.
@@ -49,7 +68,7 @@ public struct Gatherer: Sendable {
         self.runner = runner; self.clock = clock
     }
 
-    public enum Step: Sendable { case config, probe(ProbeProgress), logs(String), diagnosis }
+    public enum Step: Sendable { case config, probe(ProbeProgress), logs(String), dns(String), diagnosis }
 
     public func gather(_ options: GatherOptions, progress: (@Sendable (Step) -> Void)? = nil) -> Gathered {
         progress?(.config)
@@ -60,7 +79,7 @@ public struct Gatherer: Sendable {
             let loaded = try PostfixConfiguration.load(directory: options.configDirectory, defaults: ParameterDefaults.load(runner: runner))
             configuration = loaded
             findings = Linter().run(LintContext(configuration: loaded, cipherEvaluator: OpenSSLCipherEvaluator(runner: runner),
-                                                trustAnchors: options.trust))
+                                                trustAnchors: options.trust, publicSMTPPorts: options.smtpPorts))
         } catch {
             configError = "\(error)"
         }
@@ -87,6 +106,12 @@ public struct Gatherer: Sendable {
             }
         }
 
+        // Only when the MX requires TLS: the refused plaintext senders, which the log engine does not report.
+        var refusals: [PlaintextRefusals] = []
+        if logReport != nil, let configuration, findings.contains(where: { $0.id == "tls_required_on_mx" }) {
+            refusals = PlaintextRefusals.scan(files: files, labels: PlaintextRefusals.programs(configuration, smtpPorts: options.smtpPorts))
+        }
+
         var probe: ProbeReport? = nil
         let targets = options.probe ? probeTargets(options, configuration: configuration) : []
         if options.probe {
@@ -96,16 +121,34 @@ public struct Gatherer: Sendable {
             }
         }
 
+        var dns: DNSReport? = nil
+        if let domain = options.domain {
+            progress?(.dns(domain))
+            dns = dnsReport(domain: domain, options: options)
+        }
+
         progress?(.diagnosis)
-        let input = DiagnosisInput(configuration: configuration, configFindings: findings, probe: probe,
+        var input = DiagnosisInput(configuration: configuration, configFindings: findings, probe: probe,
                                    logEvents: logReport?.events ?? [], logSummary: logReport?.summary,
-                                   postfixVersion: postfixVersion, now: clock.now())
+                                   postfixVersion: postfixVersion, now: clock.now(), smtpPorts: options.smtpPorts,
+                                   plaintextRefusals: refusals)
+        input.dnsFindings = dns?.findings ?? []
         var report = DiagnosisEngine().diagnose(input)
         if let configError { report.limitations.insert("config: \(configError)", at: 0) }
         if let logError { report.limitations.append("logs: \(logError)") }
         return Gathered(configuration: configuration, configError: configError, findings: findings, probe: probe,
                         probeTargets: targets, logReport: logReport, logFiles: files, logError: logError,
-                        postfixVersion: postfixVersion, report: report)
+                        postfixVersion: postfixVersion, report: report, dns: dns)
+    }
+
+    /// The DNS side of the domain, through the given resolver or the system's first nameserver.
+    func dnsReport(domain: String, options: GatherOptions) -> DNSReport? {
+        let server = options.resolver
+            ?? (try? String(contentsOfFile: "/etc/resolv.conf", encoding: .utf8)).flatMap { firstNameserver(inResolvConf: $0) }
+            ?? SocketAddress(ip: "127.0.0.1", port: 53)
+        guard let server else { return nil }
+        let checkOptions = DNSCheckOptions(smtpPort: options.dnsSMTPPort, timeout: min(options.phaseTimeout, 5))
+        return MailDomainInspector.standard(server: server, trust: options.trust, options: checkOptions).inspect(domain: domain)
     }
 
     /// The listeners to probe: master.cf's smtpd services (or the given ports) on their own address.

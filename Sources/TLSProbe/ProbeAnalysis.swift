@@ -89,6 +89,10 @@ public enum ProbeAnalysis {
         case .handshake:
             let kinds = Set(handshakeFailures)
             if kinds.contains(.timeout) { (id, cause, severity) = ("handshake_stalled", .handshakeTimeout, .critical) }
+            else if kinds.contains(.notTLS) && r.mode == .starttls {
+                // The server agreed to STARTTLS, so no port mix-up: nothing in causes.md names a broken peer or middlebox.
+                (id, cause, severity) = ("not_tls_after_starttls", nil, .critical)
+            }
             else if kinds.contains(.notTLS) { (id, cause, severity) = ("plaintext_on_implicit_port", .plaintextOnTLSPort, .critical) }
             else if !kinds.isEmpty && kinds.allSatisfy({ $0 == .protocolVersion }) { (id, cause, severity) = ("no_common_protocol", .protocolMismatch, .critical) }
             else if kinds.contains(.handshakeFailure) { (id, cause, severity) = ("handshake_failed", .noSharedCipher, .critical) }

@@ -220,17 +220,43 @@ struct ProbeConnection {
             }
             if handshakeDeadline >= overall { message += "; the probe's deadline for this listener (\(formatSeconds(options.listenerTimeout))) ran out" }
             return (.timeout, ProbeError(phase: .handshake, message: message, state: state, bytesReceived: total))
-        case .handshake(let state, let errors, _):
+        case .handshake(let state, let errors, let e):
             let reasons = errors.map(\.reason).joined(separator: "; ").lowercased()
             let base = error.description
+            if errors.isEmpty && (e == 0 || e == ECONNRESET || e == EPIPE) {
+                // A FIN or an RST, with no alert: which of the two arrives depends on timing (a server that closes
+                // with our ClientHello unread resets), so both read the same, naming which it was.
+                let how = e == 0 ? "closed" : "reset"
+                let message = "the server \(how) the connection during the TLS handshake, without a TLS alert "
+                    + "(OpenSSL state: \(state); \(received) bytes of TLS received) [\(base)]"
+                return (.closed, ProbeError(phase: .handshake, message: message, state: state, bytesReceived: total))
+            }
             if reasons.contains("wrong version number") || reasons.contains("packet length too long") || reasons.contains("http request")
                 || reasons.contains("record layer failure") || reasons.contains("unknown protocol") {
                 // The rest of a plaintext greeting is still in the socket (OpenSSL consumed the first record header only).
                 let rest = (try? socket.readLine(deadline: .after(seconds: 0.3), maxLength: 1024, stage: "plaintext")) ?? nil
-                var message = "the server did not answer the ClientHello with TLS: it speaks plaintext on this port"
-                if let rest, !rest.isEmpty { message += " (it sent \"…\(rest.prefix(80))\", an SMTP greeting)" }
-                message += "; is this a STARTTLS port (smtpd_tls_wrappermode = no)? Probe it with --starttls \(target.port)"
+                // Only text is quoted: binary noise would garble the report.
+                let isText = rest.map { !$0.isEmpty && $0.unicodeScalars.allSatisfy { $0.isASCII && ($0.value >= 0x20 || $0 == "\t") } } ?? false
+                var message: String
+                if target.mode == .starttls {
+                    // The server agreed to STARTTLS (220), so the port is right: what came back is simply not TLS.
+                    message = "after its 220 reply to STARTTLS the server answered the ClientHello with data that is not TLS"
+                    message += isText ? " (\"…\(rest?.prefix(80) ?? "")\")" : " (binary data)"
+                    message += ": a broken server, or a middlebox (firewall, antivirus proxy) that interferes with STARTTLS"
+                } else {
+                    message = "the server did not answer the ClientHello with TLS: it speaks plaintext on this port"
+                    if isText, let rest { message += " (it sent \"…\(rest.prefix(80))\", an SMTP greeting)" }
+                    message += "; is this a STARTTLS port (smtpd_tls_wrappermode = no)? Probe it with --starttls \(target.port)"
+                }
                 return (.notTLS, ProbeError(phase: .handshake, message: message + " [\(base)]", state: state, bytesReceived: total))
+            }
+            if reasons.contains("excessive message size") {
+                // OpenSSL caps a certificate message at 100 KB (SSL_CTX_set_max_cert_list); Postfix's own
+                // smtp client and most other OpenSSL-based senders keep that default and fail the same way.
+                let message = "the server sent a handshake message larger than OpenSSL accepts: usually its certificate chain, "
+                    + "which is larger than the 100 KB OpenSSL-based clients allow (a certificate with a huge number of names or extensions, "
+                    + "or far too many certificates in the chain file) [\(base)]"
+                return (.other, ProbeError(phase: .handshake, message: message, state: state, bytesReceived: total))
             }
             let kind: HandshakeFailureKind
             if reasons.contains("protocol version") || reasons.contains("unsupported protocol") || reasons.contains("no protocols available")
@@ -299,6 +325,10 @@ struct ProbeConnection {
                     message += " (an implicit-TLS port, smtpd_tls_wrappermode = yes, waits silently for a ClientHello: try --implicit \(target.port); "
                         + "a busy server or a slow DNS lookup of the client also delays the greeting)"
                 }
+            } else if accumulator.partial == nil && socket.bufferedByteCount > 0 {
+                // Bytes came, but not one line end: a trickling or stuck server, not a silent one.
+                message = "the server sent \(socket.bufferedByteCount) bytes of its \(phase.rawValue) reply but no complete line within \(timeoutText) "
+                    + "(a server that answers extremely slowly, or stopped in the middle of a line)"
             } else if let partial = accumulator.partial {
                 message = "the \(phase.rawValue) reply stopped after \"\(partial.firstLine.prefix(60))\" (\(partial.lines.count) line(s)) and did not finish within \(timeoutText)"
             } else {

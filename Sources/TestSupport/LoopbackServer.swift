@@ -33,7 +33,16 @@ public final class LoopbackServer: @unchecked Sendable {
             guard let client = try? listener.accept(deadline: .after(seconds: 0.1)) else { continue }
             lock.lock(); connectionCount += 1; lock.unlock()
             let handler = self.handler
-            Thread.detachNewThread { handler(client); client.close() }
+            Thread.detachNewThread {
+                // OpenSSL writes with write(2): a handler writing to a prober that has gone would raise
+                // SIGPIPE and kill the whole test process. Blocked here, the write fails with EPIPE instead.
+                var pipeSignal = sigset_t()
+                sigemptyset(&pipeSignal)
+                sigaddset(&pipeSignal, SIGPIPE)
+                pthread_sigmask(SIG_BLOCK, &pipeSignal, nil)
+                handler(client)
+                client.close()
+            }
         }
         done.signal()
     }

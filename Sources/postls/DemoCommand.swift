@@ -1,4 +1,5 @@
 import ArgumentParser
+import CursesTerminal
 import Diagnosis
 import Foundation
 import PostlsCore
@@ -30,7 +31,15 @@ struct DemoCommand: ParsableCommand {
             throw ArgumentParser.ExitCode(PostlsCore.ExitCode.internalError.rawValue)
         }
         defer { demo.remove() }
-        InterruptCleanup.install { demo.remove() }
+        // Installed before the wizard: its signal handlers restore the terminal, then hand the signal to
+        // this one, which removes the demo directory.
+        InterruptCleanup.install { DemoEnvironment.removeAll() }
+        if !print && !json && CursesWizard.terminalIsUsable(environment: ProcessInfo.processInfo.environment) {
+            let code = try WizardLauncher.run(options: demo.gatherOptions, hostName: demo.hostName, noColor: noColor,
+                                              fixLoop: demo.fixLoop)
+            if code != 0 { throw ArgumentParser.ExitCode(code) }
+            return
+        }
         let gathered = Gatherer().gather(demo.gatherOptions)
         if json {
             FileHandle.standardOutput.write(try gathered.report.jsonData())

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Diagnosis
 import Foundation
+import MailDNS
 import PostlsCore
 import TLSKit
 import TLSProbe
@@ -25,6 +26,10 @@ struct GatherArguments: ParsableArguments {
     @Option(name: .long, help: "The name the certificate must cover, e.g. the MX name (default: myhostname).")
     var name: String?
 
+    @Option(name: .customLong("smtp-port"),
+            help: "Comma-separated ports that receive mail from the internet, e.g. behind a port forward (default 25): their listeners get the MX rules even on loopback.")
+    var smtpPort: String?
+
     @Option(name: .customLong("ca-file"), help: "Verify certificates against these trust anchors instead of the system store.")
     var caFile: String?
 
@@ -37,11 +42,21 @@ struct GatherArguments: ParsableArguments {
     @Option(name: .long, help: "Seconds allowed for each probe phase.")
     var timeout: Double = 10
 
+    @Option(name: .long, help: "Also check this mail domain's DNS (MX, TLSA/DANE, MTA-STS) against what the server serves.")
+    var domain: String?
+
+    @Option(name: .long, help: ArgumentHelp("Resolver for --domain (a validating one reports DNSSEC).", valueName: "ADDR[:PORT]"))
+    var resolver: String?
+
     func validate() throws {
         _ = try ProbeCommand.ports(port, option: "--port")
         _ = try ProbeCommand.ports(implicit, option: "--implicit")
+        _ = try ProbeCommand.ports(smtpPort, option: "--smtp-port")
         if let caFile, !FileManager.default.isReadableFile(atPath: caFile) { throw ValidationError("--ca-file \(caFile): cannot read the file") }
         if timeout <= 0 { throw ValidationError("--timeout must be positive") }
+        if let resolver, parseResolverAddress(resolver) == nil {
+            throw ValidationError("--resolver \(resolver): expected an IP address with an optional port, e.g. 127.0.0.1:53")
+        }
     }
 
     var options: GatherOptions {
@@ -56,6 +71,9 @@ struct GatherArguments: ParsableArguments {
         o.probe = !noProbe
         o.logs = !noLogs
         o.phaseTimeout = timeout
+        o.domain = domain
+        o.resolver = resolver.flatMap(parseResolverAddress)
+        o.smtpPorts = Set(((try? ProbeCommand.ports(smtpPort, option: "--smtp-port")) ?? []).map(Int.init))
         return o
     }
 
@@ -70,6 +88,7 @@ struct GatherArguments: ParsableArguments {
             case .probe(.started(let t)): text = "probing \(t.address) (\(t.mode.rawValue))"
             case .probe: return
             case .logs(let files): text = "reading \(files)"
+            case .dns(let domain): text = "looking up \(domain) in DNS"
             case .diagnosis: text = "joining the evidence"
             }
             FileHandle.standardError.write(Data("\r\u{1B}[K\(text)".utf8))

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CursesTerminal
 import Foundation
 import PostlsCore
 
@@ -12,6 +13,7 @@ struct Postls: ParsableCommand {
             """,
         version: PostlsVersion.string,
         subcommands: [
+            WizardCommand.self,
             VersionCommand.self,
             ConfigCommand.self,
             ProbeCommand.self,
@@ -21,7 +23,10 @@ struct Postls: ParsableCommand {
             CheckCommand.self,
             DNSCommand.self,
             DemoCommand.self,
-        ]
+            ReportCommand.self,
+            SetupCommand.self,
+        ],
+        defaultSubcommand: WizardCommand.self
     )
 }
 

@@ -201,3 +201,39 @@ final class Counter: @unchecked Sendable {
     private let lock = NSLock()
     func next() -> Int { lock.lock(); defer { lock.unlock() }; defer { value += 1 }; return value }
 }
+
+/// Findings for the hostile cases of the reliability suite (the suite itself checks phase, message, deadline and memory).
+@Suite("Probe findings for hostile servers")
+struct HostileServerFindingTests {
+    static func probe(_ behaviour: HostileBehaviour) throws -> ListenerProbeResult {
+        let directory = try TemporaryDirectory(prefix: "postls-hostile-finding")
+        let hostile = try HostileServer(behaviour, directory: directory.path)
+        defer { hostile.stop() }
+        let prober = try Prober(options: ProbeOptions(phaseTimeout: 2, backoffAfter421: 0.1))
+        return try #require(prober.probe([ProbeTarget(host: "127.0.0.1", address: hostile.address, mode: .starttls, expectedName: nil)]).targets.first)
+    }
+
+    @Test func trickledGreetingSaysBytesCameButNoLine() throws {
+        let r = try Self.probe(.oneBytePerSecond)
+        #expect(r.error?.phase == .greeting)
+        #expect(r.error?.message.contains("no complete line within 2 s") == true, "\(r.error?.message ?? "")")
+        #expect(r.findings.contains { $0.id == "smtp_dialogue_failed" })
+        #expect(!r.findings.contains { $0.cause == .plaintextOnTLSPort }, "bytes arrived: not a silent wrapper-mode port")
+    }
+
+    @Test func garbageAfterSTARTTLSIsNotReportedAsAPortMixUp() throws {
+        let r = try Self.probe(.garbageInsteadOfServerHello)
+        #expect(r.error?.phase == .handshake)
+        #expect(r.error?.message.contains("--starttls") == false, "the port already speaks STARTTLS: \(r.error?.message ?? "")")
+        #expect(r.error?.message.contains("\u{FFFD}") == false, "binary noise is not quoted")
+        #expect(r.findings.contains { $0.id == "not_tls_after_starttls" && $0.cause == nil })
+        #expect(!r.findings.contains { $0.cause == .plaintextOnTLSPort })
+    }
+
+    @Test func oversizedCertificateIsNamedAsSuch() throws {
+        let r = try Self.probe(.megabyteCertificate)
+        #expect(r.error?.phase == .handshake)
+        #expect(r.error?.message.contains("larger than the 100 KB") == true, "\(r.error?.message ?? "")")
+        #expect(r.error?.message.contains("excessive message size") == true, "OpenSSL's reason stays in the message")
+    }
+}

@@ -1,4 +1,5 @@
 import Diagnosis
+import PostfixConfig
 import Foundation
 import PostlsCore
 import TLSKit
@@ -27,9 +28,27 @@ final class DemoEnvironment: @unchecked Sendable {
         logFile = root + "/log/mail.log"
         caFile = root + "/etc/postfix/demo-root-ca.pem"
         do { try build() } catch { remove(); throw error }
+        Self.liveLock.lock(); Self.live.append(self); Self.liveLock.unlock()
     }
 
     deinit { remove() }
+
+    // Every live demo, so an exit path that skips Swift's defer (a signal re-raised by the wizard) still cleans up.
+    nonisolated(unsafe) private static var live: [DemoEnvironment] = []
+    private static let liveLock = NSLock()
+
+    static func removeAll() {
+        liveLock.lock(); let all = live; live.removeAll(); liveLock.unlock()
+        for demo in all { demo.remove() }
+    }
+
+    /// The demo has no Postfix running: validate with postconf only (when installed) and skip `postfix check`,
+    /// whose queue checks do not apply to a demo directory.
+    var fixLoop: FixLoop {
+        let runner = SystemProcessRunner()
+        let validator: ConfigValidator? = findExecutable("postconf") != nil ? PostfixValidator(runner: runner, runPostfixCheck: false) : nil
+        return FixLoop(runner: runner, applier: ConfigApplier(validator: validator))
+    }
 
     struct DemoError: Error, CustomStringConvertible {
         let description: String

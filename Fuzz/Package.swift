@@ -1,0 +1,23 @@
+// swift-tools-version:6.1
+// libFuzzer targets, one per parser, in a package of their own so the root package's `swift build` and
+// `swift test` never see a second entry point. Built only by scripts/fuzz.sh:
+//   swift build --package-path Fuzz -c debug -Xswiftc -O -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library
+// Its build directory (Fuzz/.build-fuzz-opt) is git-ignored like the root's.
+import PackageDescription
+
+let package = Package(
+    name: "postls-fuzz",
+    platforms: [.macOS(.v13)],
+    dependencies: [
+        // The root package by path; its identity is its folder's name, so the product is named by that name too.
+        .package(name: "postls", path: ".."),
+    ],
+    targets: [
+        .executableTarget(name: "FuzzSMTPReply", dependencies: [.product(name: "PostlsEngines", package: "postls")], path: "SMTPReply"),
+        .executableTarget(name: "FuzzMainCF", dependencies: [.product(name: "PostlsEngines", package: "postls")], path: "MainCF"),
+        .executableTarget(name: "FuzzMasterCF", dependencies: [.product(name: "PostlsEngines", package: "postls")], path: "MasterCF"),
+        .executableTarget(name: "FuzzLogLine", dependencies: [.product(name: "PostlsEngines", package: "postls")], path: "LogLine"),
+        .executableTarget(name: "FuzzLogGzip", dependencies: [.product(name: "PostlsEngines", package: "postls")], path: "LogGzip"),
+    ],
+    swiftLanguageModes: [.v6]
+)

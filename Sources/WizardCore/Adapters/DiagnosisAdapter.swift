@@ -1,0 +1,60 @@
+import Diagnosis
+import PostfixConfig
+import PostlsCore
+
+extension DiagnosisRow {
+    /// A diagnosis as the Overview and Fixes steps show it: evidence as "source location: text" lines.
+    public init(_ d: Diagnosis) {
+        var evidence = d.evidence.map { "\($0.source.rawValue) \($0.location): \($0.text)" }
+        evidence += d.notes
+        if d.status == .possiblyFixed { evidence.insert("(possibly fixed already)", at: 0) }
+        self.init(cause: d.cause, severity: d.severity, confidence: d.confidence, summary: d.summary,
+                  evidence: evidence, fixIDs: d.fixes)
+    }
+}
+
+extension FixRow {
+    public init(_ f: Fix) {
+        let kind: Kind
+        switch f.kind {
+        case .configEdit: kind = .configEdit
+        case .command: kind = .command
+        case .dnsRecord: kind = .dnsRecord
+        case .file: kind = .file
+        }
+        var commands = f.commands
+        if !f.applicable { commands.insert("# postls does not run these for you: run them yourself", at: 0) }
+        self.init(id: f.id, title: f.title, kind: kind, diff: f.diff, commands: commands, impact: f.impact ?? "")
+    }
+}
+
+extension ConfigFindingRow {
+    public init(_ f: Finding) {
+        self.init(severity: f.severity, cause: f.cause, file: f.file ?? "config", line: f.line, parameter: f.parameter, message: f.message)
+    }
+}
+
+extension ConfigSettingRow {
+    /// The effective TLS settings of every smtpd listener, with where each value comes from.
+    public static func rows(_ configuration: PostfixConfiguration) -> [ConfigSettingRow] {
+        var rows: [ConfigSettingRow] = []
+        for listener in configuration.smtpdListeners {
+            let tls = listener.tls
+            let name = listener.listen.port.map { "\(listener.service.name) (\($0))" } ?? listener.service.name
+            let values: [(String, String)] = [
+                ("smtpd_tls_security_level", tls.security_level), ("smtpd_tls_wrappermode", tls.wrappermode ? "yes" : "no"),
+                ("smtpd_tls_protocols", tls.protocols), ("smtpd_tls_mandatory_protocols", tls.mandatory_protocols),
+                ("smtpd_tls_ciphers", tls.ciphers), ("smtpd_tls_mandatory_ciphers", tls.mandatory_ciphers),
+                ("smtpd_tls_exclude_ciphers", tls.exclude_ciphers),
+                ("smtpd_tls_cert_file", tls.cert_files.joined(separator: ", ")), ("smtpd_tls_key_file", tls.key_files.joined(separator: ", ")),
+                ("smtpd_tls_chain_files", tls.chain_files.joined(separator: ", ")),
+            ]
+            for (parameter, value) in values {
+                let source = listener.sources[parameter].map { "\($0)" } ?? "default"
+                if value.isEmpty && source == "default" { continue }
+                rows.append(ConfigSettingRow(service: name, parameter: parameter, value: value, source: source))
+            }
+        }
+        return rows
+    }
+}

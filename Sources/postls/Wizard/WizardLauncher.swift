@@ -1,0 +1,32 @@
+import CursesTerminal
+import Diagnosis
+import Foundation
+import PostfixConfig
+import PostlsCore
+import TerminalUI
+import WizardCore
+
+/// Starts the wizard on a terminal with the real engines behind it.
+enum WizardLauncher {
+    static func run(options: GatherOptions, hostName: String, noColor: Bool, fixLoop: FixLoop? = nil) throws -> Int32 {
+        let env = ProcessInfo.processInfo.environment
+        let state = WizardState(hostName: hostName, configDirectory: options.configDirectory, size: TerminalSize(width: 80, height: 24))
+        let handler = EngineEffectHandler(options: options, fixLoop: fixLoop)
+        let final = try CursesWizard.run(state, effects: handler, environment: env,
+                                         noColor: noColor || env["NO_COLOR"] != nil)
+        if final.isHalfApplied {
+            FileHandle.standardError.write(Data("postls: a change may be half applied; check with `postls fix rollback --config-dir \(options.configDirectory)`\n".utf8))
+            return PostlsCore.ExitCode.warnings.rawValue
+        }
+        return 0
+    }
+
+    /// The host name the wizard shows: myhostname from the configuration, else the system's.
+    static func hostName(configDirectory: String) -> String {
+        if let out = try? SystemProcessRunner().run("postconf", ["-c", configDirectory, "-h", "myhostname"], timeout: 10), out.succeeded {
+            let name = out.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+            if !name.isEmpty { return name }
+        }
+        return ProcessInfo.processInfo.hostName
+    }
+}
