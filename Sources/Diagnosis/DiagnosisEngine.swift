@@ -229,7 +229,7 @@ struct Builder {
             switch cause {
             case .handshakeTimeout where ipv6 > 0 && ipv6 >= 4 * max(ipv4, 1) / 5 && ipv4 * 5 <= ipv6:
                 summaries[cause, default: []].insert("handshakes stall for IPv6 peers (\(ipv6) of \(ipv6 + ipv4)): suspect a path-MTU black hole", at: 0)
-                notes[cause, default: []].append("Settle it: probe over IPv6 from outside (or `ping -6 -s 1400 -M do PEER`); if large packets vanish, allow ICMPv6 packet-too-big or lower the MTU/MSS.")
+                notes[cause, default: []].append("Settle it: probe over IPv6 from outside (or `ping -6 -s 1400 -M do PEER`); if large packets vanish, let ICMPv6 \"packet too big\" through the firewall (path-MTU discovery), or clamp the TCP MSS to the path MTU. postls cannot see or test the network path, so it proposes no change here.")
             case .peerAborted:
                 if events.contains(where: { $0.errors.contains { $0.reason.contains("unexpected eof") } }), Self.isBeforeEOFFix(input.postfixVersion) {
                     summaries[cause, default: []].insert("`unexpected eof while reading` is noise of Postfix \(input.postfixVersion ?? "") on OpenSSL 3 (silenced from 3.7.4 on)", at: 0)

@@ -47,12 +47,8 @@ struct FixPlanner {
                                applicable: false))
         case .untrustedCertificate, .expiredCertificate, .nameMismatch, .weakCertificate:
             out.append(certificateRequestFix(cause: cause))
-        case .handshakeTimeout:
-            out.append(makeFix(cause: cause, title: "Let ICMPv6 'packet too big' through (path-MTU discovery), or clamp the TCP MSS",
-                               kind: .command,
-                               commands: ["ip6tables -A INPUT -p ipv6-icmp --icmpv6-type packet-too-big -j ACCEPT",
-                                          "ip6tables -t mangle -A POSTROUTING -p tcp --tcp-flags SYN,RST SYN -j TCPMSS --clamp-mss-to-pmtu"],
-                               applicable: false))
+        // handshake_timeout gets no fix: the remedy is in the firewall or the network (ICMPv6, MTU, MSS), which
+        // postls neither sees nor can test; the diagnosis says where to look instead.
         default:
             break
         }
