@@ -1,4 +1,5 @@
 import Foundation
+import MailDNS
 import MailLog
 import PostfixConfig
 import PostlsCore
@@ -389,6 +390,20 @@ public enum SupportReport {
             for w in s.warnings { out += "- Warning: \(w)\n" }
         } else {
             out += "Not read\(gathered.logError.map { ": \($0)" } ?? "").\n\n"
+        }
+
+        if let dns = gathered.dns {
+            out += "## DNS of \(dns.domain)\n\n"
+            out += "DNSSEC: \(dns.dnssec.rawValue) (resolver \(dns.resolver)).\n\n"
+            if !dns.mx.isEmpty {
+                out += "| MX | Preference | Addresses | DNSSEC | TLSA |\n|---|---|---|---|---|\n"
+                for mx in dns.mx {
+                    out += "| \(mx.host) | \(mx.preference) | \(mx.addresses.joined(separator: ", ")) | \(mx.dnssec.rawValue) | \(mx.tlsa == nil ? "none" : "present") |\n"
+                }
+                out += "\n"
+            }
+            for f in dns.findings { out += "- \(f.severity.rawValue.uppercased()) `\(f.cause.rawValue)`: \(f.message)\n" }
+            if !dns.findings.isEmpty { out += "\n" }
         }
 
         out += "## Diagnoses\n\n"
