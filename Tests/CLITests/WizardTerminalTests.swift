@@ -104,6 +104,42 @@ struct WizardTerminalTests {
         try expectSaneTerminal(t)
     }
 
+    /// The pid of the postls started with `POSTLS_TEST_TAG=tag` (found by its environment in /proc).
+    func postlsPID(tagged tag: String, timeout: Double = 20) -> pid_t? {
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            for entry in (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? [] {
+                guard let pid = pid_t(entry),
+                      let environ = FileManager.default.contents(atPath: "/proc/\(entry)/environ"),
+                      let cmdline = FileManager.default.contents(atPath: "/proc/\(entry)/cmdline") else { continue }
+                if String(decoding: environ, as: UTF8.self).contains("POSTLS_TEST_TAG=\(tag)"),
+                   String(decoding: cmdline, as: UTF8.self).contains("postls") { return pid }
+            }
+            usleep(100_000)
+        }
+        return nil
+    }
+
+    @Test(arguments: [("TERM", SIGTERM, 143), ("HUP", SIGHUP, 129)])
+    func terminationSignalsMidSessionRestoreTheTerminal(_ name: String, _ signal: Int32, _ status: Int) throws {
+        let t = try shell()
+        defer { t.kill() }
+        let tag = "sig-\(name)-\(getpid())"
+        try type(t, "POSTLS_TEST_TAG=\(tag) \(PostlsBinary.path) demo")
+        #expect(t.waitFor("Problems (", timeout: 30).found)
+        // In the middle of a step: the Logs step, searching.
+        try t.send("4")
+        try t.send("/")
+        let found = try #require(postlsPID(tagged: tag))
+        kill(found, signal)
+        usleep(500_000)
+        try type(t, "echo EX\"\"IT=$?")
+        let (exited, after) = t.waitFor("EXIT=", timeout: 10)
+        #expect(exited, "\(after)")
+        #expect(after.contains("EXIT=\(status)"), "\(after)")
+        try expectSaneTerminal(t)
+    }
+
     @Test func withoutAUsableTerminalItPrintsTheDiagnosis() throws {
         let t = try shell()
         defer { t.kill() }
