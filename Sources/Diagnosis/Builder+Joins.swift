@@ -2,6 +2,7 @@ import Foundation
 import MailLog
 import PostfixConfig
 import PostlsCore
+import TLSKit
 import TLSProbe
 
 extension SMTPDListener {
@@ -35,7 +36,7 @@ extension Builder {
     /// Joins log symptoms to the configuration lines that explain them and the probe that reproduces them,
     /// for the service the failing peers used.
     mutating func joinLogsToConfigAndProbe() {
-        let failing = Dictionary(grouping: input.logEvents.filter { $0.cause == .protocolMismatch || $0.cause == .noSharedCipher },
+        let failing = Dictionary(grouping: logEvents.filter { $0.cause == .protocolMismatch || $0.cause == .noSharedCipher },
                                  by: \.cause)
         for (cause, events) in failing {
             let services = Set(events.compactMap(\.service))
@@ -63,9 +64,13 @@ extension Builder {
                 continue
             }
             let where_ = source.fileAndLineParts
+            // The MX keeps Postfix's default floor (opportunistic TLS: a refused handshake means plaintext or no mail);
+            // submission clients all speak TLS 1.2, so there the floor comes down to TLS 1.2 only, not further.
+            let isMX = listener.isPublicSMTP || listener.listen.port.map(input.smtpPorts.contains) == true
+            let floor = !isMX && excluded.contains("TLSv1.2") ? ">=TLSv1.2" : ">=TLSv1"
             let f = Finding(id: "protocol_floor_for_failing_peers", cause: .protocolMismatch, severity: .warning,
                             file: where_?.0, line: where_?.1, parameter: parameter, message: text,
-                            fix: .setOverride(service: listener.service.name, type: listener.service.type, name: parameter, value: ">=TLSv1"))
+                            fix: .setOverride(service: listener.service.name, type: listener.service.type, name: parameter, value: floor))
             add(.protocolMismatch, .warning, Evidence(source: .config, location: "\(source)", text: text),
                 summary: "\(service) (port \(listener.listen.port.map(String.init) ?? "?")) refuses the TLS versions its peers offer: \(parameter) = \(list)")
             findingsByCause[.protocolMismatch, default: []].append(f)
@@ -80,7 +85,64 @@ extension Builder {
             guard let source = listener.sources[parameter], source != .defaultValue, !value.isEmpty else { continue }
             add(.noSharedCipher, .warning, Evidence(source: .config, location: "\(source)", text: "\(parameter) = \(value) on \(listener.service.name)"))
         }
+        // The settings that narrow the list below Postfix's defaults: the cipher list of the grade in use and the
+        // exclusions. Removing them restores the defaults, which suit opportunistic TLS.
+        guard let configuration = input.configuration else { return }
+        let mandatory = tls.security_level == "encrypt" || tls.wrappermode
+        let grade = (mandatory ? tls.mandatory_ciphers : tls.ciphers).lowercased()
+        var narrowing = ["tls_\(grade)_cipherlist", "smtpd_tls_exclude_ciphers"]
+        if mandatory { narrowing.append("smtpd_tls_mandatory_exclude_ciphers") }
+        let already = Set((findingsByCause[.noSharedCipher] ?? []).compactMap(\.fix))
+        for parameter in narrowing {
+            guard let raw = configuration.raw(parameter, service: listener.service), raw.source != .defaultValue,
+                  let where_ = raw.source.fileAndLineParts else { continue }
+            let edit: ConfigEdit
+            if case .masterCF = raw.source {
+                edit = .removeOverride(service: listener.service.name, type: listener.service.type, name: parameter)
+            } else {
+                edit = .removeMain(name: parameter)
+            }
+            let text = "\(parameter) = \(raw.value) narrows the ciphers of \(listener.service.name) below Postfix's default, and peers found no cipher in common"
+            add(.noSharedCipher, .warning, Evidence(source: .config, location: "\(raw.source)", text: text),
+                summary: "\(service) (port \(listener.listen.port.map(String.init) ?? "?")) shares no cipher with its peers: \(parameter) = \(raw.value)")
+            guard !already.contains(edit) else { continue }
+            findingsByCause[.noSharedCipher, default: []].append(
+                Finding(id: "cipher_list_narrowed_for_failing_peers", cause: .noSharedCipher, severity: .warning,
+                        file: where_.0, line: where_.1, parameter: parameter, message: text, fix: edit))
+        }
         addProbeVersionEvidence(.noSharedCipher, port: listener.listen.port)
+    }
+
+    /// A peer's alert says only that it rejected our certificate (`unknown ca`, `certificate unknown`); the probe of
+    /// the listener it used says why (verify code, name). Re-attributes those log events to the probe's cause, so the
+    /// diagnosis joins the peers' failures with the reproduction.
+    mutating func refineCertificateRejections() {
+        let rejections: Set<Cause> = [.untrustedCertificate, .incompleteChain, .expiredCertificate, .nameMismatch]
+        guard let probe = input.probe else { return }
+        for index in logEvents.indices {
+            let event = logEvents[index]
+            guard event.kind == .session, rejections.contains(event.cause), let service = event.service else { continue }
+            let ports = Set(listeners(forService: service).compactMap(\.listen.port))
+            guard let cause = probe.targets.filter({ ports.contains($0.port) }).lazy.compactMap(Self.certificateCause).first,
+                  cause != event.cause else { continue }
+            let note = "peers' alerts on \(service) (\(event.errors.first?.reason ?? event.rule)) are explained by the probe: \(cause.rawValue)"
+            if !(notes[cause]?.contains(note) ?? false) { notes[cause, default: []].append(note) }
+            logEvents[index].cause = cause
+        }
+    }
+
+    /// What is wrong with the certificate a listener serves, from its probe: the verify code first, then the name.
+    static func certificateCause(_ t: ListenerProbeResult) -> Cause? {
+        if let code = t.verify?.code, code != 0 {
+            switch code {
+            case VerifyResult.certHasExpired, VerifyResult.certNotYetValid: return .expiredCertificate
+            case VerifyResult.unableToGetIssuerCert, VerifyResult.unableToGetIssuerCertLocally, VerifyResult.unableToVerifyLeafSignature: return .incompleteChain
+            case VerifyResult.depthZeroSelfSigned, VerifyResult.selfSignedInChain: return .untrustedCertificate
+            default: break
+            }
+        }
+        if t.nameMatch == false { return .nameMismatch }
+        return nil
     }
 
     private mutating func addProbeVersionEvidence(_ cause: Cause, port: Int?) {
@@ -96,29 +158,6 @@ extension Builder {
             if !(evidence[cause] ?? []).contains(where: { $0.location == location && $0.text == text }) {
                 add(cause, .warning, Evidence(source: .probe, location: location, text: text))
             }
-        }
-    }
-}
-
-extension Builder {
-    /// Peers that reject our certificate only say "unknown ca" or "bad certificate"; the probe's verify code
-    /// of the same listener says why: a missing intermediate (20/21), an expired certificate (10), a
-    /// self-signed one (18/19), or a name the certificate does not cover.
-    func attributedCause(_ event: TLSEvent) -> Cause {
-        guard event.cause == .untrustedCertificate || event.cause == .expiredCertificate,
-              let service = event.service, let probe = input.probe else { return event.cause }
-        let ports = Set(listeners(forService: service).compactMap(\.listen.port))
-        let results = probe.targets.filter { ports.contains($0.port) && $0.negotiated != nil }
-        guard let code = results.compactMap(\.verify?.code).first(where: { $0 != 0 }) else {
-            if results.contains(where: { $0.nameMatch == false }) { return .nameMismatch }
-            return event.cause
-        }
-        switch code {
-        case 2, 20, 21: return .incompleteChain
-        case 9, 10: return .expiredCertificate
-        case 18, 19: return .untrustedCertificate
-        case 62: return .nameMismatch
-        default: return event.cause
         }
     }
 }

@@ -18,12 +18,21 @@ public struct DiagnosisInput: Sendable {
     public var now: Date
     /// Findings of the DNS side (MX, TLSA, MTA-STS), when a domain was checked.
     public var dnsFindings: [DNSFinding] = []
+    /// Ports that receive mail from the internet besides 25 (`--smtp-port`).
+    public var smtpPorts: Set<Int>
+    /// Senders refused for not using TLS where the MX requires it (from the same logs).
+    public var plaintextRefusals: [PlaintextRefusals]
 
     public init(configuration: PostfixConfiguration? = nil, configFindings: [Finding] = [], probe: ProbeReport? = nil,
-                logEvents: [TLSEvent] = [], logSummary: LogSummary? = nil, postfixVersion: String? = nil, now: Date = Date()) {
+                logEvents: [TLSEvent] = [], logSummary: LogSummary? = nil, postfixVersion: String? = nil, now: Date = Date(),
+                smtpPorts: Set<Int> = [], plaintextRefusals: [PlaintextRefusals] = []) {
         self.configuration = configuration; self.configFindings = configFindings; self.probe = probe
         self.logEvents = logEvents; self.logSummary = logSummary; self.postfixVersion = postfixVersion; self.now = now
+        self.smtpPorts = smtpPorts; self.plaintextRefusals = plaintextRefusals
     }
+
+    /// Whether a listener on `port` receives mail from the internet.
+    func isMXPort(_ port: Int) -> Bool { port == 25 || smtpPorts.contains(port) }
 }
 
 /// Joins config findings, probe results and log events into ranked diagnoses with evidence and fixes.
@@ -40,7 +49,9 @@ public struct DiagnosisEngine: Sendable {
 
     public func diagnose(_ input: DiagnosisInput) -> DiagnosisReport {
         var builder = Builder(input: input)
+        builder.refineCertificateRejections()
         builder.addConfigFindings()
+        builder.joinPlaintextRefusals()
         builder.addProbeResults()
         builder.addStaleCertificate()
         builder.addDNSFindings()
@@ -77,11 +88,14 @@ struct Builder {
     var findingsByCause: [Cause: [Finding]] = [:]
     var status: [Cause: DiagnosisStatus] = [:]
     var confidenceCap: [Cause: Confidence] = [:]
+    /// The log events, with certificate rejections re-attributed by `refineCertificateRejections`.
+    var logEvents: [TLSEvent]
 
-    init(input: DiagnosisInput) { self.input = input }
+    init(input: DiagnosisInput) { self.input = input; logEvents = input.logEvents }
 
     mutating func add(_ cause: Cause, _ severity: Severity, _ item: Evidence, summary: String? = nil) {
-        evidence[cause, default: []].append(item)
+        // Two events may cite the same line (a start-up warning shared by sessions): list it once.
+        if !(evidence[cause]?.contains(item) ?? false) { evidence[cause, default: []].append(item) }
         severities[cause] = max(severities[cause] ?? .info, severity)
         if let summary, !(summaries[cause]?.contains(summary) ?? false) { summaries[cause, default: []].append(summary) }
     }
@@ -110,11 +124,12 @@ struct Builder {
                 add(cause, f.severity, Evidence(source: .probe, location: location, text: f.message), summary: f.message)
             }
             if t.mode == .starttls, t.starttlsOffered == false {
-                add(.starttlsUnavailable, t.port == 25 ? .critical : .warning,
+                add(.starttlsUnavailable, input.isMXPort(t.port) ? .critical : .warning,
                     Evidence(source: .probe, location: location, text: "EHLO does not offer STARTTLS"),
                     summary: "port \(t.port) does not offer STARTTLS")
             }
-            if let reply = t.starttlsReply, reply.hasPrefix("454") {
+            // The probe's own finding already quotes a 454; a second item would say the same thing twice.
+            if let reply = t.starttlsReply, reply.hasPrefix("454"), !t.findings.contains(where: { $0.cause == .starttlsUnavailable && $0.message.contains("454") }) {
                 add(.starttlsUnavailable, .critical, Evidence(source: .probe, location: location, text: "STARTTLS answered: \(reply)"),
                     summary: "port \(t.port) answers STARTTLS with 454: the server's TLS set-up failed")
             }
@@ -163,13 +178,13 @@ struct Builder {
                 guard let served = t.chain.first, served.sha256 != onDisk.sha256Fingerprint else { continue }
                 // A different name on disk is a different certificate, not a renewal: only flag the same subject.
                 guard served.subject == onDisk.subject || Set(served.san) == Set(onDisk.subjectAltNames) else { continue }
-                let source = listener.sources["smtpd_tls_chain_files"] ?? listener.sources["smtpd_tls_cert_file"]
+                let source = listener.sources[listener.tls.chain_files.isEmpty ? "smtpd_tls_cert_file" : "smtpd_tls_chain_files"]
                 add(.staleCertificate, .warning,
                     Evidence(source: .config, location: source.map { "\($0)" } ?? "main.cf",
                              text: "\(file) holds \(onDisk.sha256Fingerprint.prefix(16))…, valid until \(Self.day(onDisk.notAfter))"),
                     summary: "port \(port) still serves an older certificate than \(file): Postfix was not reloaded after the renewal")
                 add(.staleCertificate, .warning,
-                    Evidence(source: .probe, location: "probe \(t.address):\(t.port)",
+                    Evidence(source: .probe, location: "probe \(t.family == "IPv6" ? "[\(t.address)]" : t.address):\(t.port) (\(t.family ?? "?"), \(t.mode.rawValue))",
                              text: "serves \(served.sha256.prefix(16))…, valid until \(served.notAfter)"))
             }
         }
@@ -184,7 +199,7 @@ struct Builder {
 
     mutating func addLogEvents() {
         var grouped: [Cause: [TLSEvent]] = [:]
-        for event in input.logEvents { grouped[attributedCause(event), default: []].append(event) }
+        for event in logEvents { grouped[event.cause, default: []].append(event) }
         for (cause, events) in grouped {
             logCounts[cause] = events.count
             let peers = Self.topPeers(events)
@@ -202,10 +217,11 @@ struct Builder {
             // The first event's most telling line, with its file and line number.
             var items = [Evidence(source: .log, location: "\(events.count) events", text: text)]
             for event in events.prefix(2) {
-                // The line that says why (OpenSSL's reason) beats the one that says that.
-                let telling = event.lines.first { $0.message.contains("TLS library problem") || $0.message.contains("SSL_accept() failed") }
-                    ?? event.lines.first { $0.message.contains("warning") || $0.message.contains("error") || $0.message.contains("TLS") }
-                if let line = telling ?? event.lines.first {
+                // The line with OpenSSL's reason says why ("...:no shared cipher:..."); `SSL_accept error ...: -1` says only that.
+                let reason = event.errors.first?.reason
+                if let line = event.lines.first(where: { reason != nil && $0.message.contains(reason ?? "") })
+                    ?? event.lines.first(where: { $0.message.contains("warning") })
+                    ?? event.lines.first(where: { $0.message.contains("error") || $0.message.contains("TLS") }) ?? event.lines.first {
                     items.append(Evidence(source: .log, location: "\(Self.basename(line.file)):\(line.lineNumber)", text: line.message))
                 }
             }
@@ -325,7 +341,7 @@ struct Builder {
             case 2: confidence = .high
             default:
                 if sources == [.log] {
-                    confidence = input.logEvents.filter { $0.cause == cause }.map(\.confidence).max() ?? .low
+                    confidence = logEvents.filter { $0.cause == cause }.map(\.confidence).max() ?? .low
                     if confidence == .high { confidence = .medium }  // one source alone never proves the cause
                 } else {
                     confidence = .medium

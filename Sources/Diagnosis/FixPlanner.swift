@@ -17,7 +17,16 @@ struct FixPlanner {
         for finding in findings {
             guard let edit = finding.fix, !seen.contains(edit) else { continue }
             seen.insert(edit)
-            if let fix = configFix(cause: cause, title: edit.summary, edits: [edit]) { out.append(fix) }
+            var edits = [edit]
+            // Wrapper mode toward a relay needs TLS to be mandatory too, or the client refuses it
+            // ("SMTPS wrappermode (TCP port 465) requires setting smtp_tls_security_level = encrypt").
+            if cause == .wrappermodeMismatch, edit == .setMain(name: "smtp_tls_wrappermode", value: "yes"),
+               let configuration = input.configuration,
+               !["encrypt", "verify", "secure", "fingerprint", "dane-only"].contains(configuration.value("smtp_tls_security_level").lowercased()) {
+                edits.append(.setMain(name: "smtp_tls_security_level", value: "encrypt"))
+            }
+            let title = edits.map(\.summary).joined(separator: "; ")
+            if let fix = configFix(cause: cause, title: title, edits: edits) { out.append(fix) }
         }
         // 2. Fixes by cause that need no lint finding.
         switch cause {
@@ -26,6 +35,16 @@ struct FixPlanner {
                                kind: .command, commands: [reloadCommand], applicable: input.configuration != nil))
         case .incompleteChain:
             if let chainFix = fullChainFix() { out.append(chainFix) }
+        case .keyMismatch, .certificateUnreadable:
+            out += matchingKeyFixes(cause: cause)
+        case .plaintextOnTLSPort where out.isEmpty:
+            // The server is right: clients must change. Advice only, nothing to apply.
+            let ports = logPorts(cause: cause)
+            out.append(makeFix(cause: cause, title: "Clients must start TLS at once on \(ports) (implicit TLS), or use STARTTLS on port 587",
+                               kind: .command,
+                               commands: ["# in the mail client: security \"SSL/TLS\" for port \(ports), or \"STARTTLS\" for port 587",
+                                          "# test: swaks --server THIS-HOST --port \(ports) --tls-on-connect --quit-after EHLO"],
+                               applicable: false))
         case .untrustedCertificate, .expiredCertificate, .nameMismatch, .weakCertificate:
             out.append(certificateRequestFix(cause: cause))
         case .handshakeTimeout:
@@ -36,6 +55,50 @@ struct FixPlanner {
                                applicable: false))
         default:
             break
+        }
+        return out
+    }
+
+    /// The ports of the listeners whose log label the events of `cause` carry, for advice ("465").
+    func logPorts(cause: Cause) -> String {
+        let services = Set(input.logEvents.filter { $0.cause == cause }.compactMap(\.service))
+        let ports = (input.configuration?.smtpdListeners ?? []).filter { services.contains($0.logServiceLabel) }.compactMap(\.listen.port)
+        return ports.isEmpty ? "465" : Set(ports).sorted().map(String.init).joined(separator: ", ")
+    }
+
+    /// The key that belongs to a listener's certificate, found beside the certificate or the configured key, when the
+    /// configured key is missing, unreadable or another certificate's: an edit that points the key setting at it.
+    func matchingKeyFixes(cause: Cause) -> [Fix] {
+        guard let configuration = input.configuration else { return [] }
+        var out: [Fix] = []
+        for listener in configuration.smtpdListeners where listener.tls.chain_files.isEmpty {
+            for (index, certFile) in listener.tls.cert_files.enumerated() where index < listener.tls.key_files.count {
+                let keyFile = listener.tls.key_files[index]
+                guard let leaf = try? Certificate.load(pemFile: certFile).first else { continue }
+                if let key = try? PrivateKey.load(pemFile: keyFile), key.matches(leaf) { continue }
+                let keyParameter = ["smtpd_tls_key_file", "smtpd_tls_eckey_file", "smtpd_tls_dkey_file"][min(index, 2)]
+                var found: String? = nil
+                for directory in Set([(certFile as NSString).deletingLastPathComponent, (keyFile as NSString).deletingLastPathComponent]).sorted() {
+                    let names = ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []).sorted {
+                        // Files named like keys first: a .key beats a combined .pem.
+                        ($0.hasSuffix(".key") ? 0 : 1, $0) < ($1.hasSuffix(".key") ? 0 : 1, $1)
+                    }
+                    found = names.lazy.map { directory + "/" + $0 }
+                        .first { $0 != keyFile && ((try? PrivateKey.load(pemFile: $0))?.matches(leaf) ?? false) }
+                    if found != nil { break }
+                }
+                guard let found else { continue }
+                let edit: ConfigEdit
+                if case .masterCF? = listener.sources[keyParameter] {
+                    edit = .setOverride(service: listener.service.name, type: listener.service.type, name: keyParameter, value: found)
+                } else {
+                    edit = .setMain(name: keyParameter, value: found)
+                }
+                guard !out.contains(where: { $0.edits == [edit] }),
+                      var fix = configFix(cause: cause, title: "Use the key that belongs to \(certFile): \(keyParameter) = \(found)", edits: [edit]) else { continue }
+                fix.impact = "\(found) holds the private key of the certificate in \(certFile) (checked); \(keyFile) does not"
+                out.append(fix)
+            }
         }
         return out
     }
@@ -138,12 +201,13 @@ struct FixPlanner {
     func certificateRequestFix(cause: Cause) -> Fix {
         let host = input.configuration?.value("myhostname") ?? "mail.example.org"
         let names = [host]
+        let dir = input.configuration?.directory ?? "/etc/postfix"
         let san = names.map { "DNS:\($0)" }.joined(separator: ",")
         return makeFix(cause: cause, title: "Get a certificate from a public CA whose names cover \(names.joined(separator: ", "))",
                        kind: .command,
-                       commands: ["openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout /etc/postfix/\(host).key -out \(host).csr -subj /CN=\(host) -addext subjectAltName=\(san)",
+                       commands: ["openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout \(dir)/\(host).key -out \(dir)/\(host).csr -subj /CN=\(host) -addext subjectAltName=\(san)",
                                   "# or with an ACME client, e.g.: certbot certonly --standalone -d \(host)",
-                                  "# then: smtpd_tls_chain_files = /etc/postfix/\(host).key, /path/to/fullchain.pem; \(reloadCommand)"],
+                                  "# then: smtpd_tls_chain_files = \(dir)/\(host).key, /path/to/fullchain.pem; \(reloadCommand)"],
                        applicable: false)
     }
 

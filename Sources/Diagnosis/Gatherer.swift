@@ -29,6 +29,9 @@ public struct GatherOptions: Sendable {
     public var resolver: SocketAddress?
     /// The SMTP port the DNS check probes on each MX (the MX stand-in's port in tests).
     public var dnsSMTPPort: UInt16 = 25
+    /// Ports that receive mail from the internet besides 25 (`--smtp-port`, e.g. behind a port forward): their
+    /// listeners get the public-MX rules (no TLS requirement, a low protocol floor) even on loopback.
+    public var smtpPorts: Set<Int> = []
 
     public init() {}
 }
@@ -76,7 +79,7 @@ public struct Gatherer: Sendable {
             let loaded = try PostfixConfiguration.load(directory: options.configDirectory, defaults: ParameterDefaults.load(runner: runner))
             configuration = loaded
             findings = Linter().run(LintContext(configuration: loaded, cipherEvaluator: OpenSSLCipherEvaluator(runner: runner),
-                                                trustAnchors: options.trust))
+                                                trustAnchors: options.trust, publicSMTPPorts: options.smtpPorts))
         } catch {
             configError = "\(error)"
         }
@@ -103,6 +106,12 @@ public struct Gatherer: Sendable {
             }
         }
 
+        // Only when the MX requires TLS: the refused plaintext senders, which the log engine does not report.
+        var refusals: [PlaintextRefusals] = []
+        if logReport != nil, let configuration, findings.contains(where: { $0.id == "tls_required_on_mx" }) {
+            refusals = PlaintextRefusals.scan(files: files, labels: PlaintextRefusals.programs(configuration, smtpPorts: options.smtpPorts))
+        }
+
         var probe: ProbeReport? = nil
         let targets = options.probe ? probeTargets(options, configuration: configuration) : []
         if options.probe {
@@ -121,7 +130,8 @@ public struct Gatherer: Sendable {
         progress?(.diagnosis)
         var input = DiagnosisInput(configuration: configuration, configFindings: findings, probe: probe,
                                    logEvents: logReport?.events ?? [], logSummary: logReport?.summary,
-                                   postfixVersion: postfixVersion, now: clock.now())
+                                   postfixVersion: postfixVersion, now: clock.now(), smtpPorts: options.smtpPorts,
+                                   plaintextRefusals: refusals)
         input.dnsFindings = dns?.findings ?? []
         var report = DiagnosisEngine().diagnose(input)
         if let configError { report.limitations.insert("config: \(configError)", at: 0) }

@@ -36,26 +36,19 @@ public final class LogJSONWriter {
         let d = doy - (153 * mp + 2) / 5 + 1
         let m = mp < 10 ? mp + 3 : mp - 9
         let y = yoe + era * 400 + (m <= 2 ? 1 : 0)
-        return String(format: "%04d-%02d-%02dT%02d:%02d:%02dZ", y, m, d, secs / 3600, secs % 3600 / 60, secs % 60)
+        var b: [UInt8] = []
+        b.reserveCapacity(20)
+        func two(_ v: Int) { b.append(UInt8(48 + v / 10 % 10)); b.append(UInt8(48 + v % 10)) }
+        two(y / 100); two(y % 100); b.append(45); two(m); b.append(45); two(d); b.append(84)
+        two(secs / 3600); b.append(58); two(secs % 3600 / 60); b.append(58); two(secs % 60); b.append(90)
+        return String(decoding: b, as: UTF8.self)
     }
 
-    /// JSON string escaping (RFC 8259), control characters as \u00XX; works on UTF-8 bytes.
+    /// JSON string escaping (RFC 8259), control characters as \u00XX.
     public static func quote(_ s: String) -> String {
-        var out: [UInt8] = [34]
+        var out: [UInt8] = []
         out.reserveCapacity(s.utf8.count + 8)
-        let hex = Array("0123456789abcdef".utf8)
-        for b in s.utf8 {
-            switch b {
-            case 34: out += [92, 34]
-            case 92: out += [92, 92]
-            case 10: out += [92, 110]
-            case 13: out += [92, 114]
-            case 9: out += [92, 116]
-            case 0..<32: out += [92, 117, 48, 48, hex[Int(b >> 4)], hex[Int(b & 15)]]
-            default: out.append(b)
-            }
-        }
-        out.append(34)
+        appendQuoted(s, to: &out)
         return String(decoding: out, as: UTF8.self)
     }
 
@@ -69,24 +62,72 @@ public final class LogJSONWriter {
         return String(decoding: (0..<8).map { digits[Int((v >> UInt32(28 - 4 * $0)) & 15)] }, as: UTF8.self)
     }
 
+    /// Appends `s` as a JSON string literal to `out`, escaping on UTF-8 bytes.
+    static func appendQuoted(_ s: String, to out: inout [UInt8]) {
+        out.append(34)
+        for b in s.utf8 {
+            switch b {
+            case 34: out.append(92); out.append(34)
+            case 92: out.append(92); out.append(92)
+            case 10: out.append(92); out.append(110)
+            case 13: out.append(92); out.append(114)
+            case 9: out.append(92); out.append(116)
+            case 0..<32:
+                out += [92, 117, 48, 48, hexDigits[Int(b >> 4)], hexDigits[Int(b & 15)]]
+            default: out.append(b)
+            }
+        }
+        out.append(34)
+    }
+
+    private static let hexDigits = Array("0123456789abcdef".utf8)
+
+    /// One event as a JSON object (the contract's fields plus kind, rule and the decoded OpenSSL errors).
     public static func json(_ e: TLSEvent) -> String {
-        var s = "{\"time\":\(quote(timeString(e))),\"host\":\(quote(e.host)),\"program\":\(quote(e.program)),"
-        s += "\"pid\":\(e.pid.map(String.init) ?? "null"),\"service\":\(e.service.map(quote) ?? "null"),"
+        var o: [UInt8] = []
+        o.reserveCapacity(512 + e.lines.reduce(0) { $0 + $1.text.utf8.count + 40 })
+        func raw(_ s: StaticString) { o.append(contentsOf: UnsafeBufferPointer(start: s.utf8Start, count: s.utf8CodeUnitCount)) }
+        func str(_ s: String) { appendQuoted(s, to: &o) }
+        func num(_ n: Int) { o.append(contentsOf: String(n).utf8) }
+        raw("{\"time\":"); str(timeString(e))
+        raw(",\"host\":"); str(e.host)
+        raw(",\"program\":"); str(e.program)
+        raw(",\"pid\":"); if let pid = e.pid { num(pid) } else { raw("null") }
+        raw(",\"service\":"); if let service = e.service { str(service) } else { raw("null") }
+        raw(",\"peer\":")
         if let p = e.peer {
-            s += "\"peer\":{\"name\":\(quote(p.name)),\"address\":\(quote(p.address)),\"family\":\(quote(p.family.rawValue))"
-            if let port = p.port { s += ",\"port\":\(port)" }
-            s += "},"
-        } else { s += "\"peer\":null," }
-        s += "\"cause\":\(quote(e.cause.rawValue)),\"confidence\":\(quote(e.confidence.rawValue)),"
-        s += "\"kind\":\(quote(e.kind.rawValue)),\"rule\":\(quote(e.rule)),"
-        s += "\"openssl_errors\":[" + e.errors.map { err in
-            "{\"code\":\(quote(hex8(err.code))),\"library\":\(quote(err.library)),\"function\":\(quote(err.function)),\"reason\":\(quote(err.reason)),\"format\":\(quote(err.format.rawValue))}"
-        }.joined(separator: ",") + "],"
-        s += "\"lines\":[" + e.lines.map { l in
-            "{\"file\":\(quote(l.file)),\"line\":\(l.lineNumber),\"text\":\(quote(l.text))}"
-        }.joined(separator: ",") + "]"
-        if e.omittedLines > 0 { s += ",\"omitted_lines\":\(e.omittedLines)" }
-        return s + "}"
+            raw("{\"name\":"); str(p.name)
+            raw(",\"address\":"); str(p.address)
+            raw(",\"family\":"); str(p.family.rawValue)
+            if let port = p.port { raw(",\"port\":"); num(port) }
+            raw("}")
+        } else { raw("null") }
+        raw(",\"cause\":"); str(e.cause.rawValue)
+        raw(",\"confidence\":"); str(e.confidence.rawValue)
+        raw(",\"kind\":"); str(e.kind.rawValue)
+        raw(",\"rule\":"); str(e.rule)
+        raw(",\"openssl_errors\":[")
+        for (i, err) in e.errors.enumerated() {
+            if i > 0 { raw(",") }
+            raw("{\"code\":"); str(hex8(err.code))
+            raw(",\"library\":"); str(err.library)
+            raw(",\"function\":"); str(err.function)
+            raw(",\"reason\":"); str(err.reason)
+            raw(",\"format\":"); str(err.format.rawValue)
+            raw("}")
+        }
+        raw("],\"lines\":[")
+        for (i, l) in e.lines.enumerated() {
+            if i > 0 { raw(",") }
+            raw("{\"file\":"); str(l.file)
+            raw(",\"line\":"); num(l.lineNumber)
+            raw(",\"text\":"); str(l.text)
+            raw("}")
+        }
+        raw("]")
+        if e.omittedLines > 0 { raw(",\"omitted_lines\":"); num(e.omittedLines) }
+        raw("}")
+        return String(decoding: o, as: UTF8.self)
     }
 
     static func object<K>(_ d: [K: Int], key: (K) -> String) -> String {

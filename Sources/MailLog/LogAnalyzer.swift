@@ -58,10 +58,10 @@ public final class LogAnalyzer {
 
     /// Reads a byte source to its end.
     public func read(source: ByteSource, reference: Date = Date()) {
-        let resolver = LogTimeResolver(reference: reference, timeZone: options.timeZone)
-        let name = source.name
+        currentResolver = LogTimeResolver(reference: reference, timeZone: options.timeZone)
+        currentFile = source.name
         let outcome = options.lineReader.forEachLine(in: source) { bytes, number in
-            self.consume(bytes, file: name, lineNumber: number, resolver: resolver)
+            self.consume(bytes, lineNumber: number)
         }
         summary.linesRead += outcome.lines
         summary.linesSkipped += outcome.overlongLines
@@ -74,7 +74,9 @@ public final class LogAnalyzer {
         var copy = text
         summary.linesRead += 1
         summary.bytesRead += copy.utf8.count
-        copy.withUTF8 { consume(UnsafeRawBufferPointer($0), file: file, lineNumber: lineNumber, resolver: resolver) }
+        currentResolver = resolver
+        currentFile = file
+        copy.withUTF8 { consume(UnsafeRawBufferPointer($0), lineNumber: lineNumber) }
     }
 
     /// Closes every open connection (reporting the failed ones) and returns the summary.
@@ -128,11 +130,16 @@ public final class LogAnalyzer {
         return x
     }
 
-    private func consume(_ line: UnsafeRawBufferPointer, file: String, lineNumber: Int, resolver: LogTimeResolver) {
+    /// The source being read: kept here rather than passed per line (a struct of class references
+    /// costs retains and releases on every call).
+    private var currentResolver = LogTimeResolver()
+    private var currentFile = "-"
+
+    private func consume(_ line: UnsafeRawBufferPointer, lineNumber: Int) {
         guard let base = line.baseAddress?.assumingMemoryBound(to: UInt8.self), line.count > 0 else { return }
         if base[0] == 123, let syslogLine = Self.journalJSONToSyslog(line) { // '{': journalctl -o json
             var copy = syslogLine
-            copy.withUTF8 { consume(UnsafeRawBufferPointer($0), file: file, lineNumber: lineNumber, resolver: resolver) }
+            copy.withUTF8 { consume(UnsafeRawBufferPointer($0), lineNumber: lineNumber) }
             return
         }
         linesSeen += 1
@@ -148,7 +155,9 @@ public final class LogAnalyzer {
             summary.linesSkipped += 1   // binary garbage
             return
         }
-        let key = Self.keyHash(base, header)
+        var key = Self.keyHash(base, header)
+        // A bare pasted line (`warning: TLS library problem: ...`) continues the connection pasted just before it.
+        if !header.hasProgram && header.timeKind == .none, let last = lastSessionKey, sessions[last] != nil { key = last }
 
         if Self.hasPrefix(m, mlen, "connect from ") {
             if sessions[key] != nil { close(key) }
@@ -180,7 +189,7 @@ public final class LogAnalyzer {
         }
         guard relevant else { return }
 
-        let logLine = LogLine(bytes: line, header: header, file: file, lineNumber: lineNumber, timeResolver: resolver)
+        let logLine = LogLine(bytes: line, header: header, file: currentFile, lineNumber: lineNumber, timeResolver: currentResolver)
         if let since = options.since, let t = logLine.time, t < since { return }
         handle(logLine, key: key)
     }
@@ -253,19 +262,27 @@ public final class LogAnalyzer {
 
     /// Interned protocol and cipher names: a handful of distinct values over millions of lines.
     private var internedNames: [UInt64: String] = [:]
+    /// The last protocol and cipher seen, compared by bytes before any hashing.
+    private var lastVersion: (bytes: [UInt8], name: String) = ([], "")
+    private var lastCipher: (bytes: [UInt8], name: String) = ([], "")
 
-    private func intern(_ p: UnsafePointer<UInt8>, _ s: Int, _ e: Int) -> String {
+    private func intern(_ p: UnsafePointer<UInt8>, _ s: Int, _ e: Int, cache: inout (bytes: [UInt8], name: String)) -> String {
+        let n = e - s
+        if cache.bytes.count == n && cache.bytes.withUnsafeBufferPointer({ memcmp($0.baseAddress!, p + s, n) == 0 }) { return cache.name }
         var x: UInt64 = 0xcbf29ce484222325
         for k in s..<e { x = (x ^ UInt64(p[k])) &* 0x100000001b3 }
-        if let name = internedNames[x] { return name }
-        let name = String(decoding: UnsafeBufferPointer(start: p + s, count: e - s), as: UTF8.self)
-        if internedNames.count < 1024 { internedNames[x] = name }
+        let name: String
+        if let known = internedNames[x] { name = known } else {
+            name = String(decoding: UnsafeBufferPointer(start: p + s, count: n), as: UTF8.self)
+            if internedNames.count < 1024 { internedNames[x] = name }
+        }
+        cache = (Array(UnsafeBufferPointer(start: p + s, count: n)), name)
         return name
     }
 
     private func recordEstablished(_ r: EstablishedRanges, _ m: UnsafePointer<UInt8>, isClient: Bool) {
-        let version = intern(m, r.protoStart, r.protoEnd)
-        let cipher = r.cipherEnd > r.cipherStart ? intern(m, r.cipherStart, r.cipherEnd) : nil
+        let version = intern(m, r.protoStart, r.protoEnd, cache: &lastVersion)
+        let cipher = r.cipherEnd > r.cipherStart ? intern(m, r.cipherStart, r.cipherEnd, cache: &lastCipher) : nil
         var x: UInt64 = 0xcbf29ce484222325
         for k in r.peerStart..<r.peerEnd { x = (x ^ UInt64(m[k])) &* 0x100000001b3 }
         let unverified = r.trustEnd >= 9 && (memcmp(m, "Untrusted", 9) == 0 || memcmp(m, "Anonymous", 9) == 0)
@@ -350,6 +367,7 @@ public final class LogAnalyzer {
             if sessions.count > options.maxOpenSessions { evictOldest() }
         }
         append(line, facts, to: session)
+        lastSessionKey = key
         if facts.signals.contains(.disconnect) || (role == .client && message.utf8Contains(" status=")) { close(key) }
     }
 
@@ -362,6 +380,9 @@ public final class LogAnalyzer {
             if sessions[key] == nil && processFailures[key] == nil { lastTouched[key] = nil }
         }
     }
+
+    /// The connection that got the latest line, for bare fragments.
+    private var lastSessionKey: UInt64?
 
     private func append(_ line: LogLine, _ facts: LineFacts, to s: OpenSession) {
         if s.lines.count < options.maxLinesPerEvent { s.lines.append(line) } else { s.omitted += 1 }

@@ -91,28 +91,47 @@ public struct LogSummary: Sendable {
 public struct PeerProtocolUsage: Sendable, Hashable {
     /// `name[address]` as logged (or the address when the name is `unknown`).
     public var peer: String
-    public var sessions: [String: Int] = [:]
+    /// Sessions per protocol rank (SSLv2 … TLSv1.3, then anything else): no dictionary per peer.
+    var counts: [Int] = Array(repeating: 0, count: 7)
+    var otherName = ""
 
     public init(peer: String) { self.peer = peer }
 
-    mutating func add(_ version: String) { sessions[version, default: 0] += 1 }
+    mutating func add(_ version: String) {
+        let rank = TLSProtocolVersion.rank(version)
+        if rank == 6 && otherName.isEmpty { otherName = version }
+        counts[rank] += 1
+    }
+
+    /// Sessions per protocol name (`TLSv1.2`: 3).
+    public var sessions: [String: Int] {
+        var d: [String: Int] = [:]
+        for (rank, n) in counts.enumerated() where n > 0 {
+            d[rank < 6 ? TLSProtocolVersion.names[rank] : otherName] = n
+        }
+        return d
+    }
 
     /// The lowest version this peer used.
     public var lowestProtocol: String {
-        sessions.keys.min { TLSProtocolVersion.rank($0) < TLSProtocolVersion.rank($1) } ?? ""
+        guard let rank = counts.firstIndex(where: { $0 > 0 }) else { return "" }
+        return rank < 6 ? TLSProtocolVersion.names[rank] : otherName
     }
     /// The highest version this peer used.
     public var highestProtocol: String {
-        sessions.keys.max { TLSProtocolVersion.rank($0) < TLSProtocolVersion.rank($1) } ?? ""
+        guard let rank = counts.lastIndex(where: { $0 > 0 }) else { return "" }
+        return rank < 6 ? TLSProtocolVersion.names[rank] : otherName
     }
     public func sessionsBelow(_ version: String) -> Int {
-        let floor = TLSProtocolVersion.rank(version)
-        return sessions.filter { TLSProtocolVersion.rank($0.key) < floor }.reduce(0) { $0 + $1.value }
+        counts.prefix(TLSProtocolVersion.rank(version)).reduce(0, +)
     }
 }
 
 /// Orders protocol names as Postfix and OpenSSL write them.
 public enum TLSProtocolVersion {
+    /// The names Postfix logs, by rank.
+    public static let names = ["SSLv2", "SSLv3", "TLSv1", "TLSv1.1", "TLSv1.2", "TLSv1.3"]
+
     public static func rank(_ name: String) -> Int {
         switch name {
         case "SSLv2": return 0

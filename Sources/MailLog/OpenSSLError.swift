@@ -47,8 +47,12 @@ public struct OpenSSLError: Sendable, Hashable, Codable {
             var start = j + 1
             var k = start
             while k <= u.count && fields.count < 3 {
-                if k == u.count || u[k] == 58 || (fields.count == 2 && (u[k] == 44 || u[k] == 41 || u[k] == 10)) {
-                    fields.append(String(decoding: u[start..<k], as: UTF8.self))
+                // The reason ends at ':' (Postfix adds file:line:), ',' or ' (' (Dovecot goes on with its own text).
+                let reasonEnd = k < u.count && fields.count == 2 && (u[k] == 44 || u[k] == 41 || u[k] == 10 || (u[k] == 40 && k > start && u[k - 1] == 32))
+                if k == u.count || u[k] == 58 || reasonEnd {
+                    var end = k
+                    while end > start && u[end - 1] == 32 { end -= 1 }
+                    fields.append(String(decoding: u[start..<end], as: UTF8.self))
                     start = k + 1
                     if k == u.count || u[k] != 58 { break }
                 }

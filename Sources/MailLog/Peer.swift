@@ -18,10 +18,12 @@ public struct Peer: Sendable, Hashable, Codable {
     }
 
     public var family: AddressFamily {
-        if address.hasPrefix("::ffff:") && address.contains(".") { return .ipv4 }
-        if address.contains(":") { return .ipv6 }
-        if address.contains(".") && address.allSatisfy({ $0.isNumber || $0 == "." }) { return .ipv4 }
-        return .unknown
+        var colon = false, dot = false, other = false
+        for b in address.utf8 {
+            if b == 58 { colon = true } else if b == 46 { dot = true } else if b &- 48 >= 10 { other = true }
+        }
+        if colon { return dot && address.utf8.starts(with: "::ffff:".utf8) ? .ipv4 : .ipv6 }
+        return dot && !other ? .ipv4 : .unknown
     }
 
     public var isLoopback: Bool {

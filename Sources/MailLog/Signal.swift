@@ -62,7 +62,8 @@ public enum Role: String, Sendable, Codable, Hashable {
     case server, client, dovecot, other
 
     static func of(program: String) -> Role {
-        let last = program.split(separator: "/").last.map(String.init) ?? program
+        let u = program.utf8
+        let last = u.lastIndex(of: 47).map { String(program[program.index(after: $0)...]) } ?? program
         switch last {
         case "smtpd", "postscreen", "tlsproxy": return .server
         case "smtp", "lmtp", "posttls-finger": return .client
@@ -111,6 +112,11 @@ public struct LineFacts: Sendable, Hashable {
             else if message.hasPrefix("lost connection after CONNECT") { add(.lostAfterConnect) }
             else if message.hasPrefix("lost connection after UNKNOWN") { add(.lostAfterUnknown) }
         } else if message.hasPrefix("timeout after STARTTLS") { add(.timeoutAfterSTARTTLS) }
+        // Session lines say nothing else: skip the dozens of searches below.
+        if !f.signals.isEmpty {
+            f.peer = Peer.find(in: message)
+            return f
+        }
         if (message.hasPrefix("non-SMTP command from") || message.hasPrefix("improper command pipelining after"))
             && (has("\\026\\003") || has("\u{16}\u{3}") || has("\\x16\\x03")) {
             add(.tlsBytesOnPlaintext)
@@ -122,10 +128,22 @@ public struct LineFacts: Sendable, Hashable {
             else if has("Connection reset by peer") { add(.acceptReset) }
         }
         if message.hasPrefix("SSL_connect error to ") { add(.sslConnectError) }
-        if has("TLS library problem") { add(.libraryProblem) }
+        if has("TLS library problem") {
+            // The OpenSSL error is all such a line holds.
+            add(.libraryProblem)
+            for e in OpenSSLError.all(in: message) where !f.errors.contains(e) { f.errors.append(e) }
+            return f
+        }
         if has(" TLS connection established ") || has(" TLS connection reused ") {
             add(.established)
-            parseEstablished(message, into: &f)
+            if let p = bytes.baseAddress, let r = LogAnalyzer.established(p, bytes.count) {
+                func text(_ s: Int, _ e: Int) -> String? { e > s ? String(decoding: UnsafeBufferPointer(start: p + s, count: e - s), as: UTF8.self) : nil }
+                f.protocolVersion = text(r.protoStart, r.protoEnd)
+                f.cipher = text(r.cipherStart, r.cipherEnd)
+                var t = r.trustEnd
+                while t > 0 && p[t - 1] != 32 { t -= 1 }
+                f.trust = text(t, r.trustEnd)
+            }
         }
         if has("Wrapper-mode request dropped") { add(.wrapperModeDropped) }
         if has("TLS not available due to local problem") { add(.tlsNotAvailable) }
@@ -168,22 +186,9 @@ public struct LineFacts: Sendable, Hashable {
         if f.signals.isEmpty && (message.hasPrefix("warning: ") || message.hasPrefix("error: ") || message.hasPrefix("fatal: "))
             && (has("TLS") || has("SSL")) { add(.otherTLSWarning) }
 
-        f.errors = OpenSSLError.all(in: message)
+        // Dovecot repeats the handshake error in one line ("Connection closed: X ... TLS handshaking: X").
+        for e in OpenSSLError.all(in: message) where !f.errors.contains(e) { f.errors.append(e) }
         if !f.signals.isEmpty { f.peer = Peer.find(in: message) }
         return f
-    }
-
-    /// `Anonymous TLS connection established from x[ip]: TLSv1.3 with cipher TLS_AES_256_GCM_SHA384 (256/256 bits) ...`
-    static func parseEstablished(_ message: String, into f: inout LineFacts) {
-        if let r = message.range(of: " TLS connection ") {
-            let before = message[..<r.lowerBound]
-            f.trust = before.split(separator: " ").last.map(String.init)
-        }
-        guard let marker = message.range(of: " TLS connection "),
-              let colon = message[marker.upperBound...].range(of: ": ") else { return }
-        let rest = message[colon.upperBound...]
-        let parts = rest.split(separator: " ", maxSplits: 4)
-        if parts.count >= 1 { f.protocolVersion = String(parts[0]) }
-        if parts.count >= 4, parts[1] == "with", parts[2] == "cipher" { f.cipher = String(parts[3]) }
     }
 }

@@ -58,10 +58,24 @@ public struct CertificateFilesRule: LintRule {
         for pair in pairs where seen.insert(pair.certFile + "\u{0}" + pair.keyFile).inserted {
             out += check(pair, context)
         }
+        if let dovecot = context.dovecot { out += checkDovecot(dovecot, context) }
         return out
     }
 
-    private func loadProblem(_ error: Error, path: String, parameter: String, what: String, source: PostfixConfiguration.Source?) -> Finding {
+    /// Where a finding points: a Postfix source or a Dovecot file and line.
+    enum Location {
+        case postfix(PostfixConfiguration.Source?)
+        case file(String, Int)
+    }
+
+    private func finding(_ id: String, _ cause: Cause, _ severity: Severity, source: Location, parameter: String, _ message: String) -> Finding {
+        switch source {
+        case .postfix(let source): return PostfixConfig.finding(id, cause, severity, source: source, parameter: parameter, message)
+        case .file(let file, let line): return Finding(id: id, cause: cause, severity: severity, file: file, line: line, parameter: parameter, message: message)
+        }
+    }
+
+    private func loadProblem(_ error: Error, path: String, parameter: String, what: String, source: Location) -> Finding {
         if case TLSKitError.file(_, let code) = error, code == ENOENT {
             return finding("certificate_missing", .certificateUnreadable, .critical, source: source, parameter: parameter,
                            "\(path) (\(parameter)) does not exist: smtpd logs \"cannot get \(what)\" and disables TLS.")
@@ -81,8 +95,27 @@ public struct CertificateFilesRule: LintRule {
 
     private func check(_ pair: Pair, _ context: LintContext) -> [Finding] {
         let config = context.configuration
-        let certSource = config.raw(pair.certParameter, service: pair.service)?.source
-        let keySource = config.raw(pair.keyParameter, service: pair.service)?.source
+        return inspect(certFile: pair.certFile, keyFile: pair.keyFile, certParameter: pair.certParameter, keyParameter: pair.keyParameter,
+                       certSource: .postfix(config.raw(pair.certParameter, service: pair.service)?.source),
+                       keySource: .postfix(config.raw(pair.keyParameter, service: pair.service)?.source),
+                       hostName: config.value("myhostname"), context)
+    }
+
+    /// Dovecot's certificate and key (2.3 `ssl_cert = <file`, 2.4 `ssl_server_cert_file`).
+    func checkDovecot(_ dovecot: DovecotConfig, _ context: LintContext) -> [Finding] {
+        let ssl = dovecot.ssl()
+        guard ssl.ssl != "no", let cert = ssl.cert_file else { return [] }
+        let certSetting = dovecot.setting("ssl_server_cert_file") ?? dovecot.setting("ssl_cert")
+        let keySetting = dovecot.setting("ssl_server_key_file") ?? dovecot.setting("ssl_key")
+        return inspect(certFile: cert, keyFile: ssl.key_file ?? cert, certParameter: certSetting?.key ?? "ssl_cert", keyParameter: keySetting?.key ?? "ssl_key",
+                       certSource: .file(certSetting?.file ?? dovecot.path, certSetting?.line ?? 0),
+                       keySource: .file(keySetting?.file ?? dovecot.path, keySetting?.line ?? 0),
+                       hostName: context.configuration.value("myhostname"), context)
+    }
+
+    private func inspect(certFile: String, keyFile: String, certParameter: String, keyParameter: String, certSource: Location, keySource: Location,
+                         hostName host: String, _ context: LintContext) -> [Finding] {
+        let pair = (certFile: certFile, keyFile: keyFile, certParameter: certParameter, keyParameter: keyParameter)
         if !context.fileSystem.exists(pair.certFile) {
             return [loadProblem(TLSKitError.file(path: pair.certFile, errno: ENOENT), path: pair.certFile, parameter: pair.certParameter,
                                 what: "certificate", source: certSource)]
@@ -153,7 +186,6 @@ public struct CertificateFilesRule: LintRule {
                                "the certificate in \(pair.certFile) is signed with \(leaf.signatureAlgorithm): modern peers reject SHA-1 signatures (\"ca md too weak\")."))
         }
         // Names.
-        let host = config.value("myhostname")
         if !host.isEmpty && !leaf.covers(host: host) {
             out.append(finding("name_mismatch", .nameMismatch, .warning, source: certSource, parameter: pair.certParameter,
                                "the certificate in \(pair.certFile) does not cover myhostname \(host) (it names \(([leaf.commonName].compactMap { $0 } + leaf.subjectAltNames).joined(separator: ", "))): peers that check the MX name reject it."))

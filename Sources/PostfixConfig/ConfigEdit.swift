@@ -11,12 +11,14 @@ public enum ConfigEdit: Sendable, Equatable, Hashable {
     case setOverride(service: String, type: String, name: String, value: String)
     /// Delete every `-o name=...` of a master.cf service.
     case removeOverride(service: String, type: String, name: String)
+    /// Append a new master.cf service (refused when one with that name and type exists).
+    case addService(MasterCF.ServiceDefinition)
 
     /// `main.cf` or `master.cf`.
     public var file: String {
         switch self {
         case .setMain, .removeMain, .commentOutMain: return "main.cf"
-        case .setOverride, .removeOverride: return "master.cf"
+        case .setOverride, .removeOverride, .addService: return "master.cf"
         }
     }
 
@@ -25,6 +27,7 @@ public enum ConfigEdit: Sendable, Equatable, Hashable {
         switch self {
         case .setMain(let name, _), .removeMain(let name), .commentOutMain(let name),
              .setOverride(_, _, let name, _), .removeOverride(_, _, let name): return name
+        case .addService(let definition): return definition.qualifiedName
         }
     }
 
@@ -36,12 +39,13 @@ public enum ConfigEdit: Sendable, Equatable, Hashable {
         case .commentOutMain(let name): return "main.cf: comment out \(name)"
         case .setOverride(let service, let type, let name, let value): return "master.cf \(service)/\(type): set -o \(name)=\(value)"
         case .removeOverride(let service, let type, let name): return "master.cf \(service)/\(type): remove -o \(name)"
+        case .addService(let definition): return "master.cf: add service \(definition.qualifiedName)"
         }
     }
 }
 
 extension ConfigEdit: Codable {
-    private enum Keys: String, CodingKey { case action, file, parameter, value, service, type }
+    private enum Keys: String, CodingKey { case action, file, parameter, value, service, type, definition }
 
     public func encode(to encoder: Encoder) throws {
         var container = encoder.container(keyedBy: Keys.self)
@@ -60,6 +64,10 @@ extension ConfigEdit: Codable {
         case .removeOverride(let service, let type, _):
             try container.encode("remove", forKey: .action)
             try container.encode(service, forKey: .service); try container.encode(type, forKey: .type)
+        case .addService(let definition):
+            try container.encode("add_service", forKey: .action)
+            try container.encode(definition.name, forKey: .service); try container.encode(definition.type, forKey: .type)
+            try container.encode(definition, forKey: .definition)
         }
     }
 
@@ -77,6 +85,8 @@ extension ConfigEdit: Codable {
                                 name: name, value: try container.decode(String.self, forKey: .value))
         case ("master.cf", "remove"):
             self = .removeOverride(service: try container.decode(String.self, forKey: .service), type: try container.decode(String.self, forKey: .type), name: name)
+        case ("master.cf", "add_service"):
+            self = .addService(try container.decode(MasterCF.ServiceDefinition.self, forKey: .definition))
         default:
             throw DecodingError.dataCorruptedError(forKey: .action, in: container, debugDescription: "unknown edit \(action) on \(file)")
         }
@@ -138,7 +148,7 @@ extension MainCF {
             for entry in all {
                 for index in entry.lineIndices { replacements[index] = [UInt8(ascii: "#")] + Array(lineBytes(index)) }
             }
-        case .setOverride, .removeOverride:
+        case .setOverride, .removeOverride, .addService:
             throw ConfigError.editNotApplicable("\(edit.summary) is a master.cf edit")
         }
         var out: [UInt8] = []
@@ -217,6 +227,16 @@ extension MasterCF {
                 out.removeSubrange(range)
             }
             return MasterCF(bytes: out)
+        case .addService(let definition):
+            try definition.validate()
+            if service(named: definition.name, type: definition.type) != nil {
+                throw ConfigError.editNotApplicable("master.cf already has a \(definition.qualifiedName) service")
+            }
+            // Appended as a new logical line: every existing byte stays where it was.
+            var out = bytes
+            if let last = out.last, last != 0x0A { out.append(0x0A) }
+            out += Array(definition.text.utf8)
+            return MasterCF(bytes: out)
         case .setMain, .removeMain, .commentOutMain:
             throw ConfigError.editNotApplicable("\(edit.summary) is a main.cf edit")
         }
@@ -224,3 +244,49 @@ extension MasterCF {
 }
 
 import Foundation
+
+extension MasterCF {
+    /// A master.cf service entry to add: the eight columns and its `-o` overrides.
+    public struct ServiceDefinition: Sendable, Equatable, Hashable, Codable {
+        public struct Setting: Sendable, Equatable, Hashable, Codable {
+            public var name: String
+            public var value: String
+            public init(name: String, value: String) { self.name = name; self.value = value }
+        }
+        public var name: String
+        public var type: String
+        public var privateField: String
+        public var unprivileged: String
+        public var chroot: String
+        public var wakeup: String
+        public var maxproc: String
+        public var command: String
+        public var overrides: [Setting]
+
+        public init(name: String, type: String = "inet", privateField: String = "n", unprivileged: String = "-", chroot: String = "-",
+                    wakeup: String = "-", maxproc: String = "-", command: String, overrides: [Setting] = []) {
+            self.name = name; self.type = type; self.privateField = privateField; self.unprivileged = unprivileged
+            self.chroot = chroot; self.wakeup = wakeup; self.maxproc = maxproc; self.command = command; self.overrides = overrides
+        }
+
+        public var qualifiedName: String { "\(name)/\(type)" }
+
+        func validate() throws {
+            let fields = [name, type, privateField, unprivileged, chroot, wakeup, maxproc, command]
+            if fields.contains(where: { $0.isEmpty || $0.contains(where: { $0.isWhitespace || $0 == "#" }) }) {
+                throw ConfigError.editNotApplicable("a master.cf service field is empty or contains blanks: \(fields.joined(separator: " "))")
+            }
+            for setting in overrides { try validateValue(setting.value, name: setting.name) }
+        }
+
+        /// The entry as master.cf lines, aligned like Postfix's own master.cf, one `-o` per line.
+        public var text: String {
+            func pad(_ s: String, _ width: Int) -> String { s.count >= width ? s + " " : s + String(repeating: " ", count: width - s.count) }
+            var line = pad(name, 10) + pad(type, 6) + [privateField, unprivileged, chroot, wakeup, maxproc].map { pad($0, 8) }.joined() + command
+            for setting in overrides {
+                line += "\n  " + MasterCF.overrideText(name: setting.name, value: setting.value.trimmingCharacters(in: .whitespaces))
+            }
+            return line + "\n"
+        }
+    }
+}

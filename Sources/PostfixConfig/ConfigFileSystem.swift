@@ -103,7 +103,10 @@ public struct LocalFileSystem: ConfigFileSystem {
         guard fchmod(fd, mode_t(mode)) == 0 else { throw writeFailure(path, "chmod") }
         var written = 0
         while written < bytes.count {
-            let count = bytes.withUnsafeBytes { write(fd, $0.baseAddress! + written, bytes.count - written) }
+            let count = bytes.withUnsafeBytes { raw -> Int in
+                guard let base = raw.baseAddress else { return 0 }
+                return write(fd, base + written, raw.count - written)
+            }
             if count < 0 {
                 if errno == EINTR { continue }
                 throw writeFailure(path, "write")

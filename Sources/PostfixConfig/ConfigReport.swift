@@ -28,9 +28,12 @@ public struct ConfigReport: Sendable {
     /// Unified diff per finding index, for findings with a fix.
     public var fixDiffs: [Int: String]
     public var defaultsOrigin: String
+    /// Dovecot's configuration when one was read.
+    public var dovecot: DovecotConfig?
 
     /// Builds the report. `includeDefaults` (`--all`) adds every TLS parameter of the catalog at its default.
-    public init(configuration: PostfixConfiguration, findings: [Finding], includeDefaults: Bool = false) {
+    public init(configuration: PostfixConfiguration, findings: [Finding], includeDefaults: Bool = false, dovecot: DovecotConfig? = nil) {
+        self.dovecot = dovecot
         configDirectory = configuration.directory
         defaultsOrigin = configuration.defaults.origin
         var parameters: [String: Parameter] = [:]
@@ -107,6 +110,8 @@ public struct ConfigReport: Sendable {
                     object["action"] = "set"; object["value"] = value; object["service"] = service; object["type"] = type
                 case .removeOverride(let service, let type, _):
                     object["action"] = "remove"; object["service"] = service; object["type"] = type
+                case .addService(let definition):
+                    object["action"] = "add_service"; object["service"] = definition.name; object["type"] = definition.type
                 }
                 fix = object
             }
@@ -118,12 +123,13 @@ public struct ConfigReport: Sendable {
         }
         return [
             "config_directory": configDirectory, "parameters": parameterObject, "services": serviceArray,
-            "dovecot": NSNull(), "findings": findingArray, "defaults": defaultsOrigin,
+            "dovecot": dovecot?.jsonObject() ?? NSNull(), "findings": findingArray, "defaults": defaultsOrigin,
         ]
     }
 
+    /// Pretty-printed JSON with sorted keys.
     public func jsonData() throws -> Data {
-        try JSONSerialization.data(withJSONObject: jsonObject(), options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
+        JSONWriter.data(jsonObject())
     }
 
     // MARK: Text
@@ -162,6 +168,18 @@ public struct ConfigReport: Sendable {
             out += "    security_level=\(tls.security_level) wrappermode=\(tls.wrappermode ? "yes" : "no") protocols=\(tls.protocols.isEmpty ? "-" : tls.protocols)"
                 + " mandatory_protocols=\(tls.mandatory_protocols.isEmpty ? "-" : tls.mandatory_protocols)\n"
             out += "    ciphers=\(tls.ciphers) mandatory_ciphers=\(tls.mandatory_ciphers) cert_files=\(tls.cert_files.isEmpty ? "-" : tls.cert_files.joined(separator: ","))\n"
+        }
+        if let dovecot {
+            let ssl = dovecot.ssl()
+            out += "\nDovecot (\(dovecot.path), \(dovecot.syntaxVersion) syntax):\n"
+            out += "  ssl=\(ssl.ssl) cert=\(ssl.cert_file ?? "-") key=\(ssl.key_file ?? "-") min_protocol=\(ssl.min_protocol ?? "default") ciphers=\(ssl.cipher_list ?? "default")\n"
+            for name in dovecot.protocols where dovecot.ssl(protocol: name) != ssl {
+                let other = dovecot.ssl(protocol: name)
+                out += "  protocol \(name): ssl=\(other.ssl) cert=\(other.cert_file ?? "-") min_protocol=\(other.min_protocol ?? "default")\n"
+            }
+            for listener in dovecot.listeners {
+                out += "  \(listener.service)/\(listener.name): port \(listener.port.map(String.init) ?? "-")\(listener.ssl ? " (implicit TLS)" : "")\n"
+            }
         }
         out += "\nParameters (\(parameters.count)):\n"
         for name in parameters.keys.sorted() {

@@ -31,13 +31,26 @@ public struct LintContext: Sendable {
     public var trustAnchors: TrustAnchors
     /// Days before expiry that make a warning.
     public var expiryWarningDays: Int
+    /// Dovecot's configuration, when postls read one (its certificate files and ssl settings are checked too).
+    public var dovecot: DovecotConfig?
+    /// Ports that receive mail from the internet besides 25 on a public address (`--smtp-port`, e.g. behind a
+    /// port forward): a listener on one of them is the public MX even when it is bound to loopback.
+    public var publicSMTPPorts: Set<Int>
 
     public init(configuration: PostfixConfiguration, cipherEvaluator: CipherListEvaluator? = nil,
                 fileSystem: ConfigFileSystem = LocalFileSystem(), clock: WallClock = SystemClock(),
-                trustAnchors: TrustAnchors = .system, expiryWarningDays: Int = 14) {
+                trustAnchors: TrustAnchors = .system, expiryWarningDays: Int = 14, publicSMTPPorts: Set<Int> = [],
+                dovecot: DovecotConfig? = nil) {
+        self.dovecot = dovecot
         self.configuration = configuration; self.cipherEvaluator = cipherEvaluator
         self.fileSystem = fileSystem; self.clock = clock
         self.trustAnchors = trustAnchors; self.expiryWarningDays = expiryWarningDays
+        self.publicSMTPPorts = publicSMTPPorts
+    }
+
+    /// Whether `listener` receives mail from the internet (the MX rules apply to it).
+    public func isPublicMX(_ listener: SMTPDListener) -> Bool {
+        listener.isPublicSMTP || listener.listen.port.map(publicSMTPPorts.contains) == true
     }
 }
 
@@ -56,7 +69,8 @@ public struct Linter: Sendable {
     public static let standardRules: [LintRule] = [
         ParseRule(), ExpansionRule(), MXRequiresTLSRule(), ProtocolFloorOnMXRule(), SSLProtocolsRule(),
         STARTTLSUnavailableRule(), WrapperModeServerRule(), CipherRule(), LegacyTLSParametersRule(),
-        ClientVerificationRule(), RelayWrapperModeRule(), ClientPolicyLeakRule(), CertificateFilesRule(),
+        ClientVerificationRule(), RelayWrapperModeRule(), ClientPolicyLeakRule(), CApathChrootRule(), VersionSupportRule(),
+        AuxiliaryFilesRule(), DovecotSSLRule(), CertificateFilesRule(),
     ]
 
     public func run(_ context: LintContext) -> [Finding] {
@@ -148,19 +162,44 @@ public struct ExpansionRule: LintRule {
     public func check(_ context: LintContext) -> [Finding] {
         let config = context.configuration
         var out: [Finding] = []
+        // Names some value refers to ($name in main.cf or master.cf); computed only when an error needs it.
+        var referencedCache: Set<String>? = nil
+        func isReferenced(_ name: String) -> Bool {
+            if let referencedCache { return referencedCache.contains(name) }
+            var referenced = Set<String>()
+            let expander = Expander()
+            for entry in config.main.entries where entry.rawValue.contains("$") { referenced.formUnion(expander.references(in: entry.rawValue)) }
+            for service in config.master.services {
+                for override in service.overrides where override.rawValue.contains("$") { referenced.formUnion(expander.references(in: override.rawValue)) }
+            }
+            referencedCache = referenced
+            return referenced.contains(name)
+        }
         for (name, index) in config.main.effectiveIndex.sorted(by: { $0.value < $1.value }) {
             if PostfixConfiguration.unexpandedParameters.contains(name) { continue }
             let entry = config.main.entries[index]
-            guard entry.rawValue.contains("$") else { continue }
-            let result = config.expand(entry.rawValue)
+            guard entry.rawValue.contains("$"), let result = config.expanded(name) else { continue }
             for issue in result.issues {
                 switch issue {
                 case .undefined(let reference):
                     out.append(Finding(id: "undefined_reference", cause: .unclassified, severity: .info, file: "main.cf", line: entry.line,
                                        parameter: name, message: "\(name) refers to $\(reference), which is set nowhere and expands to nothing"))
                 default:
-                    out.append(Finding(id: "expansion_error", cause: .unsupportedSetting, severity: .critical, file: "main.cf", line: entry.line,
-                                       parameter: name, message: "\(name) cannot be expanded: \(issue); Postfix stops with \"macro processing error\""))
+                    // Postfix expands only parameters something uses: an unknown, unreferenced one is harmless to the daemons.
+                    let used = config.defaults.values[name] != nil || isReferenced(name)
+                    out.append(Finding(id: "expansion_error", cause: .unsupportedSetting, severity: used ? .critical : .warning, file: "main.cf", line: entry.line,
+                                       parameter: name, message: "\(name) cannot be expanded: \(issue); "
+                                           + (used ? "Postfix stops with \"macro processing error\"" : "postconf -x stops with \"macro processing error\" (no daemon uses this unknown parameter)")))
+                }
+            }
+        }
+        // master.cf -o values are expanded in their service's name space (postconf -P -x, and the daemons).
+        for service in config.master.services {
+            for override in service.overrides where override.rawValue.contains("$") {
+                let result = config.expand(override.rawValue, service: service)
+                if let issue = result.issues.first(where: \.isError) {
+                    out.append(Finding(id: "expansion_error", cause: .unsupportedSetting, severity: .critical, file: "master.cf", line: override.line,
+                                       parameter: override.name, message: "-o \(override.name) of \(service.qualifiedName) cannot be expanded: \(issue); Postfix stops with \"macro processing error\""))
                 }
             }
         }
@@ -176,12 +215,12 @@ public struct MXRequiresTLSRule: LintRule {
     public var ids: [String] { ["tls_required_on_mx"] }
 
     public func check(_ context: LintContext) -> [Finding] {
-        context.configuration.smtpdListeners.filter { $0.isPublicSMTP && $0.tls.security_level == "encrypt" }.map { listener in
+        context.configuration.smtpdListeners.filter { context.isPublicMX($0) && $0.tls.security_level == "encrypt" }.map { listener in
             let parameter = listener.sources["smtpd_tls_security_level"].map { _ in "smtpd_tls_security_level" } ?? "smtpd_enforce_tls"
             let source = context.configuration.raw("smtpd_tls_security_level", service: listener.service)?.value.isEmpty == false
                 ? listener.sources["smtpd_tls_security_level"] : listener.sources["smtpd_enforce_tls"]
             return finding("tls_required_on_mx", .tlsRequiredOnMX, .critical, source: source, parameter: parameter,
-                           "port 25 (\(listener.service.name)) requires TLS: servers that cannot do TLS, or whose TLS fails, cannot deliver mail to you. Use \"may\" on port 25 and \"encrypt\" on submission (587/465) only.",
+                           "port \(listener.listen.port ?? 25) (\(listener.service.name)) requires TLS: servers that cannot do TLS, or whose TLS fails, cannot deliver mail to you. Use \"may\" on port 25 and \"encrypt\" on submission (587/465) only.",
                            fix: .setOverride(service: listener.service.name, type: listener.service.type, name: "smtpd_tls_security_level", value: "may"))
         }
     }
@@ -194,14 +233,14 @@ public struct ProtocolFloorOnMXRule: LintRule {
 
     public func check(_ context: LintContext) -> [Finding] {
         var out: [Finding] = []
-        for listener in context.configuration.smtpdListeners where listener.isPublicSMTP && listener.tls.security_level != "none" {
+        for listener in context.configuration.smtpdListeners where context.isPublicMX(listener) && listener.tls.security_level != "none" {
             let mandatory = listener.tls.security_level == "encrypt"
             let parameter = mandatory ? "smtpd_tls_mandatory_protocols" : "smtpd_tls_protocols"
             let list = mandatory ? listener.tls.mandatory_protocols : listener.tls.protocols
             let set = TLSProtocolSet(list)
             guard !set.enabled.contains("TLSv1"), let floor = set.floor ?? Optional("none") else { continue }
             out.append(finding("protocol_floor_on_mx", .protocolMismatch, .warning, source: listener.sources[parameter], parameter: parameter,
-                               "port 25 (\(listener.service.name)) accepts only \(floor) and newer (\(parameter) = \(list)): senders limited to TLS 1.0/1.1 "
+                               "port \(listener.listen.port ?? 25) (\(listener.service.name)) accepts only \(floor) and newer (\(parameter) = \(list)): senders limited to TLS 1.0/1.1 "
                                + (mandatory ? "cannot deliver at all" : "fall back to plaintext")
                                + ". Opportunistic TLS on port 25 should keep Postfix's default floor (>=TLSv1); tighten it on 587/465 only.",
                                fix: .setOverride(service: listener.service.name, type: listener.service.type, name: parameter, value: ">=TLSv1")))
@@ -489,6 +528,143 @@ public struct ClientPolicyLeakRule: LintRule {
                                parameter: "\(prefix)_tls_security_level",
                                "the content filter transport \(transport) (to \(nexthop)) inherits \(prefix)_tls_security_level = \(level)\(wrapper ? " and wrapper mode" : ""), meant for the internet: the filter on loopback does not speak TLS, so mail stalls in the queue. Override it for this transport.",
                                fix: .setOverride(service: service.name, type: service.type, name: "\(prefix)_tls_security_level", value: "none")))
+        }
+        return out
+    }
+}
+
+/// smtp_tls_CApath is read lazily, after a chrooted smtp client has entered the chroot
+/// (the queue directory): a CApath outside it finds no CA, so nothing verifies.
+public struct CApathChrootRule: LintRule {
+    public init() {}
+    public var ids: [String] { ["capath_outside_chroot"] }
+
+    public func check(_ context: LintContext) -> [Finding] {
+        let config = context.configuration
+        var out: [Finding] = []
+        let queue = config.value("queue_directory")
+        for service in config.master.services where service.type == "unix" && (service.command == "smtp" || service.command == "lmtp") {
+            // "-" is Postfix's default, which is n (no chroot) since Postfix 3.0.
+            guard service.chroot == "y" else { continue }
+            let prefix = clientPrefix(service)
+            let caPath = config.value("\(prefix)_tls_CApath", service: service), caFile = config.value("\(prefix)_tls_CAfile", service: service)
+            let level = config.value("\(prefix)_tls_security_level", service: service).lowercased()
+            guard !caPath.isEmpty, caFile.isEmpty, !level.isEmpty, level != "none" else { continue }
+            if !queue.isEmpty && context.fileSystem.exists(queue + caPath) { continue }
+            let verifying = level == "verify" || level == "secure"
+            out.append(finding("capath_outside_chroot", .remoteCertificateUnverified, verifying ? .critical : .info,
+                               source: config.raw("\(prefix)_tls_CApath", service: service)?.source, parameter: "\(prefix)_tls_CApath",
+                               "the \(service.name) transport runs chrooted (master.cf:\(service.line)) and looks up \(prefix)_tls_CApath = \(caPath) inside \(queue.isEmpty ? "the queue directory" : queue), where it does not exist: "
+                               + (verifying ? "no server certificate verifies and mail is deferred." : "every TLS connection is logged as \"Untrusted\".")
+                               + " Set \(prefix)_tls_CAfile = /etc/ssl/certs/ca-certificates.crt (read before the chroot) instead.",
+                               fix: .setMain(name: "\(prefix)_tls_CAfile", value: "/etc/ssl/certs/ca-certificates.crt")))
+        }
+        return out
+    }
+}
+
+/// Settings the installed Postfix is too old for (from `postconf -d mail_version`).
+public struct VersionSupportRule: LintRule {
+    public init() {}
+    public var ids: [String] { ["unsupported_by_installed_postfix"] }
+
+    /// Parameter name → first Postfix version that has it.
+    static let introduced: [String: [Int]] = [
+        "smtpd_tls_chain_files": [3, 4], "smtp_tls_chain_files": [3, 4], "tls_server_sni_maps": [3, 4],
+        "smtpd_tls_security_level": [2, 3], "smtp_tls_security_level": [2, 3], "tls_eecdh_auto_curves": [3, 2],
+        "smtp_tls_connection_reuse": [3, 4], "smtp_tls_servername": [3, 4], "smtp_tls_wrappermode": [3, 0],
+    ]
+
+    static func version(_ text: String) -> [Int] { text.split(separator: ".").compactMap { Int($0.prefix { $0.isNumber }) } }
+
+    public func check(_ context: LintContext) -> [Finding] {
+        let config = context.configuration
+        guard let installedText = config.defaults.values["mail_version"] else { return [] }
+        let installed = Self.version(installedText)
+        var out: [Finding] = []
+        for (index, entry) in config.main.entries.enumerated() where config.main.effectiveIndex[entry.name] == index {
+            let name = entry.name
+            if let first = Self.introduced[name], installed.lexicographicallyPrecedes(first) {
+                out.append(Finding(id: "unsupported_by_installed_postfix", cause: .unsupportedSetting, severity: .warning, file: "main.cf", line: entry.line,
+                                   parameter: name, message: "\(name) needs Postfix \(first.map(String.init).joined(separator: ".")) or newer; the installed Postfix \(installedText) ignores it (\"unused parameter\")."))
+            }
+            // ">=TLSv1.2"/"<=" protocol ranges arrived in Postfix 3.6.
+            if name.hasSuffix("_protocols") && name.contains("tls") && (entry.rawValue.contains(">=") || entry.rawValue.contains("<=")),
+               installed.lexicographicallyPrecedes([3, 6]) {
+                out.append(Finding(id: "unsupported_by_installed_postfix", cause: .unsupportedSetting, severity: .critical, file: "main.cf", line: entry.line,
+                                   parameter: name, message: "\(name) = \(entry.value) uses the >=/<= syntax of Postfix 3.6+; Postfix \(installedText) logs \"Invalid TLS protocol list\" and disables TLS. Use the !SSLv2, !SSLv3, !TLSv1 form.",
+                                   fix: .setMain(name: name, value: "!SSLv2, !SSLv3")))
+            }
+        }
+        return out
+    }
+}
+
+/// DH parameter files, CA files and SNI maps that the configuration names but that are not there.
+public struct AuxiliaryFilesRule: LintRule {
+    public init() {}
+    public var ids: [String] { ["dh_file_missing", "ca_file_missing", "sni_map_not_built"] }
+
+    /// The file Postfix opens for an indexed map type (postmap output).
+    static func builtFile(_ map: String) -> (path: String, built: String)? {
+        guard let colon = map.firstIndex(of: ":") else { return nil }
+        let type = map[..<colon].lowercased(), path = String(map[map.index(after: colon)...])
+        switch type {
+        case "hash", "btree": return (path, path + ".db")
+        case "lmdb": return (path, path + ".lmdb")
+        case "cdb": return (path, path + ".cdb")
+        case "dbm", "sdbm": return (path, path + ".pag")
+        default: return nil
+        }
+    }
+
+    public func check(_ context: LintContext) -> [Finding] {
+        let config = context.configuration
+        let exists = context.fileSystem.exists
+        var out: [Finding] = []
+        for name in ["smtpd_tls_dh1024_param_file", "smtpd_tls_dh512_param_file"] {
+            let path = config.value(name)
+            guard !path.isEmpty, config.main.entry(name) != nil, !exists(path) else { continue }
+            out.append(finding("dh_file_missing", .dhParameters, .warning, source: config.raw(name)?.source, parameter: name,
+                               "\(name) = \(path) does not exist: smtpd logs \"cannot load DH parameters\". Postfix 3.7 has good built-in DH parameters: remove the setting.",
+                               fix: .removeMain(name: name)))
+        }
+        for (name, cause) in [("smtpd_tls_CAfile", Cause.certificateUnreadable), ("smtp_tls_CAfile", .remoteCertificateUnverified),
+                              ("smtpd_tls_CApath", .certificateUnreadable), ("smtp_tls_CApath", .remoteCertificateUnverified)] {
+            let path = config.value(name)
+            guard !path.isEmpty, config.main.entry(name) != nil, !exists(path) else { continue }
+            out.append(finding("ca_file_missing", cause, .warning, source: config.raw(name)?.source, parameter: name,
+                               "\(name) = \(path) does not exist: certificates cannot be verified against it."
+                               + (name.hasPrefix("smtp_") ? " Debian's bundle is /etc/ssl/certs/ca-certificates.crt." : "")))
+        }
+        let sni = config.value("tls_server_sni_maps")
+        for map in sni.split(whereSeparator: { $0 == " " || $0 == "," }).map(String.init) {
+            guard let (path, built) = Self.builtFile(map), !exists(built) else { continue }
+            out.append(finding("sni_map_not_built", .sniMisconfiguration, .critical, source: config.raw("tls_server_sni_maps")?.source,
+                               parameter: "tls_server_sni_maps",
+                               "tls_server_sni_maps uses \(map) but \(built) does not exist: build it with postmap -F \(path) (the -F makes postmap load the certificate files) and reload Postfix."))
+        }
+        return out
+    }
+}
+
+/// Dovecot with TLS switched off, or a protocol floor that locks out the mail clients still in use.
+public struct DovecotSSLRule: LintRule {
+    public init() {}
+    public var ids: [String] { ["dovecot_ssl_disabled", "dovecot_invalid_protocol"] }
+    static let protocols = ["SSLv3", "TLSv1", "TLSv1.1", "TLSv1.2", "TLSv1.3", "ANY"]
+
+    public func check(_ context: LintContext) -> [Finding] {
+        guard let dovecot = context.dovecot else { return [] }
+        var out: [Finding] = []
+        if let setting = dovecot.setting("ssl"), setting.value == "no" {
+            out.append(Finding(id: "dovecot_ssl_disabled", cause: .starttlsUnavailable, severity: .warning, file: setting.file, line: setting.line,
+                               parameter: "ssl", message: "Dovecot has ssl = no: IMAP/POP3 clients send passwords in plaintext and cannot use 993/995."))
+        }
+        for name in [nil] + dovecot.protocols {
+            guard let setting = dovecot.setting("ssl_min_protocol", protocol: name), !Self.protocols.contains(setting.value) else { continue }
+            out.append(Finding(id: "dovecot_invalid_protocol", cause: .unsupportedSetting, severity: .critical, file: setting.file, line: setting.line,
+                               parameter: "ssl_min_protocol", message: "ssl_min_protocol = \(setting.value) is not a protocol Dovecot knows (SSLv3, TLSv1 ... TLSv1.3, ANY): Dovecot refuses to start."))
         }
         return out
     }

@@ -28,6 +28,8 @@ public struct PostfixConfiguration: Sendable {
     public let master: MasterCF
     public let defaults: ParameterDefaults
     private let expander = Expander()
+    /// Global-scope expansions, computed once (lint and the report ask for the same values).
+    private let cache = ExpansionCache()
 
     public init(directory: String, main: MainCF, master: MasterCF, defaults: ParameterDefaults) {
         self.directory = directory; self.main = main; self.master = master; self.defaults = defaults
@@ -73,8 +75,11 @@ public struct PostfixConfiguration: Sendable {
 
     /// The value with every `$name` expanded (the service's overrides take precedence inside it too).
     public func expanded(_ name: String, service: MasterCF.Service? = nil) -> Expander.Result? {
+        if service == nil, let cached = cache.get(name) { return cached }
         guard let raw = raw(name, service: service) else { return nil }
-        return expand(raw.value, service: service)
+        let result = expand(raw.value, service: service)
+        if service == nil { cache.set(name, result) }
+        return result
     }
 
     /// Expands arbitrary text in the global (or a service's) name space.
@@ -129,4 +134,12 @@ extension PostfixConfiguration {
         }
         return try fileSystem.read(path)
     }
+}
+
+/// A lock-protected memo of global expansions; configurations are immutable, so entries never go stale.
+final class ExpansionCache: @unchecked Sendable {
+    private var values: [String: Expander.Result] = [:]
+    private let lock = NSLock()
+    func get(_ name: String) -> Expander.Result? { lock.lock(); defer { lock.unlock() }; return values[name] }
+    func set(_ name: String, _ value: Expander.Result) { lock.lock(); values[name] = value; lock.unlock() }
 }

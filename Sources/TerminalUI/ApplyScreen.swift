@@ -39,11 +39,12 @@ enum ApplyScreen {
         case .rollbackFailed: outcome = [Span("\(glyphs.failed) Rollback failed. ", Style(.critical, [.bold])), Span(a.message ?? "")]
         case .idle: outcome = []
         }
-        for (i, line) in Label.wrap(outcome.map(\.text).joined(), width: w - 2).prefix(2).enumerated() {
+        let outcomeLines = Label.wrap(outcome.map(\.text).joined(), width: w - 2).prefix(4)
+        for (i, line) in outcomeLines.enumerated() {
             let style = i == 0 ? (outcome.first?.style ?? .normal) : .normal
             buffer.write(line, x: 1, y: y + i, width: w - 2, style: style, ellipsis: glyphs.ellipsis)
         }
-        y += 2
+        y += max(2, outcomeLines.count)
         // The failing step's own words, in full: the list above cuts them.
         if let failed = a.steps.first(where: { $0.status == .failed && !$0.detail.isEmpty }) {
             for line in Label.wrap("\(failed.label): \(failed.detail)", width: w - 4).prefix(3) {
@@ -66,13 +67,17 @@ enum ApplyScreen {
                 buffer.write(line, x: 2 + half, y: y + 1 + i, width: half, style: Style(.ok), ellipsis: glyphs.ellipsis)
             }
         } else {
+            // Stacked; long lines wrap, since the difference is often at their end.
             let room = max(0, (bottom - y - 2) / 2)
-            buffer.write("Before", x: 1, y: y, style: Style(.heading, [.bold]))
-            y += 1
-            for line in a.before.prefix(room) { buffer.write("  " + line, x: 1, y: y, width: w - 2, style: Style(.warning), ellipsis: glyphs.ellipsis); y += 1 }
-            buffer.write("After", x: 1, y: y, style: Style(.heading, [.bold]))
-            y += 1
-            for line in a.after.prefix(room) { buffer.write("  " + line, x: 1, y: y, width: w - 2, style: Style(.ok), ellipsis: glyphs.ellipsis); y += 1 }
+            for (title, list, role) in [("Before", a.before, ColorRole.warning), ("After", a.after, ColorRole.ok)] {
+                buffer.write(title, x: 1, y: y, style: Style(.heading, [.bold]))
+                y += 1
+                var rows: [String] = []
+                for line in list {
+                    for (i, part) in Label.wrap(line, width: w - 6).enumerated() { rows.append((i == 0 ? "  " : "    ") + part) }
+                }
+                for row in rows.prefix(room) { buffer.write(row, x: 1, y: y, width: w - 2, style: Style(role), ellipsis: glyphs.ellipsis); y += 1 }
+            }
         }
     }
 }

@@ -32,14 +32,15 @@ enum ConfigScreen {
 
         buffer.write("Effective TLS settings (\(c.settings.count))", x: 1, y: y, style: focusMark(.settings))
         y += 1
-        let serviceWidth = min(14, (c.settings.map { $0.service.count }.max() ?? 6) + 2)
+        let serviceWidth = min(15, (c.settings.map { $0.service.count }.max() ?? 6) + 2)
         let paramWidth = min(34, (c.settings.map { $0.parameter.count }.max() ?? 10) + 2)
         let sourceWidth = 18
         let valueWidth = max(10, w - 4 - serviceWidth - paramWidth - sourceWidth - 1)
         VirtualList(count: c.settings.count, selection: c.pane == .settings ? c.settingsList.selection : nil,
                     top: c.settingsList.top, focused: c.pane == .settings) { i in
             let r = c.settings[i]
-            return [Span(Label.fit(r.service, serviceWidth, glyphs)), Span(Label.fit(r.parameter, paramWidth, glyphs), Style(.key)),
+            // The tail keeps the port of "127.0.0.1:10025"-style service names.
+            return [Span(Label.fitTail(r.service, serviceWidth, glyphs)), Span(Label.fit(r.parameter, paramWidth, glyphs), Style(.key)),
                     Span(Label.fitTail(r.value, valueWidth + 1, glyphs)), Span(r.source, Style(r.source == "default" ? .muted : .normal))]
         }.render(into: &buffer, rect: Rect(x: 1, y: y, width: w - 2, height: sh), glyphs: glyphs)
         y += sh

@@ -12,11 +12,11 @@ enum FixesScreen {
             buffer.write("No diagnoses yet: they appear when the config, probe and logs have been read.", x: 1, y: y, width: w - 2, style: Style(.muted))
             return
         }
-        let causeWidth = min(22, (f.diagnoses.map { $0.cause.rawValue.count }.max() ?? 10) + 2)
+        let causeWidth = min(24, (f.diagnoses.map { $0.cause.rawValue.count }.max() ?? 10) + 2)
         VirtualList(count: f.diagnoses.count, selection: f.list.selection, top: f.list.top, focused: f.pane == .diagnoses) { i in
             let d = f.diagnoses[i]
             let n = d.fixIDs.count
-            return [Label.severity(d.severity), Span("  " + Label.padded(d.cause.rawValue, causeWidth)),
+            return [Label.severity(d.severity), Span("  " + Label.fit(d.cause.rawValue, causeWidth, glyphs)),
                     Span(Label.padded(n == 0 ? "no fix" : (n == 1 ? "1 fix" : "\(n) fixes"), 9), Style(n == 0 ? .muted : .key)),
                     Span(d.summary)]
         }.render(into: &buffer, rect: Rect(x: 1, y: y, width: w - 2, height: listHeight), glyphs: glyphs)
@@ -43,17 +43,24 @@ enum FixesScreen {
         var lines: [[Span]] = []
         for part in Label.wrap(d.summary, width: width) { lines.append([Span(part, Style(.normal, [.bold]))]) }
         lines.append([Span("Evidence  ", Style(.heading, [.bold])), Label.severity(d.severity), Span(", \(d.confidence.rawValue) confidence", Style(.muted))])
-        for e in d.evidence { lines.append([Span("  " + e)]) }
+        // Evidence is the why: wrap it rather than cut it.
+        for e in d.evidence {
+            for (i, part) in Label.wrap(e, width: width - 4).enumerated() { lines.append([Span((i == 0 ? "  " : "    ") + part)]) }
+        }
         let all = s.fixes.fixesOf(d)
         guard let fix = s.fixes.selectedFix else {
             lines.append([Span("No automatic fix: the evidence says what to look at.", Style(.muted))])
             return lines
         }
         let index = (all.firstIndex(of: fix) ?? 0) + 1
-        var head = [Span("Fix \(index) of \(all.count): ", Style(.heading, [.bold])), Span(fix.title, Style(.normal, [.bold])),
-                    Span("  (\(fix.kind.rawValue))", Style(.muted))]
-        if all.count > 1 { head.append(Span("  f: next fix", Style(.muted))) }
-        lines.append(head)
+        let lead = "Fix \(index) of \(all.count): "
+        var titleLines = Label.wrap(fix.title + "  (\(fix.kind.rawValue))" + (all.count > 1 ? "  f: next fix" : ""),
+                                    width: max(10, width - CharacterWidth.of(lead)))
+        if titleLines.isEmpty { titleLines = [""] }
+        lines.append([Span(lead, Style(.heading, [.bold])), Span(titleLines[0], Style(.normal, [.bold]))])
+        for more in titleLines.dropFirst() {
+            lines.append([Span(String(repeating: " ", count: CharacterWidth.of(lead))), Span(more, Style(.normal, [.bold]))])
+        }
         if !fix.impact.isEmpty {
             for part in Label.wrap("Impact: " + fix.impact, width: width - 2) { lines.append([Span("  " + part)]) }
         }

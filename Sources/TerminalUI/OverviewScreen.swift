@@ -24,8 +24,8 @@ enum OverviewScreen {
             y += 1
         }
         for l in listeners.prefix(listeners.count > maxListeners ? maxListeners - 1 : maxListeners) {
-            buffer.write([Label.health(l.health, glyphs), Span("  " + Label.padded(l.service, 11) + Label.leftPadded(String(l.port), 4) + "  "),
-                          Span(Label.padded(Label.address(l), 17)),
+            buffer.write([Label.health(l.health, glyphs), Span("  " + Label.fit(l.service, 12, glyphs) + Label.leftPadded(String(l.port), 5) + "  "),
+                          Span(Label.fit(Label.address(l), 17, glyphs)),
                           Span(Label.listenerResult(l), l.health == .failed ? Style(.critical) : (l.health == .warning ? Style(.warning) : .normal))],
                          x: 3, y: y, width: w - 4, ellipsis: glyphs.ellipsis)
             y += 1
@@ -51,11 +51,11 @@ enum OverviewScreen {
             buffer.write("No problems diagnosed yet.", x: 3, y: y, style: Style(.muted))
             y += 1
         } else {
-            let causeWidth = min(22, (diagnoses.map { $0.cause.rawValue.count }.max() ?? 10) + 2)
+            let causeWidth = min(24, (diagnoses.map { $0.cause.rawValue.count }.max() ?? 10) + 2)
             let shown = min(problemRows, diagnoses.count)
             let list = VirtualList(count: diagnoses.count, selection: s.fixes.list.selection, top: s.fixes.list.top, focused: true) { i in
                 let d = diagnoses[i]
-                return [Label.severity(d.severity), Span("  " + Label.padded(d.cause.rawValue, causeWidth)), Span(d.summary)]
+                return [Label.severity(d.severity), Span("  " + Label.fit(d.cause.rawValue, causeWidth, glyphs)), Span(d.summary)]
             }
             list.render(into: &buffer, rect: Rect(x: 1, y: y, width: w - 2, height: shown), glyphs: glyphs)
             y += shown

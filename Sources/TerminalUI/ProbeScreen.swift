@@ -28,7 +28,7 @@ enum ProbeScreen {
         }
         y += 1
         let cols = columns(width: w)
-        buffer.write("  " + Label.padded("STATUS", 8) + Label.padded("SERVICE", cols.service) + Label.leftPadded("PORT", 4) + "  "
+        buffer.write("  " + Label.padded("STATUS", 8) + Label.padded("SERVICE", cols.service) + Label.leftPadded("PORT", 5) + "  "
                      + Label.padded("ADDRESS", cols.address) + Label.padded("MODE", 10) + "RESULT",
                      x: 1, y: y, width: w - 2, style: Style(.muted, [.bold]))
         y += 1
@@ -39,8 +39,8 @@ enum ProbeScreen {
         } else {
             VirtualList(count: p.listeners.count, selection: p.list.selection, top: p.list.top, focused: true) { i in
                 let l = p.listeners[i]
-                return [Label.health(l.health, glyphs), Span("  " + Label.padded(l.service, cols.service) + Label.leftPadded(String(l.port), 4) + "  "
-                                                             + Label.padded(Label.address(l), cols.address)
+                return [Label.health(l.health, glyphs), Span("  " + Label.fit(l.service, cols.service, glyphs) + Label.leftPadded(String(l.port), 5) + "  "
+                                                             + Label.fit(Label.address(l), cols.address, glyphs)
                                                              + Label.padded(l.mode == .implicit ? "implicit" : "STARTTLS", 10)),
                         Span(Label.listenerResult(l), l.health == .failed ? Style(.critical) : (l.health == .warning ? Style(.warning) : .normal))]
             }.render(into: &buffer, rect: Rect(x: 1, y: y, width: w - 2, height: listHeight), glyphs: glyphs)
@@ -67,6 +67,15 @@ enum ProbeScreen {
             if let d = l.daysToExpiry { cert += d < 0 ? ", expired \(-d) days ago" : ", expires in \(d) days" }
             rows.append([Span("Cert      ", Style(.muted)), Span(cert)])
         }
+        if !l.protocolSupport.isEmpty {
+            var spans = [Span("Versions  ", Style(.muted))]
+            for version in ["TLSv1", "TLSv1.1", "TLSv1.2", "TLSv1.3"] {
+                guard let accepted = l.protocolSupport[version] else { continue }
+                spans.append(Span(version + " "))
+                spans.append(accepted ? Span("\(glyphs.ok) yes  ", Style(.ok)) : Span("\(glyphs.failed) no   ", Style(.muted)))
+            }
+            rows.append(spans)
+        }
         if let cause = l.cause {
             rows.append([Span("Cause     ", Style(.muted)), Span(cause.rawValue, Style(.key)), Span(": " + CauseCatalog.shared.title(cause))])
         }
@@ -76,6 +85,6 @@ enum ProbeScreen {
     }
 
     static func columns(width: Int) -> (service: Int, address: Int) {
-        width >= 120 ? (14, 26) : (11, 17)
+        width >= 120 ? (14, 26) : (12, 17)
     }
 }

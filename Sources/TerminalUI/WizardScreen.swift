@@ -98,14 +98,20 @@ public enum WizardScreen {
             ], choices: [KeyHint("y", "quit anyway"), KeyHint("n", "stay")])
         case .confirmApply(let fixID):
             let fix = state.fixes.fixes.first { $0.id == fixID }
-            var lines = [fix?.title ?? fixID]
+            var lines = Label.wrap(fix?.title ?? fixID, width: 60)
             if let diff = fix?.diff {
-                let files = diff.split(separator: "\n").filter { $0.hasPrefix("+++ ") }.map { String($0.dropFirst(4)) }
-                let changed = diff.split(separator: "\n").filter { ($0.hasPrefix("+") || $0.hasPrefix("-")) && !$0.hasPrefix("+++") && !$0.hasPrefix("---") }.count
-                lines.append("Changes \(files.joined(separator: ", ")) (\(changed) line\(changed == 1 ? "" : "s")); a backup is kept.")
+                // "+++ b/master.cf" (git style) or "+++ master.cf": the file name is what matters.
+                let files = diff.split(separator: "\n").filter { $0.hasPrefix("+++ ") }.map { line -> String in
+                    let name = String(line.dropFirst(4))
+                    return name.hasPrefix("b/") ? String(name.dropFirst(2)) : name
+                }
+                let diffLines = diff.split(separator: "\n")
+                let removed = diffLines.filter { $0.hasPrefix("-") && !$0.hasPrefix("---") }.count
+                let added = diffLines.filter { $0.hasPrefix("+") && !$0.hasPrefix("+++") }.count
+                lines.append("Changes \(files.joined(separator: ", ")) (\(removed) line\(removed == 1 ? "" : "s") out, \(added) in); a backup is kept.")
             }
             if let commands = fix?.commands, !commands.isEmpty { lines.append("Then runs: " + commands.joined(separator: ", ") + ", probes again.") }
-            if let impact = fix?.impact, !impact.isEmpty { lines.append("Impact: " + impact) }
+            if let impact = fix?.impact, !impact.isEmpty { lines += Label.wrap("Impact: " + impact, width: 60) }
             return ConfirmDialog(title: "Apply this fix?", lines: lines, choices: [KeyHint("y", "apply"), KeyHint("n", "cancel")])
         case .confirmRollback:
             return ConfirmDialog(title: "Roll back?", lines: [

@@ -206,6 +206,7 @@ extension WizardState {
             let n = fixes.diagnoses.count
             if let d = movement(key, page: 5) { fixes.list.move(by: d, count: n, height: WizardLayout.fixesListHeight(size, count: fixes.diagnoses.count)); return [] }
             if key == .enter, n > 0 { step = .fixes; fixes.pane = .diagnoses; fixes.fixIndex = 0; fixes.detailTop = 0; return [] }
+            if key == .character("e") { return showLogEvents(of: fixes.selectedDiagnosis?.cause) }
             return nil
 
         case .config:
@@ -298,6 +299,8 @@ extension WizardState {
             return []
         }
         switch key {
+        case .character("e"):
+            return showLogEvents(of: fixes.selectedDiagnosis?.cause)
         case .character("f"):
             if let d = fixes.selectedDiagnosis {
                 let count = fixes.fixesOf(d).count
@@ -324,12 +327,29 @@ extension WizardState {
         }
     }
 
+    /// Opens the Logs step filtered to one cause: the log evidence behind a diagnosis.
+    private mutating func showLogEvents(of cause: Cause?) -> [WizardEffect] {
+        guard let cause else { return [] }
+        guard logs.causesPresent.contains(cause) else {
+            message = "The log has no events of \(cause.rawValue)."
+            return []
+        }
+        step = .logs
+        logs.detail = nil
+        logs.list = ListPosition()
+        return filterEffects(LogFilter(cause: cause))
+    }
+
     /// Lines of the Fixes detail (summary, evidence, fix, commands, diff), to bound its scrolling.
     func fixesDetailLineEstimate() -> Int {
         guard let d = fixes.selectedDiagnosis else { return 0 }
         let fix = fixes.selectedFix
         let diffLines = fix?.diff.map { $0.split(separator: "\n", omittingEmptySubsequences: false).count } ?? 0
-        return 6 + d.evidence.count + (fix?.commands.count ?? 0) + diffLines
+        // Long lines wrap on screen; count them generously (the renderer clamps the scroll anyway).
+        func wrapped(_ text: String) -> Int { text.count / 40 + 1 }
+        let evidence = d.evidence.reduce(0) { $0 + wrapped($1) }
+        let fixText = wrapped(fix?.title ?? "") + wrapped(fix?.impact ?? "")
+        return 4 + wrapped(d.summary) + evidence + fixText + (fix?.commands.count ?? 0) + diffLines
     }
 
     private mutating func handleLogsKey(_ key: WizardKey) -> [WizardEffect]? {

@@ -26,15 +26,20 @@ public struct ListenerStatus: Sendable, Hashable {
     public var errorPhase: String?
     public var errorMessage: String?
     public var cause: Cause?
+    /// Which TLS versions the listener accepted ("TLSv1" ... "TLSv1.3": true accepted, false
+    /// rejected); versions not tested are absent.
+    public var protocolSupport: [String: Bool]
 
     public init(service: String, port: Int, address: String, family: Family = .ipv4, mode: Mode = .starttls,
                 tlsOK: Bool? = nil, protocolVersion: String? = nil, cipher: String? = nil,
                 verifyCode: Int? = nil, verifyMessage: String? = nil, daysToExpiry: Int? = nil,
-                errorPhase: String? = nil, errorMessage: String? = nil, cause: Cause? = nil) {
+                errorPhase: String? = nil, errorMessage: String? = nil, cause: Cause? = nil,
+                protocolSupport: [String: Bool] = [:]) {
         self.service = service; self.port = port; self.address = address; self.family = family; self.mode = mode
         self.tlsOK = tlsOK; self.protocolVersion = protocolVersion; self.cipher = cipher
         self.verifyCode = verifyCode; self.verifyMessage = verifyMessage; self.daysToExpiry = daysToExpiry
         self.errorPhase = errorPhase; self.errorMessage = errorMessage; self.cause = cause
+        self.protocolSupport = protocolSupport
     }
 
     /// What an admin needs first: does TLS work here, and can peers verify the certificate.

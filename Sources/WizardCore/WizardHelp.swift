@@ -72,7 +72,8 @@ public enum WizardHelp {
         case .overview:
             return (["What postls found at a glance: each listener's TLS status, the most",
                      "important problems, and the TLS failures counted in the mail log."],
-                    [("Here", [moving, KeyHelp("Enter", "show the selected problem and its fix"), KeyHelp("r", "probe the listeners again")]), everywhere])
+                    [("Here", [moving, KeyHelp("Enter", "show the selected problem and its fix"),
+                               KeyHelp("e", "the log events of the selected problem"), KeyHelp("r", "probe the listeners again")]), everywhere])
         case .config:
             return (["Postfix's effective TLS settings per service (main.cf, master.cf -o",
                      "overrides, defaults) and the problems found in them, at file:line."],
@@ -94,7 +95,8 @@ public enum WizardHelp {
             return (["Each diagnosis with its evidence and fixes: the exact change (a",
                      "diff of main.cf or master.cf), the commands, and who it affects."],
                     [("Here", [moving, KeyHelp("Tab", "switch between the list and the detail"),
-                               KeyHelp("f", "next fix of this diagnosis"), KeyHelp("Enter / a", "apply the fix (asks first)")]), everywhere])
+                               KeyHelp("f", "next fix of this diagnosis"), KeyHelp("e", "the log events of this cause"),
+                               KeyHelp("Enter / a", "apply the fix (asks first)")]), everywhere])
         case .apply:
             return (["Applying a fix: back up, write, postfix check, reload, probe again.",
                      "The backup stays, so the change can be rolled back."],

@@ -20,32 +20,72 @@ struct ConfigCommand: ParsableCommand {
     @Flag(name: .long, help: "Also list every TLS-related parameter at its default.")
     var all = false
 
-    @Option(name: .long, help: "Dovecot configuration file (not read yet by this version).")
+    @Option(name: .long, help: "Dovecot configuration file (default /etc/dovecot/dovecot.conf when present).")
     var dovecotConfig: String?
 
     @Flag(name: .long, help: "Do not color the text output (also NO_COLOR).")
     var noColor = false
 
+    @Flag(name: .long, help: .hidden)
+    var timing = false
+
     func run() throws {
         let runner = SystemProcessRunner()
         let configuration: PostfixConfiguration
+        var clock = PhaseClock(enabled: timing)
         do {
-            configuration = try PostfixConfiguration.load(directory: configDir, defaults: ParameterDefaults.load(runner: runner))
+            let defaults = ParameterDefaults.load(runner: runner)
+            clock.mark("postconf -d")
+            configuration = try PostfixConfiguration.load(directory: configDir, defaults: defaults)
+            clock.mark("read + parse")
         } catch let error as ConfigError {
             FileHandle.standardError.write(Data("postls config: \(error)\n".utf8))
             throw ArgumentParser.ExitCode(PostlsCore.ExitCode.inputUnreadable.rawValue)
         }
-        let context = LintContext(configuration: configuration, cipherEvaluator: OpenSSLCipherEvaluator(runner: runner))
-        let findings = Linter().run(context)
-        let report = ConfigReport(configuration: configuration, findings: findings, includeDefaults: all)
+        var dovecot: DovecotConfig? = nil
+        let dovecotPath = dovecotConfig ?? (FileManager.default.fileExists(atPath: "/etc/dovecot/dovecot.conf") ? "/etc/dovecot/dovecot.conf" : nil)
+        if let dovecotPath {
+            do { dovecot = try DovecotConfig(path: dovecotPath) } catch {
+                FileHandle.standardError.write(Data("postls config: \(error)\n".utf8))
+                // Only a file named on the command line is an unreadable input; the default is optional.
+                if dovecotConfig != nil { throw ArgumentParser.ExitCode(PostlsCore.ExitCode.inputUnreadable.rawValue) }
+            }
+        }
+        let context = LintContext(configuration: configuration, cipherEvaluator: OpenSSLCipherEvaluator(runner: runner), dovecot: dovecot)
+        // Cipher lists are evaluated by the openssl command; time it apart from the in-process rules.
+        var findings = Linter(rules: Linter.standardRules.filter { !($0 is CipherRule) }).run(context)
+        clock.mark("lint")
+        findings = (findings + Linter(rules: [CipherRule()]).run(context)).sortedForReport()
+        clock.mark("cipher lists (openssl ciphers)")
+        let report = ConfigReport(configuration: configuration, findings: findings, includeDefaults: all, dovecot: dovecot)
+        clock.mark("expand (report)")
         if json {
             FileHandle.standardOutput.write(try report.jsonData())
-            FileHandle.standardOutput.write(Data("\n".utf8))
+            clock.mark("JSON")
         } else {
             let color = !noColor && ProcessInfo.processInfo.environment["NO_COLOR"] == nil && isatty(STDOUT_FILENO) == 1
             FileHandle.standardOutput.write(Data(report.text(color: color).utf8))
         }
+        clock.report()
         let code = report.exitCode
         if code != .ok { throw ArgumentParser.ExitCode(code.rawValue) }
+    }
+}
+
+/// `--timing`: phase durations on stderr, for scripts/bench-config.sh.
+struct PhaseClock {
+    let enabled: Bool
+    var last = DispatchTime.now().uptimeNanoseconds
+    var lines: [String] = []
+    init(enabled: Bool) { self.enabled = enabled }
+    mutating func mark(_ phase: String) {
+        guard enabled else { return }
+        let now = DispatchTime.now().uptimeNanoseconds
+        lines.append(String(format: "%@: %.2f ms", phase, Double(now - last) / 1e6))
+        last = now
+    }
+    func report() {
+        guard enabled else { return }
+        FileHandle.standardError.write(Data((lines.joined(separator: "\n") + "\n").utf8))
     }
 }

@@ -26,6 +26,10 @@ struct GatherArguments: ParsableArguments {
     @Option(name: .long, help: "The name the certificate must cover, e.g. the MX name (default: myhostname).")
     var name: String?
 
+    @Option(name: .customLong("smtp-port"),
+            help: "Comma-separated ports that receive mail from the internet, e.g. behind a port forward (default 25): their listeners get the MX rules even on loopback.")
+    var smtpPort: String?
+
     @Option(name: .customLong("ca-file"), help: "Verify certificates against these trust anchors instead of the system store.")
     var caFile: String?
 
@@ -47,6 +51,7 @@ struct GatherArguments: ParsableArguments {
     func validate() throws {
         _ = try ProbeCommand.ports(port, option: "--port")
         _ = try ProbeCommand.ports(implicit, option: "--implicit")
+        _ = try ProbeCommand.ports(smtpPort, option: "--smtp-port")
         if let caFile, !FileManager.default.isReadableFile(atPath: caFile) { throw ValidationError("--ca-file \(caFile): cannot read the file") }
         if timeout <= 0 { throw ValidationError("--timeout must be positive") }
         if let resolver, parseResolverAddress(resolver) == nil {
@@ -68,6 +73,7 @@ struct GatherArguments: ParsableArguments {
         o.phaseTimeout = timeout
         o.domain = domain
         o.resolver = resolver.flatMap(parseResolverAddress)
+        o.smtpPorts = Set(((try? ProbeCommand.ports(smtpPort, option: "--smtp-port")) ?? []).map(Int.init))
         return o
     }
 

@@ -13,6 +13,7 @@ struct Postls: ParsableCommand {
             """,
         version: PostlsVersion.string,
         subcommands: [
+            WizardCommand.self,
             VersionCommand.self,
             ConfigCommand.self,
             ProbeCommand.self,
@@ -22,28 +23,11 @@ struct Postls: ParsableCommand {
             CheckCommand.self,
             DNSCommand.self,
             DemoCommand.self,
-        ]
+            ReportCommand.self,
+            SetupCommand.self,
+        ],
+        defaultSubcommand: WizardCommand.self
     )
-
-    @OptionGroup var gather: GatherArguments
-
-    @Flag(name: .customLong("no-color"), help: "No colors (also NO_COLOR).")
-    var noColor = false
-
-    /// No subcommand: the wizard on a terminal; without one (a pipe, TERM=dumb) what `postls diagnose` prints.
-    func run() throws {
-        let env = ProcessInfo.processInfo.environment
-        if CursesWizard.terminalIsUsable(environment: env) {
-            let code = try WizardLauncher.run(options: gather.options, hostName: WizardLauncher.hostName(configDirectory: gather.configDir),
-                                              noColor: noColor)
-            if code != 0 { throw ArgumentParser.ExitCode(code) }
-            return
-        }
-        let report = gather.gather().report
-        let color = !noColor && env["NO_COLOR"] == nil && isatty(1) == 1
-        FileHandle.standardOutput.write(Data(report.text(color: color).utf8))
-        if report.exitCode != .ok { throw ArgumentParser.ExitCode(report.exitCode.rawValue) }
-    }
 }
 
 @main
@@ -51,17 +35,9 @@ enum Main {
     static func main() {
         // `check` is a monitoring plugin: even a usage error must exit 3 (UNKNOWN), not 64.
         let arguments = Array(CommandLine.arguments.dropFirst())
-        // The root declares diagnose's options (GatherArguments) for the wizard, and ArgumentParser gives a
-        // subcommand's same-named options (--port, --timeout, --name, --ca-file) to the root: `probe --port 2525`
-        // probed 25,465,587. A subcommand is therefore parsed on its own.
-        let subcommand = arguments.first.flatMap { name in Postls.configuration.subcommands.first { $0._commandName == name } }
-        if let subcommand, arguments.first != "check" {
-            subcommand.main(Array(arguments.dropFirst()))
-            return
-        }
-        if arguments.first == "check", let subcommand {
+        if arguments.first == "check" {
             do {
-                var command = try subcommand.parseAsRoot(Array(arguments.dropFirst()))
+                var command = try Postls.parseAsRoot(arguments)
                 try command.run()
             } catch {
                 // Help, and the plugin's own status codes 1-3, pass through; anything else is UNKNOWN.

@@ -103,6 +103,14 @@ func fragments() throws {
     #expect(event.peer?.address == "203.0.113.9")
     #expect(event.time == nil)
 
+    // A bare warning pasted under its connection's line belongs to that connection.
+    let pasted = analyze("""
+        postfix/smtps/smtpd[901]: SSL_accept error from unknown[203.0.113.9]: -1
+        warning: TLS library problem: error:0A00010B:SSL routines::wrong version number:../ssl/record/ssl3_record.c:354:
+        """)
+    #expect(pasted.events.map(\.cause) == [.plaintextOnTLSPort])
+    #expect(pasted.events.first?.lines.count == 2)
+
     let lone = analyze("warning: TLS library problem: error:0A0000C1:SSL routines::no shared cipher:../ssl/statem/statem_srvr.c:2226:")
     #expect(lone.events.map(\.cause) == [.noSharedCipher])
 }

@@ -142,6 +142,9 @@ let ruleExamples: [RuleExample] = [
     .init(rule: "protocol-version", cause: .protocolMismatch, log: """
         Apr  3 07:30:47 mail dovecot: imap-login: Disconnected (no auth attempts in 0 secs): user=<>, rip=192.0.2.7, lip=192.0.2.1, TLS handshaking: SSL_accept() failed: error:0A000102:SSL routines::unsupported protocol, session=<abc>
         """),
+    .init(rule: "dovecot-wrong-version", cause: .plaintextOnTLSPort, log: """
+        Nov 29 03:58:03 imap-login: Info: Disconnected: Connection closed: SSL_accept() failed: error:0A00010B:SSL routines::wrong version number (no auth attempts in 0 secs): user=<>, rip=127.0.0.1, lip=127.0.0.1, TLS handshaking: SSL_accept() failed: error:0A00010B:SSL routines::wrong version number, session=<6RzQTGJheqh/AAAB>
+        """),
     .init(rule: "non-tls-first-line", cause: .tlsOnPlaintextPort, log: """
         Apr  3 07:30:47 mx postfix/smtpd[7282]: lost connection after UNKNOWN from scanner.example.net[198.51.100.9]
         """),

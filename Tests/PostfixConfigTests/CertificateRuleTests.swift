@@ -108,3 +108,35 @@ import TLSKit
         #expect(ids(try findings(cert: wildcard.fullChainFile, key: wildcard.keyFile, host: "mail.postls.test")) == [])
     }
 }
+
+@Suite struct DovecotLintTests {
+    func lint(_ dovecotText: String, directory: TemporaryConfigDirectory) throws -> [Finding] {
+        try directory.write("dovecot.conf", Array(dovecotText.utf8))
+        let dovecot = try DovecotConfig(path: directory.path + "/dovecot.conf")
+        let config = PostfixConfiguration(directory: directory.path, main: MainCF(text: "myhostname = mail.postls.test\n"),
+                                          master: MasterCF(text: ""), defaults: TestDefaults.shared)
+        let factory = try #require(CertificateRuleTests.pki?.factory)
+        return Linter().run(LintContext(configuration: config, trustAnchors: .file(factory.rootFile), dovecot: dovecot))
+    }
+
+    @Test func dovecotCertificatesAreCheckedLikePostfixOnes() throws {
+        let factory = try #require(CertificateRuleTests.pki?.factory)
+        let directory = try TemporaryConfigDirectory(main: "", master: "")
+        let a = try factory.leaf("dovecot-a"), b = try factory.leaf("dovecot-b")
+        let good = try lint("ssl = required\nssl_cert = <\(a.fullChainFile)\nssl_key = <\(a.keyFile)\n", directory: directory)
+        #expect(good.isEmpty)
+        let mismatched = try lint("ssl = required\nssl_cert = <\(a.fullChainFile)\nssl_key = <\(b.keyFile)\n", directory: directory)
+        let finding = try #require(mismatched.first { $0.id == "key_mismatch" })
+        #expect(finding.file == directory.path + "/dovecot.conf" && finding.line == 3 && finding.parameter == "ssl_key")
+        let v24 = try lint("ssl_server_cert_file = \(a.certFile)\nssl_server_key_file = \(a.keyFile)\n", directory: directory)
+        #expect(v24.map(\.id) == ["incomplete_chain"])
+    }
+
+    @Test func dovecotWithoutTLSOrWithABadProtocolIsFound() throws {
+        let directory = try TemporaryConfigDirectory(main: "", master: "")
+        #expect(try lint("ssl = no\n", directory: directory).map(\.id) == ["dovecot_ssl_disabled"])
+        let bad = try lint("ssl = yes\nprotocol imap {\n  ssl_min_protocol = TLSv1.4\n}\n", directory: directory)
+        #expect(bad.first { $0.id == "dovecot_invalid_protocol" }?.line == 3)
+        #expect(try lint("ssl = yes\nssl_min_protocol = TLSv1.2\n", directory: directory).filter { $0.id.hasPrefix("dovecot_") }.isEmpty)
+    }
+}

@@ -12,7 +12,7 @@ enum Corpus {
     /// Corpus case names (directories), sorted.
     static var cases: [String] {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: root.path)) ?? []
-        return names.filter { !$0.hasPrefix(".") && $0 != "README" }.sorted()
+        return names.filter { !$0.hasPrefix(".") && $0 != "README" && !$0.hasPrefix("dovecot-") }.sorted()
     }
 
     static func bytes(_ name: String, _ file: String) throws -> [UInt8] {

@@ -117,10 +117,14 @@ import Testing
     }
 
     @Test func expansionLoopsAndSyntaxErrorsAreCriticalFindings() {
-        let list = findings(main: "a = $b\nb = $a\nc = ${broken\nd = $nowhere_defined\n")
+        let list = findings(main: "a = $b\nb = $a\nc = ${broken\nd = $nowhere_defined\nsmtpd_banner = $c\n")
         let errors = list.filter { $0.id == "expansion_error" }
-        #expect(Set(errors.compactMap(\.parameter)) == ["a", "b", "c"])
+        #expect(Set(errors.compactMap(\.parameter)) == ["a", "b", "c", "smtpd_banner"])
+        // a, b (a loop) and smtpd_banner are used; c is referenced by smtpd_banner.
         #expect(errors.allSatisfy { $0.severity == .critical })
+        // An unknown parameter nothing refers to is not expanded by any daemon: a warning only.
+        let unused = findings(main: "u_unused = ${broken\n").first { $0.id == "expansion_error" }
+        #expect(unused?.severity == .warning)
         #expect(list.contains { $0.id == "undefined_reference" && $0.parameter == "d" })
         #expect(!ids(findings(main: "a = $myhostname\n")).contains("expansion_error"))
     }
@@ -142,5 +146,62 @@ import Testing
         }
         #expect(run(missing).contains { $0.id == "certificate_missing" && $0.cause == .certificateUnreadable && $0.line == 2 })
         #expect(!run(present).contains { $0.id == "certificate_missing" })
+    }
+}
+
+@Suite struct ChrootAndVersionRuleTests {
+    @Test func capathInsideAChrootedClientIsFound() throws {
+        // Debian's own layout: smtp unix chroot y, smtp_tls_CApath=/etc/ssl/certs, no CAfile.
+        let debian = try corpusConfiguration("02-debian-tls-snakeoil")
+        let context = LintContext(configuration: debian, fileSystem: LocalFileSystem())
+        let finding = try #require(CApathChrootRule().check(context).first)
+        #expect(finding.id == "capath_outside_chroot" && finding.cause == .remoteCertificateUnverified && finding.severity == .info)
+        #expect(finding.line == 13 && finding.parameter == "smtp_tls_CApath")
+        // With a CAfile (read before chroot) nothing is reported.
+        #expect(CApathChrootRule().check(LintContext(configuration: try corpusConfiguration("13-relay-465"))).isEmpty)
+    }
+
+    @Test func protocolRangesOnPostfixOlderThan36AreUnsupported() throws {
+        let corpus = try corpusConfiguration("04-mailcow-like")
+        var defaults = corpus.defaults
+        defaults.values["mail_version"] = "3.4.14"
+        let old = PostfixConfiguration(directory: corpus.directory, main: corpus.main, master: corpus.master, defaults: defaults)
+        let findings = VersionSupportRule().check(LintContext(configuration: old))
+        #expect(findings.contains { $0.parameter == "smtpd_tls_protocols" && $0.severity == .critical && $0.cause == .unsupportedSetting })
+        // The installed 3.7 understands them.
+        #expect(VersionSupportRule().check(LintContext(configuration: corpus)).isEmpty)
+        defaults.values["mail_version"] = "3.3.1"
+        let chain = try corpusConfiguration("18-sni-and-chain-files")
+        let older = PostfixConfiguration(directory: chain.directory, main: chain.main, master: chain.master, defaults: defaults)
+        #expect(Set(VersionSupportRule().check(LintContext(configuration: older)).compactMap(\.parameter)) == ["smtpd_tls_chain_files", "tls_server_sni_maps"])
+    }
+}
+
+@Suite struct AuxiliaryFilesRuleTests {
+    func run(_ main: String, _ directory: TemporaryConfigDirectory) -> [Finding] {
+        let config = PostfixConfiguration(directory: directory.path, main: MainCF(text: main), master: MasterCF(text: "smtp inet n - n - - smtpd\n"),
+                                          defaults: TestDefaults.shared)
+        return AuxiliaryFilesRule().check(LintContext(configuration: config))
+    }
+
+    @Test func sniMapWithoutItsPostmapFileIsFound() throws {
+        // The real corpus file names hash:/etc/postfix/sni_maps, which was never built here.
+        let corpus = try corpusConfiguration("18-sni-and-chain-files")
+        let finding = try #require(AuxiliaryFilesRule().check(LintContext(configuration: corpus)).first { $0.id == "sni_map_not_built" })
+        #expect(finding.cause == .sniMisconfiguration && finding.line == 8)
+        let directory = try TemporaryConfigDirectory(main: "", master: "")
+        try directory.write("sni", Array("mail.example /a.key /a.pem\n".utf8))
+        try directory.write("sni.db", [0])
+        #expect(run("tls_server_sni_maps = hash:\(directory.path)/sni\n", directory).isEmpty)
+        #expect(run("tls_server_sni_maps = inline:{ { a = b } }\n", directory).isEmpty)
+    }
+
+    @Test func missingDHAndCAFilesAreFound() throws {
+        let directory = try TemporaryConfigDirectory(main: "", master: "")
+        try directory.write("dh.pem", Array("x".utf8))
+        let missing = run("smtpd_tls_dh1024_param_file = \(directory.path)/nope.pem\nsmtp_tls_CAfile = \(directory.path)/nope.crt\n", directory)
+        #expect(Set(missing.map(\.id)) == ["dh_file_missing", "ca_file_missing"])
+        #expect(missing.first { $0.id == "dh_file_missing" }?.cause == .dhParameters)
+        #expect(run("smtpd_tls_dh1024_param_file = \(directory.path)/dh.pem\nsmtp_tls_CAfile = \(directory.path)/dh.pem\n", directory).isEmpty)
     }
 }

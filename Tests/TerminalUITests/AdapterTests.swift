@@ -12,6 +12,7 @@ struct ProbeAdapterTests {
         let json = #"{"code": 20, "message": "unable to get local issuer certificate"}"#
         r.verify = try JSONDecoder().decode(type(of: r.verify).self, from: Data(json.utf8))
         r.daysToExpiry = 61
+        r.protocols = ["TLSv1": .rejected, "TLSv1.1": .rejected, "TLSv1.2": .accepted, "TLSv1.3": .untested]
         r.findings = [ProbeFinding(id: "verify_failed", cause: .incompleteChain, severity: .critical, message: "x"),
                       ProbeFinding(id: "auth_before_tls", cause: nil, severity: .warning, message: "y")]
         let row = ListenerStatus(r, service: "smtp")
@@ -19,6 +20,7 @@ struct ProbeAdapterTests {
         #expect(row.tlsOK == true && row.protocolVersion == "TLSv1.3")
         #expect(row.verifyCode == 20 && row.verifyMessage == "unable to get local issuer certificate")
         #expect(row.health == .warning && row.cause == .incompleteChain && row.daysToExpiry == 61)
+        #expect(row.protocolSupport == ["TLSv1": false, "TLSv1.1": false, "TLSv1.2": true], "untested versions are left out")
     }
 
     @Test("a probe result with an error becomes a failed row naming the phase")

@@ -71,3 +71,17 @@ struct StatusLineTests {
         }
     }
 }
+
+struct HelpFitsTests {
+    @Test("every step's help fits whole on an 80x24 terminal", arguments: WizardStep.allCases)
+    func helpFits(step: WizardStep) {
+        var s = DemoStates.loaded()
+        s.step = step
+        s.helpVisible = true
+        let text = WizardScreen.render(s).dump().joined(separator: "\n")
+        #expect(text.contains("Press ? or Esc to close this help."), "the help of \(step.title) is cut off")
+        for section in WizardHelp.help(for: step).sections {
+            for key in section.keys { #expect(text.contains(key.label), "\(step.title): \(key.label)") }
+        }
+    }
+}

@@ -1,5 +1,6 @@
 import PostlsCore
 import Testing
+import TerminalUI
 import WizardCore
 
 /// Feeds events through `reduce` the way the runner does, keeping the effects.
@@ -509,5 +510,28 @@ struct ConfigSettingsTests {
         #expect(d.effects.count == 1 && d.state.message?.contains("default") == true)
         d.press(.down, .down, .enter)
         #expect(d.effects.last == .openFile(path: "/etc/postfix/master.cf", line: 18))
+    }
+}
+
+struct EvidenceJumpTests {
+    @Test("e on a problem opens the Logs step filtered to its cause; a cause without events says so")
+    func jumpToLogEvents() {
+        var d = Driver(DemoStates.loaded())
+        d.press(.character("e"))
+        #expect(d.state.step == .logs && d.state.logs.filter.cause == .keyMismatch && d.state.logs.shownEvents == 9)
+        d.press(.character("5"), .down, .character("e"))
+        #expect(d.state.step == .fixes, "incomplete_chain shows in the probe, not in the log")
+        #expect(d.state.message == "The log has no events of incomplete_chain.")
+    }
+}
+
+struct FixesDetailScrollTests {
+    @Test("the Fixes detail scrolls far enough to show its last line at 80x24")
+    func detailScrollsToTheEnd() {
+        var d = Driver(DemoStates.loaded())
+        d.press(.character("5"), .down, .down, .tab)
+        for _ in 0..<60 { d.press(.down) }
+        let last = WizardScreen.render(d.state).dump()[21]
+        #expect(last.contains("Then runs: postfix reload"), "last detail row: \(last)")
     }
 }

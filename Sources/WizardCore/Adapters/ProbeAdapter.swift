@@ -17,7 +17,14 @@ extension ListenerStatus {
                   verifyCode: r.verify?.code, verifyMessage: r.verify?.message,
                   daysToExpiry: r.daysToExpiry ?? r.chain.first?.daysToExpiry,
                   errorPhase: r.error?.phase.rawValue, errorMessage: r.error?.message,
-                  cause: worst?.cause)
+                  cause: worst?.cause,
+                  protocolSupport: r.protocols.compactMapValues { status in
+                      switch status {
+                      case .accepted: true
+                      case .rejected: false
+                      case .untested: nil
+                      }
+                  })
     }
 }
 

@@ -5,9 +5,7 @@ import Foundation
 /// with key material impossible by construction (no file contents are included).
 enum ReportWriter {
     static func markdown(_ gathered: Gathered, redact: Bool) -> String {
-        var out = "# postls report\n\n"
-        out += "```\n" + gathered.report.text(color: false) + "```\n"
-        return out
+        SupportReport.markdown(gathered: gathered, redact: redact)
     }
 
     /// Creates a new file (never overwrites, never follows a link), mode 0600: reports describe a server.

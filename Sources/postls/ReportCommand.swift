@@ -1,0 +1,77 @@
+import ArgumentParser
+import Diagnosis
+import Foundation
+import PostlsCore
+
+struct ReportCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "report",
+        abstract: "Write a support-ticket report: versions, listeners, findings, probe, log summary, diagnoses and fixes.",
+        discussion: """
+            Gathers like `postls diagnose` and writes Markdown (or JSON with --format json) to stdout or --output FILE \
+            (created with mode 0600). --redact replaces host names, domains, IP addresses and mail addresses with \
+            consistent placeholders (host1.example, domain1.example, 192.0.2.1, 2001:db8::1, user1@domain1.example). \
+            Private key material is never included, with or without --redact.
+            """)
+
+    enum Format: String, ExpressibleByArgument, CaseIterable { case markdown, json }
+
+    @OptionGroup var gather: GatherArguments
+
+    @Option(name: .long, help: "markdown or json.")
+    var format: Format = .markdown
+
+    @Flag(name: .long, help: "Replace host names, domains, addresses and mail addresses with placeholders.")
+    var redact = false
+
+    @Option(name: .long, help: "Write the report to this file (mode 0600) instead of stdout.")
+    var output: String?
+
+    @Option(name: .customLong("dovecot-config"), help: "Dovecot configuration (default /etc/dovecot/dovecot.conf when present).")
+    var dovecotConfig: String?
+
+    func run() throws {
+        let gathered = gather.gather()
+        let data: Data
+        let dovecot = dovecotConfig ?? SupportReport.defaultDovecotConfig
+        switch format {
+        case .markdown: data = Data(SupportReport.markdown(gathered: gathered, redact: redact, dovecotConfig: dovecot).utf8)
+        case .json: data = try SupportReport.json(gathered: gathered, redact: redact, dovecotConfig: dovecot) + Data("\n".utf8)
+        }
+        if let output {
+            do { try ReportCommand.write(data, to: output) } catch {
+                FileHandle.standardError.write(Data("postls report: cannot write \(output): \(error)\n".utf8))
+                throw ArgumentParser.ExitCode(PostlsCore.ExitCode.internalError.rawValue)
+            }
+            FileHandle.standardError.write(Data("postls report: wrote \(output)\n".utf8))
+        } else {
+            FileHandle.standardOutput.write(data)
+        }
+        let code = gathered.report.exitCode
+        if code != .ok { throw ArgumentParser.ExitCode(code.rawValue) }
+    }
+
+    /// A new file beside the target, mode 0600, renamed over it: a report may still name internal paths.
+    static func write(_ data: Data, to path: String) throws {
+        let temporary = path + ".postls-tmp-\(getpid())"
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
+        var ok = true
+        data.withUnsafeBytes { raw in
+            guard let base = raw.baseAddress else { return }
+            var offset = 0
+            while offset < raw.count {
+                let n = Glibc.write(fd, base + offset, raw.count - offset)
+                if n <= 0 { if errno == EINTR { continue }; ok = false; break }
+                offset += n
+            }
+        }
+        if fsync(fd) != 0 { ok = false }
+        close(fd)
+        guard ok, rename(temporary, path) == 0 else {
+            let e = errno
+            unlink(temporary)
+            throw POSIXError(POSIXErrorCode(rawValue: e) ?? .EIO)
+        }
+    }
+}

@@ -1,0 +1,36 @@
+import ArgumentParser
+import CursesTerminal
+import Diagnosis
+import Foundation
+import PostlsCore
+
+/// `postls` alone: the wizard on a terminal; without one (a pipe, TERM=dumb) what `postls diagnose` prints.
+struct WizardCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "wizard",
+        abstract: "The interactive wizard (what `postls` alone runs): overview, config, probe, logs, fixes, apply, report.",
+        discussion: """
+            Keys: arrows or hjkl move, Tab switches panes, Enter opens, Esc goes back, 1-7 jump to a step, \
+            / searches the logs, ? shows help on every screen, q quits (and asks if a change is half applied). \
+            Without a terminal (piped, cron, TERM=dumb) it prints what `postls diagnose` prints and exits with its code.
+            """)
+
+    @OptionGroup var gather: GatherArguments
+
+    @Flag(name: .customLong("no-color"), help: "No colors (also NO_COLOR).")
+    var noColor = false
+
+    func run() throws {
+        let env = ProcessInfo.processInfo.environment
+        if CursesWizard.terminalIsUsable(environment: env) {
+            let code = try WizardLauncher.run(options: gather.options, hostName: WizardLauncher.hostName(configDirectory: gather.configDir),
+                                              noColor: noColor)
+            if code != 0 { throw ArgumentParser.ExitCode(code) }
+            return
+        }
+        let report = gather.gather().report
+        let color = !noColor && env["NO_COLOR"] == nil && isatty(1) == 1
+        FileHandle.standardOutput.write(Data(report.text(color: color).utf8))
+        if report.exitCode != .ok { throw ArgumentParser.ExitCode(report.exitCode.rawValue) }
+    }
+}

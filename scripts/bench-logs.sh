@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# Benchmark of the log engine: `postls logs --json FILE > /dev/null` against `grep -c -F TLS FILE`
+# and pflogsumm on the same generated log, in one run; reports throughput and peak RSS.
+#
+#   scripts/bench-logs.sh [SIZE_MB] [LOG_FILE]      (default 200 MB in $TMPDIR)
+#
+# Throughput is from wall-clock time; on a shared machine also compare the "cpu s" column.
+# Needs: python3 (generator), /usr/bin/time (Debian package `time`), pflogsumm (Debian package
+# `pflogsumm`; skipped with a note when missing). Builds postls in release mode.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+size_mb="${1:-200}"
+log="${2:-${TMPDIR:-/tmp}/postls-bench-${size_mb}MB.log}"
+timer=/usr/bin/time
+[ -x "$timer" ] || { echo "bench-logs: /usr/bin/time is missing (apt-get install time)" >&2; exit 1; }
+
+if [ ! -s "$log" ]; then
+  echo "Generating a ${size_mb} MB log (real line shapes, ~2% failing TLS connections) at $log ..." >&2
+  python3 scripts/gen-maillog.py "$size_mb" > "$log"
+fi
+bytes=$(stat -c %s "$log")
+lines=$(wc -l < "$log")
+
+echo "Building postls (release) ..." >&2
+swift build -c release --product postls >/dev/null
+postls="$(swift build -c release --show-bin-path)/postls"
+
+# Read the file once so every contender starts with it in the page cache.
+cat "$log" > /dev/null
+
+# run NAME CMD...: prints "NAME seconds peak-RSS-KB", stdout of CMD discarded, exit status ignored.
+run() {
+  local name="$1"; shift
+  local stats
+  stats=$(mktemp)
+  # Output goes to a file, not /dev/null: GNU grep stops at the first match when stdout is /dev/null.
+  "$timer" -o "$stats" -f "%e %M %U %S" "$@" > "$stats.out" 2>/dev/null || true
+  echo "$name $(tail -1 "$stats")"
+  rm -f "$stats" "$stats.out"
+}
+
+results=()
+results+=("$(run postls "$postls" logs --json "$log")")
+results+=("$(run grep grep -c -F TLS "$log")")
+if command -v pflogsumm > /dev/null; then
+  results+=("$(run pflogsumm pflogsumm "$log")")
+else
+  echo "pflogsumm not installed (apt-get install pflogsumm): skipped" >&2
+fi
+
+mb=$(awk -v b="$bytes" 'BEGIN { printf "%.1f", b / 1048576 }')
+echo
+echo "Log: $log, $mb MB, $lines lines"
+printf "%-10s %10s %10s %12s %14s\n" tool seconds "cpu s" "MB/s" "peak RSS MB"
+declare -A speed
+for r in "${results[@]}"; do
+  read -r name secs rss user sys <<< "$r"
+  mbps=$(awk -v b="$bytes" -v s="$secs" 'BEGIN { if (s <= 0) s = 0.005; printf "%.0f", b / 1048576 / s }')
+  speed[$name]=$mbps
+  printf "%-10s %10s %10s %12s %14s\n" "$name" "$secs" "$(awk -v u="$user" -v s="$sys" 'BEGIN { printf "%.2f", u + s }')" "$mbps" "$(awk -v k="$rss" 'BEGIN { printf "%.1f", k / 1024 }')"
+done
+echo
+awk -v p="${speed[postls]}" -v g="${speed[grep]}" 'BEGIN { printf "postls / grep throughput: %.0f%% (target >= 50%%)\n", 100 * p / g }'
+if [ -n "${speed[pflogsumm]:-}" ]; then
+  awk -v p="${speed[postls]}" -v f="${speed[pflogsumm]}" 'BEGIN { printf "postls / pflogsumm: %.1fx (target >= 20x)\n", p / f }'
+fi
