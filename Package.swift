@@ -54,7 +54,7 @@ let package = Package(
         .testTarget(name: "TLSKitTests", dependencies: ["TLSKit", "TestSupport", "PostlsCore"]),
         .testTarget(name: "HarnessTests", dependencies: ["TestSupport", "TLSKit", "PostlsCore"]),
         .testTarget(name: "PostfixConfigTests", dependencies: ["PostfixConfig", "TestSupport"], resources: [.copy("Corpus")]),
-        .testTarget(name: "TLSProbeTests", dependencies: ["TLSProbe", "TestSupport"]),
+        .testTarget(name: "TLSProbeTests", dependencies: ["TLSProbe", "TestSupport"], exclude: ["Golden"]),
         .testTarget(name: "MailLogTests", dependencies: ["MailLog", "TestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "TerminalUITests", dependencies: ["TerminalUI", "WizardCore", "CursesTerminal", "TestSupport"], resources: [.copy("Golden")]),
         .testTarget(name: "MailDNSTests", dependencies: ["MailDNS", "TestSupport", "TLSKit", "PostlsCore"]),

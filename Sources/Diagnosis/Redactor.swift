@@ -4,11 +4,11 @@ import Foundation
 /// tickets, and a private key must never travel with it.
 public enum KeyMaterial {
     // A PEM private key block (any kind: RSA, EC, ENCRYPTED...), or from its BEGIN line to the end when it is cut off.
-    nonisolated(unsafe) private static let pemBlock = try? NSRegularExpression(
+    private static let pemBlock = try? NSRegularExpression(
         pattern: "-----BEGIN[^-\\n]*PRIVATE KEY-----[\\s\\S]*?(?:-----END[^-\\n]*PRIVATE KEY-----|\\z)")
     // A long base64 run (a line of a pasted key without its BEGIN line); hex fingerprints are not base64 runs
     // in this sense because they never mix upper and lower case.
-    nonisolated(unsafe) private static let base64Run = try? NSRegularExpression(pattern: "[A-Za-z0-9+/]{48,}={0,2}")
+    private static let base64Run = try? NSRegularExpression(pattern: "[A-Za-z0-9+/]{48,}={0,2}")
 
     public static let removedBlock = "[private key material removed]"
     public static let removedRun = "[base64 data removed]"
@@ -42,7 +42,7 @@ public enum KeyMaterial {
 /// `user1@domain1.example`). Names learned from the configuration, certificates, probes and logs are replaced
 /// wherever they occur; a generic pass catches anything else that looks like an address, a domain or a mail address.
 /// Loopback and documentation addresses are kept: they identify nobody and help reading the report.
-public struct Redactor {
+public struct Redactor: Sendable {
     private var names: [String: String] = [:]
     private var addresses: [String: String] = [:]
     private var users: [String: String] = [:]

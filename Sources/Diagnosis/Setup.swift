@@ -33,6 +33,8 @@ public struct SetupOptions: Sendable {
     public var letsEncryptDirectory = "/etc/letsencrypt/live"
     public var sslDirectory = "/etc/ssl"
     public var selfSignedDays = 365
+    /// More names for a generated certificate or CSR (e.g. `mail.example.org` beside the MX name).
+    public var extraNames: [String] = []
 
     public init() {}
 
@@ -205,7 +207,7 @@ public enum SetupFileAction: Sendable, Equatable, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case .generateKey(let p, let spec): return "generate a \(spec) private key in \(p) (mode 0600)"
+        case .generateKey(let p, let spec): return "generate a private key (\(spec)) in \(p) (mode 0600)"
         case .selfSignedCertificate(let p, _, let names, let days):
             return "write a SELF-SIGNED stopgap certificate for \(names.joined(separator: ", ")) to \(p), valid \(days) days: senders that verify will not trust it; replace it with a CA-issued one"
         case .certificateRequest(let p, _, let names): return "write a certificate signing request for \(names.joined(separator: ", ")) to \(p) (send it to your CA)"
@@ -364,7 +366,8 @@ public struct Setup: Sendable {
     static func reverseNames(of host: String) -> [String] {
         guard let addresses = try? SocketAddress.resolve(host: host, port: 25) else { return [] }
         var names: [String] = []
-        for address in addresses {
+        // Loopback addresses (Debian maps the host name to 127.0.1.1) say nothing about the public name.
+        for address in addresses where !(address.ip.hasPrefix("127.") || address.ip == "::1") {
             var hints = addrinfo()
             hints.ai_flags = AI_NUMERICHOST
             var info: UnsafeMutablePointer<addrinfo>? = nil
@@ -389,6 +392,8 @@ public struct Setup: Sendable {
         var notes = inputs.hostnameNotes
         var fileActions: [SetupFileAction] = []
         let tlsDir = options.effectiveTLSDirectory
+        var names = [host]
+        for name in options.extraNames.map({ $0.lowercased() }) where !names.contains(name) { names.append(name) }
 
         // 1. The certificate.
         let decision: CertificateDecision
@@ -423,7 +428,7 @@ public struct Setup: Sendable {
                     let suffix = inputs.existingFiles.contains(key) || inputs.existingFiles.contains(cert) ? "-\(Int(inputs.now.timeIntervalSince1970))" : ""
                     let keyPath = tlsDir + "/\(host)\(suffix).key", certPath = tlsDir + "/\(host)\(suffix).selfsigned.pem"
                     fileActions.append(.generateKey(path: keyPath, spec: options.key))
-                    fileActions.append(.selfSignedCertificate(path: certPath, keyPath: keyPath, names: [host], days: options.selfSignedDays))
+                    fileActions.append(.selfSignedCertificate(path: certPath, keyPath: keyPath, names: names, days: options.selfSignedDays))
                     decision = .selfSigned(keyFile: keyPath, certificateFile: certPath)
                 case .requestOnly:
                     let csr = tlsDir + "/\(host).csr"
@@ -433,7 +438,7 @@ public struct Setup: Sendable {
                         let suffix = inputs.existingFiles.contains(key) || inputs.existingFiles.contains(csr) ? "-\(Int(inputs.now.timeIntervalSince1970))" : ""
                         let keyPath = tlsDir + "/\(host)\(suffix).key", csrPath = tlsDir + "/\(host)\(suffix).csr"
                         fileActions.append(.generateKey(path: keyPath, spec: options.key))
-                        fileActions.append(.certificateRequest(path: csrPath, keyPath: keyPath, names: [host]))
+                        fileActions.append(.certificateRequest(path: csrPath, keyPath: keyPath, names: names))
                     }
                     decision = .requestOnly(keyFile: key, requestFile: csr)
                 case .automatic, .files:

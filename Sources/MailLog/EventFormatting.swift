@@ -65,6 +65,12 @@ public final class LogJSONWriter {
     /// Appends `s` as a JSON string literal to `out`, escaping on UTF-8 bytes.
     static func appendQuoted(_ s: String, to out: inout [UInt8]) {
         out.append(34)
+        // Most texts need no escaping: copy them whole.
+        if !s.utf8.contains(where: { $0 < 32 || $0 == 34 || $0 == 92 }) {
+            out.append(contentsOf: s.utf8)
+            out.append(34)
+            return
+        }
         for b in s.utf8 {
             switch b {
             case 34: out.append(92); out.append(34)

@@ -26,7 +26,18 @@ public struct LogAnalyzerOptions: Sendable {
 ///     let summary = analyzer.finish()
 public final class LogAnalyzer {
     public let options: LogAnalyzerOptions
-    public private(set) var summary = LogSummary()
+    /// Everything counted so far (successful handshakes included).
+    public var summary: LogSummary {
+        var s = counts
+        for (id, n) in establishedByName.enumerated() where n > 0 { s.tlsEstablished[names[id], default: 0] += n }
+        for (id, n) in ciphersByName.enumerated() where n > 0 { s.tlsCiphers[names[id], default: 0] += n }
+        return s
+    }
+    private var counts = LogSummary()
+    /// Successful handshakes per interned protocol and cipher name: array slots, not string-keyed dictionaries.
+    private var names: [String] = []
+    private var establishedByName: [Int] = []
+    private var ciphersByName: [Int] = []
     private let onEvent: (TLSEvent) -> Void
     private var sessions: [UInt64: OpenSession] = [:]
     private var sessionOrder: [(UInt64, Int)] = []   // (key, serial) in opening order, for eviction
@@ -63,17 +74,17 @@ public final class LogAnalyzer {
         let outcome = options.lineReader.forEachLine(in: source) { bytes, number in
             self.consume(bytes, lineNumber: number)
         }
-        summary.linesRead += outcome.lines
-        summary.linesSkipped += outcome.overlongLines
-        summary.bytesRead += outcome.bytes
-        if let error = outcome.error { summary.warnings.append(error.description) }
+        counts.linesRead += outcome.lines
+        counts.linesSkipped += outcome.overlongLines
+        counts.bytesRead += outcome.bytes
+        if let error = outcome.error { counts.warnings.append(error.description) }
     }
 
     /// Feeds one line of text (tests, pasted fragments).
     public func feed(_ text: String, file: String = "-", lineNumber: Int = 0, resolver: LogTimeResolver = LogTimeResolver()) {
         var copy = text
-        summary.linesRead += 1
-        summary.bytesRead += copy.utf8.count
+        counts.linesRead += 1
+        counts.bytesRead += copy.utf8.count
         currentResolver = resolver
         currentFile = file
         copy.withUTF8 { consume(UnsafeRawBufferPointer($0), lineNumber: lineNumber) }
@@ -145,14 +156,14 @@ public final class LogAnalyzer {
         linesSeen += 1
         if linesSeen & 4095 == 0 && (!sessions.isEmpty || !processFailures.isEmpty) { expireIdle() }
         // The fast path: with no connection open and no broken process, a line without a trigger
-        // byte sequence (TLS, SSL, Wrapper, UNKNOWN, DH param, \026) cannot matter.
+        // word (TLS, SSL, UNKNOWN, DH param, \026, a client namaddr... see TriggerScan) cannot matter.
         if sessions.isEmpty && processFailures.isEmpty && !TriggerScan.mayMatter(base, line.count) { return }
         let header = LineHeader.parse(line)
         let m = base + header.messageStart
         let mlen = line.count - header.messageStart
         guard header.hasProgram || header.timeKind != .none || mlen > 0 else { return }
         if !header.hasProgram && header.timeKind == .none && memchr(base, 0, line.count) != nil {
-            summary.linesSkipped += 1   // binary garbage
+            counts.linesSkipped += 1   // binary garbage
             return
         }
         var key = Self.keyHash(base, header)
@@ -165,6 +176,7 @@ public final class LogAnalyzer {
         }
         var relevant: Bool
         if let established = Self.established(m, mlen) {
+            if let since = options.since, let t = lineTime(line, header), t < since { return }
             recordEstablished(established, m, isClient: Self.isClientProgram(base, header))
             // Only an open (failing) connection needs the line itself.
             guard sessions[key] != nil else { return }
@@ -192,6 +204,15 @@ public final class LogAnalyzer {
         let logLine = LogLine(bytes: line, header: header, file: currentFile, lineNumber: lineNumber, timeResolver: currentResolver)
         if let since = options.since, let t = logLine.time, t < since { return }
         handle(logLine, key: key)
+    }
+
+    private func lineTime(_ line: UnsafeRawBufferPointer, _ h: LineHeader) -> Date? {
+        let stamp = UnsafeRawBufferPointer(rebasing: line[h.timeStart..<h.timeEnd])
+        switch h.timeKind {
+        case .none: return nil
+        case .syslog: return currentResolver.resolveSyslog(stamp)
+        case .iso: return currentResolver.resolveISO(stamp)
+        }
     }
 
     /// `journalctl -o json` record → `ISO-time host program[pid]: message`. Only records that mention
@@ -261,32 +282,41 @@ public final class LogAnalyzer {
     }
 
     /// Interned protocol and cipher names: a handful of distinct values over millions of lines.
-    private var internedNames: [UInt64: String] = [:]
+    private var internedNames: [UInt64: Int] = [:]
     /// The last protocol and cipher seen, compared by bytes before any hashing.
-    private var lastVersion: (bytes: [UInt8], name: String) = ([], "")
-    private var lastCipher: (bytes: [UInt8], name: String) = ([], "")
+    private var lastVersion: (bytes: [UInt8], id: Int) = ([], 0)
+    private var lastCipher: (bytes: [UInt8], id: Int) = ([], 0)
 
-    private func intern(_ p: UnsafePointer<UInt8>, _ s: Int, _ e: Int, cache: inout (bytes: [UInt8], name: String)) -> String {
+    /// The slot of a name in `names` (new names get one; past 1024 distinct names they share the last).
+    private func intern(_ p: UnsafePointer<UInt8>, _ s: Int, _ e: Int, cache: inout (bytes: [UInt8], id: Int)) -> Int {
         let n = e - s
-        if cache.bytes.count == n && cache.bytes.withUnsafeBufferPointer({ memcmp($0.baseAddress!, p + s, n) == 0 }) { return cache.name }
+        if !cache.bytes.isEmpty && cache.bytes.count == n && cache.bytes.withUnsafeBufferPointer({ memcmp($0.baseAddress!, p + s, n) == 0 }) {
+            return cache.id
+        }
         var x: UInt64 = 0xcbf29ce484222325
         for k in s..<e { x = (x ^ UInt64(p[k])) &* 0x100000001b3 }
-        let name: String
-        if let known = internedNames[x] { name = known } else {
-            name = String(decoding: UnsafeBufferPointer(start: p + s, count: n), as: UTF8.self)
-            if internedNames.count < 1024 { internedNames[x] = name }
+        let id: Int
+        if let known = internedNames[x] { id = known } else if names.count < 1024 {
+            id = names.count
+            names.append(String(decoding: UnsafeBufferPointer(start: p + s, count: n), as: UTF8.self))
+            establishedByName.append(0); ciphersByName.append(0)
+            internedNames[x] = id
+        } else {
+            id = names.count - 1
         }
-        cache = (Array(UnsafeBufferPointer(start: p + s, count: n)), name)
-        return name
+        cache = (Array(UnsafeBufferPointer(start: p + s, count: n)), id)
+        return id
     }
 
     private func recordEstablished(_ r: EstablishedRanges, _ m: UnsafePointer<UInt8>, isClient: Bool) {
-        let version = intern(m, r.protoStart, r.protoEnd, cache: &lastVersion)
-        let cipher = r.cipherEnd > r.cipherStart ? intern(m, r.cipherStart, r.cipherEnd, cache: &lastCipher) : nil
+        let versionID = intern(m, r.protoStart, r.protoEnd, cache: &lastVersion)
+        establishedByName[versionID] += 1
+        if r.cipherEnd > r.cipherStart { ciphersByName[intern(m, r.cipherStart, r.cipherEnd, cache: &lastCipher)] += 1 }
+        let version = names[versionID]
         var x: UInt64 = 0xcbf29ce484222325
         for k in r.peerStart..<r.peerEnd { x = (x ^ UInt64(m[k])) &* 0x100000001b3 }
         let unverified = r.trustEnd >= 9 && (memcmp(m, "Untrusted", 9) == 0 || memcmp(m, "Anonymous", 9) == 0)
-        summary.recordEstablished(protocolVersion: version, cipher: cipher, peerHash: r.peerEnd > r.peerStart ? x : nil,
+        counts.recordEstablished(protocolVersion: version, peerHash: r.peerEnd > r.peerStart ? x : nil,
                                   peerName: {
             let namaddr = String(decoding: UnsafeBufferPointer(start: m + r.peerStart, count: r.peerEnd - r.peerStart), as: UTF8.self)
             // `unknown[192.0.2.7]` is best shown as its address.
@@ -331,7 +361,8 @@ public final class LogAnalyzer {
         let (program, message) = Self.normalizeDovecot(line)
         var role = Role.of(program: program)
         if role == .other && (message.utf8Contains("-login: ") || program.hasPrefix("doveconf")) { role = .dovecot }
-        let facts = LineFacts.recognize(message, role: role)
+        // The peer is looked up only for a connection that does not know it yet (see `append`).
+        let facts = LineFacts.recognize(message, role: role, findPeer: false)
         if facts.signals.isEmpty { return }
 
         if facts.signals.contains(.established) {
@@ -388,7 +419,7 @@ public final class LogAnalyzer {
         if s.lines.count < options.maxLinesPerEvent { s.lines.append(line) } else { s.omitted += 1 }
         for sig in facts.signals where !s.signals.contains(sig) { s.signals.append(sig) }
         s.facts.errors.append(contentsOf: facts.errors)
-        if s.peer == nil { s.peer = facts.peer }
+        if s.peer == nil { s.peer = facts.peer ?? Peer.find(in: Self.normalizeDovecot(line).message) }
     }
 
     private func evictOldest() {
@@ -470,7 +501,7 @@ public final class LogAnalyzer {
     }
 
     private func deliver(_ event: TLSEvent) {
-        summary.record(event)
+        counts.record(event)
         onEvent(event)
     }
 }

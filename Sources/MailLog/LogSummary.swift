@@ -28,7 +28,8 @@ public struct LogSummary: Sendable {
     public var outboundUnverified = 0
     /// Problems reading inputs (a truncated .gz...), worded for the admin.
     public var warnings: [String] = []
-    /// Established sessions per peer (name or address) and protocol, bounded to `maxTrackedPeers`.
+    /// Established sessions per peer (name or address) and protocol, bounded to `maxTrackedPeers`; a peer is
+    /// tracked from its first handshake below TLS 1.3 (TLS-1.3-only peers are not listed).
     public var peerProtocols: [PeerProtocolUsage] { Array(peerUsage.values) }
     /// Keyed by a hash of the peer's bytes, so counting needs no string per line.
     var peerUsage: [UInt64: PeerProtocolUsage] = [:]
@@ -71,15 +72,16 @@ public struct LogSummary: Sendable {
         }
     }
 
-    mutating func recordEstablished(protocolVersion: String, cipher: String?, peerHash: UInt64?, peerName: () -> String,
+    /// Counts one handshake for its peer (the protocol and cipher totals are kept by the analyzer).
+    mutating func recordEstablished(protocolVersion: String, peerHash: UInt64?, peerName: () -> String,
                                     outbound: Bool, unverified: Bool) {
-        tlsEstablished[protocolVersion, default: 0] += 1
-        if let cipher { tlsCiphers[cipher, default: 0] += 1 }
         if outbound && unverified { outboundUnverified += 1 }
         guard let peerHash else { return }
         if peerUsage[peerHash] != nil {
             peerUsage[peerHash]?.add(protocolVersion)
-        } else if peerUsage.count < maxTrackedPeers {
+        } else if peerUsage.count < maxTrackedPeers && TLSProtocolVersion.rank(protocolVersion) < 5 {
+            // Peers are tracked from their first handshake below TLS 1.3: a TLS-1.3-only peer breaks under no
+            // protocol floor, and not tracking it keeps the common case to one lookup.
             var usage = PeerProtocolUsage(peer: peerName())
             usage.add(protocolVersion)
             peerUsage[peerHash] = usage
@@ -92,7 +94,7 @@ public struct PeerProtocolUsage: Sendable, Hashable {
     /// `name[address]` as logged (or the address when the name is `unknown`).
     public var peer: String
     /// Sessions per protocol rank (SSLv2 … TLSv1.3, then anything else): no dictionary per peer.
-    var counts: [Int] = Array(repeating: 0, count: 7)
+    var counts = SIMD8<UInt32>(repeating: 0)
     var otherName = ""
 
     public init(peer: String) { self.peer = peer }
@@ -100,30 +102,30 @@ public struct PeerProtocolUsage: Sendable, Hashable {
     mutating func add(_ version: String) {
         let rank = TLSProtocolVersion.rank(version)
         if rank == 6 && otherName.isEmpty { otherName = version }
-        counts[rank] += 1
+        counts[rank] &+= 1
     }
 
     /// Sessions per protocol name (`TLSv1.2`: 3).
     public var sessions: [String: Int] {
         var d: [String: Int] = [:]
-        for (rank, n) in counts.enumerated() where n > 0 {
-            d[rank < 6 ? TLSProtocolVersion.names[rank] : otherName] = n
+        for rank in 0..<7 where counts[rank] > 0 {
+            d[rank < 6 ? TLSProtocolVersion.names[rank] : otherName] = Int(counts[rank])
         }
         return d
     }
 
     /// The lowest version this peer used.
     public var lowestProtocol: String {
-        guard let rank = counts.firstIndex(where: { $0 > 0 }) else { return "" }
+        guard let rank = (0..<7).first(where: { counts[$0] > 0 }) else { return "" }
         return rank < 6 ? TLSProtocolVersion.names[rank] : otherName
     }
     /// The highest version this peer used.
     public var highestProtocol: String {
-        guard let rank = counts.lastIndex(where: { $0 > 0 }) else { return "" }
+        guard let rank = (0..<7).last(where: { counts[$0] > 0 }) else { return "" }
         return rank < 6 ? TLSProtocolVersion.names[rank] : otherName
     }
     public func sessionsBelow(_ version: String) -> Int {
-        counts.prefix(TLSProtocolVersion.rank(version)).reduce(0, +)
+        (0..<TLSProtocolVersion.rank(version)).reduce(0) { $0 + Int(counts[$1]) }
     }
 }
 

@@ -91,16 +91,28 @@ public enum RegistrableDomain {
     static let secondLevel: Set<String> = ["co", "com", "net", "org", "gov", "edu", "ac", "or", "ne", "go", "gob", "mil", "nic", "ltd", "plc", "sch", "gv", "nom"]
 
     public static func of(_ name: String) -> String? {
-        var host = name.lowercased()
-        if host.hasSuffix(".") { host.removeLast() }
-        if host.isEmpty || host == "unknown" || host == "localhost" { return nil }
-        if host.allSatisfy({ $0.isNumber || $0 == "." }) || host.contains(":") { return nil }
-        let labels = host.split(separator: ".")
-        if labels.count <= 2 { return host }
-        let tld = labels[labels.count - 1], sld = labels[labels.count - 2]
-        if tld.count == 2 && secondLevel.contains(String(sld)) {
-            return labels.suffix(3).joined(separator: ".")
+        // On bytes: this runs for every event.
+        var u = Array(name.utf8)
+        if u.last == 46 { u.removeLast() }
+        if u.isEmpty { return nil }
+        var allNumeric = true
+        for k in u.indices {
+            if u[k] &- 65 < 26 { u[k] |= 0x20 }
+            if u[k] == 58 { return nil }
+            if u[k] != 46 && u[k] &- 48 >= 10 { allNumeric = false }
         }
-        return labels.suffix(2).joined(separator: ".")
+        if allNumeric { return nil }
+        let host = String(decoding: u, as: UTF8.self)
+        if host == "unknown" || host == "localhost" { return nil }
+        let dots = u.indices.filter { u[$0] == 46 }
+        if dots.count <= 1 { return host }
+        let last = dots[dots.count - 1], second = dots[dots.count - 2]
+        let tld = u.count - last - 1
+        let sld = String(decoding: u[(second + 1)..<last], as: UTF8.self)
+        if tld == 2 && secondLevel.contains(sld) {
+            let start = dots.count >= 3 ? dots[dots.count - 3] + 1 : 0
+            return String(decoding: u[start...], as: UTF8.self)
+        }
+        return String(decoding: u[(second + 1)...], as: UTF8.self)
     }
 }

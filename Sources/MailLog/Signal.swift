@@ -78,6 +78,7 @@ public enum Role: String, Sendable, Codable, Hashable {
 /// The signals of one message and what they name (peer, OpenSSL errors).
 public struct LineFacts: Sendable, Hashable {
     public var signals: [Signal] = []
+    /// The peer the message names; filled by `recognize(_:role:)` unless `findPeer` is false.
     public var peer: Peer?
     public var errors: [OpenSSLError] = []
     /// For `TLS connection established`: protocol and cipher (`TLSv1.3`, `TLS_AES_256_GCM_SHA384`) and trust word.
@@ -88,9 +89,11 @@ public struct LineFacts: Sendable, Hashable {
     public var isEmpty: Bool { signals.isEmpty }
 
     /// Recognises a message (the text after `program[pid]: `).
-    public static func recognize(_ message: String, role: Role) -> LineFacts {
+    public static func recognize(_ message: String, role: Role, findPeer: Bool = true) -> LineFacts {
         var copy = message
-        return copy.withUTF8 { recognize(message, bytes: $0, role: role) }
+        var f = copy.withUTF8 { recognize(message, bytes: $0, role: role) }
+        if findPeer && !f.signals.isEmpty { f.peer = Peer.find(in: message) }
+        return f
     }
 
     private static func recognize(_ message: String, bytes: UnsafeBufferPointer<UInt8>, role: Role) -> LineFacts {
@@ -113,10 +116,7 @@ public struct LineFacts: Sendable, Hashable {
             else if message.hasPrefix("lost connection after UNKNOWN") { add(.lostAfterUnknown) }
         } else if message.hasPrefix("timeout after STARTTLS") { add(.timeoutAfterSTARTTLS) }
         // Session lines say nothing else: skip the dozens of searches below.
-        if !f.signals.isEmpty {
-            f.peer = Peer.find(in: message)
-            return f
-        }
+        if !f.signals.isEmpty { return f }
         if (message.hasPrefix("non-SMTP command from") || message.hasPrefix("improper command pipelining after"))
             && (has("\\026\\003") || has("\u{16}\u{3}") || has("\\x16\\x03")) {
             add(.tlsBytesOnPlaintext)
@@ -188,7 +188,6 @@ public struct LineFacts: Sendable, Hashable {
 
         // Dovecot repeats the handshake error in one line ("Connection closed: X ... TLS handshaking: X").
         for e in OpenSSLError.all(in: message) where !f.errors.contains(e) { f.errors.append(e) }
-        if !f.signals.isEmpty { f.peer = Peer.find(in: message) }
         return f
     }
 }

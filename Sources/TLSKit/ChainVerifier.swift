@@ -38,6 +38,11 @@ public struct VerifyResult: Codable, Sendable, Equatable {
 
 /// Verifies a chain against trust anchors with OpenSSL's X509_verify_cert.
 public enum ChainVerifier {
+    /// Whose verify code to reproduce. `openssl verify` stops at the first error; a TLS client such as
+    /// `openssl s_client` (and the probe) carries on past each error and reports the last one, so a leaf served
+    /// without its issuer is 20 for the first and 21 for the second.
+    public enum Mode: Sendable { case verifyCommand, tlsClient }
+
     /// - Parameters:
     ///   - leaf: the end-entity certificate.
     ///   - intermediates: the other certificates as served or as found in the chain file (untrusted).
@@ -45,7 +50,7 @@ public enum ChainVerifier {
     ///   - at: verification time (default now), for "would this verify next month".
     ///   - hostname: when given, OpenSSL also checks the name (code 62 on mismatch).
     public static func verify(leaf: Certificate, intermediates: [Certificate] = [], trust: TrustAnchors = .system,
-                              at date: Date? = nil, hostname: String? = nil) throws -> VerifyResult {
+                              at date: Date? = nil, hostname: String? = nil, mode: Mode = .verifyCommand) throws -> VerifyResult {
         let store = try makeStore(trust)
         defer { X509_STORE_free(store) }
         guard let ctx = X509_STORE_CTX_new() else {
@@ -63,6 +68,10 @@ public enum ChainVerifier {
         if let param = X509_STORE_CTX_get0_param(ctx) {
             if let date { X509_VERIFY_PARAM_set_time(param, time_t(date.timeIntervalSince1970)) }
             if let hostname { X509_VERIFY_PARAM_set1_host(param, hostname, hostname.utf8.count) }
+        }
+        if mode == .tlsClient {
+            // s_client's callback: note the error, keep verifying; the last error is the result.
+            X509_STORE_CTX_set_verify_cb(ctx) { _, _ in 1 }
         }
         _ = X509_verify_cert(ctx)
         let code = Int(X509_STORE_CTX_get_error(ctx))

@@ -140,7 +140,9 @@ public final class Prober: Sendable {
         let now = clock.now()
         result.chain = chain.map { ServedCertificate($0.info, now: now) }
         if let leaf = chain.first {
-            result.verify = (try? ChainVerifier.verify(leaf: leaf, intermediates: Array(chain.dropFirst()), trust: options.trust))
+            // Verified as a TLS client verifies, so the code is the one `openssl s_client` prints against the
+            // same server (21, where `openssl verify` on the leaf file says 20, for a leaf served alone).
+            result.verify = (try? ChainVerifier.verify(leaf: leaf, intermediates: Array(chain.dropFirst()), trust: options.trust, mode: .tlsClient))
             result.daysToExpiry = leaf.info.daysUntilExpiry(from: now)
             if let name = target.expectedName { result.nameMatch = leaf.covers(host: name) }
             result.chainOrderProblems = Self.chainOrderProblems(chain)

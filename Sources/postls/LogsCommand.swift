@@ -55,7 +55,11 @@ struct LogsCommand: ParsableCommand {
         if journal {
             var args = ["--no-pager", "-o", "short-iso", "SYSLOG_FACILITY=2"]
             if follow { args.append("-f") }
-            if let since { args += ["--since", since.hasSuffix("h") || since.hasSuffix("d") ? "-" + since : since] }
+            if let date = options.since {
+                // journalctl takes "YYYY-MM-DD HH:MM:SS UTC"; our ISO form with the T and Z replaced.
+                let iso = LogJSONWriter.isoString(date)
+                args += ["--since", iso.replacingOccurrences(of: "T", with: " ").replacingOccurrences(of: "Z", with: " UTC")]
+            }
             do {
                 let source = try CommandByteSource(executable: "journalctl", arguments: args)
                 analyzer.read(source: source)

@@ -39,6 +39,7 @@ struct SetupCommand: ParsableCommand {
     @Option(name: .customLong("key-file"), help: "The private key of --cert.") var keyFile: String?
     @Flag(name: .customLong("self-signed"), help: "No certificate yet: generate a key and a self-signed stopgap.") var selfSigned = false
     @Flag(name: .customLong("csr-only"), help: "No certificate yet: generate a key and a CSR for your CA.") var csrOnly = false
+    @Option(name: .customLong("san"), help: "Another DNS name (subjectAltName) for a generated certificate or CSR (repeatable).") var names: [String] = []
     @Flag(name: .long, help: "Apply without asking.") var yes = false
     @Flag(name: .customLong("dry-run"), help: "Show what would change; change nothing.") var dryRun = false
     @Flag(name: .customLong("no-reload"), help: "Do not reload Postfix (and so do not probe) after writing.") var noReload = false
@@ -71,6 +72,7 @@ struct SetupCommand: ParsableCommand {
         o.dovecotConfig = dovecotConfig
         o.tlsDirectory = tlsDir
         o.letsEncryptDirectory = letsEncryptDir
+        o.extraNames = names
         return o
     }
 

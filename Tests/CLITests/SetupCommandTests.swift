@@ -198,12 +198,12 @@ extension SetupCommandTests {
     @Test func csrOnlyWritesAKeyAndARequestAndSetsUpOutboundTLSOnly() throws {
         let f = try Fixture()
         defer { f.postfix.stop() }
-        let out = try f.setup(["--csr-only", "--yes"])
+        let out = try f.setup(["--csr-only", "--yes", "--san", "smtp.postls.test"])
         #expect(out.status == 0, "\(out.stdout)\(out.stderr)")
         let csr = f.dir.file("tls/mail.postls.test.csr")
         let verify = try SystemProcessRunner().run("openssl", ["req", "-in", csr, "-noout", "-verify", "-text"], timeout: 30)
         #expect(verify.status == 0, "\(verify.stderr)")
-        #expect(verify.stdout.contains("DNS:mail.postls.test"))
+        #expect(verify.stdout.contains("DNS:mail.postls.test, DNS:smtp.postls.test"), "\(verify.stdout)")
         #expect(verify.stdout.contains("id-ecPublicKey") && verify.stdout.contains("P-256"))
         let main = try String(contentsOfFile: f.postfix.mainCFPath, encoding: .utf8)
         #expect(main.contains("smtp_tls_security_level = may"))

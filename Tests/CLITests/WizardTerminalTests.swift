@@ -38,7 +38,7 @@ struct WizardTerminalTests {
         try t.send("Enter")
         (found, screen) = t.waitFor("Fix 1 of 1", timeout: 10)
         #expect(found, "\(screen)")
-        #expect(screen.contains("+  -o smtpd_tls_protocols=>=TLSv1"))
+        #expect(screen.contains("set -o smtpd_tls_protocols=>=TLSv1"), "\(screen)")
         try t.send("Enter")
         (found, screen) = t.waitFor("Apply this fix?", timeout: 10)
         #expect(found, "\(screen)")

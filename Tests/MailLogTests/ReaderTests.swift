@@ -178,9 +178,13 @@ func sinceFilter() {
     var options = LogAnalyzerOptions()
     options.timeZone = utc
     options.since = Date(timeIntervalSince1970: 1712129447 + 3) // 07:30:50, between the two sessions
-    let text = starttlsSession("error:0A0000C1:SSL routines::no shared cipher:x.c:1:") + "\n" + failingSession
+    let text = starttlsSession("error:0A0000C1:SSL routines::no shared cipher:x.c:1:") + "\n"
+        + "Apr  3 07:30:48 mx postfix/smtpd[9]: Anonymous TLS connection established from a[192.0.2.1]: TLSv1 with cipher AES256-SHA (256/256 bits)\n"
+        + failingSession
+        + "Apr  3 07:31:01 mx postfix/smtpd[9]: Anonymous TLS connection established from a[192.0.2.1]: TLSv1.3 with cipher TLS_AES_256_GCM_SHA384 (256/256 bits)\n"
     let report = LogReport.analyze(text: text, options: options, reference: referenceDate)
     #expect(report.events.map(\.cause) == [.plaintextOnTLSPort])
+    #expect(report.summary.tlsEstablished == ["TLSv1.3": 1])
     #expect(SinceParser.parse("2h", now: Date(timeIntervalSince1970: 7200)) == Date(timeIntervalSince1970: 0))
     #expect(SinceParser.parse("2024-04-03T07:30:47Z") == Date(timeIntervalSince1970: 1712129447))
     #expect(SinceParser.parse("2024-04-03", timeZone: utc) == Date(timeIntervalSince1970: 1712102400))

@@ -40,6 +40,18 @@ struct VerifyTests {
         #expect(try opensslVerifyCode(leaf: issued.certFile, untrusted: nil) == result.code)
     }
 
+    @Test func tlsClientModeReportsWhatSClientPrintsForALeafServedAlone() throws {
+        let issued = try factory.leaf("alone")
+        let result = try ChainVerifier.verify(leaf: issued.certificate, trust: .file(factory.rootFile), mode: .tlsClient)
+        #expect(result.code == VerifyResult.unableToVerifyLeafSignature)
+        #expect(result.message == "unable to verify the first certificate")
+        // Errors that end verification stay the same in both modes.
+        let expired = try factory.leaf("old", notBefore: Date().addingTimeInterval(-90 * 86_400), notAfter: Date().addingTimeInterval(-86_400))
+        #expect(try ChainVerifier.verify(leaf: expired.certificate, intermediates: [factory.intermediate], trust: .file(factory.rootFile), mode: .tlsClient).code == 10)
+        let selfSigned = try factory.leaf("ss", issuer: .selfSigned)
+        #expect(try ChainVerifier.verify(leaf: selfSigned.certificate, trust: .file(factory.rootFile), mode: .tlsClient).code == 18)
+    }
+
     @Test func selfSignedLeafIsCode18() throws {
         let issued = try factory.leaf("self", issuer: .selfSigned)
         let result = try ChainVerifier.verify(leaf: issued.certificate, trust: .file(factory.rootFile))

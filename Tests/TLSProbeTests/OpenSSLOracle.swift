@@ -31,7 +31,14 @@ enum OpenSSLOracle {
         }
         guard let proto = value("Protocol"), let cipher = value("Cipher"), cipher != "0000", cipher != "(NONE)" else { return nil }
         return Handshake(protocolVersion: proto, cipher: cipher)
-        return nil
+    }
+
+    /// s_client's "Verify return code: N" against the given trust anchors (nil when no handshake completed).
+    static func verifyCode(_ address: SocketAddress, mode: ProbeMode, caFile: String) throws -> Int? {
+        let out = try Peers.opensslClient(address, starttls: mode == .starttls, arguments: ["-CAfile", caFile], timeout: 15)
+        if out.stdout.contains("Cipher is (NONE)") { return nil }
+        guard let range = out.stdout.range(of: #"Verify return code: (\d+)"#, options: .regularExpression) else { return nil }
+        return Int(out.stdout[range].split(separator: " ").last ?? "")
     }
 
     /// The version matrix as s_client sees it.

@@ -95,6 +95,13 @@ struct PostfixProbeTests {
         }
     }
 
+    /// The verify code OpenSSL's own client reports against the same trust anchor.
+    private func expectSameVerifyCode(_ r: ListenerProbeResult, _ name: String, mode: ProbeMode = .starttls) throws {
+        let address = try fixture.target(name, mode: mode).address
+        let oracle = try OpenSSLOracle.verifyCode(address, mode: mode, caFile: fixture.factory.rootFile)
+        #expect(r.verify?.code == oracle, "probe verify \(String(describing: r.verify?.code)) vs s_client \(String(describing: oracle))")
+    }
+
     @Test func defaultTLSAcceptsEveryVersionAndVerifiesWithTheTestRoot() throws {
         let r = try fixture.probe("default")
         #expect(r.error == nil)
@@ -157,13 +164,16 @@ struct PostfixProbeTests {
         #expect(r.profiles.first { $0.id == "strict_mta" }?.getsTLS == false)
         #expect(r.profiles.first { $0.id == "modern_mta" }?.getsTLS == true, "opportunistic senders still get TLS")
         try expectAgreesWithOpenSSL(r, "selfsigned")
+        try expectSameVerifyCode(r, "selfsigned")
     }
 
-    @Test func leafWithoutItsIntermediateIsVerifyCode20() throws {
+    @Test func leafWithoutItsIntermediateIsVerifyCode21() throws {
         let r = try fixture.probe("nointermediate")
         #expect(r.chain.count == 1)
-        #expect(r.verify?.code == 20)
+        #expect(r.verify?.code == 21, "as s_client reports a leaf served alone")
         #expect(r.findings.contains { $0.cause == .incompleteChain })
+        try expectAgreesWithOpenSSL(r, "nointermediate")
+        try expectSameVerifyCode(r, "nointermediate")
     }
 
     @Test func expiredLeafIsVerifyCode10() throws {
@@ -171,6 +181,8 @@ struct PostfixProbeTests {
         #expect(r.verify?.code == 10)
         #expect((r.daysToExpiry ?? 0) < 0)
         #expect(r.findings.contains { $0.cause == .expiredCertificate && $0.severity == .critical })
+        try expectAgreesWithOpenSSL(r, "expired")
+        try expectSameVerifyCode(r, "expired")
     }
 
     @Test func certificateForAnotherNameDoesNotMatch() throws {
@@ -179,6 +191,7 @@ struct PostfixProbeTests {
         #expect(r.nameMatch == false)
         #expect(r.findings.contains { $0.cause == .nameMismatch })
         #expect(r.profiles.first { $0.id == "strict_mta" }?.getsTLS == false)
+        try expectAgreesWithOpenSSL(r, "wrongname")
     }
 
     @Test func weakKeyAndSHA1SignatureAreFindings() throws {
@@ -227,6 +240,8 @@ struct PostfixProbeTests {
         #expect(r.error?.phase == .starttls)
         #expect(r.error?.message.contains("454") == true)
         #expect(r.findings.contains { $0.cause == .starttlsUnavailable })
+        let address = try fixture.target("nokey").address
+        #expect(try OpenSSLOracle.handshake(address, mode: .starttls) == nil, "s_client agrees: STARTTLS refused")
     }
 
     @Test func wrapperModeListenerNegotiatesImplicitTLS() throws {
@@ -247,6 +262,8 @@ struct PostfixProbeTests {
         #expect(r.findings.contains { $0.cause == .plaintextOnTLSPort })
         #expect(r.connections == 1)
         #expect(Deadline.now().uptimeNanoseconds - started.uptimeNanoseconds < 3_000_000_000)
+        let address = try fixture.target("plain465", mode: .implicit).address
+        #expect(try OpenSSLOracle.handshake(address, mode: .implicit) == nil, "s_client agrees: no TLS on this port")
     }
 
     @Test func wrapperModeListenerProbedAsSTARTTLSSaysNoGreeting() throws {

@@ -666,7 +666,7 @@ _postls_report() {
 _postls_setup() {
     repeating_flags=()
     non_repeating_flags=(--self-signed --csr-only --yes --dry-run --no-reload --version -h --help)
-    repeating_options=()
+    repeating_options=(--san)
     non_repeating_options=(--config-dir --hostname --key --cert --key-file --dovecot-config --ca-file --timeout)
     __postls_offer_flags_options 0
 
@@ -686,6 +686,9 @@ _postls_setup() {
         return
         ;;
     '--key-file')
+        return
+        ;;
+    '--san')
         return
         ;;
     '--dovecot-config')

@@ -1,0 +1,57 @@
+import Foundation
+import PostlsCore
+import Testing
+import TestSupport
+
+/// Rules of the project that a test can hold: C stays in its wrappers, the man page and completions
+/// cover every command.
+@Suite("Project rules")
+struct ProjectRulesTests {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    @Test func eachCModuleIsImportedByItsOneWrapperOnly() throws {
+        let allowed = ["COpenSSL": "TLSKit", "CNcurses": "CursesTerminal", "CZlib": "MailLog"]
+        let sources = Self.root.appendingPathComponent("Sources")
+        let enumerator = FileManager.default.enumerator(at: sources, includingPropertiesForKeys: nil)
+        var checked = 0
+        while let url = enumerator?.nextObject() as? URL {
+            guard url.pathExtension == "swift" else { continue }
+            let target = url.path.dropFirst(sources.path.count + 1).split(separator: "/").first.map(String.init) ?? ""
+            let text = try String(contentsOf: url, encoding: .utf8)
+            for line in text.split(separator: "\n") where line.contains("import C") {
+                let words = line.split(separator: " ")
+                guard let module = words.last.map(String.init), let owner = allowed[module], words.contains("import") else { continue }
+                #expect(target == owner, "\(url.path) imports \(module); only \(owner) may")
+            }
+            checked += 1
+        }
+        #expect(checked > 50)
+    }
+
+    @Test(.enabled(if: Prerequisites.isCI || Prerequisites.has("man")))
+    func manPageRendersAndNamesEveryCommand() throws {
+        let page = Self.root.appendingPathComponent("docs/man/postls.1").path
+        let out = try SystemProcessRunner().run("man", ["-l", page], stdin: nil, environment: ["MANWIDTH": "100", "PATH": "/usr/bin:/bin"], timeout: 30)
+        #expect(out.status == 0, "\(out.stderr)")
+        let help = try PostlsBinary.run(["--help"]).stdout
+        let commands = help.split(separator: "\n").drop { !$0.hasPrefix("SUBCOMMANDS:") }.dropFirst()
+            .compactMap { line -> String? in
+                guard line.hasPrefix("  "), !line.hasPrefix("    ") else { return nil }
+                guard let word = line.trimmingCharacters(in: .whitespaces).split(separator: " ").first, word.first?.isLowercase == true else { return nil }
+                return String(word)
+            }
+        #expect(!commands.isEmpty)
+        for command in commands {
+            #expect(out.stdout.contains(command), "the man page lacks \(command): run scripts/generate-docs.sh")
+        }
+    }
+
+    @Test func completionsCoverEveryCommand() throws {
+        let bash = try String(contentsOf: Self.root.appendingPathComponent("docs/completions/postls.bash"), encoding: .utf8)
+        let zsh = try String(contentsOf: Self.root.appendingPathComponent("docs/completions/_postls"), encoding: .utf8)
+        for command in ["config", "probe", "logs", "diagnose", "fix", "check", "report", "dns", "setup", "demo"] {
+            #expect(bash.contains(command), "bash completion lacks \(command): run scripts/generate-docs.sh")
+            #expect(zsh.contains(command), "zsh completion lacks \(command)")
+        }
+    }
+}
