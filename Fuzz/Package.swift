@@ -16,6 +16,7 @@ let package = Package(
         .executableTarget(name: "FuzzSMTPReply", dependencies: [.product(name: "PostlsEngines", package: "postls")], path: "SMTPReply"),
         .executableTarget(name: "FuzzMainCF", dependencies: [.product(name: "PostlsEngines", package: "postls")], path: "MainCF"),
         .executableTarget(name: "FuzzMasterCF", dependencies: [.product(name: "PostlsEngines", package: "postls")], path: "MasterCF"),
+        .executableTarget(name: "FuzzDovecotConfig", dependencies: [.product(name: "PostlsEngines", package: "postls")], path: "DovecotConfig"),
         .executableTarget(name: "FuzzLogLine", dependencies: [.product(name: "PostlsEngines", package: "postls")], path: "LogLine"),
         .executableTarget(name: "FuzzLogGzip", dependencies: [.product(name: "PostlsEngines", package: "postls")], path: "LogGzip"),
     ],

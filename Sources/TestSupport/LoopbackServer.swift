@@ -13,7 +13,9 @@ public final class LoopbackServer: @unchecked Sendable {
     private var stopped = false
     private var acceptThread: Thread?
     private let done = DispatchSemaphore(value: 0)
-    public private(set) var connectionCount = 0
+    private var accepted = 0
+    /// Connections accepted so far (read under the lock: the accept thread writes it).
+    public var connectionCount: Int { lock.lock(); defer { lock.unlock() }; return accepted }
 
     public init(ip: String = "127.0.0.1", port: UInt16 = 0, handler: @escaping @Sendable (TCPSocket) -> Void) throws {
         listener = try TCPListener(ip: ip, port: port)
@@ -31,7 +33,7 @@ public final class LoopbackServer: @unchecked Sendable {
     private func acceptLoop() {
         while !isStopped {
             guard let client = try? listener.accept(deadline: .after(seconds: 0.1)) else { continue }
-            lock.lock(); connectionCount += 1; lock.unlock()
+            lock.lock(); accepted += 1; lock.unlock()
             let handler = self.handler
             Thread.detachNewThread {
                 // OpenSSL writes with write(2): a handler writing to a prober that has gone would raise
