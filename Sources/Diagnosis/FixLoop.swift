@@ -134,17 +134,7 @@ public struct FixLoop: Sendable {
             if existing == Data(action.contents.utf8) { return }
             throw FixError.fileExists(action.path)
         }
-        let fd = open(action.path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw FixError.io("\(action.path): \(String(cString: strerror(errno)))") }
-        defer { close(fd) }
-        let bytes = Array(action.contents.utf8)
-        var offset = 0
-        while offset < bytes.count {
-            let n = bytes[offset...].withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
-            if n <= 0 { if errno == EINTR { continue }; throw FixError.io("\(action.path): \(String(cString: strerror(errno)))") }
-            offset += n
-        }
-        guard fsync(fd) == 0 else { throw FixError.io("\(action.path): \(String(cString: strerror(errno)))") }
+        do { try createExclusiveFile(action.path, bytes: Array(action.contents.utf8), mode: 0o644) } catch { throw FixError.io("\(error)") }
     }
 
     public static func describe(_ r: ListenerProbeResult) -> String {

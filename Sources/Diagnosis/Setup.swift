@@ -663,16 +663,7 @@ public struct Setup: Sendable {
 
     /// A new public file (certificate, CSR): O_EXCL, never following a link, mode 0644.
     static func createPublicFile(_ path: String, _ contents: String) throws {
-        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw SetupError.io("\(path): \(String(cString: strerror(errno)))") }
-        defer { close(fd) }
-        let bytes = Array(contents.utf8)
-        var offset = 0
-        while offset < bytes.count {
-            let n = bytes[offset...].withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
-            if n <= 0 { if errno == EINTR { continue }; throw SetupError.io("\(path): \(String(cString: strerror(errno)))") }
-            offset += n
-        }
-        guard fsync(fd) == 0 else { throw SetupError.io("\(path): \(String(cString: strerror(errno)))") }
+        do { try createExclusiveFile(path, bytes: Array(contents.utf8), mode: 0o644) } catch { throw SetupError.io("\(error)") }
     }
+
 }

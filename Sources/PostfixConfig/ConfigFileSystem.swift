@@ -1,4 +1,5 @@
 import Foundation
+import PostlsCore
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -92,29 +93,9 @@ public struct LocalFileSystem: ConfigFileSystem {
     }
 
     public func createExclusive(_ path: String, bytes: [UInt8], mode: UInt32) throws {
-        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode_t(mode))
-        guard fd >= 0 else { throw writeFailure(path, "create") }
-        var ok = false
-        defer {
-            close(fd)
-            if !ok { unlink(path) }
+        do { try createExclusiveFile(path, bytes: bytes, mode: mode) } catch {
+            throw ConfigError.writeFailed(path: path, reason: "\(error.operation): \(String(cString: strerror(error.errno)))")
         }
-        // The umask may have narrowed the mode; set it exactly.
-        guard fchmod(fd, mode_t(mode)) == 0 else { throw writeFailure(path, "chmod") }
-        var written = 0
-        while written < bytes.count {
-            let count = bytes.withUnsafeBytes { raw -> Int in
-                guard let base = raw.baseAddress else { return 0 }
-                return write(fd, base + written, raw.count - written)
-            }
-            if count < 0 {
-                if errno == EINTR { continue }
-                throw writeFailure(path, "write")
-            }
-            written += count
-        }
-        guard fsync(fd) == 0 else { throw writeFailure(path, "fsync") }
-        ok = true
     }
 
     public func changeOwner(_ path: String, uid: UInt32, gid: UInt32) throws {

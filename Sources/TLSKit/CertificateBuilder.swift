@@ -1,5 +1,6 @@
 import COpenSSL
 import Foundation
+import PostlsCore
 
 /// Kinds of key postls generates (setup) and tests use.
 public enum KeySpec: Sendable, Equatable, CustomStringConvertible {
@@ -41,16 +42,10 @@ extension PrivateKey {
         }
         var data: UnsafeMutablePointer<CChar>? = nil
         let length = COpenSSL_BIO_get_mem_data(bio, &data)
-        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { throw TLSKitError.file(path: path, errno: errno) }
-        defer { close(fd) }
-        var written = 0
-        while written < length, let data {
-            let n = Glibc.write(fd, data + written, length - written)
-            if n <= 0 { if errno == EINTR { continue }; throw TLSKitError.file(path: path, errno: errno) }
-            written += n
-        }
-        guard fsync(fd) == 0 else { throw TLSKitError.file(path: path, errno: errno) }
+        guard length > 0, let data else { throw TLSKitError.openssl(operation: "encoding the private key", errors: drainOpenSSLErrors()) }
+        var bytes = Array(UnsafeRawBufferPointer(start: data, count: length))
+        defer { for i in bytes.indices { bytes[i] = 0 } }  // no stray copy of the key left in memory
+        do { try createExclusiveFile(path, bytes: bytes, mode: 0o600) } catch { throw TLSKitError.file(path: path, errno: error.errno) }
     }
 
     /// PEM of the public key (SubjectPublicKeyInfo): safe to show.
