@@ -50,6 +50,43 @@ public func findExecutable(_ name: String, path: String? = ProcessInfo.processIn
     return nil
 }
 
+/// posix_spawn's error number.
+public struct SpawnError: Error, Sendable { public let errno: Int32 }
+
+/// Starts `path` with an argument vector (never a shell) on the given descriptors for stdin, stdout and
+/// stderr, with the signal mask cleared and SIGPIPE/SIGINT/SIGTERM/SIGHUP/SIGCHLD at their defaults (whatever
+/// the caller blocked or ignored). Returns the pid, or the posix_spawn error number.
+public func spawnProcess(_ path: String, arguments: [String], environment: [String: String],
+                         stdin: Int32, stdout: Int32, stderr: Int32) -> Result<pid_t, SpawnError> {
+    var actions = posix_spawn_file_actions_t()
+    posix_spawn_file_actions_init(&actions)
+    defer { posix_spawn_file_actions_destroy(&actions) }
+    posix_spawn_file_actions_adddup2(&actions, stdin, 0)
+    posix_spawn_file_actions_adddup2(&actions, stdout, 1)
+    posix_spawn_file_actions_adddup2(&actions, stderr, 2)
+
+    var attributes = posix_spawnattr_t()
+    posix_spawnattr_init(&attributes)
+    defer { posix_spawnattr_destroy(&attributes) }
+    var noSignals = sigset_t()
+    sigemptyset(&noSignals)
+    posix_spawnattr_setsigmask(&attributes, &noSignals)
+    var defaults = sigset_t()
+    sigemptyset(&defaults)
+    for sig in [SIGPIPE, SIGINT, SIGTERM, SIGHUP, SIGCHLD] { sigaddset(&defaults, sig) }
+    posix_spawnattr_setsigdefault(&attributes, &defaults)
+    posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+
+    let argv = ([path] + arguments).map { strdup($0) } + [nil]
+    defer { argv.forEach { free($0) } }
+    let env = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
+    defer { env.forEach { free($0) } }
+    var pid: pid_t = 0
+    let rc = posix_spawn(&pid, path, &actions, &attributes, argv, env)
+    guard rc == 0 else { return .failure(SpawnError(errno: rc)) }
+    return .success(pid)
+}
+
 /// The real runner: posix_spawn with an argument vector (never a shell) and waitpid.
 ///
 /// Output goes to unlinked temporary files rather than pipes, and every descriptor we open is close-on-exec:
@@ -69,36 +106,13 @@ public struct SystemProcessRunner: ProcessRunner {
         let devNull = open("/dev/null", O_RDONLY | O_CLOEXEC)
         defer { if devNull >= 0 { close(devNull) } }
 
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_adddup2(&actions, stdin != nil ? inFDs[0] : devNull, 0)
-        posix_spawn_file_actions_adddup2(&actions, outFile.fd, 1)
-        posix_spawn_file_actions_adddup2(&actions, errFile.fd, 2)
-
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        var noSignals = sigset_t()
-        sigemptyset(&noSignals)
-        posix_spawnattr_setsigmask(&attributes, &noSignals)
-        var defaults = sigset_t()
-        sigemptyset(&defaults)
-        for sig in [SIGPIPE, SIGINT, SIGTERM, SIGHUP, SIGCHLD] { sigaddset(&defaults, sig) }
-        posix_spawnattr_setsigdefault(&attributes, &defaults)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
-
-        let argv = ([path] + arguments).map { strdup($0) } + [nil]
-        defer { argv.forEach { free($0) } }
-        let env = (environment ?? ProcessInfo.processInfo.environment).map { strdup("\($0.key)=\($0.value)") } + [nil]
-        defer { env.forEach { free($0) } }
-
-        var pid: pid_t = 0
-        let rc = posix_spawn(&pid, path, &actions, &attributes, argv, env)
+        let spawned = spawnProcess(path, arguments: arguments, environment: environment ?? ProcessInfo.processInfo.environment,
+                                   stdin: stdin != nil ? inFDs[0] : devNull, stdout: outFile.fd, stderr: errFile.fd)
         if stdin != nil { close(inFDs[0]) }
-        guard rc == 0 else {
+        guard case .success(let pid) = spawned else {
             if stdin != nil { close(inFDs[1]) }
-            throw ProcessRunnerError.launchFailed(executable, String(cString: strerror(rc)))
+            if case .failure(let e) = spawned { throw ProcessRunnerError.launchFailed(executable, String(cString: strerror(e.errno))) }
+            throw ProcessRunnerError.launchFailed(executable, "posix_spawn failed")
         }
         if let stdin {
             let writeFD = inFDs[1]

@@ -41,39 +41,20 @@ public enum MeasuredProcess {
         defer { close(out); close(err) }
         let devNull = open("/dev/null", O_RDONLY | O_CLOEXEC)
         defer { if devNull >= 0 { close(devNull) } }
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_adddup2(&actions, devNull, 0)
-        posix_spawn_file_actions_adddup2(&actions, out, 1)
-        posix_spawn_file_actions_adddup2(&actions, err, 2)
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        var noSignals = sigset_t()
-        sigemptyset(&noSignals)
-        posix_spawnattr_setsigmask(&attributes, &noSignals)
-        var defaults = sigset_t()
-        sigemptyset(&defaults)
-        for sig in [SIGPIPE, SIGINT, SIGTERM, SIGHUP, SIGCHLD] { sigaddset(&defaults, sig) }
-        posix_spawnattr_setsigdefault(&attributes, &defaults)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
         let useTime = FileManager.default.isExecutableFile(atPath: timeProgram)
         // %M: peak RSS in KiB, written to a file of its own so the program's stderr stays untouched.
         let figuresFile = (ProcessInfo.processInfo.environment["TMPDIR"] ?? "/tmp") + "/postls-rss-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
         defer { unlink(figuresFile) }
         let command = useTime ? [timeProgram, "-f", "%M", "-o", figuresFile, path] + arguments : [path] + arguments
-        let argv = command.map { strdup($0) } + [nil]
-        defer { argv.forEach { free($0) } }
         var envDict = environment ?? ProcessInfo.processInfo.environment
         envDict["NO_COLOR"] = envDict["NO_COLOR"] ?? "1"
-        let env = envDict.map { strdup("\($0.key)=\($0.value)") } + [nil]
-        defer { env.forEach { free($0) } }
 
         let start = Deadline.now()
-        var pid: pid_t = 0
-        let rc = posix_spawn(&pid, command[0], &actions, &attributes, argv, env)
-        guard rc == 0 else { throw Failure.spawn(path, rc) }
+        let pid: pid_t
+        switch spawnProcess(command[0], arguments: Array(command.dropFirst()), environment: envDict, stdin: devNull, stdout: out, stderr: err) {
+        case .success(let p): pid = p
+        case .failure(let e): throw Failure.spawn(path, e.errno)
+        }
         let deadline = Deadline.after(seconds: timeout)
         var status: Int32 = 0
         var usage = rusage()
