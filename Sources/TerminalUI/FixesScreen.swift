@@ -71,7 +71,11 @@ enum FixesScreen {
             }
         }
         if !fix.commands.isEmpty { lines.append([Span("  Then runs: ", Style(.muted)), Span(fix.commands.joined(separator: "; "), Style(.key))]) }
-        if !fix.isApplicable { lines.append([Span("This is a DNS change: publish it at your DNS provider.", Style(.warning))]) }
+        if !fix.isApplicable {
+            let text = fix.kind == .dnsRecord ? "This is a DNS change: publish it at your DNS provider."
+                                              : "postls does not run this fix: run the commands yourself."
+            lines.append([Span(text, Style(.warning))])
+        }
         return lines
     }
 }

@@ -313,7 +313,9 @@ extension WizardState {
                 return []
             }
             if !fix.isApplicable {
-                message = "This fix is a DNS change: publish the record at your DNS provider; postls cannot apply it."
+                message = fix.kind == .dnsRecord
+                    ? "This fix is a DNS change: publish the record at your DNS provider; postls cannot apply it."
+                    : "postls does not run this fix: run the commands shown yourself, then press r on Probe to check."
                 return []
             }
             if apply.phase == .running || apply.phase == .rollingBack {

@@ -161,13 +161,16 @@ public struct FixRow: Sendable, Hashable {
     public var commands: [String]
     /// One line on who is affected, e.g. "3 peers in the log used TLSv1; they would fall back to plaintext".
     public var impact: String
+    /// Whether postls can carry the fix out itself; commands for the admin (a CSR, client settings) are not.
+    public var runsItself: Bool
 
-    public init(id: String, title: String, kind: Kind, diff: String?, commands: [String], impact: String) {
+    public init(id: String, title: String, kind: Kind, diff: String?, commands: [String], impact: String, runsItself: Bool = true) {
         self.id = id; self.title = title; self.kind = kind; self.diff = diff; self.commands = commands; self.impact = impact
+        self.runsItself = runsItself
     }
 
-    /// DNS changes happen at the DNS provider; postls can only show them.
-    public var isApplicable: Bool { kind != .dnsRecord }
+    /// DNS changes happen at the DNS provider, and some fixes are commands for the admin: postls only shows them.
+    public var isApplicable: Bool { kind != .dnsRecord && runsItself }
 }
 
 public enum ApplyStepStatus: String, Sendable, Hashable { case pending, running, done, failed, skipped }

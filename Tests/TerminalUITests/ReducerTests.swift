@@ -129,6 +129,18 @@ struct NavigationTests {
         #expect(d.state.message?.contains("DNS") == true)
     }
 
+    @Test("a fix of commands for the admin is shown but not run by postls")
+    func commandFixIsNotRun() {
+        var s = DemoStates.loaded()
+        s = reduce(s, .diagnosesLoaded(diagnoses: [DiagnosisRow(cause: .untrustedCertificate, severity: .critical, confidence: .high, summary: "self-signed", evidence: [], fixIDs: ["csr"])],
+                                       fixes: [FixRow(id: "csr", title: "Get a certificate from a public CA", kind: .command, diff: nil,
+                                                      commands: ["openssl req -new ..."], impact: "", runsItself: false)])).0
+        var d = Driver(s)
+        d.press(.character("5"), .enter)
+        #expect(d.state.dialog == nil && d.effects.isEmpty)
+        #expect(d.state.message?.contains("run the commands") == true)
+    }
+
     @Test("the report is written to the edited path with redaction as chosen")
     func reportEffect() {
         var d = Driver(DemoStates.loaded())

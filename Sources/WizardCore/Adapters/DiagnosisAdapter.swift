@@ -22,9 +22,8 @@ extension FixRow {
         case .dnsRecord: kind = .dnsRecord
         case .file: kind = .file
         }
-        var commands = f.commands
-        if !f.applicable { commands.insert("# postls does not run these for you: run them yourself", at: 0) }
-        self.init(id: f.id, title: f.title, kind: kind, diff: f.diff, commands: commands, impact: f.impact ?? "")
+        self.init(id: f.id, title: f.title, kind: kind, diff: f.diff, commands: f.commands, impact: f.impact ?? "",
+                  runsItself: f.applicable)
     }
 }
 
