@@ -218,16 +218,8 @@ public final class TCPListener: @unchecked Sendable {
             let e = errno; _ = Glibc.close(fd)
             throw TLSKitError.socket(operation: "listen", errno: e)
         }
-        var storage = sockaddr_storage()
-        var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
-        _ = withUnsafeMutablePointer(to: &storage) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
-        let boundPort: UInt16 = withUnsafePointer(to: &storage) { p in
-            requested.family == .ipv4
-                ? p.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { UInt16(bigEndian: $0.pointee.sin_port) }
-                : p.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { UInt16(bigEndian: $0.pointee.sin6_port) }
-        }
         self.fd = fd
-        self.address = SocketAddress(ip: requested.ip, port: boundPort) ?? requested
+        self.address = SocketAddress(ip: requested.ip, port: boundPort(of: fd, family: requested.family)) ?? requested
         _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
     }
 
@@ -250,5 +242,17 @@ public final class TCPListener: @unchecked Sendable {
             if closed { return nil }
             throw TLSKitError.socket(operation: "accept", errno: errno)
         }
+    }
+}
+
+/// The local port a socket was bound to (port 0 asks the kernel to pick one).
+func boundPort(of fd: Int32, family: SocketAddress.Family) -> UInt16 {
+    var storage = sockaddr_storage()
+    var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
+    _ = withUnsafeMutablePointer(to: &storage) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
+    return withUnsafePointer(to: &storage) { p in
+        family == .ipv4
+            ? p.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { UInt16(bigEndian: $0.pointee.sin_port) }
+            : p.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { UInt16(bigEndian: $0.pointee.sin6_port) }
     }
 }

@@ -72,16 +72,8 @@ public final class UDPListener: @unchecked Sendable {
             let e = errno; _ = Glibc.close(fd)
             throw TLSKitError.socket(operation: "bind \(requested)", errno: e)
         }
-        var storage = sockaddr_storage()
-        var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
-        _ = withUnsafeMutablePointer(to: &storage) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
-        let boundPort: UInt16 = withUnsafePointer(to: &storage) { p in
-            requested.family == .ipv4
-                ? p.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { UInt16(bigEndian: $0.pointee.sin_port) }
-                : p.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { UInt16(bigEndian: $0.pointee.sin6_port) }
-        }
         self.fd = fd
-        self.address = SocketAddress(ip: requested.ip, port: boundPort) ?? requested
+        self.address = SocketAddress(ip: requested.ip, port: boundPort(of: fd, family: requested.family)) ?? requested
     }
 
     deinit { close() }
