@@ -47,6 +47,7 @@ let package = Package(
         ),
 
         .executableTarget(name: "postls-tui-bench", dependencies: ["WizardCore", "TerminalUI", "CursesTerminal"], path: "Benchmarks/TUIBenchmark"),
+        .executableTarget(name: "postls-config-bench", dependencies: ["PostfixConfig", "PostlsCore"], path: "Benchmarks/ConfigBenchmark"),
 
         // Test helpers shared by the test targets: real Postfix/Dovecot instances, certificates, peers.
         .target(name: "TestSupport", dependencies: ["PostlsCore", "TLSKit"]),

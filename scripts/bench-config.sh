@@ -1,11 +1,17 @@
 #!/bin/sh
-# Benchmark of `postls config`: parse + expand + lint a generated 5,000-line main.cf.
-# Not a test. Usage: scripts/bench-config.sh [path/to/postls] [runs]
-# Prints the whole-command time (hyperfine when installed, else a date +%s%N loop) and the
-# in-process phase times that `postls config --timing` reports on stderr.
+# Benchmark of the config engine: parse + expand + lint a generated 5,000-line main.cf.
+# Not a test. Usage: scripts/bench-config.sh [runs]
+# Builds release, then prints (1) the in-process engine figures from postls-config-bench (first run
+# in a fresh process and the median of RUNS), the issue's target, (2) the phase times that
+# `postls config --timing` reports, and (3) the whole command's time (hyperfine when installed,
+# else a date +%s%N loop).
 set -eu
-POSTLS=${1:-.build/release/postls}
-RUNS=${2:-20}
+cd "$(dirname "$0")/.."
+RUNS=${1:-50}
+swift build -c release --product postls >/dev/null
+swift build -c release --product postls-config-bench >/dev/null
+BIN=$(swift build -c release --show-bin-path)
+POSTLS=$BIN/postls
 DIR=$(mktemp -d /tmp/postls-bench-XXXXXX)
 trap 'rm -rf "$DIR"' EXIT
 
@@ -35,8 +41,11 @@ cp /etc/postfix/master.cf "$DIR/master.cf" 2>/dev/null || printf 'smtp inet n - 
 touch -d '-1 minute' "$DIR/main.cf" "$DIR/master.cf"
 echo "main.cf: $(wc -l < "$DIR/main.cf") lines, $(wc -c < "$DIR/main.cf") bytes"
 
+echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
+"$BIN/postls-config-bench" "$DIR" "$RUNS"
+echo
 "$POSTLS" config --config-dir "$DIR" --json --timing > /dev/null 2> "$DIR/timing" || true
-echo "in-process (one run):"; sed 's/^/  /' "$DIR/timing"
+echo "postls config --timing (one run):"; sed 's/^/  /' "$DIR/timing"
 
 if command -v hyperfine > /dev/null 2>&1; then
   hyperfine --warmup 2 --runs "$RUNS" -i "$POSTLS config --config-dir $DIR --json"

@@ -37,10 +37,10 @@ public struct ConfigReport: Sendable {
         configDirectory = configuration.directory
         defaultsOrigin = configuration.defaults.origin
         var parameters: [String: Parameter] = [:]
-        for (name, index) in configuration.main.effectiveIndex {
+        for index in configuration.main.effectiveIndices {
             let entry = configuration.main.entries[index]
-            let expanded = configuration.displayExpanded(name)?.value ?? entry.rawValue
-            parameters[name] = Parameter(value: entry.value, expanded: normalizePostconfWhitespace(expanded), source: "main.cf:\(entry.line)")
+            let expanded = configuration.displayExpandedEntry(index).value
+            parameters[entry.name] = Parameter(value: entry.value, expanded: normalizePostconfWhitespace(expanded), source: "main.cf:\(entry.line)")
         }
         if includeDefaults {
             for parameter in ParameterCatalog.bundled.parameters where parameters[parameter.name] == nil {

@@ -29,6 +29,14 @@ public struct Expander: Sendable {
     /// Returns a parameter's raw value, or nil when it is not defined anywhere.
     public typealias Lookup = (String) -> String?
 
+    /// A finished expansion of one parameter's raw value, reusable wherever `$name` appears in the same
+    /// name space. `steps` and `depth` let a reuse fail exactly where expanding in place would.
+    public struct Memo: Sendable {
+        public let result: Result
+        let steps: Int
+        let depth: Int
+    }
+
     /// Largest output before expansion gives up.
     public var maximumBytes = 1 << 20
 
@@ -38,6 +46,24 @@ public struct Expander: Sendable {
         var context = Context(lookup: lookup, maximumBytes: maximumBytes)
         _ = context.parse(Array(text.utf8))
         return Result(value: String(decoding: context.output, as: UTF8.self), issues: context.issues)
+    }
+
+    /// Like `expand`, but a plain `$name` reference takes `resolve(name)`'s finished expansion when
+    /// that gives the same bytes and issues as expanding in place: without errors, and within the nesting,
+    /// step and size limits from where it is used. Otherwise the reference is expanded in place, so the
+    /// result (errors included) is always the same as `expand`'s; memoizing makes each parameter cost one
+    /// expansion instead of one per reference.
+    func memoizedExpansion(_ text: String, scope: MemoScope, depth: Int) -> Memo {
+        if !text.utf8.contains(dollar) && text.utf8.count <= maximumBytes {
+            return Memo(result: Result(value: text, issues: []), steps: 0, depth: 0)
+        }
+        var context = Context(lookup: nil, maximumBytes: maximumBytes)
+        context.scope = scope
+        context.scopeDepth = depth
+        context.output.reserveCapacity(text.utf8.count + 64)
+        _ = context.parse(Array(text.utf8))
+        return Memo(result: Result(value: String(decoding: context.output, as: UTF8.self), issues: context.issues),
+                    steps: context.steps, depth: context.maxLevel)
     }
 
     /// Names referenced by `text` (including inside conditionals), without expanding anything.
@@ -50,6 +76,13 @@ public struct Expander: Sendable {
     }
 }
 
+/// A name space whose expansions are memoized (main.cf's global one): raw values, and the memo of a
+/// name at a depth of the memo chain (nil: expand it in place).
+protocol MemoScope: AnyObject {
+    func rawValue(_ name: String) -> String?
+    func memo(_ name: String, depth: Int) -> Expander.Memo?
+}
+
 private let dollar = UInt8(ascii: "$"), openBrace = UInt8(ascii: "{"), closeBrace = UInt8(ascii: "}")
 private let openParen = UInt8(ascii: "("), closeParen = UInt8(ascii: ")")
 
@@ -59,17 +92,22 @@ private let openParen = UInt8(ascii: "("), closeParen = UInt8(ascii: ")")
 }
 
 private struct Context {
-    let lookup: Expander.Lookup
+    let lookup: Expander.Lookup?
     let maximumBytes: Int
     var output: [UInt8] = []
     var issues: [Expander.Issue] = []
     var active: [String] = []   // names being expanded, to detect loops
     var level = 0
+    /// Deepest `level` reached, the nesting a memo of this expansion adds where it is reused.
+    var maxLevel = 0
     var steps = 0
+    /// With a scope, names are looked up there and plain references reuse its memos.
+    unowned(unsafe) var scope: MemoScope? = nil
+    var scopeDepth = 0
     var failed = false
     var scanOnly = false
 
-    init(lookup: @escaping Expander.Lookup, maximumBytes: Int) {
+    init(lookup: Expander.Lookup?, maximumBytes: Int) {
         self.lookup = lookup
         self.maximumBytes = maximumBytes
     }
@@ -79,56 +117,92 @@ private struct Context {
         failed = true
     }
 
-    /// mac_parse(): split into literal text and `$` references.
+    func lookupRaw(_ name: String) -> String? {
+        if let scope { return scope.rawValue(name) }
+        return lookup?(name)
+    }
+
+    /// mac_parse(): split into literal text and `$` references. Literal runs are copied whole.
     mutating func parse(_ text: [UInt8]) -> Bool {
-        var literal: [UInt8] = []
         var cursor = 0
+        var literalStart = 0
         let end = text.count
         while cursor < end && !failed {
-            let byte = text[cursor]
-            if byte != dollar {
-                literal.append(byte); cursor += 1
-            } else if cursor + 1 < end && text[cursor + 1] == dollar {
-                literal.append(dollar); cursor += 2
-            } else {
-                emit(literal); literal.removeAll(keepingCapacity: true)
-                cursor += 1
-                var name: [UInt8]
-                if cursor < end && (text[cursor] == openBrace || text[cursor] == openParen) {
-                    let open = text[cursor], close = open == openBrace ? closeBrace : closeParen
-                    var depth = 1
-                    var scan = cursor + 1
-                    while depth > 0 {
-                        if scan >= end {
-                            fail(.syntax("truncated macro reference: \"\(String(decoding: text, as: UTF8.self))\""))
-                            return false
-                        }
-                        if text[scan] == open { depth += 1 }
-                        if text[scan] == close { depth -= 1 }
-                        scan += 1
-                    }
-                    name = Array(text[(cursor + 1)..<(scan - 1)])
-                    cursor = scan
-                } else {
-                    let start = cursor
-                    while cursor < end && isNameByte(text[cursor]) { cursor += 1 }
-                    name = Array(text[start..<cursor])
-                }
-                if name.isEmpty {
-                    fail(.syntax("empty macro name: \"\(String(decoding: text, as: UTF8.self))\""))
-                    return false
-                }
-                expression(name)
+            if text[cursor] != dollar { cursor += 1; continue }
+            if cursor + 1 < end && text[cursor + 1] == dollar {
+                // `$$` is one literal `$`.
+                emit(text[literalStart...cursor]); cursor += 2; literalStart = cursor
+                continue
             }
+            emit(text[literalStart..<cursor])
+            if failed { return false }
+            cursor += 1
+            let name: ArraySlice<UInt8>
+            var plain: Bool
+            if cursor < end && (text[cursor] == openBrace || text[cursor] == openParen) {
+                let open = text[cursor], close = open == openBrace ? closeBrace : closeParen
+                var depth = 1
+                var scan = cursor + 1
+                while depth > 0 {
+                    if scan >= end {
+                        fail(.syntax("truncated macro reference: \"\(String(decoding: text, as: UTF8.self))\""))
+                        return false
+                    }
+                    if text[scan] == open { depth += 1 }
+                    if text[scan] == close { depth -= 1 }
+                    scan += 1
+                }
+                name = text[(cursor + 1)..<(scan - 1)]
+                cursor = scan
+                plain = name.allSatisfy(isNameByte)
+            } else {
+                let start = cursor
+                while cursor < end && isNameByte(text[cursor]) { cursor += 1 }
+                name = text[start..<cursor]
+                plain = true
+            }
+            literalStart = cursor
+            if name.isEmpty {
+                fail(.syntax("empty macro name: \"\(String(decoding: text, as: UTF8.self))\""))
+                return false
+            }
+            if plain { plainReference(String(decoding: name, as: UTF8.self)) } else { expression(Array(name)) }
         }
-        if !failed { emit(literal) }
+        if !failed { emit(text[literalStart..<end]) }
         return !failed
     }
 
-    mutating func emit(_ bytes: [UInt8]) {
+    mutating func emit(_ bytes: ArraySlice<UInt8>) {
         guard !scanOnly, !bytes.isEmpty else { return }
         if output.count + bytes.count > maximumBytes { fail(.tooLarge); return }
         output.append(contentsOf: bytes)
+    }
+
+    /// Counts one macro call; false (after recording why) when expansion must stop.
+    mutating func enter(_ text: @autoclosure () -> String) -> Bool {
+        level += 1
+        steps += 1
+        maxLevel = max(maxLevel, level)
+        // Guards against reference explosions ($a = $b$b, $b = $c$c, ...) that create no output.
+        if steps > 200_000 { fail(.tooLarge); return false }
+        if level > 100 { fail(.syntax("unreasonable macro call nesting: \"\(text())\"")); return false }
+        return true
+    }
+
+    /// `$name` or `${name}`: the parameter's value, expanded recursively.
+    mutating func plainReference(_ name: String) {
+        defer { level -= 1 }
+        guard enter(name) else { return }
+        if reuseMemo(name) { return }
+        guard let value = lookupRaw(name) else { issues.append(.undefined(name)); return }
+        if value.isEmpty || scanOnly { return }
+        if let loopStart = active.firstIndex(of: name) {
+            fail(.loop(Array(active[loopStart...]) + [name]))
+            return
+        }
+        active.append(name)
+        _ = parse(Array(value.utf8))
+        active.removeLast()
     }
 
     /// Skips whitespace; returns the index of a `{` there, or nil.
@@ -169,12 +243,8 @@ private struct Context {
 
     /// mac_expand_callback() for one `$name` / `${...}` expression.
     mutating func expression(_ text: [UInt8]) {
-        level += 1
-        steps += 1
         defer { level -= 1 }
-        // Guards against reference explosions ($a = $b$b, $b = $c$c, ...) that create no output.
-        if steps > 200_000 { fail(.tooLarge); return }
-        if level > 100 { fail(.syntax("unreasonable macro call nesting: \"\(String(decoding: text, as: UTF8.self))\"")); return }
+        guard enter(String(decoding: text, as: UTF8.self)) else { return }
         var cursor = 0
         var value: [UInt8]? = nil
         var name: String? = nil
@@ -217,8 +287,9 @@ private struct Context {
             }
             let parameter = String(decoding: text[..<cursor], as: UTF8.self)
             name = parameter
+            if operatorByte == 0, reuseMemo(parameter) { return }
             if operatorByte != 0 { cursor += 1 }
-            value = lookup(parameter).map { Array($0.utf8) }
+            value = lookupRaw(parameter).map { Array($0.utf8) }
         }
         let isSet = !(value?.isEmpty ?? true)
 
@@ -260,8 +331,21 @@ private struct Context {
             _ = parse(value)
             active.removeLast()
         } else {
-            emit(value)
+            emit(value[...])
         }
+    }
+
+    /// Emits a memoized expansion of `$name` when reusing it is indistinguishable from expanding in place
+    /// (see `Expander.memoizedExpansion`). A name already being expanded is a loop: in place reports it.
+    mutating func reuseMemo(_ name: String) -> Bool {
+        guard !scanOnly, let scope, !active.contains(name), let memo = scope.memo(name, depth: scopeDepth + 1), !memo.result.hasError,
+              level + memo.depth <= 100, steps + memo.steps <= 200_000, output.count + memo.result.value.utf8.count <= maximumBytes
+        else { return false }
+        steps += memo.steps
+        maxLevel = max(maxLevel, level + memo.depth)
+        output.append(contentsOf: memo.result.value.utf8)
+        issues.append(contentsOf: memo.result.issues)
+        return true
     }
 
     mutating func falseBranch(_ text: [UInt8], _ from: Int, _ isSet: Bool) {

@@ -168,17 +168,17 @@ public struct ExpansionRule: LintRule {
             if let referencedCache { return referencedCache.contains(name) }
             var referenced = Set<String>()
             let expander = Expander()
-            for entry in config.main.entries where entry.rawValue.contains("$") { referenced.formUnion(expander.references(in: entry.rawValue)) }
+            for entry in config.main.entries where entry.rawValue.utf8.contains(UInt8(ascii: "$")) { referenced.formUnion(expander.references(in: entry.rawValue)) }
             for service in config.master.services {
-                for override in service.overrides where override.rawValue.contains("$") { referenced.formUnion(expander.references(in: override.rawValue)) }
+                for override in service.overrides where override.rawValue.utf8.contains(UInt8(ascii: "$")) { referenced.formUnion(expander.references(in: override.rawValue)) }
             }
             referencedCache = referenced
             return referenced.contains(name)
         }
-        for (name, index) in config.main.effectiveIndex.sorted(by: { $0.value < $1.value }) {
-            if PostfixConfiguration.unexpandedParameters.contains(name) { continue }
+        for index in config.main.effectiveIndices {
             let entry = config.main.entries[index]
-            guard entry.rawValue.contains("$"), let result = config.expanded(name) else { continue }
+            guard entry.rawValue.utf8.contains(UInt8(ascii: "$")), !PostfixConfiguration.unexpandedParameters.contains(entry.name) else { continue }
+            let name = entry.name, result = config.expandedEntry(index)
             for issue in result.issues {
                 switch issue {
                 case .undefined(let reference):
@@ -195,7 +195,7 @@ public struct ExpansionRule: LintRule {
         }
         // master.cf -o values are expanded in their service's name space (postconf -P -x, and the daemons).
         for service in config.master.services {
-            for override in service.overrides where override.rawValue.contains("$") {
+            for override in service.overrides where override.rawValue.utf8.contains(UInt8(ascii: "$")) {
                 let result = config.expand(override.rawValue, service: service)
                 if let issue = result.issues.first(where: \.isError) {
                     out.append(Finding(id: "expansion_error", cause: .unsupportedSetting, severity: .critical, file: "master.cf", line: override.line,
@@ -582,14 +582,15 @@ public struct VersionSupportRule: LintRule {
         guard let installedText = config.defaults.values["mail_version"] else { return [] }
         let installed = Self.version(installedText)
         var out: [Finding] = []
-        for (index, entry) in config.main.entries.enumerated() where config.main.effectiveIndex[entry.name] == index {
-            let name = entry.name
+        for index in config.main.effectiveIndices {
+            let entry = config.main.entries[index], name = entry.name
             if let first = Self.introduced[name], installed.lexicographicallyPrecedes(first) {
                 out.append(Finding(id: "unsupported_by_installed_postfix", cause: .unsupportedSetting, severity: .warning, file: "main.cf", line: entry.line,
                                    parameter: name, message: "\(name) needs Postfix \(first.map(String.init).joined(separator: ".")) or newer; the installed Postfix \(installedText) ignores it (\"unused parameter\")."))
             }
             // ">=TLSv1.2"/"<=" protocol ranges arrived in Postfix 3.6.
-            if name.hasSuffix("_protocols") && name.contains("tls") && (entry.rawValue.contains(">=") || entry.rawValue.contains("<=")),
+            if name.utf8.reversed().starts(with: "_protocols".utf8.reversed()) && name.contains("tls")
+                && (entry.rawValue.contains(">=") || entry.rawValue.contains("<=")),
                installed.lexicographicallyPrecedes([3, 6]) {
                 out.append(Finding(id: "unsupported_by_installed_postfix", cause: .unsupportedSetting, severity: .critical, file: "main.cf", line: entry.line,
                                    parameter: name, message: "\(name) = \(entry.value) uses the >=/<= syntax of Postfix 3.6+; Postfix \(installedText) logs \"Invalid TLS protocol list\" and disables TLS. Use the !SSLv2, !SSLv3, !TLSv1 form.",

@@ -120,6 +120,10 @@ enum LineSplitter {
 /// Postfix's split_nameval(): `name = value`, name ends at whitespace or `=`, value trimmed.
 /// Returns byte index ranges into `text`, or the error text Postfix reports.
 func splitNameValue(_ text: [UInt8]) -> Result<(name: Range<Int>, value: Range<Int>), NameValueError> {
+    text.withUnsafeBufferPointer { splitNameValue($0) }
+}
+
+func splitNameValue(_ text: UnsafeBufferPointer<UInt8>) -> Result<(name: Range<Int>, value: Range<Int>), NameValueError> {
     var cursor = 0
     let end = text.count
     while cursor < end && isPostfixSpace(text[cursor]) { cursor += 1 }

@@ -23,16 +23,19 @@ public struct PostfixConfiguration: Sendable {
         }
     }
 
-    public let directory: String
-    public let main: MainCF
+    public var directory: String { global.directory }
+    public var main: MainCF { global.main }
     public let master: MasterCF
-    public let defaults: ParameterDefaults
-    private let expander = Expander()
-    /// Global-scope expansions, computed once (lint and the report ask for the same values).
-    private let cache = ExpansionCache()
+    public var defaults: ParameterDefaults { global.defaults }
+    private var expander: Expander { global.expander }
+    /// main.cf, the defaults and the memo of global expansions, behind one reference: expansion closures
+    /// capture it instead of copying this struct (and retaining every field) per `$name`.
+    private let global: GlobalScope
+    let listenerCache = OnceCache<[SMTPDListener]>()
 
     public init(directory: String, main: MainCF, master: MasterCF, defaults: ParameterDefaults) {
-        self.directory = directory; self.main = main; self.master = master; self.defaults = defaults
+        global = GlobalScope(directory: directory, main: main, defaults: defaults)
+        self.master = master
     }
 
     /// The raw value and its source, looking in the service's `-o` overrides, main.cf, then defaults.
@@ -46,45 +49,27 @@ public struct PostfixConfiguration: Sendable {
         if let service, let override = service.overrides.last(where: { $0.name == name }) {
             return (override.rawValue, .masterCF(service: service.qualifiedName, line: override.line))
         }
-        if let entry = main.entry(name) { return (entry.rawValue, .mainCF(line: entry.line)) }
-        if name == "config_directory" { return (directory, .commandLine) }
-        if let value = computedDefault(name) { return (value, .defaultValue) }
-        if let value = defaults.values[name] { return (value, .defaultValue) }
-        return nil
-    }
-
-    /// Postfix computes these from the host name and the configured myhostname.
-    private func computedDefault(_ name: String) -> String? {
-        switch name {
-        case "mydomain":
-            // The part of myhostname after the first dot, or "localdomain" (mail_params.c).
-            let host = main.entry("myhostname").map {
-                expander.expand($0.rawValue) { $0 == "mydomain" ? "localdomain" : self.raw($0)?.value }.value
-            } ?? defaults.values["myhostname"] ?? ""
-            if let dot = host.firstIndex(of: ".") { return String(host[host.index(after: dot)...]) }
-            return "localdomain"
-        case "myhostname":
-            // A short host name gets ".$mydomain" appended when main.cf sets mydomain.
-            guard let short = defaults.hostName, !short.contains("."), let domain = main.entry("mydomain") else { return nil }
-            let expanded = expander.expand(domain.rawValue) { $0 == "myhostname" ? nil : self.raw($0)?.value }.value
-            return short + "." + expanded
-        default:
-            return nil
-        }
+        return global.raw(name)
     }
 
     /// The value with every `$name` expanded (the service's overrides take precedence inside it too).
     public func expanded(_ name: String, service: MasterCF.Service? = nil) -> Expander.Result? {
-        if service == nil, let cached = cache.get(name) { return cached }
+        if service == nil, let memo = global.memo(name, depth: 0) { return memo.result }
         guard let raw = raw(name, service: service) else { return nil }
-        let result = expand(raw.value, service: service)
-        if service == nil { cache.set(name, result) }
-        return result
+        return expand(raw.value, service: service)
+    }
+
+    /// The global expansion of main.cf's effective entry `index` (see `MainCF.effectiveIndices`);
+    /// the same as `expanded(main.entries[index].name)` without looking the name up.
+    public func expandedEntry(_ index: Int) -> Expander.Result {
+        if let memo = global.memo(entry: index, depth: 0) { return memo.result }
+        return expand(main.entries[index].rawValue)
     }
 
     /// Expands arbitrary text in the global (or a service's) name space.
     public func expand(_ text: String, service: MasterCF.Service? = nil) -> Expander.Result {
-        expander.expand(text) { self.raw($0, service: service)?.value }
+        guard let service else { return expander.expand(text) { [global] in global.raw($0)?.value } }
+        return expander.expand(text) { self.raw($0, service: service)?.value }
     }
 
     /// Parameters Postfix never `$`-expands (their values are templates expanded per session);
@@ -102,6 +87,13 @@ public struct PostfixConfiguration: Sendable {
             return Expander.Result(value: raw.value, issues: [])
         }
         return expanded(name, service: service)
+    }
+
+    /// `displayExpanded` for main.cf's effective entry `index`.
+    public func displayExpandedEntry(_ index: Int) -> Expander.Result {
+        let entry = main.entries[index]
+        if PostfixConfiguration.unexpandedParameters.contains(entry.name) { return Expander.Result(value: entry.rawValue, issues: []) }
+        return expandedEntry(index)
     }
 
     /// The expanded value as a string ("" when unset anywhere).
@@ -136,10 +128,106 @@ extension PostfixConfiguration {
     }
 }
 
-/// A lock-protected memo of global expansions; configurations are immutable, so entries never go stale.
-final class ExpansionCache: @unchecked Sendable {
-    private var values: [String: Expander.Result] = [:]
+/// The global name space: main.cf, `config_directory`, computed and built-in defaults, and a
+/// lock-protected memo of expansions (configurations are immutable, so entries never go stale).
+final class GlobalScope: MemoScope, @unchecked Sendable {
+    let directory: String
+    let main: MainCF
+    let defaults: ParameterDefaults
+    let expander = Expander()
+
+    init(directory: String, main: MainCF, defaults: ParameterDefaults) {
+        self.directory = directory; self.main = main; self.defaults = defaults
+        slots = Array(repeating: nil, count: main.entries.count)
+    }
+
+    /// The raw value and its source in main.cf, then the defaults.
+    func raw(_ name: String) -> (value: String, source: PostfixConfiguration.Source)? {
+        if let index = main.effectiveIndex[name] { return (main.entries[index].rawValue, .mainCF(line: main.entries[index].line)) }
+        if name == "config_directory" { return (directory, .commandLine) }
+        if let value = computedDefault(name) { return (value, .defaultValue) }
+        if let value = defaults.values[name] { return (value, .defaultValue) }
+        return nil
+    }
+
+    func rawValue(_ name: String) -> String? { raw(name)?.value }
+
+    /// Postfix computes these from the host name and the configured myhostname.
+    private func computedDefault(_ name: String) -> String? {
+        switch name {
+        case "mydomain":
+            // The part of myhostname after the first dot, or "localdomain" (mail_params.c).
+            let host = main.entry("myhostname").map {
+                expander.expand($0.rawValue) { $0 == "mydomain" ? "localdomain" : self.raw($0)?.value }.value
+            } ?? defaults.values["myhostname"] ?? ""
+            if let dot = host.firstIndex(of: ".") { return String(host[host.index(after: dot)...]) }
+            return "localdomain"
+        case "myhostname":
+            // A short host name gets ".$mydomain" appended when main.cf sets mydomain.
+            guard let short = defaults.hostName, !short.contains("."), let domain = main.entry("mydomain") else { return nil }
+            let expanded = expander.expand(domain.rawValue) { $0 == "myhostname" ? nil : self.raw($0)?.value }.value
+            return short + "." + expanded
+        default:
+            return nil
+        }
+    }
+
+    /// Most memos a reference chain builds recursively before it expands in place (bounds the stack).
+    private static let memoRecursionLimit = 64
+
+    /// The global expansion of `name`, computed once; nil when it is undefined, being computed (a loop, or
+    /// another thread), or too deep in a chain of memos. Callers then expand in place, with the same result.
+    func memo(_ name: String, depth: Int) -> Expander.Memo? {
+        if let index = main.effectiveIndex[name] { return memo(entry: index, depth: depth) }
+        lock.lock()
+        switch others[name] {
+        case .done(let memo)?: lock.unlock(); return memo
+        case .inProgress?: lock.unlock(); return nil
+        case nil: lock.unlock()
+        }
+        guard depth < Self.memoRecursionLimit, let raw = raw(name) else { return nil }
+        lock.lock()
+        if others[name] != nil { lock.unlock(); return nil }  // another thread started it meanwhile
+        others[name] = .inProgress
+        lock.unlock()
+        let memo = expander.memoizedExpansion(raw.value, scope: self, depth: depth)
+        lock.lock(); others[name] = .done(memo); lock.unlock()
+        return memo
+    }
+
+    /// The memo of main.cf's entry `index` (an effective one), kept by position: no hashing per use.
+    func memo(entry index: Int, depth: Int) -> Expander.Memo? {
+        lock.lock()
+        switch slots[index] {
+        case .done(let memo)?: lock.unlock(); return memo
+        case .inProgress?: lock.unlock(); return nil
+        case nil:
+            guard depth < Self.memoRecursionLimit else { lock.unlock(); return nil }
+            slots[index] = .inProgress
+            lock.unlock()
+        }
+        let memo = expander.memoizedExpansion(main.entries[index].rawValue, scope: self, depth: depth)
+        lock.lock(); slots[index] = .done(memo); lock.unlock()
+        return memo
+    }
+
+    private enum MemoState { case inProgress, done(Expander.Memo) }
+    /// A name being expanded is `.inProgress`: a reference back to it is a loop (or another thread's work).
+    /// main.cf's names by entry position, others (defaults) by name.
+    private var slots: [MemoState?]
+    private var others: [String: MemoState] = [:]
     private let lock = NSLock()
-    func get(_ name: String) -> Expander.Result? { lock.lock(); defer { lock.unlock() }; return values[name] }
-    func set(_ name: String, _ value: Expander.Result) { lock.lock(); values[name] = value; lock.unlock() }
+}
+
+/// A value computed at most once per configuration (shared by copies of the struct).
+final class OnceCache<Value: Sendable>: @unchecked Sendable {
+    private var stored: Value?
+    private let lock = NSLock()
+    func value(_ compute: () -> Value) -> Value {
+        lock.lock(); defer { lock.unlock() }
+        if let stored { return stored }
+        let value = compute()
+        stored = value
+        return value
+    }
 }

@@ -111,6 +111,11 @@ extension PostfixConfiguration {
     /// Every smtpd listener in master.cf with its effective TLS settings, in file order.
     /// A `pass` smtpd service behind an inet postscreen takes the postscreen's address.
     public var smtpdListeners: [SMTPDListener] {
+        // Several lint rules and the report ask; the configuration is immutable, so compute once.
+        listenerCache.value { computeSMTPDListeners() }
+    }
+
+    private func computeSMTPDListeners() -> [SMTPDListener] {
         let postscreen = master.services.first { $0.type == "inet" && $0.command.hasSuffix("postscreen") }
         var result: [SMTPDListener] = []
         for service in master.services where service.command == "smtpd" || service.command.hasSuffix("/smtpd") {
