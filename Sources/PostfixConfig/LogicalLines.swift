@@ -154,18 +154,28 @@ enum NameValueError: Error, Sendable {
 /// Whitespace normalisation as `postconf` prints values (pcf_print_line): words split on
 /// space, tab, CR, LF and joined with one space.
 public func normalizePostconfWhitespace(_ text: String) -> String {
-    var out = ""
+    @inline(__always) func isBlank(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x09 || byte == 0x0D || byte == 0x0A }
+    // Most values are already normal (single spaces between words): return them as they are.
+    var alreadyNormal = true
+    var previousBlank = true  // a leading blank is not normal
+    for byte in text.utf8 {
+        let blank = isBlank(byte)
+        if blank && (previousBlank || byte != 0x20) { alreadyNormal = false; break }
+        previousBlank = blank
+    }
+    if alreadyNormal && !previousBlank || text.isEmpty { return text }
+    var out: [UInt8] = []
     out.reserveCapacity(text.utf8.count)
     var pendingSpace = false
-    for scalar in text.unicodeScalars {
-        if scalar == " " || scalar == "\t" || scalar == "\r" || scalar == "\n" {
+    for byte in text.utf8 {
+        if isBlank(byte) {
             if !out.isEmpty { pendingSpace = true }
         } else {
-            if pendingSpace { out.unicodeScalars.append(" "); pendingSpace = false }
-            out.unicodeScalars.append(scalar)
+            if pendingSpace { out.append(0x20); pendingSpace = false }
+            out.append(byte)
         }
     }
-    return out
+    return String(decoding: out, as: UTF8.self)
 }
 
 /// Decodes bytes as UTF-8, replacing invalid sequences (the semantic layer only; rendering uses bytes).
