@@ -107,10 +107,30 @@ public struct CertificateFilesRule: LintRule {
         guard ssl.ssl != "no", let cert = ssl.cert_file else { return [] }
         let certSetting = dovecot.setting("ssl_server_cert_file") ?? dovecot.setting("ssl_cert")
         let keySetting = dovecot.setting("ssl_server_key_file") ?? dovecot.setting("ssl_key")
-        return inspect(certFile: cert, keyFile: ssl.key_file ?? cert, certParameter: certSetting?.key ?? "ssl_cert", keyParameter: keySetting?.key ?? "ssl_key",
-                       certSource: .file(certSetting?.file ?? dovecot.path, certSetting?.line ?? 0),
-                       keySource: .file(keySetting?.file ?? dovecot.path, keySetting?.line ?? 0),
-                       hostName: context.configuration.value("myhostname"), context)
+        var out = inspect(certFile: cert, keyFile: ssl.key_file ?? cert, certParameter: certSetting?.key ?? "ssl_cert", keyParameter: keySetting?.key ?? "ssl_key",
+                          certSource: .file(certSetting?.file ?? dovecot.path, certSetting?.line ?? 0),
+                          keySource: .file(keySetting?.file ?? dovecot.path, keySetting?.line ?? 0),
+                          hostName: context.configuration.value("myhostname"), context)
+        // Certificates of filters (per local address, per SNI name, per protocol) are served too, and
+        // expire or mismatch on their own.
+        var checked: Set<[String]> = [[cert, ssl.key_file ?? cert]]
+        for filter in dovecot.certificateFilters where filter.ssl.ssl != "no" {
+            guard let filterCert = filter.ssl.cert_file else { continue }
+            let filterKey = filter.ssl.key_file ?? filterCert
+            guard checked.insert([filterCert, filterKey]).inserted else { continue }
+            let query = filter.criteria.representativeQuery
+            let certAt = dovecot.setting("ssl_server_cert_file", for: query) ?? dovecot.setting("ssl_cert", for: query)
+            let keyAt = dovecot.setting("ssl_server_key_file", for: query) ?? dovecot.setting("ssl_key", for: query)
+            let scope = " (\(filter.criteria))"
+            // The name a client asks for in a local_name filter is what the certificate must cover.
+            let host = query.localName ?? context.configuration.value("myhostname")
+            out += inspect(certFile: filterCert, keyFile: filterKey, certParameter: (certAt?.key ?? "ssl_cert") + scope,
+                           keyParameter: (keyAt?.key ?? "ssl_key") + scope,
+                           certSource: .file(certAt?.file ?? filter.section.file, certAt?.line ?? filter.section.line),
+                           keySource: .file(keyAt?.file ?? filter.section.file, keyAt?.line ?? filter.section.line),
+                           hostName: host, context)
+        }
+        return out
     }
 
     private func inspect(certFile: String, keyFile: String, certParameter: String, keyParameter: String, certSource: Location, keySource: Location,

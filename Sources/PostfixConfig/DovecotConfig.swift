@@ -1,8 +1,10 @@
 import Foundation
 
 /// Dovecot's configuration as its config parser reads it: `!include`/`!include_try` with globs
-/// (relative to the including file), sections and filters (`protocol imap { }`, `local_name`, `service`),
-/// `key = value` with `#` comments, quotes and `\` continuation lines. Settings of 2.3 and 2.4 are both understood.
+/// (relative to the including file), sections and filters (`protocol imap { }`, `local 192.0.2.1 { }`,
+/// `remote 10.0.0.0/8 { }`, `local_name mail.example.org { }`, nested), `key = value` with `#` comments,
+/// quotes and `\` continuation lines. Settings of 2.3 and 2.4 are both understood, including 2.4's
+/// `ssl_server { cert_file = ... }` blocks (the same as `ssl_server_cert_file = ...`).
 public struct DovecotConfig: Sendable {
     public struct Setting: Sendable, Equatable {
         public var key: String
@@ -19,7 +21,18 @@ public struct DovecotConfig: Sendable {
         public let line: Int
         public internal(set) var settings: [Setting] = []
         public internal(set) var sections: [Section] = []
-        init(type: String, name: String, file: String, line: Int) { self.type = type; self.name = name; self.file = file; self.line = line }
+        /// The enclosing section (nil for the top level).
+        public private(set) weak var parent: Section?
+        init(type: String, name: String, file: String, line: Int, parent: Section? = nil) {
+            self.type = type; self.name = name; self.file = file; self.line = line; self.parent = parent
+        }
+
+        /// Whether this section restricts where its settings apply (Dovecot's config filters).
+        public var isFilter: Bool { DovecotConfig.filterTypes.contains(type) }
+
+        /// 2.4 named filters whose settings are the prefixed global ones: `ssl_server { cert_file }` is
+        /// `ssl_server_cert_file`.
+        var settingPrefix: String? { name.isEmpty && (type == "ssl_server" || type == "ssl_client") ? type + "_" : nil }
 
         /// The last setting of `key` directly in this section.
         public func setting(_ key: String) -> Setting? { settings.last { $0.key == key } }
@@ -48,13 +61,81 @@ public struct DovecotConfig: Sendable {
         problems = reader.problems
     }
 
-    /// A setting's value: inside `protocol NAME { }` when given and set there, else the global one.
-    public func setting(_ key: String, protocol name: String? = nil) -> Setting? {
-        if let name, let filter = root.sections.last(where: { $0.type == "protocol" && $0.name.split(separator: " ").contains(Substring(name)) }),
-           let value = filter.setting(key) {
-            return value
+    /// Filters nest outside in as local, local_name, remote, protocol (config-parser.c); doveconf stops
+    /// with a fatal error on any other order and on a protocol inside a protocol.
+    static func nestingProblem(_ section: Section) -> String? {
+        let rank = ["local": 0, "local_name": 1, "remote": 2, "protocol": 3]
+        guard let inner = rank[section.type] else { return nil }
+        var ancestor = section.parent
+        while let outer = ancestor {
+            if let outerRank = rank[outer.type] {
+                if outer.type == "protocol" && section.type == "protocol" { return "Nested protocol { protocol { .. } } block not allowed" }
+                if outerRank > inner {
+                    return "\(outer.type) { \(section.type) { .. } } not allowed (use \(section.type) { \(outer.type) { .. } } instead)"
+                }
+            }
+            ancestor = outer.parent
         }
-        return root.setting(key)
+        return nil
+    }
+
+    /// Section types that are config filters.
+    static let filterTypes: Set<String> = ["protocol", "local", "remote", "local_name"]
+
+    /// A setting's value for one protocol (`protocol imap { }`), else the global one.
+    public func setting(_ key: String, protocol name: String? = nil) -> Setting? {
+        setting(key, for: FilterQuery(protocol: name))
+    }
+
+    /// A setting's value for a connection: the most specific matching filter that sets it wins, in
+    /// Dovecot's order (config-filter.c): a `local_name` filter first, then the longest `local` prefix, the
+    /// longest `remote` prefix, then a protocol; then the global value.
+    public func setting(_ key: String, for query: FilterQuery) -> Setting? {
+        candidates(key, for: query).first?.setting ?? root.setting(key)
+    }
+
+    /// Matching filters that set `key`, the one that wins first.
+    private func candidates(_ key: String, for query: FilterQuery) -> [(criteria: FilterCriteria, setting: Setting)] {
+        filters.filter { $0.criteria.matches(query) }
+            .compactMap { filter in filter.section.setting(key).map { (filter.criteria, $0) } }
+            .sorted { $0.criteria.precedes($1.criteria) }
+    }
+
+    /// Two settings of `key` that both apply to the connection where neither filter contains the other
+    /// (say `protocol pop3 { }` and `local_name x { }`): Dovecot refuses that connection's configuration
+    /// ("Conflict in setting ... found from filter").
+    public func conflict(_ key: String, for query: FilterQuery) -> (Setting, Setting)? {
+        let found = candidates(key, for: query)
+        guard let winner = found.first else { return nil }
+        for other in found.dropFirst() where !other.criteria.isSuperset(of: winner.criteria) { return (winner.setting, other.setting) }
+        return nil
+    }
+
+    /// Pairs of filters that set the same `key` for some possible connection without one containing the
+    /// other: every connection matching both is refused.
+    public func conflicts(_ key: String) -> [(Setting, Setting)] {
+        let setting = filters.compactMap { filter in filter.section.setting(key).map { (filter.criteria, $0) } }
+        var out: [(Setting, Setting)] = []
+        for (index, a) in setting.enumerated() {
+            for b in setting[(index + 1)...] where a.0.overlaps(b.0) && !a.0.isSuperset(of: b.0) && !b.0.isSuperset(of: a.0) {
+                out.append((a.1, b.1))
+            }
+        }
+        return out
+    }
+
+    /// Every filter section (nested ones too) with the criteria of its whole chain, in file order.
+    public var filters: [(section: Section, criteria: FilterCriteria)] {
+        var out: [(Section, FilterCriteria)] = []
+        func walk(_ section: Section, _ criteria: FilterCriteria) {
+            for child in section.sections where child.isFilter {
+                let combined = criteria.adding(child)
+                out.append((child, combined))
+                walk(child, combined)
+            }
+        }
+        walk(root, FilterCriteria())
+        return out
     }
 
     private struct Reader {
@@ -137,7 +218,15 @@ public struct DovecotConfig: Sendable {
             if text.hasSuffix("{") {
                 let header = text.dropLast().trimmingCharacters(in: .whitespaces)
                 let parts = header.split(separator: " ", maxSplits: 1).map(String.init)
-                let section = Section(type: parts.first ?? "", name: parts.count > 1 ? parts[1].trimmingCharacters(in: .whitespaces) : "", file: file, line: line)
+                var name = parts.count > 1 ? parts[1].trimmingCharacters(in: .whitespaces) : ""
+                if name.count >= 2 && name.hasPrefix("\"") && name.hasSuffix("\"") {
+                    name = String(name.dropFirst().dropLast())
+                } else if name.contains(" ") || name.contains("\t") {
+                    // Dovecot takes one word (or one quoted string) as the name and stops with a fatal error.
+                    problems.append(Problem(file: file, line: line, message: "Expecting '{': a section name with spaces must be quoted (\(parts[0]) \"\(name)\" {)"))
+                }
+                let section = Section(type: parts.first ?? "", name: name, file: file, line: line, parent: current)
+                if let problem = DovecotConfig.nestingProblem(section) { problems.append(Problem(file: file, line: line, message: problem)) }
                 current.sections.append(section)
                 stack.append(section)
                 return
@@ -149,7 +238,12 @@ public struct DovecotConfig: Sendable {
             let key = text[..<equals].trimmingCharacters(in: .whitespaces)
             var value = text[text.index(after: equals)...].trimmingCharacters(in: .whitespaces)
             if value.count >= 2 && value.hasPrefix("\"") && value.hasSuffix("\"") { value = String(value.dropFirst().dropLast()) }
-            current.settings.append(Setting(key: key, value: value, file: file, line: line))
+            // A 2.4 `ssl_server { }` block adds its settings, prefixed, to the section around it.
+            if let prefix = current.settingPrefix, let parent = current.parent {
+                parent.settings.append(Setting(key: key.hasPrefix(prefix) ? key : prefix + key, value: value, file: file, line: line))
+            } else {
+                current.settings.append(Setting(key: key, value: value, file: file, line: line))
+            }
         }
 
         func glob(_ pattern: String) -> [String] {
@@ -159,6 +253,156 @@ public struct DovecotConfig: Sendable {
             return (0..<Int(result.gl_pathc)).compactMap { result.gl_pathv[$0].map { String(cString: $0) } }.sorted()
         }
     }
+}
+
+/// What a connection looks like to Dovecot's filters: its protocol, local and remote address, and the
+/// server name the client asked for (SNI).
+public struct FilterQuery: Sendable, Equatable {
+    public var `protocol`: String?
+    public var local: String?
+    public var remote: String?
+    public var localName: String?
+    public init(protocol: String? = nil, local: String? = nil, remote: String? = nil, localName: String? = nil) {
+        self.protocol = `protocol`; self.local = local; self.remote = remote; self.localName = localName
+    }
+}
+
+/// The conditions of a filter section and the filters it is nested in.
+public struct FilterCriteria: Sendable, Equatable, CustomStringConvertible {
+    public var protocols: [String]?
+    public var local: IPNetwork?
+    public var remote: IPNetwork?
+    /// `local` or `remote` given as a host name: Dovecot resolves it at startup; postls does not match it.
+    public var unresolvedHost: String?
+    public var localNames: [String]?
+
+    /// Adds the condition of `section` (a filter).
+    func adding(_ section: DovecotConfig.Section) -> FilterCriteria {
+        var criteria = self
+        let name = section.name.trimmingCharacters(in: .whitespaces)
+        switch section.type {
+        case "protocol": criteria.protocols = name.split(separator: " ").map(String.init)
+        case "local_name": criteria.localNames = name.split(separator: " ").map { $0.lowercased() }
+        case "local", "remote":
+            if let network = IPNetwork(name) {
+                if section.type == "local" { criteria.local = network } else { criteria.remote = network }
+            } else {
+                criteria.unresolvedHost = name
+            }
+        default: break
+        }
+        return criteria
+    }
+
+    func matches(_ query: FilterQuery) -> Bool {
+        if unresolvedHost != nil { return false }
+        if let protocols { guard let wanted = query.protocol, protocols.contains(wanted) else { return false } }
+        if let local { guard let address = query.local, local.contains(address) else { return false } }
+        if let remote { guard let address = query.remote, remote.contains(address) else { return false } }
+        if let localNames {
+            guard let wanted = query.localName?.lowercased() else { return false }
+            return localNames.contains { pattern in
+                if pattern.hasPrefix("*.") { return wanted.hasSuffix(pattern.dropFirst()) }
+                return pattern == wanted
+            }
+        }
+        return true
+    }
+
+    /// Dovecot's config_filter_parser_cmp(): whether this filter is consulted before `other`.
+    func precedes(_ other: FilterCriteria) -> Bool {
+        if (localNames != nil) != (other.localNames != nil) { return localNames != nil }
+        if (local?.bits ?? 0) != (other.local?.bits ?? 0) { return (local?.bits ?? 0) > (other.local?.bits ?? 0) }
+        if (remote?.bits ?? 0) != (other.remote?.bits ?? 0) { return (remote?.bits ?? 0) > (other.remote?.bits ?? 0) }
+        return protocols != nil && other.protocols == nil
+    }
+
+    /// config_filter_is_superset(): every connection this filter matches... is matched by `self` too, because
+    /// each of `self`'s conditions is also one of `other`'s (or a wider network around it).
+    func isSuperset(of other: FilterCriteria) -> Bool {
+        if let protocols, protocols != other.protocols { return false }
+        if let localNames, localNames != other.localNames { return false }
+        if let unresolvedHost, unresolvedHost != other.unresolvedHost { return false }
+        for (mine, theirs) in [(local, other.local), (remote, other.remote)] {
+            guard let mine else { continue }
+            guard let theirs, mine.bits <= theirs.bits, mine.contains(theirs.address) else { return false }
+        }
+        return true
+    }
+
+    /// Whether some connection could match both filters.
+    func overlaps(_ other: FilterCriteria) -> Bool {
+        if let a = protocols, let b = other.protocols, Set(a).isDisjoint(with: b) { return false }
+        if let a = localNames, let b = other.localNames {
+            let shared = a.contains { name in b.contains { $0 == name || ($0.hasPrefix("*.") && name.hasSuffix($0.dropFirst())) || (name.hasPrefix("*.") && $0.hasSuffix(name.dropFirst())) } }
+            if !shared { return false }
+        }
+        for (mine, theirs) in [(local, other.local), (remote, other.remote)] {
+            guard let mine, let theirs else { continue }
+            // Two prefixes overlap when the shorter one contains the longer one's address.
+            let (wide, narrow) = mine.bits <= theirs.bits ? (mine, theirs) : (theirs, mine)
+            if !wide.contains(narrow.address) { return false }
+        }
+        return true
+    }
+
+    /// A connection this filter matches (for listing what each filter configures).
+    var representativeQuery: FilterQuery {
+        FilterQuery(protocol: protocols?.first, local: local?.address, remote: remote?.address, localName: localNames?.first.map {
+            $0.hasPrefix("*.") ? "host" + $0.dropFirst() : $0
+        })
+    }
+
+    /// `local_name mail.example.org, protocol imap` style.
+    public var description: String {
+        var parts: [String] = []
+        if let localNames { parts.append("local_name " + localNames.joined(separator: " ")) }
+        if let local { parts.append("local \(local)") }
+        if let remote { parts.append("remote \(remote)") }
+        if let unresolvedHost { parts.append("host \(unresolvedHost)") }
+        if let protocols { parts.append("protocol " + protocols.joined(separator: " ")) }
+        return parts.isEmpty ? "global" : parts.joined(separator: ", ")
+    }
+}
+
+/// An IPv4 or IPv6 address with a prefix length (`192.0.2.0/24`, `2001:db8::/32`, a bare address is /32 or /128).
+public struct IPNetwork: Sendable, Equatable, CustomStringConvertible {
+    public let bytes: [UInt8]
+    public let bits: Int
+    let text: String
+
+    public init?(_ text: String) {
+        let parts = text.split(separator: "/", maxSplits: 1).map(String.init)
+        guard let first = parts.first, let address = IPNetwork.parse(first) else { return nil }
+        let maximum = address.count * 8
+        let bits = parts.count == 2 ? Int(parts[1]) : maximum
+        guard let bits, bits >= 0, bits <= maximum else { return nil }
+        self.bytes = address; self.bits = bits; self.text = text
+    }
+
+    static func parse(_ text: String) -> [UInt8]? {
+        var v4 = in_addr(), v6 = in6_addr()
+        if inet_pton(AF_INET, text, &v4) == 1 { return withUnsafeBytes(of: &v4) { Array($0) } }
+        if inet_pton(AF_INET6, text, &v6) == 1 { return withUnsafeBytes(of: &v6) { Array($0) } }
+        return nil
+    }
+
+    /// The address part, as written.
+    var address: String { String(text.split(separator: "/").first ?? "") }
+
+    public func contains(_ addressText: String) -> Bool {
+        guard let address = IPNetwork.parse(addressText), address.count == bytes.count else { return false }
+        var remaining = bits
+        for index in 0..<bytes.count where remaining > 0 {
+            let take = min(8, remaining)
+            let mask = UInt8(truncatingIfNeeded: 0xFF << (8 - take))
+            if address[index] & mask != bytes[index] & mask { return false }
+            remaining -= take
+        }
+        return true
+    }
+
+    public var description: String { text }
 }
 
 /// Dovecot's TLS settings, from 2.3 names (`ssl_cert = <file`) or 2.4 names (`ssl_server_cert_file`).
@@ -181,8 +425,13 @@ public struct DovecotSSL: Sendable, Equatable {
 extension DovecotConfig {
     /// The SSL settings in effect globally or for one protocol.
     public func ssl(protocol name: String? = nil) -> DovecotSSL {
+        ssl(for: FilterQuery(protocol: name))
+    }
+
+    /// The SSL settings in effect for a connection.
+    public func ssl(for query: FilterQuery) -> DovecotSSL {
         func get(_ keys: String...) -> String? {
-            for key in keys { if let setting = setting(key, protocol: name) { return setting.value } }
+            for key in keys { if let setting = setting(key, for: query) { return setting.value } }
             return nil
         }
         return DovecotSSL(
@@ -193,6 +442,16 @@ extension DovecotConfig {
             min_protocol: get("ssl_min_protocol"),
             cipher_list: get("ssl_cipher_list"),
             dh_file: DovecotSSL.path(get("ssl_server_dh_file", "ssl_dh")))
+    }
+
+    /// Keys that name certificate and key files (2.3 and 2.4).
+    public static let certificateKeys: Set<String> = ["ssl_cert", "ssl_key", "ssl_server_cert_file", "ssl_server_key_file"]
+
+    /// Each filter that sets a certificate or key (a certificate per local address, per SNI name, per
+    /// protocol), with the SSL settings a connection it matches gets.
+    public var certificateFilters: [(criteria: FilterCriteria, section: Section, ssl: DovecotSSL)] {
+        filters.filter { $0.section.settings.contains { DovecotConfig.certificateKeys.contains($0.key) } }
+            .map { ($0.criteria, $0.section, ssl(for: $0.criteria.representativeQuery)) }
     }
 
     /// "2.4" when the file uses 2.4-only settings (`dovecot_config_version`, `ssl_server_*`), else "2.3".
@@ -224,8 +483,12 @@ extension DovecotConfig {
         }
         var perProtocol: [String: Any] = [:]
         for name in protocols where ssl(protocol: name) != ssl() { perProtocol[name] = sslObject(ssl(protocol: name)) }
+        let filterArray: [[String: Any]] = certificateFilters.map { filter in
+            ["filter": filter.criteria.description, "file": filter.section.file, "line": filter.section.line, "ssl": sslObject(filter.ssl)]
+        }
         return [
             "config_file": path, "files": files, "syntax": syntaxVersion, "ssl": sslObject(ssl()), "protocols": perProtocol,
+            "filters": filterArray,
             "listeners": listeners.map { ["service": $0.service, "name": $0.name, "port": $0.port as Any? ?? NSNull(), "ssl": $0.ssl] as [String: Any] },
             "problems": problems.map { ["file": $0.file, "line": $0.line, "message": $0.message] as [String: Any] },
         ]

@@ -652,8 +652,11 @@ public struct AuxiliaryFilesRule: LintRule {
 /// Dovecot with TLS switched off, or a protocol floor that locks out the mail clients still in use.
 public struct DovecotSSLRule: LintRule {
     public init() {}
-    public var ids: [String] { ["dovecot_ssl_disabled", "dovecot_invalid_protocol"] }
+    public var ids: [String] { ["dovecot_ssl_disabled", "dovecot_invalid_protocol", "dovecot_filter_conflict", "dovecot_config_error"] }
     static let protocols = ["SSLv3", "TLSv1", "TLSv1.1", "TLSv1.2", "TLSv1.3", "ANY"]
+    /// The settings of Dovecot's TLS (2.3 and 2.4 names) whose filter conflicts refuse connections.
+    static let sslKeys = ["ssl", "ssl_cert", "ssl_key", "ssl_ca", "ssl_dh", "ssl_min_protocol", "ssl_cipher_list", "ssl_cipher_suites",
+                          "ssl_prefer_server_ciphers", "ssl_server_cert_file", "ssl_server_key_file", "ssl_server_ca_file", "ssl_server_dh_file"]
 
     public func check(_ context: LintContext) -> [Finding] {
         guard let dovecot = context.dovecot else { return [] }
@@ -661,6 +664,19 @@ public struct DovecotSSLRule: LintRule {
         if let setting = dovecot.setting("ssl"), setting.value == "no" {
             out.append(Finding(id: "dovecot_ssl_disabled", cause: .starttlsUnavailable, severity: .warning, file: setting.file, line: setting.line,
                                parameter: "ssl", message: "Dovecot has ssl = no: IMAP/POP3 clients send passwords in plaintext and cannot use 993/995."))
+        }
+        for problem in dovecot.problems {
+            // An unreadable include named with !include_try is fine; everything else stops Dovecot or drops settings.
+            out.append(Finding(id: "dovecot_config_error", cause: .unsupportedSetting, severity: problem.line == 0 ? .warning : .critical,
+                               file: problem.file, line: problem.line == 0 ? nil : problem.line,
+                               message: "Dovecot's configuration: \(problem.message)"))
+        }
+        for key in Self.sslKeys {
+            for (first, second) in dovecot.conflicts(key) {
+                out.append(Finding(id: "dovecot_filter_conflict", cause: .unsupportedSetting, severity: .critical, file: second.file, line: second.line,
+                                   parameter: key, message: "\(key) is set in two filters that both match some connections and neither contains the other "
+                                       + "(\(first.file):\(first.line) and line \(second.line)): Dovecot refuses those connections (\"Conflict in setting \(key) found from filter\", doveconf shows it with -f). Nest one filter inside the other, or set it in only one."))
+            }
         }
         for name in [nil] + dovecot.protocols {
             guard let setting = dovecot.setting("ssl_min_protocol", protocol: name), !Self.protocols.contains(setting.value) else { continue }

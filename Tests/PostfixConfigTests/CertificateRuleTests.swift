@@ -132,11 +132,47 @@ import TLSKit
         #expect(v24.map(\.id) == ["incomplete_chain"])
     }
 
+    @Test func certificatesOfFiltersAreCheckedForTheirOwnNames() throws {
+        let factory = try #require(CertificateRuleTests.pki?.factory)
+        let directory = try TemporaryConfigDirectory(main: "", master: "")
+        let global = try factory.leaf("dovecot-global")
+        let sni = try factory.leaf("dovecot-sni", commonName: "imap.example.org")
+        let expired = try factory.leaf("dovecot-expired", commonName: "imap.example.org",
+                                       notBefore: Date().addingTimeInterval(-90 * 86_400), notAfter: Date().addingTimeInterval(-86_400))
+        func text(_ pair: (String, String)) -> String {
+            "ssl = required\nssl_cert = <\(global.fullChainFile)\nssl_key = <\(global.keyFile)\n"
+                + "local_name imap.example.org {\n  ssl_cert = <\(pair.0)\n  ssl_key = <\(pair.1)\n}\n"
+        }
+        // The SNI certificate covers the SNI name (not myhostname): nothing to report.
+        #expect(try lint(text((sni.fullChainFile, sni.keyFile)), directory: directory).isEmpty)
+        let list = try lint(text((expired.fullChainFile, expired.keyFile)), directory: directory)
+        let finding = try #require(list.first { $0.cause == .expiredCertificate })
+        #expect(finding.line == 5 && finding.parameter == "ssl_cert (local_name imap.example.org)")
+        // A filter certificate for a name it does not cover is a name mismatch.
+        let wrong = try lint(text((global.fullChainFile, sni.keyFile)).replacingOccurrences(of: "imap.example.org {", with: "pop.example.org {"),
+                             directory: directory)
+        #expect(wrong.contains { $0.id == "key_mismatch" && $0.parameter == "ssl_key (local_name pop.example.org)" })
+    }
+
     @Test func dovecotWithoutTLSOrWithABadProtocolIsFound() throws {
         let directory = try TemporaryConfigDirectory(main: "", master: "")
         #expect(try lint("ssl = no\n", directory: directory).map(\.id) == ["dovecot_ssl_disabled"])
         let bad = try lint("ssl = yes\nprotocol imap {\n  ssl_min_protocol = TLSv1.4\n}\n", directory: directory)
         #expect(bad.first { $0.id == "dovecot_invalid_protocol" }?.line == 3)
         #expect(try lint("ssl = yes\nssl_min_protocol = TLSv1.2\n", directory: directory).filter { $0.id.hasPrefix("dovecot_") }.isEmpty)
+        // Two overlapping filters setting the same key: doveconf's "Conflict in setting".
+        let conflict = try lint("ssl = yes\nprotocol pop3 {\n  ssl_min_protocol = TLSv1\n}\nremote 10.0.0.0/8 {\n  ssl_min_protocol = TLSv1.3\n}\n",
+                                directory: directory)
+        #expect(conflict.filter { $0.id == "dovecot_filter_conflict" }.map(\.line) == [6])
+        // Nested, the inner one wins: no conflict.
+        #expect(try lint("ssl = yes\nremote 10.0.0.0/8 {\n  ssl_min_protocol = TLSv1\n  protocol pop3 {\n  ssl_min_protocol = TLSv1.3\n}\n}\n",
+                         directory: directory).filter { $0.id.hasPrefix("dovecot_") }.isEmpty)
+        // The other way round Dovecot does not start.
+        let inverted = try lint("ssl = yes\nprotocol pop3 {\n  ssl_min_protocol = TLSv1\n  remote 10.0.0.0/8 {\n  ssl_min_protocol = TLSv1.3\n}\n}\n",
+                                directory: directory)
+        #expect(inverted.filter { $0.id == "dovecot_config_error" }.map(\.message)
+                == ["Dovecot's configuration: protocol { remote { .. } } not allowed (use remote { protocol { .. } } instead)"])
+        let unquoted = try lint("ssl = yes\nlocal_name a.example.org b.example.org {\n  ssl_cert = </x\n}\n", directory: directory)
+        #expect(unquoted.first { $0.id == "dovecot_config_error" }?.line == 2)
     }
 }

@@ -73,4 +73,116 @@ import Testing
             }
         }
     }
+
+    static var filtersFile: String { Corpus.root.appendingPathComponent("dovecot-filters/dovecot.conf").path }
+
+    /// Connections that exercise each filter kind and their precedence.
+    static let filterQueries: [FilterQuery] = [
+        FilterQuery(), FilterQuery(protocol: "imap"), FilterQuery(protocol: "pop3"),
+        FilterQuery(local: "192.0.2.10"), FilterQuery(protocol: "imap", local: "192.0.2.10"), FilterQuery(protocol: "pop3", local: "192.0.2.10"),
+        FilterQuery(local: "192.0.2.11"), FilterQuery(local: "198.51.100.77"), FilterQuery(local: "2001:db8::25"), FilterQuery(local: "2001:db9::25"),
+        FilterQuery(remote: "10.1.2.3"), FilterQuery(local: "198.51.100.77", remote: "10.1.2.3"), FilterQuery(protocol: "pop3", remote: "10.9.9.9"),
+        FilterQuery(localName: "mail.example.org"), FilterQuery(localName: "pop.example.net"), FilterQuery(localName: "other.example.com"),
+        FilterQuery(protocol: "imap", local: "192.0.2.10", localName: "mail.example.org"),
+    ]
+
+    /// doveconf's own filter lookup (`-f local=… -f remote=… -f lname=… -f protocol=…`) is the oracle.
+    @Test(.enabled(if: findExecutable("doveconf") != nil || RealPostconf.isCI, "needs doveconf"), arguments: filterQueries)
+    func filterPrecedenceMatchesDoveconf(_ query: FilterQuery) throws {
+        guard let doveconf = findExecutable("doveconf") else { Issue.record("doveconf missing but CI is set"); return }
+        let config = try DovecotConfig(path: Self.filtersFile)
+        var arguments = ["-c", Self.filtersFile]
+        if let value = query.protocol { arguments += ["-f", "protocol=\(value)"] }
+        if let value = query.local { arguments += ["-f", "local=\(value)"] }
+        if let value = query.remote { arguments += ["-f", "remote=\(value)"] }
+        if let value = query.localName { arguments += ["-f", "lname=\(value)"] }
+        for key in ["ssl_cert", "ssl_key", "ssl_min_protocol", "ssl_cipher_list"] {
+            let output = try SystemProcessRunner().run(doveconf, arguments + ["-h", key], timeout: 30)
+            // doveconf refuses a connection whose filters conflict on any setting; postls must find the same.
+            let anyConflict = ["ssl_cert", "ssl_key", "ssl_min_protocol", "ssl_cipher_list"].contains { config.conflict($0, for: query) != nil }
+            #expect(output.succeeded == !anyConflict, "\(query): \(output.stderr)")
+            if !output.succeeded {
+                #expect(output.stderr.contains("Conflict in setting"))
+                continue
+            }
+            let expected = output.stdout.trimmingCharacters(in: .newlines)
+            // Every key is set globally or in a filter for these, so postls always has an answer.
+            if key == "ssl_cipher_list" && config.setting(key, for: query) == nil { continue }
+            #expect(config.setting(key, for: query)?.value == expected, "\(query) \(key)")
+        }
+    }
+
+    @Test func conflictingFiltersArePairedForLint() throws {
+        let config = try DovecotConfig(path: Self.filtersFile)
+        let pairs = { (key: String) in config.conflicts(key).map { [$0.0.line, $0.1.line] } }
+        // local 198.51.100.0/24 and remote 10.0.0.0/8 both set ssl_min_protocol; remote 10/8 and protocol pop3 the cipher list;
+        // each local_name certificate against local 192.0.2.10, its imap filter and the IPv6 network (not against
+        // each other: their names differ; and 192.0.2.10 never meets 2001:db8::/32).
+        #expect(pairs("ssl_min_protocol") == [[19, 28]])
+        #expect(pairs("ssl_cipher_list") == [[27, 41]])
+        #expect(pairs("ssl_cert") == [[11, 32], [11, 37], [14, 32], [14, 37], [23, 32], [23, 37]])
+        #expect(pairs("ssl_key") == [[12, 33]])
+    }
+
+    @Test func certificateFiltersAreListedWithWhatTheyServe() throws {
+        let config = try DovecotConfig(path: Self.filtersFile)
+        let filters = config.certificateFilters.map { ($0.criteria.description, $0.ssl.cert_file ?? "", $0.ssl.key_file ?? "") }
+        #expect(filters.map(\.0) == ["local 192.0.2.10", "local 192.0.2.10, protocol imap", "local 2001:db8::/32",
+                                     "local_name mail.example.org", "local_name imap.example.net pop.example.net"])
+        #expect(filters[1].1 == "/etc/ssl/mail/local10-imap.pem" && filters[1].2 == "/etc/ssl/mail/local10.key")
+        #expect(filters[2].2 == "/etc/ssl/mail/global.key")
+        #expect(filters[4].1 == "/etc/ssl/mail/sni-net.pem")
+    }
+
+    @Test func dovecot24SSLServerBlocksAreThePrefixedSettings() throws {
+        let directory = try TemporaryConfigDirectory(main: "", master: "")
+        try directory.write("dovecot.conf", Array("""
+            dovecot_config_version = 2.4.0
+            ssl_server {
+              cert_file = /etc/ssl/block.pem
+              ssl_server_key_file = /etc/ssl/block.key
+            }
+            local_name mail.example.org {
+              ssl_server {
+                cert_file = /etc/ssl/sni.pem
+              }
+            }
+
+            """.utf8))
+        let config = try DovecotConfig(path: directory.path + "/dovecot.conf")
+        #expect(config.syntaxVersion == "2.4")
+        #expect(config.ssl().cert_file == "/etc/ssl/block.pem")
+        #expect(config.ssl().key_file == "/etc/ssl/block.key")
+        #expect(config.setting("ssl_server_cert_file")?.line == 3)
+        #expect(config.ssl(for: FilterQuery(localName: "mail.example.org")).cert_file == "/etc/ssl/sni.pem")
+        #expect(config.ssl(for: FilterQuery(localName: "mail.example.org")).key_file == "/etc/ssl/block.key")
+        #expect(config.problems.isEmpty)
+    }
+
+    @Test func networksMatchByPrefix() throws {
+        let v4 = try #require(IPNetwork("192.0.2.128/25"))
+        #expect(v4.contains("192.0.2.200") && !v4.contains("192.0.2.127") && !v4.contains("2001:db8::1"))
+        let v6 = try #require(IPNetwork("2001:db8:ab::/48"))
+        #expect(v6.contains("2001:db8:ab:1::25") && !v6.contains("2001:db8:ac::25"))
+        #expect(IPNetwork("192.0.2.1/33") == nil && IPNetwork("mail.example.org") == nil)
+        #expect(try #require(IPNetwork("0.0.0.0/0")).contains("203.0.113.9"))
+    }
+
+    /// Which filter may sit inside which: doveconf accepts or refuses each of the 16 nestings; postls must agree.
+    @Test(.enabled(if: findExecutable("doveconf") != nil || RealPostconf.isCI, "needs doveconf"))
+    func filterNestingRulesMatchDoveconf() throws {
+        guard let doveconf = findExecutable("doveconf") else { Issue.record("doveconf missing but CI is set"); return }
+        let directory = try TemporaryConfigDirectory(main: "", master: "")
+        let headers = ["protocol imap", "local 192.0.2.1", "remote 10.0.0.0/8", "local_name a.example.org"]
+        for outer in headers {
+            for inner in headers {
+                try directory.write("dovecot.conf", Array("ssl = yes\n\(outer) {\n  \(inner) {\n    ssl_min_protocol = TLSv1.3\n  }\n}\n".utf8))
+                let path = directory.path + "/dovecot.conf"
+                let output = try SystemProcessRunner().run(doveconf, ["-c", path, "-h", "ssl"], timeout: 30)
+                let problems = try DovecotConfig(path: path).problems
+                #expect(problems.isEmpty == output.succeeded, "\(outer) { \(inner) { } }: \(output.stderr)")
+                if let problem = problems.first { #expect(output.stderr.contains(problem.message), "\(outer) { \(inner) }") }
+            }
+        }
+    }
 }
