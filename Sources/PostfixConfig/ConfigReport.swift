@@ -37,8 +37,9 @@ public struct ConfigReport: Sendable {
         configDirectory = configuration.directory
         defaultsOrigin = configuration.defaults.origin
         var parameters: [String: Parameter] = [:]
-        for index in configuration.main.effectiveIndices {
-            let entry = configuration.main.entries[index]
+        let main = configuration.main
+        for index in main.effectiveIndices {
+            let entry = main.entries[index]
             let expanded = configuration.displayExpandedEntry(index).value
             parameters[entry.name] = Parameter(value: entry.value, expanded: normalizePostconfWhitespace(expanded), source: "main.cf:\(entry.line)")
         }

@@ -61,7 +61,7 @@ public struct Expander: Sendable {
         context.scope = scope
         context.scopeDepth = depth
         context.output.reserveCapacity(text.utf8.count + 64)
-        _ = context.parse(Array(text.utf8))
+        _ = context.parse(text)
         return Memo(result: Result(value: String(decoding: context.output, as: UTF8.self), issues: context.issues),
                     steps: context.steps, depth: context.maxLevel)
     }
@@ -122,8 +122,18 @@ private struct Context {
         return lookup?(name)
     }
 
-    /// mac_parse(): split into literal text and `$` references. Literal runs are copied whole.
     mutating func parse(_ text: [UInt8]) -> Bool {
+        text.withUnsafeBufferPointer { parse($0) }
+    }
+
+    /// Parses a string's UTF-8 in place (no copy into an array).
+    mutating func parse(_ text: String) -> Bool {
+        var text = text
+        return text.withUTF8 { parse($0) }
+    }
+
+    /// mac_parse(): split into literal text and `$` references. Literal runs are copied whole.
+    mutating func parse(_ text: UnsafeBufferPointer<UInt8>) -> Bool {
         var cursor = 0
         var literalStart = 0
         let end = text.count
@@ -137,7 +147,7 @@ private struct Context {
             emit(text[literalStart..<cursor])
             if failed { return false }
             cursor += 1
-            let name: ArraySlice<UInt8>
+            let name: Slice<UnsafeBufferPointer<UInt8>>
             var plain: Bool
             if cursor < end && (text[cursor] == openBrace || text[cursor] == openParen) {
                 let open = text[cursor], close = open == openBrace ? closeBrace : closeParen
@@ -172,7 +182,7 @@ private struct Context {
         return !failed
     }
 
-    mutating func emit(_ bytes: ArraySlice<UInt8>) {
+    mutating func emit<Bytes: Collection<UInt8>>(_ bytes: Bytes) {
         guard !scanOnly, !bytes.isEmpty else { return }
         if output.count + bytes.count > maximumBytes { fail(.tooLarge); return }
         output.append(contentsOf: bytes)
@@ -201,7 +211,7 @@ private struct Context {
             return
         }
         active.append(name)
-        _ = parse(Array(value.utf8))
+        _ = parse(value)
         active.removeLast()
     }
 

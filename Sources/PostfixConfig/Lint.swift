@@ -175,8 +175,9 @@ public struct ExpansionRule: LintRule {
             referencedCache = referenced
             return referenced.contains(name)
         }
-        for index in config.main.effectiveIndices {
-            let entry = config.main.entries[index]
+        let main = config.main  // one copy, not one per entry (main is a computed property)
+        for index in main.effectiveIndices {
+            let entry = main.entries[index]
             guard entry.rawValue.utf8.contains(UInt8(ascii: "$")), !PostfixConfiguration.unexpandedParameters.contains(entry.name) else { continue }
             let name = entry.name, result = config.expandedEntry(index)
             for issue in result.issues {
@@ -575,6 +576,12 @@ public struct VersionSupportRule: LintRule {
         "smtp_tls_connection_reuse": [3, 4], "smtp_tls_servername": [3, 4], "smtp_tls_wrappermode": [3, 0],
     ]
 
+    /// The TLS protocol lists (`postconf -d | grep tls.*_protocols`), where 3.6 added the `>=` syntax.
+    static let protocolParameters: Set<String> = [
+        "smtpd_tls_protocols", "smtpd_tls_mandatory_protocols", "smtp_tls_protocols", "smtp_tls_mandatory_protocols",
+        "lmtp_tls_protocols", "lmtp_tls_mandatory_protocols", "tlsproxy_tls_protocols", "tlsproxy_tls_mandatory_protocols",
+    ]
+
     static func version(_ text: String) -> [Int] { text.split(separator: ".").compactMap { Int($0.prefix { $0.isNumber }) } }
 
     public func check(_ context: LintContext) -> [Finding] {
@@ -582,15 +589,17 @@ public struct VersionSupportRule: LintRule {
         guard let installedText = config.defaults.values["mail_version"] else { return [] }
         let installed = Self.version(installedText)
         var out: [Finding] = []
-        for index in config.main.effectiveIndices {
-            let entry = config.main.entries[index], name = entry.name
+        let main = config.main
+        // Only the parameters that exist matter (an unknown one is unused), so look those up by name.
+        let names = Set(Self.introduced.keys).union(Self.protocolParameters)
+        for index in names.compactMap({ main.effectiveIndex[$0] }).sorted() {
+            let entry = main.entries[index], name = entry.name
             if let first = Self.introduced[name], installed.lexicographicallyPrecedes(first) {
                 out.append(Finding(id: "unsupported_by_installed_postfix", cause: .unsupportedSetting, severity: .warning, file: "main.cf", line: entry.line,
                                    parameter: name, message: "\(name) needs Postfix \(first.map(String.init).joined(separator: ".")) or newer; the installed Postfix \(installedText) ignores it (\"unused parameter\")."))
             }
             // ">=TLSv1.2"/"<=" protocol ranges arrived in Postfix 3.6.
-            if name.utf8.reversed().starts(with: "_protocols".utf8.reversed()) && name.contains("tls")
-                && (entry.rawValue.contains(">=") || entry.rawValue.contains("<=")),
+            if Self.protocolParameters.contains(name) && (entry.rawValue.contains(">=") || entry.rawValue.contains("<=")),
                installed.lexicographicallyPrecedes([3, 6]) {
                 out.append(Finding(id: "unsupported_by_installed_postfix", cause: .unsupportedSetting, severity: .critical, file: "main.cf", line: entry.line,
                                    parameter: name, message: "\(name) = \(entry.value) uses the >=/<= syntax of Postfix 3.6+; Postfix \(installedText) logs \"Invalid TLS protocol list\" and disables TLS. Use the !SSLv2, !SSLv3, !TLSv1 form.",

@@ -63,7 +63,7 @@ public struct PostfixConfiguration: Sendable {
     /// the same as `expanded(main.entries[index].name)` without looking the name up.
     public func expandedEntry(_ index: Int) -> Expander.Result {
         if let memo = global.memo(entry: index, depth: 0) { return memo.result }
-        return expand(main.entries[index].rawValue)
+        return expand(global.main.entries[index].rawValue)
     }
 
     /// Expands arbitrary text in the global (or a service's) name space.
@@ -91,7 +91,7 @@ public struct PostfixConfiguration: Sendable {
 
     /// `displayExpanded` for main.cf's effective entry `index`.
     public func displayExpandedEntry(_ index: Int) -> Expander.Result {
-        let entry = main.entries[index]
+        let entry = global.main.entries[index]
         if PostfixConfiguration.unexpandedParameters.contains(entry.name) { return Expander.Result(value: entry.rawValue, issues: []) }
         return expandedEntry(index)
     }
