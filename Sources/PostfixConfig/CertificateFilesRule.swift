@@ -76,21 +76,31 @@ public struct CertificateFilesRule: LintRule {
     }
 
     private func loadProblem(_ error: Error, path: String, parameter: String, what: String, source: Location) -> Finding {
+        // What the server does about it: Postfix's smtpd goes on without TLS; Dovecot refuses to start its logins.
+        let daemon: String, consequence: String
+        if case .file = source {
+            // 2.3 reads `<file` values when its config process starts (doveconf -x shows the same error).
+            daemon = "Dovecot"
+            consequence = "Dovecot cannot load it (2.3 stops at startup with \"Can't open file\" or \"Failed to initialize SSL server context\"; 2.4 fails the TLS handshakes that need it)"
+        } else {
+            daemon = "smtpd"; consequence = "smtpd disables TLS"
+        }
         if case TLSKitError.file(_, let code) = error, code == ENOENT {
             return finding("certificate_missing", .certificateUnreadable, .critical, source: source, parameter: parameter,
-                           "\(path) (\(parameter)) does not exist: smtpd logs \"cannot get \(what)\" and disables TLS.")
+                           daemon == "smtpd" ? "\(path) (\(parameter)) does not exist: smtpd logs \"cannot get \(what)\" and disables TLS."
+                                : "\(path) (\(parameter)) does not exist: \(consequence).")
         }
         let isText = (try? LocalFileSystem().read(path)).map { !$0.contains(0) && !String(decoding: $0, as: UTF8.self).contains("-----BEGIN") } ?? false
         if case TLSKitError.notPEM = error {
             return finding("certificate_not_pem", .certificateUnreadable, .critical, source: source, parameter: parameter,
-                           "\(path) (\(parameter)) holds no PEM \(what) (\"no start line\"): smtpd disables TLS. Convert DER files with openssl x509 -inform der.")
+                           "\(path) (\(parameter)) holds no PEM \(what) (\"no start line\"): \(consequence). Convert DER files with openssl x509 -inform der.")
         }
         if isText || (try? LocalFileSystem().read(path))?.first == 0x30 {
             return finding("certificate_not_pem", .certificateUnreadable, .critical, source: source, parameter: parameter,
-                           "\(path) (\(parameter)) holds no PEM \(what) (\(error)): smtpd disables TLS.")
+                           "\(path) (\(parameter)) holds no PEM \(what) (\(error)): \(consequence).")
         }
         return finding("certificate_unreadable", .certificateUnreadable, .critical, source: source, parameter: parameter,
-                       "\(path) (\(parameter)) cannot be read as a \(what): \(error). smtpd disables TLS.")
+                       "\(path) (\(parameter)) cannot be read as a \(what): \(error). \(consequence.prefix(1).uppercased() + consequence.dropFirst()).")
     }
 
     private func check(_ pair: Pair, _ context: LintContext) -> [Finding] {

@@ -178,6 +178,9 @@ public struct ConfigReport: Sendable {
                 let other = dovecot.ssl(protocol: name)
                 out += "  protocol \(name): ssl=\(other.ssl) cert=\(other.cert_file ?? "-") min_protocol=\(other.min_protocol ?? "default")\n"
             }
+            for filter in dovecot.certificateFilters {
+                out += "  \(filter.criteria) (\(filter.section.file):\(filter.section.line)): cert=\(filter.ssl.cert_file ?? "-") key=\(filter.ssl.key_file ?? "-")\n"
+            }
             for listener in dovecot.listeners {
                 out += "  \(listener.service)/\(listener.name): port \(listener.port.map(String.init) ?? "-")\(listener.ssl ? " (implicit TLS)" : "")\n"
             }

@@ -684,7 +684,7 @@ public struct DovecotSSLRule: LintRule {
             for (first, second) in dovecot.conflicts(key) {
                 out.append(Finding(id: "dovecot_filter_conflict", cause: .unsupportedSetting, severity: .critical, file: second.file, line: second.line,
                                    parameter: key, message: "\(key) is set in two filters that both match some connections and neither contains the other "
-                                       + "(\(first.file):\(first.line) and line \(second.line)): Dovecot refuses those connections (\"Conflict in setting \(key) found from filter\", doveconf shows it with -f). Nest one filter inside the other, or set it in only one."))
+                                       + "(\(first.file):\(first.line) and \(second.file):\(second.line)): Dovecot refuses those connections (\"Conflict in setting \(key) found from filter\", doveconf shows it with -f). Nest one filter inside the other, or set it in only one."))
             }
         }
         for name in [nil] + dovecot.protocols {
