@@ -37,6 +37,10 @@ struct FixPlanner {
             if let chainFix = fullChainFix() { out.append(chainFix) }
         case .keyMismatch, .certificateUnreadable:
             out += matchingKeyFixes(cause: cause)
+            if cause == .certificateUnreadable && noCertificateConfigured { out.append(setupFix(cause: cause)) }
+        case .starttlsUnavailable where noCertificateConfigured:
+            // First-time TLS: enabling STARTTLS needs a certificate first, which postls setup finds or makes.
+            out.append(setupFix(cause: cause))
         case .plaintextOnTLSPort where out.isEmpty:
             // The server is right: clients must change. Advice only, nothing to apply.
             let ports = logPorts(cause: cause)
@@ -191,6 +195,25 @@ struct FixPlanner {
             return fix
         }
         return nil
+    }
+
+    /// No public smtpd listener has a certificate configured (smtpd_tls_cert_file, smtpd_tls_chain_files).
+    var noCertificateConfigured: Bool {
+        guard let configuration = input.configuration else { return false }
+        let listeners = configuration.smtpdListeners.filter { !$0.listen.isLoopback }
+        return !listeners.isEmpty && listeners.allSatisfy { $0.tls.cert_files.isEmpty }
+    }
+
+    /// TLS from scratch: `postls setup` finds a certificate or makes a key (with a CSR or a self-signed stopgap),
+    /// then enables TLS on 25, 587 and 465 with a backup, `postfix check`, a reload and a probe.
+    func setupFix(cause: Cause) -> Fix {
+        let dir = input.configuration?.directory ?? "/etc/postfix"
+        return makeFix(cause: cause, title: "Set up TLS with postls setup: a certificate, STARTTLS on 25 and 587, implicit TLS on 465",
+                       kind: .command,
+                       commands: ["postls setup --config-dir \(dir) --dry-run    # the plan and the main.cf/master.cf diff; writes nothing",
+                                  "postls setup --config-dir \(dir)              # asks first; backs up, runs postfix check, reloads, probes",
+                                  "# no certificate yet: add --csr-only (a key and a CSR for your CA) or --self-signed (a stopgap)"],
+                       applicable: false)
     }
 
     /// A new key and CSR with the names peers use; postls never handles the CA's side.

@@ -1,5 +1,6 @@
 import Foundation
 import MailLog
+import PostfixConfig
 import PostlsCore
 import Testing
 import TLSKit
@@ -86,5 +87,26 @@ struct DiagnosisEngineTests {
         let report = DiagnosisEngine().diagnose(a)
         let severities = report.diagnoses.filter { $0.status == .active }.map(\.severity)
         #expect(severities == severities.sorted(by: >))
+    }
+
+    /// A server without TLS at all: the diagnosis points at postls setup, which makes or finds the certificate
+    /// the config edits alone cannot supply.
+    @Test func noTLSAtAllSuggestsSetup() throws {
+        let configuration = PostfixConfiguration(directory: "/etc/postfix", main: MainCF(text: "myhostname = mx.example.org\n"),
+                                                 master: MasterCF(text: "smtp inet n - y - - smtpd\nsubmission inet n - y - - smtpd\n"),
+                                                 defaults: ParameterDefaults.catalog(hostName: "mx"))
+        let findings = Linter().run(LintContext(configuration: configuration))
+        #expect(findings.contains { $0.cause == .starttlsUnavailable })
+        let report = DiagnosisEngine().diagnose(DiagnosisInput(configuration: configuration, configFindings: findings))
+        let diagnosis = try #require(report.diagnoses.first { $0.cause == .starttlsUnavailable })
+        let fixes = report.fixes.filter { diagnosis.fixes.contains($0.id) }
+        let setup = try #require(fixes.first { $0.commands.first?.hasPrefix("postls setup --config-dir /etc/postfix --dry-run") == true })
+        #expect(!setup.applicable)
+        // With a certificate configured, enabling TLS is a config edit and setup is not offered.
+        let withCertificate = PostfixConfiguration(directory: "/etc/postfix",
+                                                   main: MainCF(text: "myhostname = mx.example.org\nsmtpd_tls_cert_file = /etc/ssl/mx.pem\nsmtpd_tls_key_file = /etc/ssl/mx.key\n"),
+                                                   master: MasterCF(text: "smtp inet n - y - - smtpd\n"), defaults: ParameterDefaults.catalog(hostName: "mx"))
+        let other = DiagnosisEngine().diagnose(DiagnosisInput(configuration: withCertificate, configFindings: Linter().run(LintContext(configuration: withCertificate))))
+        #expect(!other.fixes.contains { $0.commands.contains { $0.hasPrefix("postls setup") } })
     }
 }
