@@ -132,7 +132,11 @@ struct WizardTerminalTests {
         try t.send("/")
         let found = try #require(postlsPID(tagged: tag))
         kill(found, signal)
-        usleep(500_000)
+        // Type only once postls is gone: keys typed while it still runs would reach the wizard, not the shell.
+        let gone = Deadline.after(seconds: 15)
+        while kill(found, 0) == 0 && !gone.hasPassed { usleep(50_000) }
+        #expect(kill(found, 0) != 0, "postls still runs 15 s after SIG\(name)")
+        usleep(200_000)
         try type(t, "echo EX\"\"IT=$?")
         let (exited, after) = t.waitFor("EXIT=", timeout: 10)
         #expect(exited, "\(after)")
