@@ -45,7 +45,7 @@ public final class LogAnalyzer {
     private var serial = 0
     /// Per process: why its TLS set-up failed (from its start-up warnings), so later sessions inherit it.
     private var processFailures: [UInt64: (Cause, Confidence, String, [LogLine])] = [:]
-    /// Lines seen, and when each open session and process failure was last touched (for idle expiry).
+    /// Lines read (skipped ones included), and when each open session and process failure was last touched (for idle expiry).
     private var linesSeen = 0
     private var lastTouched: [UInt64: Int] = [:]
     /// Sessions idle this many lines are closed; process failures are forgotten after ten times as many.
@@ -71,9 +71,16 @@ public final class LogAnalyzer {
     public func read(source: ByteSource, reference: Date = Date()) {
         currentResolver = LogTimeResolver(reference: reference, timeZone: options.timeZone)
         currentFile = source.name
-        let outcome = options.lineReader.forEachLine(in: source) { bytes, number in
+        let linesBefore = linesSeen
+        // While no connection is open and no process is known broken, only lines with a trigger byte can
+        // matter: the reader skips the rest in bulk.
+        let outcome = options.lineReader.forEachCandidateLine(in: source, deliverAll: {
+            !self.sessions.isEmpty || !self.processFailures.isEmpty
+        }) { bytes, number in
+            self.advance(to: linesBefore + number)
             self.consume(bytes, lineNumber: number)
         }
+        linesSeen = linesBefore + outcome.lines
         counts.linesRead += outcome.lines
         counts.linesSkipped += outcome.overlongLines
         counts.bytesRead += outcome.bytes
@@ -87,7 +94,16 @@ public final class LogAnalyzer {
         counts.bytesRead += copy.utf8.count
         currentResolver = resolver
         currentFile = file
+        advance(to: linesSeen + 1)
         copy.withUTF8 { consume(UnsafeRawBufferPointer($0), lineNumber: lineNumber) }
+    }
+
+    /// Moves the line clock (lines read so far, over all sources); every 4096 lines, idle state expires.
+    @inline(__always)
+    private func advance(to line: Int) {
+        let crossed = line >> 12 != linesSeen >> 12
+        linesSeen = line
+        if crossed && (!sessions.isEmpty || !processFailures.isEmpty) { expireIdle() }
     }
 
     /// Closes every open connection (reporting the failed ones) and returns the summary.
@@ -153,8 +169,6 @@ public final class LogAnalyzer {
             copy.withUTF8 { consume(UnsafeRawBufferPointer($0), lineNumber: lineNumber) }
             return
         }
-        linesSeen += 1
-        if linesSeen & 4095 == 0 && (!sessions.isEmpty || !processFailures.isEmpty) { expireIdle() }
         // The fast path: with no connection open and no broken process, a line without a trigger
         // word (TLS, SSL, UNKNOWN, DH param, \026, a client namaddr... see TriggerScan) cannot matter.
         if sessions.isEmpty && processFailures.isEmpty && !TriggerScan.mayMatter(base, line.count) { return }

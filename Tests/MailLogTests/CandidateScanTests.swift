@@ -1,0 +1,89 @@
+import Foundation
+@testable import MailLog
+import Testing
+
+/// Random logs made of real fragments, trigger words, long runs and CRs, for comparing the bulk reader with the line reader.
+private func randomLog(seed: UInt64, lines: Int) -> [UInt8] {
+    var rng = SplitMix(seed: seed)
+    let pieces = [
+        "Apr  3 07:30:47 mx postfix/smtpd[7282]: ", "2024-04-03T07:30:47.123456+02:00 mx postfix/smtp[8100]: ",
+        "connect from mail.example.org[192.0.2.7]", "disconnect from x[2001:db8::1] ehlo=1 starttls=0/1 commands=1/2",
+        "4F2A31C0B3: to=<a@example.com>, relay=mx.example.com[203.0.113.5]:25, delay=1, status=sent (250 OK)",
+        "NOQUEUE: reject: RCPT from unknown[198.51.100.9]: 554 5.7.1 Service unavailable; proto=ESMTP",
+        "TLS", "SSL", "non-SMTP", "Server certificate", "SMTPS wrappermode", "DH param", "UNKNOWN", "Unknown setting",
+        "Unknown ssl", "]:25: ", "]:465, ", "\\026\\003", "Fatal: ", "\u{0}", "\r", "S", "H", "F", "]", "]:", "]: 2", "x",
+        "Sender certainly", "DH p", "Fa", "cipher TLS_AES_256_GCM_SHA384 (256/256 bits)", "{\"MESSAGE\":\"x\"}",
+    ]
+    var out: [UInt8] = []
+    for _ in 0..<lines {
+        let parts = Int(rng.next() % 6)
+        for _ in 0..<parts { out += Array(pieces[Int(rng.next() % UInt64(pieces.count))].utf8) }
+        switch rng.next() % 40 {
+        case 0: out += [UInt8](repeating: UInt8(ascii: "a"), count: Int(rng.next() % 9000))   // long, maybe over the cap
+        case 1: out += [UInt8](repeating: UInt8(ascii: "b"), count: Int(rng.next() % 300))
+        default: break
+        }
+        out.append(10)
+    }
+    if rng.next() % 2 == 0 { out += Array("last line without newline TLS".utf8) }
+    return out
+}
+
+private struct SplitMix {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
+
+@Test("the bulk reader delivers every line the trigger scan wants, with the line reader's numbers, bytes and counts",
+      arguments: [(4096, 4096), (4096, 256), (65536, 1024), (1 << 20, 64 * 1024)])
+func candidateReaderMatchesLineReader(chunkSize: Int, maxLineLength: Int) {
+    let reader = LineReader(chunkSize: chunkSize, maxLineLength: maxLineLength)
+    for seed in 0..<25 as Range<UInt64> {
+        let log = randomLog(seed: seed, lines: 1500)
+        var all: [Int: [UInt8]] = [:]
+        var wanted: Set<Int> = []
+        let expected = reader.forEachLine(in: MemoryByteSource(log, name: "-")) { line, n in
+            all[n] = Array(line)
+            if let p = line.baseAddress?.assumingMemoryBound(to: UInt8.self), TriggerScan.mayMatter(p, line.count) { wanted.insert(n) }
+        }
+        // A line with "SSL" opens a stretch in which every line must be delivered, until one with "TLS".
+        var open = false
+        var delivered: Set<Int> = []
+        var mismatches = 0, missedWhileOpen = 0
+        var last = 0
+        let got = reader.forEachCandidateLine(in: MemoryByteSource(log, name: "-"), deliverAll: { open }) { line, n in
+            // Overlong lines are never delivered; any other line skipped while open is a miss.
+            if open { missedWhileOpen += (last + 1..<n).filter { all[$0] != nil }.count }
+            last = n
+            delivered.insert(n)
+            if all[n] != Array(line) { mismatches += 1 }
+            let text = String(decoding: line, as: UTF8.self)
+            if text.contains("SSL") { open = true } else if text.contains("TLS") { open = false }
+        }
+        #expect(got.lines == expected.lines, "seed \(seed)")
+        #expect(got.overlongLines == expected.overlongLines, "seed \(seed)")
+        #expect(got.bytes == expected.bytes, "seed \(seed)")
+        #expect(mismatches == 0, "seed \(seed)")
+        #expect(missedWhileOpen == 0, "seed \(seed)")
+        let missed = wanted.subtracting(delivered).sorted()
+        #expect(missed.isEmpty, "seed \(seed): lines \(missed.prefix(5)) have a trigger word but were not delivered")
+    }
+}
+
+@Test("the bulk reader skips plain lines: on a log without trigger bytes it delivers only the last few lines")
+func candidateReaderSkipsPlainLines() {
+    var log: [UInt8] = []
+    for i in 0..<10_000 { log += Array("Apr  3 07:30:47 mx postfix/qmgr[812]: 4F2A31C0B\(i % 10): removed\n".utf8) }
+    var delivered = 0
+    let outcome = LineReader().forEachCandidateLine(in: MemoryByteSource(log, name: "-"), deliverAll: { false }) { _, _ in delivered += 1 }
+    #expect(outcome.lines == 10_000)
+    // Only the line the SIMD pass cannot look past the end of is read one by one.
+    #expect(delivered <= 2)
+}
