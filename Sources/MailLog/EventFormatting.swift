@@ -64,14 +64,21 @@ public final class LogJSONWriter {
 
     /// Appends `s` as a JSON string literal to `out`, escaping on UTF-8 bytes.
     static func appendQuoted(_ s: String, to out: inout [UInt8]) {
+        var s = s
+        s.withUTF8 { appendQuoted(bytes: $0, to: &out) }
+    }
+
+    static func appendQuoted(bytes: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]) {
         out.append(34)
         // Most texts need no escaping: copy them whole.
-        if !s.utf8.contains(where: { $0 < 32 || $0 == 34 || $0 == 92 }) {
-            out.append(contentsOf: s.utf8)
+        var plain = true
+        for b in bytes where b < 32 || b == 34 || b == 92 { plain = false; break }
+        if plain {
+            out.append(contentsOf: bytes)
             out.append(34)
             return
         }
-        for b in s.utf8 {
+        for b in bytes {
             switch b {
             case 34: out.append(92); out.append(34)
             case 92: out.append(92); out.append(92)
@@ -86,6 +93,20 @@ public final class LogJSONWriter {
         out.append(34)
     }
 
+    /// Decimal digits of `n`, without a String.
+    static func appendNumber(_ n: Int, to out: inout [UInt8]) {
+        if n < 0 { out.append(45) }
+        var v = n.magnitude
+        var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
+                     UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) =
+            (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+        var count = 0
+        withUnsafeMutableBytes(of: &digits) { d in
+            repeat { d[count] = UInt8(48 + v % 10); v /= 10; count += 1 } while v > 0
+            for k in stride(from: count - 1, through: 0, by: -1) { out.append(d[k]) }
+        }
+    }
+
     private static let hexDigits = Array("0123456789abcdef".utf8)
 
     /// One event as a JSON object (the contract's fields plus kind, rule and the decoded OpenSSL errors).
@@ -94,7 +115,7 @@ public final class LogJSONWriter {
         o.reserveCapacity(512 + e.lines.reduce(0) { $0 + $1.text.utf8.count + 40 })
         func raw(_ s: StaticString) { o.append(contentsOf: UnsafeBufferPointer(start: s.utf8Start, count: s.utf8CodeUnitCount)) }
         func str(_ s: String) { appendQuoted(s, to: &o) }
-        func num(_ n: Int) { o.append(contentsOf: String(n).utf8) }
+        func num(_ n: Int) { appendNumber(n, to: &o) }
         raw("{\"time\":"); str(timeString(e))
         raw(",\"host\":"); str(e.host)
         raw(",\"program\":"); str(e.program)

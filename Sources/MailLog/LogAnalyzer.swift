@@ -29,15 +29,12 @@ public final class LogAnalyzer {
     /// Everything counted so far (successful handshakes included).
     public var summary: LogSummary {
         var s = counts
-        for (id, n) in establishedByName.enumerated() where n > 0 { s.tlsEstablished[names[id], default: 0] += n }
-        for (id, n) in ciphersByName.enumerated() where n > 0 { s.tlsCiphers[names[id], default: 0] += n }
+        handshakes.merge(into: &s)
         return s
     }
     private var counts = LogSummary()
-    /// Successful handshakes per interned protocol and cipher name: array slots, not string-keyed dictionaries.
-    private var names: [String] = []
-    private var establishedByName: [Int] = []
-    private var ciphersByName: [Int] = []
+    /// Successful handshakes per protocol, cipher and peer, counted from bytes.
+    private var handshakes = HandshakeTally(maxTrackedPeers: LogSummary().maxTrackedPeers)
     private let onEvent: (TLSEvent) -> Void
     private var sessions: [UInt64: OpenSession] = [:]
     private var sessionOrder: [(UInt64, Int)] = []   // (key, serial) in opening order, for eviction
@@ -191,7 +188,7 @@ public final class LogAnalyzer {
         var relevant: Bool
         if let established = Self.established(m, mlen) {
             if let since = options.since, let t = lineTime(line, header), t < since { return }
-            recordEstablished(established, m, isClient: Self.isClientProgram(base, header))
+            handshakes.record(established, m, isClient: Self.isClientProgram(base, header))
             // Only an open (failing) connection needs the line itself.
             guard sessions[key] != nil else { return }
             relevant = true
@@ -262,7 +259,14 @@ public final class LogAnalyzer {
 
     /// `<Trust> TLS connection established from|to <namaddr>[ to sni]: <proto> with cipher <cipher> ...`
     static func established(_ m: UnsafePointer<UInt8>, _ n: Int) -> EstablishedRanges? {
-        guard let at = ByteSearch.find(m, n, " TLS connection ", 16) else { return nil }
+        // " TLS connection ", searched from its T: memchr on the space would stop at every word.
+        var from = 1
+        var found: Int?
+        while from < n, let q = ByteSearch.find(m + from, n - from, "TLS connection ", 15) {
+            if m[from + q - 1] == 32 { found = from + q - 1; break }
+            from += q + 1
+        }
+        guard let at = found else { return nil }
         var i = at + 16
         let rest = n - i
         if rest > 12 && memcmp(m + i, "established ", 12) == 0 { i += 12 }
@@ -293,50 +297,6 @@ public final class LogAnalyzer {
         }
         return EstablishedRanges(trustEnd: at, peerStart: peerStart, peerEnd: peerEnd, protoStart: protoStart, protoEnd: protoEnd,
                                  cipherStart: cipherStart, cipherEnd: cipherEnd)
-    }
-
-    /// Interned protocol and cipher names: a handful of distinct values over millions of lines.
-    private var internedNames: [UInt64: Int] = [:]
-    /// The last protocol and cipher seen, compared by bytes before any hashing.
-    private var lastVersion: (bytes: [UInt8], id: Int) = ([], 0)
-    private var lastCipher: (bytes: [UInt8], id: Int) = ([], 0)
-
-    /// The slot of a name in `names` (new names get one; past 1024 distinct names they share the last).
-    private func intern(_ p: UnsafePointer<UInt8>, _ s: Int, _ e: Int, cache: inout (bytes: [UInt8], id: Int)) -> Int {
-        let n = e - s
-        if !cache.bytes.isEmpty && cache.bytes.count == n && cache.bytes.withUnsafeBufferPointer({ memcmp($0.baseAddress!, p + s, n) == 0 }) {
-            return cache.id
-        }
-        var x: UInt64 = 0xcbf29ce484222325
-        for k in s..<e { x = (x ^ UInt64(p[k])) &* 0x100000001b3 }
-        let id: Int
-        if let known = internedNames[x] { id = known } else if names.count < 1024 {
-            id = names.count
-            names.append(String(decoding: UnsafeBufferPointer(start: p + s, count: n), as: UTF8.self))
-            establishedByName.append(0); ciphersByName.append(0)
-            internedNames[x] = id
-        } else {
-            id = names.count - 1
-        }
-        cache = (Array(UnsafeBufferPointer(start: p + s, count: n)), id)
-        return id
-    }
-
-    private func recordEstablished(_ r: EstablishedRanges, _ m: UnsafePointer<UInt8>, isClient: Bool) {
-        let versionID = intern(m, r.protoStart, r.protoEnd, cache: &lastVersion)
-        establishedByName[versionID] += 1
-        if r.cipherEnd > r.cipherStart { ciphersByName[intern(m, r.cipherStart, r.cipherEnd, cache: &lastCipher)] += 1 }
-        let version = names[versionID]
-        var x: UInt64 = 0xcbf29ce484222325
-        for k in r.peerStart..<r.peerEnd { x = (x ^ UInt64(m[k])) &* 0x100000001b3 }
-        let unverified = r.trustEnd >= 9 && (memcmp(m, "Untrusted", 9) == 0 || memcmp(m, "Anonymous", 9) == 0)
-        counts.recordEstablished(protocolVersion: version, peerHash: r.peerEnd > r.peerStart ? x : nil,
-                                  peerName: {
-            let namaddr = String(decoding: UnsafeBufferPointer(start: m + r.peerStart, count: r.peerEnd - r.peerStart), as: UTF8.self)
-            // `unknown[192.0.2.7]` is best shown as its address.
-            if namaddr.hasPrefix("unknown["), namaddr.hasSuffix("]") { return String(namaddr.dropFirst(8).dropLast()) }
-            return namaddr
-        }, outbound: isClient, unverified: unverified)
     }
 
     private static func isClientProgram(_ p: UnsafePointer<UInt8>, _ h: LineHeader) -> Bool {
@@ -461,15 +421,19 @@ public final class LogAnalyzer {
         .dovecotUnknownSetting, .dovecotCipherList,
     ]
 
+    private static let configMask = Signal.mask(configSignals)
+    private static let failureMask = Signal.mask(sessionFailureSignals)
+
     private func close(_ key: UInt64) {
         guard let s = sessions.removeValue(forKey: key) else { return }
-        let signals = Set(s.signals)
+        let signals = Signal.mask(s.signals)
+        func has(_ signal: Signal) -> Bool { signals & signal.bit != 0 }
         // Start-up warnings of a process: lines before its first connection, only configuration messages.
-        let isStartup = s.kind == .session && !signals.isDisjoint(with: Self.configSignals)
-            && !signals.contains(.sslAcceptError) && !signals.contains(.disconnect) && !signals.contains(.lostAfterSTARTTLS)
-            && !signals.contains(.starttlsFailed) && !signals.contains(.wrapperModeDropped)
-        let failed = !signals.isDisjoint(with: Self.sessionFailureSignals) || !signals.isDisjoint(with: Self.configSignals)
-            || (signals.contains(.lostAfterSTARTTLS) && !signals.contains(.established) && !signals.contains(.starttlsSucceeded))
+        let isStartup = s.kind == .session && signals & Self.configMask != 0
+            && !has(.sslAcceptError) && !has(.disconnect) && !has(.lostAfterSTARTTLS)
+            && !has(.starttlsFailed) && !has(.wrapperModeDropped)
+        let failed = signals & Self.failureMask != 0 || signals & Self.configMask != 0
+            || (has(.lostAfterSTARTTLS) && !has(.established) && !has(.starttlsSucceeded))
         guard failed, let first = s.lines.first else { return }
         if isStartup {
             let event = makeEvent(s, kind: .startup, program: first.program, inherited: nil)
@@ -483,11 +447,21 @@ public final class LogAnalyzer {
     }
 
     private func emit(_ s: OpenSession, program: String) {
-        guard s.lines.first != nil else { return }
-        let signals = Set(s.signals)
-        guard !signals.isDisjoint(with: Self.sessionFailureSignals) else { return }
+        guard s.lines.first != nil, Signal.mask(s.signals) & Self.failureMask != 0 else { return }
         deliver(makeEvent(s, kind: s.kind, program: program, inherited: nil))
     }
+
+    /// What the rules look at, as a key: events repeat (same signals, reasons, role, service), so the rule
+    /// table is walked once per distinct combination, not once per event.
+    private struct ClassificationKey: Hashable {
+        var signals: UInt64
+        var reasons: [String]
+        var role: Role
+        var service: String?
+        var loopback: Bool
+        var port: Int?
+    }
+    private var classified: [ClassificationKey: (Cause, Confidence, String)] = [:]
 
     private func makeEvent(_ s: OpenSession, kind: TLSEvent.Kind, program: String,
                            inherited: (Cause, Confidence, String, [LogLine])?) -> TLSEvent {
@@ -500,8 +474,16 @@ public final class LogAnalyzer {
             }
         }
         let service = TLSEvent.service(ofProgram: program)
-        let facts = EventFacts(signals: Set(s.signals), reasons: reasons, role: s.role, service: service, peer: s.peer)
-        var (cause, confidence, rule) = classify(facts)
+        let key = ClassificationKey(signals: Signal.mask(s.signals), reasons: reasons, role: s.role, service: service,
+                                    loopback: s.peer?.isLoopback ?? false, port: s.peer?.port)
+        var (cause, confidence, rule): (Cause, Confidence, String)
+        if let known = classified[key] {
+            (cause, confidence, rule) = known
+        } else {
+            let facts = EventFacts(signals: Set(s.signals), reasons: reasons, role: s.role, service: service, peer: s.peer)
+            (cause, confidence, rule) = classify(facts)
+            if classified.count < 4096 { classified[key] = (cause, confidence, rule) }
+        }
         var lines = s.lines
         // A session that failed only because the process had no working TLS inherits the start-up cause.
         if let (pc, pconf, prule, plines) = inherited, s.facts.errors.isEmpty,
