@@ -89,8 +89,10 @@ public struct LineReader: Sendable {
     /// counted: one SIMD pass over the chunk finds the rare bytes (`TriggerScan.nextCandidate`), and line
     /// ends are looked up only around them, as grep does. The lines delivered are a superset of those for
     /// which `TriggerScan.mayMatter` holds; numbering, CR stripping and overlong lines are as in `forEachLine`.
+    /// `body` gets the line, its number, and the offset of the trigger byte found in it (-1 when the line
+    /// was delivered for another reason).
     func forEachCandidateLine(in source: ByteSource, deliverAll: () -> Bool,
-                              _ body: (UnsafeRawBufferPointer, Int) -> Void) -> Outcome {
+                              _ body: (UnsafeRawBufferPointer, Int, Int) -> Void) -> Outcome {
         var outcome = Outcome()
         let capacity = chunkSize + maxLineLength
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: capacity, alignment: 16)
@@ -104,13 +106,13 @@ public struct LineReader: Sendable {
         // always covers one whole run): then that stretch is read line by line.
         let groupBlocks = min(255, max(1, maxLineLength / 32))
 
-        /// The line [start, end), `end` at its newline or the end of input.
-        @inline(__always) func deliver(_ start: Int, _ end: Int) {
+        /// The line [start, end), `end` at its newline or the end of input; `hit`, the trigger byte found in it or -1.
+        @inline(__always) func deliver(_ start: Int, _ end: Int, hit: Int = -1) {
             lineNumber += 1
             if end - start > maxLineLength { outcome.overlongLines += 1; return }
             var e = end
             if e > start && p[e - 1] == 13 { e -= 1 }
-            body(UnsafeRawBufferPointer(start: base + start, count: e - start), lineNumber)
+            body(UnsafeRawBufferPointer(start: base + start, count: e - start), lineNumber, hit >= 0 ? hit - start : -1)
         }
         /// The complete line starting at `pos`: its newline's index, or nil when the chunk ends first.
         @inline(__always) func newline(from pos: Int, _ end: Int) -> Int? {
@@ -142,7 +144,7 @@ public struct LineReader: Sendable {
                 pos = TriggerScan.lineStart(p, floor: pos, at: c.position)
                 if c.found {
                     guard let nl = newline(from: pos, end) else { return pos }
-                    deliver(pos, nl)
+                    deliver(pos, nl, hit: c.position)
                     pos = nl + 1
                 } else {
                     // The last bytes of the chunk, which the SIMD pass cannot look past: line by line.

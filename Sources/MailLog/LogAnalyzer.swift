@@ -73,9 +73,9 @@ public final class LogAnalyzer {
         // matter: the reader skips the rest in bulk.
         let outcome = options.lineReader.forEachCandidateLine(in: source, deliverAll: {
             !self.sessions.isEmpty || !self.processFailures.isEmpty
-        }) { bytes, number in
+        }) { bytes, number, hint in
             self.advance(to: linesBefore + number)
-            self.consume(bytes, lineNumber: number)
+            self.consume(bytes, lineNumber: number, hint: hint)
         }
         linesSeen = linesBefore + outcome.lines
         counts.linesRead += outcome.lines
@@ -159,7 +159,8 @@ public final class LogAnalyzer {
     private var currentResolver = LogTimeResolver()
     private var currentFile = "-"
 
-    private func consume(_ line: UnsafeRawBufferPointer, lineNumber: Int) {
+    /// One line. `hint` is where the bulk reader found a trigger byte in it (-1 when it did not look).
+    private func consume(_ line: UnsafeRawBufferPointer, lineNumber: Int, hint: Int = -1) {
         guard let base = line.baseAddress?.assumingMemoryBound(to: UInt8.self), line.count > 0 else { return }
         if base[0] == 123, let syslogLine = Self.journalJSONToSyslog(line) { // '{': journalctl -o json
             var copy = syslogLine
@@ -168,7 +169,9 @@ public final class LogAnalyzer {
         }
         // The fast path: with no connection open and no broken process, a line without a trigger
         // word (TLS, SSL, UNKNOWN, DH param, \026, a client namaddr... see TriggerScan) cannot matter.
-        if sessions.isEmpty && processFailures.isEmpty && !TriggerScan.mayMatter(base, line.count) { return }
+        // The reader's hit usually is such a word already; else the whole line is scanned.
+        if sessions.isEmpty && processFailures.isEmpty
+            && !(hint >= 0 && TriggerScan.confirms(base, line.count, hint)) && !TriggerScan.mayMatter(base, line.count) { return }
         let header = LineHeader.parse(line)
         let m = base + header.messageStart
         let mlen = line.count - header.messageStart
@@ -177,12 +180,18 @@ public final class LogAnalyzer {
             counts.linesSkipped += 1   // binary garbage
             return
         }
-        var key = Self.keyHash(base, header)
-        // A bare pasted line (`warning: TLS library problem: ...`) continues the connection pasted just before it.
-        if !header.hasProgram && header.timeKind == .none, let last = lastSessionKey, sessions[last] != nil { key = last }
+        // The connection's key, hashed only when a connection is open (with none, no lookup can find one).
+        var key: UInt64 = 0
+        let anyOpen = !sessions.isEmpty
+        if anyOpen {
+            key = Self.keyHash(base, header)
+            // A bare pasted line (`warning: TLS library problem: ...`) continues the connection pasted just before it.
+            if !header.hasProgram && header.timeKind == .none, let last = lastSessionKey, sessions[last] != nil { key = last }
+        }
+        let isOpen = anyOpen && sessions[key] != nil
 
         if Self.hasPrefix(m, mlen, "connect from ") {
-            if sessions[key] != nil { close(key) }
+            if isOpen { close(key) }
             return
         }
         var relevant: Bool
@@ -190,12 +199,12 @@ public final class LogAnalyzer {
             if let since = options.since, let t = lineTime(line, header), t < since { return }
             handshakes.record(established, m, isClient: Self.isClientProgram(base, header))
             // Only an open (failing) connection needs the line itself.
-            guard sessions[key] != nil else { return }
+            guard isOpen else { return }
             relevant = true
         } else if Self.hasPrefix(m, mlen, "disconnect from ") {
-            relevant = sessions[key] != nil || Self.contains(m, mlen, " starttls=0/")
+            relevant = isOpen || Self.contains(m, mlen, " starttls=0/")
         } else if Self.hasPrefix(m, mlen, "lost connection after ") {
-            relevant = sessions[key] != nil || Self.hasPrefix(m, mlen, "lost connection after STARTTLS") || Self.hasPrefix(m, mlen, "lost connection after UNKNOWN")
+            relevant = isOpen || Self.hasPrefix(m, mlen, "lost connection after STARTTLS") || Self.hasPrefix(m, mlen, "lost connection after UNKNOWN")
         } else if Self.mentionsTLS(m, mlen) {
             relevant = true
         } else if Self.hasPrefix(m, mlen, "non-SMTP command") || Self.hasPrefix(m, mlen, "improper command pipelining") {
@@ -207,14 +216,14 @@ public final class LogAnalyzer {
             // A delivery's status line ends an open client session even when it says nothing about TLS.
             if Self.contains(m, mlen, " status=") {
                 if Self.contains(m, mlen, "]:465, ") && Self.contains(m, mlen, "initial server greeting") { relevant = true }
-                else if sessions[key] != nil { close(key) }
+                else if isOpen { close(key) }
             }
         }
         guard relevant else { return }
 
         let logLine = LogLine(bytes: line, header: header, file: currentFile, lineNumber: lineNumber, timeResolver: currentResolver)
         if let since = options.since, let t = logLine.time, t < since { return }
-        handle(logLine, key: key)
+        handle(logLine, key: anyOpen ? key : Self.keyHash(base, header))
     }
 
     private func lineTime(_ line: UnsafeRawBufferPointer, _ h: LineHeader) -> Date? {

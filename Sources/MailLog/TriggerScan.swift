@@ -117,6 +117,15 @@ enum TriggerScan {
         }
     }
 
+    /// True when the byte `nextCandidate` stopped at starts (or, for L, ends) a trigger word of `mayMatter`:
+    /// then the line matters without scanning it again. False says nothing.
+    @inline(__always)
+    static func confirms(_ p: UnsafePointer<UInt8>, _ n: Int, _ k: Int) -> Bool {
+        guard k < n else { return false }
+        if p[k] == 0x4C { return word(p, n, k - 1, "TLS") || word(p, n, k - 2, "SSL") }  // L
+        return check(p, n, k)
+    }
+
     /// The start of the line holding `at`, not before `floor`: 8 bytes at a time backwards.
     @inline(__always)
     static func lineStart(_ p: UnsafePointer<UInt8>, floor: Int, at: Int) -> Int {

@@ -56,9 +56,11 @@ func candidateReaderMatchesLineReader(chunkSize: Int, maxLineLength: Int) {
         // A line with "SSL" opens a stretch in which every line must be delivered, until one with "TLS".
         var open = false
         var delivered: Set<Int> = []
-        var mismatches = 0, missedWhileOpen = 0
+        var mismatches = 0, missedWhileOpen = 0, falseConfirms = 0
         var last = 0
-        let got = reader.forEachCandidateLine(in: MemoryByteSource(log, name: "-"), deliverAll: { open }) { line, n in
+        let got = reader.forEachCandidateLine(in: MemoryByteSource(log, name: "-"), deliverAll: { open }) { line, n, hint in
+            if hint >= 0, let p = line.baseAddress?.assumingMemoryBound(to: UInt8.self),
+               TriggerScan.confirms(p, line.count, hint), !TriggerScan.mayMatter(p, line.count) { falseConfirms += 1 }
             // Overlong lines are never delivered; any other line skipped while open is a miss.
             if open { missedWhileOpen += (last + 1..<n).filter { all[$0] != nil }.count }
             last = n
@@ -71,6 +73,7 @@ func candidateReaderMatchesLineReader(chunkSize: Int, maxLineLength: Int) {
         #expect(got.overlongLines == expected.overlongLines, "seed \(seed)")
         #expect(got.bytes == expected.bytes, "seed \(seed)")
         #expect(mismatches == 0, "seed \(seed)")
+        #expect(falseConfirms == 0, "seed \(seed): a hit confirmed a line the trigger scan rejects")
         #expect(missedWhileOpen == 0, "seed \(seed)")
         let missed = wanted.subtracting(delivered).sorted()
         #expect(missed.isEmpty, "seed \(seed): lines \(missed.prefix(5)) have a trigger word but were not delivered")
@@ -82,7 +85,7 @@ func candidateReaderSkipsPlainLines() {
     var log: [UInt8] = []
     for i in 0..<10_000 { log += Array("Apr  3 07:30:47 mx postfix/qmgr[812]: 4F2A31C0B\(i % 10): removed\n".utf8) }
     var delivered = 0
-    let outcome = LineReader().forEachCandidateLine(in: MemoryByteSource(log, name: "-"), deliverAll: { false }) { _, _ in delivered += 1 }
+    let outcome = LineReader().forEachCandidateLine(in: MemoryByteSource(log, name: "-"), deliverAll: { false }) { _, _, _ in delivered += 1 }
     #expect(outcome.lines == 10_000)
     // Only the line the SIMD pass cannot look past the end of is read one by one.
     #expect(delivered <= 2)
