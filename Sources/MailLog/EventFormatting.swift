@@ -5,15 +5,36 @@ import PostlsCore
 /// the summary at the end, so memory does not grow with the log.
 public final class LogJSONWriter {
     private let write: (String) -> Void
+    private let writeBytes: ((UnsafeRawBufferPointer) -> Void)?
     private var count = 0
+    private var buffer: [UInt8] = []
 
     public init(write: @escaping (String) -> Void) {
         self.write = write
+        writeBytes = nil
+        write("{\"events\":[")
+    }
+
+    /// Hands out UTF-8 bytes, valid during the call: no String per event.
+    public init(writeBytes: @escaping (UnsafeRawBufferPointer) -> Void) {
+        self.writeBytes = writeBytes
+        write = { text in
+            var text = text
+            text.withUTF8 { writeBytes(UnsafeRawBufferPointer($0)) }
+        }
         write("{\"events\":[")
     }
 
     public func add(_ event: TLSEvent) {
-        write((count == 0 ? "\n" : ",\n") + Self.json(event))
+        if let writeBytes {
+            buffer.removeAll(keepingCapacity: true)
+            if count > 0 { buffer.append(44) }
+            buffer.append(10)
+            Self.appendJSON(event, to: &buffer)
+            buffer.withUnsafeBytes(writeBytes)
+        } else {
+            write((count == 0 ? "\n" : ",\n") + Self.json(event))
+        }
         count += 1
     }
 
@@ -113,6 +134,12 @@ public final class LogJSONWriter {
     public static func json(_ e: TLSEvent) -> String {
         var o: [UInt8] = []
         o.reserveCapacity(512 + e.lines.reduce(0) { $0 + $1.text.utf8.count + 40 })
+        appendJSON(e, to: &o)
+        return String(decoding: o, as: UTF8.self)
+    }
+
+    /// Appends one event's JSON object to `o`.
+    static func appendJSON(_ e: TLSEvent, to o: inout [UInt8]) {
         func raw(_ s: StaticString) { o.append(contentsOf: UnsafeBufferPointer(start: s.utf8Start, count: s.utf8CodeUnitCount)) }
         func str(_ s: String) { appendQuoted(s, to: &o) }
         func num(_ n: Int) { appendNumber(n, to: &o) }
@@ -154,7 +181,6 @@ public final class LogJSONWriter {
         raw("]")
         if e.omittedLines > 0 { raw(",\"omitted_lines\":"); num(e.omittedLines) }
         raw("}")
-        return String(decoding: o, as: UTF8.self)
     }
 
     static func object<K>(_ d: [K: Int], key: (K) -> String) -> String {

@@ -471,6 +471,8 @@ public final class LogAnalyzer {
         var port: Int?
     }
     private var classified: [ClassificationKey: (Cause, Confidence, String)] = [:]
+    /// `TLSEvent.service(ofProgram:)` per program name: a log has a handful.
+    private var services: [String: String?] = [:]
 
     private func makeEvent(_ s: OpenSession, kind: TLSEvent.Kind, program: String,
                            inherited: (Cause, Confidence, String, [LogLine])?) -> TLSEvent {
@@ -482,7 +484,11 @@ public final class LogAnalyzer {
                 if detail != "-1" && !detail.allSatisfy({ $0.isNumber || $0 == "-" }) { reasons.append(detail) }
             }
         }
-        let service = TLSEvent.service(ofProgram: program)
+        let service: String?
+        if let known = services[program] { service = known } else {
+            service = TLSEvent.service(ofProgram: program)
+            if services.count < 1024 { services[program] = service }
+        }
         let key = ClassificationKey(signals: Signal.mask(s.signals), reasons: reasons, role: s.role, service: service,
                                     loopback: s.peer?.isLoopback ?? false, port: s.peer?.port)
         var (cause, confidence, rule): (Cause, Confidence, String)

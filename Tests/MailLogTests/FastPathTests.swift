@@ -90,3 +90,23 @@ func candidateReaderSkipsPlainLines() {
     // Only the line the SIMD pass cannot look past the end of is read one by one.
     #expect(delivered <= 2)
 }
+
+@Test("the byte parser of a namaddr agrees with the text parser on random tokens")
+func namaddrByteParserMatchesTextParser() {
+    var rng = SplitMix(seed: 7)
+    let alphabet = Array("ab.-_:[]0123456789Iipv6PV:unknown ]:[".utf8)
+    var compared = 0
+    for _ in 0..<20_000 {
+        var token: [UInt8] = []
+        for _ in 0..<Int(rng.next() % 24) { token.append(alphabet[Int(rng.next() % UInt64(alphabet.count))]) }
+        if rng.next() % 3 == 0 { token = Array("mail.example.org[IPv6:2001:db8::1]:25".utf8) + token }
+        let text = String(decoding: token, as: UTF8.self)
+        let fast = token.withUnsafeBufferPointer { Peer.parseASCII($0) }
+        guard let fast else { continue }
+        compared += 1
+        #expect(fast == Peer.parseText(text[...]), "\(text)")
+    }
+    #expect(compared > 10_000)
+    // Non-ASCII and CR go to the text parser.
+    #expect(Array("caf\u{e9}[192.0.2.7]".utf8).withUnsafeBufferPointer { Peer.parseASCII($0) } == nil)
+}
