@@ -32,17 +32,25 @@ public final class LogAnalyzer {
         handshakes.merge(into: &s)
         return s
     }
+    // The state touched per line is marked @exclusivity(unchecked): the analyzer is used from one thread and
+    // never passes these properties inout to code that reaches them again, and the dynamic checks cost
+    // more than counting a handshake.
+    @exclusivity(unchecked)
     private var counts = LogSummary()
     /// Successful handshakes per protocol, cipher and peer, counted from bytes.
+    @exclusivity(unchecked)
     private var handshakes = HandshakeTally(maxTrackedPeers: LogSummary().maxTrackedPeers)
     private let onEvent: (TLSEvent) -> Void
+    @exclusivity(unchecked)
     private var sessions: [UInt64: OpenSession] = [:]
     private var sessionOrder: [(UInt64, Int)] = []   // (key, serial) in opening order, for eviction
     private var sessionOrderHead = 0
     private var serial = 0
     /// Per process: why its TLS set-up failed (from its start-up warnings), so later sessions inherit it.
+    @exclusivity(unchecked)
     private var processFailures: [UInt64: (Cause, Confidence, String, [LogLine])] = [:]
     /// Lines read (skipped ones included), and when each open session and process failure was last touched (for idle expiry).
+    @exclusivity(unchecked)
     private var linesSeen = 0
     private var lastTouched: [UInt64: Int] = [:]
     /// Sessions idle this many lines are closed; process failures are forgotten after ten times as many.
@@ -171,7 +179,8 @@ public final class LogAnalyzer {
         // word (TLS, SSL, UNKNOWN, DH param, \026, a client namaddr... see TriggerScan) cannot matter.
         // The reader's hit usually is such a word already; else the whole line is scanned.
         if sessions.isEmpty && processFailures.isEmpty
-            && !(hint >= 0 && TriggerScan.confirms(base, line.count, hint)) && !TriggerScan.mayMatter(base, line.count) { return }
+            && !(hint >= 0 && TriggerScan.confirms(base, line.count, hint))
+            && !TriggerScan.mayMatter(base, line.count, from: hint >= 0 ? TriggerScan.firstCheck(afterHit: hint) : 0) { return }
         let header = LineHeader.parse(line)
         let m = base + header.messageStart
         let mlen = line.count - header.messageStart

@@ -7,8 +7,9 @@
 /// while a connection is open or a process is known to have broken TLS.
 enum TriggerScan {
     @inline(__always)
-    static func mayMatter(_ p: UnsafePointer<UInt8>, _ n: Int) -> Bool {
-        var i = 0
+    static func mayMatter(_ p: UnsafePointer<UInt8>, _ n: Int, from: Int = 0) -> Bool {
+        // Words are checked at trigger positions from `from` on (looking behind it where a word needs to).
+        var i = max(0, from)
         let t = SIMD16<UInt8>(repeating: 0x54), s = SIMD16<UInt8>(repeating: 0x53)
         let h = SIMD16<UInt8>(repeating: 0x48), u = SIMD16<UInt8>(repeating: 0x55), bs = SIMD16<UInt8>(repeating: 0x5C)
         let zero = SIMD16<UInt8>(repeating: 0), f = SIMD16<UInt8>(repeating: 0x46), rb = SIMD16<UInt8>(repeating: 0x5D)
@@ -125,6 +126,11 @@ enum TriggerScan {
         if p[k] == 0x4C { return word(p, n, k - 1, "TLS") || word(p, n, k - 2, "SSL") }  // L
         return check(p, n, k)
     }
+
+    /// Where `mayMatter` must start when `nextCandidate`'s first hit in the line is at `k`: every trigger
+    /// word has a kernel byte at most two bytes after its check position (the L of TLS and SSL).
+    @inline(__always)
+    static func firstCheck(afterHit k: Int) -> Int { max(0, k - 2) }
 
     /// The start of the line holding `at`, not before `floor`: 8 bytes at a time backwards.
     @inline(__always)

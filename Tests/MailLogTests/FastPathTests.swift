@@ -56,11 +56,15 @@ func candidateReaderMatchesLineReader(chunkSize: Int, maxLineLength: Int) {
         // A line with "SSL" opens a stretch in which every line must be delivered, until one with "TLS".
         var open = false
         var delivered: Set<Int> = []
-        var mismatches = 0, missedWhileOpen = 0, falseConfirms = 0
+        var mismatches = 0, missedWhileOpen = 0, falseConfirms = 0, lateChecks = 0
         var last = 0
         let got = reader.forEachCandidateLine(in: MemoryByteSource(log, name: "-"), deliverAll: { open }) { line, n, hint in
             if hint >= 0, let p = line.baseAddress?.assumingMemoryBound(to: UInt8.self),
                TriggerScan.confirms(p, line.count, hint), !TriggerScan.mayMatter(p, line.count) { falseConfirms += 1 }
+            if hint >= 0, let p = line.baseAddress?.assumingMemoryBound(to: UInt8.self),
+               TriggerScan.mayMatter(p, line.count) != TriggerScan.mayMatter(p, line.count, from: TriggerScan.firstCheck(afterHit: hint)) {
+                lateChecks += 1
+            }
             // Overlong lines are never delivered; any other line skipped while open is a miss.
             if open { missedWhileOpen += (last + 1..<n).filter { all[$0] != nil }.count }
             last = n
@@ -74,6 +78,7 @@ func candidateReaderMatchesLineReader(chunkSize: Int, maxLineLength: Int) {
         #expect(got.bytes == expected.bytes, "seed \(seed)")
         #expect(mismatches == 0, "seed \(seed)")
         #expect(falseConfirms == 0, "seed \(seed): a hit confirmed a line the trigger scan rejects")
+        #expect(lateChecks == 0, "seed \(seed): a trigger word sat more than two bytes before the first hit")
         #expect(missedWhileOpen == 0, "seed \(seed)")
         let missed = wanted.subtracting(delivered).sorted()
         #expect(missed.isEmpty, "seed \(seed): lines \(missed.prefix(5)) have a trigger word but were not delivered")
