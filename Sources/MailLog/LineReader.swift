@@ -8,6 +8,9 @@ public struct LineReader: Sendable {
     public var chunkSize: Int
     public var maxLineLength: Int
 
+    /// The bulk scan uses the native (AVX2) kernel where the CPU has one; tests turn it off to check the portable one.
+    var nativeScan = TriggerScan.nativeKernelAvailable
+
     public init(chunkSize: Int = 1 << 20, maxLineLength: Int = 64 * 1024) {
         self.chunkSize = max(4096, chunkSize)
         self.maxLineLength = max(256, maxLineLength)
@@ -105,6 +108,7 @@ public struct LineReader: Sendable {
         // A run of this many blocks without a newline may hide a line over the cap (a line over the cap
         // always covers one whole run): then that stretch is read line by line.
         let groupBlocks = min(255, max(1, maxLineLength / 32))
+        let native = nativeScan
 
         /// The line [start, end), `end` at its newline or the end of input; `hit`, the trigger byte found in it or -1.
         @inline(__always) func deliver(_ start: Int, _ end: Int, hit: Int = -1) {
@@ -129,7 +133,7 @@ public struct LineReader: Sendable {
                     pos = nl + 1
                     continue
                 }
-                let c = TriggerScan.nextCandidate(p, from: pos, to: end, groupBlocks: groupBlocks)
+                let c = TriggerScan.nextCandidate(p, from: pos, to: end, groupBlocks: groupBlocks, native: native)
                 if c.longRun {
                     // Rare: read that stretch line by line, up to and including the line holding c.position.
                     while pos <= c.position {

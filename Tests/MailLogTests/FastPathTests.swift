@@ -42,9 +42,11 @@ private struct SplitMix {
 }
 
 @Test("the bulk reader delivers every line the trigger scan wants, with the line reader's numbers, bytes and counts",
-      arguments: [(4096, 4096), (4096, 256), (65536, 1024), (1 << 20, 64 * 1024)])
-func candidateReaderMatchesLineReader(chunkSize: Int, maxLineLength: Int) {
-    let reader = LineReader(chunkSize: chunkSize, maxLineLength: maxLineLength)
+      arguments: [(4096, 4096), (4096, 256), (65536, 1024), (1 << 20, 64 * 1024)], [true, false])
+func candidateReaderMatchesLineReader(sizes: (chunkSize: Int, maxLineLength: Int), native: Bool) {
+    var reader = LineReader(chunkSize: sizes.chunkSize, maxLineLength: sizes.maxLineLength)
+    // The AVX2 kernel where this CPU has one, and the portable Swift kernel.
+    reader.nativeScan = native && TriggerScan.nativeKernelAvailable
     for seed in 0..<25 as Range<UInt64> {
         let log = randomLog(seed: seed, lines: 1500)
         var all: [Int: [UInt8]] = [:]
