@@ -91,9 +91,18 @@ public final class LogJSONWriter {
 
     static func appendQuoted(bytes: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]) {
         out.append(34)
-        // Most texts need no escaping: copy them whole.
+        // Most texts need no escaping: copy them whole (checked 16 bytes at a time).
         var plain = true
-        for b in bytes where b < 32 || b == 34 || b == 92 { plain = false; break }
+        var i = 0
+        if let base = bytes.baseAddress {
+            let space = SIMD16<UInt8>(repeating: 32), quote = SIMD16<UInt8>(repeating: 34), backslash = SIMD16<UInt8>(repeating: 92)
+            while i + 16 <= bytes.count {
+                let v = UnsafeRawPointer(base + i).loadUnaligned(as: SIMD16<UInt8>.self)
+                if any((v .< space) .| (v .== quote) .| (v .== backslash)) { plain = false; break }
+                i += 16
+            }
+        }
+        if plain { for b in bytes[i...] where b < 32 || b == 34 || b == 92 { plain = false; break } }
         if plain {
             out.append(contentsOf: bytes)
             out.append(34)

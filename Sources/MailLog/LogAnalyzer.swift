@@ -351,7 +351,11 @@ public final class LogAnalyzer {
 
     func handle(_ line: LogLine, key: UInt64) {
         let (program, message) = Self.normalizeDovecot(line)
-        var role = Role.of(program: program)
+        var role: Role
+        if let known = roles[program] { role = known } else {
+            role = Role.of(program: program)
+            if roles.count < 1024 { roles[program] = role }
+        }
         if role == .other && (message.utf8Contains("-login: ") || program.hasPrefix("doveconf")) { role = .dovecot }
         // The peer is looked up only for a connection that does not know it yet (see `append`).
         let facts = LineFacts.recognize(message, role: role, findPeer: false)
@@ -480,8 +484,9 @@ public final class LogAnalyzer {
         var port: Int?
     }
     private var classified: [ClassificationKey: (Cause, Confidence, String)] = [:]
-    /// `TLSEvent.service(ofProgram:)` per program name: a log has a handful.
+    /// `TLSEvent.service(ofProgram:)` and `Role.of(program:)` per program name: a log has a handful.
     private var services: [String: String?] = [:]
+    private var roles: [String: Role] = [:]
 
     private func makeEvent(_ s: OpenSession, kind: TLSEvent.Kind, program: String,
                            inherited: (Cause, Confidence, String, [LogLine])?) -> TLSEvent {

@@ -161,8 +161,19 @@ public struct LineFacts: Sendable, Hashable {
     private static func recognize(_ message: String, bytes: UnsafeBufferPointer<UInt8>, role: Role) -> LineFacts {
         var f = LineFacts()
         // Byte search: Foundation's String.contains costs microseconds per call, and there are dozens.
+        // Which ASCII bytes the message holds, so most searches end before they start (a word whose
+        // first or last byte is absent cannot be there).
+        var low: UInt64 = 0, high: UInt64 = 0
+        for b in bytes {
+            if b < 64 { low |= 1 << UInt64(b) } else if b < 128 { high |= 1 << UInt64(b - 64) }
+        }
+        @inline(__always) func mayHold(_ b: UInt8) -> Bool {
+            b >= 128 || (b < 64 ? low & (1 << UInt64(b)) : high & (1 << UInt64(b - 64))) != 0
+        }
         func has(_ s: StaticString) -> Bool {
-            guard let p = bytes.baseAddress else { return false }
+            guard let p = bytes.baseAddress, s.utf8CodeUnitCount > 0 else { return false }
+            let first = s.utf8Start[0], last = s.utf8Start[s.utf8CodeUnitCount - 1]
+            guard mayHold(first), mayHold(last) else { return false }
             return ByteSearch.contains(p, bytes.count, s)
         }
         func add(_ s: Signal) { f.signals.append(s) }
