@@ -204,7 +204,7 @@ public final class LogAnalyzer {
             return
         }
         var relevant: Bool
-        if let established = Self.established(m, mlen) {
+        if let established = Self.established(m, mlen, hint: hint - header.messageStart) {
             if let since = options.since, let t = lineTime(line, header), t < since { return }
             handshakes.record(established, m, isClient: Self.isClientProgram(base, header))
             // Only an open (failing) connection needs the line itself.
@@ -276,13 +276,19 @@ public final class LogAnalyzer {
     struct EstablishedRanges { var trustEnd: Int; var peerStart: Int; var peerEnd: Int; var protoStart: Int; var protoEnd: Int; var cipherStart: Int; var cipherEnd: Int }
 
     /// `<Trust> TLS connection established from|to <namaddr>[ to sni]: <proto> with cipher <cipher> ...`
-    static func established(_ m: UnsafePointer<UInt8>, _ n: Int) -> EstablishedRanges? {
-        // " TLS connection ", searched from its T: memchr on the space would stop at every word.
-        var from = 1
+    /// `hint` is where the bulk reader's first hit in the line falls in `m` (or outside it): when that is the L
+    /// of " TLS connection ", it is the first one (an earlier one would have been the first hit).
+    static func established(_ m: UnsafePointer<UInt8>, _ n: Int, hint: Int = -1) -> EstablishedRanges? {
         var found: Int?
-        while from < n, let q = ByteSearch.find(m + from, n - from, "TLS connection ", 15) {
-            if m[from + q - 1] == 32 { found = from + q - 1; break }
-            from += q + 1
+        if hint >= 2 && hint + 14 <= n && memcmp(m + hint - 2, " TLS connection ", 16) == 0 {
+            found = hint - 2
+        } else {
+            // " TLS connection ", searched from its T: memchr on the space would stop at every word.
+            var from = 1
+            while from < n, let q = ByteSearch.find(m + from, n - from, "TLS connection ", 15) {
+                if m[from + q - 1] == 32 { found = from + q - 1; break }
+                from += q + 1
+            }
         }
         guard let at = found else { return nil }
         var i = at + 16
@@ -294,7 +300,11 @@ public final class LogAnalyzer {
         while i < n && m[i] != 32 { i += 1 }
         i += 1
         let peerStart = i
-        while i < n && m[i] != 32 && !(m[i] == 58 && i + 1 < n && m[i + 1] == 32) { i += 1 }
+        // The peer ends at the first space, or at the colon right before it.
+        if i < n {
+            let space = memchr(m + i, 32, n - i).map { UnsafeRawPointer(m).distance(to: UnsafeRawPointer($0)) } ?? n
+            i = space < n && space - 1 >= i && m[space - 1] == 58 ? space - 1 : space
+        }
         var peerEnd = i
         // Drop a client-side ":port".
         var k = peerEnd - 1
@@ -310,8 +320,7 @@ public final class LogAnalyzer {
         var cipherStart = protoEnd, cipherEnd = protoEnd
         if i + 13 < n && memcmp(m + i, " with cipher ", 13) == 0 {
             cipherStart = i + 13
-            cipherEnd = cipherStart
-            while cipherEnd < n && m[cipherEnd] != 32 { cipherEnd += 1 }
+            cipherEnd = memchr(m + cipherStart, 32, n - cipherStart).map { UnsafeRawPointer(m).distance(to: UnsafeRawPointer($0)) } ?? n
         }
         return EstablishedRanges(trustEnd: at, peerStart: peerStart, peerEnd: peerEnd, protoStart: protoStart, protoEnd: protoEnd,
                                  cipherStart: cipherStart, cipherEnd: cipherEnd)

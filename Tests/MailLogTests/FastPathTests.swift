@@ -117,3 +117,26 @@ func namaddrByteParserMatchesTextParser() {
     // Non-ASCII and CR go to the text parser.
     #expect(Array("caf\u{e9}[192.0.2.7]".utf8).withUnsafeBufferPointer { Peer.parseASCII($0) } == nil)
 }
+
+@Test("a TLS connection line parses the same whether the reader's hit points at its TLS or not", arguments: [
+    "Apr  3 00:01:26 mx postfix/smtpd[3393]: Anonymous TLS connection established from mail-c3-x408.mailchimp.com[2a00:1450:400c:c01::c4]: TLSv1.3 with cipher TLS_AES_256_GCM_SHA384 (256/256 bits) key-exchange X25519",
+    "Apr  3 00:01:26 mx postfix/smtp[3393]: Trusted TLS connection established to mx.example.com[192.0.2.5]:25: TLSv1.2 with cipher ECDHE-RSA-AES256-GCM-SHA384 (256/256 bits)",
+    "Apr  3 00:01:26 mx postfix/smtpd[3393]: Untrusted TLS connection reused from unknown[192.0.2.9] to mail.example.org: TLSv1 with cipher AES256-SHA (256/256 bits)",
+    "2024-04-03T07:30:47.123+02:00 mx postfix/smtps/smtpd[12]: Anonymous TLS connection established from x[192.0.2.1]: TLSv1.3",
+    "Apr  3 00:01:26 mx postfix/smtpd[3393]: MULTI TLS SSL Anonymous TLS connection established from a[192.0.2.1]: TLSv1.2 with cipher X",
+])
+func establishedWithHint(line: String) {
+    let bytes = Array(line.utf8)
+    bytes.withUnsafeBufferPointer { b in
+        let p = b.baseAddress!
+        let c = TriggerScan.nextCandidate(p, from: 0, to: b.count, groupBlocks: 255)
+        let header = LineHeader.parse(UnsafeRawBufferPointer(b))
+        let m = p + header.messageStart
+        let n = b.count - header.messageStart
+        let plain = LogAnalyzer.established(m, n)
+        let hinted = LogAnalyzer.established(m, n, hint: c.found ? c.position - header.messageStart : -1)
+        #expect(plain != nil)
+        #expect(plain.map { [$0.trustEnd, $0.peerStart, $0.peerEnd, $0.protoStart, $0.protoEnd, $0.cipherStart, $0.cipherEnd] }
+                == hinted.map { [$0.trustEnd, $0.peerStart, $0.peerEnd, $0.protoStart, $0.protoEnd, $0.cipherStart, $0.cipherEnd] })
+    }
+}
