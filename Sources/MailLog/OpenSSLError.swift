@@ -31,7 +31,12 @@ public struct OpenSSLError: Sendable, Hashable, Codable {
 
     /// All OpenSSL errors in `text` (a `TLS library problem` line, a Dovecot `SSL_accept() failed` line...).
     public static func all(in text: String) -> [OpenSSLError] {
-        let u = Array(text.utf8)
+        var text = text
+        return text.withUTF8 { all(in: $0) }
+    }
+
+    /// `all(in:)` on the UTF-8 bytes of a text.
+    static func all(in u: UnsafeBufferPointer<UInt8>) -> [OpenSSLError] {
         var result: [OpenSSLError] = []
         var i = 0
         while i + 15 <= u.count {

@@ -204,7 +204,7 @@ public struct LineFacts: Sendable, Hashable {
         if has("TLS library problem") {
             // The OpenSSL error is all such a line holds.
             add(.libraryProblem)
-            for e in OpenSSLError.all(in: message) where !f.errors.contains(e) { f.errors.append(e) }
+            for e in OpenSSLError.all(in: bytes) where !f.errors.contains(e) { f.errors.append(e) }
             return f
         }
         if has(" TLS connection established ") || has(" TLS connection reused ") {
@@ -260,7 +260,10 @@ public struct LineFacts: Sendable, Hashable {
             && (has("TLS") || has("SSL")) { add(.otherTLSWarning) }
 
         // Dovecot repeats the handshake error in one line ("Connection closed: X ... TLS handshaking: X").
-        for e in OpenSSLError.all(in: message) where !f.errors.contains(e) { f.errors.append(e) }
+        // Every OpenSSL error starts with "error:": without one, there is nothing to decode.
+        if has("error:") {
+            for e in OpenSSLError.all(in: bytes) where !f.errors.contains(e) { f.errors.append(e) }
+        }
         return f
     }
 }
