@@ -19,6 +19,9 @@ struct HandshakeTally {
     private var peerTable: HashSlots
     private(set) var peers: [PeerProtocolUsage] = []
     private var peerKeys: [UInt64] = []
+    /// One bit per tracked peer's hash (2^20 bits, 128 KB): clear means not tracked.
+    private var filter = [UInt64](repeating: 0, count: HandshakeTally.filterBits / 64)
+    static let filterBits = 1 << 20
     let maxTrackedPeers: Int
     /// Outbound sessions established without verifying the server (`Untrusted`/`Anonymous ... to`).
     private(set) var outboundUnverified = 0
@@ -79,7 +82,12 @@ struct HandshakeTally {
         guard r.peerEnd > r.peerStart else { return }
         let rank = ranks[version]
         let key = Self.hash(m, r.peerStart, r.peerEnd)
-        if let i = peerTable.find(key) {
+        // Most handshakes are TLS 1.3 with a peer never tracked: a bit set small enough for the cache says so
+        // without touching the (large, cache-missing) peer table.
+        let bit = Int(truncatingIfNeeded: key >> 44) & (Self.filterBits - 1)
+        let maybeTracked = filter[bit >> 6] & (1 << UInt64(bit & 63)) != 0
+        if !maybeTracked && rank >= 5 { return }
+        if maybeTracked, let i = peerTable.find(key) {
             peers[i].add(rank: rank, name: names[version])
         } else if peers.count < maxTrackedPeers && rank < 5 {
             // Tracked from the first handshake below TLS 1.3: a TLS-1.3-only peer breaks under no protocol floor.
@@ -89,6 +97,7 @@ struct HandshakeTally {
             var usage = PeerProtocolUsage(peer: namaddr)
             usage.add(rank: rank, name: names[version])
             peerTable.insert(key, peers.count)
+            filter[bit >> 6] |= 1 << UInt64(bit & 63)
             peers.append(usage)
             peerKeys.append(key)
         }
