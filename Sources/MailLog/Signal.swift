@@ -163,10 +163,13 @@ public struct LineFacts: Sendable, Hashable {
         // Byte search: Foundation's String.contains costs microseconds per call, and there are dozens.
         // Which ASCII bytes the message holds, so most searches end before they start (a word whose
         // first or last byte is absent cannot be there).
-        var low: UInt64 = 0, high: UInt64 = 0
-        for b in bytes {
-            if b < 64 { low |= 1 << UInt64(b) } else if b < 128 { high |= 1 << UInt64(b - 64) }
-        }
+        let (low, high) = {
+            var low: UInt64 = 0, high: UInt64 = 0
+            for b in bytes {
+                if b < 64 { low |= 1 << UInt64(b) } else if b < 128 { high |= 1 << UInt64(b - 64) }
+            }
+            return (low, high)
+        }()  // constants, so the nested functions capture values, not boxes with access checks
         @inline(__always) func mayHold(_ b: UInt8) -> Bool {
             b >= 128 || (b < 64 ? low & (1 << UInt64(b)) : high & (1 << UInt64(b - 64))) != 0
         }
