@@ -147,7 +147,8 @@ public struct LineReader: Sendable {
                 lineNumber += c.newlines
                 pos = TriggerScan.lineStart(p, floor: pos, at: c.position)
                 if c.found {
-                    guard let nl = newline(from: pos, end) else { return pos }
+                    // No newline lies between the line's start and the hit.
+                    guard let nl = newline(from: c.position, end) else { return pos }
                     deliver(pos, nl, hit: c.position)
                     pos = nl + 1
                 } else {
