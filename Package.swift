@@ -28,7 +28,8 @@ let package = Package(
         // Engines: no UI.
         .target(name: "PostfixConfig", dependencies: ["PostlsCore", "TLSKit"], resources: [.process("Resources")]),
         .target(name: "TLSProbe", dependencies: ["PostlsCore", "TLSKit"]),
-        .target(name: "MailLog", dependencies: ["PostlsCore", "CZlib"]),
+        .target(name: "CLogScan"),  // MailLog's bulk trigger scan in AVX2, picked at run time
+        .target(name: "MailLog", dependencies: ["PostlsCore", "CZlib", "CLogScan"]),
         .target(name: "MailDNS", dependencies: ["PostlsCore", "TLSKit"]),
         .target(name: "Diagnosis", dependencies: ["PostlsCore", "PostfixConfig", "TLSProbe", "MailLog", "MailDNS", "TLSKit"]),
 

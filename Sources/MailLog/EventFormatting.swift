@@ -5,15 +5,36 @@ import PostlsCore
 /// the summary at the end, so memory does not grow with the log.
 public final class LogJSONWriter {
     private let write: (String) -> Void
+    private let writeBytes: ((UnsafeRawBufferPointer) -> Void)?
     private var count = 0
+    private var buffer: [UInt8] = []
 
     public init(write: @escaping (String) -> Void) {
         self.write = write
+        writeBytes = nil
+        write("{\"events\":[")
+    }
+
+    /// Hands out UTF-8 bytes, valid during the call: no String per event.
+    public init(writeBytes: @escaping (UnsafeRawBufferPointer) -> Void) {
+        self.writeBytes = writeBytes
+        write = { text in
+            var text = text
+            text.withUTF8 { writeBytes(UnsafeRawBufferPointer($0)) }
+        }
         write("{\"events\":[")
     }
 
     public func add(_ event: TLSEvent) {
-        write((count == 0 ? "\n" : ",\n") + Self.json(event))
+        if let writeBytes {
+            buffer.removeAll(keepingCapacity: true)
+            if count > 0 { buffer.append(44) }
+            buffer.append(10)
+            Self.appendJSON(event, to: &buffer)
+            buffer.withUnsafeBytes(writeBytes)
+        } else {
+            write((count == 0 ? "\n" : ",\n") + Self.json(event))
+        }
         count += 1
     }
 
@@ -64,14 +85,30 @@ public final class LogJSONWriter {
 
     /// Appends `s` as a JSON string literal to `out`, escaping on UTF-8 bytes.
     static func appendQuoted(_ s: String, to out: inout [UInt8]) {
+        var s = s
+        s.withUTF8 { appendQuoted(bytes: $0, to: &out) }
+    }
+
+    static func appendQuoted(bytes: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]) {
         out.append(34)
-        // Most texts need no escaping: copy them whole.
-        if !s.utf8.contains(where: { $0 < 32 || $0 == 34 || $0 == 92 }) {
-            out.append(contentsOf: s.utf8)
+        // Most texts need no escaping: copy them whole (checked 16 bytes at a time).
+        var plain = true
+        var i = 0
+        if let base = bytes.baseAddress {
+            let space = SIMD16<UInt8>(repeating: 32), quote = SIMD16<UInt8>(repeating: 34), backslash = SIMD16<UInt8>(repeating: 92)
+            while i + 16 <= bytes.count {
+                let v = UnsafeRawPointer(base + i).loadUnaligned(as: SIMD16<UInt8>.self)
+                if any((v .< space) .| (v .== quote) .| (v .== backslash)) { plain = false; break }
+                i += 16
+            }
+        }
+        if plain { for b in bytes[i...] where b < 32 || b == 34 || b == 92 { plain = false; break } }
+        if plain {
+            out.append(contentsOf: bytes)
             out.append(34)
             return
         }
-        for b in s.utf8 {
+        for b in bytes {
             switch b {
             case 34: out.append(92); out.append(34)
             case 92: out.append(92); out.append(92)
@@ -86,15 +123,35 @@ public final class LogJSONWriter {
         out.append(34)
     }
 
+    /// Decimal digits of `n`, without a String.
+    static func appendNumber(_ n: Int, to out: inout [UInt8]) {
+        if n < 0 { out.append(45) }
+        var v = n.magnitude
+        var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
+                     UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) =
+            (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+        var count = 0
+        withUnsafeMutableBytes(of: &digits) { d in
+            repeat { d[count] = UInt8(48 + v % 10); v /= 10; count += 1 } while v > 0
+            for k in stride(from: count - 1, through: 0, by: -1) { out.append(d[k]) }
+        }
+    }
+
     private static let hexDigits = Array("0123456789abcdef".utf8)
 
     /// One event as a JSON object (the contract's fields plus kind, rule and the decoded OpenSSL errors).
     public static func json(_ e: TLSEvent) -> String {
         var o: [UInt8] = []
         o.reserveCapacity(512 + e.lines.reduce(0) { $0 + $1.text.utf8.count + 40 })
+        appendJSON(e, to: &o)
+        return String(decoding: o, as: UTF8.self)
+    }
+
+    /// Appends one event's JSON object to `o`.
+    static func appendJSON(_ e: TLSEvent, to o: inout [UInt8]) {
         func raw(_ s: StaticString) { o.append(contentsOf: UnsafeBufferPointer(start: s.utf8Start, count: s.utf8CodeUnitCount)) }
         func str(_ s: String) { appendQuoted(s, to: &o) }
-        func num(_ n: Int) { o.append(contentsOf: String(n).utf8) }
+        func num(_ n: Int) { appendNumber(n, to: &o) }
         raw("{\"time\":"); str(timeString(e))
         raw(",\"host\":"); str(e.host)
         raw(",\"program\":"); str(e.program)
@@ -133,7 +190,6 @@ public final class LogJSONWriter {
         raw("]")
         if e.omittedLines > 0 { raw(",\"omitted_lines\":"); num(e.omittedLines) }
         raw("}")
-        return String(decoding: o, as: UTF8.self)
     }
 
     static func object<K>(_ d: [K: Int], key: (K) -> String) -> String {

@@ -8,6 +8,9 @@ public struct LineReader: Sendable {
     public var chunkSize: Int
     public var maxLineLength: Int
 
+    /// The bulk scan uses the native (AVX2) kernel where the CPU has one; tests turn it off to check the portable one.
+    var nativeScan = TriggerScan.nativeKernelAvailable
+
     public init(chunkSize: Int = 1 << 20, maxLineLength: Int = 64 * 1024) {
         self.chunkSize = max(4096, chunkSize)
         self.maxLineLength = max(256, maxLineLength)
@@ -80,6 +83,118 @@ public struct LineReader: Sendable {
             outcome.overlongLines += 1
         } else if filled > 0 {
             emit(0, filled)
+        }
+        outcome.lines = lineNumber
+        return outcome
+    }
+
+    /// Like `forEachLine`, but while `deliverAll()` is false, lines without any trigger byte are only
+    /// counted: one SIMD pass over the chunk finds the rare bytes (`TriggerScan.nextCandidate`), and line
+    /// ends are looked up only around them, as grep does. The lines delivered are a superset of those for
+    /// which `TriggerScan.mayMatter` holds; numbering, CR stripping and overlong lines are as in `forEachLine`.
+    /// `body` gets the line, its number, and the offset of the trigger byte found in it (-1 when the line
+    /// was delivered for another reason).
+    func forEachCandidateLine(in source: ByteSource, deliverAll: () -> Bool,
+                              _ body: (UnsafeRawBufferPointer, Int, Int) -> Void) -> Outcome {
+        var outcome = Outcome()
+        let capacity = chunkSize + maxLineLength
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: capacity, alignment: 16)
+        defer { buffer.deallocate() }
+        guard let base = buffer.baseAddress else { return outcome }
+        let p = base.assumingMemoryBound(to: UInt8.self)
+        var filled = 0
+        var discarding = false
+        var lineNumber = 0
+        // A run of this many blocks without a newline may hide a line over the cap (a line over the cap
+        // always covers one whole run): then that stretch is read line by line.
+        let groupBlocks = min(255, max(1, maxLineLength / 32))
+        let native = nativeScan
+
+        /// The line [start, end), `end` at its newline or the end of input; `hit`, the trigger byte found in it or -1.
+        @inline(__always) func deliver(_ start: Int, _ end: Int, hit: Int = -1) {
+            lineNumber += 1
+            if end - start > maxLineLength { outcome.overlongLines += 1; return }
+            var e = end
+            if e > start && p[e - 1] == 13 { e -= 1 }
+            body(UnsafeRawBufferPointer(start: base + start, count: e - start), lineNumber, hit >= 0 ? hit - start : -1)
+        }
+        /// The complete line starting at `pos`: its newline's index, or nil when the chunk ends first.
+        @inline(__always) func newline(from pos: Int, _ end: Int) -> Int? {
+            guard pos < end, let nl = memchr(p + pos, 10, end - pos) else { return nil }
+            return base.distance(to: nl)
+        }
+        /// Delivers the lines of p[pos..<end]; returns where the unfinished last line starts.
+        func lines(from start: Int, _ end: Int) -> Int {
+            var pos = start
+            while pos < end {
+                if deliverAll() {
+                    guard let nl = newline(from: pos, end) else { return pos }
+                    deliver(pos, nl)
+                    pos = nl + 1
+                    continue
+                }
+                let c = TriggerScan.nextCandidate(p, from: pos, to: end, groupBlocks: groupBlocks, native: native)
+                if c.longRun {
+                    // Rare: read that stretch line by line, up to and including the line holding c.position.
+                    while pos <= c.position {
+                        guard let nl = newline(from: pos, end) else { return pos }
+                        deliver(pos, nl)
+                        pos = nl + 1
+                    }
+                    continue
+                }
+                // The lines before the one holding c.position cannot matter: count them.
+                lineNumber += c.newlines
+                pos = TriggerScan.lineStart(p, floor: pos, at: c.position)
+                if c.found {
+                    // No newline lies between the line's start and the hit.
+                    guard let nl = newline(from: c.position, end) else { return pos }
+                    deliver(pos, nl, hit: c.position)
+                    pos = nl + 1
+                } else {
+                    // The last bytes of the chunk, which the SIMD pass cannot look past: line by line.
+                    while let nl = newline(from: pos, end) {
+                        deliver(pos, nl)
+                        pos = nl + 1
+                    }
+                    return pos
+                }
+            }
+            return pos
+        }
+
+        while true {
+            let n: Int
+            do { n = try source.read(into: UnsafeMutableRawBufferPointer(start: base + filled, count: capacity - filled)) }
+            catch { outcome.error = error; break }
+            if n == 0 { break }
+            outcome.bytes += n
+            let end = filled + n
+            var start = 0
+            if discarding {
+                // Inside an overlong line: drop bytes until its newline.
+                guard let nl = newline(from: 0, end) else { filled = 0; continue }
+                discarding = false
+                lineNumber += 1
+                outcome.overlongLines += 1
+                start = nl + 1
+            }
+            start = lines(from: start, end)
+            // Keep the unfinished tail for the next read, unless it is already too long.
+            let tail = end - start
+            if tail > maxLineLength {
+                discarding = true
+                filled = 0
+            } else {
+                if start > 0 && tail > 0 { memmove(base, base + start, tail) }
+                filled = tail
+            }
+        }
+        if discarding {
+            lineNumber += 1
+            outcome.overlongLines += 1
+        } else if filled > 0 {
+            deliver(0, filled)
         }
         outcome.lines = lineNumber
         return outcome

@@ -29,23 +29,28 @@ public final class LogAnalyzer {
     /// Everything counted so far (successful handshakes included).
     public var summary: LogSummary {
         var s = counts
-        for (id, n) in establishedByName.enumerated() where n > 0 { s.tlsEstablished[names[id], default: 0] += n }
-        for (id, n) in ciphersByName.enumerated() where n > 0 { s.tlsCiphers[names[id], default: 0] += n }
+        handshakes.merge(into: &s)
         return s
     }
+    // The state touched per line is marked @exclusivity(unchecked): the analyzer is used from one thread and
+    // never passes these properties inout to code that reaches them again, and the dynamic checks cost
+    // more than counting a handshake.
+    @exclusivity(unchecked)
     private var counts = LogSummary()
-    /// Successful handshakes per interned protocol and cipher name: array slots, not string-keyed dictionaries.
-    private var names: [String] = []
-    private var establishedByName: [Int] = []
-    private var ciphersByName: [Int] = []
+    /// Successful handshakes per protocol, cipher and peer, counted from bytes.
+    @exclusivity(unchecked)
+    private var handshakes = HandshakeTally(maxTrackedPeers: LogSummary().maxTrackedPeers)
     private let onEvent: (TLSEvent) -> Void
+    @exclusivity(unchecked)
     private var sessions: [UInt64: OpenSession] = [:]
     private var sessionOrder: [(UInt64, Int)] = []   // (key, serial) in opening order, for eviction
     private var sessionOrderHead = 0
     private var serial = 0
     /// Per process: why its TLS set-up failed (from its start-up warnings), so later sessions inherit it.
+    @exclusivity(unchecked)
     private var processFailures: [UInt64: (Cause, Confidence, String, [LogLine])] = [:]
-    /// Lines seen, and when each open session and process failure was last touched (for idle expiry).
+    /// Lines read (skipped ones included), and when each open session and process failure was last touched (for idle expiry).
+    @exclusivity(unchecked)
     private var linesSeen = 0
     private var lastTouched: [UInt64: Int] = [:]
     /// Sessions idle this many lines are closed; process failures are forgotten after ten times as many.
@@ -71,9 +76,16 @@ public final class LogAnalyzer {
     public func read(source: ByteSource, reference: Date = Date()) {
         currentResolver = LogTimeResolver(reference: reference, timeZone: options.timeZone)
         currentFile = source.name
-        let outcome = options.lineReader.forEachLine(in: source) { bytes, number in
-            self.consume(bytes, lineNumber: number)
+        let linesBefore = linesSeen
+        // While no connection is open and no process is known broken, only lines with a trigger byte can
+        // matter: the reader skips the rest in bulk.
+        let outcome = options.lineReader.forEachCandidateLine(in: source, deliverAll: {
+            !self.sessions.isEmpty || !self.processFailures.isEmpty
+        }) { bytes, number, hint in
+            self.advance(to: linesBefore + number)
+            self.consume(bytes, lineNumber: number, hint: hint)
         }
+        linesSeen = linesBefore + outcome.lines
         counts.linesRead += outcome.lines
         counts.linesSkipped += outcome.overlongLines
         counts.bytesRead += outcome.bytes
@@ -87,7 +99,16 @@ public final class LogAnalyzer {
         counts.bytesRead += copy.utf8.count
         currentResolver = resolver
         currentFile = file
+        advance(to: linesSeen + 1)
         copy.withUTF8 { consume(UnsafeRawBufferPointer($0), lineNumber: lineNumber) }
+    }
+
+    /// Moves the line clock (lines read so far, over all sources); every 4096 lines, idle state expires.
+    @inline(__always)
+    private func advance(to line: Int) {
+        let crossed = line >> 12 != linesSeen >> 12
+        linesSeen = line
+        if crossed && (!sessions.isEmpty || !processFailures.isEmpty) { expireIdle() }
     }
 
     /// Closes every open connection (reporting the failed ones) and returns the summary.
@@ -146,18 +167,20 @@ public final class LogAnalyzer {
     private var currentResolver = LogTimeResolver()
     private var currentFile = "-"
 
-    private func consume(_ line: UnsafeRawBufferPointer, lineNumber: Int) {
+    /// One line. `hint` is where the bulk reader found a trigger byte in it (-1 when it did not look).
+    private func consume(_ line: UnsafeRawBufferPointer, lineNumber: Int, hint: Int = -1) {
         guard let base = line.baseAddress?.assumingMemoryBound(to: UInt8.self), line.count > 0 else { return }
         if base[0] == 123, let syslogLine = Self.journalJSONToSyslog(line) { // '{': journalctl -o json
             var copy = syslogLine
             copy.withUTF8 { consume(UnsafeRawBufferPointer($0), lineNumber: lineNumber) }
             return
         }
-        linesSeen += 1
-        if linesSeen & 4095 == 0 && (!sessions.isEmpty || !processFailures.isEmpty) { expireIdle() }
         // The fast path: with no connection open and no broken process, a line without a trigger
         // word (TLS, SSL, UNKNOWN, DH param, \026, a client namaddr... see TriggerScan) cannot matter.
-        if sessions.isEmpty && processFailures.isEmpty && !TriggerScan.mayMatter(base, line.count) { return }
+        // The reader's hit usually is such a word already; else the whole line is scanned.
+        if sessions.isEmpty && processFailures.isEmpty
+            && !(hint >= 0 && TriggerScan.confirms(base, line.count, hint))
+            && !TriggerScan.mayMatter(base, line.count, from: hint >= 0 ? TriggerScan.firstCheck(afterHit: hint) : 0) { return }
         let header = LineHeader.parse(line)
         let m = base + header.messageStart
         let mlen = line.count - header.messageStart
@@ -166,25 +189,31 @@ public final class LogAnalyzer {
             counts.linesSkipped += 1   // binary garbage
             return
         }
-        var key = Self.keyHash(base, header)
-        // A bare pasted line (`warning: TLS library problem: ...`) continues the connection pasted just before it.
-        if !header.hasProgram && header.timeKind == .none, let last = lastSessionKey, sessions[last] != nil { key = last }
+        // The connection's key, hashed only when a connection is open (with none, no lookup can find one).
+        var key: UInt64 = 0
+        let anyOpen = !sessions.isEmpty
+        if anyOpen {
+            key = Self.keyHash(base, header)
+            // A bare pasted line (`warning: TLS library problem: ...`) continues the connection pasted just before it.
+            if !header.hasProgram && header.timeKind == .none, let last = lastSessionKey, sessions[last] != nil { key = last }
+        }
+        let isOpen = anyOpen && sessions[key] != nil
 
         if Self.hasPrefix(m, mlen, "connect from ") {
-            if sessions[key] != nil { close(key) }
+            if isOpen { close(key) }
             return
         }
         var relevant: Bool
-        if let established = Self.established(m, mlen) {
+        if let established = Self.established(m, mlen, hint: hint - header.messageStart) {
             if let since = options.since, let t = lineTime(line, header), t < since { return }
-            recordEstablished(established, m, isClient: Self.isClientProgram(base, header))
+            handshakes.record(established, m, isClient: Self.isClientProgram(base, header))
             // Only an open (failing) connection needs the line itself.
-            guard sessions[key] != nil else { return }
+            guard isOpen else { return }
             relevant = true
         } else if Self.hasPrefix(m, mlen, "disconnect from ") {
-            relevant = sessions[key] != nil || Self.contains(m, mlen, " starttls=0/")
+            relevant = isOpen || Self.contains(m, mlen, " starttls=0/")
         } else if Self.hasPrefix(m, mlen, "lost connection after ") {
-            relevant = sessions[key] != nil || Self.hasPrefix(m, mlen, "lost connection after STARTTLS") || Self.hasPrefix(m, mlen, "lost connection after UNKNOWN")
+            relevant = isOpen || Self.hasPrefix(m, mlen, "lost connection after STARTTLS") || Self.hasPrefix(m, mlen, "lost connection after UNKNOWN")
         } else if Self.mentionsTLS(m, mlen) {
             relevant = true
         } else if Self.hasPrefix(m, mlen, "non-SMTP command") || Self.hasPrefix(m, mlen, "improper command pipelining") {
@@ -196,14 +225,14 @@ public final class LogAnalyzer {
             // A delivery's status line ends an open client session even when it says nothing about TLS.
             if Self.contains(m, mlen, " status=") {
                 if Self.contains(m, mlen, "]:465, ") && Self.contains(m, mlen, "initial server greeting") { relevant = true }
-                else if sessions[key] != nil { close(key) }
+                else if isOpen { close(key) }
             }
         }
         guard relevant else { return }
 
         let logLine = LogLine(bytes: line, header: header, file: currentFile, lineNumber: lineNumber, timeResolver: currentResolver)
         if let since = options.since, let t = logLine.time, t < since { return }
-        handle(logLine, key: key)
+        handle(logLine, key: anyOpen ? key : Self.keyHash(base, header))
     }
 
     private func lineTime(_ line: UnsafeRawBufferPointer, _ h: LineHeader) -> Date? {
@@ -247,8 +276,21 @@ public final class LogAnalyzer {
     struct EstablishedRanges { var trustEnd: Int; var peerStart: Int; var peerEnd: Int; var protoStart: Int; var protoEnd: Int; var cipherStart: Int; var cipherEnd: Int }
 
     /// `<Trust> TLS connection established from|to <namaddr>[ to sni]: <proto> with cipher <cipher> ...`
-    static func established(_ m: UnsafePointer<UInt8>, _ n: Int) -> EstablishedRanges? {
-        guard let at = ByteSearch.find(m, n, " TLS connection ", 16) else { return nil }
+    /// `hint` is where the bulk reader's first hit in the line falls in `m` (or outside it): when that is the L
+    /// of " TLS connection ", it is the first one (an earlier one would have been the first hit).
+    static func established(_ m: UnsafePointer<UInt8>, _ n: Int, hint: Int = -1) -> EstablishedRanges? {
+        var found: Int?
+        if hint >= 2 && hint + 14 <= n && memcmp(m + hint - 2, " TLS connection ", 16) == 0 {
+            found = hint - 2
+        } else {
+            // " TLS connection ", searched from its T: memchr on the space would stop at every word.
+            var from = 1
+            while from < n, let q = ByteSearch.find(m + from, n - from, "TLS connection ", 15) {
+                if m[from + q - 1] == 32 { found = from + q - 1; break }
+                from += q + 1
+            }
+        }
+        guard let at = found else { return nil }
         var i = at + 16
         let rest = n - i
         if rest > 12 && memcmp(m + i, "established ", 12) == 0 { i += 12 }
@@ -258,7 +300,11 @@ public final class LogAnalyzer {
         while i < n && m[i] != 32 { i += 1 }
         i += 1
         let peerStart = i
-        while i < n && m[i] != 32 && !(m[i] == 58 && i + 1 < n && m[i + 1] == 32) { i += 1 }
+        // The peer ends at the first space, or at the colon right before it.
+        if i < n {
+            let space = memchr(m + i, 32, n - i).map { UnsafeRawPointer(m).distance(to: UnsafeRawPointer($0)) } ?? n
+            i = space < n && space - 1 >= i && m[space - 1] == 58 ? space - 1 : space
+        }
         var peerEnd = i
         // Drop a client-side ":port".
         var k = peerEnd - 1
@@ -274,55 +320,10 @@ public final class LogAnalyzer {
         var cipherStart = protoEnd, cipherEnd = protoEnd
         if i + 13 < n && memcmp(m + i, " with cipher ", 13) == 0 {
             cipherStart = i + 13
-            cipherEnd = cipherStart
-            while cipherEnd < n && m[cipherEnd] != 32 { cipherEnd += 1 }
+            cipherEnd = memchr(m + cipherStart, 32, n - cipherStart).map { UnsafeRawPointer(m).distance(to: UnsafeRawPointer($0)) } ?? n
         }
         return EstablishedRanges(trustEnd: at, peerStart: peerStart, peerEnd: peerEnd, protoStart: protoStart, protoEnd: protoEnd,
                                  cipherStart: cipherStart, cipherEnd: cipherEnd)
-    }
-
-    /// Interned protocol and cipher names: a handful of distinct values over millions of lines.
-    private var internedNames: [UInt64: Int] = [:]
-    /// The last protocol and cipher seen, compared by bytes before any hashing.
-    private var lastVersion: (bytes: [UInt8], id: Int) = ([], 0)
-    private var lastCipher: (bytes: [UInt8], id: Int) = ([], 0)
-
-    /// The slot of a name in `names` (new names get one; past 1024 distinct names they share the last).
-    private func intern(_ p: UnsafePointer<UInt8>, _ s: Int, _ e: Int, cache: inout (bytes: [UInt8], id: Int)) -> Int {
-        let n = e - s
-        if !cache.bytes.isEmpty && cache.bytes.count == n && cache.bytes.withUnsafeBufferPointer({ memcmp($0.baseAddress!, p + s, n) == 0 }) {
-            return cache.id
-        }
-        var x: UInt64 = 0xcbf29ce484222325
-        for k in s..<e { x = (x ^ UInt64(p[k])) &* 0x100000001b3 }
-        let id: Int
-        if let known = internedNames[x] { id = known } else if names.count < 1024 {
-            id = names.count
-            names.append(String(decoding: UnsafeBufferPointer(start: p + s, count: n), as: UTF8.self))
-            establishedByName.append(0); ciphersByName.append(0)
-            internedNames[x] = id
-        } else {
-            id = names.count - 1
-        }
-        cache = (Array(UnsafeBufferPointer(start: p + s, count: n)), id)
-        return id
-    }
-
-    private func recordEstablished(_ r: EstablishedRanges, _ m: UnsafePointer<UInt8>, isClient: Bool) {
-        let versionID = intern(m, r.protoStart, r.protoEnd, cache: &lastVersion)
-        establishedByName[versionID] += 1
-        if r.cipherEnd > r.cipherStart { ciphersByName[intern(m, r.cipherStart, r.cipherEnd, cache: &lastCipher)] += 1 }
-        let version = names[versionID]
-        var x: UInt64 = 0xcbf29ce484222325
-        for k in r.peerStart..<r.peerEnd { x = (x ^ UInt64(m[k])) &* 0x100000001b3 }
-        let unverified = r.trustEnd >= 9 && (memcmp(m, "Untrusted", 9) == 0 || memcmp(m, "Anonymous", 9) == 0)
-        counts.recordEstablished(protocolVersion: version, peerHash: r.peerEnd > r.peerStart ? x : nil,
-                                  peerName: {
-            let namaddr = String(decoding: UnsafeBufferPointer(start: m + r.peerStart, count: r.peerEnd - r.peerStart), as: UTF8.self)
-            // `unknown[192.0.2.7]` is best shown as its address.
-            if namaddr.hasPrefix("unknown["), namaddr.hasSuffix("]") { return String(namaddr.dropFirst(8).dropLast()) }
-            return namaddr
-        }, outbound: isClient, unverified: unverified)
     }
 
     private static func isClientProgram(_ p: UnsafePointer<UInt8>, _ h: LineHeader) -> Bool {
@@ -359,7 +360,11 @@ public final class LogAnalyzer {
 
     func handle(_ line: LogLine, key: UInt64) {
         let (program, message) = Self.normalizeDovecot(line)
-        var role = Role.of(program: program)
+        var role: Role
+        if let known = roles[program] { role = known } else {
+            role = Role.of(program: program)
+            if roles.count < 1024 { roles[program] = role }
+        }
         if role == .other && (message.utf8Contains("-login: ") || program.hasPrefix("doveconf")) { role = .dovecot }
         // The peer is looked up only for a connection that does not know it yet (see `append`).
         let facts = LineFacts.recognize(message, role: role, findPeer: false)
@@ -447,15 +452,19 @@ public final class LogAnalyzer {
         .dovecotUnknownSetting, .dovecotCipherList,
     ]
 
+    private static let configMask = Signal.mask(configSignals)
+    private static let failureMask = Signal.mask(sessionFailureSignals)
+
     private func close(_ key: UInt64) {
         guard let s = sessions.removeValue(forKey: key) else { return }
-        let signals = Set(s.signals)
+        let signals = Signal.mask(s.signals)
+        func has(_ signal: Signal) -> Bool { signals & signal.bit != 0 }
         // Start-up warnings of a process: lines before its first connection, only configuration messages.
-        let isStartup = s.kind == .session && !signals.isDisjoint(with: Self.configSignals)
-            && !signals.contains(.sslAcceptError) && !signals.contains(.disconnect) && !signals.contains(.lostAfterSTARTTLS)
-            && !signals.contains(.starttlsFailed) && !signals.contains(.wrapperModeDropped)
-        let failed = !signals.isDisjoint(with: Self.sessionFailureSignals) || !signals.isDisjoint(with: Self.configSignals)
-            || (signals.contains(.lostAfterSTARTTLS) && !signals.contains(.established) && !signals.contains(.starttlsSucceeded))
+        let isStartup = s.kind == .session && signals & Self.configMask != 0
+            && !has(.sslAcceptError) && !has(.disconnect) && !has(.lostAfterSTARTTLS)
+            && !has(.starttlsFailed) && !has(.wrapperModeDropped)
+        let failed = signals & Self.failureMask != 0 || signals & Self.configMask != 0
+            || (has(.lostAfterSTARTTLS) && !has(.established) && !has(.starttlsSucceeded))
         guard failed, let first = s.lines.first else { return }
         if isStartup {
             let event = makeEvent(s, kind: .startup, program: first.program, inherited: nil)
@@ -469,11 +478,24 @@ public final class LogAnalyzer {
     }
 
     private func emit(_ s: OpenSession, program: String) {
-        guard s.lines.first != nil else { return }
-        let signals = Set(s.signals)
-        guard !signals.isDisjoint(with: Self.sessionFailureSignals) else { return }
+        guard s.lines.first != nil, Signal.mask(s.signals) & Self.failureMask != 0 else { return }
         deliver(makeEvent(s, kind: s.kind, program: program, inherited: nil))
     }
+
+    /// What the rules look at, as a key: events repeat (same signals, reasons, role, service), so the rule
+    /// table is walked once per distinct combination, not once per event.
+    private struct ClassificationKey: Hashable {
+        var signals: UInt64
+        var reasons: [String]
+        var role: Role
+        var service: String?
+        var loopback: Bool
+        var port: Int?
+    }
+    private var classified: [ClassificationKey: (Cause, Confidence, String)] = [:]
+    /// `TLSEvent.service(ofProgram:)` and `Role.of(program:)` per program name: a log has a handful.
+    private var services: [String: String?] = [:]
+    private var roles: [String: Role] = [:]
 
     private func makeEvent(_ s: OpenSession, kind: TLSEvent.Kind, program: String,
                            inherited: (Cause, Confidence, String, [LogLine])?) -> TLSEvent {
@@ -485,9 +507,21 @@ public final class LogAnalyzer {
                 if detail != "-1" && !detail.allSatisfy({ $0.isNumber || $0 == "-" }) { reasons.append(detail) }
             }
         }
-        let service = TLSEvent.service(ofProgram: program)
-        let facts = EventFacts(signals: Set(s.signals), reasons: reasons, role: s.role, service: service, peer: s.peer)
-        var (cause, confidence, rule) = classify(facts)
+        let service: String?
+        if let known = services[program] { service = known } else {
+            service = TLSEvent.service(ofProgram: program)
+            if services.count < 1024 { services[program] = service }
+        }
+        let key = ClassificationKey(signals: Signal.mask(s.signals), reasons: reasons, role: s.role, service: service,
+                                    loopback: s.peer?.isLoopback ?? false, port: s.peer?.port)
+        var (cause, confidence, rule): (Cause, Confidence, String)
+        if let known = classified[key] {
+            (cause, confidence, rule) = known
+        } else {
+            let facts = EventFacts(signals: Set(s.signals), reasons: reasons, role: s.role, service: service, peer: s.peer)
+            (cause, confidence, rule) = classify(facts)
+            if classified.count < 4096 { classified[key] = (cause, confidence, rule) }
+        }
         var lines = s.lines
         // A session that failed only because the process had no working TLS inherits the start-up cause.
         if let (pc, pconf, prule, plines) = inherited, s.facts.errors.isEmpty,

@@ -78,14 +78,27 @@ public struct LogTimeResolver: Sendable {
         refYear = c.year ?? 1970; refMonth = c.month ?? 1; refDay = c.day ?? 1
     }
 
-    private static let months: [UInt32: Int] = {
-        var m: [UInt32: Int] = [:]
-        for (i, name) in ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"].enumerated() {
-            let u = Array(name.utf8)
-            m[UInt32(u[0]) << 16 | UInt32(u[1]) << 8 | UInt32(u[2])] = i + 1
+    /// The month of three packed letters (`Apr`), without hashing.
+    private static func month(_ key: UInt32) -> Int? {
+        @inline(__always) func k(_ s: StaticString) -> UInt32 {
+            UInt32(s.utf8Start[0]) << 16 | UInt32(s.utf8Start[1]) << 8 | UInt32(s.utf8Start[2])
         }
-        return m
-    }()
+        switch key {
+        case k("Jan"): return 1
+        case k("Feb"): return 2
+        case k("Mar"): return 3
+        case k("Apr"): return 4
+        case k("May"): return 5
+        case k("Jun"): return 6
+        case k("Jul"): return 7
+        case k("Aug"): return 8
+        case k("Sep"): return 9
+        case k("Oct"): return 10
+        case k("Nov"): return 11
+        case k("Dec"): return 12
+        default: return nil
+        }
+    }
 
     /// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
     static func daysFromCivil(_ y0: Int, _ m: Int, _ d: Int) -> Int {
@@ -126,7 +139,7 @@ public struct LogTimeResolver: Sendable {
     public func resolveSyslog(_ p: UnsafeRawBufferPointer) -> Date? {
         guard p.count >= 14 else { return nil }
         let key = UInt32(p[0]) << 16 | UInt32(p[1]) << 8 | UInt32(p[2])
-        guard let month = Self.months[key] else { return nil }
+        guard let month = Self.month(key) else { return nil }
         var i = 4
         if p[i] == 32 { i += 1 }
         var day = 0

@@ -31,7 +31,7 @@ public struct LogSummary: Sendable {
     /// Established sessions per peer (name or address) and protocol, bounded to `maxTrackedPeers`; a peer is
     /// tracked from its first handshake below TLS 1.3 (TLS-1.3-only peers are not listed).
     public var peerProtocols: [PeerProtocolUsage] { Array(peerUsage.values) }
-    /// Keyed by a hash of the peer's bytes, so counting needs no string per line.
+    /// Keyed by a hash of the peer's bytes, so counting needs no string per line (filled by `HandshakeTally`).
     var peerUsage: [UInt64: PeerProtocolUsage] = [:]
     public var maxTrackedPeers = 50_000
     /// Distinct failure domains kept; the rest count under "other".
@@ -71,22 +71,6 @@ public struct LogSummary: Sendable {
             else { causeSeen[event.cause] = t...t }
         }
     }
-
-    /// Counts one handshake for its peer (the protocol and cipher totals are kept by the analyzer).
-    mutating func recordEstablished(protocolVersion: String, peerHash: UInt64?, peerName: () -> String,
-                                    outbound: Bool, unverified: Bool) {
-        if outbound && unverified { outboundUnverified += 1 }
-        guard let peerHash else { return }
-        if peerUsage[peerHash] != nil {
-            peerUsage[peerHash]?.add(protocolVersion)
-        } else if peerUsage.count < maxTrackedPeers && TLSProtocolVersion.rank(protocolVersion) < 5 {
-            // Peers are tracked from their first handshake below TLS 1.3: a TLS-1.3-only peer breaks under no
-            // protocol floor, and not tracking it keeps the common case to one lookup.
-            var usage = PeerProtocolUsage(peer: peerName())
-            usage.add(protocolVersion)
-            peerUsage[peerHash] = usage
-        }
-    }
 }
 
 /// Which TLS versions one peer completed handshakes with, and how often.
@@ -100,8 +84,13 @@ public struct PeerProtocolUsage: Sendable, Hashable {
     public init(peer: String) { self.peer = peer }
 
     mutating func add(_ version: String) {
-        let rank = TLSProtocolVersion.rank(version)
-        if rank == 6 && otherName.isEmpty { otherName = version }
+        add(rank: TLSProtocolVersion.rank(version), name: version)
+    }
+
+    /// `rank` is `TLSProtocolVersion.rank(name)`, computed once by the caller.
+    @inline(__always)
+    mutating func add(rank: Int, name: String) {
+        if rank == 6 && otherName.isEmpty { otherName = name }
         counts[rank] &+= 1
     }
 

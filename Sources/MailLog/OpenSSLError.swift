@@ -31,12 +31,18 @@ public struct OpenSSLError: Sendable, Hashable, Codable {
 
     /// All OpenSSL errors in `text` (a `TLS library problem` line, a Dovecot `SSL_accept() failed` line...).
     public static func all(in text: String) -> [OpenSSLError] {
-        let u = Array(text.utf8)
+        var text = text
+        return text.withUTF8 { all(in: $0) }
+    }
+
+    /// `all(in:)` on the UTF-8 bytes of a text.
+    static func all(in u: UnsafeBufferPointer<UInt8>) -> [OpenSSLError] {
         var result: [OpenSSLError] = []
         var i = 0
-        let marker = Array("error:".utf8)
         while i + 15 <= u.count {
-            guard u[i] == marker[0], Array(u[i..<(i + 6)]) == marker else { i += 1; continue }
+            // "error:" compared in place (an array per candidate byte cost more than the rest).
+            guard u[i] == 101, u[i + 1] == 114, u[i + 2] == 114, u[i + 3] == 111, u[i + 4] == 114, u[i + 5] == 58
+            else { i += 1; continue }
             var j = i + 6
             var code: UInt32 = 0
             var hexCount = 0

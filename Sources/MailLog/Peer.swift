@@ -35,6 +35,43 @@ public struct Peer: Sendable, Hashable, Codable {
 
     /// Parses `name[address]` or `name[address]:port` (Postfix's namaddr).
     public static func parse(namaddr: Substring) -> Peer? {
+        var text = namaddr
+        if let result = text.withUTF8({ parseASCII($0) }) { return result }
+        return parseText(namaddr)
+    }
+
+    /// `parse(namaddr:)` on bytes, for the usual all-ASCII token; nil (not `.some(nil)`) when the token has
+    /// bytes whose characters the text parser must see (non-ASCII, CR).
+    static func parseASCII(_ b: UnsafeBufferPointer<UInt8>) -> Peer?? {
+        var open = -1, close = -1
+        for (i, c) in b.enumerated() {
+            if c >= 0x80 || c == 13 { return nil }
+            if open < 0 { if c == 91 { open = i } } else if close < 0 && c == 93 { close = i }
+        }
+        guard open >= 0, close >= 0 else { return .some(nil) }
+        func text(_ s: Int, _ e: Int) -> String { String(decoding: UnsafeBufferPointer(rebasing: b[s..<e]), as: UTF8.self) }
+        var addressStart = open + 1
+        if close - addressStart >= 5 {
+            let p = b.baseAddress! + addressStart
+            if p[0] | 0x20 == 105 && p[1] | 0x20 == 112 && p[2] | 0x20 == 118 && p[3] == 54 && p[4] == 58 { addressStart += 5 } // "ipv6:"
+        }
+        guard close > addressStart else { return .some(nil) }
+        var port: Int? = nil
+        if close + 1 < b.count && b[close + 1] == 58 {
+            var v = 0, j = close + 2, overflow = false
+            while j < b.count && b[j] &- 48 < 10 {
+                let (m, o1) = v.multipliedReportingOverflow(by: 10)
+                let (a, o2) = m.addingReportingOverflow(Int(b[j] &- 48))
+                overflow = overflow || o1 || o2
+                v = a
+                j += 1
+            }
+            if j > close + 2 && !overflow { port = v }
+        }
+        return .some(Peer(name: text(0, open), address: text(addressStart, close), port: port))
+    }
+
+    static func parseText(_ namaddr: Substring) -> Peer? {
         guard let open = namaddr.firstIndex(of: "["), let close = namaddr[open...].firstIndex(of: "]") else { return nil }
         let name = String(namaddr[..<open])
         var address = String(namaddr[namaddr.index(after: open)..<close])
@@ -49,8 +86,8 @@ public struct Peer: Sendable, Hashable, Codable {
     /// The peer named after `from `, `to `, `host ` or `relay=` in a Postfix message, or by `rip=` in a Dovecot one.
     public static func find(in message: String) -> Peer? {
         // Byte search over the UTF-8 view: Foundation's range(of:) costs microseconds per call.
-        let u = Array(message.utf8)
-        return u.withUnsafeBufferPointer { b -> Peer? in
+        var message = message
+        return message.withUTF8 { b -> Peer? in
             guard let p = b.baseAddress else { return nil }
             let n = b.count
             var i = 0
@@ -66,8 +103,9 @@ public struct Peer: Sendable, Hashable, Codable {
                     while e < n && p[e] != 32 && p[e] != 44 && p[e] != 59 && p[e] != 41 { e += 1 }
                     var end = e
                     if end > start && p[end - 1] == 58 { end -= 1 } // "x[1.2.3.4]: -1"
-                    let token = String(decoding: UnsafeBufferPointer(start: p + start, count: end - start), as: UTF8.self)
-                    if let peer = parse(namaddr: token[...]) { return peer }
+                    let bytes = UnsafeBufferPointer(start: p + start, count: end - start)
+                    let parsed = parseASCII(bytes) ?? parseText(String(decoding: bytes, as: UTF8.self)[...])
+                    if let peer = parsed { return peer }
                     i = start
                     continue
                 }

@@ -57,6 +57,68 @@ public enum Signal: String, Sendable, Codable, Hashable, CaseIterable {
     case otherTLSWarning
 }
 
+extension Signal {
+    /// One bit per signal, for sets of signals as a `UInt64` (the enum's Hashable goes through its raw string).
+    var bit: UInt64 {
+        switch self {
+        case .connect: return 1 << 0
+        case .disconnect: return 1 << 1
+        case .starttlsFailed: return 1 << 2
+        case .starttlsSucceeded: return 1 << 3
+        case .lostAfterSTARTTLS: return 1 << 4
+        case .lostAfterConnect: return 1 << 5
+        case .lostAfterUnknown: return 1 << 6
+        case .timeoutAfterSTARTTLS: return 1 << 7
+        case .tlsBytesOnPlaintext: return 1 << 8
+        case .sslAcceptError: return 1 << 9
+        case .acceptLostConnection: return 1 << 10
+        case .acceptTimedOut: return 1 << 11
+        case .acceptReset: return 1 << 12
+        case .libraryProblem: return 1 << 13
+        case .established: return 1 << 14
+        case .wrapperModeDropped: return 1 << 15
+        case .tlsNotAvailable: return 1 << 16
+        case .tlsproxyFailed: return 1 << 17
+        case .tlsDisabled: return 1 << 18
+        case .certificateLoadFailed: return 1 << 19
+        case .privateKeyLoadFailed: return 1 << 20
+        case .keyDoesNotMatch: return 1 << 21
+        case .caLoadFailed: return 1 << 22
+        case .dhProblem: return 1 << 23
+        case .sniProblem: return 1 << 24
+        case .invalidProtocolList: return 1 << 25
+        case .invalidCipherGrade: return 1 << 26
+        case .invalidTLSLevel: return 1 << 27
+        case .sslConnectError: return 1 << 28
+        case .cannotStartTLS: return 1 << 29
+        case .serverCertNotVerified: return 1 << 30
+        case .certVerificationFailed: return 1 << 31
+        case .tlsRequiredNotOffered: return 1 << 32
+        case .tlsRequiredRefused: return 1 << 33
+        case .tlsRequiredUnavailable: return 1 << 34
+        case .smtpsWrappermode: return 1 << 35
+        case .greetingTimeoutOn465: return 1 << 36
+        case .lostDuringSTARTTLS: return 1 << 37
+        case .clientTLSConfig: return 1 << 38
+        case .dovecotHandshake: return 1 << 39
+        case .dovecotContextFailed: return 1 << 40
+        case .dovecotCertificate: return 1 << 41
+        case .dovecotKeyMismatch: return 1 << 42
+        case .dovecotDH: return 1 << 43
+        case .dovecotUnknownSetting: return 1 << 44
+        case .dovecotCipherList: return 1 << 45
+        case .otherTLSWarning: return 1 << 46
+        }
+    }
+
+    /// The bits of `signals`.
+    static func mask<S: Sequence>(_ signals: S) -> UInt64 where S.Element == Signal {
+        var m: UInt64 = 0
+        for s in signals { m |= s.bit }
+        return m
+    }
+}
+
 /// Whether the program is an SMTP server (inbound), an SMTP client (outbound), or Dovecot.
 public enum Role: String, Sendable, Codable, Hashable {
     case server, client, dovecot, other
@@ -99,8 +161,22 @@ public struct LineFacts: Sendable, Hashable {
     private static func recognize(_ message: String, bytes: UnsafeBufferPointer<UInt8>, role: Role) -> LineFacts {
         var f = LineFacts()
         // Byte search: Foundation's String.contains costs microseconds per call, and there are dozens.
+        // Which ASCII bytes the message holds, so most searches end before they start (a word whose
+        // first or last byte is absent cannot be there).
+        let (low, high) = {
+            var low: UInt64 = 0, high: UInt64 = 0
+            for b in bytes {
+                if b < 64 { low |= 1 << UInt64(b) } else if b < 128 { high |= 1 << UInt64(b - 64) }
+            }
+            return (low, high)
+        }()  // constants, so the nested functions capture values, not boxes with access checks
+        @inline(__always) func mayHold(_ b: UInt8) -> Bool {
+            b >= 128 || (b < 64 ? low & (1 << UInt64(b)) : high & (1 << UInt64(b - 64))) != 0
+        }
         func has(_ s: StaticString) -> Bool {
-            guard let p = bytes.baseAddress else { return false }
+            guard let p = bytes.baseAddress, s.utf8CodeUnitCount > 0 else { return false }
+            let first = s.utf8Start[0], last = s.utf8Start[s.utf8CodeUnitCount - 1]
+            guard mayHold(first), mayHold(last) else { return false }
             return ByteSearch.contains(p, bytes.count, s)
         }
         func add(_ s: Signal) { f.signals.append(s) }
@@ -131,7 +207,7 @@ public struct LineFacts: Sendable, Hashable {
         if has("TLS library problem") {
             // The OpenSSL error is all such a line holds.
             add(.libraryProblem)
-            for e in OpenSSLError.all(in: message) where !f.errors.contains(e) { f.errors.append(e) }
+            for e in OpenSSLError.all(in: bytes) where !f.errors.contains(e) { f.errors.append(e) }
             return f
         }
         if has(" TLS connection established ") || has(" TLS connection reused ") {
@@ -187,7 +263,10 @@ public struct LineFacts: Sendable, Hashable {
             && (has("TLS") || has("SSL")) { add(.otherTLSWarning) }
 
         // Dovecot repeats the handshake error in one line ("Connection closed: X ... TLS handshaking: X").
-        for e in OpenSSLError.all(in: message) where !f.errors.contains(e) { f.errors.append(e) }
+        // Every OpenSSL error starts with "error:": without one, there is nothing to decode.
+        if has("error:") {
+            for e in OpenSSLError.all(in: bytes) where !f.errors.contains(e) { f.errors.append(e) }
+        }
         return f
     }
 }

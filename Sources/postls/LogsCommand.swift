@@ -41,7 +41,7 @@ struct LogsCommand: ParsableCommand {
         }
         let out = StandardOutput()
         var text = LogTextReport()
-        let writer: LogJSONWriter? = json && !follow ? LogJSONWriter { out.write($0) } : nil
+        let writer: LogJSONWriter? = json && !follow ? LogJSONWriter(writeBytes: { out.write(bytes: $0) }) : nil
         let analyzer = LogAnalyzer(options: options) { event in
             if follow {
                 if json { out.write(LogJSONWriter.json(event) + "\n") }
@@ -128,6 +128,10 @@ final class StandardOutput {
     init() { buffer.reserveCapacity(1 << 16) }
     func write(_ s: String) {
         buffer.append(contentsOf: s.utf8)
+        if buffer.count >= 1 << 16 { flush() }
+    }
+    func write(bytes: UnsafeRawBufferPointer) {
+        buffer.append(contentsOf: bytes)
         if buffer.count >= 1 << 16 { flush() }
     }
     func flush() {
