@@ -68,6 +68,9 @@ public struct ProbeOptions: Sendable {
     public var maxReplyBytes: Int
     /// Pause before retrying a connection answered with 421 (the server limits connections).
     public var backoffAfter421: Double
+    /// Try each protocol version on its own. Off, only the default handshake is made: a monitoring check then
+    /// leaves no refused TLS 1.0/1.1 handshakes in the server's log for the next run to count as failures.
+    public var versionMatrix: Bool = true
 
     public init(phaseTimeout: Double = 10, listenerTimeout: Double? = nil, ehloName: String = ProbeOptions.defaultEHLOName(),
                 trust: TrustAnchors = .system, enumerateCiphers: Bool = false, maxConnections: Int = 4,

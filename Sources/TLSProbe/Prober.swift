@@ -107,7 +107,7 @@ public final class Prober: Sendable {
         var failureKinds: [HandshakeFailureKind] = first.handshakeFailure.map { [$0] } ?? []
         if canVary {
             // 2. One handshake per version not yet known.
-            for version in TLSVersion.allCases where result.status(version) == .untested && !overall.hasPassed && !refusedAgain {
+            for version in TLSVersion.allCases where options.versionMatrix && result.status(version) == .untested && !overall.hasPassed && !refusedAgain {
                 guard let context = contexts.pinned[version] else { continue }
                 let outcome = run(context, sni: target.serverName, full: false, label: version.rawValue)
                 if outcome.handshakeCompleted {

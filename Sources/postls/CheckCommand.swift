@@ -1,6 +1,7 @@
 import ArgumentParser
 import Diagnosis
 import Foundation
+import MailLog
 import PostlsCore
 import TLSKit
 import TLSProbe
@@ -15,6 +16,10 @@ struct CheckCommand: ParsableCommand {
             that expired or expires within --critical-days. WARNING: expiry within --warning-days, a chain \
             that does not verify, or a name the certificate does not cover. The whole check never runs longer \
             than --timeout (then UNKNOWN).
+
+            With --log, TLS failures in the mail log over the last hour become perfdata per cause \
+            (postls_tls_failures_last_hour in Prometheus), and --failures-warning / --failures-critical \
+            turn their total into WARNING / CRITICAL.
 
             Icinga 2 / Nagios command definition:
               command[check_postls]=/usr/local/bin/postls check --host mail.example.org --warning-days 21 --critical-days 7
@@ -51,6 +56,18 @@ struct CheckCommand: ParsableCommand {
     @Option(name: .long, help: "Output format: nagios (status line + perfdata) or prometheus (text exposition format).")
     var format: Format = .nagios
 
+    @Option(name: .customLong("config-dir"), help: "Postfix configuration directory whose myhostname is the default --host.")
+    var configDir: String?
+
+    @Option(name: .long, help: "Mail log to count TLS failures of the last hour in (repeatable; plain or .gz).")
+    var log: [String] = []
+
+    @Option(name: .customLong("failures-warning"), help: "WARNING at this many TLS failures in the last hour (needs --log).")
+    var failuresWarning: Int?
+
+    @Option(name: .customLong("failures-critical"), help: "CRITICAL at this many TLS failures in the last hour (needs --log).")
+    var failuresCritical: Int?
+
     func validate() throws {
         if timeout <= 0 { throw ValidationError("--timeout must be positive") }
         if criticalDays > warningDays { throw ValidationError("--critical-days must not exceed --warning-days") }
@@ -59,6 +76,36 @@ struct CheckCommand: ParsableCommand {
         if let caFile, !FileManager.default.isReadableFile(atPath: caFile) {
             throw ValidationError("--ca-file \(caFile): cannot read the file")
         }
+        if (failuresWarning != nil || failuresCritical != nil) && log.isEmpty {
+            throw ValidationError("--failures-warning and --failures-critical count failures in --log FILE: name the mail log")
+        }
+        if let failuresWarning, let failuresCritical, failuresCritical < failuresWarning {
+            throw ValidationError("--failures-critical must not be below --failures-warning")
+        }
+    }
+
+    /// myhostname of --config-dir (postconf -c), else of the system's Postfix or the host name.
+    func defaultHost() -> String {
+        if let configDir, let out = try? SystemProcessRunner().run("postconf", ["-c", configDir, "-h", "myhostname"], timeout: 10), out.succeeded {
+            let name = out.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+            if !name.isEmpty { return name }
+        }
+        return ProbeCommand.defaultHost()
+    }
+
+    /// TLS failures per cause in `log` since an hour ago; a log that cannot be read makes the check UNKNOWN.
+    func failuresLastHour() throws -> [Cause: Int]? {
+        guard !log.isEmpty else { return nil }
+        let report: LogReport
+        do {
+            report = try LogReport.analyze(paths: log, options: LogAnalyzerOptions(since: Date().addingTimeInterval(-3600)), maxEvents: 0)
+        } catch {
+            FileHandle.standardOutput.write(Data("POSTLS UNKNOWN - cannot read the mail log: \(error)\n".utf8))
+            throw ArgumentParser.ExitCode(HealthCheck.Status.unknown.rawValue)
+        }
+        var counts: [Cause: Int] = [:]
+        for (cause, count) in report.summary.byCause { counts[cause] = count }
+        return counts
     }
 
     func run() throws {
@@ -71,11 +118,15 @@ struct CheckCommand: ParsableCommand {
         }
         let ports = try ProbeCommand.ports(port, option: "--port")
         let implicitPorts = Set(try ProbeCommand.ports(implicit, option: "--implicit"))
-        let hosts = host.isEmpty ? [ProbeCommand.defaultHost()] : host
+        let failures = try failuresLastHour()
+        let hosts = host.isEmpty ? [defaultHost()] : host
         let expansion = ProbeTarget.expand(hosts: hosts, ports: ports, implicitPorts: implicitPorts, starttlsPorts: [], family: .any, name: name)
         // Phases share the budget: a listener gets at most 4 phases' worth, and listeners run in parallel.
-        let options = ProbeOptions(phaseTimeout: max(1, timeout / 5), listenerTimeout: max(1, timeout * 0.8),
+        var options = ProbeOptions(phaseTimeout: max(1, timeout / 5), listenerTimeout: max(1, timeout * 0.8),
                                    trust: caFile.map { .file($0) } ?? .system, maxConnections: 8)
+        // Only the default handshake: every refused version attempt would be a logged failure on the server,
+        // which the next run of this check (with --log) would count.
+        options.versionMatrix = false
         var report = try Prober(options: options).probe(expansion.targets)
         for miss in expansion.unresolved {
             report.targets.append(ListenerProbeResult(unresolved: miss, mode: .starttls))
@@ -84,7 +135,9 @@ struct CheckCommand: ParsableCommand {
         if report.targets.isEmpty {
             check = HealthCheck(status: .unknown, summary: "no listener to check", details: [], perfdata: [])
         } else {
-            check = HealthCheck(report: report, thresholds: .init(warningDays: warningDays, criticalDays: criticalDays))
+            check = HealthCheck(report: report, failuresLastHour: failures,
+                                thresholds: .init(warningDays: warningDays, criticalDays: criticalDays,
+                                                  failureWarning: failuresWarning, failureCritical: failuresCritical))
         }
         FileHandle.standardOutput.write(Data((format == .prometheus ? check.prometheusOutput : check.nagiosOutput).utf8))
         if check.status != .ok { throw ArgumentParser.ExitCode(check.status.rawValue) }

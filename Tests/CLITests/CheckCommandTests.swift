@@ -23,6 +23,10 @@ final class CheckFixture: @unchecked Sendable {
             PostfixListener(name: "expiring", overrides: [("smtpd_tls_chain_files", expiring.keyAndChainFile)]),
             PostfixListener(name: "expired", overrides: [("smtpd_tls_chain_files", expired.keyAndChainFile)]),
             PostfixListener(name: "notls", overrides: [("smtpd_tls_security_level", "none")]),
+            // TLS 1.3 only: a TLS 1.2 client fails here (a real logged failure), and a probe that tried each
+            // version would leave failures here too.
+            PostfixListener(name: "tls13", overrides: [("smtpd_tls_protocols", ">=TLSv1.3")]),
+            PostfixListener(name: "quiet", overrides: [("smtpd_tls_protocols", ">=TLSv1.3")]),
         ])
         try postfix.start()
     }
@@ -84,6 +88,35 @@ struct CheckCommandTests {
         #expect(out.status == 0, "\(out.stdout)")
         let crit = try check("expiring", ["--warning-days", "30", "--critical-days", "14"])
         #expect(crit.status == 2)
+    }
+
+    @Test func failuresInTheLogOverTheLastHourAreCountedAndJudged() throws {
+        // A real failure: a TLS 1.2-only client against the TLS 1.3-only listener.
+        let address = try #require(postfix.listener(named: "tls13")?.socketAddress)
+        _ = try Peers.opensslClient(address, starttls: true, arguments: ["-tls1_2"])
+        #expect(postfix.waitForLog(containing: "postfix/tls13/smtpd"))
+        #expect(postfix.waitForLog(containing: "SSL_accept error"))
+        let out = try check("smtp", ["--log", postfix.logFile, "--failures-warning", "1", "--failures-critical", "100000"])
+        #expect(out.status == 1, "\(out.stdout)")
+        #expect(out.stdout.contains("TLS failures in the last hour"), "\(out.stdout)")
+        #expect((try perfdata(out.stdout)["failures_protocol_mismatch"] ?? 0) >= 1, "\(out.stdout)")
+        // Without thresholds the counts are perfdata only.
+        #expect(try check("smtp", ["--log", postfix.logFile]).status == 0)
+        // A log that cannot be read is UNKNOWN, not OK.
+        #expect(try check("smtp", ["--log", "/nonexistent/mail.log"]).status == 3)
+        // Thresholds without a log are a usage error.
+        #expect(try check("smtp", ["--failures-warning", "1"]).status == 3)
+    }
+
+    @Test func theCheckLeavesNoFailuresOfItsOwnInTheLog() throws {
+        // Run from cron with --log, a check that tried TLS 1.0-1.2 here would count its own refused handshakes.
+        _ = try check("quiet")
+        _ = try check("quiet")
+        #expect(postfix.waitForLog(containing: "postfix/quiet/smtpd"))
+        usleep(500_000)  // postlogd writes asynchronously
+        let own = postfix.logText().split(separator: "\n").filter { $0.contains("postfix/quiet/smtpd") && ($0.contains("SSL_accept error") || $0.contains("TLS library problem")) }
+        #expect(own.isEmpty, "\(own)")
+        #expect(postfix.logText().contains("postfix/quiet/smtpd"))
     }
 
     @Test func expiredCertificateIsCritical() throws {
