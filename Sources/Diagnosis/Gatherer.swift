@@ -32,6 +32,8 @@ public struct GatherOptions: Sendable {
     /// Ports that receive mail from the internet besides 25 (`--smtp-port`, e.g. behind a port forward): their
     /// listeners get the public-MX rules (no TLS requirement, a low protocol floor) even on loopback.
     public var smtpPorts: Set<Int> = []
+    /// Dovecot's configuration, linted with Postfix's (its certificates, filters, protocol floor); nil: none.
+    public var dovecotConfig: String?
 
     public init() {}
 }
@@ -78,8 +80,7 @@ public struct Gatherer: Sendable {
         do {
             let loaded = try PostfixConfiguration.load(directory: options.configDirectory, defaults: ParameterDefaults.load(runner: runner))
             configuration = loaded
-            findings = Linter().run(LintContext(configuration: loaded, cipherEvaluator: OpenSSLCipherEvaluator(runner: runner),
-                                                trustAnchors: options.trust, publicSMTPPorts: options.smtpPorts))
+            findings = Gatherer.lint(loaded, options: options, runner: runner)
         } catch {
             configError = "\(error)"
         }
@@ -173,5 +174,22 @@ public struct Gatherer: Sendable {
             for t in expansion.targets where !targets.contains(t) { targets.append(t) }
         }
         return targets
+    }
+}
+
+extension Gatherer {
+    /// The config engine's findings for a gathering: main.cf/master.cf, and Dovecot's configuration when
+    /// `options.dovecotConfig` names one (a Dovecot file that cannot be read is a finding, not a failure).
+    public static func lint(_ configuration: PostfixConfiguration, options: GatherOptions, runner: ProcessRunner) -> [Finding] {
+        var dovecot: DovecotConfig? = nil
+        var extra: [Finding] = []
+        if let path = options.dovecotConfig {
+            do { dovecot = try DovecotConfig(path: path) } catch {
+                extra.append(Finding(id: "dovecot_config_unreadable", cause: .certificateUnreadable, severity: .warning, file: path,
+                                     message: "Dovecot's configuration cannot be read, so its TLS settings were not checked: \(error)"))
+            }
+        }
+        return Linter().run(LintContext(configuration: configuration, cipherEvaluator: OpenSSLCipherEvaluator(runner: runner),
+                                        trustAnchors: options.trust, publicSMTPPorts: options.smtpPorts, dovecot: dovecot)) + extra
     }
 }

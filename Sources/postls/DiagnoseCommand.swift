@@ -48,6 +48,18 @@ struct GatherArguments: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("Resolver for --domain (a validating one reports DNSSEC).", valueName: "ADDR[:PORT]"))
     var resolver: String?
 
+    @Option(name: .customLong("dovecot-config"),
+            help: "Dovecot configuration to check too (default: /etc/dovecot/dovecot.conf when present and --config-dir is /etc/postfix).")
+    var dovecotConfig: String?
+
+    /// --dovecot-config, else the system's Dovecot when this is the system's Postfix (a test or demo directory
+    /// does not pull in the machine's Dovecot).
+    var effectiveDovecotConfig: String? {
+        if let dovecotConfig { return dovecotConfig }
+        let system = "/etc/dovecot/dovecot.conf"
+        return configDir == "/etc/postfix" && FileManager.default.fileExists(atPath: system) ? system : nil
+    }
+
     func validate() throws {
         _ = try ProbeCommand.ports(port, option: "--port")
         _ = try ProbeCommand.ports(implicit, option: "--implicit")
@@ -74,6 +86,7 @@ struct GatherArguments: ParsableArguments {
         o.domain = domain
         o.resolver = resolver.flatMap(parseResolverAddress)
         o.smtpPorts = Set(((try? ProbeCommand.ports(smtpPort, option: "--smtp-port")) ?? []).map(Int.init))
+        o.dovecotConfig = effectiveDovecotConfig
         return o
     }
 

@@ -27,13 +27,11 @@ struct ReportCommand: ParsableCommand {
     @Option(name: .long, help: "Write the report to this file (mode 0600) instead of stdout.")
     var output: String?
 
-    @Option(name: .customLong("dovecot-config"), help: "Dovecot configuration (default /etc/dovecot/dovecot.conf when present).")
-    var dovecotConfig: String?
-
     func run() throws {
         let gathered = gather.gather()
         let data: Data
-        let dovecot = dovecotConfig ?? SupportReport.defaultDovecotConfig
+        // The report describes the machine's Dovecot even for another --config-dir (unlike the diagnosis).
+        let dovecot = gather.dovecotConfig ?? SupportReport.defaultDovecotConfig
         switch format {
         case .markdown: data = Data(SupportReport.markdown(gathered: gathered, redact: redact, dovecotConfig: dovecot).utf8)
         case .json: data = try SupportReport.json(gathered: gathered, redact: redact, dovecotConfig: dovecot) + Data("\n".utf8)

@@ -51,8 +51,7 @@ final class EngineEffectHandler: WizardEffectHandler, @unchecked Sendable {
         do {
             loaded = try PostfixConfiguration.load(directory: options.configDirectory, defaults: ParameterDefaults.load(runner: runner))
             if let loaded {
-                found = Linter().run(LintContext(configuration: loaded, cipherEvaluator: OpenSSLCipherEvaluator(runner: runner),
-                                                 trustAnchors: options.trust))
+                found = Gatherer.lint(loaded, options: options, runner: runner)
             }
         } catch {
             found = [Finding(id: "config_unreadable", cause: .unclassified, severity: .critical, file: options.configDirectory + "/main.cf",
