@@ -189,7 +189,9 @@ extension Gatherer {
                                      message: "Dovecot's configuration cannot be read, so its TLS settings were not checked: \(error)"))
             }
         }
-        return Linter().run(LintContext(configuration: configuration, cipherEvaluator: OpenSSLCipherEvaluator(runner: runner),
-                                        trustAnchors: options.trust, publicSMTPPorts: options.smtpPorts, dovecot: dovecot)) + extra
+        var context = LintContext(configuration: configuration, cipherEvaluator: OpenSSLCipherEvaluator(runner: runner),
+                                  trustAnchors: options.trust, publicSMTPPorts: options.smtpPorts, dovecot: dovecot)
+        context.dovecotValidation = dovecot?.validate(runner: runner)
+        return Linter().run(context) + extra
     }
 }

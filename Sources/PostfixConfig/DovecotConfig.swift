@@ -1,4 +1,5 @@
 import Foundation
+import PostlsCore
 
 /// Dovecot's configuration as its config parser reads it: `!include`/`!include_try` with globs
 /// (relative to the including file), sections and filters (`protocol imap { }`, `local 192.0.2.1 { }`,
@@ -252,6 +253,40 @@ public struct DovecotConfig: Sendable {
             guard Glibc.glob(pattern, 0, nil, &result) == 0 else { return [] }
             return (0..<Int(result.gl_pathc)).compactMap { result.gl_pathv[$0].map { String(cString: $0) } }.sorted()
         }
+    }
+}
+
+/// What the installed Dovecot says about a configuration: the first error of `doveconf -c FILE -n`.
+public struct DovecotValidation: Sendable, Equatable {
+    public var file: String?
+    public var line: Int?
+    public var message: String
+}
+
+extension DovecotConfig {
+    /// Runs the installed `doveconf` on this configuration (the oracle for settings and syntax the installed
+    /// version does not accept, e.g. 2.4 names on 2.3). nil when it accepts it or doveconf is not installed.
+    public func validate(runner: ProcessRunner, executable: String = "doveconf") -> DovecotValidation? {
+        guard findExecutable(executable) != nil || executable.hasPrefix("/"),
+              let output = try? runner.run(executable, ["-c", path, "-n"], timeout: 15), !output.succeeded else { return nil }
+        return Self.parseDoveconfError(output.stderr)
+    }
+
+    /// `doveconf: Fatal: Error in configuration file F line N: MESSAGE`, or the first error line as it is.
+    static func parseDoveconfError(_ stderr: String) -> DovecotValidation? {
+        let lines = stderr.split(separator: "\n").map(String.init)
+        guard let first = lines.first(where: { $0.contains("Error") || $0.contains("Fatal") }) ?? lines.first else { return nil }
+        if let range = first.range(of: "Error in configuration file ") {
+            let rest = first[range.upperBound...]
+            if let lineRange = rest.range(of: " line "), let colon = rest[lineRange.upperBound...].firstIndex(of: ":"),
+               let number = Int(rest[lineRange.upperBound..<colon]) {
+                let message = rest[rest.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+                return DovecotValidation(file: String(rest[..<lineRange.lowerBound]), line: number, message: message)
+            }
+        }
+        var message = first
+        for prefix in ["doveconf: Fatal: ", "doveconf: Error: "] where message.hasPrefix(prefix) { message.removeFirst(prefix.count) }
+        return DovecotValidation(file: nil, line: nil, message: message)
     }
 }
 

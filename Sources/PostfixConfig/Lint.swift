@@ -33,6 +33,8 @@ public struct LintContext: Sendable {
     public var expiryWarningDays: Int
     /// Dovecot's configuration, when postls read one (its certificate files and ssl settings are checked too).
     public var dovecot: DovecotConfig?
+    /// What the installed `doveconf` said about it (`DovecotConfig.validate`), when it refused it.
+    public var dovecotValidation: DovecotValidation?
     /// Ports that receive mail from the internet besides 25 on a public address (`--smtp-port`, e.g. behind a
     /// port forward): a listener on one of them is the public MX even when it is bound to loopback.
     public var publicSMTPPorts: Set<Int>
@@ -661,7 +663,7 @@ public struct AuxiliaryFilesRule: LintRule {
 /// Dovecot with TLS switched off, or a protocol floor that locks out the mail clients still in use.
 public struct DovecotSSLRule: LintRule {
     public init() {}
-    public var ids: [String] { ["dovecot_ssl_disabled", "dovecot_invalid_protocol", "dovecot_filter_conflict", "dovecot_config_error"] }
+    public var ids: [String] { ["dovecot_ssl_disabled", "dovecot_invalid_protocol", "dovecot_filter_conflict", "dovecot_config_error", "dovecot_rejected"] }
     static let protocols = ["SSLv3", "TLSv1", "TLSv1.1", "TLSv1.2", "TLSv1.3", "ANY"]
     /// The settings of Dovecot's TLS (2.3 and 2.4 names) whose filter conflicts refuse connections.
     static let sslKeys = ["ssl", "ssl_cert", "ssl_key", "ssl_ca", "ssl_dh", "ssl_min_protocol", "ssl_cipher_list", "ssl_cipher_suites",
@@ -674,7 +676,12 @@ public struct DovecotSSLRule: LintRule {
             out.append(Finding(id: "dovecot_ssl_disabled", cause: .starttlsUnavailable, severity: .warning, file: setting.file, line: setting.line,
                                parameter: "ssl", message: "Dovecot has ssl = no: IMAP/POP3 clients send passwords in plaintext and cannot use 993/995."))
         }
-        for problem in dovecot.problems {
+        // The installed Dovecot's own verdict comes first; postls's reading of the same line is then redundant.
+        if let verdict = context.dovecotValidation {
+            out.append(Finding(id: "dovecot_rejected", cause: .unsupportedSetting, severity: .critical, file: verdict.file ?? dovecot.path, line: verdict.line,
+                               message: "The installed Dovecot refuses this configuration (doveconf: \(verdict.message)): it does not start or reload with it."))
+        }
+        for problem in dovecot.problems where !(problem.file == context.dovecotValidation?.file && problem.line == context.dovecotValidation?.line) {
             // An unreadable include named with !include_try is fine; everything else stops Dovecot or drops settings.
             out.append(Finding(id: "dovecot_config_error", cause: .unsupportedSetting, severity: problem.line == 0 ? .warning : .critical,
                                file: problem.file, line: problem.line == 0 ? nil : problem.line,

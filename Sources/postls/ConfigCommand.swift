@@ -51,7 +51,8 @@ struct ConfigCommand: ParsableCommand {
                 if dovecotConfig != nil { throw ArgumentParser.ExitCode(PostlsCore.ExitCode.inputUnreadable.rawValue) }
             }
         }
-        let context = LintContext(configuration: configuration, cipherEvaluator: OpenSSLCipherEvaluator(runner: runner), dovecot: dovecot)
+        var context = LintContext(configuration: configuration, cipherEvaluator: OpenSSLCipherEvaluator(runner: runner), dovecot: dovecot)
+        context.dovecotValidation = dovecot?.validate(runner: runner)
         // Cipher lists are evaluated by the openssl command; time it apart from the in-process rules.
         var findings = Linter(rules: Linter.standardRules.filter { !($0 is CipherRule) }).run(context)
         clock.mark("lint")

@@ -154,6 +154,29 @@ import TLSKit
         #expect(wrong.contains { $0.id == "key_mismatch" && $0.parameter == "ssl_key (local_name pop.example.org)" })
     }
 
+    /// The installed doveconf is the judge of what the installed Dovecot accepts: a 2.4 name on 2.3 is refused.
+    @Test(.enabled(if: findExecutable("doveconf") != nil || RealPostconf.isCI, "needs doveconf"))
+    func settingsTheInstalledDovecotRefusesAreFound() throws {
+        let directory = try TemporaryConfigDirectory(main: "", master: "")
+        let path = directory.path + "/dovecot.conf"
+        try directory.write("dovecot.conf", Array("ssl = yes\nssl_min_protocol = TLSv1.2\n".utf8))
+        #expect(try DovecotConfig(path: path).validate(runner: SystemProcessRunner()) == nil)
+        let version = try SystemProcessRunner().run("dovecot", ["--version"], timeout: 10).stdout
+        // The other major version's name for the certificate file.
+        let foreign = version.hasPrefix("2.3") ? "ssl_server_cert_file = /etc/ssl/mail.pem" : "ssl_cert = </etc/ssl/mail.pem"
+        try directory.write("dovecot.conf", Array("ssl = yes\n\(foreign)\n".utf8))
+        let config = try DovecotConfig(path: path)
+        let verdict = try #require(config.validate(runner: SystemProcessRunner()))
+        #expect(verdict.line == 2 && verdict.file == path, "\(verdict)")
+        var context = LintContext(configuration: PostfixConfiguration(directory: directory.path, main: MainCF(text: ""), master: MasterCF(text: ""),
+                                                                      defaults: TestDefaults.shared), dovecot: config)
+        context.dovecotValidation = verdict
+        let finding = try #require(Linter().run(context).first { $0.id == "dovecot_rejected" })
+        #expect(finding.line == 2 && finding.severity == .critical && finding.message.contains(verdict.message))
+        #expect(DovecotConfig.parseDoveconfError("doveconf: Fatal: Error in configuration file /x/y.conf line 7: Unknown setting: foo\n")
+                == DovecotValidation(file: "/x/y.conf", line: 7, message: "Unknown setting: foo"))
+    }
+
     @Test func dovecotWithoutTLSOrWithABadProtocolIsFound() throws {
         let directory = try TemporaryConfigDirectory(main: "", master: "")
         #expect(try lint("ssl = no\n", directory: directory).map(\.id) == ["dovecot_ssl_disabled"])
