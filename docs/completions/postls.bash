@@ -188,7 +188,7 @@ _postls_wizard() {
     repeating_flags=()
     non_repeating_flags=(--no-probe --no-logs --no-color --version -h --help)
     repeating_options=(--log --host)
-    non_repeating_options=(--config-dir --port --implicit --name --smtp-port --ca-file --timeout --domain --resolver)
+    non_repeating_options=(--config-dir --port --implicit --name --smtp-port --ca-file --timeout --domain --resolver --dovecot-config)
     __postls_offer_flags_options 0
 
     # Offer option value completions
@@ -224,6 +224,9 @@ _postls_wizard() {
         return
         ;;
     '--resolver')
+        return
+        ;;
+    '--dovecot-config')
         return
         ;;
     esac
@@ -313,7 +316,7 @@ _postls_diagnose() {
     repeating_flags=()
     non_repeating_flags=(--no-probe --no-logs --json --no-color --version -h --help)
     repeating_options=(--log --host)
-    non_repeating_options=(--config-dir --port --implicit --name --smtp-port --ca-file --timeout --domain --resolver)
+    non_repeating_options=(--config-dir --port --implicit --name --smtp-port --ca-file --timeout --domain --resolver --dovecot-config)
     __postls_offer_flags_options 0
 
     # Offer option value completions
@@ -349,6 +352,9 @@ _postls_diagnose() {
         return
         ;;
     '--resolver')
+        return
+        ;;
+    '--dovecot-config')
         return
         ;;
     esac
@@ -381,7 +387,7 @@ _postls_fix_list() {
     repeating_flags=()
     non_repeating_flags=(--no-probe --no-logs --json --version -h --help)
     repeating_options=(--log --host)
-    non_repeating_options=(--config-dir --port --implicit --name --smtp-port --ca-file --timeout --domain --resolver)
+    non_repeating_options=(--config-dir --port --implicit --name --smtp-port --ca-file --timeout --domain --resolver --dovecot-config)
     __postls_offer_flags_options 0
 
     # Offer option value completions
@@ -419,6 +425,9 @@ _postls_fix_list() {
     '--resolver')
         return
         ;;
+    '--dovecot-config')
+        return
+        ;;
     esac
 }
 
@@ -426,7 +435,7 @@ _postls_fix_show() {
     repeating_flags=()
     non_repeating_flags=(--no-probe --no-logs --version -h --help)
     repeating_options=(--log --host)
-    non_repeating_options=(--config-dir --port --implicit --name --smtp-port --ca-file --timeout --domain --resolver)
+    non_repeating_options=(--config-dir --port --implicit --name --smtp-port --ca-file --timeout --domain --resolver --dovecot-config)
     __postls_offer_flags_options 1
 
     # Offer option value completions
@@ -462,6 +471,9 @@ _postls_fix_show() {
         return
         ;;
     '--resolver')
+        return
+        ;;
+    '--dovecot-config')
         return
         ;;
     esac
@@ -471,7 +483,7 @@ _postls_fix_apply() {
     repeating_flags=()
     non_repeating_flags=(--yes --no-reload --no-probe --no-logs --version -h --help)
     repeating_options=(--log --host)
-    non_repeating_options=(--config-dir --port --implicit --name --smtp-port --ca-file --timeout --domain --resolver)
+    non_repeating_options=(--config-dir --port --implicit --name --smtp-port --ca-file --timeout --domain --resolver --dovecot-config)
     __postls_offer_flags_options 1
 
     # Offer option value completions
@@ -507,6 +519,9 @@ _postls_fix_apply() {
         return
         ;;
     '--resolver')
+        return
+        ;;
+    '--dovecot-config')
         return
         ;;
     esac
@@ -530,8 +545,8 @@ _postls_fix_rollback() {
 _postls_check() {
     repeating_flags=()
     non_repeating_flags=(--version -h --help)
-    repeating_options=(--host)
-    non_repeating_options=(--port --implicit --name --ca-file --warning-days --critical-days --timeout --format)
+    repeating_options=(--host --log)
+    non_repeating_options=(--port --implicit --name --ca-file --warning-days --critical-days --timeout --format --config-dir --failures-warning --failures-critical)
     __postls_offer_flags_options 0
 
     # Offer option value completions
@@ -562,6 +577,18 @@ _postls_check() {
         ;;
     '--format')
         __postls_add_completions -W 'nagios'$'\n''prometheus'
+        return
+        ;;
+    '--config-dir')
+        return
+        ;;
+    '--log')
+        return
+        ;;
+    '--failures-warning')
+        return
+        ;;
+    '--failures-critical')
         return
         ;;
     esac
@@ -612,7 +639,7 @@ _postls_report() {
     repeating_flags=()
     non_repeating_flags=(--no-probe --no-logs --redact --version -h --help)
     repeating_options=(--log --host)
-    non_repeating_options=(--config-dir --port --implicit --name --smtp-port --ca-file --timeout --domain --resolver --format --output --dovecot-config)
+    non_repeating_options=(--config-dir --port --implicit --name --smtp-port --ca-file --timeout --domain --resolver --dovecot-config --format --output)
     __postls_offer_flags_options 0
 
     # Offer option value completions
@@ -650,14 +677,14 @@ _postls_report() {
     '--resolver')
         return
         ;;
+    '--dovecot-config')
+        return
+        ;;
     '--format')
         __postls_add_completions -W 'markdown'$'\n''json'
         return
         ;;
     '--output')
-        return
-        ;;
-    '--dovecot-config')
         return
         ;;
     esac
