@@ -9,8 +9,8 @@ public protocol ByteSource: AnyObject {
     /// Reads up to `buffer.count` bytes; 0 means the end of the input.
     func read(into buffer: UnsafeMutableRawBufferPointer) throws(LogReadError) -> Int
     /// Whether the line reader may call `read` from a second thread, one chunk ahead of the analysis
-    /// (only while no other thread uses the source). True for regular files; pipes, standard input, gzip,
-    /// the journal and `--follow` are read inline.
+    /// (only while no other thread uses the source). True for regular files and gzip over them; pipes,
+    /// standard input, the journal and `--follow` are read inline.
     var allowsReadAhead: Bool { get }
 }
 
@@ -83,6 +83,8 @@ public final class FileByteSource: ByteSource {
 /// Inflates gzip (and zlib) data from another source with system zlib; concatenated members are read in turn.
 public final class GzipByteSource: ByteSource {
     public var name: String { inner.name }
+    /// Over a regular file, inflating on the read-ahead thread takes zlib off the analysis's path.
+    public var allowsReadAhead: Bool { inner.allowsReadAhead }
     private let inner: ByteSource
     private var stream = z_stream()
     private let input: UnsafeMutableRawBufferPointer

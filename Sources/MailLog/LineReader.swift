@@ -101,7 +101,7 @@ public struct LineReader: Sendable {
         var outcome = Outcome()
         // Each buffer keeps room for one unfinished line (at most maxLineLength) in front of its chunk.
         let headroom = (maxLineLength + 63) & ~63
-        // Regular files are read one chunk ahead on a second thread; other sources inline, into one buffer.
+        // Regular files (plain or gzip) are read one chunk ahead on a second thread; other sources inline.
         let prefetcher = readAhead && source.allowsReadAhead
             ? ChunkPrefetcher(source: source, chunkSize: chunkSize, headroom: headroom) : nil
         defer { prefetcher?.finish() }

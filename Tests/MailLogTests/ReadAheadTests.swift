@@ -146,12 +146,20 @@ func readAheadError(failAfter: Int) {
     #expect(weakSource == nil)
 }
 
-@Test("a regular file is read ahead; standard input and a FIFO are not")
+@Test("a regular file, plain or gzip, is read ahead; standard input, a pipe and a FIFO are not")
 func readAheadOnlyForRegularFiles() throws {
     let scratch = try Scratch()
     let path = try scratch.write("mail.log", Array("x\n".utf8))
     #expect(try FileByteSource(path: path).allowsReadAhead)
+    let gz = try scratch.gzip("rotated.log", "x\n")
+    #expect(try openLogSource(path: gz) is GzipByteSource)
+    #expect(try openLogSource(path: gz).allowsReadAhead)
     #expect(!FileByteSource(borrowing: 0, name: "-").allowsReadAhead)
+    #expect(!(try GzipByteSource(wrapping: FileByteSource(borrowing: 0, name: "-"))).allowsReadAhead)
+    var fds: [Int32] = [0, 0]
+    #expect(pipe(&fds) == 0)
+    defer { close(fds[0]); close(fds[1]) }
+    #expect(try !FileByteSource(path: "/dev/fd/\(fds[0])").allowsReadAhead)
     let fifo = scratch.file("fifo")
     #expect(mkfifo(fifo, 0o600) == 0)
     // O_RDWR keeps open(2) of the FIFO from waiting for a writer.
