@@ -93,19 +93,20 @@ final class ChunkPrefetcher: @unchecked Sendable {
     /// being given back) copied just before its data. A count of 0 means the end of input; after that, or an
     /// error, do not call again.
     func next(tail: UnsafeRawBufferPointer) -> Chunk {
+        let slot = takeIndex
+        takeIndex = (takeIndex + 1) % buffers.count
         condition.lock()
         while filled == 0 { condition.wait() }
         filled -= 1
+        // Read under the lock: the reader thread writes `results` under it.
+        let result = results[slot]
         condition.unlock()
 
-        let slot = takeIndex
-        takeIndex = (takeIndex + 1) % buffers.count
         let base = buffers[slot]
         if let t = tail.baseAddress, tail.count > 0 {
             precondition(tail.count <= headroom, "a tail longer than the headroom")
             memmove(base + headroom - tail.count, t, tail.count)
         }
-        let result = results[slot]
         // The tail has been copied out: the previous slot may be refilled.
         if holding {
             condition.lock()

@@ -116,10 +116,19 @@ func readAheadLastLineWithoutNewline() {
     var text = ""
     for i in 0..<400 { text += "Apr  3 07:30:47 mx postfix/smtpd[\(i)]: TLS connection established from a[192.0.2.1]\n" }
     text += "final TLS line without newline"
-    let (got, outcome) = deliveries(reader, PiecewiseSource(Array(text.utf8), seed: 9))
+    weak var weakSource: PiecewiseSource?
+    var got: [Delivery] = []
+    var outcome = LineReader.Outcome()
+    do {
+        let source = PiecewiseSource(Array(text.utf8), seed: 9)
+        weakSource = source
+        (got, outcome) = deliveries(reader, source)
+    }
     #expect(got.last?.bytes == Array("final TLS line without newline".utf8))
     #expect(got.last?.number == 401)
     #expect(outcome.lines == 401)
+    // The reader thread held the source: it is released, so the thread has ended.
+    #expect(weakSource == nil)
 }
 
 @Test("a read error part-way ends the input like reading inline: earlier lines delivered, the error kept, the thread gone",
