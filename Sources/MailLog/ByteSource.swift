@@ -8,6 +8,14 @@ public protocol ByteSource: AnyObject {
     var name: String { get }
     /// Reads up to `buffer.count` bytes; 0 means the end of the input.
     func read(into buffer: UnsafeMutableRawBufferPointer) throws(LogReadError) -> Int
+    /// Whether the line reader may call `read` from a second thread, one chunk ahead of the analysis
+    /// (only while no other thread uses the source). True for regular files and gzip over them; pipes,
+    /// standard input, the journal and `--follow` are read inline.
+    var allowsReadAhead: Bool { get }
+}
+
+extension ByteSource {
+    public var allowsReadAhead: Bool { false }
 }
 
 /// Errors of the log engine, worded for a mail admin.
@@ -37,6 +45,7 @@ public final class FileByteSource: ByteSource {
     public let name: String
     private let fd: Int32
     private let owned: Bool
+    public let allowsReadAhead: Bool
 
     /// Opens `path` for reading.
     public init(path: String) throws(LogReadError) {
@@ -48,11 +57,14 @@ public final class FileByteSource: ByteSource {
             throw .cannotOpen(path: path, reason: "is a directory")
         }
         self.fd = fd; self.owned = true; self.name = path
+        // A regular file never blocks: reading it ahead is safe. Devices and FIFOs opened by path are read inline.
+        allowsReadAhead = fstat(fd, &st) == 0 && (st.st_mode & S_IFMT) == S_IFREG
     }
 
     /// Wraps an already open descriptor (e.g. 0 for standard input) without closing it.
     public init(borrowing fd: Int32, name: String) {
         self.fd = fd; self.owned = false; self.name = name
+        allowsReadAhead = false
     }
 
     deinit { if owned { close(fd) } }
@@ -71,6 +83,8 @@ public final class FileByteSource: ByteSource {
 /// Inflates gzip (and zlib) data from another source with system zlib; concatenated members are read in turn.
 public final class GzipByteSource: ByteSource {
     public var name: String { inner.name }
+    /// Over a regular file, inflating on the read-ahead thread takes zlib off the analysis's path.
+    public var allowsReadAhead: Bool { inner.allowsReadAhead }
     private let inner: ByteSource
     private var stream = z_stream()
     private let input: UnsafeMutableRawBufferPointer

@@ -252,7 +252,11 @@ public struct LogTextReport {
             out += "\n\(old.count) peer\(old.count == 1 ? "" : "s") completed handshakes below TLSv1.2 (raising the floor to TLSv1.2 would break them):\n"
             for u in old.prefix(10) { out += "  \(u.peer): \(u.lowestProtocol), \(u.sessionsBelow("TLSv1.2")) session(s)\n" }
         }
-        for cause in s.byCause.keys.sorted(by: { s.byCause[$0, default: 0] > s.byCause[$1, default: 0] }) {
+        // Most frequent first; equal counts by cause id (dictionary order differs from run to run).
+        for cause in s.byCause.keys.sorted(by: {
+            let (a, b) = (s.byCause[$0, default: 0], s.byCause[$1, default: 0])
+            return a > b || (a == b && $0.rawValue < $1.rawValue)
+        }) {
             out += "\n== \(cause.rawValue) (\(s.byCause[cause, default: 0])): \(catalog.title(cause))\n"
             let why = catalog.explanation(cause)
             if !why.isEmpty { out += "   \(why)\n" }

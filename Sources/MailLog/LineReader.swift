@@ -10,6 +10,8 @@ public struct LineReader: Sendable {
 
     /// The bulk scan uses the native (AVX2) kernel where the CPU has one; tests turn it off to check the portable one.
     var nativeScan = TriggerScan.nativeKernelAvailable
+    /// Sources that allow it (regular files) are read a chunk ahead on a second thread; tests turn it off to compare.
+    var readAhead = true
 
     public init(chunkSize: Int = 1 << 20, maxLineLength: Int = 64 * 1024) {
         self.chunkSize = max(4096, chunkSize)
@@ -97,12 +99,20 @@ public struct LineReader: Sendable {
     func forEachCandidateLine(in source: ByteSource, deliverAll: () -> Bool,
                               _ body: (UnsafeRawBufferPointer, Int, Int) -> Void) -> Outcome {
         var outcome = Outcome()
-        let capacity = chunkSize + maxLineLength
-        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: capacity, alignment: 16)
-        defer { buffer.deallocate() }
-        guard let base = buffer.baseAddress else { return outcome }
-        let p = base.assumingMemoryBound(to: UInt8.self)
-        var filled = 0
+        // Each buffer keeps room for one unfinished line (at most maxLineLength) in front of its chunk.
+        let headroom = (maxLineLength + 63) & ~63
+        // Regular files (plain or gzip) are read one chunk ahead on a second thread; other sources inline.
+        let prefetcher = readAhead && source.allowsReadAhead
+            ? ChunkPrefetcher(source: source, chunkSize: chunkSize, headroom: headroom) : nil
+        defer { prefetcher?.finish() }
+        let inlineBuffer: UnsafeMutableRawPointer? = prefetcher == nil
+            ? .allocate(byteCount: headroom + chunkSize, alignment: 64) : nil
+        defer { inlineBuffer?.deallocate() }
+        // With a prefetcher, `base` is first a placeholder that is never read (the first tail is empty).
+        var base = inlineBuffer ?? UnsafeMutableRawPointer(bitPattern: 64).unsafelyUnwrapped
+        var p = base.assumingMemoryBound(to: UInt8.self)
+        var tailStart = headroom  // the unfinished last line of the current chunk: [tailStart, tailEnd)
+        var tailEnd = headroom
         var discarding = false
         var lineNumber = 0
         // A run of this many blocks without a newline may hide a line over the cap (a line over the cap
@@ -164,37 +174,49 @@ public struct LineReader: Sendable {
         }
 
         while true {
-            let n: Int
-            do { n = try source.read(into: UnsafeMutableRawBufferPointer(start: base + filled, count: capacity - filled)) }
-            catch { outcome.error = error; break }
+            // The next chunk, with the unfinished line moved just before it: [start, end) of `p`.
+            let tail = UnsafeRawBufferPointer(start: base + tailStart, count: tailEnd - tailStart)
+            var n = 0
+            var failure: LogReadError?
+            if let prefetcher {
+                let chunk = prefetcher.next(tail: tail)
+                base = chunk.base
+                n = chunk.count
+                failure = chunk.error
+            } else {
+                if tail.count > 0 { memmove(base + headroom - tail.count, base + tailStart, tail.count) }
+                do { n = try source.read(into: UnsafeMutableRawBufferPointer(start: base + headroom, count: chunkSize)) }
+                catch { failure = error }
+            }
+            p = base.assumingMemoryBound(to: UInt8.self)
+            var start = headroom - tail.count
+            tailStart = start; tailEnd = headroom
+            if let failure { outcome.error = failure; break }
             if n == 0 { break }
             outcome.bytes += n
-            let end = filled + n
-            var start = 0
+            let end = headroom + n
             if discarding {
                 // Inside an overlong line: drop bytes until its newline.
-                guard let nl = newline(from: 0, end) else { filled = 0; continue }
+                guard let nl = newline(from: headroom, end) else { tailStart = headroom; tailEnd = headroom; continue }
                 discarding = false
                 lineNumber += 1
                 outcome.overlongLines += 1
                 start = nl + 1
             }
             start = lines(from: start, end)
-            // Keep the unfinished tail for the next read, unless it is already too long.
-            let tail = end - start
-            if tail > maxLineLength {
+            // Keep the unfinished tail for the next chunk, unless it is already too long.
+            if end - start > maxLineLength {
                 discarding = true
-                filled = 0
+                tailStart = headroom; tailEnd = headroom
             } else {
-                if start > 0 && tail > 0 { memmove(base, base + start, tail) }
-                filled = tail
+                tailStart = start; tailEnd = end
             }
         }
         if discarding {
             lineNumber += 1
             outcome.overlongLines += 1
-        } else if filled > 0 {
-            deliver(0, filled)
+        } else if tailEnd > tailStart {
+            deliver(tailStart, tailEnd)
         }
         outcome.lines = lineNumber
         return outcome

@@ -3,7 +3,7 @@ import Foundation
 import Testing
 
 /// Random logs made of real fragments, trigger words, long runs and CRs, for comparing the bulk reader with the line reader.
-private func randomLog(seed: UInt64, lines: Int) -> [UInt8] {
+func randomLog(seed: UInt64, lines: Int) -> [UInt8] {
     var rng = SplitMix(seed: seed)
     let pieces = [
         "Apr  3 07:30:47 mx postfix/smtpd[7282]: ", "2024-04-03T07:30:47.123456+02:00 mx postfix/smtp[8100]: ",
@@ -29,7 +29,7 @@ private func randomLog(seed: UInt64, lines: Int) -> [UInt8] {
     return out
 }
 
-private struct SplitMix {
+struct SplitMix {
     var state: UInt64
     init(seed: UInt64) { state = seed }
     mutating func next() -> UInt64 {

@@ -140,3 +140,17 @@ func peers() throws {
     #expect(RegistrableDomain.of("mx1.mail.example.co.uk") == "example.co.uk")
     #expect(RegistrableDomain.of("mta6.am0.yahoodns.net.") == "yahoodns.net")
 }
+
+@Test("the text report lists causes with equal counts by cause id, the same on every run")
+func textReportTiesAreOrderedByCauseID() {
+    var summary = LogSummary()
+    // Eight causes with one event each: an unordered listing would come out sorted only by chance (1 in 40,320).
+    let causes = Array(Cause.allCases.prefix(8))
+    for cause in causes { summary.byCause[cause] = 1 }
+    summary.byCause[.unclassified] = 5
+    let text = LogTextReport().render(summary)
+    let listed = text.split(separator: "\n").filter { $0.hasPrefix("== ") }
+        .map { String($0.dropFirst(3).prefix { $0 != " " }) }
+    let expectedTies = causes.filter { $0 != .unclassified }.map(\.rawValue).sorted()
+    #expect(listed == ["unclassified"] + expectedTies)
+}
