@@ -127,9 +127,14 @@ struct WizardTerminalTests {
         let tag = "sig-\(name)-\(getpid())"
         try type(t, "POSTLS_TEST_TAG=\(tag) \(PostlsBinary.path) demo")
         #expect(t.waitFor("Problems (", timeout: 30).found)
-        // In the middle of a step: the Logs step, searching.
-        try t.send("4")
-        try t.send("/")
+        // In the middle of a step: the Logs step, searching. Each key is waited for (the screen changes), so
+        // the signal finds postls mid-search and no key is left unread for the shell afterwards.
+        for key in ["4", "/"] {
+            let before = t.screen()
+            try t.send(key)
+            let changed = Deadline.after(seconds: 15)
+            while t.screen() == before && !changed.hasPassed { usleep(50_000) }
+        }
         let found = try #require(postlsPID(tagged: tag))
         kill(found, signal)
         // Type only once postls is gone: keys typed while it still runs would reach the wizard, not the shell.
@@ -137,6 +142,7 @@ struct WizardTerminalTests {
         while kill(found, 0) == 0 && !gone.hasPassed { usleep(50_000) }
         #expect(kill(found, 0) != 0, "postls still runs 15 s after SIG\(name)")
         usleep(200_000)
+        try t.send("C-u")  // a key postls never read would otherwise start the shell's next line
         try type(t, "echo EX\"\"IT=$?")
         let (exited, after) = t.waitFor("EXIT=", timeout: 10)
         #expect(exited, "\(after)")
