@@ -59,6 +59,11 @@ struct FixCommand: ParsableCommand {
 
         func run() throws {
             let gathered = gather.gather()
+            if gathered.report.fix(id: id) == nil, let configError = gathered.configError {
+                // No configuration, no fix: say why rather than "no fix".
+                FileHandle.standardError.write(Data("postls fix: \(configError); nothing was changed\n".utf8))
+                throw ArgumentParser.ExitCode(PostlsCore.ExitCode.inputUnreadable.rawValue)
+            }
             guard let fix = gathered.report.fix(id: id) else {
                 FileHandle.standardError.write(Data("postls fix: no fix \(id) in the current diagnosis (it may be fixed already); see `postls fix list`\n".utf8))
                 throw ArgumentParser.ExitCode(PostlsCore.ExitCode.usage.rawValue)
