@@ -110,6 +110,7 @@ public struct ConfigApplier: Sendable {
             }
             guard current == change.original else { throw ConfigError.changedSinceRead(path: path) }
         }
+        for change in changes { removeStaleTemporaries(of: directory + "/" + change.file) }
         let stamp = timestamp()
         var written: [(EditedFile, JournalEntry.File)] = []
         let entry: JournalEntry
@@ -236,6 +237,18 @@ public struct ConfigApplier: Sendable {
         if case ConfigError.writeFailed(let path, let reason) = error { return "\((path as NSString).lastPathComponent): \(reason)" }
         if case ConfigError.unreadable(let path, let reason) = error { return "\((path as NSString).lastPathComponent): \(reason)" }
         return "\(error)"
+    }
+
+    /// Removes the temp files a postls killed between writing and renaming left beside `path`
+    /// (`.NAME.postls-tmp-PID-N`), once that PID no longer runs.
+    func removeStaleTemporaries(of path: String) {
+        let directory = (path as NSString).deletingLastPathComponent
+        let prefix = ".\((path as NSString).lastPathComponent).postls-tmp-"
+        for name in fileSystem.list(directory) where name.hasPrefix(prefix) {
+            guard let pidText = name.dropFirst(prefix.count).split(separator: "-").first, let pid = pid_t(pidText),
+                  pid > 0, pid != getpid(), kill(pid, 0) != 0, errno == ESRCH else { continue }
+            try? fileSystem.remove(directory + "/" + name)
+        }
     }
 
     /// Temp file in the same directory (O_EXCL, no symlinks), fsync, chown/chmod like the target, rename, fsync the directory.

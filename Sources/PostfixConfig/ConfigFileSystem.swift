@@ -34,6 +34,12 @@ public protocol ConfigFileSystem: Sendable {
     func remove(_ path: String) throws
     func createDirectory(_ path: String, mode: UInt32) throws
     func isSymbolicLink(_ path: String) -> Bool
+    /// The names in a directory (none when it cannot be read).
+    func list(_ directory: String) -> [String]
+}
+
+extension ConfigFileSystem {
+    public func list(_ directory: String) -> [String] { [] }
 }
 
 /// The real file system, through POSIX calls.
@@ -123,6 +129,10 @@ public struct LocalFileSystem: ConfigFileSystem {
 
     public func createDirectory(_ path: String, mode: UInt32) throws {
         if mkdir(path, mode_t(mode)) != 0 && errno != EEXIST { throw writeFailure(path, "mkdir") }
+    }
+
+    public func list(_ directory: String) -> [String] {
+        (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
     }
 
     public func isSymbolicLink(_ path: String) -> Bool {

