@@ -155,6 +155,7 @@ struct ApplyFailureTests {
                 #expect(backups.count == 1 && backups.first?.value == Data(Self.masterCF.utf8), "\(after.keys.sorted())")
                 let journal = try #require(after["etc/.postls/journal.json"])
                 #expect(journal.count > bigJournal.count, "the journal gained the entry")
+                print("full disk, \(pages) free pages: applied")
                 continue
             }
             #expect(out.status == PostlsCore.ExitCode.critical.rawValue, "\(pages) pages: \(out.stderr)")
@@ -163,12 +164,12 @@ struct ApplyFailureTests {
             // Byte for byte as before, every file: configuration, journal, and nothing added.
             #expect(after == before, "\(pages) pages: \(out.stderr)\nbefore \(before.keys.sorted()) after \(after.keys.sorted())")
             if out.stderr.contains("could not write \(etc)/master.cf: its backup could not be made") && out.stderr.contains("master.cf is unchanged") {
-                failures.insert("backup")
+                failures.insert("backup"); print("full disk, \(pages) free pages: backup")
             } else if out.stderr.contains("could not write \(etc)/master.cf: the new version could not be written") && out.stderr.contains("master.cf is unchanged") {
-                failures.insert("new file")
+                failures.insert("new file"); print("full disk, \(pages) free pages: new file")
             } else if out.stderr.contains("could not write \(etc)/.postls/journal.json: the journal of applied changes could not be written")
                         && out.stderr.contains("master.cf restored byte for byte, nothing was changed") {
-                failures.insert("journal")
+                failures.insert("journal"); print("full disk, \(pages) free pages: journal")
             } else {
                 Issue.record("\(pages) pages: an error that does not say which file and what became of it: \(out.stderr)")
             }
