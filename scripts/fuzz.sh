@@ -75,7 +75,9 @@ for entry in "${targets[@]}"; do
   # allocation, ASan's shadow included. -detect_leaks=0: LeakSanitizer cannot see pointers Swift keeps in
   # enum spare bits, so a lazily built global (MailLog's rule table) is reported as a leak (libFuzzer's
   # per-input check and ASan's at-exit check both; ASAN_OPTIONS overrides).
-  ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=0}" "$bin/$name" "${limit[@]}" -max_len="$max_len" -print_final_stats=1 \
+  # SWIFT_BACKTRACE=enable=no: Swift's backtracer would read memory under ASan inside libFuzzer's crash
+  # handling (an "unknown-crash" report of its own); libFuzzer prints the stack and saves the input.
+  SWIFT_BACKTRACE="${SWIFT_BACKTRACE:-enable=no}" ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=0}" "$bin/$name" "${limit[@]}" -max_len="$max_len" -print_final_stats=1 \
       -timeout=10 -rss_limit_mb=2048 -malloc_limit_mb=512 -detect_leaks=0 \
       -artifact_prefix="$root/$artifacts/" "$corpus" "${seed_dirs[@]}" >"$log" 2>&1
   rc=$?
