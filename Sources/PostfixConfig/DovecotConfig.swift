@@ -123,7 +123,8 @@ public struct DovecotConfig: Sendable {
                 var target = String(text.drop(while: { $0 != " " })).trimmingCharacters(in: .whitespaces)
                 if target.hasPrefix("\"") && target.hasSuffix("\"") && target.count >= 2 { target = String(target.dropFirst().dropLast()) }
                 if !target.hasPrefix("/") { target = (file as NSString).deletingLastPathComponent + "/" + target }
-                let matches = glob(target)
+                // Through the file system, like every read: a fake one (tests, fuzzing) must never send a pattern to the disk.
+                let matches = fileSystem.glob(target)
                 if matches.isEmpty && mustExist && !target.contains("*") && !target.contains("?") {
                     problems.append(Problem(file: file, line: line, message: "!include \(target): no such file"))
                 }
@@ -150,13 +151,6 @@ public struct DovecotConfig: Sendable {
             var value = text[text.index(after: equals)...].trimmingCharacters(in: .whitespaces)
             if value.count >= 2 && value.hasPrefix("\"") && value.hasSuffix("\"") { value = String(value.dropFirst().dropLast()) }
             current.settings.append(Setting(key: key, value: value, file: file, line: line))
-        }
-
-        func glob(_ pattern: String) -> [String] {
-            var result = glob_t()
-            defer { globfree(&result) }
-            guard Glibc.glob(pattern, 0, nil, &result) == 0 else { return [] }
-            return (0..<Int(result.gl_pathc)).compactMap { result.gl_pathv[$0].map { String(cString: $0) } }.sorted()
         }
     }
 }
