@@ -61,12 +61,26 @@ public struct DovecotConfig: Sendable {
         let fileSystem: ConfigFileSystem
         var files: [String] = []
         var problems: [Problem] = []
+        /// The files being read, outermost first.
+        var open: [String] = []
 
         mutating func read(_ path: String, into section: Section, stack: [Section], depth: Int, mustExist: Bool) throws {
             guard depth < 20 else {
                 problems.append(Problem(file: path, line: 0, message: "includes nested more than 20 deep (an include loop?)"))
                 return
             }
+            // A file that includes itself (directly or further down) is a loop: Dovecot refuses it too. Without this,
+            // a file including itself twice was read 2^20 times before the depth limit (found by fuzzing).
+            guard !open.contains(path) else {
+                problems.append(Problem(file: path, line: 0, message: "!include \(path) inside itself (an include loop): skipped"))
+                return
+            }
+            guard files.count < 1000 else {
+                problems.append(Problem(file: path, line: 0, message: "more than 1000 included files: \(path) and the rest skipped"))
+                return
+            }
+            open.append(path)
+            defer { open.removeLast() }
             let bytes: [UInt8]
             do { bytes = try fileSystem.read(path) } catch {
                 if mustExist {

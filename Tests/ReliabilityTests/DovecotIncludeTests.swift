@@ -55,3 +55,18 @@ struct DovecotIncludeTests {
         #expect(config.setting("ssl_cert")?.file == "/mem/conf.d/10-ssl.conf")
     }
 }
+
+/// Found by fuzzing (a libFuzzer timeout): a dovecot.conf that includes itself twice was read 2^20 times before
+/// the nesting limit stopped it. An include of a file already being read is a loop and is skipped, once.
+@Suite("Dovecot include loops")
+struct DovecotIncludeLoopTests {
+    @Test func aFileIncludingItselfTwiceIsReadOnceWithTheLoopNamed() throws {
+        let text = "ssl = yes\n!include /mem/dovecot.conf\n!include /mem/dovecot.conf\n"
+        let fs = DovecotIncludeTests.InMemory(files: ["/mem/dovecot.conf": text], patterns: DovecotIncludeTests.Patterns())
+        let started = Date()
+        let config = try DovecotConfig(path: "/mem/dovecot.conf", fileSystem: fs)
+        #expect(Date().timeIntervalSince(started) < 1)
+        #expect(config.files == ["/mem/dovecot.conf"])
+        #expect(config.problems.filter { $0.message.contains("include loop") }.count == 2, "\(config.problems)")
+    }
+}
