@@ -62,7 +62,7 @@ let package = Package(
         .testTarget(name: "MailDNSTests", dependencies: ["MailDNS", "TestSupport", "TLSKit", "PostlsCore"]),
         .testTarget(name: "DiagnosisTests", dependencies: ["Diagnosis", "TestSupport", "PostfixConfig", "TLSProbe", "MailLog", "TLSKit", "PostlsCore"]),
         .testTarget(name: "CLITests", dependencies: ["TestSupport", "PostlsCore"]),
-        .testTarget(name: "ReliabilityTests", dependencies: ["TLSProbe", "TestSupport", "TLSKit", "PostlsCore"]),
+        .testTarget(name: "ReliabilityTests", dependencies: ["TLSProbe", "TestSupport", "TLSKit", "PostlsCore", "PostfixConfig"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,8 +1,8 @@
 // swift-tools-version:6.1
 // libFuzzer targets, one per parser, in a package of their own so the root package's `swift build` and
 // `swift test` never see a second entry point. Built only by scripts/fuzz.sh:
-//   swift build --package-path Fuzz -c debug -Xswiftc -O -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library
-// Its build directory (Fuzz/.build-fuzz-opt) is git-ignored like the root's.
+//   swift build --package-path Fuzz -c release -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library
+// Its build directories (Fuzz/.build-fuzz-release, Fuzz/.build-fuzz-noasan) are git-ignored like the root's.
 import PackageDescription
 
 let package = Package(

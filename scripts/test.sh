@@ -32,3 +32,11 @@ fi
 
 swift build --build-tests
 swift test --skip-build "$@"
+
+# The whole suite (no arguments, as CI runs it) ends with a short libFuzzer run of every parser: a release
+# build with AddressSanitizer (2-3 minutes) and POSTLS_FUZZ_SECONDS (default 30) per target, from the seeds.
+# A crash, timeout or out-of-memory input fails the run. POSTLS_FUZZ_SECONDS=0 skips it. docs/RELIABILITY.md.
+fuzz_seconds=${POSTLS_FUZZ_SECONDS:-30}
+if [ $# -eq 0 ] && [ "$fuzz_seconds" != 0 ]; then
+  bash scripts/fuzz.sh "$fuzz_seconds"
+fi

@@ -26,6 +26,7 @@ static inline int CNcurses_KEY_RESIZE(void) { return KEY_RESIZE; }
 // the action that was there before (the default, or Swift's crash backtracer), and lets the signal
 // take that course: termination signals are raised again; for faults the handler returns, so the
 // faulting instruction runs again and the previous handler sees the real fault.
+#include <pthread.h>
 #include <signal.h>
 #include <string.h>
 #include <unistd.h>
@@ -54,8 +55,21 @@ static inline void CNcurses_restore_and_reraise(int sig, siginfo_t *info, void *
     } else {
         signal(sig, SIG_DFL);
     }
-    // A real fault (si_code > 0) happens again on return; a fault signal sent with kill() does not.
-    if (!CNcurses_is_fault(sig) || info == NULL || info->si_code <= 0) raise(sig);
+    // A real fault (si_code > 0) happens again on return; a fault signal sent with kill() or raise() does not.
+    if (!CNcurses_is_fault(sig) || info == NULL || info->si_code <= 0) {
+        raise(sig);
+        if (CNcurses_is_fault(sig) || sig == SIGABRT) {
+            // Hand it to the previous action now (the signal is blocked in its own handler, so unblock it),
+            // then die of it: Swift's backtracer returns from a signal it cannot see again, which would
+            // leave the program running after its terminal was given back.
+            sigset_t set;
+            sigemptyset(&set);
+            sigaddset(&set, sig);
+            pthread_sigmask(SIG_UNBLOCK, &set, NULL);
+            signal(sig, SIG_DFL);
+            raise(sig);
+        }
+    }
 }
 static inline void CNcurses_set_session_active(int active) { CNcurses_session_active = active; }
 static inline int CNcurses_session_is_active(void) { return CNcurses_session_active; }

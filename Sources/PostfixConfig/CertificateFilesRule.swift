@@ -76,6 +76,13 @@ public struct CertificateFilesRule: LintRule {
     }
 
     private func loadProblem(_ error: Error, path: String, parameter: String, what: String, source: Location) -> Finding {
+        // Not root, and the file or its folder is closed to us: smtpd and Dovecot read it as root, so nothing is known
+        // to be wrong; say what needs root instead of reporting a failure the server may not have.
+        if geteuid() != 0, CertificateFilesRule.permissionDenied(path) {
+            return finding("certificate_needs_root", .unclassified, .info, source: source, parameter: parameter,
+                           "\(path) (\(parameter)) cannot be checked: \(CertificateFilesRule.userName) may not read it (Permission denied), "
+                           + "while the mail server reads it as root. Run postls as root to check this \(what).")
+        }
         // What the server does about it: Postfix's smtpd goes on without TLS; Dovecot refuses to start its logins.
         let daemon: String, consequence: String
         if case .file = source {
@@ -101,6 +108,18 @@ public struct CertificateFilesRule: LintRule {
         }
         return finding("certificate_unreadable", .certificateUnreadable, .critical, source: source, parameter: parameter,
                        "\(path) (\(parameter)) cannot be read as a \(what): \(error). \(consequence.prefix(1).uppercased() + consequence.dropFirst()).")
+    }
+
+    /// Whether opening `path` for reading fails with EACCES (the file, or a folder on its way, is closed to us).
+    static func permissionDenied(_ path: String) -> Bool {
+        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
+        if fd >= 0 { close(fd); return false }
+        return errno == EACCES
+    }
+
+    static var userName: String {
+        guard let entry = getpwuid(geteuid()), let name = entry.pointee.pw_name else { return "uid \(geteuid())" }
+        return "user " + String(cString: name)
     }
 
     private func check(_ pair: Pair, _ context: LintContext) -> [Finding] {

@@ -101,31 +101,55 @@ public struct ConfigApplier: Sendable {
         let directory = configuration.directory
         let changes = try ConfigApplier.preview(edits, on: configuration)
         guard !changes.isEmpty else { throw ConfigError.editNotApplicable("the edits change nothing") }
-        // Refuse before writing anything if any file differs from what was read.
+        // Refuse before writing anything if any file differs from what was read (or is gone).
         for change in changes {
             let path = directory + "/" + change.file
-            guard (try? fileSystem.read(path)) == change.original else { throw ConfigError.changedSinceRead(path: path) }
+            let current: [UInt8]
+            do { current = try fileSystem.read(path) } catch ConfigError.unreadable(_, let reason) {
+                throw ConfigError.writeFailed(path: path, reason: "it can no longer be read (\(reason)); nothing was written")
+            }
+            guard current == change.original else { throw ConfigError.changedSinceRead(path: path) }
         }
+        for change in changes { removeStaleTemporaries(of: directory + "/" + change.file) }
         let stamp = timestamp()
         var written: [(EditedFile, JournalEntry.File)] = []
+        let entry: JournalEntry
         do {
             for change in changes {
-                let record = try replace(change, in: directory, stamp: stamp)
+                let record = try replace(change, in: directory, stamp: stamp, replaced: { written.append((change, $0)) })
                 written.append((change, record))
             }
             try validator?.validate(directory: directory)
+            entry = JournalEntry(id: stamp, time: isoTime(), directory: directory, edits: edits, files: written.map(\.1), rolledBack: nil)
+            // Without its journal entry a change could not be rolled back: a journal that cannot be written undoes the change.
+            do { try appendToJournal(entry, directory: directory) } catch {
+                throw ConfigError.writeFailed(path: journalPath(directory), reason: "the journal of applied changes could not be written (\(ConfigApplier.reason(error)))")
+            }
         } catch {
-            // Put back every file already replaced, byte for byte.
+            // Put back every file already replaced, byte for byte; a backup is removed once its file holds it again.
             var restored = true
+            var kept: [String] = []
             for (change, record) in written.reversed() {
                 do { try atomicWrite(record.path, bytes: change.original) } catch { restored = false }
-                if (try? fileSystem.read(record.path)) != change.original { restored = false }
+                if (try? fileSystem.read(record.path)) == change.original {
+                    try? fileSystem.remove(record.backup)
+                } else {
+                    restored = false
+                    kept.append(record.backup)
+                }
             }
-            if case ConfigError.validationFailed(let message, _) = error { throw ConfigError.validationFailed(message: message, restored: restored) }
-            throw error
+            switch error {
+            case ConfigError.validationFailed(let message, _):
+                throw ConfigError.validationFailed(message: message, restored: restored)
+            case ConfigError.writeFailed(let path, let reason) where !written.isEmpty:
+                let files = written.map { ($0.1.path as NSString).lastPathComponent }.joined(separator: " and ")
+                throw ConfigError.writeFailed(path: path, reason: reason + (restored
+                    ? "; \(files) restored byte for byte, nothing was changed"
+                    : "; RESTORING \(files) FAILED: the original is in \(kept.joined(separator: ", "))"))
+            default:
+                throw error
+            }
         }
-        let entry = JournalEntry(id: stamp, time: isoTime(), directory: directory, edits: edits, files: written.map(\.1), rolledBack: nil)
-        try appendToJournal(entry, directory: directory)
         return ApplyResult(entry: entry, diff: changes.map(\.diff).joined())
     }
 
@@ -170,9 +194,13 @@ public struct ConfigApplier: Sendable {
 
     private func isoTime() -> String { ISO8601DateFormatter().string(from: clock.now()) }
 
-    /// Backup, then atomic replace keeping mode and owner.
-    private func replace(_ change: EditedFile, in directory: String, stamp: String) throws -> JournalEntry.File {
+    /// Backup, then atomic replace keeping mode and owner. Errors name the configuration file and say what
+    /// became of it. When the replace fails but the file holds the new bytes anyway (the directory's fsync
+    /// failed after the rename), `replaced` gets the record so the caller restores it.
+    private func replace(_ change: EditedFile, in directory: String, stamp: String,
+                         replaced: (JournalEntry.File) -> Void) throws -> JournalEntry.File {
         let path = directory + "/" + change.file
+        let name = change.file
         if fileSystem.isSymbolicLink(path) {
             throw ConfigError.writeFailed(path: path, reason: "it is a symbolic link; edit the file it points to")
         }
@@ -181,13 +209,46 @@ public struct ConfigApplier: Sendable {
         while true {
             do { try fileSystem.createExclusive(backup, bytes: change.original, mode: 0o600); break } catch {
                 attempt += 1
-                guard attempt < 100, fileSystem.exists(backup) else { throw error }
+                guard attempt < 100, fileSystem.exists(backup) else {
+                    throw ConfigError.writeFailed(path: path, reason: "its backup could not be made (\(ConfigApplier.reason(error))); \(name) is unchanged")
+                }
                 backup = "\(path).postls-\(stamp)-\(attempt)"
             }
         }
-        try atomicWrite(path, bytes: change.edited, expect: change.original)
-        return JournalEntry.File(file: change.file, path: path, backup: backup, sizeBefore: change.original.count,
-                                 hashBefore: contentHash(change.original), sizeAfter: change.edited.count, hashAfter: contentHash(change.edited))
+        let record = JournalEntry.File(file: change.file, path: path, backup: backup, sizeBefore: change.original.count,
+                                       hashBefore: contentHash(change.original), sizeAfter: change.edited.count, hashAfter: contentHash(change.edited))
+        do {
+            try atomicWrite(path, bytes: change.edited, expect: change.original)
+        } catch {
+            if case ConfigError.changedSinceRead = error { try? fileSystem.remove(backup); throw error }
+            if (try? fileSystem.read(path)) == change.original {
+                // Nothing was replaced: the backup would only be clutter.
+                try? fileSystem.remove(backup)
+                throw ConfigError.writeFailed(path: path, reason: "the new version could not be written (\(ConfigApplier.reason(error))); \(name) is unchanged")
+            }
+            replaced(record)
+            throw ConfigError.writeFailed(path: path, reason: ConfigApplier.reason(error))
+        }
+        return record
+    }
+
+    /// The reason part of a write error, with the temp or backup file it happened to.
+    static func reason(_ error: Error) -> String {
+        if case ConfigError.writeFailed(let path, let reason) = error { return "\((path as NSString).lastPathComponent): \(reason)" }
+        if case ConfigError.unreadable(let path, let reason) = error { return "\((path as NSString).lastPathComponent): \(reason)" }
+        return "\(error)"
+    }
+
+    /// Removes the temp files a postls killed between writing and renaming left beside `path`
+    /// (`.NAME.postls-tmp-PID-N`), once that PID no longer runs.
+    func removeStaleTemporaries(of path: String) {
+        let directory = (path as NSString).deletingLastPathComponent
+        let prefix = ".\((path as NSString).lastPathComponent).postls-tmp-"
+        for name in fileSystem.list(directory) where name.hasPrefix(prefix) {
+            guard let pidText = name.dropFirst(prefix.count).split(separator: "-").first, let pid = pid_t(pidText),
+                  pid > 0, pid != getpid(), kill(pid, 0) != 0, errno == ESRCH else { continue }
+            try? fileSystem.remove(directory + "/" + name)
+        }
     }
 
     /// Temp file in the same directory (O_EXCL, no symlinks), fsync, chown/chmod like the target, rename, fsync the directory.

@@ -34,6 +34,21 @@ public protocol ConfigFileSystem: Sendable {
     func remove(_ path: String) throws
     func createDirectory(_ path: String, mode: UInt32) throws
     func isSymbolicLink(_ path: String) -> Bool
+    /// The names in a directory (none when it cannot be read).
+    func list(_ directory: String) -> [String]
+    /// The paths a shell pattern (`conf.d/*.conf`) matches, sorted: Dovecot's `!include`.
+    func glob(_ pattern: String) -> [String]
+}
+
+extension ConfigFileSystem {
+    public func list(_ directory: String) -> [String] { [] }
+
+    public func glob(_ pattern: String) -> [String] {
+        var result = glob_t()
+        defer { globfree(&result) }
+        guard Glibc.glob(pattern, 0, nil, &result) == 0 else { return [] }
+        return (0..<Int(result.gl_pathc)).compactMap { result.gl_pathv[$0].map { String(cString: $0) } }.sorted()
+    }
 }
 
 /// The real file system, through POSIX calls.
@@ -123,6 +138,10 @@ public struct LocalFileSystem: ConfigFileSystem {
 
     public func createDirectory(_ path: String, mode: UInt32) throws {
         if mkdir(path, mode_t(mode)) != 0 && errno != EEXIST { throw writeFailure(path, "mkdir") }
+    }
+
+    public func list(_ directory: String) -> [String] {
+        (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
     }
 
     public func isSymbolicLink(_ path: String) -> Bool {

@@ -143,12 +143,26 @@ public struct DovecotConfig: Sendable {
         let fileSystem: ConfigFileSystem
         var files: [String] = []
         var problems: [Problem] = []
+        /// The files being read, outermost first.
+        var open: [String] = []
 
         mutating func read(_ path: String, into section: Section, stack: [Section], depth: Int, mustExist: Bool) throws {
             guard depth < 20 else {
                 problems.append(Problem(file: path, line: 0, message: "includes nested more than 20 deep (an include loop?)"))
                 return
             }
+            // A file that includes itself (directly or further down) is a loop: Dovecot refuses it too. Without this,
+            // a file including itself twice was read 2^20 times before the depth limit (found by fuzzing).
+            guard !open.contains(path) else {
+                problems.append(Problem(file: path, line: 0, message: "!include \(path) inside itself (an include loop): skipped"))
+                return
+            }
+            guard files.count < 1000 else {
+                problems.append(Problem(file: path, line: 0, message: "more than 1000 included files: \(path) and the rest skipped"))
+                return
+            }
+            open.append(path)
+            defer { open.removeLast() }
             let bytes: [UInt8]
             do { bytes = try fileSystem.read(path) } catch {
                 if mustExist {
@@ -205,7 +219,8 @@ public struct DovecotConfig: Sendable {
                 var target = String(text.drop(while: { $0 != " " })).trimmingCharacters(in: .whitespaces)
                 if target.hasPrefix("\"") && target.hasSuffix("\"") && target.count >= 2 { target = String(target.dropFirst().dropLast()) }
                 if !target.hasPrefix("/") { target = (file as NSString).deletingLastPathComponent + "/" + target }
-                let matches = glob(target)
+                // Through the file system, like every read: a fake one (tests, fuzzing) must never send a pattern to the disk.
+                let matches = fileSystem.glob(target)
                 if matches.isEmpty && mustExist && !target.contains("*") && !target.contains("?") {
                     problems.append(Problem(file: file, line: line, message: "!include \(target): no such file"))
                 }
@@ -245,13 +260,6 @@ public struct DovecotConfig: Sendable {
             } else {
                 current.settings.append(Setting(key: key, value: value, file: file, line: line))
             }
-        }
-
-        func glob(_ pattern: String) -> [String] {
-            var result = glob_t()
-            defer { globfree(&result) }
-            guard Glibc.glob(pattern, 0, nil, &result) == 0 else { return [] }
-            return (0..<Int(result.gl_pathc)).compactMap { result.gl_pathv[$0].map { String(cString: $0) } }.sorted()
         }
     }
 }

@@ -39,14 +39,14 @@ struct ConfigCommand: ParsableCommand {
             configuration = try PostfixConfiguration.load(directory: configDir, defaults: defaults)
             clock.mark("read + parse")
         } catch let error as ConfigError {
-            FileHandle.standardError.write(Data("postls config: \(error)\n".utf8))
+            FileHandle.standardError.write(Data("postls config: \(error)\(Privileges.hint(error, "reading it needs root"))\n".utf8))
             throw ArgumentParser.ExitCode(PostlsCore.ExitCode.inputUnreadable.rawValue)
         }
         var dovecot: DovecotConfig? = nil
         let dovecotPath = dovecotConfig ?? (FileManager.default.fileExists(atPath: "/etc/dovecot/dovecot.conf") ? "/etc/dovecot/dovecot.conf" : nil)
         if let dovecotPath {
             do { dovecot = try DovecotConfig(path: dovecotPath) } catch {
-                FileHandle.standardError.write(Data("postls config: \(error)\n".utf8))
+                FileHandle.standardError.write(Data("postls config: \(error)\(Privileges.hint(error, "reading it needs root"))\n".utf8))
                 // Only a file named on the command line is an unreadable input; the default is optional.
                 if dovecotConfig != nil { throw ArgumentParser.ExitCode(PostlsCore.ExitCode.inputUnreadable.rawValue) }
             }

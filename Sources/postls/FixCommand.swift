@@ -59,6 +59,11 @@ struct FixCommand: ParsableCommand {
 
         func run() throws {
             let gathered = gather.gather()
+            if gathered.report.fix(id: id) == nil, let configError = gathered.configError {
+                // No configuration, no fix: say why rather than "no fix".
+                FileHandle.standardError.write(Data("postls fix: \(configError)\(Privileges.hint(configError, "reading it needs root")); nothing was changed\n".utf8))
+                throw ArgumentParser.ExitCode(PostlsCore.ExitCode.inputUnreadable.rawValue)
+            }
             guard let fix = gathered.report.fix(id: id) else {
                 FileHandle.standardError.write(Data("postls fix: no fix \(id) in the current diagnosis (it may be fixed already); see `postls fix list`\n".utf8))
                 throw ArgumentParser.ExitCode(PostlsCore.ExitCode.usage.rawValue)
@@ -85,7 +90,7 @@ struct FixCommand: ParsableCommand {
                     FileHandle.standardError.write(Data("  \(step)…\n".utf8))
                 }
             } catch {
-                FileHandle.standardError.write(Data("postls fix: \(error)\n".utf8))
+                FileHandle.standardError.write(Data("postls fix: \(error)\(Privileges.hint(error, "writing the Postfix configuration needs root"))\n".utf8))
                 throw ArgumentParser.ExitCode(PostlsCore.ExitCode.critical.rawValue)
             }
             for m in outcome.messages { print(m) }
@@ -114,7 +119,7 @@ struct FixCommand: ParsableCommand {
                 for m in messages { print(m) }
                 print("Rolled back \(entry.id): \(entry.edits.map(\.summary).joined(separator: "; "))")
             } catch {
-                FileHandle.standardError.write(Data("postls fix rollback: \(error)\n".utf8))
+                FileHandle.standardError.write(Data("postls fix rollback: \(error)\(Privileges.hint(error, "writing the Postfix configuration needs root"))\n".utf8))
                 throw ArgumentParser.ExitCode(PostlsCore.ExitCode.critical.rawValue)
             }
         }

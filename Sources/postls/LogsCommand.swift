@@ -60,6 +60,10 @@ struct LogsCommand: ParsableCommand {
                 let iso = LogJSONWriter.isoString(date)
                 args += ["--since", iso.replacingOccurrences(of: "T", with: " ").replacingOccurrences(of: "Z", with: " UTC")]
             }
+            if !Privileges.canReadSystemJournal {
+                // journalctl does not fail for an ordinary user: it quietly shows only that user's own messages.
+                FileHandle.standardError.write(Data("postls: note: as user \(Privileges.userName), journalctl shows only that user's own messages, not Postfix's; reading the mail log from the journal needs root or membership in \(Privileges.journalGroups.joined(separator: ", ")) (run postls as root, e.g. with sudo)\n".utf8))
+            }
             do {
                 let source = try CommandByteSource(executable: "journalctl", arguments: args)
                 analyzer.read(source: source)
@@ -90,7 +94,7 @@ struct LogsCommand: ParsableCommand {
                         try analyzer.read(path: path)
                     }
                 } catch {
-                    FileHandle.standardError.write(Data("postls: \(error)\n".utf8))
+                    FileHandle.standardError.write(Data("postls: \(error)\(Privileges.hint(error, "reading mail logs needs root or group adm"))\n".utf8))
                     unreadable = true
                 }
             }

@@ -69,7 +69,7 @@ struct CrashSafeApplyTests {
                 Issue.record("master.cf is neither the old nor the new file: \(String(decoding: now, as: UTF8.self))")
             }
             #expect(try Data(contentsOf: URL(fileURLWithPath: dir.file("etc/main.cf"))) == Data(Self.mainCF.utf8))
-            leftovers += try FileManager.default.contentsOfDirectory(atPath: dir.file("etc")).filter { $0.contains(".tmp") }.count
+            leftovers += try FileManager.default.contentsOfDirectory(atPath: dir.file("etc")).filter { $0.contains(".postls-tmp-") }.count
         }
         print("SIGKILL apply: \(iterations) kills, old \(outcomes["old"] ?? 0), new \(outcomes["new"] ?? 0), corrupt 0, stray temp files \(leftovers)")
     }
