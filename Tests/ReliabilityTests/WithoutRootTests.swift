@@ -20,7 +20,13 @@ struct WithoutRootTests {
         let folder = built.deletingLastPathComponent().path
         binary = directory.file("bin/postls")
         try FileManager.default.createDirectory(atPath: directory.file("bin"), withIntermediateDirectories: false)
-        try FileManager.default.copyItem(atPath: built.path, toPath: binary)
+        // Written through a close-on-exec descriptor: a child another test spawns meanwhile must not inherit it
+        // open for writing, or exec of the copy fails with "Text file busy" for as long as that child lives.
+        let bytes = try Data(contentsOf: built)
+        let fd = open(binary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o755)
+        #expect(fd >= 0)
+        let written = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+        #expect(written == bytes.count && close(fd) == 0)
         for item in try FileManager.default.contentsOfDirectory(atPath: folder) where item.hasSuffix(".resources") {
             try FileManager.default.copyItem(atPath: folder + "/" + item, toPath: directory.file("bin/" + item))
         }
@@ -32,8 +38,16 @@ struct WithoutRootTests {
         var env = ProcessInfo.processInfo.environment
         env["NO_COLOR"] = "1"
         env["HOME"] = "/nonexistent"
-        return try SystemProcessRunner().run("setpriv", ["--reuid=nobody", "--regid=nogroup", "--clear-groups", binary] + arguments, stdin: nil,
-                                             environment: env, timeout: timeout)
+        // A child spawned by a parallel test between a descriptor's open and its close can still hold it for a
+        // moment (fork before exec): exec then fails with ETXTBSY, so retry that, and only that, briefly.
+        var attempt = 0
+        while true {
+            let run = try SystemProcessRunner().run("setpriv", ["--reuid=nobody", "--regid=nogroup", "--clear-groups", binary] + arguments, stdin: nil,
+                                                    environment: env, timeout: timeout)
+            attempt += 1
+            guard run.status == 126, run.stderr.contains("Text file busy"), attempt < 50 else { return run }
+            usleep(100_000)
+        }
     }
 
     /// main.cf and master.cf (world-readable, in a root-owned folder) naming a certificate anyone may read and
