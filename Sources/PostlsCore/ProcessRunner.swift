@@ -173,16 +173,19 @@ private final class CaptureFile {
 
     deinit { close(fd) }
 
-    func contents() -> String {
-        var data = [UInt8]()
-        var buffer = [UInt8](repeating: 0, count: 65_536)
-        var offset: off_t = 0
-        while true {
-            let n = pread(fd, &buffer, buffer.count, offset)
-            if n <= 0 { break }
-            data.append(contentsOf: buffer[0..<n])
-            offset += off_t(n)
-        }
-        return String(decoding: data, as: UTF8.self)
+    func contents() -> String { readWholeFile(fd) }
+}
+
+/// Everything in the file behind `fd`, from offset 0 (pread: the descriptor's offset is left alone), as text.
+public func readWholeFile(_ fd: Int32) -> String {
+    var data = [UInt8]()
+    var buffer = [UInt8](repeating: 0, count: 65_536)
+    var offset: off_t = 0
+    while true {
+        let n = pread(fd, &buffer, buffer.count, offset)
+        if n <= 0 { break }
+        data.append(contentsOf: buffer[0..<n])
+        offset += off_t(n)
     }
+    return String(decoding: data, as: UTF8.self)
 }

@@ -76,7 +76,7 @@ public enum MeasuredProcess {
         let seconds = Double(Deadline.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
         let exitStatus: Int32 = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
         let peakKiB = useTime ? Int(((try? String(contentsOfFile: figuresFile, encoding: .utf8)) ?? "").split(whereSeparator: \.isNewline).last.flatMap { Int($0) } ?? -1) : sampledPeakKiB
-        return MeasuredRun(status: exitStatus, stdout: contents(out), stderr: contents(err),
+        return MeasuredRun(status: exitStatus, stdout: readWholeFile(out), stderr: readWholeFile(err),
                            seconds: seconds, peakRSSBytes: peakKiB * 1024, peakRSSSource: useTime ? "time" : "VmHWM")
     }
 
@@ -99,16 +99,4 @@ public enum MeasuredProcess {
         return fd
     }
 
-    private static func contents(_ fd: Int32) -> String {
-        var data = [UInt8]()
-        var buffer = [UInt8](repeating: 0, count: 65_536)
-        var offset: off_t = 0
-        while true {
-            let n = pread(fd, &buffer, buffer.count, offset)
-            if n <= 0 { break }
-            data.append(contentsOf: buffer[0..<n])
-            offset += off_t(n)
-        }
-        return String(decoding: data, as: UTF8.self)
-    }
 }
