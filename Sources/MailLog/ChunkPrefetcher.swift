@@ -17,6 +17,9 @@ final class ChunkPrefetcher: @unchecked Sendable {
         var base: UnsafeMutableRawPointer
         var count: Int
         var error: LogReadError?
+        /// The chunk's candidate lines, found on the reader thread (nil without an indexer). Valid, like the
+        /// buffer, until the next call of `next`.
+        var index: CandidateIndex?
     }
 
     let headroom: Int
@@ -34,14 +37,22 @@ final class ChunkPrefetcher: @unchecked Sendable {
     private var takeIndex = 0
     private var holding = false    // the caller holds the slot before `takeIndex`
     private var thread: pthread_t?
+    /// Per slot, filled by the reader thread right after the read (when an indexer is given).
+    private let indexes: [CandidateIndex]
+    private let indexer: (@Sendable (UnsafePointer<UInt8>, Int, Int, CandidateIndex) -> Void)?
 
     /// Starts the reader thread; nil when the thread cannot be created (the caller then reads inline).
-    init?(source: ByteSource, chunkSize: Int, headroom: Int, slots: Int = 2) {
+    /// `indexer(buffer, start, end, index)`, when given, runs on the reader thread over each chunk's data
+    /// [start, end): the trigger scan moves off the analysing thread.
+    init?(source: ByteSource, chunkSize: Int, headroom: Int, slots: Int = 2,
+          indexer: (@Sendable (UnsafePointer<UInt8>, Int, Int, CandidateIndex) -> Void)? = nil) {
         self.source = source
         self.chunkSize = chunkSize
         self.headroom = headroom
+        self.indexer = indexer
         let count = max(2, slots)
         buffers = (0..<count).map { _ in UnsafeMutableRawPointer.allocate(byteCount: headroom + chunkSize, alignment: 64) }
+        indexes = (0..<count).map { _ in CandidateIndex() }
         results = Array(repeating: (0, nil), count: count)
         free = count
         var tid = pthread_t()
@@ -79,6 +90,9 @@ final class ChunkPrefetcher: @unchecked Sendable {
             var result: (count: Int, error: LogReadError?) = (0, nil)
             do { result.count = try source.read(into: UnsafeMutableRawBufferPointer(start: buffers[slot] + headroom, count: chunkSize)) }
             catch { result.error = error }
+            if let indexer, result.error == nil, result.count > 0 {
+                indexer(UnsafePointer(buffers[slot].assumingMemoryBound(to: UInt8.self)), headroom, headroom + result.count, indexes[slot])
+            }
 
             condition.lock()
             results[slot] = result
@@ -115,7 +129,8 @@ final class ChunkPrefetcher: @unchecked Sendable {
             condition.unlock()
         }
         holding = true
-        return Chunk(base: base, count: result.count, error: result.error)
+        return Chunk(base: base, count: result.count, error: result.error,
+                     index: indexer != nil && result.error == nil && result.count > 0 ? indexes[slot] : nil)
     }
 
     /// Stops the reader thread (if it still runs) and waits for it.

@@ -12,6 +12,8 @@ public struct LineReader: Sendable {
     var nativeScan = TriggerScan.nativeKernelAvailable
     /// Sources that allow it (regular files) are read a chunk ahead on a second thread; tests turn it off to compare.
     var readAhead = true
+    /// With read-ahead, the reader thread also runs the trigger scan (`CandidateIndex`); tests turn it off to compare.
+    var indexAhead = true
 
     public init(chunkSize: Int = 1 << 20, maxLineLength: Int = 64 * 1024) {
         self.chunkSize = max(4096, chunkSize)
@@ -102,8 +104,17 @@ public struct LineReader: Sendable {
         // Each buffer keeps room for one unfinished line (at most maxLineLength) in front of its chunk.
         let headroom = (maxLineLength + 63) & ~63
         // Regular files (plain or gzip) are read one chunk ahead on a second thread; other sources inline.
+        // A run of this many blocks without a newline may hide a line over the cap (a line over the cap
+        // always covers one whole run): then that stretch is read line by line.
+        let groupBlocks = min(255, max(1, maxLineLength / 32))
+        let native = nativeScan
+        // The reader thread also finds each chunk's candidate lines (`CandidateIndex`).
+        var indexer: (@Sendable (UnsafePointer<UInt8>, Int, Int, CandidateIndex) -> Void)?
+        if indexAhead && CandidateIndex.fits(bufferSize: headroom + chunkSize) {
+            indexer = { p, start, end, index in index.build(p, start: start, end: end, groupBlocks: groupBlocks, native: native) }
+        }
         let prefetcher = readAhead && source.allowsReadAhead
-            ? ChunkPrefetcher(source: source, chunkSize: chunkSize, headroom: headroom) : nil
+            ? ChunkPrefetcher(source: source, chunkSize: chunkSize, headroom: headroom, indexer: indexer) : nil
         defer { prefetcher?.finish() }
         let inlineBuffer: UnsafeMutableRawPointer? = prefetcher == nil
             ? .allocate(byteCount: headroom + chunkSize, alignment: 64) : nil
@@ -115,10 +126,8 @@ public struct LineReader: Sendable {
         var tailEnd = headroom
         var discarding = false
         var lineNumber = 0
-        // A run of this many blocks without a newline may hide a line over the cap (a line over the cap
-        // always covers one whole run): then that stretch is read line by line.
-        let groupBlocks = min(255, max(1, maxLineLength / 32))
-        let native = nativeScan
+        // The current chunk's candidate lines, when the reader thread found them.
+        var index: CandidateIndex?
 
         /// The line [start, end), `end` at its newline or the end of input; `hit`, the trigger byte found in it or -1.
         @inline(__always) func deliver(_ start: Int, _ end: Int, hit: Int = -1) {
@@ -136,11 +145,39 @@ public struct LineReader: Sendable {
         /// Delivers the lines of p[pos..<end]; returns where the unfinished last line starts.
         func lines(from start: Int, _ end: Int) -> Int {
             var pos = start
+            // Index mode: the next entry not before `pos`, and a point whose newline count is known
+            // (newlines in [index.first, anchor)), so that skipped lines are counted without scanning them.
+            var cursor = 0
+            var anchor = index?.first ?? 0
+            var anchorNewlines = 0
             while pos < end {
                 if deliverAll() {
                     guard let nl = newline(from: pos, end) else { return pos }
                     deliver(pos, nl)
+                    if pos == anchor { anchor = nl + 1; anchorNewlines += 1 }
                     pos = nl + 1
+                    continue
+                }
+                if let index, pos >= index.first, pos < index.coveredEnd {
+                    if anchor != pos {
+                        anchorNewlines += CandidateIndex.newlines(p, from: anchor, to: pos)
+                        anchor = pos
+                    }
+                    while cursor < index.count && Int(index[cursor].lineStart) < pos { cursor += 1 }
+                    if cursor < index.count {
+                        let e = index[cursor]
+                        cursor += 1
+                        lineNumber += Int(e.before) - anchorNewlines
+                        deliver(Int(e.lineStart), Int(e.newline), hit: Int(e.hit))
+                        pos = Int(e.newline) + 1
+                        anchor = pos
+                        anchorNewlines = Int(e.before) + 1
+                    } else {
+                        lineNumber += index.newlinesToEnd - anchorNewlines
+                        pos = index.coveredEnd
+                        anchor = pos
+                        anchorNewlines = index.newlinesToEnd
+                    }
                     continue
                 }
                 let c = TriggerScan.nextCandidate(p, from: pos, to: end, groupBlocks: groupBlocks, native: native)
@@ -183,6 +220,7 @@ public struct LineReader: Sendable {
                 base = chunk.base
                 n = chunk.count
                 failure = chunk.error
+                index = chunk.index
             } else {
                 if tail.count > 0 { memmove(base + headroom - tail.count, base + tailStart, tail.count) }
                 do { n = try source.read(into: UnsafeMutableRawBufferPointer(start: base + headroom, count: chunkSize)) }

@@ -1,30 +1,62 @@
 import Foundation
 
 /// One line of a mail log, split into its parts. Only lines the engine keeps (TLS-related ones) become a `LogLine`.
+///
+/// A value type whose fields live in one shared, copy-on-write box: lines are copied into sessions, events and
+/// reports, and a copy is then one reference count instead of one per string.
 public struct LogLine: Sendable, Hashable, Codable {
+    private final class Storage: @unchecked Sendable {
+        var timeText: String
+        var time: Date?
+        var host: String
+        var program: String
+        var pid: Int?
+        var message: String
+        var file: String
+        var lineNumber: Int
+        var text: String
+        init(timeText: String, time: Date?, host: String, program: String, pid: Int?, message: String, file: String,
+             lineNumber: Int, text: String) {
+            self.timeText = timeText; self.time = time; self.host = host; self.program = program; self.pid = pid
+            self.message = message; self.file = file; self.lineNumber = lineNumber; self.text = text
+        }
+        func copy() -> Storage {
+            Storage(timeText: timeText, time: time, host: host, program: program, pid: pid, message: message, file: file,
+                    lineNumber: lineNumber, text: text)
+        }
+    }
+    private var storage: Storage
+
+    /// The box to write to: copied first when another line shares it.
+    private var unique: Storage {
+        mutating get {
+            if !isKnownUniquelyReferenced(&storage) { storage = storage.copy() }
+            return storage
+        }
+    }
+
     /// The timestamp as written (`Apr  3 07:30:47`, `2024-04-03T07:30:47.123+02:00`), empty when the line has none.
-    public var timeText: String
+    public var timeText: String { get { storage.timeText } set { unique.timeText = newValue } }
     /// The timestamp as an instant, when it could be read (syslog's missing year is inferred).
-    public var time: Date?
+    public var time: Date? { get { storage.time } set { unique.time = newValue } }
     /// The host field (`mx`), empty when the line has none (Dovecot's log_path, fragments).
-    public var host: String
+    public var host: String { get { storage.host } set { unique.host = newValue } }
     /// The program field (`postfix/smtps/smtpd`, `imap-login`), empty when absent.
-    public var program: String
+    public var program: String { get { storage.program } set { unique.program = newValue } }
     /// The process id, when logged.
-    public var pid: Int?
+    public var pid: Int? { get { storage.pid } set { unique.pid = newValue } }
     /// The text after `program[pid]: `, e.g. `warning: TLS library problem: ...`.
-    public var message: String
+    public var message: String { get { storage.message } set { unique.message = newValue } }
     /// Where the line came from (`file` is the source name, `line` 1-based).
-    public var file: String
-    public var lineNumber: Int
+    public var file: String { get { storage.file } set { unique.file = newValue } }
+    public var lineNumber: Int { get { storage.lineNumber } set { unique.lineNumber = newValue } }
     /// The whole line as read (invalid UTF-8 replaced).
-    public var text: String
+    public var text: String { get { storage.text } set { unique.text = newValue } }
 
     public init(timeText: String = "", time: Date? = nil, host: String = "", program: String = "", pid: Int? = nil,
                 message: String, file: String = "-", lineNumber: Int = 0, text: String? = nil) {
-        self.timeText = timeText; self.time = time; self.host = host; self.program = program; self.pid = pid
-        self.message = message; self.file = file; self.lineNumber = lineNumber
-        self.text = text ?? message
+        storage = Storage(timeText: timeText, time: time, host: host, program: program, pid: pid, message: message,
+                          file: file, lineNumber: lineNumber, text: text ?? message)
     }
 
     /// Parses one line of text (any supported format). `timeResolver` turns timestamps into instants.
@@ -42,19 +74,47 @@ public struct LogLine: Sendable, Hashable, Codable {
             guard e > s else { return "" }
             return String(decoding: UnsafeRawBufferPointer(rebasing: bytes[s..<e]), as: UTF8.self)
         }
-        timeText = slice(h.timeStart, h.timeEnd)
+        let time: Date?
         switch h.timeKind {
         case .none: time = nil
         case .syslog: time = timeResolver.resolveSyslog(UnsafeRawBufferPointer(rebasing: bytes[h.timeStart..<h.timeEnd]))
         case .iso: time = timeResolver.resolveISO(UnsafeRawBufferPointer(rebasing: bytes[h.timeStart..<h.timeEnd]))
         }
-        host = slice(h.hostStart, h.hostEnd)
-        program = slice(h.programStart, h.programEnd)
-        pid = h.pid >= 0 ? h.pid : nil
-        message = slice(h.messageStart, bytes.count)
-        self.file = file
-        self.lineNumber = lineNumber
-        text = slice(0, bytes.count)
+        storage = Storage(timeText: slice(h.timeStart, h.timeEnd), time: time, host: slice(h.hostStart, h.hostEnd),
+                          program: slice(h.programStart, h.programEnd), pid: h.pid >= 0 ? h.pid : nil,
+                          message: slice(h.messageStart, bytes.count), file: file, lineNumber: lineNumber,
+                          text: slice(0, bytes.count))
+    }
+
+    // Equality, hashing and coding by the fields, as for a plain struct.
+    public static func == (a: LogLine, b: LogLine) -> Bool {
+        if a.storage === b.storage { return true }
+        return a.lineNumber == b.lineNumber && a.pid == b.pid && a.time == b.time && a.message == b.message
+            && a.text == b.text && a.timeText == b.timeText && a.host == b.host && a.program == b.program && a.file == b.file
+    }
+
+    public func hash(into h: inout Hasher) {
+        h.combine(timeText); h.combine(time); h.combine(host); h.combine(program); h.combine(pid)
+        h.combine(message); h.combine(file); h.combine(lineNumber); h.combine(text)
+    }
+
+    private enum CodingKeys: String, CodingKey { case timeText, time, host, program, pid, message, file, lineNumber, text }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        storage = Storage(timeText: try c.decode(String.self, forKey: .timeText), time: try c.decodeIfPresent(Date.self, forKey: .time),
+                          host: try c.decode(String.self, forKey: .host), program: try c.decode(String.self, forKey: .program),
+                          pid: try c.decodeIfPresent(Int.self, forKey: .pid), message: try c.decode(String.self, forKey: .message),
+                          file: try c.decode(String.self, forKey: .file), lineNumber: try c.decode(Int.self, forKey: .lineNumber),
+                          text: try c.decode(String.self, forKey: .text))
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(timeText, forKey: .timeText); try c.encodeIfPresent(time, forKey: .time)
+        try c.encode(host, forKey: .host); try c.encode(program, forKey: .program); try c.encodeIfPresent(pid, forKey: .pid)
+        try c.encode(message, forKey: .message); try c.encode(file, forKey: .file)
+        try c.encode(lineNumber, forKey: .lineNumber); try c.encode(text, forKey: .text)
     }
 }
 

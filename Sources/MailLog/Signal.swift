@@ -180,30 +180,41 @@ public struct LineFacts: Sendable, Hashable {
             return ByteSearch.contains(p, bytes.count, s)
         }
         func add(_ s: Signal) { f.signals.append(s) }
+        // Prefix and suffix tests on the bytes (String's are Unicode-aware and cost more).
+        func starts(_ s: StaticString) -> Bool {
+            let n = s.utf8CodeUnitCount
+            guard let p = bytes.baseAddress, bytes.count >= n else { return false }
+            return memcmp(p, s.utf8Start, n) == 0
+        }
+        func ends(_ s: StaticString) -> Bool {
+            let n = s.utf8CodeUnitCount
+            guard let p = bytes.baseAddress, bytes.count >= n else { return false }
+            return memcmp(p + bytes.count - n, s.utf8Start, n) == 0
+        }
 
-        if message.hasPrefix("connect from ") { add(.connect) }
-        else if message.hasPrefix("disconnect from ") {
+        if starts("connect from ") { add(.connect) }
+        else if starts("disconnect from ") {
             add(.disconnect)
             if has(" starttls=0/") { add(.starttlsFailed) }
             else if has(" starttls=") { add(.starttlsSucceeded) }
-        } else if message.hasPrefix("lost connection after ") {
-            if message.hasPrefix("lost connection after STARTTLS") { add(.lostAfterSTARTTLS) }
-            else if message.hasPrefix("lost connection after CONNECT") { add(.lostAfterConnect) }
-            else if message.hasPrefix("lost connection after UNKNOWN") { add(.lostAfterUnknown) }
-        } else if message.hasPrefix("timeout after STARTTLS") { add(.timeoutAfterSTARTTLS) }
+        } else if starts("lost connection after ") {
+            if starts("lost connection after STARTTLS") { add(.lostAfterSTARTTLS) }
+            else if starts("lost connection after CONNECT") { add(.lostAfterConnect) }
+            else if starts("lost connection after UNKNOWN") { add(.lostAfterUnknown) }
+        } else if starts("timeout after STARTTLS") { add(.timeoutAfterSTARTTLS) }
         // Session lines say nothing else: skip the dozens of searches below.
         if !f.signals.isEmpty { return f }
-        if (message.hasPrefix("non-SMTP command from") || message.hasPrefix("improper command pipelining after"))
+        if (starts("non-SMTP command from") || starts("improper command pipelining after"))
             && (has("\\026\\003") || has("\u{16}\u{3}") || has("\\x16\\x03")) {
             add(.tlsBytesOnPlaintext)
         }
-        if message.hasPrefix("SSL_accept error from ") {
+        if starts("SSL_accept error from ") {
             add(.sslAcceptError)
-            if message.hasSuffix(": lost connection") { add(.acceptLostConnection) }
+            if ends(": lost connection") { add(.acceptLostConnection) }
             else if has("timed out") { add(.acceptTimedOut) }
             else if has("Connection reset by peer") { add(.acceptReset) }
         }
-        if message.hasPrefix("SSL_connect error to ") { add(.sslConnectError) }
+        if starts("SSL_connect error to ") { add(.sslConnectError) }
         if has("TLS library problem") {
             // The OpenSSL error is all such a line holds.
             add(.libraryProblem)
@@ -248,7 +259,7 @@ public struct LineFacts: Sendable, Hashable {
         if (has("while receiving the STARTTLS response") || has("while performing the TLS handshake")) && role == .client { add(.lostDuringSTARTTLS) }
         if role == .client && has("]:465, ") && has("initial server greeting") { add(.greetingTimeoutOn465) }
         if has("client TLS configuration problem") || has("unknown TLS policy") { add(.clientTLSConfig) }
-        if role == .dovecot || message.utf8Contains("-login: ") || message.hasPrefix("Error: ") || message.hasPrefix("Fatal: ") {
+        if role == .dovecot || has("-login: ") || starts("Error: ") || starts("Fatal: ") {
             if has("TLS handshaking: ") || has("SSL_accept() failed") || has("SSL_accept() syscall failed")
                 || has("SSL connection closed during handshake") || has("SSL: Stacked error") { add(.dovecotHandshake) }
             if has("Failed to initialize SSL server context") || has("SSL context initialization failed") { add(.dovecotContextFailed) }
@@ -259,7 +270,7 @@ public struct LineFacts: Sendable, Hashable {
             if has("Unknown setting") || has("Unknown ssl_min_protocol") || has("has been replaced by ssl_min_protocol") { add(.dovecotUnknownSetting) }
             if has("Can't set cipher list") { add(.dovecotCipherList) }
         }
-        if f.signals.isEmpty && (message.hasPrefix("warning: ") || message.hasPrefix("error: ") || message.hasPrefix("fatal: "))
+        if f.signals.isEmpty && (starts("warning: ") || starts("error: ") || starts("fatal: "))
             && (has("TLS") || has("SSL")) { add(.otherTLSWarning) }
 
         // Dovecot repeats the handshake error in one line ("Connection closed: X ... TLS handshaking: X").

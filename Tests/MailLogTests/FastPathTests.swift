@@ -41,12 +41,23 @@ struct SplitMix {
     }
 }
 
+/// How the bulk reader reads: which scan kernel, and whether a second thread reads ahead and finds the
+/// candidate lines (`CandidateIndex`) or the analysing thread scans inline.
+struct ScanMode: Sendable, CustomStringConvertible {
+    var native: Bool
+    var ahead: Bool
+    var description: String { (native ? "native" : "portable") + (ahead ? ", indexed ahead" : ", inline") }
+    static let all = [ScanMode(native: true, ahead: false), ScanMode(native: false, ahead: false),
+                      ScanMode(native: true, ahead: true), ScanMode(native: false, ahead: true)]
+}
+
 @Test("the bulk reader delivers every line the trigger scan wants, with the line reader's numbers, bytes and counts",
-      arguments: [(4096, 4096), (4096, 256), (65536, 1024), (1 << 20, 64 * 1024)], [true, false])
-func candidateReaderMatchesLineReader(sizes: (chunkSize: Int, maxLineLength: Int), native: Bool) {
+      arguments: [(4096, 4096), (4096, 256), (65536, 1024), (1 << 20, 64 * 1024)], ScanMode.all)
+func candidateReaderMatchesLineReader(sizes: (chunkSize: Int, maxLineLength: Int), mode: ScanMode) {
     var reader = LineReader(chunkSize: sizes.chunkSize, maxLineLength: sizes.maxLineLength)
     // The AVX2 kernel where this CPU has one, and the portable Swift kernel.
-    reader.nativeScan = native && TriggerScan.nativeKernelAvailable
+    reader.nativeScan = mode.native && TriggerScan.nativeKernelAvailable
+    reader.readAhead = mode.ahead
     for seed in 0..<25 as Range<UInt64> {
         let log = randomLog(seed: seed, lines: 1500)
         var all: [Int: [UInt8]] = [:]
@@ -60,7 +71,9 @@ func candidateReaderMatchesLineReader(sizes: (chunkSize: Int, maxLineLength: Int
         var delivered: Set<Int> = []
         var mismatches = 0, missedWhileOpen = 0, falseConfirms = 0, lateChecks = 0
         var last = 0
-        let got = reader.forEachCandidateLine(in: MemoryByteSource(log, name: "-"), deliverAll: { open }) { line, n, hint in
+        // Read ahead, the source is read in full chunks, as a regular file is.
+        let source: ByteSource = mode.ahead ? PiecewiseSource(log, seed: seed, shortReads: false) : MemoryByteSource(log, name: "-")
+        let got = reader.forEachCandidateLine(in: source, deliverAll: { open }) { line, n, hint in
             if hint >= 0, let p = line.baseAddress?.assumingMemoryBound(to: UInt8.self),
                TriggerScan.confirms(p, line.count, hint), !TriggerScan.mayMatter(p, line.count) { falseConfirms += 1 }
             if hint >= 0, let p = line.baseAddress?.assumingMemoryBound(to: UInt8.self),

@@ -55,3 +55,40 @@ func startupWarnings(_ first: String, _ errorLine: String) -> String {
     Apr  3 07:29:00 mx postfix/smtpd[7000]: warning: TLS library problem: \(errorLine)
     """
 }
+
+/// Bytes served in pieces of random size, read-ahead allowed like a regular file; it notes the threads that
+/// read it and can fail after a given number of bytes.
+final class PiecewiseSource: ByteSource, @unchecked Sendable {
+    let name = "piecewise"
+    let allowsReadAhead = true
+    private let bytes: [UInt8]
+    private var offset = 0
+    private var rng: SplitMix
+    private let failAfter: Int?
+    private let shortReads: Bool
+    private let lock = NSLock()
+    private var readers: Set<UInt> = []
+
+    /// With `shortReads` false, every read fills the buffer as a regular file does.
+    init(_ bytes: [UInt8], seed: UInt64, shortReads: Bool = true, failAfter: Int? = nil) {
+        self.bytes = bytes; rng = SplitMix(seed: seed); self.failAfter = failAfter; self.shortReads = shortReads
+    }
+
+    /// The threads (pthread ids) that called `read`.
+    var readingThreads: Set<UInt> { lock.lock(); defer { lock.unlock() }; return readers }
+
+    func read(into buffer: UnsafeMutableRawBufferPointer) throws(LogReadError) -> Int {
+        lock.lock(); readers.insert(UInt(pthread_self())); lock.unlock()
+        let limit = failAfter ?? bytes.count
+        if offset >= limit && failAfter != nil { throw .readFailed(path: name, reason: "Input/output error") }
+        // Short reads of any size, as a pipe or a file being written gives them.
+        let want = shortReads ? 1 + Int(rng.next() % UInt64(max(1, buffer.count))) : buffer.count
+        let n = min(want, limit - offset)
+        guard n > 0, let dst = buffer.baseAddress else { return 0 }
+        bytes.withUnsafeBytes { src in
+            if let s = src.baseAddress { dst.copyMemory(from: s + offset, byteCount: n) }
+        }
+        offset += n
+        return n
+    }
+}

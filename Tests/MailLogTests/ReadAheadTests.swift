@@ -2,43 +2,6 @@ import Foundation
 @testable import MailLog
 import Testing
 
-/// Bytes served in pieces of random size, read-ahead allowed like a regular file; it notes the threads that
-/// read it and can fail after a given number of bytes.
-private final class PiecewiseSource: ByteSource, @unchecked Sendable {
-    let name = "piecewise"
-    let allowsReadAhead = true
-    private let bytes: [UInt8]
-    private var offset = 0
-    private var rng: SplitMix
-    private let failAfter: Int?
-    private let shortReads: Bool
-    private let lock = NSLock()
-    private var readers: Set<UInt> = []
-
-    /// With `shortReads` false, every read fills the buffer as a regular file does.
-    init(_ bytes: [UInt8], seed: UInt64, shortReads: Bool = true, failAfter: Int? = nil) {
-        self.bytes = bytes; rng = SplitMix(seed: seed); self.failAfter = failAfter; self.shortReads = shortReads
-    }
-
-    /// The threads (pthread ids) that called `read`.
-    var readingThreads: Set<UInt> { lock.lock(); defer { lock.unlock() }; return readers }
-
-    func read(into buffer: UnsafeMutableRawBufferPointer) throws(LogReadError) -> Int {
-        lock.lock(); readers.insert(UInt(pthread_self())); lock.unlock()
-        let limit = failAfter ?? bytes.count
-        if offset >= limit && failAfter != nil { throw .readFailed(path: name, reason: "Input/output error") }
-        // Short reads of any size, as a pipe or a file being written gives them.
-        let want = shortReads ? 1 + Int(rng.next() % UInt64(max(1, buffer.count))) : buffer.count
-        let n = min(want, limit - offset)
-        guard n > 0, let dst = buffer.baseAddress else { return 0 }
-        bytes.withUnsafeBytes { src in
-            if let s = src.baseAddress { dst.copyMemory(from: s + offset, byteCount: n) }
-        }
-        offset += n
-        return n
-    }
-}
-
 /// A delivered line: its number, its bytes, and the offset of the trigger byte found in it.
 private struct Delivery: Equatable { var number: Int; var bytes: [UInt8]; var hint: Int }
 
