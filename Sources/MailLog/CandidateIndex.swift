@@ -7,8 +7,9 @@ import Foundation
 /// in the chunk's new data (the line before it continues the previous chunk's tail and is read inline), and
 /// the index stops early (at a line start) where the scan stops: near the chunk's end, at an unfinished line,
 /// and at a run without newlines that may hide an overlong line. From `coveredEnd` on the reader works inline.
-/// Every line in the covered part holding a hit has an entry, with its first hit: the same lines, hits and
-/// numbers the inline scan gives.
+/// Every line in the covered part holding a hit has an entry, with its first hit, unless the analyzer's first
+/// test would drop it while no connection is open (`mayMatter`): the same lines, hits and numbers the inline
+/// scan gives, less those.
 final class CandidateIndex: @unchecked Sendable {
     struct Entry {
         var lineStart: Int32
@@ -50,7 +51,7 @@ final class CandidateIndex: @unchecked Sendable {
     }
 
     /// Indexes p[start..<end] (the chunk's new data; bytes before `start` are not looked at).
-    func build(_ p: UnsafePointer<UInt8>, start: Int, end: Int, groupBlocks: Int, native: Bool) {
+    func build(_ p: UnsafePointer<UInt8>, start: Int, end: Int, groupBlocks: Int, native: Bool, maxLineLength: Int) {
         count = 0
         guard start < end, let nl0 = memchr(p + start, 10, end - start) else {
             first = end; coveredEnd = end; newlinesToEnd = 0
@@ -71,13 +72,26 @@ final class CandidateIndex: @unchecked Sendable {
                 break
             }
             let newline = UnsafeRawPointer(p).distance(to: UnsafeRawPointer(nl))
-            append(Entry(lineStart: Int32(truncatingIfNeeded: lineStart), hit: Int32(truncatingIfNeeded: c.position),
-                         newline: Int32(truncatingIfNeeded: newline), before: Int32(truncatingIfNeeded: newlines + c.newlines)))
+            if newline - lineStart > maxLineLength || Self.mayMatter(p + lineStart, newline - lineStart, hit: c.position - lineStart) {
+                append(Entry(lineStart: Int32(truncatingIfNeeded: lineStart), hit: Int32(truncatingIfNeeded: c.position),
+                             newline: Int32(truncatingIfNeeded: newline), before: Int32(truncatingIfNeeded: newlines + c.newlines)))
+            }
             newlines += c.newlines + 1
             pos = newline + 1
         }
         coveredEnd = pos
         newlinesToEnd = newlines
+    }
+
+    /// The analyzer's first test of a line while no connection is open (see `LogAnalyzer.consume`), done here
+    /// on the reader thread: a candidate line that fails it is only counted. A journal record (`{`) is always
+    /// kept (it is decoded before that test); so is a line over the cap (the delivery counts it).
+    @inline(__always)
+    static func mayMatter(_ line: UnsafePointer<UInt8>, _ n: Int, hit: Int) -> Bool {
+        var e = n
+        if e > 0 && line[e - 1] == 13 { e -= 1 }  // the CR the reader strips
+        if e == 0 || line[0] == 123 { return true }
+        return TriggerScan.confirms(line, e, hit) || TriggerScan.mayMatter(line, e, from: TriggerScan.firstCheck(afterHit: hit))
     }
 
     /// Newlines in p[from..<to], 8 bytes at a time (only where the analysing thread left the index's path).

@@ -100,6 +100,16 @@ public struct LineReader: Sendable {
     /// was delivered for another reason).
     func forEachCandidateLine(in source: ByteSource, deliverAll: () -> Bool,
                               _ body: (UnsafeRawBufferPointer, Int, Int) -> Void) -> Outcome {
+        withoutActuallyEscaping(deliverAll) { deliverAll in
+            withoutActuallyEscaping(body) { body in
+                forEachCandidateLine(in: source, sink: ClosureSink(deliverAll: deliverAll, body: body))
+            }
+        }
+    }
+
+    /// The same with the receiver as a generic sink: its calls are direct (the analyzer's per-line path pays no
+    /// closure context retain and release per line).
+    func forEachCandidateLine<Sink: CandidateLineSink>(in source: ByteSource, sink: Sink) -> Outcome {
         var outcome = Outcome()
         // Each buffer keeps room for one unfinished line (at most maxLineLength) in front of its chunk.
         let headroom = (maxLineLength + 63) & ~63
@@ -110,8 +120,9 @@ public struct LineReader: Sendable {
         let native = nativeScan
         // The reader thread also finds each chunk's candidate lines (`CandidateIndex`).
         var indexer: (@Sendable (UnsafePointer<UInt8>, Int, Int, CandidateIndex) -> Void)?
+        let maxLength = maxLineLength
         if indexAhead && CandidateIndex.fits(bufferSize: headroom + chunkSize) {
-            indexer = { p, start, end, index in index.build(p, start: start, end: end, groupBlocks: groupBlocks, native: native) }
+            indexer = { p, start, end, index in index.build(p, start: start, end: end, groupBlocks: groupBlocks, native: native, maxLineLength: maxLength) }
         }
         let prefetcher = readAhead && source.allowsReadAhead
             ? ChunkPrefetcher(source: source, chunkSize: chunkSize, headroom: headroom, indexer: indexer) : nil
@@ -135,7 +146,7 @@ public struct LineReader: Sendable {
             if end - start > maxLineLength { outcome.overlongLines += 1; return }
             var e = end
             if e > start && p[e - 1] == 13 { e -= 1 }
-            body(UnsafeRawBufferPointer(start: base + start, count: e - start), lineNumber, hit >= 0 ? hit - start : -1)
+            sink.line(UnsafeRawBufferPointer(start: base + start, count: e - start), number: lineNumber, hit: hit >= 0 ? hit - start : -1)
         }
         /// The complete line starting at `pos`: its newline's index, or nil when the chunk ends first.
         @inline(__always) func newline(from pos: Int, _ end: Int) -> Int? {
@@ -151,7 +162,7 @@ public struct LineReader: Sendable {
             var anchor = index?.first ?? 0
             var anchorNewlines = 0
             while pos < end {
-                if deliverAll() {
+                if sink.deliverAll {
                     guard let nl = newline(from: pos, end) else { return pos }
                     deliver(pos, nl)
                     if pos == anchor { anchor = nl + 1; anchorNewlines += 1 }
@@ -259,4 +270,22 @@ public struct LineReader: Sendable {
         outcome.lines = lineNumber
         return outcome
     }
+}
+
+/// What `LineReader.forEachCandidateLine` hands lines to.
+protocol CandidateLineSink {
+    /// True while every line must be delivered (not only candidates); asked before each line.
+    var deliverAll: Bool { get }
+    /// One line (valid during the call), its number, and the offset of the trigger byte found in it or -1.
+    func line(_ bytes: UnsafeRawBufferPointer, number: Int, hit: Int)
+}
+
+private struct ClosureSink: CandidateLineSink {
+    let deliverAllClosure: () -> Bool
+    let body: (UnsafeRawBufferPointer, Int, Int) -> Void
+    init(deliverAll: @escaping () -> Bool, body: @escaping (UnsafeRawBufferPointer, Int, Int) -> Void) {
+        deliverAllClosure = deliverAll; self.body = body
+    }
+    var deliverAll: Bool { deliverAllClosure() }
+    func line(_ bytes: UnsafeRawBufferPointer, number: Int, hit: Int) { body(bytes, number, hit) }
 }

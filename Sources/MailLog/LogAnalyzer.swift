@@ -79,18 +79,17 @@ public final class LogAnalyzer {
         let linesBefore = linesSeen
         // While no connection is open and no process is known broken, only lines with a trigger byte can
         // matter: the reader skips the rest in bulk.
-        let outcome = options.lineReader.forEachCandidateLine(in: source, deliverAll: {
-            !self.sessions.isEmpty || !self.processFailures.isEmpty
-        }) { bytes, number, hint in
-            self.advance(to: linesBefore + number)
-            self.consume(bytes, lineNumber: number, hint: hint)
-        }
+        self.linesBefore = linesBefore
+        let outcome = options.lineReader.forEachCandidateLine(in: source, sink: self)
         linesSeen = linesBefore + outcome.lines
         counts.linesRead += outcome.lines
         counts.linesSkipped += outcome.overlongLines
         counts.bytesRead += outcome.bytes
         if let error = outcome.error { counts.warnings.append(error.description) }
     }
+
+    /// Lines start counting here in the source being read (the line reader numbers from 1 per source).
+    private var linesBefore = 0
 
     /// Feeds one line of text (tests, pasted fragments).
     public func feed(_ text: String, file: String = "-", lineNumber: Int = 0, resolver: LogTimeResolver = LogTimeResolver()) {
@@ -580,5 +579,15 @@ public final class MemoryByteSource: ByteSource {
         bytes.withUnsafeBytes { src in dst.copyMemory(from: src.baseAddress! + offset, byteCount: n) }
         offset += n
         return n
+    }
+}
+
+/// The analyzer receives the line reader's lines itself: a generic call on it is direct, with no closure
+/// context (whose retain and release per line cost as much as the rest of a skipped line's work).
+extension LogAnalyzer: CandidateLineSink {
+    var deliverAll: Bool { !sessions.isEmpty || !processFailures.isEmpty }
+    func line(_ bytes: UnsafeRawBufferPointer, number: Int, hit: Int) {
+        advance(to: linesBefore + number)
+        consume(bytes, lineNumber: number, hint: hit)
     }
 }
