@@ -1,5 +1,5 @@
 import Foundation
-import MailLog
+@testable import MailLog
 import PostlsCore
 import Testing
 
@@ -153,4 +153,12 @@ func textReportTiesAreOrderedByCauseID() {
         .map { String($0.dropFirst(3).prefix { $0 != " " }) }
     let expectedTies = causes.filter { $0 != .unclassified }.map(\.rawValue).sorted()
     #expect(listed == ["unclassified"] + expectedTies)
+}
+
+@Test("a program name's bytes are the letters, digits, '/', '_', '.' and '-', and no other of the 256")
+func programByteTable() {
+    let allowed = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789/_.-".utf8)
+    for b in 0...255 {
+        #expect(LineHeader.isProgramByte(UInt8(b)) == allowed.contains(UInt8(b)), "byte \(b)")
+    }
 }
