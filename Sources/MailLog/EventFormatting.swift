@@ -189,6 +189,7 @@ public final class LogJSONWriter {
         }
         raw("]")
         if e.omittedLines > 0 { raw(",\"omitted_lines\":"); num(e.omittedLines) }
+        if e.ownProbe { raw(",\"own_probe\":true") }
         raw("}")
     }
 
@@ -212,6 +213,8 @@ public final class LogJSONWriter {
         o += ",\"peers_below_tlsv1_2\":[" + below.map { u in
             "{\"peer\":\(quote(u.peer)),\"lowest\":\(quote(u.lowestProtocol)),\"sessions_below\":\(u.sessionsBelow("TLSv1.2"))}"
         }.joined(separator: ",") + "]"
+        o += ",\"own_probes\":\(s.ownProbes),\"own_probes_by_cause\":" + object(s.ownProbesByCause) { $0.rawValue }
+        o += ",\"own_probes_counted\":\(s.ownProbesCounted)"
         o += ",\"warnings\":[" + s.warnings.map(quote).joined(separator: ",") + "]"
         return o + "}"
     }
@@ -231,6 +234,12 @@ public struct LogTextReport {
     public func render(_ s: LogSummary, catalog: CauseCatalog = .shared) -> String {
         var out = "Read \(s.linesRead) lines (\(s.linesSkipped) skipped), \(s.events) TLS failure\(s.events == 1 ? "" : "s").\n"
         for w in s.warnings { out += "warning: \(w)\n" }
+        if s.ownProbes > 0 {
+            let causes = s.ownProbesByCause.sorted { $0.value > $1.value || ($0.value == $1.value && $0.key.rawValue < $1.key.rawValue) }
+                .map { "\($0.key.rawValue) \($0.value)" }.joined(separator: ", ")
+            out += "\(s.ownProbes) failed session\(s.ownProbes == 1 ? " was" : "s were") postls's own probe\(s.ownProbes == 1 ? "" : "s") (\(causes)): "
+                + (s.ownProbesCounted ? "counted below as failures, as asked.\n" : "not counted as failures (--include-own-probes counts them).\n")
+        }
         if let f = s.firstSeen, let l = s.lastSeen {
             out += "Failures from \(LogJSONWriter.isoString(f)) to \(LogJSONWriter.isoString(l)).\n"
         }

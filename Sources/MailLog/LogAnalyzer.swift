@@ -12,8 +12,13 @@ public struct LogAnalyzerOptions: Sendable {
     /// The zone of timestamps that carry none (traditional syslog, postlogd).
     public var timeZone: TimeZone = .current
     public var lineReader = LineReader()
+    /// postls's own earlier probes (from the probe record): their failed sessions are counted apart, in
+    /// `LogSummary.ownProbes`, not as peers' failures. Nil: every session counts.
+    public var ownProbes: OwnProbeMatcher?
+    /// Count and deliver own-probe sessions like any other (flagged `ownProbe`), still also in `ownProbes`.
+    public var includeOwnProbes = false
 
-    public init(since: Date? = nil) { self.since = since }
+    public init(since: Date? = nil, ownProbes: OwnProbeMatcher? = nil) { self.since = since; self.ownProbes = ownProbes }
 }
 
 /// Reads mail logs line by line and turns TLS failures into `TLSEvent`s and a `LogSummary`.
@@ -533,7 +538,19 @@ public final class LogAnalyzer {
                         cause: cause, confidence: confidence, rule: rule, lines: lines, omittedLines: s.omitted)
     }
 
+    /// Once per failed connection (not per line): the place to tell postls's own probes from peers.
     private func deliver(_ event: TLSEvent) {
+        if let matcher = options.ownProbes, matcher.matches(event) {
+            counts.ownProbes += 1
+            counts.ownProbesByCause[event.cause, default: 0] += 1
+            guard options.includeOwnProbes else { return }
+            counts.ownProbesCounted = true
+            var flagged = event
+            flagged.ownProbe = true
+            counts.record(flagged)
+            onEvent(flagged)
+            return
+        }
         counts.record(event)
         onEvent(event)
     }

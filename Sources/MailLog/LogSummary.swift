@@ -26,6 +26,12 @@ public struct LogSummary: Sendable {
     public var tlsCiphers: [String: Int] = [:]
     /// Outbound sessions established without verifying the server (`Untrusted`/`Anonymous ... to`).
     public var outboundUnverified = 0
+    /// Failed sessions that were postls's own probes (from the probe record), per cause. Not in `events`,
+    /// `byCause` and the other failure counts unless `LogAnalyzerOptions.includeOwnProbes` is set.
+    public var ownProbes = 0
+    public var ownProbesByCause: [Cause: Int] = [:]
+    /// True when the own probes were also counted as failures (`includeOwnProbes`).
+    public var ownProbesCounted = false
     /// Problems reading inputs (a truncated .gz...), worded for the admin.
     public var warnings: [String] = []
     /// Established sessions per peer (name or address) and protocol, bounded to `maxTrackedPeers`; a peer is

@@ -37,6 +37,9 @@ public struct TLSEvent: Sendable, Hashable {
     /// The raw lines (capped; `omittedLines` says how many more there were).
     public var lines: [LogLine]
     public var omittedLines: Int
+    /// A connection postls's own probe made (see `OwnProbeMatcher`); such events reach callers only when
+    /// `LogAnalyzerOptions.includeOwnProbes` asks for them.
+    public var ownProbe = false
 
     public init(kind: Kind, time: Date?, timeText: String, host: String, program: String, pid: Int?, service: String?,
                 peer: Peer?, signals: [Signal], errors: [OpenSSLError], cause: Cause, confidence: Confidence, rule: String,

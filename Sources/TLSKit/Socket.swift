@@ -94,6 +94,9 @@ public final class TCPSocket: @unchecked Sendable {
         if !closed { closed = true; _ = Glibc.close(fd) }
     }
 
+    /// The local address and port of a connected socket: the source the server sees (nil before connect).
+    public var localAddress: SocketAddress? { SocketAddress.local(of: fd) }
+
     /// Connects before `deadline`.
     public static func connect(to address: SocketAddress, deadline: Deadline) throws -> TCPSocket {
         let fd = socket(address.family == .ipv4 ? AF_INET : AF_INET6, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
@@ -242,6 +245,39 @@ public final class TCPListener: @unchecked Sendable {
             if closed { return nil }
             throw TLSKitError.socket(operation: "accept", errno: errno)
         }
+    }
+}
+
+extension SocketAddress {
+    /// The address `getsockname(2)` gives for `fd`; an IPv4-mapped IPv6 address comes back as IPv4.
+    static func local(of fd: Int32) -> SocketAddress? {
+        var storage = sockaddr_storage()
+        var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
+        let rc = withUnsafeMutablePointer(to: &storage) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
+        guard rc == 0 else { return nil }
+        var text = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN) + 1)
+        let (ok, port): (Bool, UInt16) = withUnsafeMutablePointer(to: &storage) { p in
+            if Int32(p.pointee.ss_family) == AF_INET {
+                return p.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { sin in
+                    (inet_ntop(AF_INET, &sin.pointee.sin_addr, &text, socklen_t(text.count)) != nil, UInt16(bigEndian: sin.pointee.sin_port))
+                }
+            }
+            return p.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { sin6 in
+                (inet_ntop(AF_INET6, &sin6.pointee.sin6_addr, &text, socklen_t(text.count)) != nil, UInt16(bigEndian: sin6.pointee.sin6_port))
+            }
+        }
+        guard ok else { return nil }
+        var ip = String(decoding: text.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        if ip.hasPrefix("::ffff:"), SocketAddress(ip: String(ip.dropFirst(7)), port: 0)?.family == .ipv4 { ip = String(ip.dropFirst(7)) }
+        return SocketAddress(ip: ip, port: port)
+    }
+
+    /// The source address the kernel would use to reach `self`, found by connecting a UDP socket (which sends
+    /// nothing); nil when there is no route.
+    public var sourceAddress: SocketAddress? {
+        guard let udp = try? UDPSocket(connectedTo: SocketAddress(ip: ip, port: port == 0 ? 9 : port) ?? self) else { return nil }
+        defer { udp.close() }
+        return SocketAddress.local(of: udp.fd)
     }
 }
 

@@ -33,6 +33,8 @@ struct ConnectionOutcome {
     var handshakeFailure: HandshakeFailureKind?
     /// A 421 greeting or reply: the server limits connections or is shutting down.
     var serviceUnavailable = false
+    /// This end of the connection once connected: the client address and port the server logs.
+    var local: SocketAddress?
 }
 
 /// One probe connection: the SMTP dialogue on a TCPSocket, never pipelined, every step under a deadline.
@@ -61,6 +63,7 @@ struct ProbeConnection {
             return outcome
         }
         defer { socket.close() }
+        outcome.local = socket.localAddress
         switch target.mode {
         case .starttls: runSTARTTLS(socket: socket, context: context, serverName: serverName, fullDialogue: fullDialogue, into: &outcome)
         case .implicit: runImplicit(socket: socket, context: context, serverName: serverName, fullDialogue: fullDialogue, into: &outcome)

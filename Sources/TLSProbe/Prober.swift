@@ -18,11 +18,14 @@ public final class Prober: Sendable {
     public let options: ProbeOptions
     private let clock: WallClock
     private let contexts: ContextSet
+    /// Notes when and from where each listener was probed, so the log engine can tell these connections from peers'.
+    public let recorder: ProbeRecorder?
 
-    public init(options: ProbeOptions = ProbeOptions(), clock: WallClock = SystemClock()) throws {
+    public init(options: ProbeOptions = ProbeOptions(), clock: WallClock = SystemClock(), recorder: ProbeRecorder? = nil) throws {
         self.options = options
         self.clock = clock
         self.contexts = try ContextSet()
+        self.recorder = recorder
     }
 
     /// Probes every target, at most `options.maxConnections` at once, and returns results in target order.
@@ -32,13 +35,17 @@ public final class Prober: Sendable {
         let next = Counter()
         let group = DispatchGroup()
         let workers = min(options.maxConnections, max(1, targets.count))
+        // Opening records for the whole run before the first connection: a log read while this runs (the wizard
+        // reads logs and probes at once) or after a crash half-way still knows these connections.
+        let rounds = (targets.count + workers - 1) / workers
+        let ids = recorder?.open(targets, upTo: Double(rounds) * (options.listenerTimeout + options.backoffAfter421 + 1) + 5) ?? []
         for _ in 0..<workers {
             group.enter()
             let thread = Thread { [self] in
                 blockSIGPIPEOnThisThread()
                 while let index = next.take(below: targets.count) {
                     progress?(.started(targets[index]))
-                    let result = self.probe(targets[index], progress: progress)
+                    let result = self.probe(targets[index], recordID: index < ids.count ? ids[index] : nil, progress: progress)
                     results.set(index, result)
                     progress?(.finished(result))
                 }
@@ -63,6 +70,22 @@ public final class Prober: Sendable {
     /// Probes one listener (blocking). Call it from a thread that blocks or ignores SIGPIPE (see
     /// `blockSIGPIPEOnThisThread()`); `probe(_: [ProbeTarget])` runs its work on such threads.
     public func probe(_ target: ProbeTarget, progress: (@Sendable (ProbeProgress) -> Void)? = nil) -> ListenerProbeResult {
+        let ids = recorder?.open([target], upTo: options.listenerTimeout + options.backoffAfter421 + 6) ?? []
+        return probe(target, recordID: ids.first, progress: progress)
+    }
+
+    /// Probes one listener and, with a recorder, closes its record with the real window and source addresses.
+    private func probe(_ target: ProbeTarget, recordID: String?, progress: (@Sendable (ProbeProgress) -> Void)?) -> ListenerProbeResult {
+        let started = recorder?.clock.now()
+        let locals = LocalAddresses()
+        let result = probeListener(target, locals: locals, progress: progress)
+        if let recorder, let recordID, let started {
+            recorder.close(id: recordID, target: target, start: started, sources: locals.all)
+        }
+        return result
+    }
+
+    private func probeListener(_ target: ProbeTarget, locals: LocalAddresses, progress: (@Sendable (ProbeProgress) -> Void)?) -> ListenerProbeResult {
         let start = Deadline.now()
         let overall = Deadline.after(seconds: options.listenerTimeout)
         var result = ListenerProbeResult(target: target)
@@ -76,12 +99,14 @@ public final class Prober: Sendable {
             progress?(.connection(target, label))
             connections += 1
             var outcome = connection.run(context: context, serverName: sni, fullDialogue: full)
+            locals.add(outcome.local)
             if outcome.serviceUnavailable && connections > 1 && !overall.hasPassed {
                 rateLimited = true
                 let pause = min(options.backoffAfter421, Double(overall.remainingMilliseconds) / 1000)
                 if pause > 0 { usleep(UInt32(pause * 1_000_000)) }
                 connections += 1
                 outcome = connection.run(context: context, serverName: sni, fullDialogue: full)
+                locals.add(outcome.local)
                 // Still refused after the pause: stop asking; the rest stays untested.
                 if outcome.serviceUnavailable { refusedAgain = true }
             }
@@ -130,7 +155,8 @@ public final class Prober: Sendable {
             if options.enumerateCiphers {
                 var ciphers: [String: [String]] = [:]
                 for version in TLSVersion.allCases where result.status(version) == .accepted && !overall.hasPassed && !refusedAgain {
-                    ciphers[version.rawValue] = enumerateCiphers(version, target: target, connection: connection, connections: &connections, overall: overall)
+                    ciphers[version.rawValue] = enumerateCiphers(version, target: target, connection: connection, connections: &connections,
+                                                                  overall: overall, locals: locals)
                 }
                 result.ciphers = ciphers
             }
@@ -160,7 +186,7 @@ public final class Prober: Sendable {
     /// Offers every cipher suite of one version, removing each accepted one, until the server refuses:
     /// what remains accepted, in the order the server chose them.
     private func enumerateCiphers(_ version: TLSVersion, target: ProbeTarget, connection: ProbeConnection,
-                                  connections: inout Int, overall: Deadline) -> [String] {
+                                  connections: inout Int, overall: Deadline, locals: LocalAddresses) -> [String] {
         var accepted: [String] = []
         var remaining = version == .tls1_3 ? ContextSet.tls13Suites : contexts.allLegacyCiphers
         while !remaining.isEmpty && !overall.hasPassed && accepted.count < 64 {
@@ -171,6 +197,7 @@ public final class Prober: Sendable {
             guard let context = try? TLSContext(role: .client, options: options) else { break }
             connections += 1
             let outcome = connection.run(context: context, serverName: target.serverName, fullDialogue: false)
+            locals.add(outcome.local)
             guard outcome.handshakeCompleted, let cipher = outcome.negotiated?.cipher, remaining.contains(cipher) else { break }
             accepted.append(cipher)
             remaining.removeAll { $0 == cipher }
@@ -242,6 +269,17 @@ final class ContextSet: Sendable {
         let all = (try? TLSContext(role: .client, options: .init(maxVersion: .tls1_2, securityLevel: 0, cipherList: "ALL:COMPLEMENTOFALL:@SECLEVEL=0")))?.offeredCipherNames ?? []
         allLegacyCiphers = all.filter { !$0.hasPrefix("TLS_") }
     }
+}
+
+/// The local ends of one listener's connections (the cipher enumeration runs them from a nested function).
+final class LocalAddresses: @unchecked Sendable {
+    private var addresses: [SocketAddress] = []
+    private let lock = NSLock()
+    func add(_ address: SocketAddress?) {
+        guard let address else { return }
+        lock.lock(); addresses.append(address); lock.unlock()
+    }
+    var all: [SocketAddress] { lock.lock(); defer { lock.unlock() }; return addresses }
 }
 
 private final class ResultBox: @unchecked Sendable {

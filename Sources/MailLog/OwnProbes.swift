@@ -1,0 +1,87 @@
+import Foundation
+import PostlsCore
+
+/// Tells postls's own probe connections from peers' in a server's log, from the probe record.
+///
+/// An inbound session is postls's own when a recorded window covers its time (give or take `slack`, for
+/// timestamps in whole seconds), its client address is one the probe connected from, the service it was logged
+/// under listens on the probed port, and, when the server logs client ports (`smtpd_client_port_logging`), the
+/// port is one of the probe's too. Everything else counts as a peer: a probe of port 25 never hides a local
+/// webmail's failures on 587, and another instance's probe never hides this one's peers.
+public struct OwnProbeMatcher: Sendable {
+    /// Ports each log service label listens on (`smtp` → 25, `submission` → 587): the log names the service,
+    /// the record the port.
+    public var servicePorts: [String: Set<Int>]
+    /// Seconds a log time may lie outside a window: syslog times are whole seconds.
+    public var slack: TimeInterval
+    private let windows: [ProbeWindow]
+    /// Canonical source addresses per window, in the order of `windows`.
+    private let sources: [Set<String>]
+    private let allSources: Set<String>
+    private let longest: TimeInterval
+
+    /// Postfix's stock services and ports (master.cf's `smtp`, `submission`, `smtps`/`submissions`).
+    public static let defaultServicePorts: [String: Set<Int>] = ["smtp": [25], "submission": [587], "smtps": [465], "submissions": [465]]
+
+    public init(windows: [ProbeWindow], servicePorts: [String: Set<Int>] = OwnProbeMatcher.defaultServicePorts, slack: TimeInterval = 2) {
+        let sorted = windows.filter { $0.end >= $0.start }.sorted { $0.start < $1.start }
+        self.windows = sorted
+        self.sources = sorted.map { Set($0.sources.compactMap(Self.canonicalAddress)) }
+        self.allSources = self.sources.reduce(into: Set<String>()) { $0.formUnion($1) }
+        self.longest = sorted.map { $0.end.timeIntervalSince($0.start) }.max() ?? 0
+        self.servicePorts = servicePorts
+        self.slack = slack
+    }
+
+    public var isEmpty: Bool { windows.isEmpty }
+
+    /// The window that explains `event`, nil when it is (as far as the record tells) a peer's.
+    public func window(for event: TLSEvent) -> ProbeWindow? {
+        guard !windows.isEmpty, event.kind == .session, let time = event.time, let peer = event.peer,
+              let address = Self.canonicalAddress(peer.address), allSources.contains(address),
+              let service = event.service, let ports = servicePorts[service], !ports.isEmpty else { return nil }
+        // Windows start in order: only those starting between (time - longest - slack) and (time + slack) can cover it.
+        var low = 0, high = windows.count
+        let earliest = time.addingTimeInterval(-longest - slack)
+        while low < high {
+            let mid = (low + high) / 2
+            if windows[mid].start < earliest { low = mid + 1 } else { high = mid }
+        }
+        var i = low
+        while i < windows.count, windows[i].start <= time.addingTimeInterval(slack) {
+            let w = windows[i]
+            if time <= w.end.addingTimeInterval(slack), ports.contains(w.port), sources[i].contains(address),
+               peer.port == nil || w.sourcePorts.isEmpty || w.sourcePorts.contains(peer.port ?? -1) {
+                return w
+            }
+            i += 1
+        }
+        return nil
+    }
+
+    public func matches(_ event: TLSEvent) -> Bool { window(for: event) != nil }
+
+    /// One spelling per address: IPv6 compressed and lower-case, IPv4-mapped IPv6 as IPv4, Postfix's `ipv6:` prefix
+    /// dropped. Nil for anything that is not an address (`unknown`).
+    public static func canonicalAddress(_ text: String) -> String? {
+        var bare = text
+        if bare.hasPrefix("[") && bare.hasSuffix("]") { bare = String(bare.dropFirst().dropLast()) }
+        if bare.lowercased().hasPrefix("ipv6:") { bare = String(bare.dropFirst(5)) }
+        if let percent = bare.firstIndex(of: "%") { bare = String(bare[..<percent]) }
+        var v4 = in_addr()
+        if inet_pton(AF_INET, bare, &v4) == 1 { return ntop(AF_INET, &v4) }
+        var v6 = in6_addr()
+        guard inet_pton(AF_INET6, bare, &v6) == 1 else { return nil }
+        let bytes = withUnsafeBytes(of: &v6) { Array($0) }
+        if bytes[0..<10].allSatisfy({ $0 == 0 }) && bytes[10] == 0xff && bytes[11] == 0xff {
+            return bytes[12...].map(String.init).joined(separator: ".")
+        }
+        return ntop(AF_INET6, &v6)
+    }
+
+    private static func ntop<T>(_ family: Int32, _ address: inout T) -> String? {
+        var buffer = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN) + 1)
+        guard inet_ntop(family, &address, &buffer, socklen_t(buffer.count)) != nil else { return nil }
+        return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+}
