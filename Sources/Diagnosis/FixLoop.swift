@@ -124,7 +124,8 @@ public struct FixLoop: Sendable {
     }
 
     func reprobe(_ targets: [ProbeTarget], options: GatherOptions) -> [ListenerProbeResult] {
-        guard !targets.isEmpty, let prober = try? Prober(options: ProbeOptions(phaseTimeout: options.phaseTimeout, trust: options.trust)) else { return [] }
+        guard !targets.isEmpty, let prober = try? Prober(options: ProbeOptions(phaseTimeout: options.phaseTimeout, trust: options.trust),
+                                                                   recorder: options.probeRecorder(command: "fix")) else { return [] }
         return prober.probe(targets).targets
     }
 

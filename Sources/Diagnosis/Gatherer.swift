@@ -34,6 +34,13 @@ public struct GatherOptions: Sendable {
     public var smtpPorts: Set<Int> = []
     /// Dovecot's configuration, linted with Postfix's (its certificates, filters, protocol floor); nil: none.
     public var dovecotConfig: String?
+    /// postls's probe record: probes write their windows to it, and log reads count the failed sessions they
+    /// caused apart from peers'. Nil: nothing is recorded and every logged session counts.
+    public var probeRecords: (any ProbeRecordStore)?
+    /// Count postls's own earlier probes among the log's failures anyway.
+    public var includeOwnProbes = false
+    /// The command gathering, noted in the probe record (`diagnose`, `report`, `fix`, `wizard`).
+    public var command = "diagnose"
 
     public init() {}
 }
@@ -100,7 +107,7 @@ public struct Gatherer: Sendable {
             } else {
                 progress?(.logs(files.joined(separator: ", ")))
                 do {
-                    logReport = try LogReport.analyze(paths: files, options: LogAnalyzerOptions(since: options.since))
+                    logReport = try LogReport.analyze(paths: files, options: options.logAnalyzerOptions(configuration: configuration))
                 } catch {
                     logError = "\(error)"
                 }
@@ -117,7 +124,7 @@ public struct Gatherer: Sendable {
         let targets = options.probe ? probeTargets(options, configuration: configuration) : []
         if options.probe {
             let probeOptions = ProbeOptions(phaseTimeout: options.phaseTimeout, trust: options.trust)
-            if let prober = try? Prober(options: probeOptions) {
+            if let prober = try? Prober(options: probeOptions, recorder: options.probeRecorder()) {
                 probe = prober.probe(targets) { event in progress?(.probe(event)) }
             }
         }
@@ -137,6 +144,7 @@ public struct Gatherer: Sendable {
         var report = DiagnosisEngine().diagnose(input)
         if let configError { report.limitations.insert("config: \(configError)", at: 0) }
         if let logError { report.limitations.append("logs: \(logError)") }
+        if let note = logReport?.summary.ownProbesNote { report.limitations.append(note) }
         return Gathered(configuration: configuration, configError: configError, findings: findings, probe: probe,
                         probeTargets: targets, logReport: logReport, logFiles: files, logError: logError,
                         postfixVersion: postfixVersion, report: report, dns: dns)

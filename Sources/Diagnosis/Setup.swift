@@ -287,6 +287,8 @@ public enum SetupError: Error, CustomStringConvertible, Sendable {
 public struct Setup: Sendable {
     public var runner: ProcessRunner
     public var clock: WallClock
+    /// Notes the probe after setup in postls's probe record; nil: not recorded.
+    public var probeRecorder: ProbeRecorder?
 
     public init(runner: ProcessRunner = SystemProcessRunner(), clock: WallClock = SystemClock()) {
         self.runner = runner; self.clock = clock
@@ -647,7 +649,7 @@ public struct Setup: Sendable {
                 options.name = plan.hostname
                 options.trust = trust
                 let targets = Gatherer(runner: runner, clock: clock).probeTargets(options, configuration: configuration)
-                if let prober = try? Prober(options: ProbeOptions(phaseTimeout: phaseTimeout, trust: trust)) {
+                if let prober = try? Prober(options: ProbeOptions(phaseTimeout: phaseTimeout, trust: trust), recorder: probeRecorder) {
                     let report = prober.probe(targets)
                     probe = report
                     // Without a certificate (CSR only) inbound TLS is not expected yet.

@@ -18,7 +18,8 @@ public struct LogAnalyzerOptions: Sendable {
     /// Count and deliver own-probe sessions like any other (flagged `ownProbe`), still also in `ownProbes`.
     public var includeOwnProbes = false
 
-    public init(since: Date? = nil, ownProbes: OwnProbeMatcher? = nil) { self.since = since; self.ownProbes = ownProbes }
+    public init(since: Date? = nil) { self.since = since }
+    public init(since: Date? = nil, ownProbes: OwnProbeMatcher?) { self.since = since; self.ownProbes = ownProbes }
 }
 
 /// Reads mail logs line by line and turns TLS failures into `TLSEvent`s and a `LogSummary`.

@@ -136,7 +136,7 @@ public struct ProbeRecordFile: ProbeRecordStore {
     public func write(_ records: [ProbeWindow]) throws(FileWriteError) {
         guard !records.isEmpty else { return }
         try Self.makeFolders((path as NSString).deletingLastPathComponent)
-        let fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0o644)
+        let fd = open(path, O_RDWR | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw FileWriteError(path: path, operation: "open", errno: errno) }
         defer { close(fd) }
         // The lock also orders appends against a pruning rewrite in another process.
@@ -147,7 +147,7 @@ public struct ProbeRecordFile: ProbeRecordStore {
         var target = fd
         var reopened: Int32 = -1
         if fstat(fd, &opened) == 0, stat(path, &current) == 0, opened.st_ino != current.st_ino {
-            reopened = open(path, O_WRONLY | O_APPEND | O_NOFOLLOW | O_CLOEXEC)
+            reopened = open(path, O_RDWR | O_APPEND | O_NOFOLLOW | O_CLOEXEC)
             if reopened >= 0 { _ = flock(reopened, LOCK_EX); target = reopened }
         }
         defer { if reopened >= 0 { _ = flock(reopened, LOCK_UN); close(reopened) } }

@@ -98,7 +98,8 @@ struct CheckCommand: ParsableCommand {
         guard !log.isEmpty else { return nil }
         let report: LogReport
         do {
-            report = try LogReport.analyze(paths: log, options: LogAnalyzerOptions(since: Date().addingTimeInterval(-3600)), maxEvents: 0)
+            let options = LogAnalyzerOptions(since: Date().addingTimeInterval(-3600), ownProbes: ProbeRecordWiring.matcher(configDirectory: configDir))
+            report = try LogReport.analyze(paths: log, options: options, maxEvents: 0)
         } catch {
             FileHandle.standardOutput.write(Data("POSTLS UNKNOWN - cannot read the mail log: \(error)\n".utf8))
             throw ArgumentParser.ExitCode(HealthCheck.Status.unknown.rawValue)
@@ -127,7 +128,7 @@ struct CheckCommand: ParsableCommand {
         // Only the default handshake: every refused version attempt would be a logged failure on the server,
         // which the next run of this check (with --log) would count.
         options.versionMatrix = false
-        var report = try Prober(options: options).probe(expansion.targets)
+        var report = try Prober(options: options, recorder: ProbeRecordWiring.recorder(command: "check")).probe(expansion.targets)
         for miss in expansion.unresolved {
             report.targets.append(ListenerProbeResult(unresolved: miss, mode: .starttls))
         }

@@ -87,6 +87,8 @@ struct GatherArguments: ParsableArguments {
         o.resolver = resolver.flatMap(parseResolverAddress)
         o.smtpPorts = Set(((try? ProbeCommand.ports(smtpPort, option: "--smtp-port")) ?? []).map(Int.init))
         o.dovecotConfig = effectiveDovecotConfig
+        o.probeRecords = ProbeRecordWiring.store()
+        o.command = ProbeRecordWiring.command
         return o
     }
 

@@ -28,11 +28,18 @@ struct LogsCommand: ParsableCommand {
     @Option(name: .long, help: "Postfix configuration directory, for finding maillog_file.")
     var configDir: String?
 
+    @Flag(name: .customLong("include-own-probes"),
+          help: "Count failed sessions that were postls's own earlier probes (from the probe record) as failures too.")
+    var includeOwnProbes = false
+
     @Flag(name: .long, help: "Print JSON instead of text.")
     var json = false
 
     func run() throws {
         var options = LogAnalyzerOptions()
+        // postls's own probes (TLS 1.0/1.1 tried on purpose and refused...) are logged like peers' failures.
+        options.ownProbes = ProbeRecordWiring.matcher(configDirectory: configDir)
+        options.includeOwnProbes = includeOwnProbes
         if let since {
             guard let date = SinceParser.parse(since) else {
                 throw ValidationError("--since \(since): not a date (2024-04-03, 2024-04-03T07:00:00Z) or an age (12h, 7d)")

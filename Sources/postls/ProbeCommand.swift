@@ -107,7 +107,7 @@ struct ProbeCommand: ParsableCommand {
         if let ehlo { options.ehloName = ehlo }
         let prober: Prober
         do {
-            prober = try Prober(options: options)
+            prober = try Prober(options: options, recorder: ProbeRecordWiring.recorder(command: "probe"))
         } catch {
             FileHandle.standardError.write(Data("postls probe: cannot set up OpenSSL: \(error)\n".utf8))
             throw ArgumentParser.ExitCode(PostlsCore.ExitCode.internalError.rawValue)

@@ -82,7 +82,8 @@ struct SetupCommand: ParsableCommand {
     }
 
     func run() throws {
-        let setup = Setup()
+        var setup = Setup()
+        setup.probeRecorder = ProbeRecordWiring.recorder(command: "setup")
         let inputs: SetupInputs
         let plan: SetupPlan
         do {

@@ -25,6 +25,8 @@ final class EngineEffectHandler: WizardEffectHandler, @unchecked Sendable {
     private var configDone = false, probeDone = false, logsDone = false
     private var report: DiagnosisReport?
     private var postfixVersion: String?
+    /// Opens once this run's probe has recorded its windows (or will not), for the log read running beside it.
+    private let probeRecorded = Gate()
 
     init(options: GatherOptions, runner: ProcessRunner = SystemProcessRunner(), fixLoop: FixLoop? = nil) {
         self.options = options
@@ -75,15 +77,20 @@ final class EngineEffectHandler: WizardEffectHandler, @unchecked Sendable {
         let targets = Gatherer(runner: runner).probeTargets(options, configuration: configuration)
         let services = serviceNames(configuration)
         post(.probeStarted(total: targets.count))
-        guard let prober = try? Prober(options: ProbeOptions(phaseTimeout: options.phaseTimeout, trust: options.trust)) else {
+        guard let prober = try? Prober(options: ProbeOptions(phaseTimeout: options.phaseTimeout, trust: options.trust),
+                                       recorder: options.probeRecorder(command: "wizard")) else {
+            probeRecorded.open()
             post(.probeFailed("OpenSSL could not be set up for probing"))
             return
         }
         let counter = Counter()
         let total = targets.count
+        if targets.isEmpty { probeRecorded.open() }
         let result = prober.probe(targets) { event in
             switch event {
             case .started(let t):
+                // The prober wrote its opening records before the first listener started.
+                self.probeRecorded.open()
                 post(.probeProgress(done: counter.value, total: total, current: "\(services[Int(t.port)] ?? "port \(t.port)") \(t.address)"))
             case .finished(let r):
                 let done = counter.increment()
@@ -121,8 +128,12 @@ final class EngineEffectHandler: WizardEffectHandler, @unchecked Sendable {
             return
         }
         post(.logsProgress(linesRead: 0, file: files.joined(separator: ", ")))
+        // The probe runs at the same time and the server logs its connections: read the record once the probe
+        // has written its opening windows (bounded: a probe that never starts does not hold the logs up).
+        if options.probeRecords != nil { probeRecorded.wait(seconds: 10) }
+        let configuration = try? PostfixConfiguration.load(directory: options.configDirectory, defaults: .catalog())
         do {
-            let report = try LogReport.analyze(paths: files, options: LogAnalyzerOptions(since: options.since))
+            let report = try LogReport.analyze(paths: files, options: options.logAnalyzerOptions(configuration: configuration))
             lock.lock(); logReport = report; logsDone = true; lock.unlock()
             post(.logsLoaded(LogEventList(report.events.map(LogEventRow.init)), LogTotals(report.summary, sources: files)))
         } catch {
@@ -274,5 +285,20 @@ private final class LockedString: @unchecked Sendable {
     var value: String {
         get { lock.lock(); defer { lock.unlock() }; return s }
         set { lock.lock(); s = newValue; lock.unlock() }
+    }
+}
+
+/// A one-way gate: `wait` returns once `open` was called (or after the timeout).
+final class Gate: @unchecked Sendable {
+    private let condition = NSCondition()
+    private var isOpen = false
+    func open() {
+        condition.lock(); isOpen = true; condition.broadcast(); condition.unlock()
+    }
+    func wait(seconds: Double) {
+        let until = Date().addingTimeInterval(seconds)
+        condition.lock()
+        while !isOpen && condition.wait(until: until) {}
+        condition.unlock()
     }
 }

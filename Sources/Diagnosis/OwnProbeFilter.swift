@@ -1,0 +1,49 @@
+import Foundation
+import MailLog
+import PostfixConfig
+import PostlsCore
+import TLSProbe
+
+extension OwnProbeMatcher {
+    /// The ports each log service label listens on: Postfix's stock services, plus every smtpd listener of
+    /// master.cf under the label its log lines carry (`-o syslog_name=postfix/submission` → submission).
+    public static func servicePorts(_ configuration: PostfixConfiguration?) -> [String: Set<Int>] {
+        var ports = defaultServicePorts
+        for listener in configuration?.smtpdListeners ?? [] {
+            guard let port = listener.listen.port else { continue }
+            ports[listener.logServiceLabel, default: []].insert(port)
+        }
+        return ports
+    }
+
+    /// A matcher over the record's windows for the services of `configuration`; nil when nothing was recorded.
+    public static func from(_ records: (any ProbeRecordStore)?, configuration: PostfixConfiguration?) -> OwnProbeMatcher? {
+        guard let windows = records?.windows(), !windows.isEmpty else { return nil }
+        return OwnProbeMatcher(windows: windows, servicePorts: servicePorts(configuration))
+    }
+}
+
+extension GatherOptions {
+    /// The recorder a probe of this gathering writes with; nil without a probe record.
+    public func probeRecorder(command: String? = nil) -> ProbeRecorder? {
+        probeRecords.map { ProbeRecorder(store: $0, command: command ?? self.command) }
+    }
+
+    /// The log engine's options for this gathering: since, and postls's own earlier probes counted apart.
+    public func logAnalyzerOptions(configuration: PostfixConfiguration?) -> LogAnalyzerOptions {
+        var o = LogAnalyzerOptions(since: since, ownProbes: OwnProbeMatcher.from(probeRecords, configuration: configuration))
+        o.includeOwnProbes = includeOwnProbes
+        return o
+    }
+}
+
+extension LogSummary {
+    /// A line for the diagnosis's limitations when the log held postls's own probes, so they are not hidden silently.
+    public var ownProbesNote: String? {
+        guard ownProbes > 0 else { return nil }
+        let causes = ownProbesByCause.sorted { $0.value > $1.value || ($0.value == $1.value && $0.key.rawValue < $1.key.rawValue) }
+            .map { "\($0.key.rawValue) \($0.value)" }.joined(separator: ", ")
+        return "logs: \(ownProbes) failed session\(ownProbes == 1 ? " was" : "s were") postls's own earlier probe\(ownProbes == 1 ? "" : "s") "
+            + "(\(causes)), " + (ownProbesCounted ? "counted as failures as asked" : "not counted as peers' failures")
+    }
+}

@@ -1,0 +1,238 @@
+import Foundation
+import MailLog
+import PostlsCore
+import Testing
+import TestSupport
+
+/// postls's own probes, told apart from peers by the probe record: window, source address, service/port.
+@Suite("Own probes in the log")
+struct OwnProbeTests {
+    /// 2024-04-03T07:30:47Z, the time `starttlsSession` logs at.
+    static let logged = Date(timeIntervalSince1970: 1_712_129_447)
+    static let refused = "error:0A000102:SSL routines::unsupported protocol:../ssl/statem/statem_srvr.c:1657:"
+
+    /// A TLS 1.0 handshake refused on `program`, from `peer`.
+    static func refusal(program: String = "postfix/smtpd", peer: String = "localhost[127.0.0.1]") -> String {
+        starttlsSession(refused, program: program, peer: peer)
+    }
+
+    static func window(start: Double = -1, end: Double = 1, port: Int = 25, sources: [String] = ["127.0.0.1"],
+                       sourcePorts: [Int] = []) -> ProbeWindow {
+        ProbeWindow(start: logged.addingTimeInterval(start), end: logged.addingTimeInterval(end), host: "localhost",
+                    address: "127.0.0.1", port: port, sources: sources, sourcePorts: sourcePorts, command: "probe")
+    }
+
+    func analyze(_ text: String, _ windows: [ProbeWindow], servicePorts: [String: Set<Int>] = OwnProbeMatcher.defaultServicePorts,
+                 include: Bool = false) -> LogReport {
+        var options = LogAnalyzerOptions(ownProbes: OwnProbeMatcher(windows: windows, servicePorts: servicePorts))
+        options.timeZone = utc
+        options.includeOwnProbes = include
+        return LogReport.analyze(text: text, options: options, reference: referenceDate)
+    }
+
+    @Test func aRefusalInsideTheProbeWindowIsCountedApart() {
+        let report = analyze(Self.refusal(), [Self.window()])
+        #expect(report.events.isEmpty)
+        #expect(report.summary.byCause.isEmpty)
+        #expect(report.summary.byPeerDomain.isEmpty && report.summary.byService.isEmpty && report.summary.events == 0)
+        #expect(report.summary.ownProbes == 1)
+        #expect(report.summary.ownProbesByCause == [.protocolMismatch: 1])
+    }
+
+    @Test func withoutARecordTheSameRefusalIsAFailure() {
+        let report = analyze(Self.refusal(), [])
+        #expect(report.summary.byCause == [.protocolMismatch: 1])
+        #expect(report.summary.ownProbes == 0)
+    }
+
+    /// Syslog times are whole seconds: a window is widened by the matcher's slack (2 s), no more.
+    @Test(arguments: [
+        (-3.0, -0.5, true),   // ended 0.5 s before the logged second
+        (-5.0, -2.0, true),   // ended exactly slack before
+        (-5.0, -2.01, false), // just outside
+        (2.0, 4.0, true),     // starts exactly slack after
+        (2.01, 4.0, false),   // starts just after the slack
+    ])
+    func windowEdgesAllowTheSlackOnly(start: Double, end: Double, own: Bool) {
+        let report = analyze(Self.refusal(), [Self.window(start: start, end: end)])
+        #expect(report.summary.ownProbes == (own ? 1 : 0))
+        #expect(report.summary.byCause == (own ? [:] : [.protocolMismatch: 1]))
+    }
+
+    @Test(arguments: [
+        ("unknown[::1]", "::1"),
+        ("localhost[::1]", "0:0:0:0:0:0:0:1"),
+        ("localhost[ipv6:::1]", "::1"),
+        ("unknown[2001:DB8::25]", "2001:db8:0::25"),
+        ("localhost[127.0.0.1]", "::ffff:127.0.0.1"),
+    ])
+    func addressesMatchInAnySpelling(peer: String, source: String) {
+        let report = analyze(Self.refusal(peer: peer), [Self.window(sources: [source])])
+        #expect(report.summary.ownProbes == 1, "\(peer) vs \(source)")
+    }
+
+    @Test func aPeerFromAnotherAddressInTheWindowStillCounts() {
+        let report = analyze(Self.refusal(peer: "unknown[127.0.0.2]"), [Self.window()])
+        #expect(report.summary.byCause == [.protocolMismatch: 1])
+        #expect(report.summary.ownProbes == 0)
+        let v6 = analyze(Self.refusal(peer: "unknown[::1]"), [Self.window(sources: ["127.0.0.1"])])
+        #expect(v6.summary.byCause == [.protocolMismatch: 1])
+    }
+
+    /// A probe of port 25 must not hide a local webmail failing on submission (587) at the same moment.
+    @Test func aProbeOfAnotherPortDoesNotHideAnotherService() {
+        let report = analyze(Self.refusal(program: "postfix/submission/smtpd"), [Self.window(port: 25)])
+        #expect(report.summary.byService == ["submission": 1])
+        #expect(report.summary.ownProbes == 0)
+        let same = analyze(Self.refusal(program: "postfix/submission/smtpd"), [Self.window(port: 587)])
+        #expect(same.summary.ownProbes == 1)
+    }
+
+    /// Parallel test instances: each maps its `smtp` label to its own port; another instance's probe never matches.
+    @Test func anotherInstancesRecordDoesNotMatch() {
+        let mine: [String: Set<Int>] = ["smtp": [10025]]
+        let other = analyze(Self.refusal(), [Self.window(port: 10026)], servicePorts: mine)
+        #expect(other.summary.byCause == [.protocolMismatch: 1])
+        let own = analyze(Self.refusal(), [Self.window(port: 10026), Self.window(port: 10025)], servicePorts: mine)
+        #expect(own.summary.ownProbes == 1)
+    }
+
+    @Test func anUnknownServiceLabelIsNeverAttributed() {
+        let report = analyze(Self.refusal(program: "postfix/custom/smtpd"), [Self.window(port: 2525)])
+        #expect(report.summary.byCause == [.protocolMismatch: 1])
+    }
+
+    /// With `smtpd_client_port_logging = yes` the client port tells a probe from a peer on the same address.
+    @Test func loggedClientPortsMustBeTheProbes() {
+        let probe = analyze(Self.refusal(peer: "localhost[127.0.0.1]:40001"), [Self.window(sourcePorts: [40000, 40001])])
+        #expect(probe.summary.ownProbes == 1)
+        let peer = analyze(Self.refusal(peer: "localhost[127.0.0.1]:50000"), [Self.window(sourcePorts: [40000, 40001])])
+        #expect(peer.summary.byCause == [.protocolMismatch: 1])
+        #expect(peer.summary.ownProbes == 0)
+    }
+
+    @Test func outboundDeliveriesAndStartupWarningsAreNeverOwnProbes() {
+        let log = deliverySession(Self.refused) + "\n" + startupWarnings("cannot get RSA private key from file \"/x\": disabling TLS support", "error:1E08010C:DECODER routines::unsupported:x.c:1:")
+        let windows = [ProbeWindow(start: Date(timeIntervalSince1970: 0), end: Self.logged.addingTimeInterval(3600), host: "x", address: "203.0.113.5",
+                                   port: 25, sources: ["203.0.113.5", "127.0.0.1"], command: "probe")]
+        let report = analyze(log, windows)
+        #expect(report.summary.ownProbes == 0)
+        #expect(report.summary.events == 2)
+    }
+
+    @Test func includeOwnProbesCountsAndFlagsThem() throws {
+        let report = analyze(Self.refusal() + "\n" + Self.refusal(peer: "peer.example[192.0.2.9]"), [Self.window()], include: true)
+        #expect(report.summary.byCause == [.protocolMismatch: 2])
+        #expect(report.summary.ownProbes == 1 && report.summary.ownProbesCounted)
+        #expect(report.events.map(\.ownProbe).sorted { !$0 && $1 } == [false, true])
+        let flagged = try #require(report.events.first { $0.ownProbe })
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(LogJSONWriter.json(flagged).utf8)) as? [String: Any])
+        #expect(object["own_probe"] as? Bool == true)
+        let plain = try #require(report.events.first { !$0.ownProbe })
+        #expect(LogJSONWriter.json(plain).contains("own_probe") == false)
+    }
+
+    @Test func theJSONSummaryAndTextSayHowManyWereOwnProbes() throws {
+        let report = analyze(Self.refusal() + "\n" + Self.refusal(peer: "peer.example[192.0.2.9]"), [Self.window()])
+        let summary = try #require(try JSONSerialization.jsonObject(with: Data(LogJSONWriter.json(report.summary).utf8)) as? [String: Any])
+        #expect(summary["own_probes"] as? Int == 1)
+        #expect(summary["own_probes_by_cause"] as? [String: Int] == ["protocol_mismatch": 1])
+        #expect(summary["by_cause"] as? [String: Int] == ["protocol_mismatch": 1])
+        for key in ["by_cause", "tls_established", "lines_read", "lines_skipped"] { #expect(summary[key] != nil) }
+        let text = LogTextReport().render(report.summary)
+        #expect(text.contains("1 failed session was postls's own probe (protocol_mismatch 1): not counted as failures"), "\(text)")
+    }
+
+    @Test func manyWindowsFindTheOneThatCovers() {
+        // Thousands of old windows (a month of monitoring checks) before the one that matters.
+        var windows: [ProbeWindow] = []
+        for i in 0..<5000 {
+            let start: Double = -100 - 60 * Double(i)
+            windows.append(Self.window(start: start, end: start + 5))
+        }
+        windows.append(Self.window(start: -0.2, end: 0.3))
+        let matcher = OwnProbeMatcher(windows: windows.shuffled())
+        let report = analyze(Self.refusal(), windows)
+        #expect(report.summary.ownProbes == 1)
+        #expect(matcher.isEmpty == false)
+    }
+}
+
+@Suite("Probe record file")
+struct ProbeRecordFileTests {
+    let now = Date(timeIntervalSince1970: 1_800_000_000)
+
+    func record(_ id: String, age: TimeInterval, complete: Bool = true) -> ProbeWindow {
+        ProbeWindow(id: id, start: now.addingTimeInterval(-age - 2), end: now.addingTimeInterval(-age), host: "mail.example",
+                    address: "192.0.2.1", port: 25, sources: ["192.0.2.1"], sourcePorts: [40000], command: "diagnose", complete: complete)
+    }
+
+    @Test func recordsRoundTripAndAClosingRecordReplacesItsOpening() throws {
+        let dir = try TemporaryDirectory()
+        let file = ProbeRecordFile(path: dir.file("state/postls/probes.jsonl"), clock: FixedClock(now))
+        var opening = record("a", age: 10, complete: false)
+        opening.end = now.addingTimeInterval(60)
+        try file.write([opening, record("b", age: 5)])
+        try file.write([record("a", age: 8)])
+        let windows = file.windows()
+        #expect(windows.map(\.id) == ["a", "b"])
+        #expect(windows[0] == record("a", age: 8))
+        #expect(windows[0].start.timeIntervalSince1970 == record("a", age: 8).start.timeIntervalSince1970, "milliseconds survive")
+        var st = stat()
+        #expect(stat(file.path, &st) == 0 && st.st_mode & 0o777 == 0o644)
+    }
+
+    @Test func oldRecordsArePrunedAndTheFileStaysBounded() throws {
+        let dir = try TemporaryDirectory()
+        let path = dir.file("probes.jsonl")
+        let file = ProbeRecordFile(path: path, maxAge: 30 * 86400, maxBytes: 8 * 1024, clock: FixedClock(now))
+        try file.write([record("old", age: 31 * 86400)])
+        try file.write([record("new", age: 1)])
+        #expect(file.windows().map(\.id) == ["new"])
+        #expect(try String(contentsOfFile: path, encoding: .utf8).contains("\"old\"") == false, "pruned from the file, not just skipped")
+        for i in 0..<200 { try file.write([record("r\(i)", age: Double(200 - i))]) }
+        let size = (try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? .max
+        #expect(size <= 8 * 1024)
+        #expect(file.windows().last?.id == "r199", "the newest records are kept")
+    }
+
+    @Test func concurrentAppendsNeverTearALine() throws {
+        let dir = try TemporaryDirectory()
+        let path = dir.file("probes.jsonl")
+        let file = ProbeRecordFile(path: path, maxBytes: 1 << 30, clock: FixedClock(now))
+        DispatchQueue.concurrentPerform(iterations: 8) { t in
+            for i in 0..<50 { file.append([record("t\(t)-\(i)", age: 1)]) }
+        }
+        let text = try String(contentsOfFile: path, encoding: .utf8)
+        let lines = text.split(separator: "\n")
+        #expect(lines.count == 400)
+        #expect(ProbeRecordFile.parse(Array(text.utf8)).count == 400)
+    }
+
+    @Test func garbageLinesAreSkipped() throws {
+        let dir = try TemporaryDirectory()
+        let path = dir.file("probes.jsonl")
+        try (String(decoding: record("a", age: 1).jsonLine(), as: UTF8.self) + "{not json\n\n{\"id\":\"x\"}\n").write(toFile: path, atomically: false, encoding: .utf8)
+        #expect(ProbeRecordFile(path: path, clock: FixedClock(now)).windows().map(\.id) == ["a"])
+    }
+
+    @Test func theRecordLivesWherePostfixLikeToolsKeepState() {
+        #expect(SystemProbeRecords.paths(environment: ["HOME": "/home/ann"]) == ["/var/lib/postls/probes.jsonl", "/home/ann/.local/state/postls/probes.jsonl"])
+        #expect(SystemProbeRecords.paths(environment: ["HOME": "/home/ann", "XDG_STATE_HOME": "/srv/state"]) == ["/var/lib/postls/probes.jsonl", "/srv/state/postls/probes.jsonl"])
+        #expect(SystemProbeRecords.paths(environment: ["POSTLS_PROBE_RECORD": "/tmp/x.jsonl", "HOME": "/root"]) == ["/tmp/x.jsonl"])
+        #expect(SystemProbeRecords.paths(environment: ["POSTLS_PROBE_RECORD": "off"]).isEmpty)
+    }
+
+    @Test func anUnwritableLocationFallsBackToTheNextAndMemoryKeepsTheRest() throws {
+        let dir = try TemporaryDirectory()
+        try "not a folder".write(toFile: dir.file("blocked"), atomically: false, encoding: .utf8)
+        let records = SystemProbeRecords(files: [ProbeRecordFile(path: dir.file("blocked/probes.jsonl"), clock: FixedClock(now)),
+                                                 ProbeRecordFile(path: dir.file("user/probes.jsonl"), clock: FixedClock(now))])
+        records.append([record("a", age: 1)])
+        #expect(FileManager.default.fileExists(atPath: dir.file("user/probes.jsonl")))
+        #expect(records.windows().map(\.id) == ["a"])
+        let nowhere = SystemProbeRecords(files: [ProbeRecordFile(path: dir.file("blocked/x.jsonl"), clock: FixedClock(now))])
+        nowhere.append([record("b", age: 1)])
+        #expect(nowhere.windows().map(\.id) == ["b"], "this process's own probes are still known")
+    }
+}
