@@ -5,15 +5,17 @@ import PostlsCore
 import TLSProbe
 
 extension OwnProbeMatcher {
-    /// The ports each log service label listens on: Postfix's stock services, plus every smtpd listener of
-    /// master.cf under the label its log lines carry (`-o syslog_name=postfix/submission` → submission).
+    /// The ports each log service label listens on: every smtpd listener of master.cf under the label its log
+    /// lines carry (`-o syslog_name=postfix/submission` → submission); Postfix's stock services when there is no
+    /// configuration (or no listener in it). Only what listens: a probe of an empty port 25 must not hide the
+    /// failures of an `smtp`-labelled listener on 2525.
     public static func servicePorts(_ configuration: PostfixConfiguration?) -> [String: Set<Int>] {
-        var ports = defaultServicePorts
+        var ports: [String: Set<Int>] = [:]
         for listener in configuration?.smtpdListeners ?? [] {
             guard let port = listener.listen.port else { continue }
             ports[listener.logServiceLabel, default: []].insert(port)
         }
-        return ports
+        return ports.isEmpty ? defaultServicePorts : ports
     }
 
     /// A matcher over the record's windows for the services of `configuration`; nil when nothing was recorded.

@@ -27,11 +27,12 @@ public struct ProbeRecorder: Sendable {
         return records.map(\.id)
     }
 
-    /// The closing record: the real window and the addresses and ports the connections came from.
+    /// The closing record: the real window and the addresses and ports the connections came from (none when no
+    /// connection was made: then the server logged nothing).
     func close(id: String, target: ProbeTarget, start: Date, sources: [SocketAddress]) {
         var ips: [String] = []
         for s in sources where !ips.contains(s.ip) { ips.append(s.ip) }
-        if ips.isEmpty, let predicted = target.address.sourceAddress { ips = [predicted.ip] }
+        // No connection made, nothing logged: an empty record matches nothing.
         store.append([ProbeWindow(id: id, start: start, end: clock.now(), host: target.host, address: target.address.ip,
                                   port: Int(target.port), sources: ips, sourcePorts: sources.map { Int($0.port) }, command: command)])
     }
