@@ -296,7 +296,7 @@ _postls_probe() {
 
 _postls_logs() {
     repeating_flags=()
-    non_repeating_flags=(--journal --follow --json --version -h --help)
+    non_repeating_flags=(--journal --follow --include-own-probes --json --version -h --help)
     repeating_options=()
     non_repeating_options=(--since --config-dir)
     __postls_offer_flags_options -1
