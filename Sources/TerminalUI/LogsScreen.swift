@@ -23,6 +23,9 @@ enum LogsScreen {
         // With a filter shown, the line count gives way: the filter matters more.
         if let summary = logs.summary, logs.filter.isEmpty {
             line.append(Span(" in \(Label.number(summary.linesRead)) lines", Style(.muted)))
+            if summary.ownProbes > 0 {
+                line.append(Span(" (not counted: \(Label.number(summary.ownProbes)) of postls's own probes)", Style(.muted)))
+            }
         }
         if !logs.filter.isEmpty {
             line.append(Span("  filter: ", Style(.muted)))

@@ -125,11 +125,13 @@ public struct LogTotals: Sendable, Hashable {
     public var byCause: [Cause: Int]
     public var tlsEstablished: [String: Int]
     public var sources: [String]
+    /// Failed sessions that were postls's own earlier probes, not counted in `byCause` (said on screen, not hidden).
+    public var ownProbes: Int
 
     public init(linesRead: Int = 0, linesSkipped: Int = 0, byCause: [Cause: Int] = [:],
-                tlsEstablished: [String: Int] = [:], sources: [String] = []) {
+                tlsEstablished: [String: Int] = [:], sources: [String] = [], ownProbes: Int = 0) {
         self.linesRead = linesRead; self.linesSkipped = linesSkipped; self.byCause = byCause
-        self.tlsEstablished = tlsEstablished; self.sources = sources
+        self.tlsEstablished = tlsEstablished; self.sources = sources; self.ownProbes = ownProbes
     }
 
     public var failures: Int { byCause.values.reduce(0, +) }

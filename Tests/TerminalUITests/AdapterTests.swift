@@ -2,6 +2,7 @@ import Foundation
 import PostlsCore
 import Testing
 import TLSProbe
+import TerminalUI
 import WizardCore
 
 struct ProbeAdapterTests {
@@ -61,5 +62,25 @@ struct LogAdapterTests {
         #expect(totals.byCause[.protocolMismatch] == 1 && totals.linesRead == 5)
         let state = reduce(DemoStates.loaded(), .logsLoaded(LogEventList(events.map(LogEventRow.init)), totals)).0
         #expect(state.logs.groups.map(\.cause) == [.protocolMismatch])
+    }
+}
+
+@Suite("Own probes in the wizard")
+struct OwnProbeWizardTests {
+    /// The Logs step leaves postls's own probes out of the failures but says how many there were.
+    @Test func theLogsStepSaysHowManyOwnProbesItDidNotCount() {
+        var summary = MailLog.LogSummary()
+        summary.linesRead = 12
+        summary.ownProbes = 2
+        summary.ownProbesByCause = [.protocolMismatch: 2]
+        let totals = LogTotals(summary, sources: ["/var/log/mail.log"])
+        #expect(totals.ownProbes == 2 && totals.failures == 0)
+        var s = reduce(DemoStates.loaded(), .logsLoaded(LogEventList([]), totals)).0
+        s.step = .logs
+        let text = WizardScreen.render(s, glyphs: .ascii).dump().joined(separator: "\n")
+        #expect(text.contains("0 failed TLS sessions in 12 lines (not counted: 2 of postls's own probes)"), "\(text)")
+        // Counted as asked (--include-own-probes): nothing to add.
+        summary.ownProbesCounted = true
+        #expect(LogTotals(summary, sources: []).ownProbes == 0)
     }
 }

@@ -24,6 +24,6 @@ extension LogTotals {
     /// The totals the wizard shows, from the log engine's summary; `sources` names the files read.
     public init(_ s: MailLog.LogSummary, sources: [String]) {
         self.init(linesRead: s.linesRead, linesSkipped: s.linesSkipped, byCause: s.byCause,
-                  tlsEstablished: s.tlsEstablished, sources: sources)
+                  tlsEstablished: s.tlsEstablished, sources: sources, ownProbes: s.ownProbesCounted ? 0 : s.ownProbes)
     }
 }
