@@ -47,6 +47,8 @@ public final class LogAnalyzer {
     @exclusivity(unchecked)
     private var handshakes = HandshakeTally(maxTrackedPeers: LogSummary().maxTrackedPeers)
     private let onEvent: (TLSEvent) -> Void
+    /// postls's own probe windows, with what each has claimed so far.
+    private var ownProbes: OwnProbeMatcher?
     @exclusivity(unchecked)
     private var sessions: [UInt64: OpenSession] = [:]
     private var sessionOrder: [(UInt64, Int)] = []   // (key, serial) in opening order, for eviction
@@ -66,6 +68,7 @@ public final class LogAnalyzer {
     public init(options: LogAnalyzerOptions = LogAnalyzerOptions(), onEvent: @escaping (TLSEvent) -> Void) {
         self.options = options
         self.onEvent = onEvent
+        self.ownProbes = options.ownProbes
     }
 
     // MARK: Input
@@ -541,7 +544,7 @@ public final class LogAnalyzer {
 
     /// Once per failed connection (not per line): the place to tell postls's own probes from peers.
     private func deliver(_ event: TLSEvent) {
-        if let matcher = options.ownProbes, matcher.matches(event) {
+        if ownProbes?.claim(event) != nil {
             counts.ownProbes += 1
             counts.ownProbesByCause[event.cause, default: 0] += 1
             guard options.includeOwnProbes else { return }

@@ -3,63 +3,81 @@ import PostlsCore
 
 /// Tells postls's own probe connections from peers' in a server's log, from the probe record.
 ///
-/// An inbound session is postls's own when a recorded window covers its time (give or take `slack`, for
-/// timestamps in whole seconds), its client address is one the probe connected from, the service it was logged
-/// under listens on the probed port, and, when the server logs client ports (`smtpd_client_port_logging`), the
-/// port is one of the probe's too. Everything else counts as a peer: a probe of port 25 never hides a local
-/// webmail's failures on 587, and another instance's probe never hides this one's peers.
+/// An inbound failed session is postls's own when a recorded window covers its time, its client address is one
+/// the probe connected from, the service it was logged under listens on the probed port, and, when the server
+/// logs client ports (`smtpd_client_port_logging`), the port is one of the probe's too. A window claims at most as
+/// many sessions as the probe saw connections fail. Everything else counts as a peer: a probe of port 25 never
+/// hides a local webmail's failures on 587, another instance's probe never hides this one's peers, and a legacy
+/// sender on the probe's address in the same second is still counted (the window is full once it holds the
+/// probe's own refusals).
 public struct OwnProbeMatcher: Sendable {
     /// Ports each log service label listens on (`smtp` → 25, `submission` → 587): the log names the service,
     /// the record the port.
     public var servicePorts: [String: Set<Int>]
-    /// Seconds a log time may lie outside a window: syslog times are whole seconds.
-    public var slack: TimeInterval
+    /// Seconds a log time may lie after a window's end: the server logs a moment after the client saw the end,
+    /// and a syslog daemon stamps lines when it receives them.
+    public var lateSlack: TimeInterval
     private let windows: [ProbeWindow]
     /// Canonical source addresses per window, in the order of `windows`.
     private let sources: [Set<String>]
     private let allSources: Set<String>
     private let longest: TimeInterval
+    /// Sessions each window has claimed so far.
+    private var claimed: [Int]
 
     /// Postfix's stock services and ports (master.cf's `smtp`, `submission`, `smtps`/`submissions`).
     public static let defaultServicePorts: [String: Set<Int>] = ["smtp": [25], "submission": [587], "smtps": [465], "submissions": [465]]
 
-    public init(windows: [ProbeWindow], servicePorts: [String: Set<Int>] = OwnProbeMatcher.defaultServicePorts, slack: TimeInterval = 2) {
+    public init(windows: [ProbeWindow], servicePorts: [String: Set<Int>] = OwnProbeMatcher.defaultServicePorts, lateSlack: TimeInterval = 1) {
         let sorted = windows.filter { $0.end >= $0.start }.sorted { $0.start < $1.start }
         self.windows = sorted
         self.sources = sorted.map { Set($0.sources.compactMap(Self.canonicalAddress)) }
         self.allSources = self.sources.reduce(into: Set<String>()) { $0.formUnion($1) }
         self.longest = sorted.map { $0.end.timeIntervalSince($0.start) }.max() ?? 0
+        self.claimed = Array(repeating: 0, count: sorted.count)
         self.servicePorts = servicePorts
-        self.slack = slack
+        self.lateSlack = lateSlack
     }
 
     public var isEmpty: Bool { windows.isEmpty }
 
-    /// The window that explains `event`, nil when it is (as far as the record tells) a peer's.
+    /// The window `event` falls in with room left, which then counts it: nil when it is (as far as the record
+    /// tells) a peer's. Call once per event, in log order.
+    public mutating func claim(_ event: TLSEvent) -> ProbeWindow? {
+        guard let i = index(for: event) else { return nil }
+        claimed[i] += 1
+        return windows[i]
+    }
+
+    /// The window that would claim `event` now, without counting it.
     public func window(for event: TLSEvent) -> ProbeWindow? {
+        index(for: event).map { windows[$0] }
+    }
+
+    private func index(for event: TLSEvent) -> Int? {
         guard !windows.isEmpty, event.kind == .session, let time = event.time, let peer = event.peer,
               let address = Self.canonicalAddress(peer.address), allSources.contains(address),
               let service = event.service, let ports = servicePorts[service], !ports.isEmpty else { return nil }
-        // Windows start in order: only those starting between (time - longest - slack) and (time + slack) can cover it.
+        // Windows start in order: only those starting after (time - longest - lateSlack) can reach it.
         var low = 0, high = windows.count
-        let earliest = time.addingTimeInterval(-longest - slack)
+        let earliest = time.addingTimeInterval(-longest - lateSlack)
         while low < high {
             let mid = (low + high) / 2
             if windows[mid].start < earliest { low = mid + 1 } else { high = mid }
         }
         var i = low
-        while i < windows.count, windows[i].start <= time.addingTimeInterval(slack) {
+        // Log times are cut down to the second: a window counts from the start of its first second.
+        while i < windows.count, (windows[i].start.timeIntervalSince1970).rounded(.down) <= time.timeIntervalSince1970 {
             let w = windows[i]
-            if time <= w.end.addingTimeInterval(slack), ports.contains(w.port), sources[i].contains(address),
-               peer.port == nil || w.sourcePorts.isEmpty || w.sourcePorts.contains(peer.port ?? -1) {
-                return w
+            if time <= w.end.addingTimeInterval(lateSlack), ports.contains(w.port), sources[i].contains(address),
+               peer.port == nil || w.sourcePorts.isEmpty || w.sourcePorts.contains(peer.port ?? -1),
+               w.failures.map({ claimed[i] < $0 }) ?? true {
+                return i
             }
             i += 1
         }
         return nil
     }
-
-    public func matches(_ event: TLSEvent) -> Bool { window(for: event) != nil }
 
     /// One spelling per address: IPv6 compressed and lower-case, IPv4-mapped IPv6 as IPv4, Postfix's `ipv6:` prefix
     /// dropped. Nil for anything that is not an address (`unknown`).

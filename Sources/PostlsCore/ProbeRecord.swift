@@ -20,6 +20,9 @@ public struct ProbeWindow: Sendable, Hashable, Codable {
     public var sources: [String]
     /// The local ports of those connections, for servers that log them (`smtpd_client_port_logging = yes`).
     public var sourcePorts: [Int]
+    /// How many of the probe's connections failed (a refused TLS version, no shared cipher...): at most that
+    /// many failed sessions in the server's log are the probe's. Nil when not known (an opening record).
+    public var failures: Int?
     /// The postls command that probed: `probe`, `diagnose`, `fix`, `check`, `wizard`...
     public var command: String
     public var pid: Int
@@ -27,13 +30,15 @@ public struct ProbeWindow: Sendable, Hashable, Codable {
     public var complete: Bool
 
     public init(id: String = UUID().uuidString, start: Date, end: Date, host: String, address: String, port: Int,
-                sources: [String] = [], sourcePorts: [Int] = [], command: String, pid: Int = Int(getpid()), complete: Bool = true) {
+                sources: [String] = [], sourcePorts: [Int] = [], failures: Int? = nil, command: String, pid: Int = Int(getpid()),
+                complete: Bool = true) {
         self.id = id; self.start = start; self.end = end; self.host = host; self.address = address; self.port = port
-        self.sources = sources; self.sourcePorts = sourcePorts; self.command = command; self.pid = pid; self.complete = complete
+        self.sources = sources; self.sourcePorts = sourcePorts; self.failures = failures; self.command = command; self.pid = pid
+        self.complete = complete
     }
 
     enum CodingKeys: String, CodingKey {
-        case id, start, end, host, address, port, sources, command, pid, complete
+        case id, start, end, host, address, port, sources, failures, command, pid, complete
         case sourcePorts = "source_ports"
     }
 
@@ -47,6 +52,7 @@ public struct ProbeWindow: Sendable, Hashable, Codable {
         port = try c.decode(Int.self, forKey: .port)
         sources = try c.decodeIfPresent([String].self, forKey: .sources) ?? []
         sourcePorts = try c.decodeIfPresent([Int].self, forKey: .sourcePorts) ?? []
+        failures = try c.decodeIfPresent(Int.self, forKey: .failures)
         command = try c.decodeIfPresent(String.self, forKey: .command) ?? ""
         pid = try c.decodeIfPresent(Int.self, forKey: .pid) ?? 0
         complete = try c.decodeIfPresent(Bool.self, forKey: .complete) ?? true
@@ -62,6 +68,7 @@ public struct ProbeWindow: Sendable, Hashable, Codable {
         try c.encode(port, forKey: .port)
         try c.encode(sources, forKey: .sources)
         try c.encode(sourcePorts, forKey: .sourcePorts)
+        try c.encodeIfPresent(failures, forKey: .failures)
         try c.encode(command, forKey: .command)
         try c.encode(pid, forKey: .pid)
         try c.encode(complete, forKey: .complete)

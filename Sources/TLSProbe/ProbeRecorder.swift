@@ -29,11 +29,12 @@ public struct ProbeRecorder: Sendable {
 
     /// The closing record: the real window and the addresses and ports the connections came from (none when no
     /// connection was made: then the server logged nothing).
-    func close(id: String, target: ProbeTarget, start: Date, sources: [SocketAddress]) {
+    func close(id: String, target: ProbeTarget, start: Date, sources: [SocketAddress], failures: Int) {
         var ips: [String] = []
         for s in sources where !ips.contains(s.ip) { ips.append(s.ip) }
         // No connection made, nothing logged: an empty record matches nothing.
         store.append([ProbeWindow(id: id, start: start, end: clock.now(), host: target.host, address: target.address.ip,
-                                  port: Int(target.port), sources: ips, sourcePorts: sources.map { Int($0.port) }, command: command)])
+                                  port: Int(target.port), sources: ips, sourcePorts: sources.map { Int($0.port) }, failures: failures,
+                                  command: command)])
     }
 }

@@ -80,7 +80,7 @@ public final class Prober: Sendable {
         let locals = LocalAddresses()
         let result = probeListener(target, locals: locals, progress: progress)
         if let recorder, let recordID, let started {
-            recorder.close(id: recordID, target: target, start: started, sources: locals.all)
+            recorder.close(id: recordID, target: target, start: started, sources: locals.all, failures: locals.failures)
         }
         return result
     }
@@ -99,14 +99,14 @@ public final class Prober: Sendable {
             progress?(.connection(target, label))
             connections += 1
             var outcome = connection.run(context: context, serverName: sni, fullDialogue: full)
-            locals.add(outcome.local)
+            locals.add(outcome)
             if outcome.serviceUnavailable && connections > 1 && !overall.hasPassed {
                 rateLimited = true
                 let pause = min(options.backoffAfter421, Double(overall.remainingMilliseconds) / 1000)
                 if pause > 0 { usleep(UInt32(pause * 1_000_000)) }
                 connections += 1
                 outcome = connection.run(context: context, serverName: sni, fullDialogue: full)
-                locals.add(outcome.local)
+                locals.add(outcome)
                 // Still refused after the pause: stop asking; the rest stays untested.
                 if outcome.serviceUnavailable { refusedAgain = true }
             }
@@ -197,7 +197,7 @@ public final class Prober: Sendable {
             guard let context = try? TLSContext(role: .client, options: options) else { break }
             connections += 1
             let outcome = connection.run(context: context, serverName: target.serverName, fullDialogue: false)
-            locals.add(outcome.local)
+            locals.add(outcome)
             guard outcome.handshakeCompleted, let cipher = outcome.negotiated?.cipher, remaining.contains(cipher) else { break }
             accepted.append(cipher)
             remaining.removeAll { $0 == cipher }
@@ -271,15 +271,22 @@ final class ContextSet: Sendable {
     }
 }
 
-/// The local ends of one listener's connections (the cipher enumeration runs them from a nested function).
+/// The local ends of one listener's connections, and how many of them failed (the cipher enumeration runs
+/// connections from a nested function, so this is a reference).
 final class LocalAddresses: @unchecked Sendable {
     private var addresses: [SocketAddress] = []
+    private var failed = 0
     private let lock = NSLock()
-    func add(_ address: SocketAddress?) {
-        guard let address else { return }
-        lock.lock(); addresses.append(address); lock.unlock()
+    func add(_ outcome: ConnectionOutcome) {
+        guard let address = outcome.local else { return }
+        lock.lock()
+        addresses.append(address)
+        // A connection the server saw end in failure: the only kind it can log as a failed session.
+        if outcome.failure != nil || outcome.handshakeFailure != nil { failed += 1 }
+        lock.unlock()
     }
     var all: [SocketAddress] { lock.lock(); defer { lock.unlock() }; return addresses }
+    var failures: Int { lock.lock(); defer { lock.unlock() }; return failed }
 }
 
 private final class ResultBox: @unchecked Sendable {

@@ -16,10 +16,10 @@ struct OwnProbeTests {
         starttlsSession(refused, program: program, peer: peer)
     }
 
-    static func window(start: Double = -1, end: Double = 1, port: Int = 25, sources: [String] = ["127.0.0.1"],
-                       sourcePorts: [Int] = []) -> ProbeWindow {
+    static func window(start: Double = -0.5, end: Double = 0.5, port: Int = 25, sources: [String] = ["127.0.0.1"],
+                       sourcePorts: [Int] = [], failures: Int? = nil) -> ProbeWindow {
         ProbeWindow(start: logged.addingTimeInterval(start), end: logged.addingTimeInterval(end), host: "localhost",
-                    address: "127.0.0.1", port: port, sources: sources, sourcePorts: sourcePorts, command: "probe")
+                    address: "127.0.0.1", port: port, sources: sources, sourcePorts: sourcePorts, failures: failures, command: "probe")
     }
 
     func analyze(_ text: String, _ windows: [ProbeWindow], servicePorts: [String: Set<Int>] = OwnProbeMatcher.defaultServicePorts,
@@ -45,13 +45,14 @@ struct OwnProbeTests {
         #expect(report.summary.ownProbes == 0)
     }
 
-    /// Syslog times are whole seconds: a window is widened by the matcher's slack (2 s), no more.
+    /// Syslog times are whole seconds, cut down: a window counts from the start of its first second, and until
+    /// a second (the late slack) after its end; no further.
     @Test(arguments: [
-        (-3.0, -0.5, true),   // ended 0.5 s before the logged second
-        (-5.0, -2.0, true),   // ended exactly slack before
-        (-5.0, -2.01, false), // just outside
-        (2.0, 4.0, true),     // starts exactly slack after
-        (2.01, 4.0, false),   // starts just after the slack
+        (-3.0, -0.5, true),   // ended half a second before the logged second
+        (-5.0, -1.0, true),   // ended exactly the late slack before
+        (-5.0, -1.01, false), // just outside
+        (0.999, 4.0, true),   // starts within the logged second: the line may be stamped with that second
+        (1.0, 4.0, false),    // starts in the next second
     ])
     func windowEdgesAllowTheSlackOnly(start: Double, end: Double, own: Bool) {
         let report = analyze(Self.refusal(), [Self.window(start: start, end: end)])
@@ -143,6 +144,19 @@ struct OwnProbeTests {
         #expect(text.contains("1 failed session was postls's own probe (protocol_mismatch 1): not counted as failures"), "\(text)")
     }
 
+    /// A legacy sender on the probe's own address in the same second: the window holds only as many sessions as
+    /// the probe saw connections fail, the rest count.
+    @Test func aWindowClaimsNoMoreSessionsThanTheProbesFailedConnections() {
+        let three = [Self.refusal(), Self.refusal(), Self.refusal()].joined(separator: "\n")
+        let report = analyze(three, [Self.window(failures: 2)])
+        #expect(report.summary.ownProbes == 2)
+        #expect(report.summary.byCause == [.protocolMismatch: 1])
+        // Two probes' windows over the same second share the sessions out; an unknown count (an opening record) has no cap.
+        #expect(analyze(three, [Self.window(failures: 2), Self.window(failures: 2)]).summary.ownProbes == 3)
+        #expect(analyze(three, [Self.window(failures: nil)]).summary.ownProbes == 3)
+        #expect(analyze(three, [Self.window(failures: 0)]).summary.byCause == [.protocolMismatch: 3])
+    }
+
     @Test func manyWindowsFindTheOneThatCovers() {
         // Thousands of old windows (a month of monitoring checks) before the one that matters.
         var windows: [ProbeWindow] = []
@@ -150,7 +164,7 @@ struct OwnProbeTests {
             let start: Double = -100 - 60 * Double(i)
             windows.append(Self.window(start: start, end: start + 5))
         }
-        windows.append(Self.window(start: -0.2, end: 0.3))
+        windows.append(Self.window(start: -0.2, end: 0.3, failures: 1))
         let matcher = OwnProbeMatcher(windows: windows.shuffled())
         let report = analyze(Self.refusal(), windows)
         #expect(report.summary.ownProbes == 1)
