@@ -282,7 +282,8 @@ public final class SystemProbeRecords: ProbeRecordStore, @unchecked Sendable {
     /// Where the record lives, Postfix-like: `$POSTLS_PROBE_RECORD` when set (`off` keeps it in memory only);
     /// else `/var/lib/postls/probes.jsonl` (root's, also read by other users), then
     /// `$XDG_STATE_HOME/postls/probes.jsonl` or `~/.local/state/postls/probes.jsonl`.
-    public static func paths(environment: [String: String] = ProcessInfo.processInfo.environment) -> [String] {
+    public static func paths(environment: [String: String] = ProcessInfo.processInfo.environment,
+                             isRoot: Bool = geteuid() == 0) -> [String] {
         if let given = environment[environmentVariable], !given.isEmpty {
             return given == "off" ? [] : [given]
         }
@@ -291,6 +292,11 @@ public final class SystemProbeRecords: ProbeRecordStore, @unchecked Sendable {
             out.append(state + "/postls/probes.jsonl")
         } else if let home = environment["HOME"], home.hasPrefix("/"), home != "/" {
             out.append(home + "/.local/state/postls/probes.jsonl")
+        }
+        // Root (sudo may keep an admin's HOME) never leaves a root-owned file in someone else's home.
+        if isRoot, out.count > 1, let base = environment["XDG_STATE_HOME"] ?? environment["HOME"] {
+            var st = stat()
+            if stat(base, &st) != 0 || st.st_uid != 0 { out.removeLast() }
         }
         return out
     }

@@ -15,13 +15,14 @@ public struct ProbeRecorder: Sendable {
         self.store = store; self.command = command; self.clock = clock
     }
 
-    /// Opening records, one per target, ending `seconds` from now at the latest; returns their ids in order.
+    /// Opening records, one per target, ending `seconds` from now at the latest, claiming at most `failures` sessions
+    /// each; returns their ids in order.
     /// The sources are the kernel's choice of source address towards each target, known before connecting.
-    func open(_ targets: [ProbeTarget], upTo seconds: Double) -> [String] {
+    func open(_ targets: [ProbeTarget], upTo seconds: Double, failures: Int?) -> [String] {
         let now = clock.now()
         let records = targets.map { t in
             ProbeWindow(start: now, end: now.addingTimeInterval(seconds), host: t.host, address: t.address.ip, port: Int(t.port),
-                        sources: t.address.sourceAddress.map { [$0.ip] } ?? [], command: command, complete: false)
+                        sources: t.address.sourceAddress.map { [$0.ip] } ?? [], failures: failures, command: command, complete: false)
         }
         store.append(records)
         return records.map(\.id)

@@ -38,7 +38,8 @@ public final class Prober: Sendable {
         // Opening records for the whole run before the first connection: a log read while this runs (the wizard
         // reads logs and probes at once) or after a crash half-way still knows these connections.
         let rounds = (targets.count + workers - 1) / workers
-        let ids = recorder?.open(targets, upTo: Double(rounds) * (options.listenerTimeout + options.backoffAfter421 + 1) + 5) ?? []
+        let ids = recorder?.open(targets, upTo: Double(rounds) * (options.listenerTimeout + options.backoffAfter421 + 1) + 5,
+                                 failures: maxConnectionsPerListener) ?? []
         for _ in 0..<workers {
             group.enter()
             let thread = Thread { [self] in
@@ -70,8 +71,14 @@ public final class Prober: Sendable {
     /// Probes one listener (blocking). Call it from a thread that blocks or ignores SIGPIPE (see
     /// `blockSIGPIPEOnThisThread()`); `probe(_: [ProbeTarget])` runs its work on such threads.
     public func probe(_ target: ProbeTarget, progress: (@Sendable (ProbeProgress) -> Void)? = nil) -> ListenerProbeResult {
-        let ids = recorder?.open([target], upTo: options.listenerTimeout + options.backoffAfter421 + 6) ?? []
+        let ids = recorder?.open([target], upTo: options.listenerTimeout + options.backoffAfter421 + 6, failures: maxConnectionsPerListener) ?? []
         return probe(target, recordID: ids.first, progress: progress)
+    }
+
+    /// At most this many connections per listener (each may be retried once after a 421), bounding the failures an
+    /// opening record may claim; nil with the cipher enumeration, whose count depends on the server.
+    private var maxConnectionsPerListener: Int? {
+        options.enumerateCiphers ? nil : 2 * (2 + TLSVersion.allCases.count)
     }
 
     /// Probes one listener and, with a recorder, closes its record with the real window and source addresses.

@@ -230,9 +230,15 @@ struct ProbeRecordFileTests {
         #expect(ProbeRecordFile(path: path, clock: FixedClock(now)).windows().map(\.id) == ["a"])
     }
 
-    @Test func theRecordLivesWherePostfixLikeToolsKeepState() {
-        #expect(SystemProbeRecords.paths(environment: ["HOME": "/home/ann"]) == ["/var/lib/postls/probes.jsonl", "/home/ann/.local/state/postls/probes.jsonl"])
-        #expect(SystemProbeRecords.paths(environment: ["HOME": "/home/ann", "XDG_STATE_HOME": "/srv/state"]) == ["/var/lib/postls/probes.jsonl", "/srv/state/postls/probes.jsonl"])
+    @Test func theRecordLivesWherePostfixLikeToolsKeepState() throws {
+        #expect(SystemProbeRecords.paths(environment: ["HOME": "/home/ann"], isRoot: false) == ["/var/lib/postls/probes.jsonl", "/home/ann/.local/state/postls/probes.jsonl"])
+        #expect(SystemProbeRecords.paths(environment: ["HOME": "/home/ann", "XDG_STATE_HOME": "/srv/state"], isRoot: false) == ["/var/lib/postls/probes.jsonl", "/srv/state/postls/probes.jsonl"])
+        // Root falls back to its own home only, never to a home sudo kept that belongs to someone else.
+        let dir = try TemporaryDirectory()
+        chown(dir.path, 4242, 4242)
+        #expect(SystemProbeRecords.paths(environment: ["HOME": dir.path], isRoot: true) == ["/var/lib/postls/probes.jsonl"])
+        chown(dir.path, 0, 0)
+        #expect(SystemProbeRecords.paths(environment: ["HOME": dir.path], isRoot: true).count == (geteuid() == 0 ? 2 : 1))
         #expect(SystemProbeRecords.paths(environment: ["POSTLS_PROBE_RECORD": "/tmp/x.jsonl", "HOME": "/root"]) == ["/tmp/x.jsonl"])
         #expect(SystemProbeRecords.paths(environment: ["POSTLS_PROBE_RECORD": "off"]).isEmpty)
     }

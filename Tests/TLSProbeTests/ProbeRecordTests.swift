@@ -14,9 +14,10 @@ struct ProbeRecordTests {
         let inner = MemoryProbeRecordStore()
         var server: LoopbackServer?
         private(set) var acceptedAtAppend: [Int] = []
+        private(set) var raw: [ProbeWindow] = []
         private let lock = NSLock()
         func append(_ records: [ProbeWindow]) {
-            lock.lock(); acceptedAtAppend.append(server?.connectionCount ?? -1); lock.unlock()
+            lock.lock(); acceptedAtAppend.append(server?.connectionCount ?? -1); raw += records; lock.unlock()
             inner.append(records)
         }
         func windows() -> [ProbeWindow] { inner.windows() }
@@ -41,6 +42,9 @@ struct ProbeRecordTests {
         let after = clock.now()
 
         #expect(store.acceptedAtAppend.first == 0, "the opening record comes before the first connection")
+        // The opening record bounds what a log read during the probe may attribute: its window and a claim limit.
+        let opening = try #require(store.raw.first)
+        #expect(!opening.complete && opening.failures == 12 && opening.sources == [ip])
         let windows = store.windows()
         let window = try #require(windows.first)
         #expect(windows.count == 1 && window.complete && window.command == "probe")
@@ -52,6 +56,7 @@ struct ProbeRecordTests {
         // TLS 1.0 and 1.1 refused by the server: exactly the failed connections the log may show.
         #expect(result.protocols["TLSv1"] == .rejected && result.protocols["TLSv1.1"] == .rejected, "\(result.protocols)")
         #expect(window.failures == 2)
+        #expect(opening.id == window.id && opening.end >= window.end && opening.start <= window.start)
     }
 
     @Test func aListenerNobodyAnswersOnLeavesARecordWithNoSources() throws {
