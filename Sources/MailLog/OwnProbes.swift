@@ -56,7 +56,7 @@ public struct OwnProbeMatcher: Sendable {
 
     private func index(for event: TLSEvent) -> Int? {
         guard !windows.isEmpty, event.kind == .session, let time = event.time, let peer = event.peer,
-              let address = Self.canonicalAddress(peer.address), allSources.contains(address),
+              let address = Self.quickCanonical(peer.address), allSources.contains(address),
               let service = event.service, let ports = servicePorts[service], !ports.isEmpty else { return nil }
         // Windows start in order: only those starting after (time - longest - lateSlack) can reach it.
         var low = 0, high = windows.count
@@ -77,6 +77,13 @@ public struct OwnProbeMatcher: Sendable {
             i += 1
         }
         return nil
+    }
+
+    /// Postfix logs IPv4 addresses as plain dotted quads, already canonical: only IPv6 (and mapped) spellings
+    /// need inet_pton/inet_ntop, which would otherwise run for every failed session of a large log.
+    @inline(__always)
+    private static func quickCanonical(_ text: String) -> String? {
+        text.utf8.contains(58) || text.utf8.first == 91 ? canonicalAddress(text) : text
     }
 
     /// One spelling per address: IPv6 compressed and lower-case, IPv4-mapped IPv6 as IPv4, Postfix's `ipv6:` prefix
