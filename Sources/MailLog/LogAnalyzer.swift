@@ -17,6 +17,10 @@ public struct LogAnalyzerOptions: Sendable {
     public var ownProbes: OwnProbeMatcher?
     /// Count and deliver own-probe sessions like any other (flagged `ownProbe`), still also in `ownProbes`.
     public var includeOwnProbes = false
+    /// Reads the probe record again (`logs --follow`: a probe that starts after the read began). Asked when a
+    /// failed session matches no window, at most once per `ownProbesReloadInterval` seconds.
+    public var reloadOwnProbes: (@Sendable () -> OwnProbeMatcher?)?
+    public var ownProbesReloadInterval: Double = 1
 
     public init(since: Date? = nil) { self.since = since }
     public init(since: Date? = nil, ownProbes: OwnProbeMatcher?) { self.since = since; self.ownProbes = ownProbes }
@@ -49,6 +53,7 @@ public final class LogAnalyzer {
     private let onEvent: (TLSEvent) -> Void
     /// postls's own probe windows, with what each has claimed so far.
     private var ownProbes: OwnProbeMatcher?
+    private var ownProbesLoaded: Deadline?
     @exclusivity(unchecked)
     private var sessions: [UInt64: OpenSession] = [:]
     private var sessionOrder: [(UInt64, Int)] = []   // (key, serial) in opening order, for eviction
@@ -542,9 +547,21 @@ public final class LogAnalyzer {
                         cause: cause, confidence: confidence, rule: rule, lines: lines, omittedLines: s.omitted)
     }
 
+    /// Reads the record again for a failed session no window claimed, keeping what the old windows claimed.
+    private func claimAfterReload(_ event: TLSEvent) -> Bool {
+        guard let reload = options.reloadOwnProbes, event.kind == .session, event.peer != nil else { return false }
+        if let loaded = ownProbesLoaded,
+           Deadline.now().uptimeNanoseconds < loaded.uptimeNanoseconds &+ UInt64(options.ownProbesReloadInterval * 1e9) { return false }
+        ownProbesLoaded = Deadline.now()
+        guard var fresh = reload() else { return false }
+        if let old = ownProbes { fresh.keepClaims(of: old) }
+        ownProbes = fresh
+        return ownProbes?.claim(event) != nil
+    }
+
     /// Once per failed connection (not per line): the place to tell postls's own probes from peers.
     private func deliver(_ event: TLSEvent) {
-        if ownProbes?.claim(event) != nil {
+        if ownProbes?.claim(event) != nil || claimAfterReload(event) {
             counts.ownProbes += 1
             counts.ownProbesByCause[event.cause, default: 0] += 1
             guard options.includeOwnProbes else { return }

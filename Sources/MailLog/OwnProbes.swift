@@ -49,6 +49,14 @@ public struct OwnProbeMatcher: Sendable {
         return windows[i]
     }
 
+    /// Carries over what `old`'s windows claimed (by record id), so a re-read record does not claim a session twice.
+    public mutating func keepClaims(of old: OwnProbeMatcher) {
+        var byID: [String: Int] = [:]
+        for (i, w) in old.windows.enumerated() where old.claimed[i] > 0 { byID[w.id] = old.claimed[i] }
+        guard !byID.isEmpty else { return }
+        for (i, w) in windows.enumerated() { claimed[i] = byID[w.id] ?? 0 }
+    }
+
     /// The window that would claim `event` now, without counting it.
     public func window(for event: TLSEvent) -> ProbeWindow? {
         index(for: event).map { windows[$0] }

@@ -40,6 +40,11 @@ struct LogsCommand: ParsableCommand {
         // postls's own probes (TLS 1.0/1.1 tried on purpose and refused...) are logged like peers' failures.
         options.ownProbes = ProbeRecordWiring.matcher(configDirectory: configDir)
         options.includeOwnProbes = includeOwnProbes
+        if follow {
+            // A diagnosis run while this follows the log writes its windows after this read began.
+            let directory = configDir
+            options.reloadOwnProbes = { ProbeRecordWiring.matcher(configDirectory: directory) }
+        }
         if let since {
             guard let date = SinceParser.parse(since) else {
                 throw ValidationError("--since \(since): not a date (2024-04-03, 2024-04-03T07:00:00Z) or an age (12h, 7d)")

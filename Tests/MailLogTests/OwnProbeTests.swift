@@ -256,3 +256,29 @@ struct ProbeRecordFileTests {
         #expect(nowhere.windows().map(\.id) == ["b"], "this process's own probes are still known")
     }
 }
+
+@Suite("Own probes while following a log")
+struct OwnProbeFollowTests {
+    /// `logs --follow`: a probe that starts after the read began is in the record by the time its refusals are
+    /// logged (opening records come first); a session no window claims makes the analyzer read the record again.
+    @Test func aProbeRecordedAfterTheReadBeganIsStillRecognised() {
+        let store = MemoryProbeRecordStore()
+        var options = LogAnalyzerOptions()
+        options.timeZone = utc
+        options.ownProbesReloadInterval = 0
+        options.reloadOwnProbes = { OwnProbeMatcher(windows: store.windows()) }
+        var events: [TLSEvent] = []
+        let analyzer = LogAnalyzer(options: options) { events.append($0) }
+        let resolver = LogTimeResolver(reference: referenceDate, timeZone: utc)
+        func feed(_ text: String) { for line in text.split(separator: "\n") { analyzer.feed(String(line), resolver: resolver) } }
+
+        feed(OwnProbeTests.refusal())   // nothing recorded yet: a failure
+        store.append([OwnProbeTests.window(failures: 1)])
+        feed(OwnProbeTests.refusal())   // now the probe's
+        feed(OwnProbeTests.refusal())   // the window is full: a failure again, though the record is read anew
+        let summary = analyzer.finish()
+        #expect(summary.ownProbes == 1)
+        #expect(summary.byCause == [.protocolMismatch: 2])
+        #expect(events.count == 2)
+    }
+}
