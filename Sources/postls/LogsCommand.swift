@@ -10,7 +10,10 @@ struct LogsCommand: ParsableCommand {
         discussion: """
             Without FILE, reads the system's mail logs (/var/log/mail.log, /var/log/maillog, Postfix's \
             maillog_file), rotated and gzip-compressed ones included, oldest first. '-' reads standard input. \
-            Pasted fragments (lines without timestamp or host) work too.
+            Pasted fragments (lines without timestamp or host) work too. Failed sessions that were postls's own \
+            earlier probes (TLS versions a probe tried on purpose; known from the probe record, \
+            /var/lib/postls/probes.jsonl or $POSTLS_PROBE_RECORD) are not counted as failures but reported apart \
+            (own_probes); --include-own-probes counts them.
             """)
 
     @Argument(help: "Log files (plain or .gz); '-' for standard input.")

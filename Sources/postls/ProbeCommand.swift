@@ -11,7 +11,9 @@ struct ProbeCommand: ParsableCommand {
         discussion: """
             Each HOST is resolved to all its addresses and each address is probed separately. Port 465 is \
             implicit TLS, other ports STARTTLS, unless --implicit or --starttls says otherwise. At most 6 \
-            connections per listener (more with --ciphers). Exit 0 ok, 1 warnings, 2 critical problems.
+            connections per listener (more with --ciphers). Each listener probed is noted in postls's probe record \
+            (/var/lib/postls/probes.jsonl, or $POSTLS_PROBE_RECORD), so `postls logs` later tells the handshakes \
+            the server refused to the probe from peers' failures. Exit 0 ok, 1 warnings, 2 critical problems.
             """)
 
     @Argument(help: "Host names or addresses (default: this machine's myhostname).")
