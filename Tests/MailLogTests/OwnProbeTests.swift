@@ -282,3 +282,27 @@ struct OwnProbeFollowTests {
         #expect(events.count == 2)
     }
 }
+
+@Suite("Probe record times")
+struct ProbeRecordTimeTests {
+    @Test(arguments: [0.0, 1_800_000_000.123, 1_712_129_447.999, 951_782_400.5])
+    func timesRoundTripToTheMillisecond(seconds: Double) throws {
+        let w = ProbeWindow(id: "x", start: Date(timeIntervalSince1970: seconds), end: Date(timeIntervalSince1970: seconds + 1.25),
+                            host: "h", address: "a", port: 25, command: "probe")
+        let line = w.jsonLine()
+        let back = try #require(ProbeRecordFile.parse(line).first)
+        #expect(abs(back.start.timeIntervalSince1970 - seconds) < 0.001)
+        #expect(abs(back.end.timeIntervalSince1970 - seconds - 1.25) < 0.001)
+    }
+
+    @Test func theTextIsISO8601InUTC() {
+        let w = ProbeWindow(id: "x", start: Date(timeIntervalSince1970: 951_782_400.5), end: Date(timeIntervalSince1970: 951_782_401),
+                            host: "h", address: "a", port: 25, command: "probe")
+        let text = String(decoding: w.jsonLine(), as: UTF8.self)
+        #expect(text.contains("\"start\":\"2000-02-29T00:00:00.500Z\""), "\(text)")
+        #expect(text.contains("\"end\":\"2000-02-29T00:00:01.000Z\""))
+        // Seconds without a fraction, as another writer might put them, still read.
+        let bare = text.replacingOccurrences(of: "00:00:00.500Z", with: "00:00:00Z")
+        #expect(ProbeRecordFile.parse(Array(bare.utf8)).first?.start == Date(timeIntervalSince1970: 951_782_400))
+    }
+}
