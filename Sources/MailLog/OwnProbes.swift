@@ -29,7 +29,8 @@ public struct OwnProbeMatcher: Sendable {
     public static let defaultServicePorts: [String: Set<Int>] = ["smtp": [25], "submission": [587], "smtps": [465], "submissions": [465]]
 
     public init(windows: [ProbeWindow], servicePorts: [String: Set<Int>] = OwnProbeMatcher.defaultServicePorts, lateSlack: TimeInterval = 1) {
-        let sorted = windows.filter { $0.end >= $0.start }.sorted { $0.start < $1.start }
+        // A window whose probe saw no connection fail can claim nothing.
+        let sorted = windows.filter { $0.end >= $0.start && $0.failures != 0 }.sorted { $0.start < $1.start }
         self.windows = sorted
         self.sources = sorted.map { Set($0.sources.compactMap(Self.canonicalAddress)) }
         self.allSources = self.sources.reduce(into: Set<String>()) { $0.formUnion($1) }

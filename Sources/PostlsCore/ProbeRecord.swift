@@ -289,7 +289,8 @@ public struct ProbeRecordFile: ProbeRecordStore {
         return r.end < clock.now().addingTimeInterval(-maxAge)
     }
 
-    /// Rewrites the file without expired records (and without the oldest half while still over maxBytes):
+    /// Rewrites the file without expired records and finished probes that had no failed connection (and without the
+    /// oldest half while still over maxBytes):
     /// a new file beside it, fsynced, renamed over it. Called with the file locked.
     private func prune() throws(FileWriteError) {
         let reader = open(path, O_RDONLY | O_CLOEXEC)
@@ -297,7 +298,9 @@ public struct ProbeRecordFile: ProbeRecordStore {
         let data = Self.readAll(reader, limit: Int.max)
         close(reader)
         let cutoff = clock.now().addingTimeInterval(-maxAge)
-        var kept = ProbeWindow.latest(Self.parse(data)).filter { $0.end >= cutoff }
+        // A finished probe none of whose connections failed explains no failed session: nothing to keep (a
+        // monitoring check's default handshakes, every few minutes, would otherwise fill the file).
+        var kept = ProbeWindow.latest(Self.parse(data)).filter { $0.end >= cutoff && !($0.complete && $0.failures == 0) }
         var bytes = ProbeWindow.jsonLines(kept)
         while bytes.count > maxBytes / 2 && kept.count > 1 {
             kept.removeFirst(kept.count / 2)

@@ -210,6 +210,21 @@ struct ProbeRecordFileTests {
         #expect(file.windows().last?.id == "r199", "the newest records are kept")
     }
 
+    /// A monitoring check probing every few minutes with no failed connection leaves records that explain nothing.
+    @Test func pruningDropsFinishedProbesWithoutFailures() throws {
+        let dir = try TemporaryDirectory()
+        let path = dir.file("probes.jsonl")
+        let file = ProbeRecordFile(path: path, maxBytes: 4 * 1024, clock: FixedClock(now))
+        var quiet = record("quiet", age: 5)
+        quiet.failures = 0
+        var failing = record("failing", age: 4)
+        failing.failures = 2
+        try file.write([quiet, failing])
+        for i in 0..<30 { var r = record("check\(i)", age: 3); r.failures = 0; try file.write([r]) }
+        let ids = file.windows().map(\.id)
+        #expect(ids.contains("failing") && !ids.contains("quiet"), "\(ids)")
+    }
+
     @Test func concurrentAppendsNeverTearALine() throws {
         let dir = try TemporaryDirectory()
         let path = dir.file("probes.jsonl")
