@@ -78,6 +78,9 @@ public struct OwnProbeMatcher: Sendable {
         // Log times are cut down to the second: a window counts from the start of its first second.
         while i < windows.count, (windows[i].start.timeIntervalSince1970).rounded(.down) <= time.timeIntervalSince1970 {
             let w = windows[i]
+            // An opening record (a probe still running, or killed) has no exact claim limit: it takes no session
+            // from the second it started in, which may be a peer's from just before (counted, as without a record).
+            if !w.complete && (w.start.timeIntervalSince1970).rounded(.down) >= time.timeIntervalSince1970 { i += 1; continue }
             if time <= w.end.addingTimeInterval(lateSlack), ports.contains(w.port), sources[i].contains(address),
                peer.port == nil || w.sourcePorts.isEmpty || w.sourcePorts.contains(peer.port ?? -1),
                w.failures.map({ claimed[i] < $0 }) ?? true {

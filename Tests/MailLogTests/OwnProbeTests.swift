@@ -157,6 +157,19 @@ struct OwnProbeTests {
         #expect(analyze(three, [Self.window(failures: 0)]).summary.byCause == [.protocolMismatch: 3])
     }
 
+    /// A probe still running (or killed) left only its opening record: it has no exact claim limit, so it takes
+    /// nothing from the second it started in, where a peer's failure from just before may sit.
+    @Test func anOpeningRecordTakesNothingFromTheSecondItStartedIn() {
+        var opening = Self.window(start: 0.1, end: 30, failures: 12)
+        opening.complete = false
+        #expect(analyze(Self.refusal(), [opening]).summary.byCause == [.protocolMismatch: 1])
+        opening.start = Self.logged.addingTimeInterval(-0.9)
+        #expect(analyze(Self.refusal(), [opening]).summary.ownProbes == 1)
+        var closing = Self.window(start: 0.1, end: 0.9, failures: 2)
+        closing.complete = true
+        #expect(analyze(Self.refusal(), [closing]).summary.ownProbes == 1, "a finished probe's window counts from its first second")
+    }
+
     @Test func manyWindowsFindTheOneThatCovers() {
         // Thousands of old windows (a month of monitoring checks) before the one that matters.
         var windows: [ProbeWindow] = []
