@@ -219,7 +219,7 @@ final class EngineEffectHandler: WizardEffectHandler, @unchecked Sendable {
 
     private func writeReport(path: String, redact: Bool, _ post: @escaping @Sendable (WizardEvent) -> Void) {
         guard let gathered = gathered() else { post(.reportFailed("the diagnosis is not finished yet")); return }
-        let text = ReportWriter.markdown(gathered, redact: redact)
+        let text = ReportWriter.markdown(gathered, redact: redact, dovecotConfig: options.dovecotConfig)
         do {
             try ReportWriter.writeNew(path: path, contents: text)
             post(.reportWritten(path: path))
