@@ -1,4 +1,5 @@
 import Foundation
+import PostfixConfig
 
 /// Which Dovecot configuration postls reads when `--dovecot-config` names none: the machine's
 /// /etc/dovecot/dovecot.conf, but only when the Postfix being looked at is the machine's own (/etc/postfix).
@@ -33,5 +34,13 @@ public struct DovecotDefault: Sendable {
     /// The rule with the machine's paths.
     public static func configFile(explicit: String?, postfixDirectory: String) -> String? {
         DovecotDefault().configFile(explicit: explicit, postfixDirectory: postfixDirectory)
+    }
+}
+
+extension GatherOptions {
+    /// Dovecot's configuration named by `dovecotConfig`, read for the diagnosis (nil when none or unreadable:
+    /// the lint already says why).
+    public func loadDovecot() -> DovecotConfig? {
+        dovecotConfig.flatMap { try? DovecotConfig(path: $0) }
     }
 }

@@ -51,6 +51,10 @@ public struct FixLoop: Sendable {
 
     public func apply(_ fix: Fix, gathered: Gathered, options: GatherOptions, reload: Bool = true,
                       progress: (@Sendable (Progress) -> Void)? = nil) throws -> FixOutcome {
+        // postls edits Postfix's files only: a Dovecot fix is advice, whatever else it says.
+        guard fix.server == .postfix else {
+            throw FixError.notApplicable("fix \(fix.id) is for Dovecot: postls does not edit Dovecot's files; review its diff and run its commands yourself")
+        }
         guard fix.applicable, let configuration = gathered.configuration else {
             throw FixError.notApplicable("fix \(fix.id) cannot be applied automatically: \(fix.commands.isEmpty ? "see its description" : "run its commands")")
         }
@@ -104,7 +108,7 @@ public struct FixLoop: Sendable {
         }
         if !worse.isEmpty, let id = journalID {
             progress?(.rollingBack)
-            let entry = try applier.rollback(id: id, directory: configuration.directory)
+            let entry = try applier.rollback(id: id, directory: configuration.directory, otherConfigFiles: Self.dovecotFiles(options.dovecotConfig))
             messages += entry.createdFileMessages
             if reloaded { _ = try? reloadPostfix(configuration.directory, messages: &messages) }
             messages.append("TLS got worse on \(worse.map { "\($0.address):\($0.port)" }.joined(separator: ", ")); the change was rolled back automatically")
@@ -116,11 +120,19 @@ public struct FixLoop: Sendable {
     }
 
     /// Restores the files of the newest applied fix (or `id`) byte for byte, then reloads.
-    public func rollback(id: String? = nil, configDirectory: String, reload: Bool = true) throws -> (JournalEntry, [String]) {
-        let entry = try applier.rollback(id: id, directory: configDirectory)
+    /// A created file Dovecot's configuration names (`dovecotConfig`, default `DovecotDefault`'s) is kept: Dovecot may use it.
+    public func rollback(id: String? = nil, configDirectory: String, reload: Bool = true, dovecotConfig: String? = nil) throws -> (JournalEntry, [String]) {
+        let dovecot = DovecotDefault.configFile(explicit: dovecotConfig, postfixDirectory: configDirectory)
+        let entry = try applier.rollback(id: id, directory: configDirectory, otherConfigFiles: Self.dovecotFiles(dovecot))
         var messages: [String] = entry.files.map { "restored \($0.path) from \($0.backup)" } + entry.createdFileMessages
         if reload { _ = try reloadPostfix(configDirectory, messages: &messages) }
         return (entry, messages)
+    }
+
+    /// Every file of Dovecot's configuration (with its includes), to see whether it names a file.
+    static func dovecotFiles(_ path: String?) -> [String] {
+        guard let path else { return [] }
+        return (try? DovecotConfig(path: path))?.files ?? [path]
     }
 
     /// `postfix reload` when Postfix runs with this configuration; says so when it does not.

@@ -198,7 +198,8 @@ public struct ConfigApplier: Sendable {
     /// it holds what postls wrote and the restored main.cf/master.cf no longer name it; the entry's `created`
     /// says what became of each.
     @discardableResult
-    public func rollback(id: String? = nil, directory: String) throws -> JournalEntry {
+    /// `otherConfigFiles` are other servers' configuration files (Dovecot's): a created file they name stays too.
+    public func rollback(id: String? = nil, directory: String, otherConfigFiles: [String] = []) throws -> JournalEntry {
         var entries = try journal(directory: directory)
         let match: Int? = id.map { wanted in entries.lastIndex { $0.id == wanted } } ?? entries.lastIndex { $0.rolledBack == nil }
         guard let found = match else { throw ConfigError.rollbackFailed("no applied edit \(id ?? "") in the journal") }
@@ -212,7 +213,7 @@ public struct ConfigApplier: Sendable {
         }
         for file in entry.files { try atomicWrite(file.path, bytes: try fileSystem.read(file.backup)) }
         if var created = entry.created {
-            for index in created.indices.reversed() { created[index].rollback = removeCreated(created[index], unlessNamedIn: entry.directory) }
+            for index in created.indices.reversed() { created[index].rollback = removeCreated(created[index], unlessNamedIn: entry.directory, orIn: otherConfigFiles) }
             entry.created = created
         }
         entry.rolledBack = isoTime()
@@ -223,7 +224,7 @@ public struct ConfigApplier: Sendable {
 
     /// Removes a file a fix created if it is untouched (and, given a directory, its main.cf/master.cf do not name
     /// it); otherwise says why it stays. Never follows a link. Returns `removed` or the reason.
-    public func removeCreated(_ file: JournalEntry.CreatedFile, unlessNamedIn directory: String?) -> String {
+    public func removeCreated(_ file: JournalEntry.CreatedFile, unlessNamedIn directory: String?, orIn otherFiles: [String] = []) -> String {
         guard fileSystem.exists(file.path) || fileSystem.isSymbolicLink(file.path) else { return "already gone" }
         if fileSystem.isSymbolicLink(file.path) { return "it is now a symbolic link, not the file postls created" }
         guard let bytes = try? fileSystem.read(file.path) else { return "it can no longer be read" }
@@ -231,9 +232,12 @@ public struct ConfigApplier: Sendable {
             return "changed since postls created it; remove it yourself if it is not needed"
         }
         // A configuration that still names it (another change, by hand or by a later fix) still needs it.
-        for name in ["main.cf", "master.cf"] {
-            guard let directory, let text = try? fileSystem.read(directory + "/" + name) else { continue }
-            if String(decoding: text, as: UTF8.self).contains(file.path) { return "\(name) still names it" }
+        let configFiles = (directory.map { [$0 + "/main.cf", $0 + "/master.cf"] } ?? []) + otherFiles
+        for path in configFiles {
+            guard let text = try? fileSystem.read(path) else { continue }
+            if String(decoding: text, as: UTF8.self).contains(file.path) {
+                return "\(path.hasPrefix((directory ?? "\u{0}") + "/") ? (path as NSString).lastPathComponent : path) still names it"
+            }
         }
         do { try fileSystem.remove(file.path) } catch { return "it could not be removed (\(ConfigApplier.reason(error)))" }
         try? fileSystem.syncDirectory((file.path as NSString).deletingLastPathComponent)

@@ -142,6 +142,20 @@ struct FixRollbackTests {
         #expect(try String(contentsOfFile: mainCF, encoding: .utf8).contains(chain))
     }
 
+    @Test func aCreatedFileDovecotNamesIsKept() throws {
+        let w = try World()
+        let (fix, gathered) = try w.chainFix()
+        let chain = try #require(fix.files.first).path
+        _ = try FixLoop().apply(fix, gathered: gathered, options: w.options, reload: false)
+        // The admin pointed Dovecot at the chain postls built for Postfix (in an included file).
+        try FileManager.default.createDirectory(atPath: w.dir.file("dovecot/conf.d"), withIntermediateDirectories: true)
+        let dovecot = try w.dir.write("dovecot/dovecot.conf", "!include conf.d/*.conf\n")
+        let ssl = try w.dir.write("dovecot/conf.d/10-ssl.conf", "ssl_cert = <\(chain)\nssl_key = <\(w.leaf.keyFile)\n")
+        let (_, messages) = try FixLoop().rollback(configDirectory: w.configDirectory, reload: false, dovecotConfig: dovecot)
+        #expect(FileManager.default.fileExists(atPath: chain))
+        #expect(messages.contains("kept \(chain): \(ssl) still names it"), "\(messages)")
+    }
+
     @Test func aChangePostfixRejectsRemovesTheFileItCreated() throws {
         let w = try World()
         let before = try w.configBytes()
