@@ -374,7 +374,8 @@ struct Builder {
             if let cap = confidenceCap[cause], cap < confidence { confidence = cap }
             var diagnosisNotes = notes[cause] ?? []
             if confidence != .high {
-                diagnosisNotes.append(Self.settle(cause, sources: sources))
+                let onlyDovecot = items.allSatisfy { $0.server == .dovecot }
+                diagnosisNotes.append(onlyDovecot ? Self.settleForDovecot(cause, sources: sources) : Self.settle(cause, sources: sources))
             }
             let severity = severities[cause] ?? .info
             let summary = summaries[cause]?.first ?? CauseCatalog.shared.title(cause)
@@ -391,6 +392,26 @@ struct Builder {
             if a.logEvents != b.logEvents { return a.logEvents > b.logEvents }
             return a.cause < b.cause
         }
+    }
+
+    /// The same for a diagnosis that rests on Dovecot's evidence alone, in Dovecot's terms.
+    static func settleForDovecot(_ cause: Cause, sources: Set<Evidence.Source>) -> String {
+        if sources == [.log] {
+            switch cause {
+            case .protocolMismatch, .noSharedCipher:
+                return "Settle it: `openssl s_client -connect THIS-HOST:993 -tls1_2` shows whether Dovecot accepts what the clients offer; compare with ssl_min_protocol and ssl_cipher_list (`doveconf -n`)."
+            case .untrustedCertificate, .incompleteChain, .expiredCertificate, .nameMismatch:
+                return "Settle it: `openssl s_client -connect THIS-HOST:993 -servername THIS-HOST` shows the chain mail clients see."
+            case .keyMismatch, .certificateUnreadable, .dhParameters:
+                return "Settle it: `doveconf -n` names the file and line Dovecot cannot load; `postls diagnose --dovecot-config FILE` checks the files."
+            default:
+                return "Settle it: raise Dovecot's verbose_ssl = yes for a while to see where the handshake stops."
+            }
+        }
+        if !sources.contains(.log) {
+            return "Dovecot's logs show no failure for this yet: it may not have hurt a mail client (or the logs read did not cover the time)."
+        }
+        return ""
     }
 
     /// What evidence would settle a diagnosis that rests on too little.

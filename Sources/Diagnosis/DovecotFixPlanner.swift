@@ -50,6 +50,13 @@ struct DovecotFixPlanner {
         default:
             break
         }
+        // Dovecot's logs without its configuration: say where to look rather than nothing.
+        if out.isEmpty, dovecot == nil, !events.isEmpty, cause != .peerAborted, cause != .handshakeTimeout, cause != .unclassified {
+            add(fix(cause: cause, title: "Dovecot: find the TLS setting behind these failures (postls read Dovecot's logs but not its configuration)",
+                    commands: ["doveconf -n    # the ssl_* settings in effect: ssl_cert, ssl_key, ssl_min_protocol, ssl_cipher_list",
+                               "postls diagnose --dovecot-config /etc/dovecot/dovecot.conf    # names the file and line, with a fix",
+                               "doveadm reload    # after a change; or: systemctl reload dovecot"]))
+        }
         return out
     }
 

@@ -4,6 +4,7 @@ import PostlsCore
 import Testing
 import TestSupport
 import TLSKit
+import MailLog
 @testable import Diagnosis
 
 /// Dovecot's problems get Dovecot's fixes: its settings, its file and line, `doveconf -n` and `doveadm reload`,
@@ -255,6 +256,28 @@ struct DovecotRealFixTests {
                 usleep(200_000)
             } while !deadline.hasPassed
             #expect(accepted.stdout.contains("TLSv1.2, Cipher is") && accepted.stdout.contains("* OK"), "\(accepted.stdout)\(accepted.stderr)")
+        }
+    }
+}
+
+/// Dovecot's log lines alone (no --dovecot-config): still Dovecot's words, never a Postfix fix.
+@Suite struct DovecotLogOnlyTests {
+    @Test func dovecotLogLinesWithoutItsConfigurationPointAtDovecotNotPostfix() throws {
+        // Lines a real Dovecot 2.3.19 wrote (MailLogTests/Fixtures/dovecot-2.3.19-log_path.log).
+        let log = LogReport.analyze(text: """
+            Nov 29 03:58:17 imap-login: Error: Failed to initialize SSL server context: Can't load SSL private key (ssl_key setting): Key is for a different cert than ssl_cert: user=<>, rip=127.0.0.1, lip=127.0.0.1, secured, session=<wgagTWJhDLh/AAAB>
+            Nov 29 03:58:03 imap-login: Info: Disconnected: Connection closed: SSL_accept() failed: error:0A000102:SSL routines::unsupported protocol (disconnected before auth was ready, waited 0 secs): user=<>, rip=127.0.0.1, lip=127.0.0.1, TLS handshaking: SSL_accept() failed: error:0A000102:SSL routines::unsupported protocol, session=<EOzPTGJhdKh/AAAB>
+
+            """)
+        let report = DiagnosisEngine().diagnose(DiagnosisInput(logEvents: log.events, logSummary: log.summary))
+        for cause in [Cause.keyMismatch, .protocolMismatch] {
+            let diagnosis = try #require(report.diagnoses.first { $0.cause == cause }, "\(Scenario.describe(report))")
+            #expect(diagnosis.servers == [.dovecot])
+            let fixes = diagnosis.fixes.compactMap(report.fix(id:))
+            #expect(!fixes.isEmpty && fixes.allSatisfy { $0.server == .dovecot && !$0.applicable }, "\(fixes.map(\.title))")
+            let text = (fixes.flatMap { [$0.title] + $0.commands } + diagnosis.notes).joined(separator: "\n")
+            for word in DovecotFixTests.postfixWords { #expect(!text.contains(word), "\(word) in \(text)") }
+            #expect(diagnosis.notes.contains { $0.contains("doveconf") || $0.contains("993") }, "\(diagnosis.notes)")
         }
     }
 }
