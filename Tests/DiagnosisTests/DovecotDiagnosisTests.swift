@@ -57,4 +57,23 @@ struct DovecotDiagnosisTests {
         let plain = try PostlsBinary.run(base)
         #expect(!plain.stdout.contains("/etc/dovecot/"), "\(plain.stdout)")
     }
+
+    /// diagnose and report with a test --config-dir read no Dovecot unless one is named, though the machine has one.
+    @Test(.enabled(if: Prerequisites.dovecot)) func reportAndDiagnoseOfATestDirectoryDoNotReadTheMachinesDovecot() throws {
+        #expect(FileManager.default.fileExists(atPath: "/etc/dovecot/dovecot.conf"), "the machine's Dovecot is what this test keeps out")
+        let (dir, root) = try setup()
+        let base = ["--no-probe", "--no-logs", "--config-dir", dir.path, "--ca-file", root]
+        let report = try PostlsBinary.run(["report", "--format", "json"] + base)
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(report.stdout.utf8)) as? [String: Any], "\(report.stderr)")
+        #expect(object["dovecot"] is NSNull, "\(object["dovecot"] ?? "")")
+        #expect(!report.stdout.contains("/etc/dovecot"))
+        let markdown = try PostlsBinary.run(["report"] + base)
+        #expect(!markdown.stdout.contains("/etc/dovecot") && !markdown.stdout.contains("### Dovecot"), "\(markdown.stdout)")
+        let diagnose = try PostlsBinary.run(["diagnose", "--json"] + base)
+        #expect(!diagnose.stdout.contains("/etc/dovecot") && !diagnose.stdout.contains("dovecot.conf"), "\(diagnose.stdout)")
+        // Named, it is read by both: the report's Dovecot section and the diagnosis's findings.
+        let named = try PostlsBinary.run(["report", "--format", "json", "--dovecot-config", dir.file("dovecot.conf")] + base)
+        let namedObject = try #require(try JSONSerialization.jsonObject(with: Data(named.stdout.utf8)) as? [String: Any], "\(named.stderr)")
+        #expect((namedObject["dovecot"] as? [String: Any])?["config"] as? String == dir.file("dovecot.conf"), "\(namedObject["dovecot"] ?? "")")
+    }
 }
