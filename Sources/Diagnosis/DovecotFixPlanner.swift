@@ -122,16 +122,7 @@ struct DovecotFixPlanner {
               let line = SettingLine.read(at.file, line: at.line), let keyFile = line.path else { return nil }
         let certSetting = dovecot?.setting("ssl_server_cert_file") ?? dovecot?.setting("ssl_cert")
         guard let certFile = DovecotSSL.path(certSetting?.value), let leaf = try? Certificate.load(pemFile: certFile).first else { return nil }
-        var found: String? = nil
-        for directory in Set([(certFile as NSString).deletingLastPathComponent, (keyFile as NSString).deletingLastPathComponent]).sorted() {
-            let names = ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []).sorted {
-                ($0.hasSuffix(".key") ? 0 : 1, $0) < ($1.hasSuffix(".key") ? 0 : 1, $1)
-            }
-            found = names.lazy.map { directory + "/" + $0 }
-                .first { $0 != keyFile && ((try? PrivateKey.load(pemFile: $0))?.matches(leaf) ?? false) }
-            if found != nil { break }
-        }
-        guard let found else { return nil }
+        guard let found = MatchingKey.find(for: leaf, certFile: certFile, keyFile: keyFile) else { return nil }
         let value = Self.value(key: key, path: found)
         return fix(cause: cause, title: "Dovecot: use the key that belongs to \(certFile): \(key) = \(value)",
                    commands: ["# in \(at.file) line \(at.line): \(line.edited(value).trimmingCharacters(in: .whitespaces)) (the diff)"] + checkAndReload,

@@ -91,17 +91,7 @@ struct FixPlanner {
                 guard let leaf = try? Certificate.load(pemFile: certFile).first else { continue }
                 if let key = try? PrivateKey.load(pemFile: keyFile), key.matches(leaf) { continue }
                 let keyParameter = ["smtpd_tls_key_file", "smtpd_tls_eckey_file", "smtpd_tls_dkey_file"][min(index, 2)]
-                var found: String? = nil
-                for directory in Set([(certFile as NSString).deletingLastPathComponent, (keyFile as NSString).deletingLastPathComponent]).sorted() {
-                    let names = ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []).sorted {
-                        // Files named like keys first: a .key beats a combined .pem.
-                        ($0.hasSuffix(".key") ? 0 : 1, $0) < ($1.hasSuffix(".key") ? 0 : 1, $1)
-                    }
-                    found = names.lazy.map { directory + "/" + $0 }
-                        .first { $0 != keyFile && ((try? PrivateKey.load(pemFile: $0))?.matches(leaf) ?? false) }
-                    if found != nil { break }
-                }
-                guard let found else { continue }
+                guard let found = MatchingKey.find(for: leaf, certFile: certFile, keyFile: keyFile) else { continue }
                 let edit: ConfigEdit
                 if case .masterCF? = listener.sources[keyParameter] {
                     edit = .setOverride(service: listener.service.name, type: listener.service.type, name: keyParameter, value: found)
@@ -278,5 +268,23 @@ extension ConfigEdit {
         case .setMain(_, let value), .setOverride(_, _, _, let value): return value
         default: return nil
         }
+    }
+}
+
+/// The private key that belongs to a certificate, looked for beside the certificate and the configured key.
+enum MatchingKey {
+    /// A file other than `keyFile` in the certificate's or the key's directory whose key matches `leaf`; files
+    /// named like keys first (a .key beats a combined .pem), then by name.
+    static func find(for leaf: Certificate, certFile: String, keyFile: String) -> String? {
+        for directory in Set([(certFile as NSString).deletingLastPathComponent, (keyFile as NSString).deletingLastPathComponent]).sorted() {
+            let names = ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []).sorted {
+                ($0.hasSuffix(".key") ? 0 : 1, $0) < ($1.hasSuffix(".key") ? 0 : 1, $1)
+            }
+            if let found = names.lazy.map({ directory + "/" + $0 })
+                .first(where: { $0 != keyFile && ((try? PrivateKey.load(pemFile: $0))?.matches(leaf) ?? false) }) {
+                return found
+            }
+        }
+        return nil
     }
 }

@@ -22,8 +22,7 @@ struct DovecotDiagnosisTests {
         let dir = try TemporaryDirectory(prefix: "postls-dovecot-diag-cf")
         try dir.write("main.cf", "myhostname = mail.postls.test\nsmtpd_tls_security_level = may\nsmtpd_tls_chain_files = \(good.keyAndChainFile)\n")
         try dir.write("master.cf", "smtp inet n - n - - smtpd\n")
-        var times = [timespec(tv_sec: time(nil) - 60, tv_nsec: 0), timespec(tv_sec: time(nil) - 60, tv_nsec: 0)]
-        utimensat(AT_FDCWD, dir.file("main.cf"), &times, 0)
+        backdateForPostconf(dir.file("main.cf"))
         try dir.write("dovecot.conf", "ssl = required\nssl_cert = <\(expired.fullChainFile)\nssl_key = <\(expired.keyFile)\n")
         return (dir, factory.rootFile)
     }

@@ -38,8 +38,7 @@ struct DovecotFixTests {
                 """)
             try dir.write("postfix/master.cf", "smtp      inet  n       -       n       -       -       smtpd\n")
             for name in ["main.cf", "master.cf"] {
-                var times = [timespec(tv_sec: time(nil) - 60, tv_nsec: 0), timespec(tv_sec: time(nil) - 60, tv_nsec: 0)]
-                utimensat(AT_FDCWD, dir.file("postfix/" + name), &times, 0)
+                backdateForPostconf(dir.file("postfix/" + name))
             }
             dovecotConf = try dir.write("dovecot/dovecot.conf", "protocols = imap\n!include conf.d/*.conf\n")
             sslConf = try dir.write("dovecot/conf.d/10-ssl.conf", """
@@ -204,8 +203,7 @@ struct DovecotRealFixTests {
         try dir.write("postfix/main.cf", "myhostname = mail.postls.test\n")
         try dir.write("postfix/master.cf", "smtp      inet  n       -       n       -       -       smtpd\n")
         for name in ["main.cf", "master.cf"] {
-            var times = [timespec(tv_sec: time(nil) - 60, tv_nsec: 0), timespec(tv_sec: time(nil) - 60, tv_nsec: 0)]
-            utimensat(AT_FDCWD, dir.file("postfix/" + name), &times, 0)
+            backdateForPostconf(dir.file("postfix/" + name))
         }
         let ssl = """
             ssl = required

@@ -35,8 +35,7 @@ struct FixRollbackTests {
             try dir.write("postfix/master.cf", "smtp      inet  n       -       n       -       -       smtpd\n")
             // postconf sleeps when main.cf is younger than a second.
             for name in ["main.cf", "master.cf"] {
-                var times = [timespec(tv_sec: time(nil) - 60, tv_nsec: 0), timespec(tv_sec: time(nil) - 60, tv_nsec: 0)]
-                utimensat(AT_FDCWD, dir.file("postfix/" + name), &times, 0)
+                backdateForPostconf(dir.file("postfix/" + name))
             }
         }
 
