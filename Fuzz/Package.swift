@@ -13,12 +13,14 @@ let package = Package(
         .package(name: "postls", path: ".."),
     ],
     targets: [
-        .executableTarget(name: "FuzzSMTPReply", dependencies: [.product(name: "PostlsEngines", package: "postls")], path: "SMTPReply"),
-        .executableTarget(name: "FuzzMainCF", dependencies: [.product(name: "PostlsEngines", package: "postls")], path: "MainCF"),
-        .executableTarget(name: "FuzzMasterCF", dependencies: [.product(name: "PostlsEngines", package: "postls")], path: "MasterCF"),
-        .executableTarget(name: "FuzzDovecotConfig", dependencies: [.product(name: "PostlsEngines", package: "postls")], path: "DovecotConfig"),
-        .executableTarget(name: "FuzzLogLine", dependencies: [.product(name: "PostlsEngines", package: "postls")], path: "LogLine"),
-        .executableTarget(name: "FuzzLogGzip", dependencies: [.product(name: "PostlsEngines", package: "postls")], path: "LogGzip"),
+        // Shared by the harnesses (not a fuzz target: scripts/fuzz.sh runs the targets named Fuzz...).
+        .target(name: "LibFuzzerDriver", dependencies: [.product(name: "PostlsEngines", package: "postls")], path: "LibFuzzerDriver"),
+        .executableTarget(name: "FuzzSMTPReply", dependencies: ["LibFuzzerDriver", .product(name: "PostlsEngines", package: "postls")], path: "SMTPReply"),
+        .executableTarget(name: "FuzzMainCF", dependencies: ["LibFuzzerDriver", .product(name: "PostlsEngines", package: "postls")], path: "MainCF"),
+        .executableTarget(name: "FuzzMasterCF", dependencies: ["LibFuzzerDriver", .product(name: "PostlsEngines", package: "postls")], path: "MasterCF"),
+        .executableTarget(name: "FuzzDovecotConfig", dependencies: ["LibFuzzerDriver", .product(name: "PostlsEngines", package: "postls")], path: "DovecotConfig"),
+        .executableTarget(name: "FuzzLogLine", dependencies: ["LibFuzzerDriver", .product(name: "PostlsEngines", package: "postls")], path: "LogLine"),
+        .executableTarget(name: "FuzzLogGzip", dependencies: ["LibFuzzerDriver", .product(name: "PostlsEngines", package: "postls")], path: "LogGzip"),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -22,6 +22,8 @@ public struct DiagnosisInput: Sendable {
     public var smtpPorts: Set<Int>
     /// Senders refused for not using TLS where the MX requires it (from the same logs).
     public var plaintextRefusals: [PlaintextRefusals]
+    /// Dovecot's configuration when it was linted too: its fixes name its files, lines and settings.
+    public var dovecot: DovecotConfig?
 
     public init(configuration: PostfixConfiguration? = nil, configFindings: [Finding] = [], probe: ProbeReport? = nil,
                 logEvents: [TLSEvent] = [], logSummary: LogSummary? = nil, postfixVersion: String? = nil, now: Date = Date(),
@@ -107,7 +109,7 @@ struct Builder {
             // Parse trouble is not a TLS cause of its own unless the linter named one.
             let location = finding.location ?? "config"
             let parameter = finding.parameter.map { "\($0): " } ?? ""
-            add(finding.cause, finding.severity, Evidence(source: .config, location: location, text: parameter + finding.message),
+            add(finding.cause, finding.severity, Evidence(source: .config, location: location, text: parameter + finding.message, server: finding.server),
                 summary: finding.message)
             findingsByCause[finding.cause, default: []].append(finding)
         }
@@ -206,26 +208,24 @@ struct Builder {
             let services = Set(events.compactMap(\.service)).sorted()
             let ipv6 = events.filter { $0.peer?.family == .ipv6 }.count
             let ipv4 = events.filter { $0.peer?.family == .ipv4 }.count
-            let times = events.compactMap(\.time).sorted()
-            var text = "\(events.count) failed TLS session\(events.count == 1 ? "" : "s")"
-            if !services.isEmpty { text += " on \(services.joined(separator: ", "))" }
-            if !peers.isEmpty { text += " from \(peers.joined(separator: ", "))" }
-            if let first = times.first, let last = times.last {
-                text += first == last ? " at \(Self.stamp(first))" : ", \(Self.stamp(first)) to \(Self.stamp(last))"
-            }
             let severity = logSeverity(cause, events: events)
-            // The first event's most telling line, with its file and line number.
-            var items = [Evidence(source: .log, location: "\(events.count) events", text: text)]
-            for event in events.prefix(2) {
-                // The line with OpenSSL's reason says why ("...:no shared cipher:..."); `SSL_accept error ...: -1` says only that.
-                let reason = event.errors.first?.reason
-                if let line = event.lines.first(where: { reason != nil && $0.message.contains(reason ?? "") })
-                    ?? event.lines.first(where: { $0.message.contains("warning") })
-                    ?? event.lines.first(where: { $0.message.contains("error") || $0.message.contains("TLS") }) ?? event.lines.first {
-                    items.append(Evidence(source: .log, location: "\(Self.basename(line.file)):\(line.lineNumber)", text: line.message))
+            // Postfix's and Dovecot's failures are told apart, so each server gets its own fixes.
+            for server in MailServer.allCases {
+                let part = events.filter { Self.server(of: $0) == server }
+                guard !part.isEmpty else { continue }
+                // The first event's most telling line, with its file and line number.
+                var items = [Evidence(source: .log, location: "\(part.count) events", text: Self.sessionsText(part), server: server)]
+                for event in part.prefix(2) {
+                    // The line with OpenSSL's reason says why ("...:no shared cipher:..."); `SSL_accept error ...: -1` says only that.
+                    let reason = event.errors.first?.reason
+                    if let line = event.lines.first(where: { reason != nil && $0.message.contains(reason ?? "") })
+                        ?? event.lines.first(where: { $0.message.contains("warning") })
+                        ?? event.lines.first(where: { $0.message.contains("error") || $0.message.contains("TLS") }) ?? event.lines.first {
+                        items.append(Evidence(source: .log, location: "\(Self.basename(line.file)):\(line.lineNumber)", text: line.message, server: server))
+                    }
                 }
+                for item in items { add(cause, severity, item) }
             }
-            for item in items { add(cause, severity, item) }
             switch cause {
             case .handshakeTimeout where ipv6 > 0 && ipv6 >= 4 * max(ipv4, 1) / 5 && ipv4 * 5 <= ipv6:
                 summaries[cause, default: []].insert("handshakes stall for IPv6 peers (\(ipv6) of \(ipv6 + ipv4)): suspect a path-MTU black hole", at: 0)
@@ -236,7 +236,11 @@ struct Builder {
                     severities[cause] = .info
                 }
             case .plaintextOnTLSPort:
-                summaries[cause, default: []].append("clients speak plaintext to an implicit-TLS port (\(services.joined(separator: ", "))): they must use implicit TLS there, or STARTTLS on 587")
+                if events.allSatisfy({ Self.server(of: $0) == .dovecot }) {
+                    summaries[cause, default: []].append("mail clients speak plaintext to Dovecot's implicit-TLS port (\(services.joined(separator: ", "))): they must use SSL/TLS there (993 IMAPS, 995 POP3S), or STARTTLS on 143/110")
+                } else {
+                    summaries[cause, default: []].append("clients speak plaintext to an implicit-TLS port (\(services.joined(separator: ", "))): they must use implicit TLS there, or STARTTLS on 587")
+                }
             default:
                 break
             }
@@ -247,6 +251,8 @@ struct Builder {
         }
         // Seen in the logs, reproduced by nothing, and the probe of the same service passes: likely fixed already.
         for (cause, events) in grouped where DiagnosisEngine.reproducible.contains(cause) {
+            // The probe speaks SMTP: passing, it says nothing about Dovecot's logins.
+            guard events.contains(where: { Self.server(of: $0) == .postfix }) else { continue }
             let sources = Set((evidence[cause] ?? []).map(\.source))
             guard sources == [.log], let probe = input.probe, !probe.targets.isEmpty,
                   probe.targets.allSatisfy({ $0.negotiated != nil && ($0.verify?.code ?? 0) == 0 }) else { continue }
@@ -256,6 +262,23 @@ struct Builder {
             summaries[cause, default: []].insert("seen in the logs\(last.map { " until \(Self.stamp($0))" } ?? ""), but the current configuration and a live probe no longer reproduce it: probably fixed already", at: 0)
             notes[cause, default: []].append("Settle it: watch for new occurrences (`postls logs --follow`).")
         }
+    }
+
+    /// Dovecot's logins and configuration lines are Dovecot's; everything else in the mail log is Postfix's.
+    static func server(of event: TLSEvent) -> MailServer { event.kind == .dovecot ? .dovecot : .postfix }
+
+    /// "3 failed TLS sessions on smtps from a (2), b (1), 2026-... to 2026-...".
+    static func sessionsText(_ events: [TLSEvent]) -> String {
+        let services = Set(events.compactMap(\.service)).sorted()
+        let peers = topPeers(events)
+        let times = events.compactMap(\.time).sorted()
+        var text = "\(events.count) failed TLS session\(events.count == 1 ? "" : "s")"
+        if !services.isEmpty { text += " on \(services.joined(separator: ", "))" }
+        if !peers.isEmpty { text += " from \(peers.joined(separator: ", "))" }
+        if let first = times.first, let last = times.last {
+            text += first == last ? " at \(stamp(first))" : ", \(stamp(first)) to \(stamp(last))"
+        }
+        return text
     }
 
     func logSeverity(_ cause: Cause, events: [TLSEvent]) -> Severity {
@@ -311,7 +334,8 @@ struct Builder {
     /// TLS disabled (454, no STARTTLS) is the symptom; an unreadable or mismatched key or certificate is the cause.
     mutating func mergeTLSDisabledIntoRootCause() {
         guard let symptom = evidence[.starttlsUnavailable] else { return }
-        for root in [Cause.certificateUnreadable, .keyMismatch] where evidence[root] != nil {
+        // Only Postfix's own key or certificate explains Postfix's disabled TLS (a broken Dovecot key does not).
+        for root in [Cause.certificateUnreadable, .keyMismatch] where evidence[root]?.contains(where: { $0.server == .postfix }) == true {
             let moved = symptom.filter { $0.source != .config }
             evidence[root, default: []].append(contentsOf: moved)
             severities[root] = .critical
@@ -350,7 +374,8 @@ struct Builder {
             if let cap = confidenceCap[cause], cap < confidence { confidence = cap }
             var diagnosisNotes = notes[cause] ?? []
             if confidence != .high {
-                diagnosisNotes.append(Self.settle(cause, sources: sources))
+                let onlyDovecot = items.allSatisfy { $0.server == .dovecot }
+                diagnosisNotes.append(onlyDovecot ? Self.settleForDovecot(cause, sources: sources) : Self.settle(cause, sources: sources))
             }
             let severity = severities[cause] ?? .info
             let summary = summaries[cause]?.first ?? CauseCatalog.shared.title(cause)
@@ -367,6 +392,26 @@ struct Builder {
             if a.logEvents != b.logEvents { return a.logEvents > b.logEvents }
             return a.cause < b.cause
         }
+    }
+
+    /// The same for a diagnosis that rests on Dovecot's evidence alone, in Dovecot's terms.
+    static func settleForDovecot(_ cause: Cause, sources: Set<Evidence.Source>) -> String {
+        if sources == [.log] {
+            switch cause {
+            case .protocolMismatch, .noSharedCipher:
+                return "Settle it: `openssl s_client -connect THIS-HOST:993 -tls1_2` shows whether Dovecot accepts what the clients offer; compare with ssl_min_protocol and ssl_cipher_list (`doveconf -n`)."
+            case .untrustedCertificate, .incompleteChain, .expiredCertificate, .nameMismatch:
+                return "Settle it: `openssl s_client -connect THIS-HOST:993 -servername THIS-HOST` shows the chain mail clients see."
+            case .keyMismatch, .certificateUnreadable, .dhParameters:
+                return "Settle it: `doveconf -n` names the file and line Dovecot cannot load; `postls diagnose --dovecot-config FILE` checks the files."
+            default:
+                return "Settle it: raise Dovecot's verbose_ssl = yes for a while to see where the handshake stops."
+            }
+        }
+        if !sources.contains(.log) {
+            return "Dovecot's logs show no failure for this yet: it may not have hurt a mail client (or the logs read did not cover the time)."
+        }
+        return ""
     }
 
     /// What evidence would settle a diagnosis that rests on too little.

@@ -10,9 +10,11 @@ public struct Evidence: Codable, Sendable, Equatable {
     /// `main.cf:14`, `mail.log:8812`, `probe 127.0.0.1:25 (IPv4)`
     public var location: String
     public var text: String
+    /// Whose it is: Postfix (main.cf/master.cf, smtpd's log lines, the SMTP probe, DNS) or Dovecot (its config, its logins).
+    public var server: MailServer
 
-    public init(source: Source, location: String, text: String) {
-        self.source = source; self.location = location; self.text = text
+    public init(source: Source, location: String, text: String, server: MailServer = .postfix) {
+        self.source = source; self.location = location; self.text = text; self.server = server
     }
 }
 
@@ -43,11 +45,13 @@ public struct Diagnosis: Codable, Sendable, Equatable {
 
     /// Sources that contributed evidence.
     public var sources: Set<Evidence.Source> { Set(evidence.map(\.source)) }
+    /// The servers the evidence is about: Postfix's fixes are planned only for Postfix evidence, Dovecot's for Dovecot's.
+    public var servers: Set<MailServer> { Set(evidence.map(\.server)) }
 }
 
 /// How a fix acts.
 public enum FixKind: String, Codable, Sendable {
-    /// Edits of main.cf/master.cf, applied safely by `postls fix apply`.
+    /// Edits of main.cf/master.cf, applied safely by `postls fix apply`; for Dovecot, a diff to review.
     case configEdit = "config_edit"
     /// Commands for the admin to run (or, for `postfix reload`, that apply runs).
     case command
@@ -78,6 +82,9 @@ public struct Fix: Codable, Sendable, Equatable {
     public var ports: [Int]
     /// Files to create before the edits (path and contents; public data only, never keys).
     public var files: [FileAction]
+    /// Whose configuration the fix changes. `fix apply` edits only Postfix's main.cf/master.cf; a Dovecot fix is
+    /// advice (a diff of Dovecot's file to review, and commands), never applied by postls.
+    public var server: MailServer = .postfix
 
     public struct FileAction: Codable, Sendable, Equatable {
         public var path: String

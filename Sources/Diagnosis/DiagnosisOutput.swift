@@ -3,7 +3,7 @@ import PostfixConfig
 import PostlsCore
 
 extension Evidence {
-    var jsonObject: [String: Any] { ["source": source.rawValue, "location": location, "text": text] }
+    var jsonObject: [String: Any] { ["source": source.rawValue, "location": location, "text": text, "server": server.rawValue] }
 }
 
 extension Diagnosis {
@@ -21,7 +21,7 @@ extension Fix {
         }
         return ["id": id, "title": title, "kind": kind.rawValue, "cause": cause.rawValue, "diff": diff as Any? ?? NSNull(),
                 "commands": commands, "edits": editObjects, "impact": impact as Any? ?? NSNull(), "applicable": applicable,
-                "ports": ports, "files": files.map { ["path": $0.path, "explanation": $0.explanation] }]
+                "ports": ports, "files": files.map { ["path": $0.path, "explanation": $0.explanation] }, "server": server.rawValue]
     }
 }
 
@@ -68,7 +68,10 @@ extension DiagnosisReport {
                 out += "   Fix \(paint(fix.id, "1")): \(fix.title)\n"
                 if let impact = fix.impact { out += "     Impact: \(impact)\n" }
                 if fix.applicable { out += "     Apply: postls fix apply \(fix.id)\n" }
-                else { for c in fix.commands { out += "     $ \(c)\n" } }
+                else {
+                    if fix.server == .dovecot { out += "     Advice only: postls does not edit Dovecot's files (see the diff: postls fix show \(fix.id))\n" }
+                    for c in fix.commands { out += "     $ \(c)\n" }
+                }
             }
         }
         if !limitations.isEmpty {

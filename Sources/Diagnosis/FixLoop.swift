@@ -51,6 +51,10 @@ public struct FixLoop: Sendable {
 
     public func apply(_ fix: Fix, gathered: Gathered, options: GatherOptions, reload: Bool = true,
                       progress: (@Sendable (Progress) -> Void)? = nil) throws -> FixOutcome {
+        // postls edits Postfix's files only: a Dovecot fix is advice, whatever else it says.
+        guard fix.server == .postfix else {
+            throw FixError.notApplicable("fix \(fix.id) is for Dovecot: postls does not edit Dovecot's files; review its diff and run its commands yourself")
+        }
         guard fix.applicable, let configuration = gathered.configuration else {
             throw FixError.notApplicable("fix \(fix.id) cannot be applied automatically: \(fix.commands.isEmpty ? "see its description" : "run its commands")")
         }
@@ -58,21 +62,36 @@ public struct FixLoop: Sendable {
         let before = (gathered.probe?.targets ?? []).filter { r in targets.contains { $0.address.ip == r.address && Int($0.port) == r.port } }
         var messages: [String] = []
         progress?(.writing)
-        for file in fix.files { try createFile(file) ; messages.append("wrote \(file.path)") }
+        // Files first (the edits name them), each recorded so the journal entry and a rollback can remove it again.
+        var created: [JournalEntry.CreatedFile] = []
+        do {
+            for file in fix.files {
+                if let record = try createFile(file) { created.append(record); messages.append("wrote \(file.path)") }
+                else { messages.append("\(file.path) already holds this content; kept as it is") }
+            }
+        } catch {
+            messages += removeUnjournaled(created)
+            throw error
+        }
         var journalID: String? = nil
         var diff = ""
         if !fix.edits.isEmpty {
             progress?(.validating)
             do {
-                let result = try applier.apply(fix.edits, to: configuration)
+                let result = try applier.apply(fix.edits, to: configuration, created: created)
                 journalID = result.entry.id
                 diff = result.diff
             } catch let error as ConfigError {
+                // Nothing was applied: the files made for the edits go too.
+                messages += removeUnjournaled(created)
                 if case .validationFailed(let message, let restored) = error {
                     return FixOutcome(state: .validationFailed, journalID: nil, diff: fix.diff ?? "", reloaded: false, before: before, after: [],
                                       messages: messages + ["Postfix rejected the change: \(message)",
                                                             restored ? "the original files were restored byte for byte" : "WARNING: restoring the original files failed; check the backups beside them"])
                 }
+                throw error
+            } catch {
+                messages += removeUnjournaled(created)
                 throw error
             }
         }
@@ -89,7 +108,8 @@ public struct FixLoop: Sendable {
         }
         if !worse.isEmpty, let id = journalID {
             progress?(.rollingBack)
-            try applier.rollback(id: id, directory: configuration.directory)
+            let entry = try applier.rollback(id: id, directory: configuration.directory, otherConfigFiles: Self.dovecotFiles(options.dovecotConfig))
+            messages += entry.createdFileMessages
             if reloaded { _ = try? reloadPostfix(configuration.directory, messages: &messages) }
             messages.append("TLS got worse on \(worse.map { "\($0.address):\($0.port)" }.joined(separator: ", ")); the change was rolled back automatically")
             progress?(.done)
@@ -100,11 +120,19 @@ public struct FixLoop: Sendable {
     }
 
     /// Restores the files of the newest applied fix (or `id`) byte for byte, then reloads.
-    public func rollback(id: String? = nil, configDirectory: String, reload: Bool = true) throws -> (JournalEntry, [String]) {
-        let entry = try applier.rollback(id: id, directory: configDirectory)
-        var messages: [String] = entry.files.map { "restored \($0.path) from \($0.backup)" }
+    /// A created file Dovecot's configuration names (`dovecotConfig`, default `DovecotDefault`'s) is kept: Dovecot may use it.
+    public func rollback(id: String? = nil, configDirectory: String, reload: Bool = true, dovecotConfig: String? = nil) throws -> (JournalEntry, [String]) {
+        let dovecot = DovecotDefault.configFile(explicit: dovecotConfig, postfixDirectory: configDirectory)
+        let entry = try applier.rollback(id: id, directory: configDirectory, otherConfigFiles: Self.dovecotFiles(dovecot))
+        var messages: [String] = entry.files.map { "restored \($0.path) from \($0.backup)" } + entry.createdFileMessages
         if reload { _ = try reloadPostfix(configDirectory, messages: &messages) }
         return (entry, messages)
+    }
+
+    /// Every file of Dovecot's configuration (with its includes), to see whether it names a file.
+    static func dovecotFiles(_ path: String?) -> [String] {
+        guard let path else { return [] }
+        return (try? DovecotConfig(path: path))?.files ?? [path]
     }
 
     /// `postfix reload` when Postfix runs with this configuration; says so when it does not.
@@ -129,13 +157,25 @@ public struct FixLoop: Sendable {
         return prober.probe(targets).targets
     }
 
-    /// Creates a new public file (a chain) beside its target: O_EXCL, never following a link; identical content is fine.
-    func createFile(_ action: Fix.FileAction) throws {
+    /// Creates a new public file (a chain) beside its target: O_EXCL, never following a link; identical content is
+    /// fine. The record of what was written, or nil when the file was already there (then it is not ours to remove).
+    func createFile(_ action: Fix.FileAction) throws -> JournalEntry.CreatedFile? {
+        let bytes = Array(action.contents.utf8)
         if let existing = FileManager.default.contents(atPath: action.path) {
-            if existing == Data(action.contents.utf8) { return }
+            if existing == Data(bytes) { return nil }
             throw FixError.fileExists(action.path)
         }
-        do { try createExclusiveFile(action.path, bytes: Array(action.contents.utf8), mode: 0o644) } catch { throw FixError.io("\(error)") }
+        do { try createExclusiveFile(action.path, bytes: bytes, mode: 0o644) } catch { throw FixError.io("\(error)") }
+        return JournalEntry.CreatedFile(path: action.path, bytes: bytes)
+    }
+
+    /// Removes files this run created when no journal entry records them (the change failed before it was
+    /// journaled), each only while it holds what was written.
+    func removeUnjournaled(_ created: [JournalEntry.CreatedFile]) -> [String] {
+        created.reversed().map { file in
+            let outcome = applier.removeCreated(file, unlessNamedIn: nil)
+            return outcome == "removed" ? "removed \(file.path) again (the change was not applied)" : "kept \(file.path): \(outcome)"
+        }
     }
 
     public static func describe(_ r: ListenerProbeResult) -> String {

@@ -9,7 +9,21 @@ import TLSProbe
 struct FixPlanner {
     let input: DiagnosisInput
 
+    /// Postfix's fixes for the Postfix evidence, Dovecot's (advice only) for Dovecot's: a Dovecot certificate never
+    /// gets an smtpd_* edit, and a Postfix problem never a Dovecot one.
     func fixes(for diagnosis: Diagnosis, findings: [Finding]) -> [Fix] {
+        var out: [Fix] = []
+        if diagnosis.servers.contains(.postfix) {
+            out += postfixFixes(for: diagnosis, findings: findings.filter { $0.server == .postfix })
+        }
+        if diagnosis.servers.contains(.dovecot) {
+            let events = input.logEvents.filter { $0.kind == .dovecot && $0.cause == diagnosis.cause }
+            out += DovecotFixPlanner(input: input).fixes(cause: diagnosis.cause, findings: findings.filter { $0.server == .dovecot }, events: events)
+        }
+        return out
+    }
+
+    func postfixFixes(for diagnosis: Diagnosis, findings: [Finding]) -> [Fix] {
         var out: [Fix] = []
         let cause = diagnosis.cause
         // 1. Edits the linter proposed for this cause, one fix per distinct edit.
@@ -77,17 +91,7 @@ struct FixPlanner {
                 guard let leaf = try? Certificate.load(pemFile: certFile).first else { continue }
                 if let key = try? PrivateKey.load(pemFile: keyFile), key.matches(leaf) { continue }
                 let keyParameter = ["smtpd_tls_key_file", "smtpd_tls_eckey_file", "smtpd_tls_dkey_file"][min(index, 2)]
-                var found: String? = nil
-                for directory in Set([(certFile as NSString).deletingLastPathComponent, (keyFile as NSString).deletingLastPathComponent]).sorted() {
-                    let names = ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []).sorted {
-                        // Files named like keys first: a .key beats a combined .pem.
-                        ($0.hasSuffix(".key") ? 0 : 1, $0) < ($1.hasSuffix(".key") ? 0 : 1, $1)
-                    }
-                    found = names.lazy.map { directory + "/" + $0 }
-                        .first { $0 != keyFile && ((try? PrivateKey.load(pemFile: $0))?.matches(leaf) ?? false) }
-                    if found != nil { break }
-                }
-                guard let found else { continue }
+                guard let found = MatchingKey.find(for: leaf, certFile: certFile, keyFile: keyFile) else { continue }
                 let edit: ConfigEdit
                 if case .masterCF? = listener.sources[keyParameter] {
                     edit = .setOverride(service: listener.service.name, type: listener.service.type, name: keyParameter, value: found)
@@ -166,21 +170,9 @@ struct FixPlanner {
             guard source == "smtpd_tls_cert_file", let certFile = listener.tls.cert_files.first,
                   let certs = try? Certificate.load(pemFile: certFile), let leaf = certs.first, certs.count == 1 else { continue }
             let directory = (certFile as NSString).deletingLastPathComponent
-            guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory) else { continue }
-            var chain = [leaf]
-            var current = leaf
-            // Walk up: find the certificate that issued the current one, until a self-issued root.
-            for _ in 0..<4 {
-                guard let issuer = names.sorted().lazy
-                    .compactMap({ try? Certificate.load(pemFile: directory + "/" + $0) })
-                    .flatMap({ $0 })
-                    .first(where: { current.isIssued(by: $0) && $0.sha256Fingerprint != current.sha256Fingerprint }) else { break }
-                if issuer.isSelfIssued { break }  // roots are not served
-                chain.append(issuer)
-                current = issuer
-            }
+            let chain = Self.issuerChain(of: leaf, in: directory).map(\.certificate)
             guard chain.count > 1 else { continue }
-            let newPath = certFile.hasSuffix(".pem") ? String(certFile.dropLast(4)) + ".fullchain.pem" : certFile + ".fullchain.pem"
+            let newPath = Self.fullChainPath(for: certFile)
             let edits: [ConfigEdit]
             if case .masterCF? = listener.sources["smtpd_tls_cert_file"] {
                 edits = [.setOverride(service: listener.service.name, type: listener.service.type, name: "smtpd_tls_cert_file", value: newPath)]
@@ -195,6 +187,31 @@ struct FixPlanner {
             return fix
         }
         return nil
+    }
+
+    /// The leaf, then the certificates found in `directory` that issued it, in order, up to (not including) a
+    /// self-issued root, which is not served; each with the file it was found in (a file holding that certificate
+    /// alone first, so `cat` of the files builds the chain).
+    static func issuerChain(of leaf: Certificate, in directory: String) -> [(certificate: Certificate, file: String, alone: Bool)] {
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory) else { return [(leaf, "", true)] }
+        let candidates = names.sorted().map { name in (name, (try? Certificate.load(pemFile: directory + "/" + name)) ?? []) }
+            .sorted { ($0.1.count == 1 ? 0 : 1, $0.0) < ($1.1.count == 1 ? 0 : 1, $1.0) }
+            .flatMap { name, certificates in certificates.map { (certificate: $0, file: directory + "/" + name, alone: certificates.count == 1) } }
+        var chain: [(certificate: Certificate, file: String, alone: Bool)] = [(leaf, "", true)]
+        var current = leaf
+        // Walk up: find the certificate that issued the current one, until a self-issued root.
+        for _ in 0..<4 {
+            guard let issuer = candidates.first(where: { current.isIssued(by: $0.certificate) && $0.certificate.sha256Fingerprint != current.sha256Fingerprint }),
+                  !issuer.certificate.isSelfIssued else { break }  // roots are not served
+            chain.append(issuer)
+            current = issuer.certificate
+        }
+        return chain
+    }
+
+    /// `leaf.pem` → `leaf.fullchain.pem`.
+    static func fullChainPath(for certFile: String) -> String {
+        certFile.hasSuffix(".pem") ? String(certFile.dropLast(4)) + ".fullchain.pem" : certFile + ".fullchain.pem"
     }
 
     /// No public smtpd listener has a certificate configured (smtpd_tls_cert_file, smtpd_tls_chain_files).
@@ -251,5 +268,23 @@ extension ConfigEdit {
         case .setMain(_, let value), .setOverride(_, _, _, let value): return value
         default: return nil
         }
+    }
+}
+
+/// The private key that belongs to a certificate, looked for beside the certificate and the configured key.
+enum MatchingKey {
+    /// A file other than `keyFile` in the certificate's or the key's directory whose key matches `leaf`; files
+    /// named like keys first (a .key beats a combined .pem), then by name.
+    static func find(for leaf: Certificate, certFile: String, keyFile: String) -> String? {
+        for directory in Set([(certFile as NSString).deletingLastPathComponent, (keyFile as NSString).deletingLastPathComponent]).sorted() {
+            let names = ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []).sorted {
+                ($0.hasSuffix(".key") ? 0 : 1, $0) < ($1.hasSuffix(".key") ? 0 : 1, $1)
+            }
+            if let found = names.lazy.map({ directory + "/" + $0 })
+                .first(where: { $0 != keyFile && ((try? PrivateKey.load(pemFile: $0))?.matches(leaf) ?? false) }) {
+                return found
+            }
+        }
+        return nil
     }
 }

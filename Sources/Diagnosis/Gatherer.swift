@@ -141,6 +141,7 @@ public struct Gatherer: Sendable {
                                    postfixVersion: postfixVersion, now: clock.now(), smtpPorts: options.smtpPorts,
                                    plaintextRefusals: refusals)
         input.dnsFindings = dns?.findings ?? []
+        input.dovecot = options.loadDovecot()
         var report = DiagnosisEngine().diagnose(input)
         if let configError { report.limitations.insert("config: \(configError)", at: 0) }
         if let logError { report.limitations.append("logs: \(logError)") }
@@ -194,7 +195,7 @@ extension Gatherer {
         if let path = options.dovecotConfig {
             do { dovecot = try DovecotConfig(path: path) } catch {
                 extra.append(Finding(id: "dovecot_config_unreadable", cause: .certificateUnreadable, severity: .warning, file: path,
-                                     message: "Dovecot's configuration cannot be read, so its TLS settings were not checked: \(error)"))
+                                     message: "Dovecot's configuration cannot be read, so its TLS settings were not checked: \(error)", server: .dovecot))
             }
         }
         var context = LintContext(configuration: configuration, cipherEvaluator: OpenSSLCipherEvaluator(runner: runner),

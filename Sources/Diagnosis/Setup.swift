@@ -357,7 +357,7 @@ public struct Setup: Sendable {
         for path in [own.0, own.1, tlsDir + "/\(hostname).csr"] where fm.fileExists(atPath: path) { existing.insert(path) }
 
         var dovecot: DovecotSSLSettings? = nil
-        let dovecotPath = options.dovecotConfig ?? (fm.fileExists(atPath: "/etc/dovecot/dovecot.conf") ? "/etc/dovecot/dovecot.conf" : nil)
+        let dovecotPath = DovecotDefault.configFile(explicit: options.dovecotConfig, postfixDirectory: options.configDirectory)
         if let dovecotPath { dovecot = DovecotSSLSettings.read(dovecotPath) }
 
         return SetupInputs(configuration: configuration, options: options, hostname: hostname, hostnameNotes: notes, configured: configured,
@@ -589,6 +589,7 @@ public struct Setup: Sendable {
     public func apply(_ plan: SetupPlan, inputs: SetupInputs, reload: Bool = true, trust: TrustAnchors = .system, phaseTimeout: Double = 10,
                       progress: (@Sendable (Progress) -> Void)? = nil) throws -> Outcome {
         var written: [String] = []
+        var created: [JournalEntry.CreatedFile] = []
         var messages: [String] = []
         var keys: [String: PrivateKey] = [:]
         var records = plan.dnsRecords
@@ -623,13 +624,20 @@ public struct Setup: Sendable {
             }
             written.append(action.path)
             messages.append("wrote \(action.path)")
+            // Journaled with the edits so `postls fix rollback` removes it again (read back here; a key is never printed).
+            if let bytes = try? LocalFileSystem().read(action.path) { created.append(JournalEntry.CreatedFile(path: action.path, bytes: bytes)) }
         }
         var journalID: String? = nil
         var diff = ""
         if !plan.edits.isEmpty {
             progress?(.writing)
             let applier = ConfigApplier(validator: PostfixValidator(runner: runner), clock: clock)
-            let result = try applier.apply(plan.edits, to: inputs.configuration)
+            let result: ApplyResult
+            do { result = try applier.apply(plan.edits, to: inputs.configuration, created: created) } catch {
+                // Nothing was applied: the files made for it go too (each only while untouched).
+                for file in created.reversed() { _ = applier.removeCreated(file, unlessNamedIn: nil) }
+                throw error
+            }
             journalID = result.entry.id
             diff = result.diff
             messages.append("changed \(result.entry.files.map(\.path).joined(separator: ", ")) (backups beside them; undo with postls fix rollback)")

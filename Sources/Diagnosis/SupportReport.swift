@@ -39,9 +39,9 @@ public enum SupportReport {
         public var error: String?
     }
 
-    /// The report as Markdown.
+    /// The report as Markdown. `dovecotConfig` is the file the gathering read (`DovecotDefault`), nil for none.
     public static func markdown(gathered: Gathered, redact: Bool, versions: Versions? = nil, now: Date = Date(),
-                                dovecotConfig: String? = defaultDovecotConfig) -> String {
+                                dovecotConfig: String?) -> String {
         let v = versions ?? Versions.collect(gathered: gathered)
         let dovecot = dovecotConfig.flatMap(DovecotSSLSettings.read)
         let text = renderMarkdown(gathered: gathered, versions: v, redacted: redact, now: now, dovecot: dovecot)
@@ -68,7 +68,7 @@ public enum SupportReport {
 
     /// The report as JSON (UTF-8, pretty-printed, keys sorted).
     public static func json(gathered: Gathered, redact: Bool, versions: Versions? = nil, now: Date = Date(),
-                            dovecotConfig: String? = defaultDovecotConfig) throws -> Data {
+                            dovecotConfig: String?) throws -> Data {
         let v = versions ?? Versions.collect(gathered: gathered)
         var object: Any = jsonObject(gathered: gathered, versions: v, redacted: redact, now: now,
                                      dovecot: dovecotConfig.flatMap(DovecotSSLSettings.read))
@@ -84,11 +84,6 @@ public enum SupportReport {
             object = dictionary
         }
         return try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
-    }
-
-    /// Dovecot's configuration when it is installed in the usual place.
-    public static var defaultDovecotConfig: String? {
-        FileManager.default.fileExists(atPath: "/etc/dovecot/dovecot.conf") ? "/etc/dovecot/dovecot.conf" : nil
     }
 
     /// A redactor that knows every name and address in the gathered data.

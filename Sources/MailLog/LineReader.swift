@@ -95,7 +95,8 @@ public struct LineReader: Sendable {
     /// Like `forEachLine`, but while `deliverAll()` is false, lines without any trigger byte are only
     /// counted: one SIMD pass over the chunk finds the rare bytes (`TriggerScan.nextCandidate`), and line
     /// ends are looked up only around them, as grep does. The lines delivered are a superset of those for
-    /// which `TriggerScan.mayMatter` holds; numbering, CR stripping and overlong lines are as in `forEachLine`.
+    /// which `TriggerScan.mayMatter` holds (read ahead, candidate lines that fail it may be left out);
+    /// numbering, CR stripping and overlong lines are as in `forEachLine`.
     /// `body` gets the line, its number, and the offset of the trigger byte found in it (-1 when the line
     /// was delivered for another reason).
     func forEachCandidateLine(in source: ByteSource, deliverAll: () -> Bool,
@@ -113,12 +114,12 @@ public struct LineReader: Sendable {
         var outcome = Outcome()
         // Each buffer keeps room for one unfinished line (at most maxLineLength) in front of its chunk.
         let headroom = (maxLineLength + 63) & ~63
-        // Regular files (plain or gzip) are read one chunk ahead on a second thread; other sources inline.
         // A run of this many blocks without a newline may hide a line over the cap (a line over the cap
         // always covers one whole run): then that stretch is read line by line.
         let groupBlocks = min(255, max(1, maxLineLength / 32))
         let native = nativeScan
-        // The reader thread also finds each chunk's candidate lines (`CandidateIndex`).
+        // Regular files (plain or gzip) are read one chunk ahead on a second thread, which also finds each
+        // chunk's candidate lines (`CandidateIndex`); other sources are read and scanned inline.
         var indexer: (@Sendable (UnsafePointer<UInt8>, Int, Int, CandidateIndex) -> Void)?
         let maxLength = maxLineLength
         if indexAhead && CandidateIndex.fits(bufferSize: headroom + chunkSize) {

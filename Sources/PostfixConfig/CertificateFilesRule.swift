@@ -71,7 +71,7 @@ public struct CertificateFilesRule: LintRule {
     private func finding(_ id: String, _ cause: Cause, _ severity: Severity, source: Location, parameter: String, _ message: String) -> Finding {
         switch source {
         case .postfix(let source): return PostfixConfig.finding(id, cause, severity, source: source, parameter: parameter, message)
-        case .file(let file, let line): return Finding(id: id, cause: cause, severity: severity, file: file, line: line, parameter: parameter, message: message)
+        case .file(let file, let line): return Finding(id: id, cause: cause, severity: severity, file: file, line: line, parameter: parameter, message: message, server: .dovecot)
         }
     }
 
@@ -165,6 +165,13 @@ public struct CertificateFilesRule: LintRule {
     private func inspect(certFile: String, keyFile: String, certParameter: String, keyParameter: String, certSource: Location, keySource: Location,
                          hostName host: String, _ context: LintContext) -> [Finding] {
         let pair = (certFile: certFile, keyFile: keyFile, certParameter: certParameter, keyParameter: keyParameter)
+        // Each server's own words: its log line for a wrong key, its reload, and who checks the name.
+        let isDovecot: Bool
+        if case .file = certSource { isDovecot = true } else { isDovecot = false }
+        let mismatchLog = isDovecot ? "Dovecot: \"Key is for a different cert than ssl_cert\"" : "smtpd: \"key values mismatch\""
+        let reload = isDovecot ? "doveadm reload" : "postfix reload"
+        let nameText = isDovecot ? "\(host), the name mail clients connect to" : "myhostname \(host)"
+        let whoChecks = isDovecot ? "mail clients that check the server name reject it" : "peers that check the MX name reject it"
         if !context.fileSystem.exists(pair.certFile) {
             return [loadProblem(TLSKitError.file(path: pair.certFile, errno: ENOENT), path: pair.certFile, parameter: pair.certParameter,
                                 what: "certificate", source: certSource)]
@@ -184,7 +191,7 @@ public struct CertificateFilesRule: LintRule {
                 let key = try PrivateKey.load(pemFile: pair.keyFile)
                 if !key.matches(leaf) {
                     out.append(finding("key_mismatch", .keyMismatch, .critical, source: keySource, parameter: pair.keyParameter,
-                                       "the private key \(pair.keyFile) does not belong to the certificate \(pair.certFile) (smtpd: \"key values mismatch\"); TLS fails."))
+                                       "the private key \(pair.keyFile) does not belong to the certificate \(pair.certFile) (\(mismatchLog)); TLS fails."))
                 }
             } catch {
                 out.append(loadProblem(error, path: pair.keyFile, parameter: pair.keyParameter, what: "private key", source: keySource))
@@ -195,7 +202,7 @@ public struct CertificateFilesRule: LintRule {
         let days = leaf.info.daysUntilExpiry(from: now)
         if leaf.notAfter < now {
             out.append(finding("certificate_expired", .expiredCertificate, .critical, source: certSource, parameter: pair.certParameter,
-                               "the certificate in \(pair.certFile) expired on \(ISO8601DateFormatter().string(from: leaf.notAfter)): verifying peers reject it. Renew it and run postfix reload."))
+                               "the certificate in \(pair.certFile) expired on \(ISO8601DateFormatter().string(from: leaf.notAfter)): verifying peers reject it. Renew it and run \(reload)."))
         } else if leaf.notBefore > now {
             out.append(finding("certificate_not_yet_valid", .expiredCertificate, .critical, source: certSource, parameter: pair.certParameter,
                                "the certificate in \(pair.certFile) is not valid before \(ISO8601DateFormatter().string(from: leaf.notBefore)) (check the clock)."))
@@ -237,7 +244,7 @@ public struct CertificateFilesRule: LintRule {
         // Names.
         if !host.isEmpty && !leaf.covers(host: host) {
             out.append(finding("name_mismatch", .nameMismatch, .warning, source: certSource, parameter: pair.certParameter,
-                               "the certificate in \(pair.certFile) does not cover myhostname \(host) (it names \(([leaf.commonName].compactMap { $0 } + leaf.subjectAltNames).joined(separator: ", "))): peers that check the MX name reject it."))
+                               "the certificate in \(pair.certFile) does not cover \(nameText) (it names \(([leaf.commonName].compactMap { $0 } + leaf.subjectAltNames).joined(separator: ", "))): \(whoChecks)."))
         }
         return out
     }

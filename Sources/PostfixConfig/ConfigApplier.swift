@@ -1,5 +1,6 @@
 import Foundation
 import PostlsCore
+import TLSKit
 
 /// Checks a configuration directory the way Postfix would load it.
 public protocol ConfigValidator: Sendable {
@@ -44,13 +45,43 @@ public struct JournalEntry: Sendable, Codable, Equatable {
         public var sizeAfter: Int
         public var hashAfter: String
     }
+    /// A file the fix created beside the edits (a built full chain, a new key, a CSR, a certificate). Only files
+    /// that did not exist before are recorded, so a rollback never removes anything that was there before the fix.
+    public struct CreatedFile: Sendable, Codable, Equatable {
+        public var path: String
+        public var size: Int
+        /// SHA-256 of the bytes postls wrote: the file is removed on rollback only while it still holds them.
+        public var sha256: String
+        /// What the rollback did with it: `removed`, or why it was kept.
+        public var rollback: String?
+
+        /// The record of `bytes` just written to `path` (hashed here; the bytes are not kept).
+        public init(path: String, bytes: [UInt8]) {
+            self.path = path; size = bytes.count; sha256 = Digest.sha256.hexHash(bytes); rollback = nil
+        }
+    }
     public var id: String
     public var time: String
     public var directory: String
     public var edits: [ConfigEdit]
     public var files: [File]
+    /// Files created with the edits; nil in journals written before postls recorded them.
+    public var created: [CreatedFile]?
     /// Set when the entry was rolled back.
     public var rolledBack: String?
+
+    public init(id: String, time: String, directory: String, edits: [ConfigEdit], files: [File], created: [CreatedFile]? = nil, rolledBack: String? = nil) {
+        self.id = id; self.time = time; self.directory = directory; self.edits = edits; self.files = files
+        self.created = created; self.rolledBack = rolledBack
+    }
+
+    /// One line per created file about what the rollback did with it (paths only, never contents).
+    public var createdFileMessages: [String] {
+        (created ?? []).compactMap { file in
+            guard let outcome = file.rollback else { return nil }
+            return outcome == "removed" ? "removed \(file.path) (created by this fix)" : "kept \(file.path): \(outcome)"
+        }
+    }
 }
 
 /// What `apply` did.
@@ -96,8 +127,9 @@ public struct ConfigApplier: Sendable {
         return files
     }
 
-    /// Applies `edits` to the files `configuration` was read from.
-    public func apply(_ edits: [ConfigEdit], to configuration: PostfixConfiguration) throws -> ApplyResult {
+    /// Applies `edits` to the files `configuration` was read from. `created` lists the files the caller made for
+    /// these edits (a chain, a key): journaled with them, so a rollback removes them too.
+    public func apply(_ edits: [ConfigEdit], to configuration: PostfixConfiguration, created: [JournalEntry.CreatedFile] = []) throws -> ApplyResult {
         let directory = configuration.directory
         let changes = try ConfigApplier.preview(edits, on: configuration)
         guard !changes.isEmpty else { throw ConfigError.editNotApplicable("the edits change nothing") }
@@ -120,7 +152,8 @@ public struct ConfigApplier: Sendable {
                 written.append((change, record))
             }
             try validator?.validate(directory: directory)
-            entry = JournalEntry(id: stamp, time: isoTime(), directory: directory, edits: edits, files: written.map(\.1), rolledBack: nil)
+            entry = JournalEntry(id: stamp, time: isoTime(), directory: directory, edits: edits, files: written.map(\.1),
+                                 created: created.isEmpty ? nil : created, rolledBack: nil)
             // Without its journal entry a change could not be rolled back: a journal that cannot be written undoes the change.
             do { try appendToJournal(entry, directory: directory) } catch {
                 throw ConfigError.writeFailed(path: journalPath(directory), reason: "the journal of applied changes could not be written (\(ConfigApplier.reason(error)))")
@@ -161,9 +194,12 @@ public struct ConfigApplier: Sendable {
     }
 
     /// Restores the files of journal entry `id` (default: the newest not rolled back) from their backups.
-    /// Refuses when a file changed after postls wrote it.
+    /// Refuses when a file changed after postls wrote it. Then removes the files the fix created, each only while
+    /// it holds what postls wrote and the restored main.cf/master.cf no longer name it; the entry's `created`
+    /// says what became of each.
     @discardableResult
-    public func rollback(id: String? = nil, directory: String) throws -> JournalEntry {
+    /// `otherConfigFiles` are other servers' configuration files (Dovecot's): a created file they name stays too.
+    public func rollback(id: String? = nil, directory: String, otherConfigFiles: [String] = []) throws -> JournalEntry {
         var entries = try journal(directory: directory)
         let match: Int? = id.map { wanted in entries.lastIndex { $0.id == wanted } } ?? entries.lastIndex { $0.rolledBack == nil }
         guard let found = match else { throw ConfigError.rollbackFailed("no applied edit \(id ?? "") in the journal") }
@@ -176,10 +212,36 @@ public struct ConfigApplier: Sendable {
             guard contentHash(backup) == file.hashBefore else { throw ConfigError.rollbackFailed("backup \(file.backup) does not hold the original content") }
         }
         for file in entry.files { try atomicWrite(file.path, bytes: try fileSystem.read(file.backup)) }
+        if var created = entry.created {
+            for index in created.indices.reversed() { created[index].rollback = removeCreated(created[index], unlessNamedIn: entry.directory, orIn: otherConfigFiles) }
+            entry.created = created
+        }
         entry.rolledBack = isoTime()
         entries[found] = entry
         try writeJournal(entries, directory: directory)
         return entry
+    }
+
+    /// Removes a file a fix created if it is untouched (and, given a directory, its main.cf/master.cf do not name
+    /// it); otherwise says why it stays. Never follows a link. Returns `removed` or the reason.
+    public func removeCreated(_ file: JournalEntry.CreatedFile, unlessNamedIn directory: String?, orIn otherFiles: [String] = []) -> String {
+        guard fileSystem.exists(file.path) || fileSystem.isSymbolicLink(file.path) else { return "already gone" }
+        if fileSystem.isSymbolicLink(file.path) { return "it is now a symbolic link, not the file postls created" }
+        guard let bytes = try? fileSystem.read(file.path) else { return "it can no longer be read" }
+        guard bytes.count == file.size, Digest.sha256.hexHash(bytes) == file.sha256 else {
+            return "changed since postls created it; remove it yourself if it is not needed"
+        }
+        // A configuration that still names it (another change, by hand or by a later fix) still needs it.
+        let configFiles = (directory.map { [$0 + "/main.cf", $0 + "/master.cf"] } ?? []) + otherFiles
+        for path in configFiles {
+            guard let text = try? fileSystem.read(path) else { continue }
+            if String(decoding: text, as: UTF8.self).contains(file.path) {
+                return "\(path.hasPrefix((directory ?? "\u{0}") + "/") ? (path as NSString).lastPathComponent : path) still names it"
+            }
+        }
+        do { try fileSystem.remove(file.path) } catch { return "it could not be removed (\(ConfigApplier.reason(error)))" }
+        try? fileSystem.syncDirectory((file.path as NSString).deletingLastPathComponent)
+        return "removed"
     }
 
     // MARK: - File operations

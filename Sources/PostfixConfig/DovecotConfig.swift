@@ -459,7 +459,7 @@ public struct DovecotSSL: Sendable, Equatable {
     public var dh_file: String?
 
     /// 2.3's `<path` means "the contents of path"; 2.4 names the path directly.
-    static func path(_ value: String?) -> String? {
+    public static func path(_ value: String?) -> String? {
         guard let value, !value.isEmpty else { return nil }
         return value.hasPrefix("<") ? String(value.dropFirst()).trimmingCharacters(in: .whitespaces) : value
     }

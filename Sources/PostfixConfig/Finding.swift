@@ -1,5 +1,11 @@
 import PostlsCore
 
+/// Which server a finding, a piece of evidence or a fix is about. postls edits only Postfix's files; what it says
+/// about Dovecot names Dovecot's settings and reload.
+public enum MailServer: String, Sendable, Codable, Hashable, CaseIterable {
+    case postfix, dovecot
+}
+
 /// One problem found in the configuration: what, where, how bad, and (when there is one) the edit that fixes it.
 public struct Finding: Sendable, Equatable, Codable {
     /// Stable rule id, e.g. `tls_required_on_mx` or `duplicate_parameter`.
@@ -15,13 +21,15 @@ public struct Finding: Sendable, Equatable, Codable {
     public var parameter: String?
     /// A sentence a mail administrator understands.
     public var message: String
-    /// The edit that fixes it, when one exists.
+    /// The edit that fixes it, when one exists (main.cf/master.cf edits: Postfix findings only).
     public var fix: ConfigEdit?
+    /// Whose configuration it is about: Postfix's (main.cf, master.cf and the files they name) or Dovecot's.
+    public var server: MailServer
 
     public init(id: String, cause: Cause, severity: Severity, file: String? = nil, line: Int? = nil,
-                parameter: String? = nil, message: String, fix: ConfigEdit? = nil) {
+                parameter: String? = nil, message: String, fix: ConfigEdit? = nil, server: MailServer = .postfix) {
         self.id = id; self.cause = cause; self.severity = severity; self.file = file
-        self.line = line; self.parameter = parameter; self.message = message; self.fix = fix
+        self.line = line; self.parameter = parameter; self.message = message; self.fix = fix; self.server = server
     }
 
     /// Where, as `main.cf:12`.

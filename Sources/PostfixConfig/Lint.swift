@@ -674,30 +674,30 @@ public struct DovecotSSLRule: LintRule {
         var out: [Finding] = []
         if let setting = dovecot.setting("ssl"), setting.value == "no" {
             out.append(Finding(id: "dovecot_ssl_disabled", cause: .starttlsUnavailable, severity: .warning, file: setting.file, line: setting.line,
-                               parameter: "ssl", message: "Dovecot has ssl = no: IMAP/POP3 clients send passwords in plaintext and cannot use 993/995."))
+                               parameter: "ssl", message: "Dovecot has ssl = no: IMAP/POP3 clients send passwords in plaintext and cannot use 993/995.", server: .dovecot))
         }
         // The installed Dovecot's own verdict comes first; postls's reading of the same line is then redundant.
         if let verdict = context.dovecotValidation {
             out.append(Finding(id: "dovecot_rejected", cause: .unsupportedSetting, severity: .critical, file: verdict.file ?? dovecot.path, line: verdict.line,
-                               message: "The installed Dovecot refuses this configuration (doveconf: \(verdict.message)): it does not start or reload with it."))
+                               message: "The installed Dovecot refuses this configuration (doveconf: \(verdict.message)): it does not start or reload with it.", server: .dovecot))
         }
         for problem in dovecot.problems where !(problem.file == context.dovecotValidation?.file && problem.line == context.dovecotValidation?.line) {
             // An unreadable include named with !include_try is fine; everything else stops Dovecot or drops settings.
             out.append(Finding(id: "dovecot_config_error", cause: .unsupportedSetting, severity: problem.line == 0 ? .warning : .critical,
                                file: problem.file, line: problem.line == 0 ? nil : problem.line,
-                               message: "Dovecot's configuration: \(problem.message)"))
+                               message: "Dovecot's configuration: \(problem.message)", server: .dovecot))
         }
         for key in Self.sslKeys {
             for (first, second) in dovecot.conflicts(key) {
                 out.append(Finding(id: "dovecot_filter_conflict", cause: .unsupportedSetting, severity: .critical, file: second.file, line: second.line,
                                    parameter: key, message: "\(key) is set in two filters that both match some connections and neither contains the other "
-                                       + "(\(first.file):\(first.line) and \(second.file):\(second.line)): Dovecot refuses those connections (\"Conflict in setting \(key) found from filter\", doveconf shows it with -f). Nest one filter inside the other, or set it in only one."))
+                                       + "(\(first.file):\(first.line) and \(second.file):\(second.line)): Dovecot refuses those connections (\"Conflict in setting \(key) found from filter\", doveconf shows it with -f). Nest one filter inside the other, or set it in only one.", server: .dovecot))
             }
         }
         for name in [nil] + dovecot.protocols {
             guard let setting = dovecot.setting("ssl_min_protocol", protocol: name), !Self.protocols.contains(setting.value) else { continue }
             out.append(Finding(id: "dovecot_invalid_protocol", cause: .unsupportedSetting, severity: .critical, file: setting.file, line: setting.line,
-                               parameter: "ssl_min_protocol", message: "ssl_min_protocol = \(setting.value) is not a protocol Dovecot knows (SSLv3, TLSv1 ... TLSv1.3, ANY): Dovecot refuses to start."))
+                               parameter: "ssl_min_protocol", message: "ssl_min_protocol = \(setting.value) is not a protocol Dovecot knows (SSLv3, TLSv1 ... TLSv1.3, ANY): Dovecot refuses to start.", server: .dovecot))
         }
         return out
     }

@@ -165,10 +165,7 @@ public final class PostfixInstance: @unchecked Sendable {
         backdate(path)
     }
 
-    public func backdate(_ path: String) {
-        var times = [timespec(tv_sec: time(nil) - 60, tv_nsec: 0), timespec(tv_sec: time(nil) - 60, tv_nsec: 0)]
-        utimensat(AT_FDCWD, path, &times, 0)
-    }
+    public func backdate(_ path: String) { backdateForPostconf(path) }
 
     /// Appends lines to main.cf (later values win, as in Postfix).
     public func appendMainCF(_ text: String) throws {
@@ -278,4 +275,10 @@ public final class PostfixInstance: @unchecked Sendable {
             for stop in all { stop() }
         }
     }
+}
+
+/// Sets a file's times a minute back: postconf sleeps about 2.4 s on a main.cf younger than a second.
+public func backdateForPostconf(_ path: String) {
+    var times = [timespec(tv_sec: time(nil) - 60, tv_nsec: 0), timespec(tv_sec: time(nil) - 60, tv_nsec: 0)]
+    utimensat(AT_FDCWD, path, &times, 0)
 }

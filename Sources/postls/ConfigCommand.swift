@@ -1,4 +1,5 @@
 import ArgumentParser
+import Diagnosis
 import Foundation
 import PostfixConfig
 import PostlsCore
@@ -20,7 +21,7 @@ struct ConfigCommand: ParsableCommand {
     @Flag(name: .long, help: "Also list every TLS-related parameter at its default.")
     var all = false
 
-    @Option(name: .long, help: "Dovecot configuration file (default /etc/dovecot/dovecot.conf when present).")
+    @Option(name: .long, help: "Dovecot configuration file (default: /etc/dovecot/dovecot.conf when present and --config-dir is /etc/postfix).")
     var dovecotConfig: String?
 
     @Flag(name: .long, help: "Do not color the text output (also NO_COLOR).")
@@ -43,7 +44,7 @@ struct ConfigCommand: ParsableCommand {
             throw ArgumentParser.ExitCode(PostlsCore.ExitCode.inputUnreadable.rawValue)
         }
         var dovecot: DovecotConfig? = nil
-        let dovecotPath = dovecotConfig ?? (FileManager.default.fileExists(atPath: "/etc/dovecot/dovecot.conf") ? "/etc/dovecot/dovecot.conf" : nil)
+        let dovecotPath = DovecotDefault.configFile(explicit: dovecotConfig, postfixDirectory: configDir)
         if let dovecotPath {
             do { dovecot = try DovecotConfig(path: dovecotPath) } catch {
                 FileHandle.standardError.write(Data("postls config: \(error)\(Privileges.hint(error, "reading it needs root"))\n".utf8))

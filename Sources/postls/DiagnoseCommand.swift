@@ -52,13 +52,8 @@ struct GatherArguments: ParsableArguments {
             help: "Dovecot configuration to check too (default: /etc/dovecot/dovecot.conf when present and --config-dir is /etc/postfix).")
     var dovecotConfig: String?
 
-    /// --dovecot-config, else the system's Dovecot when this is the system's Postfix (a test or demo directory
-    /// does not pull in the machine's Dovecot).
-    var effectiveDovecotConfig: String? {
-        if let dovecotConfig { return dovecotConfig }
-        let system = "/etc/dovecot/dovecot.conf"
-        return configDir == "/etc/postfix" && FileManager.default.fileExists(atPath: system) ? system : nil
-    }
+    /// --dovecot-config, else the system's Dovecot only for the system's Postfix (DovecotDefault).
+    var effectiveDovecotConfig: String? { DovecotDefault.configFile(explicit: dovecotConfig, postfixDirectory: configDir) }
 
     func validate() throws {
         _ = try ProbeCommand.ports(port, option: "--port")

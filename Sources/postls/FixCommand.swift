@@ -12,7 +12,8 @@ struct FixCommand: ParsableCommand {
             apply shows the diff, asks (unless --yes), backs up, writes atomically, validates with postconf and \
             postfix check (restoring the original if Postfix rejects it), reloads Postfix, probes the affected \
             listeners again and shows before and after; it rolls back by itself if TLS got worse. rollback \
-            restores the files of the last applied fix byte for byte and reloads.
+            restores the files of the last applied fix byte for byte, removes the files it created (when unchanged) \
+            and reloads. Fixes for Dovecot are advice: a diff of Dovecot's file and commands, never applied.
             """,
         subcommands: [List.self, Show.self, Apply.self, Rollback.self])
 
@@ -30,7 +31,7 @@ struct FixCommand: ParsableCommand {
             }
             if report.fixes.isEmpty { print("No fixes: no problem with a fix was found."); return }
             for fix in report.fixes {
-                print("\(fix.id)  [\(fix.kind.rawValue)\(fix.applicable ? ", applicable" : "")]  \(fix.title)")
+                print("\(fix.id)  [\(fix.kind.rawValue)\(fix.applicable ? ", applicable" : "")\(fix.server == .dovecot ? ", Dovecot: advice only" : "")]  \(fix.title)")
             }
         }
     }
@@ -69,8 +70,10 @@ struct FixCommand: ParsableCommand {
                 throw ArgumentParser.ExitCode(PostlsCore.ExitCode.usage.rawValue)
             }
             print(FixCommand.describe(fix))
-            guard fix.applicable else {
-                FileHandle.standardError.write(Data("postls fix: \(fix.id) is not applied automatically: run the commands above yourself.\n".utf8))
+            guard fix.applicable, fix.server == .postfix else {
+                let why = fix.server == .dovecot ? "is advice for Dovecot (postls does not edit Dovecot's files): review the diff and run the commands above yourself"
+                                                 : "is not applied automatically: run the commands above yourself"
+                FileHandle.standardError.write(Data("postls fix: \(fix.id) \(why).\n".utf8))
                 throw ArgumentParser.ExitCode(PostlsCore.ExitCode.usage.rawValue)
             }
             if !yes {
@@ -108,14 +111,22 @@ struct FixCommand: ParsableCommand {
     }
 
     struct Rollback: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Restore the files of the last applied fix (or journal entry ID) byte for byte, and reload.")
+        static let configuration = CommandConfiguration(
+            abstract: "Restore the files of the last applied fix (or journal entry ID) byte for byte, remove the files it created, and reload.",
+            discussion: """
+                A file the fix created (a full chain, a key, a CSR) is removed only while it holds what postls wrote and no \
+                configuration names it (main.cf, master.cf, Dovecot's); otherwise it is kept and named.
+                """)
         @Argument(help: "Journal id (default: the newest applied fix).") var id: String?
         @Option(name: .long, help: "Postfix configuration directory.") var configDir = "/etc/postfix"
+        @Option(name: .customLong("dovecot-config"),
+                help: "Dovecot configuration whose files may name a created file (default: /etc/dovecot/dovecot.conf when present and --config-dir is /etc/postfix).")
+        var dovecotConfig: String?
         @Flag(name: .customLong("no-reload"), help: "Do not reload Postfix.") var noReload = false
 
         func run() throws {
             do {
-                let (entry, messages) = try FixLoop().rollback(id: id, configDirectory: configDir, reload: !noReload)
+                let (entry, messages) = try FixLoop().rollback(id: id, configDirectory: configDir, reload: !noReload, dovecotConfig: dovecotConfig)
                 for m in messages { print(m) }
                 print("Rolled back \(entry.id): \(entry.edits.map(\.summary).joined(separator: "; "))")
             } catch {
@@ -127,6 +138,7 @@ struct FixCommand: ParsableCommand {
 
     static func describe(_ fix: Fix) -> String {
         var out = "Fix \(fix.id): \(fix.title)\n  kind: \(fix.kind.rawValue), cause: \(fix.cause.rawValue)\n"
+        if fix.server == .dovecot { out += "  for Dovecot: advice only, postls does not edit Dovecot's files; review the diff, then run the commands\n" }
         if let impact = fix.impact { out += "  impact: \(impact)\n" }
         for file in fix.files { out += "  creates \(file.path): \(file.explanation)\n" }
         if let diff = fix.diff, !diff.isEmpty { out += "\n" + diff + (diff.hasSuffix("\n") ? "" : "\n") }

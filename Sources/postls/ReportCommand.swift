@@ -30,8 +30,8 @@ struct ReportCommand: ParsableCommand {
     func run() throws {
         let gathered = gather.gather()
         let data: Data
-        // The report describes the machine's Dovecot even for another --config-dir (unlike the diagnosis).
-        let dovecot = gather.dovecotConfig ?? SupportReport.defaultDovecotConfig
+        // The same Dovecot the diagnosis read (DovecotDefault): not the machine's for another --config-dir.
+        let dovecot = gather.effectiveDovecotConfig
         switch format {
         case .markdown: data = Data(SupportReport.markdown(gathered: gathered, redact: redact, dovecotConfig: dovecot).utf8)
         case .json: data = try SupportReport.json(gathered: gathered, redact: redact, dovecotConfig: dovecot) + Data("\n".utf8)

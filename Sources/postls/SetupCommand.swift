@@ -43,7 +43,7 @@ struct SetupCommand: ParsableCommand {
     @Flag(name: .long, help: "Apply without asking.") var yes = false
     @Flag(name: .customLong("dry-run"), help: "Show what would change; change nothing.") var dryRun = false
     @Flag(name: .customLong("no-reload"), help: "Do not reload Postfix (and so do not probe) after writing.") var noReload = false
-    @Option(name: .customLong("dovecot-config"), help: "Dovecot configuration (default /etc/dovecot/dovecot.conf when present).") var dovecotConfig: String?
+    @Option(name: .customLong("dovecot-config"), help: "Dovecot configuration (default: /etc/dovecot/dovecot.conf when present and --config-dir is /etc/postfix).") var dovecotConfig: String?
     @Option(name: .customLong("ca-file"), help: "Verify the probed certificates against these trust anchors.") var caFile: String?
     @Option(name: .long, help: "Seconds allowed for each probe phase.") var timeout: Double = 10
     @Option(name: .customLong("submission-port"), help: .hidden) var submissionPort = "submission"

@@ -211,6 +211,26 @@ extension SetupCommandTests {
         let again = try f.setup(["--csr-only", "--yes"])
         #expect(again.stdout.contains("Nothing to do"), "\(again.stdout)")
     }
+
+    @Test func rollbackOfASetupRemovesTheKeyAndRequestItMadeWithoutPrintingTheKey() throws {
+        let f = try Fixture()
+        defer { f.postfix.stop() }
+        let original = try f.configBytes()
+        let out = try f.setup(["--csr-only", "--yes", "--no-reload"])
+        #expect(out.status == 0, "\(out.stdout)\(out.stderr)")
+        let key = f.dir.file("tls/mail.postls.test.key"), csr = f.dir.file("tls/mail.postls.test.csr")
+        #expect(FileManager.default.fileExists(atPath: key) && FileManager.default.fileExists(atPath: csr))
+        let keyText = try String(contentsOfFile: key, encoding: .utf8)
+        let journal = try String(contentsOfFile: f.postfix.configDirectory + "/.postls/journal.json", encoding: .utf8)
+        #expect(!journal.contains("PRIVATE KEY") && !journal.contains(String(keyText.split(separator: "\n")[1])))
+
+        let rollback = try PostlsBinary.run(["fix", "rollback", "--config-dir", f.postfix.configDirectory, "--no-reload"])
+        #expect(rollback.status == 0, "\(rollback.stderr)")
+        #expect(try f.configBytes() == original)
+        #expect(!FileManager.default.fileExists(atPath: key) && !FileManager.default.fileExists(atPath: csr), "\(rollback.stdout)")
+        #expect(rollback.stdout.contains("removed \(key)") && rollback.stdout.contains("removed \(csr)"), "\(rollback.stdout)")
+        #expect(!(rollback.stdout + rollback.stderr).contains("PRIVATE KEY"))
+    }
 }
 
 extension SetupCommandTests {

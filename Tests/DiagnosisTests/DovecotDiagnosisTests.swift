@@ -22,8 +22,7 @@ struct DovecotDiagnosisTests {
         let dir = try TemporaryDirectory(prefix: "postls-dovecot-diag-cf")
         try dir.write("main.cf", "myhostname = mail.postls.test\nsmtpd_tls_security_level = may\nsmtpd_tls_chain_files = \(good.keyAndChainFile)\n")
         try dir.write("master.cf", "smtp inet n - n - - smtpd\n")
-        var times = [timespec(tv_sec: time(nil) - 60, tv_nsec: 0), timespec(tv_sec: time(nil) - 60, tv_nsec: 0)]
-        utimensat(AT_FDCWD, dir.file("main.cf"), &times, 0)
+        backdateForPostconf(dir.file("main.cf"))
         try dir.write("dovecot.conf", "ssl = required\nssl_cert = <\(expired.fullChainFile)\nssl_key = <\(expired.keyFile)\n")
         return (dir, factory.rootFile)
     }
@@ -56,5 +55,24 @@ struct DovecotDiagnosisTests {
         // Another --config-dir than /etc/postfix does not pull in the machine's Dovecot by itself.
         let plain = try PostlsBinary.run(base)
         #expect(!plain.stdout.contains("/etc/dovecot/"), "\(plain.stdout)")
+    }
+
+    /// diagnose and report with a test --config-dir read no Dovecot unless one is named, though the machine has one.
+    @Test(.enabled(if: Prerequisites.dovecot)) func reportAndDiagnoseOfATestDirectoryDoNotReadTheMachinesDovecot() throws {
+        #expect(FileManager.default.fileExists(atPath: "/etc/dovecot/dovecot.conf"), "the machine's Dovecot is what this test keeps out")
+        let (dir, root) = try setup()
+        let base = ["--no-probe", "--no-logs", "--config-dir", dir.path, "--ca-file", root]
+        let report = try PostlsBinary.run(["report", "--format", "json"] + base)
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(report.stdout.utf8)) as? [String: Any], "\(report.stderr)")
+        #expect(object["dovecot"] is NSNull, "\(object["dovecot"] ?? "")")
+        #expect(!report.stdout.contains("/etc/dovecot"))
+        let markdown = try PostlsBinary.run(["report"] + base)
+        #expect(!markdown.stdout.contains("/etc/dovecot") && !markdown.stdout.contains("### Dovecot"), "\(markdown.stdout)")
+        let diagnose = try PostlsBinary.run(["diagnose", "--json"] + base)
+        #expect(!diagnose.stdout.contains("/etc/dovecot") && !diagnose.stdout.contains("dovecot.conf"), "\(diagnose.stdout)")
+        // Named, it is read by both: the report's Dovecot section and the diagnosis's findings.
+        let named = try PostlsBinary.run(["report", "--format", "json", "--dovecot-config", dir.file("dovecot.conf")] + base)
+        let namedObject = try #require(try JSONSerialization.jsonObject(with: Data(named.stdout.utf8)) as? [String: Any], "\(named.stderr)")
+        #expect((namedObject["dovecot"] as? [String: Any])?["config"] as? String == dir.file("dovecot.conf"), "\(namedObject["dovecot"] ?? "")")
     }
 }

@@ -273,8 +273,10 @@ struct InboundScenarioTests {
         #expect(s.waitFor("TLS connection established from", after: offset), "\(s.logSince(offset))")
         #expect(!s.logSince(offset).contains("SSL_accept error"))
 
-        _ = try FixLoop().rollback(configDirectory: try s.instance().configDirectory)
+        let (_, messages) = try FixLoop().rollback(configDirectory: try s.instance().configDirectory)
         #expect(try s.configFiles() == original)
+        // The chain file the fix built goes with the change.
+        #expect(!FileManager.default.fileExists(atPath: chainFile.path), "\(messages)")
     }
 
     /// Another certificate's key; a key file that does not exist; one that holds no PEM key (a truncated copy).

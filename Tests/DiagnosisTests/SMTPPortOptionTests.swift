@@ -14,8 +14,7 @@ struct SMTPPortOptionTests {
         try dir.write("main.cf", "compatibility_level = 3.6\nsmtpd_tls_security_level = encrypt\nsmtpd_tls_mandatory_protocols = >=TLSv1.2\n")
         try dir.write("master.cf", "127.0.0.1:2525 inet n - n - - smtpd\n")
         // postconf sleeps on a main.cf younger than a second.
-        var times = [timespec(tv_sec: time(nil) - 60, tv_nsec: 0), timespec(tv_sec: time(nil) - 60, tv_nsec: 0)]
-        utimensat(AT_FDCWD, dir.file("main.cf"), &times, 0)
+        backdateForPostconf(dir.file("main.cf"))
         return dir
     }
 

@@ -71,8 +71,7 @@ struct ApplyFailureTests {
         try FileManager.default.createDirectory(atPath: etc, withIntermediateDirectories: true)
         for (name, text) in [("main.cf", Self.mainCF), ("master.cf", Self.masterCF)] {
             try Data(text.utf8).write(to: URL(fileURLWithPath: etc + "/" + name))
-            var times = [timespec(tv_sec: time(nil) - 60, tv_nsec: 0), timespec(tv_sec: time(nil) - 60, tv_nsec: 0)]
-            utimensat(AT_FDCWD, etc + "/" + name, &times, 0)
+            backdateForPostconf(etc + "/" + name)
         }
     }
 

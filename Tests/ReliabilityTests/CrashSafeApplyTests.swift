@@ -19,8 +19,7 @@ struct CrashSafeApplyTests {
         try dir.write("etc/master.cf", Self.masterCF)
         // postconf sleeps on a main.cf younger than a second.
         for name in ["main.cf", "master.cf"] {
-            var times = [timespec(tv_sec: time(nil) - 60, tv_nsec: 0), timespec(tv_sec: time(nil) - 60, tv_nsec: 0)]
-            utimensat(AT_FDCWD, etc + "/" + name, &times, 0)
+            backdateForPostconf(etc + "/" + name)
         }
     }
 

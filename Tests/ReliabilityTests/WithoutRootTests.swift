@@ -70,8 +70,7 @@ struct WithoutRootTests {
         try directory.write("etc/master.cf", "smtp inet n - n - - smtpd\n")
         #expect(chmod(etc, 0o755) == 0 && chmod(etc + "/main.cf", mainMode) == 0)
         for name in ["main.cf", "master.cf"] {
-            var times = [timespec(tv_sec: time(nil) - 60, tv_nsec: 0), timespec(tv_sec: time(nil) - 60, tv_nsec: 0)]
-            utimensat(AT_FDCWD, etc + "/" + name, &times, 0)
+            backdateForPostconf(etc + "/" + name)
         }
         return etc
     }

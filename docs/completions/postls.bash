@@ -531,12 +531,15 @@ _postls_fix_rollback() {
     repeating_flags=()
     non_repeating_flags=(--no-reload --version -h --help)
     repeating_options=()
-    non_repeating_options=(--config-dir)
+    non_repeating_options=(--config-dir --dovecot-config)
     __postls_offer_flags_options 1
 
     # Offer option value completions
     case "${prev}" in
     '--config-dir')
+        return
+        ;;
+    '--dovecot-config')
         return
         ;;
     esac

@@ -146,10 +146,11 @@ final class EngineEffectHandler: WizardEffectHandler, @unchecked Sendable {
     private func diagnoseIfReady(_ post: @escaping @Sendable (WizardEvent) -> Void) {
         lock.lock()
         guard configDone, probeDone, logsDone else { lock.unlock(); return }
-        let input = DiagnosisInput(configuration: configuration, configFindings: findings, probe: probe,
+        var input = DiagnosisInput(configuration: configuration, configFindings: findings, probe: probe,
                                    logEvents: logReport?.events ?? [], logSummary: logReport?.summary,
                                    postfixVersion: postfixVersion)
         lock.unlock()
+        input.dovecot = options.loadDovecot()
         let made = DiagnosisEngine().diagnose(input)
         lock.lock(); report = made; lock.unlock()
         post(.diagnosesLoaded(diagnoses: made.diagnoses.map(DiagnosisRow.init), fixes: made.fixes.map(FixRow.init)))
@@ -213,7 +214,7 @@ final class EngineEffectHandler: WizardEffectHandler, @unchecked Sendable {
 
     private func rollback(_ post: @escaping @Sendable (WizardEvent) -> Void) {
         do {
-            let (entry, messages) = try fixLoop.rollback(configDirectory: options.configDirectory)
+            let (entry, messages) = try fixLoop.rollback(configDirectory: options.configDirectory, dovecotConfig: options.dovecotConfig)
             post(.rollbackFinished(succeeded: true, message: (messages + ["Rolled back \(entry.id)."]).joined(separator: "; ")))
             refreshAfterChange(post)
         } catch {
@@ -230,7 +231,7 @@ final class EngineEffectHandler: WizardEffectHandler, @unchecked Sendable {
 
     private func writeReport(path: String, redact: Bool, _ post: @escaping @Sendable (WizardEvent) -> Void) {
         guard let gathered = gathered() else { post(.reportFailed("the diagnosis is not finished yet")); return }
-        let text = ReportWriter.markdown(gathered, redact: redact)
+        let text = ReportWriter.markdown(gathered, redact: redact, dovecotConfig: options.dovecotConfig)
         do {
             try ReportWriter.writeNew(path: path, contents: text)
             post(.reportWritten(path: path))

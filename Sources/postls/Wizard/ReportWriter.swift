@@ -5,8 +5,8 @@ import PostlsCore
 /// Writes the support report from the wizard until the full report engine lands: the diagnosis text,
 /// with key material impossible by construction (no file contents are included).
 enum ReportWriter {
-    static func markdown(_ gathered: Gathered, redact: Bool) -> String {
-        SupportReport.markdown(gathered: gathered, redact: redact)
+    static func markdown(_ gathered: Gathered, redact: Bool, dovecotConfig: String?) -> String {
+        SupportReport.markdown(gathered: gathered, redact: redact, dovecotConfig: dovecotConfig)
     }
 
     /// Creates a new file (never overwrites, never follows a link), mode 0600: reports describe a server.
