@@ -31,6 +31,10 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 swift build --build-tests
+# The postls processes the tests start record their probe windows here, not in the machine's /var/lib/postls.
+probe_record_dir=$(mktemp -d "${TMPDIR:-/tmp}/postls-test-probes.XXXXXX")
+trap 'rm -rf "$probe_record_dir"' EXIT
+export POSTLS_PROBE_RECORD="${POSTLS_PROBE_RECORD:-$probe_record_dir/probes.jsonl}"
 swift test --skip-build "$@"
 
 # The whole suite (no arguments, as CI runs it) ends with a short libFuzzer run of every parser: a release

@@ -6,6 +6,8 @@ public enum PostlsBinary {
     /// The executable beside the test bundle (`swift build --build-tests` builds both into one folder),
     /// or `POSTLS_BINARY` when set.
     public static var path: String {
+        // Whoever asks for the binary is about to start it: keep its probe record out of the machine's.
+        _ = TestIsolation.probeRecord
         if let explicit = ProcessInfo.processInfo.environment["POSTLS_BINARY"] { return explicit }
         let runner = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
         var dir = runner.deletingLastPathComponent()

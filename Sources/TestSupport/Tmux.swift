@@ -11,6 +11,8 @@ public final class TmuxSession: @unchecked Sendable {
 
     /// Starts `command` (an argument vector, run without a shell) in a `width`x`height` terminal.
     public init(_ command: [String], width: Int = 100, height: Int = 30, environment: [String: String] = [:]) throws {
+        // The tmux server keeps the environment it starts with: the postls typed into it must inherit the isolation.
+        _ = TestIsolation.probeRecord
         socketName = "postls-test-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
         var args = ["-L", socketName, "-f", "/dev/null", "new-session", "-d", "-s", session, "-x", String(width), "-y", String(height)]
         for (k, v) in environment.sorted(by: { $0.key < $1.key }) { args += ["-e", "\(k)=\(v)"] }
