@@ -11,10 +11,14 @@ public enum TestIsolation {
     /// the environment rather than freeing it, so threads reading it meanwhile are safe.
     public static let probeRecord: String = {
         if let set = ProcessInfo.processInfo.environment[SystemProbeRecords.environmentVariable] { return set }
-        let folder = NSTemporaryDirectory() + "postls-test-probes-\(getpid())"
+        let folder = ownFolder()
         try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         let path = folder + "/probes.jsonl"
         setenv(SystemProbeRecords.environmentVariable, path, 0)
+        // Removed when the test process ends (the folder's name is all the handler needs).
+        atexit { try? FileManager.default.removeItem(atPath: TestIsolation.ownFolder()) }
         return path
     }()
+
+    static func ownFolder() -> String { NSTemporaryDirectory() + "postls-test-probes-\(getpid())" }
 }
