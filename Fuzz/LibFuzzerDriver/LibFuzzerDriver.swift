@@ -16,13 +16,17 @@ public func runLibFuzzer(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutabl
 }
 
 /// The fuzz input as a log source, handed out in reads of at most `step` bytes so lines (and gzip members)
-/// straddle chunk boundaries.
+/// straddle chunk boundaries. With `readAhead`, the line reader reads it on a second thread, as a regular file,
+/// and finds the candidate lines there (`CandidateIndex`).
 public final class ChunkedMemorySource: ByteSource {
     public let name: String
+    public let allowsReadAhead: Bool
     private let bytes: [UInt8]
     private var offset = 0
     private let step: Int
-    public init(_ bytes: [UInt8], step: Int, name: String) { self.bytes = bytes; self.step = max(1, step); self.name = name }
+    public init(_ bytes: [UInt8], step: Int, name: String, readAhead: Bool = false) {
+        self.bytes = bytes; self.step = max(1, step); self.name = name; allowsReadAhead = readAhead
+    }
     public func read(into buffer: UnsafeMutableRawBufferPointer) throws(LogReadError) -> Int {
         let n = min(buffer.count, step, bytes.count - offset)
         guard n > 0 else { return 0 }
