@@ -18,10 +18,11 @@ extension OwnProbeMatcher {
         return ports.isEmpty ? defaultServicePorts : ports
     }
 
-    /// A matcher over the record's windows for the services of `configuration`; nil when nothing was recorded.
-    public static func from(_ records: (any ProbeRecordStore)?, configuration: PostfixConfiguration?) -> OwnProbeMatcher? {
+    /// A matcher over the record's windows for the services of `configuration`; nil when nothing was recorded
+    /// (then `configuration` is not evaluated: reading Postfix's files is needless without a window).
+    public static func from(_ records: (any ProbeRecordStore)?, configuration: @autoclosure () -> PostfixConfiguration?) -> OwnProbeMatcher? {
         guard let windows = records?.windows(), !windows.isEmpty else { return nil }
-        return OwnProbeMatcher(windows: windows, servicePorts: servicePorts(configuration))
+        return OwnProbeMatcher(windows: windows, servicePorts: servicePorts(configuration()))
     }
 }
 

@@ -22,11 +22,7 @@ enum ProbeRecordWiring {
     /// The matcher for logs of the Postfix in `configDirectory` (its master.cf maps log services to ports; an
     /// unreadable one leaves Postfix's stock ports); nil when nothing was recorded.
     static func matcher(configDirectory: String?) -> OwnProbeMatcher? {
-        // No window recorded (the common case): no need to read Postfix's configuration.
-        let windows = store().windows()
-        guard !windows.isEmpty else { return nil }
-        let directory = configDirectory ?? "/etc/postfix"
-        let configuration = try? PostfixConfiguration.load(directory: directory, defaults: .catalog())
-        return OwnProbeMatcher(windows: windows, servicePorts: OwnProbeMatcher.servicePorts(configuration))
+        OwnProbeMatcher.from(store(), configuration: try? PostfixConfiguration.load(directory: configDirectory ?? "/etc/postfix",
+                                                                                   defaults: .catalog()))
     }
 }
