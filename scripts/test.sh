@@ -4,16 +4,14 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# Everything the tests start or call for real. Keep in step with docs/ARCHITECTURE.md (Testing).
-packages=(
-  libssl-dev libncurses-dev zlib1g-dev pkg-config
-  openssl ca-certificates
-  postfix dovecot-core dovecot-imapd swaks tmux
-)
-# Extra packages an engine's tests need are listed one per line in scripts/test-packages.txt.
-if [ -f scripts/test-packages.txt ]; then
-  while read -r p; do [ -n "$p" ] && [ "${p#\#}" = "$p" ] && packages+=("$p"); done < scripts/test-packages.txt
-fi
+# scripts/test-packages.txt is the one list: each package the tests use and what they use from it.
+packages=()
+checks=()
+while read -r package rest; do
+  case "$package" in ''|'#'*) continue ;; esac
+  packages+=("$package")
+  for word in $rest; do [ "$word" = "-" ] || checks+=("$package:$word"); done
+done < scripts/test-packages.txt
 
 missing=()
 for p in "${packages[@]}"; do
@@ -28,6 +26,24 @@ if [ ${#missing[@]} -gt 0 ]; then
   echo "postfix postfix/mailname string postls.test" | $sudo debconf-set-selections
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# Preflight: every tool, module and file the tests use, by name, before a test fails on it later.
+# Locally a missing piece is only reported (its tests skip); under CI it stops the run here.
+absent=()
+for check in "${checks[@]}"; do
+  package=${check%%:*}; what=${check#*:}
+  case "$what" in
+    perl:*) perl -M"${what#perl:}" -e 1 2>/dev/null || absent+=("Perl module ${what#perl:} (package $package)") ;;
+    py:*) /usr/bin/python3 -c "import ${what#py:}" 2>/dev/null || absent+=("Python module ${what#py:} (package $package)") ;;
+    /*) [ -e "$what" ] || absent+=("$what (package $package)") ;;
+    *) command -v "$what" >/dev/null 2>&1 || PATH="$PATH:/usr/sbin:/sbin" command -v "$what" >/dev/null 2>&1 \
+         || absent+=("$what (package $package)") ;;
+  esac
+done
+if [ ${#absent[@]} -gt 0 ]; then
+  printf 'Missing test prerequisite: %s\n' "${absent[@]}" >&2
+  case "${CI:-}" in ''|0|false) echo "(not CI: the tests that need them will skip)" >&2 ;; *) exit 1 ;; esac
 fi
 
 swift build --build-tests
