@@ -176,7 +176,7 @@ struct RealDNSTests {
     }
 }
 
-/// `postls dns` as a user runs it: the JSON field names of shared/spec/cli.md, text output and exit codes.
+/// `postls dns` as a user runs it: the JSON field names of docs/json/dns.schema.json, text output and exit codes.
 @Suite("postls dns command", .enabled(if: Prerequisites.dnsServers && Prerequisites.postfix), .serialized)
 struct DNSCommandTests {
     @Test func jsonFollowsTheContractAndExitCodesFollowTheWorstFinding() throws {

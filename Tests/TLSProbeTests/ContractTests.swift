@@ -5,7 +5,7 @@ import TestSupport
 import TLSKit
 @testable import TLSProbe
 
-/// The JSON contract of `postls probe` (shared/spec/cli.md) and the pure parts of the analysis.
+/// The JSON contract of `postls probe` (docs/json/probe.schema.json) and the pure parts of the analysis.
 @Suite("Probe JSON contract and analysis")
 struct ContractTests {
     static func sample() -> ListenerProbeResult {
