@@ -114,6 +114,15 @@ struct JSONSchemaTests {
         #expect(errors.contains { $0.hasPrefix(place) }, "\(schema): expected an error at \(place), got \(errors)")
     }
 
+    @Test func aWrongLineOfFollowedEventsIsRejected() throws {
+        let good = #"{"time": "Nov 29 03:58:03", "host": "mx", "program": "postfix/smtpd", "pid": 1, "service": "smtp", "peer": null, "cause": "peer_aborted", "confidence": "low", "lines": [{"file": "f", "line": 1, "text": "t"}]}"#
+        #expect(try JSONSchemaValidator.validate(json: good + "\n", schema: "logs.schema.json", fragment: "/$defs/event", layout: .lines).isEmpty)
+        let errors = try JSONSchemaValidator.validate(json: good + "\n" + #"{"time": 1}"# + "\n", schema: "logs.schema.json",
+                                                      fragment: "/$defs/event", layout: .lines)
+        #expect(errors.contains { $0.hasPrefix("[1]/time") }, "\(errors)")
+        #expect(!errors.contains { $0.hasPrefix("[0]") }, "\(errors)")
+    }
+
     @Test func aDocumentThatIsNotJSONIsAnErrorNotAPass() {
         #expect(throws: JSONSchemaValidator.Failure.self) { try JSONSchemaValidator.validate(json: "not json", schema: "probe.schema.json") }
     }
@@ -151,6 +160,18 @@ struct JSONContractTests {
         let stdin = try String(contentsOfFile: fixture.fixtureLogs[0], encoding: .utf8)
         let out = try PostlsBinary.run(["logs", "--json", "-"], stdin: stdin)
         #expect(try JSONSchemaValidator.validate(json: out.stdout, schema: "logs.schema.json").isEmpty)
+    }
+
+    /// `logs --follow --json` prints one event object a line as events happen: each line is a logs event.
+    @Test(.enabled(if: Prerequisites.isCI || Prerequisites.has("timeout"))) func followedEventsMatchTheEventSchema() throws {
+        // coreutils' timeout stops the follower after the existing lines are read (124: it had to stop it).
+        let out = try SystemProcessRunner().run("timeout", ["5", PostlsBinary.path, "logs", "--follow", "--json"] + fixture.fixtureLogs,
+                                                stdin: nil, environment: nil, timeout: 60)
+        #expect(out.status == 124, "\(out.stderr)")
+        let lines = out.stdout.split(separator: "\n")
+        #expect(lines.count >= 10, "\(out.stdout.prefix(500))")
+        let errors = try JSONSchemaValidator.validate(json: out.stdout, schema: "logs.schema.json", fragment: "/$defs/event", layout: .lines)
+        #expect(errors.isEmpty, "postls logs --follow --json does not match docs/json/logs.schema.json#/$defs/event:\n\(errors.joined(separator: "\n"))")
     }
 
     @Test func diagnoseMatchesItsSchema() throws {
