@@ -2,7 +2,8 @@ import Foundation
 import PostlsCore
 
 /// Validates JSON documents against the project's JSON Schemas (docs/json/, draft 2020-12) with Debian's
-/// `python3-jsonschema` (Draft202012Validator, format checking on). The schemas refer to each other by relative
+/// `python3-jsonschema` (Draft202012Validator, format checking on; Debian 12's has no `date-time` checker without
+/// rfc3339-validator, so the schemas also give timestamps a `pattern`). The schemas refer to each other by relative
 /// reference (`common.schema.json#/$defs/cause`): every schema of the folder is loaded, checked against the
 /// metaschema, and offered to the resolver. Runs /usr/bin/python3 with an argument vector, never a shell.
 public enum JSONSchemaValidator {
