@@ -26,7 +26,7 @@ extension Fix {
 }
 
 extension DiagnosisReport {
-    /// The contract of shared/spec/cli.md (`postls diagnose --json`), plus `limitations`.
+    /// The contract of docs/json/diagnose.schema.json (`postls diagnose --json`).
     public var jsonObject: [String: Any] {
         ["diagnoses": diagnoses.map(\.jsonObject), "fixes": fixes.map(\.jsonObject), "limitations": limitations]
     }

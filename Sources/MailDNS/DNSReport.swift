@@ -149,7 +149,7 @@ public struct LookupSummary: Sendable, Equatable, Encodable {
     }
 }
 
-/// Everything `postls dns DOMAIN` reports (shared/spec/cli.md); field names are a contract.
+/// Everything `postls dns DOMAIN` reports (docs/json/dns.schema.json); field names are a contract.
 public struct DNSReport: Sendable, Encodable {
     public var domain: String
     public var resolver: String

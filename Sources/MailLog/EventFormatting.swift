@@ -1,7 +1,7 @@
 import Foundation
 import PostlsCore
 
-/// Writes the `postls logs --json` contract (shared/spec/cli.md) incrementally: events as they come,
+/// Writes the `postls logs --json` contract (docs/json/logs.schema.json) incrementally: events as they come,
 /// the summary at the end, so memory does not grow with the log.
 public final class LogJSONWriter {
     private let write: (String) -> Void

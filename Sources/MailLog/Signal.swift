@@ -1,7 +1,7 @@
 import Foundation
 
 /// What one TLS-related log line says, recognised from the exact formats of Postfix, Dovecot and
-/// OpenSSL (shared/spec/log-formats.md). Rules classify events by their signals and OpenSSL errors.
+/// OpenSSL (docs/LOG-FORMATS.md). Rules classify events by their signals and OpenSSL errors.
 public enum Signal: String, Sendable, Codable, Hashable, CaseIterable {
     // Postfix SMTP server session
     case connect                 // connect from x[ip]

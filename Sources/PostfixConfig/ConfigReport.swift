@@ -2,7 +2,7 @@ import Foundation
 import PostlsCore
 
 /// What `postls config` prints: parameters, smtpd listeners with their TLS settings, findings.
-/// JSON field names follow shared/spec/cli.md.
+/// JSON field names follow docs/json/config.schema.json.
 public struct ConfigReport: Sendable {
     public struct Parameter: Sendable, Equatable {
         public var value: String

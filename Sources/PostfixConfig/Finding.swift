@@ -10,7 +10,7 @@ public enum MailServer: String, Sendable, Codable, Hashable, CaseIterable {
 public struct Finding: Sendable, Equatable, Codable {
     /// Stable rule id, e.g. `tls_required_on_mx` or `duplicate_parameter`.
     public var id: String
-    /// Root cause (shared/spec/causes.md).
+    /// Root cause (docs/CAUSES.md).
     public var cause: Cause
     public var severity: Severity
     /// File name relative to the config directory (`main.cf`, `master.cf`) or an absolute path.

@@ -1,4 +1,4 @@
-/// Root causes: the project's vocabulary (shared/spec/causes.md). Raw values are a contract.
+/// Root causes: the project's vocabulary (docs/CAUSES.md; docs/json/common.schema.json lists the same ids). Raw values are a contract.
 public enum Cause: String, Codable, CaseIterable, Sendable, Comparable {
     // Inbound
     case protocolMismatch = "protocol_mismatch"

@@ -1,4 +1,4 @@
-/// Exit codes of shared/spec/cli.md (check uses the monitoring-plugin codes instead).
+/// Exit codes of postls (`man postls`, EXIT STATUS) (check uses the monitoring-plugin codes instead).
 public enum ExitCode: Int32, Sendable {
     case ok = 0
     case warnings = 1

@@ -227,7 +227,7 @@ public struct ClientProfileVerdict: Codable, Sendable, Equatable {
     }
 }
 
-/// The result for one listener (one address and port). Field names follow shared/spec/cli.md (`postls probe`);
+/// The result for one listener (one address and port). Field names follow docs/json/probe.schema.json (`postls probe`);
 /// fields beyond the contract are additions.
 public struct ListenerProbeResult: Codable, Sendable, Equatable {
     public var host: String

@@ -5,7 +5,7 @@ import PostfixConfig
 import PostlsCore
 
 /// `postls config`: main.cf + master.cf as Postfix reads them, the TLS settings of every smtpd
-/// listener, and lint findings (shared/spec/cli.md).
+/// listener, and lint findings (docs/json/config.schema.json).
 struct ConfigCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "config",
@@ -15,7 +15,7 @@ struct ConfigCommand: ParsableCommand {
     @Option(name: .long, help: "Postfix configuration directory (like postconf -c).")
     var configDir = "/etc/postfix"
 
-    @Flag(name: .long, help: "Print JSON instead of text.")
+    @Flag(name: .long, help: "Print JSON instead of text (schema: docs/json/config.schema.json).")
     var json = false
 
     @Flag(name: .long, help: "Also list every TLS-related parameter at its default.")

@@ -42,7 +42,7 @@ struct DNSCommand: ParsableCommand {
     @Option(name: .customLong("mta-sts-port"), help: .hidden)
     var mtaSTSPort: UInt16 = 443
 
-    @Flag(name: .long, help: "Print JSON instead of text.")
+    @Flag(name: .long, help: "Print JSON instead of text (schema: docs/json/dns.schema.json).")
     var json = false
 
     @Flag(name: .customLong("no-color"), help: "No colors (also NO_COLOR).")

@@ -18,7 +18,7 @@ struct DemoCommand: ParsableCommand {
     @Flag(name: .long, help: "Print the diagnosis instead of starting the wizard (the default without a terminal).")
     var print = false
 
-    @Flag(name: .long, help: "Print JSON (with --print).")
+    @Flag(name: .long, help: "Print JSON (with --print; schema: docs/json/diagnose.schema.json).")
     var json = false
 
     @Flag(name: .customLong("no-color"), help: "No colors (also NO_COLOR).")

@@ -120,7 +120,7 @@ struct DiagnoseCommand: ParsableCommand {
 
     @OptionGroup var gather: GatherArguments
 
-    @Flag(name: .long, help: "Print JSON instead of text.")
+    @Flag(name: .long, help: "Print JSON instead of text (schema: docs/json/diagnose.schema.json).")
     var json = false
 
     @Flag(name: .customLong("no-color"), help: "No colors (also NO_COLOR).")

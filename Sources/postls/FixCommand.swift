@@ -20,7 +20,7 @@ struct FixCommand: ParsableCommand {
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List the fixes for the current diagnoses.")
         @OptionGroup var gather: GatherArguments
-        @Flag(name: .long, help: "Print JSON.") var json = false
+        @Flag(name: .long, help: "Print JSON (schema: docs/json/fix.schema.json).") var json = false
 
         func run() throws {
             let report = gather.gather().report

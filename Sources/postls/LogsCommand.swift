@@ -35,7 +35,7 @@ struct LogsCommand: ParsableCommand {
           help: "Count failed sessions that were postls's own earlier probes (from the probe record) as failures too.")
     var includeOwnProbes = false
 
-    @Flag(name: .long, help: "Print JSON instead of text.")
+    @Flag(name: .long, help: "Print JSON instead of text (schema: docs/json/logs.schema.json; with --follow, one event object a line).")
     var json = false
 
     func run() throws {

@@ -10,6 +10,12 @@ struct Postls: ParsableCommand {
         discussion: """
             Run without a subcommand on a terminal to start the wizard. Every step of the \
             wizard is also a plain subcommand with --json for scripts and monitoring.
+
+            The JSON each command prints is a contract described by a JSON Schema (draft 2020-12): \
+            docs/json/<command>.schema.json in the postls sources; the Debian package installs them in \
+            /usr/share/doc/postls/json/. Fields are added, never renamed. The cause ids in that JSON \
+            (protocol_mismatch, untrusted_certificate, ...) are listed with their meaning and evidence in \
+            docs/CAUSES.md (/usr/share/doc/postls/CAUSES.md).
             """,
         version: PostlsVersion.string,
         subcommands: [

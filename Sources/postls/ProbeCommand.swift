@@ -43,7 +43,7 @@ struct ProbeCommand: ParsableCommand {
     @Option(name: .long, help: "Seconds allowed for each phase (connect, greeting, EHLO, STARTTLS, handshake); each listener gets at most 4 times that in all.")
     var timeout: Double = 10
 
-    @Flag(name: .long, help: "Print JSON (shared/spec/cli.md) on stdout.")
+    @Flag(name: .long, help: "Print JSON on stdout (schema: docs/json/probe.schema.json).")
     var json = false
 
     @Option(name: .customLong("max-connections"), help: "Listeners probed at once (connections open at once).")

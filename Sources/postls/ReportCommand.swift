@@ -18,7 +18,7 @@ struct ReportCommand: ParsableCommand {
 
     @OptionGroup var gather: GatherArguments
 
-    @Option(name: .long, help: "markdown or json.")
+    @Option(name: .long, help: "markdown or json (schema: docs/json/report.schema.json).")
     var format: Format = .markdown
 
     @Flag(name: .long, help: "Replace host names, domains, addresses and mail addresses with placeholders.")

@@ -10,7 +10,7 @@ struct VersionCommand: ParsableCommand {
         abstract: "Print the versions of postls, OpenSSL, ncurses and (if installed) Postfix.",
         discussion: "The OpenSSL and ncurses versions are those of the libraries postls runs with, not the ones it was built against.")
 
-    @Flag(name: .long, help: "Print JSON instead of text.")
+    @Flag(name: .long, help: "Print JSON instead of text (schema: docs/json/version.schema.json).")
     var json = false
 
     func run() throws {

@@ -54,4 +54,42 @@ struct ProjectRulesTests {
             #expect(zsh.contains(command), "zsh completion lacks \(command)")
         }
     }
+
+    /// The notes the project started from are not part of it: nothing tracked may send a reader there.
+    @Test func noTrackedFileMentionsTheStartingNotes() throws {
+        let listed = try SystemProcessRunner().run("git", ["-C", Self.root.path, "ls-files", "-z"], timeout: 60)
+        try #require(listed.status == 0, "git ls-files: \(listed.stderr)")
+        let files = listed.stdout.split(separator: "\0").map(String.init).filter { !$0.hasPrefix(".ci/") }
+        #expect(files.count > 100)
+        // Spelled in two parts so this file does not match itself.
+        let needles = ["shared" + "/spec", "shared" + "/STYLE", "../" + "shared"]
+        var offenders: [String] = []
+        for file in files {
+            guard let data = FileManager.default.contents(atPath: Self.root.appendingPathComponent(file).path) else { continue }
+            let text = String(decoding: data, as: UTF8.self)
+            for needle in needles where text.contains(needle) { offenders.append("\(file): \(needle)") }
+        }
+        #expect(offenders.isEmpty, "point at docs/json/, docs/CAUSES.md or `man postls` instead: \(offenders)")
+    }
+
+    /// docs/CAUSES.md lists every cause exactly once, under the title postls prints for it.
+    @Test func causesDocumentListsExactlyTheCauses() throws {
+        let text = try String(contentsOf: Self.root.appendingPathComponent("docs/CAUSES.md"), encoding: .utf8)
+        var listed: [String: String] = [:]
+        var repeated: [String] = []
+        for line in text.split(separator: "\n") where line.hasPrefix("### `") {
+            let parts = line.dropFirst(5).split(separator: "`", maxSplits: 1)
+            guard let id = parts.first.map(String.init) else { continue }
+            let title = parts.count > 1 ? String(parts[1]).trimmingCharacters(in: CharacterSet(charactersIn: ": ")) : ""
+            if listed.updateValue(title, forKey: id) != nil { repeated.append(id) }
+        }
+        let causes = Set(Cause.allCases.map(\.rawValue))
+        #expect(repeated.isEmpty, "listed twice: \(repeated)")
+        #expect(Set(listed.keys).subtracting(causes).isEmpty, "docs/CAUSES.md lists ids that are no Cause: \(Set(listed.keys).subtracting(causes).sorted())")
+        #expect(causes.subtracting(listed.keys).isEmpty, "docs/CAUSES.md lacks: \(causes.subtracting(listed.keys).sorted())")
+        for cause in Cause.allCases {
+            guard let title = listed[cause.rawValue] else { continue }
+            #expect(title == CauseCatalog.shared.title(cause), "docs/CAUSES.md titles \(cause.rawValue) \"\(title)\", postls says \"\(CauseCatalog.shared.title(cause))\"")
+        }
+    }
 }

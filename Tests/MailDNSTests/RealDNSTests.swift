@@ -176,7 +176,7 @@ struct RealDNSTests {
     }
 }
 
-/// `postls dns` as a user runs it: the JSON field names of shared/spec/cli.md, text output and exit codes.
+/// `postls dns` as a user runs it: the JSON field names of docs/json/dns.schema.json, text output and exit codes.
 @Suite("postls dns command", .enabled(if: Prerequisites.dnsServers && Prerequisites.postfix), .serialized)
 struct DNSCommandTests {
     @Test func jsonFollowsTheContractAndExitCodesFollowTheWorstFinding() throws {
@@ -199,6 +199,10 @@ struct DNSCommandTests {
             let common = ["--resolver", dns.resolverArgument, "--port", "\(port)", "--ca-file", world.factory.rootFile, "--timeout", "3"]
             let out = try PostlsBinary.run(["dns", "good.postls.example", "--json", "--dkim-selector", "s1", "--dkim-selector", "missing"] + common)
             #expect(out.status == 0, "\(out.stderr)")
+            if Prerequisites.isCI || JSONSchemaValidator.isAvailable {
+                let errors = try JSONSchemaValidator.validate(json: out.stdout, schema: "dns.schema.json")
+                #expect(errors.isEmpty, "postls dns --json does not match docs/json/dns.schema.json: \(errors)")
+            }
             let json = try #require(try JSONSerialization.jsonObject(with: Data(out.stdout.utf8)) as? [String: Any])
             #expect(json["domain"] as? String == "good.postls.example")
             #expect(json["dnssec"] as? String == "secure")
@@ -227,6 +231,10 @@ struct DNSCommandTests {
 
             let stale = try PostlsBinary.run(["dns", "stale.postls.example", "--json"] + common)
             #expect(stale.status == 2)
+            if Prerequisites.isCI || JSONSchemaValidator.isAvailable {
+                let errors = try JSONSchemaValidator.validate(json: stale.stdout, schema: "dns.schema.json")
+                #expect(errors.isEmpty, "postls dns --json does not match docs/json/dns.schema.json: \(errors)")
+            }
             let staleJSON = try #require(try JSONSerialization.jsonObject(with: Data(stale.stdout.utf8)) as? [String: Any])
             let finding = try #require((staleJSON["findings"] as? [[String: Any]])?.first)
             #expect(finding["cause"] as? String == "dane_mismatch")

@@ -4,7 +4,7 @@ import TestSupport
 import Testing
 @testable import PostfixConfig
 
-/// `postls config` run as a user runs it: exit codes and stdout per shared/spec/cli.md.
+/// `postls config` run as a user runs it: exit codes and stdout per docs/json/config.schema.json and `man postls`.
 @Suite(.serialized) struct ConfigCommandTests {
     func run(_ arguments: [String]) throws -> ProcessOutput {
         try PostlsBinary.run(["config"] + arguments, timeout: 120)

@@ -5,7 +5,7 @@ import TestSupport
 import TLSKit
 @testable import TLSProbe
 
-/// The JSON contract of `postls probe` (shared/spec/cli.md) and the pure parts of the analysis.
+/// The JSON contract of `postls probe` (docs/json/probe.schema.json) and the pure parts of the analysis.
 @Suite("Probe JSON contract and analysis")
 struct ContractTests {
     static func sample() -> ListenerProbeResult {
@@ -27,6 +27,10 @@ struct ContractTests {
         #expect(target["mode"] as? String == "starttls")
         let protocols = try #require(target["protocols"] as? [String: String])
         #expect(protocols == ["TLSv1": "untested", "TLSv1.1": "untested", "TLSv1.2": "untested", "TLSv1.3": "untested"])
+        if Prerequisites.isCI || JSONSchemaValidator.isAvailable {
+            let errors = try JSONSchemaValidator.validate(json: String(decoding: data, as: UTF8.self), schema: "probe.schema.json")
+            #expect(errors.isEmpty, "a result with nothing known yet must still match docs/json/probe.schema.json: \(errors)")
+        }
     }
 
     @Test func nestedContractFieldsUseSnakeCase() throws {
@@ -111,6 +115,10 @@ struct CipherAndCLITests {
                                             "--ca-file", fixture.factory.rootFile, "--name", "mail.postls.test", "--timeout", "5"])
         #expect(literal.status == 2, "the self-signed listener is critical: \(literal.stderr)")
         let report = try ProbeReport.decode(Data(literal.stdout.utf8))
+        if Prerequisites.isCI || JSONSchemaValidator.isAvailable {
+            let errors = try JSONSchemaValidator.validate(json: literal.stdout, schema: "probe.schema.json")
+            #expect(errors.isEmpty, "postls probe --json does not match docs/json/probe.schema.json: \(errors)")
+        }
         #expect(report.targets.count == 2)
         #expect(report.targets[0].verify?.code == 0)
         #expect(report.targets[0].nameMatch == true)
