@@ -9,4 +9,5 @@ swift package --allow-writing-to-directory docs/man generate-manual --output-dir
 swift build -c release --product postls >/dev/null
 .build/release/postls --generate-completion-script bash > docs/completions/postls.bash
 .build/release/postls --generate-completion-script zsh > docs/completions/_postls
-echo "docs/man/postls.1, docs/completions/postls.bash, docs/completions/_postls"
+.build/release/postls --generate-completion-script fish > docs/completions/postls.fish
+echo "docs/man/postls.1, docs/completions/postls.bash, docs/completions/_postls, docs/completions/postls.fish"
