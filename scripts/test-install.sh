@@ -77,7 +77,7 @@ cls = jsonschema.validators.validator_for(schema)
 cls.check_schema(schema)
 errors = sorted(cls(schema).iter_errors(instance), key=lambda e: list(e.absolute_path))
 for e in errors[:5]:
-    print("/".join(map(str, e.absolute_path)) or "(root)", ":", e.message)
+    print("/".join(map(str, e.absolute_path)) or "(root)", ":", e.message[:300])
 sys.exit(1 if errors else 0)
 EOF
   ); then
