@@ -55,7 +55,7 @@ swift test --skip-build "$@"
 
 # Under CI, the whole suite (no arguments) then builds the Debian package and installs it in Debian 12 and 13
 # roots without Swift, running the commands there (docs/PACKAGING.md). The roots are cached in
-# /var/cache/postls-test/roots: building them adds 1-6 minutes the first time (mmdebstrap, by machine load);
+# /var/cache/postls-test/roots: building them adds about 3 minutes the first time (mmdebstrap; 6 under heavy load);
 # warm, packaging and installing take about a minute.
 if [ $# -eq 0 ] && case "${CI:-}" in ''|0|false) false ;; *) true ;; esac; then
   deb=$(bash scripts/package-deb.sh | tail -n 1)
