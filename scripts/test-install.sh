@@ -128,6 +128,20 @@ for suite in $suites; do
     fail "apt-get install: $(tail -n 5 "$results/$suite/apt-install.log")"
     cleanup; continue
   fi
+  missing_files=""
+  for f in /usr/bin/postls /usr/share/man/man1/postls.1.gz /usr/share/bash-completion/completions/postls \
+           /usr/share/zsh/vendor-completions/_postls /usr/share/fish/vendor_completions.d/postls.fish \
+           /usr/lib/systemd/system/postls-check.service /usr/lib/systemd/system/postls-check.timer \
+           /usr/share/doc/postls/copyright /usr/share/doc/postls/changelog.Debian.gz; do
+    [ -e "$root$f" ] || missing_files="$missing_files $f"
+  done
+  if [ -z "$missing_files" ]; then pass "the package's files are in place"; else fail "not installed:$missing_files"; fi
+  # Installed, not enabled: no timers.target.wants link.
+  if [ -e "$root/etc/systemd/system/timers.target.wants/postls-check.timer" ]; then
+    fail "postls-check.timer was enabled by the installation"
+  else
+    pass "postls-check.timer installed, not enabled"
+  fi
   # Until the binary carries its data compiled in, it needs the build's resource bundles beside it
   # (POSTLS_RESOURCE_BUNDLES=DIR); the package itself holds only the binary.
   if [ -n "${POSTLS_RESOURCE_BUNDLES:-}" ]; then
