@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds dist/postls_<version>_amd64.deb from a self-contained release binary (docs/PACKAGING.md) and prints
-# its path. Needs dpkg-dev (dpkg-shlibdeps) and binutils (strip). POSTLS_MAINTAINER overrides the Maintainer.
+# its path. Needs dpkg-dev (dpkg-shlibdeps) and binutils (strip). POSTLS_MAINTAINER overrides the Maintainer,
+# POSTLS_HOMEPAGE sets a Homepage field.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -10,6 +11,7 @@ revision=1
 debversion="$version-$revision"
 arch=$(dpkg --print-architecture)
 maintainer=${POSTLS_MAINTAINER:-"postls developers <postls@users.noreply.github.com>"}
+homepage=${POSTLS_HOMEPAGE:-}  # the project has no public address yet: no Homepage field unless one is given
 # Reproducible dates (changelog, gzip): the last commit's time unless the caller sets SOURCE_DATE_EPOCH.
 export SOURCE_DATE_EPOCH=${SOURCE_DATE_EPOCH:-$(git log -1 --format=%ct 2>/dev/null || date +%s)}
 
@@ -51,7 +53,6 @@ done
   cat <<EOF
 Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/
 Upstream-Name: postls
-Source: https://github.com/postls/postls
 
 Files: *
 Copyright: 2026 the postls authors
@@ -129,8 +130,8 @@ Depends: $depends
 Suggests: postfix, dovecot-core, prometheus-node-exporter
 Section: mail
 Priority: optional
-Homepage: https://github.com/postls/postls
-Description: diagnose and fix TLS on Postfix and Dovecot mail servers
+${homepage:+Homepage: $homepage
+}Description: diagnose and fix TLS on Postfix and Dovecot mail servers
  postls finds out why TLS fails on a Postfix (and Dovecot) mail server: it
  reads main.cf and master.cf, probes the listeners (STARTTLS and implicit
  TLS), reads the mail log, and joins what it finds into diagnoses that cite
