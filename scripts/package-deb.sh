@@ -48,7 +48,7 @@ for unit in Resources/systemd/postls-check.service Resources/systemd/postls-chec
 done
 
 # /usr/share/doc/postls/copyright in the machine-readable format (DEP-5). The binary links in the Swift
-# runtime and swift-argument-parser statically, so their licenses are part of it.
+# runtime, Foundation (with ICU) and swift-argument-parser statically, so their licenses are part of it.
 {
   cat <<EOF
 Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/
@@ -68,6 +68,11 @@ Copyright: 2020-2026 Apple Inc. and the Swift project authors
 Comment: swift-argument-parser, linked statically into /usr/bin/postls.
 License: Apache-2.0
 
+Files: icu/*
+Copyright: 2016-2024 Unicode, Inc. and others
+Comment: ICU (code and data, icudt76), part of the toolchain's static Foundation, linked into /usr/bin/postls.
+License: Unicode-3.0
+
 License: MIT
 EOF
   sed -n '3,$p' LICENSE | sed 's/^$/./; s/^/ /'
@@ -80,6 +85,47 @@ License: Apache-2.0
  .
  On Debian systems, the complete text of the Apache License, Version 2.0 can be
  found in /usr/share/common-licenses/Apache-2.0.
+
+License: Unicode-3.0
+ UNICODE LICENSE V3
+ .
+ COPYRIGHT AND PERMISSION NOTICE
+ .
+ Copyright © 2016-2024 Unicode, Inc.
+ .
+ NOTICE TO USER: Carefully read the following legal agreement. BY
+ DOWNLOADING, INSTALLING, COPYING OR OTHERWISE USING DATA FILES, AND/OR
+ SOFTWARE, YOU UNEQUIVOCALLY ACCEPT, AND AGREE TO BE BOUND BY, ALL OF THE
+ TERMS AND CONDITIONS OF THIS AGREEMENT. IF YOU DO NOT AGREE, DO NOT
+ DOWNLOAD, INSTALL, COPY, DISTRIBUTE OR USE THE DATA FILES OR SOFTWARE.
+ .
+ Permission is hereby granted, free of charge, to any person obtaining a
+ copy of data files and any associated documentation (the "Data Files") or
+ software and any associated documentation (the "Software") to deal in the
+ Data Files or Software without restriction, including without limitation
+ the rights to use, copy, modify, merge, publish, distribute, and/or sell
+ copies of the Data Files or Software, and to permit persons to whom the
+ Data Files or Software are furnished to do so, provided that either (a)
+ this copyright and permission notice appear with all copies of the Data
+ Files or Software, or (b) this copyright and permission notice appear in
+ associated Documentation.
+ .
+ THE DATA FILES AND SOFTWARE ARE PROVIDED "AS IS", WITHOUT WARRANTY OF ANY
+ KIND, EXPRESS OR IMPLIED, INCLUDING BUT NOT LIMITED TO THE WARRANTIES OF
+ MERCHANTABILITY, FITNESS FOR A PARTICULAR PURPOSE AND NONINFRINGEMENT OF
+ THIRD PARTY RIGHTS.
+ .
+ IN NO EVENT SHALL THE COPYRIGHT HOLDER OR HOLDERS INCLUDED IN THIS NOTICE
+ BE LIABLE FOR ANY CLAIM, OR ANY SPECIAL INDIRECT OR CONSEQUENTIAL DAMAGES,
+ OR ANY DAMAGES WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS,
+ WHETHER IN AN ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION,
+ ARISING OUT OF OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THE DATA
+ FILES OR SOFTWARE.
+ .
+ Except as contained in this notice, the name of a copyright holder shall
+ not be used in advertising or otherwise to promote the sale, use or other
+ dealings in these Data Files or Software without prior written
+ authorization of the copyright holder.
 
 License: Apache-2.0 with Runtime Library Exception
  Licensed under the Apache License, Version 2.0, with the Runtime Library
