@@ -36,3 +36,24 @@ public func createExclusiveFile(_ path: String, bytes: [UInt8], mode: UInt32) th
     guard fsync(fd) == 0 else { throw FileWriteError(path: path, operation: "fsync", errno: errno) }
     ok = true
 }
+
+/// Replaces `path` atomically with `bytes`: a new file beside it (``createExclusiveFile``: O_EXCL, no symlinks,
+/// exactly `mode`, fsynced), renamed over the target, then the directory fsynced so the rename survives a crash.
+/// A reader sees the old file or the new one, never a partial one. The temporary name ends in neither `.prom`
+/// nor the target's name, so a collector that globs the folder never reads it.
+public func replaceFileAtomically(_ path: String, bytes: [UInt8], mode: UInt32) throws(FileWriteError) {
+    let temporary = path + ".postls-tmp-\(getpid())"
+    unlink(temporary)  // left by a killed run with the same pid; unlink never follows a link
+    try createExclusiveFile(temporary, bytes: bytes, mode: mode)
+    guard rename(temporary, path) == 0 else {
+        let e = errno
+        unlink(temporary)
+        throw FileWriteError(path: path, operation: "rename", errno: e)
+    }
+    let directory = (path as NSString).deletingLastPathComponent
+    let fd = open(directory.isEmpty ? "." : directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+    if fd >= 0 {
+        _ = fsync(fd)  // best effort: the new content is already in place
+        close(fd)
+    }
+}

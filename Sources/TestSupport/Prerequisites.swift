@@ -17,6 +17,8 @@ public enum Prerequisites {
     public static var dnsServers: Bool {
         isCI || (has("nsd") && has("unbound") && has("dnssec-keygen") && has("dnssec-signzone"))
     }
+    /// Debian's prometheus-node-exporter and python3 to scrape it (the fleet-monitoring test).
+    public static var nodeExporter: Bool { isCI || (has("prometheus-node-exporter") && has("python3")) }
     public static var dovecot: Bool { isCI || (has("dovecot") && getuid() == 0) }
 
     /// Whether the loopback interface has ::1 (IPv6 tests need it).

@@ -23,8 +23,10 @@ struct CheckCommand: ParsableCommand {
 
             Icinga 2 / Nagios command definition:
               command[check_postls]=/usr/local/bin/postls check --host mail.example.org --warning-days 21 --critical-days 7
-            Prometheus (node_exporter textfile collector), from cron every 5 minutes:
-              */5 * * * * root postls check --format prometheus > /var/lib/node_exporter/postls.prom.$$ && mv /var/lib/node_exporter/postls.prom.$$ /var/lib/node_exporter/postls.prom
+            Prometheus (node_exporter textfile collector): --output replaces the file atomically, so the \
+            collector never reads half a file. The Debian package ships postls-check.timer, which runs every \
+            5 minutes (enable it with systemctl enable --now postls-check.timer):
+              postls check --format prometheus --output /var/lib/prometheus/node-exporter/postls.prom
             """)
 
     enum Format: String, ExpressibleByArgument, CaseIterable { case nagios, prometheus }
@@ -55,6 +57,9 @@ struct CheckCommand: ParsableCommand {
 
     @Option(name: .long, help: "Output format: nagios (status line + perfdata) or prometheus (text exposition format).")
     var format: Format = .nagios
+
+    @Option(name: .long, help: ArgumentHelp("Write the result to FILE instead of standard output, replacing it atomically (a new file beside it, mode 0644, renamed over it).", valueName: "file"))
+    var output: String?
 
     @Option(name: .customLong("config-dir"), help: "Postfix configuration directory whose myhostname is the default --host.")
     var configDir: String?
@@ -101,7 +106,7 @@ struct CheckCommand: ParsableCommand {
             let options = LogAnalyzerOptions(since: Date().addingTimeInterval(-3600), ownProbes: ProbeRecordWiring.matcher(configDirectory: configDir))
             report = try LogReport.analyze(paths: log, options: options, maxEvents: 0)
         } catch {
-            FileHandle.standardOutput.write(Data("POSTLS UNKNOWN - cannot read the mail log: \(error)\n".utf8))
+            emit(HealthCheck(status: .unknown, summary: "cannot read the mail log: \(error)", details: [], perfdata: []))
             throw ArgumentParser.ExitCode(HealthCheck.Status.unknown.rawValue)
         }
         var counts: [Cause: Int] = [:]
@@ -112,9 +117,10 @@ struct CheckCommand: ParsableCommand {
     func run() throws {
         // The plugin's runtime is bounded whatever happens below (a stalled resolver included).
         let limit = timeout
+        let command = self
         Thread.detachNewThread {
             Thread.sleep(forTimeInterval: limit)
-            FileHandle.standardOutput.write(Data("POSTLS UNKNOWN - check did not finish within \(Int(limit)) s\n".utf8))
+            command.emit(HealthCheck(status: .unknown, summary: "check did not finish within \(Int(limit)) s", details: [], perfdata: []))
             _exit(HealthCheck.Status.unknown.rawValue)
         }
         let ports = try ProbeCommand.ports(port, option: "--port")
@@ -140,7 +146,25 @@ struct CheckCommand: ParsableCommand {
                                 thresholds: .init(warningDays: warningDays, criticalDays: criticalDays,
                                                   failureWarning: failuresWarning, failureCritical: failuresCritical))
         }
-        FileHandle.standardOutput.write(Data((format == .prometheus ? check.prometheusOutput : check.nagiosOutput).utf8))
+        emit(check)
         if check.status != .ok { throw ArgumentParser.ExitCode(check.status.rawValue) }
+    }
+
+    /// The result in --format, to --output (replaced atomically) or standard output. A file that cannot be
+    /// written is said on standard error and on standard output, and the check ends UNKNOWN.
+    func emit(_ check: HealthCheck) {
+        let text = format == .prometheus ? check.prometheusOutput : check.nagiosOutput
+        guard let output else {
+            FileHandle.standardOutput.write(Data(text.utf8))
+            return
+        }
+        do {
+            try replaceFileAtomically(output, bytes: Array(text.utf8), mode: 0o644)
+        } catch {
+            let message = "POSTLS UNKNOWN - cannot write --output \(output): \(error)\n"
+            FileHandle.standardError.write(Data(message.utf8))
+            FileHandle.standardOutput.write(Data(message.utf8))
+            _exit(HealthCheck.Status.unknown.rawValue)
+        }
     }
 }

@@ -549,7 +549,7 @@ _postls_check() {
     repeating_flags=()
     non_repeating_flags=(--version -h --help)
     repeating_options=(--host --log)
-    non_repeating_options=(--port --implicit --name --ca-file --warning-days --critical-days --timeout --format --config-dir --failures-warning --failures-critical)
+    non_repeating_options=(--port --implicit --name --ca-file --warning-days --critical-days --timeout --format --output --config-dir --failures-warning --failures-critical)
     __postls_offer_flags_options 0
 
     # Offer option value completions
@@ -580,6 +580,9 @@ _postls_check() {
         ;;
     '--format')
         __postls_add_completions -W 'nagios'$'\n''prometheus'
+        return
+        ;;
+    '--output')
         return
         ;;
     '--config-dir')
