@@ -42,6 +42,10 @@ sed '1{/^#!/d}' docs/completions/postls.bash > "$root/usr/share/bash-completion/
 chmod 0644 "$root/usr/share/bash-completion/completions/postls"
 install -D -m 0644 docs/completions/_postls "$root/usr/share/zsh/vendor-completions/_postls"
 install -D -m 0644 docs/completions/postls.fish "$root/usr/share/fish/vendor_completions.d/postls.fish"
+# The contracts scripts rely on: the JSON Schemas of every --json output and the cause vocabulary (man page, --help).
+install -d -m 0755 "$doc/json"
+install -m 0644 docs/json/*.json docs/json/README.md "$doc/json/"
+install -m 0644 docs/CAUSES.md "$doc/CAUSES.md"
 # Installed, not enabled: the package has no maintainer scripts (docs/PACKAGING.md, "Monitoring").
 for unit in Resources/systemd/postls-check.service Resources/systemd/postls-check.timer; do
   install -D -m 0644 "$unit" "$root/usr/lib/systemd/system/$(basename "$unit")"

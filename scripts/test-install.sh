@@ -132,7 +132,9 @@ for suite in $suites; do
   for f in /usr/bin/postls /usr/share/man/man1/postls.1.gz /usr/share/bash-completion/completions/postls \
            /usr/share/zsh/vendor-completions/_postls /usr/share/fish/vendor_completions.d/postls.fish \
            /usr/lib/systemd/system/postls-check.service /usr/lib/systemd/system/postls-check.timer \
-           /usr/share/doc/postls/copyright /usr/share/doc/postls/changelog.Debian.gz; do
+           /usr/share/doc/postls/copyright /usr/share/doc/postls/changelog.Debian.gz \
+           /usr/share/doc/postls/CAUSES.md /usr/share/doc/postls/json/diagnose.schema.json \
+           /usr/share/doc/postls/json/common.schema.json; do
     [ -e "$root$f" ] || missing_files="$missing_files $f"
   done
   if [ -z "$missing_files" ]; then pass "the package's files are in place"; else fail "not installed:$missing_files"; fi
