@@ -144,13 +144,6 @@ for suite in $suites; do
   else
     pass "postls-check.timer installed, not enabled"
   fi
-  # Until the binary carries its data compiled in, it needs the build's resource bundles beside it
-  # (POSTLS_RESOURCE_BUNDLES=DIR); the package itself holds only the binary.
-  if [ -n "${POSTLS_RESOURCE_BUNDLES:-}" ]; then
-    cp -a "$POSTLS_RESOURCE_BUNDLES"/*.resources "$root/usr/bin/"
-    echo "     $suite: TEMPORARY: copied $(ls -d "$POSTLS_RESOURCE_BUNDLES"/*.resources | xargs -n1 basename | paste -sd' ') beside /usr/bin/postls"
-  fi
-
   # No toolchain in the root: every library the binary loads is the root's own, none from the Swift toolchain.
   if [ -e "$root/opt/swift" ] || chroot "$root" sh -c 'command -v swift' >/dev/null 2>&1; then
     fail "the Swift toolchain is visible inside the root"
