@@ -274,10 +274,32 @@ public struct DovecotValidation: Sendable, Equatable {
 extension DovecotConfig {
     /// Runs the installed `doveconf` on this configuration (the oracle for settings and syntax the installed
     /// version does not accept, e.g. 2.4 names on 2.3). nil when it accepts it or doveconf is not installed.
-    public func validate(runner: ProcessRunner, executable: String = "doveconf") -> DovecotValidation? {
-        guard findExecutable(executable) != nil || executable.hasPrefix("/"),
-              let output = try? runner.run(executable, ["-c", path, "-n"], timeout: 15), !output.succeeded else { return nil }
-        return Self.parseDoveconfError(output.stderr)
+    /// With a `cache`, the verdict of an earlier run is used while doveconf and every file this configuration
+    /// read (and the folders holding them, for files added to an `!include` glob) are unchanged.
+    public func validate(runner: ProcessRunner, executable: String = "doveconf", cache: CommandOutputCache = .disabled) -> DovecotValidation? {
+        guard let program = findExecutable(executable) ?? (executable.hasPrefix("/") ? executable : nil) else { return nil }
+        let run = {
+            let output = try runner.run(executable, ["-c", path, "-n"], timeout: 15)
+            return output.succeeded ? "accepted\n" : "refused\n" + output.stderr
+        }
+        let verdict = cache.directory == nil ? try? run() : try? cache.output(name: "doveconf-n", key: validationKey(program: program), compute: run)
+        guard let verdict, verdict.hasPrefix("refused\n") else { return nil }
+        return Self.parseDoveconfError(String(verdict.dropFirst("refused\n".count)))
+    }
+
+    /// What `doveconf -n`'s verdict depends on: the program, the files read, their folders, and the host
+    /// (doveconf resolves the host name).
+    func validationKey(program: String) -> String {
+        var lines = ["doveconf -c \(path) -n", "program " + CommandOutputCache.identity(of: program)]
+        var folders: [String] = []
+        for file in files {
+            lines.append("file " + CommandOutputCache.identity(of: file))
+            let folder = (file as NSString).deletingLastPathComponent
+            if !folders.contains(folder) { folders.append(folder) }
+        }
+        for folder in folders { lines.append("folder " + CommandOutputCache.identity(of: folder)) }
+        lines.append(CommandOutputCache.hostFacts())
+        return lines.joined(separator: "\n")
     }
 
     /// `doveconf: Fatal: Error in configuration file F line N: MESSAGE`, or the first error line as it is.

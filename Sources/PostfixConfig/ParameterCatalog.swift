@@ -98,11 +98,23 @@ public struct ParameterDefaults: Sendable {
     }
 
     /// Runs `postconf -d` and parses its output. Throws when postconf is missing or fails.
-    public static func fromPostconf(runner: ProcessRunner, executable: String = "postconf") throws -> ParameterDefaults {
-        let output = try runner.run(executable, ["-d"], timeout: 30)
-        guard output.succeeded else { throw ConfigError.postconfFailed(arguments: ["-d"], message: output.stderr) }
+    /// With a `cache`, the output of an earlier run is used while postconf, its configuration files and the
+    /// host (name, addresses) are unchanged.
+    public static func fromPostconf(runner: ProcessRunner, executable: String = "postconf",
+                                    cache: CommandOutputCache = .disabled) throws -> ParameterDefaults {
+        let run = {
+            let output = try runner.run(executable, ["-d"], timeout: 30)
+            guard output.succeeded else { throw ConfigError.postconfFailed(arguments: ["-d"], message: output.stderr) }
+            return output.stdout
+        }
+        let stdout: String
+        if cache.directory != nil, let key = postconfDefaultsKey(executable: executable) {
+            stdout = try cache.output(name: "postconf-d", key: key, compute: run)
+        } else {
+            stdout = try run()
+        }
         var values: [String: String] = [:]
-        for (name, value) in parsePostconf(output.stdout) { values[name] = value }
+        for (name, value) in parsePostconf(stdout) { values[name] = value }
         // TLS parameters postconf does not know (older Postfix) still get a default.
         for parameter in ParameterCatalog.bundled.tlsParameters where values[parameter.name] == nil {
             if let value = parameter.default { values[parameter.name] = value }
@@ -125,7 +137,21 @@ public struct ParameterDefaults: Sendable {
     }
 
     /// `postconf -d` when it works, the bundled catalog otherwise.
-    public static func load(runner: ProcessRunner) -> ParameterDefaults {
-        (try? fromPostconf(runner: runner)) ?? catalog(hostName: ProcessInfo.processInfo.hostName)
+    public static func load(runner: ProcessRunner, cache: CommandOutputCache = .disabled) -> ParameterDefaults {
+        (try? fromPostconf(runner: runner, cache: cache)) ?? catalog(hostName: ProcessInfo.processInfo.hostName)
+    }
+
+    /// Everything `postconf -d`'s output depends on: the program, the configuration directory it reads
+    /// (master.cf names services whose parameters it lists; MAIL_CONFIG moves it), and the host. Nil when
+    /// the program cannot be found (then postconf is run, and fails, as without a cache).
+    static func postconfDefaultsKey(executable: String, environment: [String: String] = ProcessInfo.processInfo.environment) -> String? {
+        guard let path = findExecutable(executable) else { return nil }
+        let directory = environment["MAIL_CONFIG"] ?? "/etc/postfix"
+        var lines = ["postconf -d", "program " + CommandOutputCache.identity(of: path), "MAIL_CONFIG=\(environment["MAIL_CONFIG"] ?? "")"]
+        for file in ["main.cf", "master.cf", "dynamicmaps.cf", "dynamicmaps.cf.d", "postfix-files", "postfix-files.d"] {
+            lines.append("config " + CommandOutputCache.identity(of: directory + "/" + file))
+        }
+        lines.append(CommandOutputCache.hostFacts())
+        return lines.joined(separator: "\n")
     }
 }
