@@ -68,7 +68,10 @@ public struct CommandOutputCache: Sendable {
             guard length > 0 else { continue }
             func hex(_ pointer: UnsafeMutablePointer<sockaddr>?) -> String {
                 guard let pointer else { return "-" }
-                return UnsafeRawBufferPointer(start: pointer, count: length).map { String(format: "%02x", $0) }.joined()
+                let digits = Array("0123456789abcdef".utf8)
+                var out: [UInt8] = []
+                for byte in UnsafeRawBufferPointer(start: pointer, count: length) { out += [digits[Int(byte >> 4)], digits[Int(byte & 15)]] }
+                return String(decoding: out, as: UTF8.self)
             }
             lines.append("interface \(String(cString: entry.ifa_name)) \(hex(address)) \(hex(entry.ifa_netmask))")
         }
