@@ -29,8 +29,8 @@ struct ReleaseBinaryTests {
 
     @Test(.enabled(if: built != nil && Prerequisites.has("ldd")))
     func linksOnlyLibrariesFromDebianPackages() throws {
-        let (binary, _) = try Self.copied()
-        let out = try SystemProcessRunner().run("ldd", [binary], timeout: 30)
+        let (binary, folder) = try Self.copied()
+        let out = try withExtendedLifetime(folder) { try SystemProcessRunner().run("ldd", [binary], timeout: 30) }
         #expect(out.status == 0, "\(out.stderr)")
         #expect(!out.stdout.contains("swift"), "\(out.stdout)")
         #expect(!out.stdout.contains("Foundation"), "\(out.stdout)")
