@@ -20,13 +20,13 @@ let package = Package(
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
 
         // Shared vocabulary (cause ids, severities) and side-effect protocols.
-        .target(name: "PostlsCore", resources: [.process("Resources")]),
+        .target(name: "PostlsCore"),
 
         // The only importer of COpenSSL.
         .target(name: "TLSKit", dependencies: ["COpenSSL", "PostlsCore"]),
 
         // Engines: no UI.
-        .target(name: "PostfixConfig", dependencies: ["PostlsCore", "TLSKit"], resources: [.process("Resources")]),
+        .target(name: "PostfixConfig", dependencies: ["PostlsCore", "TLSKit"]),
         .target(name: "TLSProbe", dependencies: ["PostlsCore", "TLSKit"]),
         .target(name: "CLogScan"),  // MailLog's bulk trigger scan in AVX2, picked at run time
         .target(name: "MailLog", dependencies: ["PostlsCore", "CZlib", "CLogScan"]),

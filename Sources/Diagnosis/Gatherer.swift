@@ -34,6 +34,8 @@ public struct GatherOptions: Sendable {
     public var smtpPorts: Set<Int> = []
     /// Dovecot's configuration, linted with Postfix's (its certificates, filters, protocol floor); nil: none.
     public var dovecotConfig: String?
+    /// Keeps `postconf -d`'s output and `doveconf -n`'s verdict between runs (the CLI passes the standard place).
+    public var cache: CommandOutputCache = .disabled
     /// postls's probe record: probes write their windows to it, and log reads count the failed sessions they
     /// caused apart from peers'. Nil: nothing is recorded and every logged session counts.
     public var probeRecords: (any ProbeRecordStore)?
@@ -85,7 +87,7 @@ public struct Gatherer: Sendable {
         var configError: String? = nil
         var findings: [Finding] = []
         do {
-            let loaded = try PostfixConfiguration.load(directory: options.configDirectory, defaults: ParameterDefaults.load(runner: runner))
+            let loaded = try PostfixConfiguration.load(directory: options.configDirectory, defaults: ParameterDefaults.load(runner: runner, cache: options.cache))
             configuration = loaded
             findings = Gatherer.lint(loaded, options: options, runner: runner)
         } catch {
@@ -200,7 +202,7 @@ extension Gatherer {
         }
         var context = LintContext(configuration: configuration, cipherEvaluator: OpenSSLCipherEvaluator(runner: runner),
                                   trustAnchors: options.trust, publicSMTPPorts: options.smtpPorts, dovecot: dovecot)
-        context.dovecotValidation = dovecot?.validate(runner: runner)
+        context.dovecotValidation = dovecot?.validate(runner: runner, cache: options.cache)
         return Linter().run(context) + extra
     }
 }

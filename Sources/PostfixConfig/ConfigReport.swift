@@ -44,7 +44,7 @@ public struct ConfigReport: Sendable {
             parameters[entry.name] = Parameter(value: entry.value, expanded: normalizePostconfWhitespace(expanded), source: "main.cf:\(entry.line)")
         }
         if includeDefaults {
-            for parameter in ParameterCatalog.bundled.parameters where parameters[parameter.name] == nil {
+            for parameter in ParameterCatalog.bundled.tlsParameters where parameters[parameter.name] == nil {
                 guard let raw = configuration.raw(parameter.name) else { continue }
                 let expanded = configuration.displayExpanded(parameter.name)?.value ?? raw.value
                 parameters[parameter.name] = Parameter(value: normalizePostconfWhitespace(raw.value), expanded: normalizePostconfWhitespace(expanded),

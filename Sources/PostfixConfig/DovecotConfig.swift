@@ -181,12 +181,12 @@ public struct DovecotConfig: Sendable {
                 if line.hasSuffix("\r") { line.removeLast() }
                 // A trailing backslash continues the line; Dovecot joins the parts with one space.
                 if line.hasSuffix("\\") {
-                    let part = String(line.dropLast()).trimmingCharacters(in: .whitespaces)
+                    let part = String(line.dropLast()).trimmingWhitespace()
                     if pending.isEmpty { pendingLine = index + 1; pending = part } else { pending += " " + part }
                     continue
                 }
                 let number = pending.isEmpty ? index + 1 : pendingLine
-                if !pending.isEmpty { line = pending + " " + line.trimmingCharacters(in: .whitespaces) }
+                if !pending.isEmpty { line = pending + " " + line.trimmingWhitespace() }
                 pending = ""
                 try handle(line, file: path, line: number, stack: &stack, depth: depth)
             }
@@ -206,17 +206,17 @@ public struct DovecotConfig: Sendable {
                 result.append(character)
                 previous = character
             }
-            return result.trimmingCharacters(in: .whitespaces)
+            return result.trimmingWhitespace()
         }
 
         mutating func handle(_ raw: String, file: String, line: Int, stack: inout [Section], depth: Int) throws {
-            let trimmed = raw.trimmingCharacters(in: .whitespaces)
+            let trimmed = raw.trimmingWhitespace()
             if trimmed.isEmpty || trimmed.hasPrefix("#") { return }
             let text = stripComment(trimmed)
             guard let current = stack.last else { return }
             if text.hasPrefix("!include_try ") || text.hasPrefix("!include ") {
                 let mustExist = text.hasPrefix("!include ")
-                var target = String(text.drop(while: { $0 != " " })).trimmingCharacters(in: .whitespaces)
+                var target = String(text.drop(while: { $0 != " " })).trimmingWhitespace()
                 if target.hasPrefix("\"") && target.hasSuffix("\"") && target.count >= 2 { target = String(target.dropFirst().dropLast()) }
                 if !target.hasPrefix("/") { target = (file as NSString).deletingLastPathComponent + "/" + target }
                 // Through the file system, like every read: a fake one (tests, fuzzing) must never send a pattern to the disk.
@@ -232,9 +232,9 @@ public struct DovecotConfig: Sendable {
                 return
             }
             if text.hasSuffix("{") {
-                let header = text.dropLast().trimmingCharacters(in: .whitespaces)
+                let header = text.dropLast().trimmingWhitespace()
                 let parts = header.split(separator: " ", maxSplits: 1).map(String.init)
-                var name = parts.count > 1 ? parts[1].trimmingCharacters(in: .whitespaces) : ""
+                var name = parts.count > 1 ? parts[1].trimmingWhitespace() : ""
                 if name.count >= 2 && name.hasPrefix("\"") && name.hasSuffix("\"") {
                     name = String(name.dropFirst().dropLast())
                 } else if name.contains(" ") || name.contains("\t") {
@@ -251,8 +251,8 @@ public struct DovecotConfig: Sendable {
                 problems.append(Problem(file: file, line: line, message: "expecting '=': \(text.prefix(60))"))
                 return
             }
-            let key = text[..<equals].trimmingCharacters(in: .whitespaces)
-            var value = text[text.index(after: equals)...].trimmingCharacters(in: .whitespaces)
+            let key = text[..<equals].trimmingWhitespace()
+            var value = text[text.index(after: equals)...].trimmingWhitespace()
             if value.count >= 2 && value.hasPrefix("\"") && value.hasSuffix("\"") { value = String(value.dropFirst().dropLast()) }
             // A 2.4 `ssl_server { }` block adds its settings, prefixed, to the section around it.
             if let prefix = current.settingPrefix, let parent = current.parent {
@@ -274,10 +274,32 @@ public struct DovecotValidation: Sendable, Equatable {
 extension DovecotConfig {
     /// Runs the installed `doveconf` on this configuration (the oracle for settings and syntax the installed
     /// version does not accept, e.g. 2.4 names on 2.3). nil when it accepts it or doveconf is not installed.
-    public func validate(runner: ProcessRunner, executable: String = "doveconf") -> DovecotValidation? {
-        guard findExecutable(executable) != nil || executable.hasPrefix("/"),
-              let output = try? runner.run(executable, ["-c", path, "-n"], timeout: 15), !output.succeeded else { return nil }
-        return Self.parseDoveconfError(output.stderr)
+    /// With a `cache`, the verdict of an earlier run is used while doveconf and every file this configuration
+    /// read (and the folders holding them, for files added to an `!include` glob) are unchanged.
+    public func validate(runner: ProcessRunner, executable: String = "doveconf", cache: CommandOutputCache = .disabled) -> DovecotValidation? {
+        guard let program = findExecutable(executable) ?? (executable.hasPrefix("/") ? executable : nil) else { return nil }
+        let run = {
+            let output = try runner.run(executable, ["-c", path, "-n"], timeout: 15)
+            return output.succeeded ? "accepted\n" : "refused\n" + output.stderr
+        }
+        let verdict = cache.directory == nil ? try? run() : try? cache.output(name: "doveconf-n", key: validationKey(program: program), compute: run)
+        guard let verdict, verdict.hasPrefix("refused\n") else { return nil }
+        return Self.parseDoveconfError(String(verdict.dropFirst("refused\n".count)))
+    }
+
+    /// What `doveconf -n`'s verdict depends on: the program, the files read, their folders, and the host
+    /// (doveconf resolves the host name).
+    func validationKey(program: String) -> String {
+        var lines = ["doveconf -c \(path) -n", "program " + CommandOutputCache.identity(of: program)]
+        var folders: [String] = []
+        for file in files {
+            lines.append("file " + CommandOutputCache.identity(of: file))
+            let folder = (file as NSString).deletingLastPathComponent
+            if !folders.contains(folder) { folders.append(folder) }
+        }
+        for folder in folders { lines.append("folder " + CommandOutputCache.identity(of: folder)) }
+        lines.append(CommandOutputCache.hostFacts())
+        return lines.joined(separator: "\n")
     }
 
     /// `doveconf: Fatal: Error in configuration file F line N: MESSAGE`, or the first error line as it is.
@@ -322,7 +344,7 @@ public struct FilterCriteria: Sendable, Equatable, CustomStringConvertible {
     /// Adds the condition of `section` (a filter).
     func adding(_ section: DovecotConfig.Section) -> FilterCriteria {
         var criteria = self
-        let name = section.name.trimmingCharacters(in: .whitespaces)
+        let name = section.name.trimmingWhitespace()
         switch section.type {
         case "protocol": criteria.protocols = name.split(separator: " ").map(String.init)
         case "local_name": criteria.localNames = name.split(separator: " ").map { $0.lowercased() }
@@ -461,7 +483,7 @@ public struct DovecotSSL: Sendable, Equatable {
     /// 2.3's `<path` means "the contents of path"; 2.4 names the path directly.
     public static func path(_ value: String?) -> String? {
         guard let value, !value.isEmpty else { return nil }
-        return value.hasPrefix("<") ? String(value.dropFirst()).trimmingCharacters(in: .whitespaces) : value
+        return value.hasPrefix("<") ? String(value.dropFirst()).trimmingWhitespace() : value
     }
 }
 
@@ -541,3 +563,24 @@ extension DovecotConfig {
 #if canImport(Glibc)
 import Glibc
 #endif
+
+extension StringProtocol {
+    /// `trimmingCharacters(in: .whitespaces)` (tab and the Unicode space separators) without Foundation's
+    /// NSString round trip for the usual ASCII edges, which made reading a stock dovecot.conf cost milliseconds.
+    func trimmingWhitespace() -> String {
+        let whole = Substring(self)
+        let bytes = whole.utf8
+        var start = bytes.startIndex, end = bytes.endIndex
+        while start < end, bytes[start] == 0x20 || bytes[start] == 0x09 { start = bytes.index(after: start) }
+        while start < end {
+            let before = bytes.index(before: end)
+            guard bytes[before] == 0x20 || bytes[before] == 0x09 else { break }
+            end = before
+        }
+        // A non-ASCII byte at either edge may belong to a Unicode space: Foundation decides, as before.
+        if start < end, bytes[start] >= 0x80 || bytes[bytes.index(before: end)] >= 0x80 {
+            return String(whole).trimmingCharacters(in: .whitespaces)
+        }
+        return String(whole[start..<end])
+    }
+}

@@ -111,7 +111,7 @@ func finding(_ id: String, _ cause: Cause, _ severity: Severity, source: Postfix
 
 /// Which parameters are TLS-related (for severities and `--all`).
 func isTLSParameter(_ name: String) -> Bool {
-    ParameterCatalog.bundled.contains(name) || name.contains("_tls_") || name.hasPrefix("tls_")
+    ParameterCatalog.bundled.isTLSRelated(name) || name.contains("_tls_") || name.hasPrefix("tls_")
 }
 
 // MARK: - Parse-level findings

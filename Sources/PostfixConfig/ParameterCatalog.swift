@@ -1,52 +1,81 @@
 import Foundation
 import PostlsCore
 
-/// Postfix's TLS-related parameters with their built-in defaults, from Resources/parameters.json
-/// (captured from `postconf -d` of Postfix 3.7).
+/// Every parameter of Postfix with its built-in default, compiled in from Resources/postfix/ (the full
+/// `postconf -d` of a Postfix release, and the list of TLS-related parameters with their side) by
+/// scripts/generate-resources.py. Nothing is read from disk: the binary works wherever it is copied.
 public struct ParameterCatalog: Sendable {
     public struct Parameter: Sendable, Codable, Equatable {
         public var name: String
         /// Built-in default, which may reference other parameters (`$smtpd_tls_cert_file`); nil when computed at run time.
         public var `default`: String?
-        /// `server`, `client` or `common`.
-        public var side: String
-        /// True for defaults Postfix computes on the machine (myhostname, mydomain).
-        public var computed: Bool?
-    }
+        /// `server`, `client` or `common` for the TLS-related parameters; nil for the others.
+        public var side: String?
+        /// True for defaults Postfix computes on the machine (myhostname, mydomain, mynetworks).
+        public var computed: Bool
 
-    private struct File: Codable {
-        var postfix_version: String
-        var parameters: [Parameter]
+        public init(name: String, default: String?, side: String? = nil, computed: Bool = false) {
+            self.name = name; self.default = `default`; self.side = side; self.computed = computed
+        }
+
+        /// Listed by `postconf --all` and treated as TLS-related by the lint.
+        public var isTLSRelated: Bool { side != nil }
     }
 
     /// The Postfix version the defaults were taken from.
     public let postfixVersion: String
+    /// Every parameter, in `postconf -d` order.
     public let parameters: [Parameter]
+    /// The TLS-related parameters, in the order of Resources/postfix/tls-parameters.txt.
+    public let tlsParameters: [Parameter]
     private let byName: [String: Parameter]
 
-    public init(postfixVersion: String, parameters: [Parameter]) {
+    /// `tlsOrder` orders `tlsParameters` (the TLS list's order); without it they keep `parameters`' order.
+    public init(postfixVersion: String, parameters: [Parameter], tlsOrder: [String]? = nil) {
         self.postfixVersion = postfixVersion
         self.parameters = parameters
         var map: [String: Parameter] = [:]
         for parameter in parameters { map[parameter.name] = parameter }
         byName = map
+        tlsParameters = tlsOrder.map { order in order.compactMap { map[$0] }.filter(\.isTLSRelated) } ?? parameters.filter(\.isTLSRelated)
     }
 
-    /// The bundled catalog. Empty only if the resource is missing from the build.
+    /// Parses a `postconf -d` capture (`name = value` lines; `@computed` marks a host-dependent default) and
+    /// the TLS list (`NAME SIDE` lines), keeping the TLS list's order for the TLS-related parameters.
+    public init(postfixVersion: String, postconfOutput: String, tlsParameterLines: String) {
+        var sides: [String: String] = [:]
+        var tlsOrder: [String] = []
+        for line in tlsParameterLines.utf8.split(separator: UInt8(ascii: "\n")) {  // bytes: Characters cost milliseconds here
+            let fields = line.split(separator: UInt8(ascii: " "))
+            guard fields.count == 2 else { continue }
+            let name = String(decoding: fields[0], as: UTF8.self)
+            sides[name] = String(decoding: fields[1], as: UTF8.self); tlsOrder.append(name)
+        }
+        var parameters: [Parameter] = []
+        for (name, value) in ParameterDefaults.parsePostconf(postconfOutput) {
+            let computed = value == Self.computedMarker
+            parameters.append(Parameter(name: name, default: computed ? nil : value, side: sides[name], computed: computed))
+        }
+        self.init(postfixVersion: postfixVersion, parameters: parameters, tlsOrder: tlsOrder)
+    }
+
+    /// What a capture holds instead of a value Postfix computes on the host.
+    static let computedMarker = "@computed"
+
+    /// The compiled-in catalogue: the newest Postfix release captured in Resources/postfix/.
     public static let bundled: ParameterCatalog = {
-        guard let url = Bundle.module.url(forResource: "parameters", withExtension: "json"),
-              let data = try? Data(contentsOf: url),
-              let file = try? JSONDecoder().decode(File.self, from: data)
-        else { return ParameterCatalog(postfixVersion: "unknown", parameters: []) }
-        return ParameterCatalog(postfixVersion: file.postfix_version, parameters: file.parameters)
+        let newest = capturedDefaults[capturedDefaults.count - 1]
+        return ParameterCatalog(postfixVersion: newest.version, postconfOutput: newest.text, tlsParameterLines: tlsParameterLines)
     }()
 
     public func parameter(_ name: String) -> Parameter? { byName[name] }
     public func contains(_ name: String) -> Bool { byName[name] != nil }
+    /// True when `name` is listed as TLS-related (Resources/postfix/tls-parameters.txt).
+    public func isTLSRelated(_ name: String) -> Bool { byName[name]?.isTLSRelated ?? false }
 }
 
 /// Built-in defaults of every parameter Postfix knows. With a real `postconf`, `postconf -d` is the
-/// ground truth; otherwise the bundled catalog (TLS parameters only) stands in.
+/// ground truth; otherwise the compiled-in catalogue stands in.
 public struct ParameterDefaults: Sendable {
     /// Raw default values (before `$name` expansion).
     public var values: [String: String]
@@ -70,27 +99,72 @@ public struct ParameterDefaults: Sendable {
     }
 
     /// Runs `postconf -d` and parses its output. Throws when postconf is missing or fails.
-    public static func fromPostconf(runner: ProcessRunner, executable: String = "postconf") throws -> ParameterDefaults {
-        let output = try runner.run(executable, ["-d"], timeout: 30)
-        guard output.succeeded else { throw ConfigError.postconfFailed(arguments: ["-d"], message: output.stderr) }
-        var values: [String: String] = [:]
-        for line in output.stdout.split(separator: "\n", omittingEmptySubsequences: true) {
-            if let range = line.range(of: " = ") {
-                values[String(line[..<range.lowerBound])] = String(line[range.upperBound...])
-            } else if line.hasSuffix(" =") {
-                values[String(line.dropLast(2))] = ""
-            }
+    /// With a `cache`, the output of an earlier run is used while postconf, its configuration files and the
+    /// host (name, addresses) are unchanged.
+    public static func fromPostconf(runner: ProcessRunner, executable: String = "postconf",
+                                    cache: CommandOutputCache = .disabled) throws -> ParameterDefaults {
+        let run = {
+            let output = try runner.run(executable, ["-d"], timeout: 30)
+            guard output.succeeded else { throw ConfigError.postconfFailed(arguments: ["-d"], message: output.stderr) }
+            return output.stdout
         }
-        // Catalog entries postconf does not know (older Postfix) still get a default.
-        for parameter in ParameterCatalog.bundled.parameters where values[parameter.name] == nil {
+        let stdout: String
+        if cache.directory != nil, let key = postconfDefaultsKey(executable: executable) {
+            stdout = try cache.output(name: "postconf-d", key: key, compute: run)
+        } else {
+            stdout = try run()
+        }
+        var values: [String: String] = [:]
+        for (name, value) in parsePostconf(stdout) { values[name] = value }
+        // TLS parameters postconf does not know (older Postfix) still get a default.
+        for parameter in ParameterCatalog.bundled.tlsParameters where values[parameter.name] == nil {
             if let value = parameter.default { values[parameter.name] = value }
         }
         let version = values["mail_version"] ?? "?"
         return ParameterDefaults(values: values, origin: "postconf -d (Postfix \(version))", hostName: ProcessInfo.processInfo.hostName)
     }
 
+    /// The `name = value` lines of `postconf` output (`name =` for an empty value), in order; other lines are
+    /// skipped. Works on the UTF-8 bytes: Character-wise splitting and Foundation's `range(of:)` made parsing
+    /// postconf -d's thousand lines take milliseconds.
+    public static func parsePostconf(_ text: String) -> [(name: String, value: String)] {
+        var pairs: [(name: String, value: String)] = []
+        let bytes = Array(text.utf8)
+        var start = 0
+        while start < bytes.count {
+            var end = start
+            while end < bytes.count && bytes[end] != UInt8(ascii: "\n") { end += 1 }
+            if end > start && bytes[start] != UInt8(ascii: "#") {
+                // The first " = ", or a line ending in " =".
+                var i = start
+                while i + 2 < end && !(bytes[i] == 0x20 && bytes[i + 1] == UInt8(ascii: "=") && bytes[i + 2] == 0x20) { i += 1 }
+                if i + 2 < end {
+                    pairs.append((String(decoding: bytes[start..<i], as: UTF8.self), String(decoding: bytes[(i + 3)..<end], as: UTF8.self)))
+                } else if end - start >= 2 && bytes[end - 2] == 0x20 && bytes[end - 1] == UInt8(ascii: "=") {
+                    pairs.append((String(decoding: bytes[start..<(end - 2)], as: UTF8.self), ""))
+                }
+            }
+            start = end + 1
+        }
+        return pairs
+    }
+
     /// `postconf -d` when it works, the bundled catalog otherwise.
-    public static func load(runner: ProcessRunner) -> ParameterDefaults {
-        (try? fromPostconf(runner: runner)) ?? catalog(hostName: ProcessInfo.processInfo.hostName)
+    public static func load(runner: ProcessRunner, cache: CommandOutputCache = .disabled) -> ParameterDefaults {
+        (try? fromPostconf(runner: runner, cache: cache)) ?? catalog(hostName: ProcessInfo.processInfo.hostName)
+    }
+
+    /// Everything `postconf -d`'s output depends on: the program, the configuration directory it reads
+    /// (master.cf names services whose parameters it lists; MAIL_CONFIG moves it), and the host. Nil when
+    /// the program cannot be found (then postconf is run, and fails, as without a cache).
+    static func postconfDefaultsKey(executable: String, environment: [String: String] = ProcessInfo.processInfo.environment) -> String? {
+        guard let path = findExecutable(executable) else { return nil }
+        let directory = environment["MAIL_CONFIG"] ?? "/etc/postfix"
+        var lines = ["postconf -d", "program " + CommandOutputCache.identity(of: path), "MAIL_CONFIG=\(environment["MAIL_CONFIG"] ?? "")"]
+        for file in ["main.cf", "master.cf", "dynamicmaps.cf", "dynamicmaps.cf.d", "postfix-files", "postfix-files.d"] {
+            lines.append("config " + CommandOutputCache.identity(of: directory + "/" + file))
+        }
+        lines.append(CommandOutputCache.hostFacts())
+        return lines.joined(separator: "\n")
     }
 }

@@ -1,6 +1,5 @@
-import Foundation
-
-/// Titles and explanations of the causes, loaded from Resources/causes.json.
+/// Titles and explanations of the causes, compiled in from Resources/causes/causes.json by
+/// scripts/generate-resources.py (CauseCatalog+Table.swift).
 public struct CauseCatalog: Sendable {
     public struct Entry: Codable, Sendable {
         public let title: String
@@ -10,14 +9,13 @@ public struct CauseCatalog: Sendable {
     public let entries: [Cause: Entry]
 
     public static let shared: CauseCatalog = {
-        guard let url = Bundle.module.url(forResource: "causes", withExtension: "json"),
-              let data = try? Data(contentsOf: url),
-              let raw = try? JSONDecoder().decode([String: Entry].self, from: data)
-        else { return CauseCatalog(entries: [:]) }
         var map: [Cause: Entry] = [:]
-        for (key, value) in raw { if let cause = Cause(rawValue: key) { map[cause] = value } }
+        for row in table { if let cause = Cause(rawValue: row.id) { map[cause] = Entry(title: row.title, explanation: row.explanation) } }
         return CauseCatalog(entries: map)
     }()
+
+    /// Cause ids in the compiled-in table that no `Cause` case has (a test keeps this empty).
+    public static var unknownIDs: [String] { table.map(\.id).filter { Cause(rawValue: $0) == nil } }
 
     public func title(_ cause: Cause) -> String { entries[cause]?.title ?? cause.rawValue }
     public func explanation(_ cause: Cause) -> String { entries[cause]?.explanation ?? "" }

@@ -136,24 +136,38 @@ public struct SystemProcessRunner: ProcessRunner {
                 close(writeFD)
             }
         }
-        let deadline = timeout.map { Deadline.after(seconds: $0) }
-        var status: Int32 = 0
-        var delay: UInt32 = 1_000
-        while true {
-            let r = waitpid(pid, &status, WNOHANG)
-            if r == pid { break }
-            if r < 0 && errno != EINTR { break }
-            if let deadline, deadline.hasPassed {
+        // A blocking waitpid on its own thread: the caller wakes the moment the child exits (polling with
+        // sleeps added up to 20 ms to every command), and can still give up at the deadline.
+        let reaper = ChildReaper(pid: pid)
+        if let timeout {
+            if reaper.exited.wait(timeout: .now() + timeout) == .timedOut {
                 kill(pid, SIGKILL)
-                _ = waitpid(pid, &status, 0)
-                throw ProcessRunnerError.timedOut(executable, seconds: timeout ?? 0)
+                reaper.exited.wait()
+                throw ProcessRunnerError.timedOut(executable, seconds: timeout)
             }
-            usleep(delay)
-            delay = min(delay * 2, 20_000)
+        } else {
+            reaper.exited.wait()
         }
+        let status = reaper.status
         // WIFEXITED/WEXITSTATUS are macros; decode the status word by hand.
         let exitStatus: Int32 = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
         return ProcessOutput(status: exitStatus, stdout: outFile.contents(), stderr: errFile.contents())
+    }
+}
+
+/// Waits for one child on a thread of its own and signals `exited` when it has been reaped.
+private final class ChildReaper: @unchecked Sendable {
+    let exited = DispatchSemaphore(value: 0)
+    /// The raw wait status; written before `exited` is signalled, read after.
+    private(set) var status: Int32 = 0
+
+    init(pid: pid_t) {
+        Thread.detachNewThread { [self] in
+            var raw: Int32 = 0
+            while waitpid(pid, &raw, 0) < 0 && errno == EINTR {}
+            status = raw
+            exited.signal()
+        }
     }
 }
 

@@ -23,6 +23,7 @@ public enum PostlsBinary {
     /// Runs postls with arguments; never through a shell.
     public static func run(_ arguments: [String], stdin: String? = nil, environment: [String: String]? = nil,
                            timeout: Double = 60) throws -> ProcessOutput {
+        _ = TestIsolation.probeRecord  // before the environment is read: it sets the run's own variables
         var env = environment ?? ProcessInfo.processInfo.environment
         env["NO_COLOR"] = env["NO_COLOR"] ?? "1"
         return try SystemProcessRunner().run(path, arguments, stdin: stdin.map { Data($0.utf8) }, environment: env, timeout: timeout)

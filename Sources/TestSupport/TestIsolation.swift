@@ -10,6 +10,7 @@ public enum TestIsolation {
     /// to the machine's /var/lib/postls/probes.jsonl. Set before the first child starts: the first setenv copies
     /// the environment rather than freeing it, so threads reading it meanwhile are safe.
     public static let probeRecord: String = {
+        isolateCache()
         if let set = ProcessInfo.processInfo.environment[SystemProbeRecords.environmentVariable] { return set }
         let folder = ownFolder()
         try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
@@ -21,4 +22,14 @@ public enum TestIsolation {
     }()
 
     static func ownFolder() -> String { NSTemporaryDirectory() + "postls-test-probes-\(getpid())" }
+
+    /// The postls processes of this run keep their `postconf -d`/`doveconf -n` cache (`CommandOutputCache`) in a
+    /// folder of this run, not in /var/cache/postls or ~/.cache/postls, unless `POSTLS_CACHE_DIR` is already set.
+    private static func isolateCache() {
+        guard ProcessInfo.processInfo.environment[CommandOutputCache.directoryVariable] == nil else { return }
+        setenv(CommandOutputCache.directoryVariable, cacheFolder(), 0)
+        atexit { try? FileManager.default.removeItem(atPath: TestIsolation.cacheFolder()) }
+    }
+
+    static func cacheFolder() -> String { NSTemporaryDirectory() + "postls-test-cache-\(getpid())" }
 }

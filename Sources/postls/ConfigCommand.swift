@@ -35,7 +35,7 @@ struct ConfigCommand: ParsableCommand {
         let configuration: PostfixConfiguration
         var clock = PhaseClock(enabled: timing)
         do {
-            let defaults = ParameterDefaults.load(runner: runner)
+            let defaults = ParameterDefaults.load(runner: runner, cache: .standard())
             clock.mark("postconf -d")
             configuration = try PostfixConfiguration.load(directory: configDir, defaults: defaults)
             clock.mark("read + parse")
@@ -53,7 +53,7 @@ struct ConfigCommand: ParsableCommand {
             }
         }
         var context = LintContext(configuration: configuration, cipherEvaluator: OpenSSLCipherEvaluator(runner: runner), dovecot: dovecot)
-        context.dovecotValidation = dovecot?.validate(runner: runner)
+        context.dovecotValidation = dovecot?.validate(runner: runner, cache: .standard())
         // Cipher lists are evaluated by the openssl command; time it apart from the in-process rules.
         var findings = Linter(rules: Linter.standardRules.filter { !($0 is CipherRule) }).run(context)
         clock.mark("lint")

@@ -84,6 +84,7 @@ struct GatherArguments: ParsableArguments {
         o.dovecotConfig = effectiveDovecotConfig
         o.probeRecords = ProbeRecordWiring.store()
         o.command = ProbeRecordWiring.command
+        o.cache = .standard()
         return o
     }
 

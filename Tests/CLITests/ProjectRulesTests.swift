@@ -28,6 +28,33 @@ struct ProjectRulesTests {
         #expect(checked > 50)
     }
 
+    /// A binary installed on a mail server has no resource bundle beside it: runtime data is compiled in
+    /// (Resources/ turned into Swift by scripts/generate-resources.py).
+    @Test func noTargetLoadsAResourceBundle() throws {
+        let sources = Self.root.appendingPathComponent("Sources")
+        let enumerator = FileManager.default.enumerator(at: sources, includingPropertiesForKeys: nil)
+        var checked = 0
+        while let url = enumerator?.nextObject() as? URL {
+            #expect(url.lastPathComponent != "Resources", "\(url.path): runtime data belongs in the top-level Resources/")
+            guard url.pathExtension == "swift" else { continue }
+            let text = try String(contentsOf: url, encoding: .utf8)
+            #expect(!text.contains("Bundle" + ".module"), "\(url.path) loads a resource bundle")
+            checked += 1
+        }
+        #expect(checked > 50)
+        let manifest = try String(contentsOf: Self.root.appendingPathComponent("Package.swift"), encoding: .utf8)
+        for line in manifest.split(separator: "\n") where line.contains("resources:") {
+            #expect(line.contains(".testTarget("), "only test targets may have resources: \(line)")
+        }
+    }
+
+    @Test func everyCauseHasATitleAndExplanationCompiledIn() {
+        #expect(CauseCatalog.unknownIDs.isEmpty, "\(CauseCatalog.unknownIDs)")
+        for cause in Cause.allCases {
+            #expect(CauseCatalog.shared.entries[cause] != nil, "\(cause.rawValue) lacks an entry in Resources/causes/causes.json")
+        }
+    }
+
     @Test(.enabled(if: Prerequisites.isCI || Prerequisites.has("man")))
     func manPageRendersAndNamesEveryCommand() throws {
         let page = Self.root.appendingPathComponent("docs/man/postls.1").path

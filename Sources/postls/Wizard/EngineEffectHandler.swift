@@ -51,7 +51,7 @@ final class EngineEffectHandler: WizardEffectHandler, @unchecked Sendable {
         var loaded: PostfixConfiguration? = nil
         var found: [Finding] = []
         do {
-            loaded = try PostfixConfiguration.load(directory: options.configDirectory, defaults: ParameterDefaults.load(runner: runner))
+            loaded = try PostfixConfiguration.load(directory: options.configDirectory, defaults: ParameterDefaults.load(runner: runner, cache: options.cache))
             if let loaded {
                 found = Gatherer.lint(loaded, options: options, runner: runner)
             }
@@ -73,7 +73,7 @@ final class EngineEffectHandler: WizardEffectHandler, @unchecked Sendable {
 
     private func runProbe(_ post: @escaping @Sendable (WizardEvent) -> Void) {
         // The probe needs the listeners from master.cf; read it here if loadConfig has not yet.
-        let configuration = (try? PostfixConfiguration.load(directory: options.configDirectory, defaults: ParameterDefaults.load(runner: runner)))
+        let configuration = (try? PostfixConfiguration.load(directory: options.configDirectory, defaults: ParameterDefaults.load(runner: runner, cache: options.cache)))
         let targets = Gatherer(runner: runner).probeTargets(options, configuration: configuration)
         let services = serviceNames(configuration)
         post(.probeStarted(total: targets.count))
