@@ -142,6 +142,8 @@ public struct Gatherer: Sendable {
                                    plaintextRefusals: refusals)
         input.dnsFindings = dns?.findings ?? []
         input.dovecot = options.loadDovecot()
+        // A live check like the probe: with --no-probe the diagnosis rests on files and logs only.
+        if options.probe { input.master = configuration.flatMap { MasterStatus.read(queueDirectory: $0.value("queue_directory")) } }
         var report = DiagnosisEngine().diagnose(input)
         if let configError { report.limitations.insert("config: \(configError)", at: 0) }
         if let logError { report.limitations.append("logs: \(logError)") }
@@ -174,6 +176,10 @@ public struct Gatherer: Sendable {
                 if listener.tls.wrappermode { wrapperPorts.insert(port) }
                 if options.ports.isEmpty, !ports.contains(port) { ports.append(port) }
                 if let host = listener.listen.host { listenerHosts[port, default: []].append(host) }
+            }
+            // An MX service commented out of master.cf: probe its port, to show that nothing listens there.
+            for port in [25] + options.smtpPorts.sorted() where options.ports.isEmpty && !ports.contains(UInt16(port)) {
+                if !UnreachableListener.commentedOutServices(configuration.master, port: port).isEmpty { ports.append(UInt16(port)) }
             }
         }
         if ports.isEmpty { ports = [25, 465, 587] }
