@@ -52,10 +52,11 @@ struct UnreachableListener: Sendable {
         case inetInterfaces(value: String, source: String, bound: [String])
         /// inet_protocols leaves the address family out.
         case inetProtocols(value: String, source: String, family: String)
-        /// The service is configured for the address and master runs, yet connections are refused.
-        case notBound(service: String, line: Int)
+        /// The service is configured for the address and master runs (`masterRunning`; nil: not known), yet
+        /// connections are refused.
+        case notBound(service: String, line: Int, masterRunning: Bool?)
         /// The service is configured and master runs (or may run), yet connections go unanswered.
-        case filtered(service: String, line: Int)
+        case filtered(service: String, line: Int, masterRunning: Bool?)
     }
 
     var target: ListenerProbeResult
@@ -94,10 +95,11 @@ struct UnreachableListener: Sendable {
                 } else {
                     let binding = listeners.filter { Self.binds($0, address: t.address, family: t.family, configuration: configuration) == nil }
                     if let listener = binding.first {
+                        let running: Bool? = input.master.map { if case .running = $0 { true } else { false } }
                         if kind == .unanswered {
-                            reasons.append(.filtered(service: listener.service.qualifiedName, line: listener.service.line))
-                        } else if input.master.map({ if case .running = $0 { return true } else { return false } }) ?? true {
-                            reasons.append(.notBound(service: listener.service.qualifiedName, line: listener.service.line))
+                            reasons.append(.filtered(service: listener.service.qualifiedName, line: listener.service.line, masterRunning: running))
+                        } else if running != false {
+                            reasons.append(.notBound(service: listener.service.qualifiedName, line: listener.service.line, masterRunning: running))
                         }
                     } else {
                         // Every configured service leaves this address out: say how.
@@ -115,7 +117,7 @@ struct UnreachableListener: Sendable {
                     }
                 }
             } else if kind == .unanswered {
-                reasons.append(.filtered(service: "smtp/inet", line: 0))
+                reasons.append(.filtered(service: "smtp/inet", line: 0, masterRunning: nil))
             }
             out.append(UnreachableListener(target: t, kind: kind, reasons: reasons, isMX: isMX))
         }
@@ -192,8 +194,14 @@ extension UnreachableListener.Reason {
         case .inetInterfaces(let value, _, let bound):
             return "inet_interfaces = \(value) leaves the address out (Postfix binds \(bound.joined(separator: ", ")) only)"
         case .inetProtocols(let value, _, let family): return "inet_protocols = \(value) leaves out \(family)"
-        case .notBound: return "Postfix runs and master.cf has the service, but master has not bound the port (master.cf changed since the last start or reload, or the bind failed)"
-        case .filtered: return "Postfix runs and master.cf has the service: a firewall drops the connection attempts"
+        case .notBound(_, _, let running?) where running:
+            return "Postfix runs and master.cf has the service, but master has not bound the port (master.cf changed since the last start or reload, or the bind failed)"
+        case .notBound:
+            return "master.cf has the service, but nothing has bound the port (Postfix is not running, master.cf changed since its last start or reload, or the bind failed)"
+        case .filtered(_, _, let running?) where running:
+            return "Postfix runs and master.cf has the service: a firewall drops the connection attempts"
+        case .filtered:
+            return "master.cf has the service: a firewall drops the connection attempts (or Postfix's host is down)"
         }
     }
 
@@ -213,9 +221,9 @@ extension UnreachableListener.Reason {
             return Evidence(source: .config, location: source, text: "inet_interfaces = \(value): Postfix binds \(bound.joined(separator: ", ")) only")
         case .inetProtocols(let value, let source, let family):
             return Evidence(source: .config, location: source, text: "inet_protocols = \(value): no \(family) listener")
-        case .notBound(let service, let line):
+        case .notBound(let service, let line, _):
             return Evidence(source: .config, location: "master.cf:\(line)", text: "\(service) is configured for this address")
-        case .filtered(let service, let line):
+        case .filtered(let service, let line, _):
             return Evidence(source: .config, location: line > 0 ? "master.cf:\(line)" : "master.cf", text: "\(service) is configured for this address")
         }
     }
@@ -319,10 +327,17 @@ extension FixPlanner {
                                    commands: ["postconf\(c) -e 'inet_protocols = all'",
                                               "postfix\(c) stop && postfix\(c) start    # a reload does not rebind the listeners"],
                                    applicable: false))
-                case .notBound:
-                    append(makeFix(cause: cause, title: "Reload Postfix so master binds the services of master.cf", kind: .command,
-                                   commands: [reloadCommand, "# still refused: the log says why master could not bind (\"bind ... Address already in use\")"],
-                                   applicable: input.configuration != nil))
+                case .notBound(_, _, let running):
+                    if running == true {
+                        append(makeFix(cause: cause, title: "Reload Postfix so master binds the services of master.cf", kind: .command,
+                                       commands: [reloadCommand, "# still refused: the log says why master could not bind (\"bind ... Address already in use\")"],
+                                       applicable: input.configuration != nil))
+                    } else {
+                        append(makeFix(cause: cause, title: "Start Postfix, or reload it so master binds the services of master.cf", kind: .command,
+                                       commands: ["postfix\(c) status    # not running: postfix\(c) start", reloadCommand,
+                                                  "# still refused: the log says why master could not bind (\"bind ... Address already in use\")"],
+                                       applicable: false))
+                    }
                 case .filtered:
                     append(makeFix(cause: cause, title: "Let connections to port \(port) through the firewall", kind: .command,
                                    commands: ["nft list ruleset | grep -n 'dport.*\(port)'    # or: iptables -S | grep -- '--dport \(port)'",
