@@ -142,8 +142,7 @@ public struct Gatherer: Sendable {
                                    plaintextRefusals: refusals)
         input.dnsFindings = dns?.findings ?? []
         input.dovecot = options.loadDovecot()
-        // A live check like the probe: with --no-probe the diagnosis rests on files and logs only.
-        if options.probe { input.master = configuration.flatMap { MasterStatus.read(queueDirectory: $0.value("queue_directory")) } }
+        input.master = options.masterStatus(configuration: configuration)
         var report = DiagnosisEngine().diagnose(input)
         if let configError { report.limitations.insert("config: \(configError)", at: 0) }
         if let logError { report.limitations.append("logs: \(logError)") }

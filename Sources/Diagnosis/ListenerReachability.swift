@@ -34,6 +34,15 @@ public enum MasterStatus: Sendable, Equatable {
     }
 }
 
+extension GatherOptions {
+    /// Whether master runs, for the diagnosis: read only when probing (a live check like the probe; `--no-probe`
+    /// keeps the diagnosis to files and logs). The CLI's gathering and the wizard's both call this.
+    public func masterStatus(configuration: PostfixConfiguration?) -> MasterStatus? {
+        guard probe, let configuration else { return nil }
+        return MasterStatus.read(queueDirectory: configuration.value("queue_directory"))
+    }
+}
+
 /// A probed listener that no connection reached, and why, from the probe, the configuration and master's state.
 /// The diagnosis (evidence, summary) and the fix planner (commands, edits) read the same analysis.
 struct UnreachableListener: Sendable {
