@@ -13,6 +13,11 @@ struct ListenerReachabilityScenarioTests {
     /// `postls diagnose --json` for the scenario (with extra arguments): its diagnoses, most important first.
     func diagnoses(_ s: Scenario, _ extra: [String] = []) throws -> [[String: Any]] {
         let out = try PostlsBinary.run(["diagnose", "--json"] + s.cliArguments + extra)
+        // The new causes and the `system` evidence source are in the contract.
+        if JSONSchemaValidator.isAvailable {
+            let errors = try JSONSchemaValidator.validate(json: out.stdout, schema: "diagnose.schema.json")
+            #expect(errors.isEmpty, "\(errors)")
+        }
         let json = try #require(try JSONSerialization.jsonObject(with: Data(out.stdout.utf8)) as? [String: Any], "\(out.stderr)")
         return try #require(json["diagnoses"] as? [[String: Any]])
     }
