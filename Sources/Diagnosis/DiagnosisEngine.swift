@@ -58,7 +58,6 @@ public struct DiagnosisEngine: Sendable {
         builder.joinPlaintextRefusals()
         builder.addProbeResults()
         builder.addUnreachableListeners()
-        builder.addStoppedPostfix()
         builder.addStaleCertificate()
         builder.addDNSFindings()
         builder.joinLogsToConfigAndProbe()

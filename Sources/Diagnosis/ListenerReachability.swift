@@ -36,10 +36,44 @@ public enum MasterStatus: Sendable, Equatable {
 
 extension GatherOptions {
     /// Whether master runs, for the diagnosis: read only when probing (a live check like the probe; `--no-probe`
-    /// keeps the diagnosis to files and logs). The CLI's gathering and the wizard's both call this.
+    /// keeps the diagnosis to files and logs), and only when every probed host is this machine: this machine's
+    /// master says nothing about a server probed with `--host` elsewhere. The CLI's gathering and the wizard's
+    /// both call this.
     public func masterStatus(configuration: PostfixConfiguration?) -> MasterStatus? {
         guard probe, let configuration else { return nil }
+        if !hosts.isEmpty {
+            let local = LocalAddresses.current()
+            guard hosts.allSatisfy({ $0 == "localhost" || local.contains($0) || SocketAddress(ip: $0, port: 0).map(LocalAddresses.isLoopback) == true }) else { return nil }
+        }
         return MasterStatus.read(queueDirectory: configuration.value("queue_directory"))
+    }
+}
+
+/// This machine's interface addresses (getifaddrs), to tell a probe of this host from one of another.
+enum LocalAddresses {
+    static func current() -> Set<String> {
+        var out: Set<String> = []
+        var list: UnsafeMutablePointer<ifaddrs>? = nil
+        guard getifaddrs(&list) == 0, let first = list else { return out }
+        defer { freeifaddrs(list) }
+        var cursor: UnsafeMutablePointer<ifaddrs>? = first
+        while let entry = cursor {
+            if let address = entry.pointee.ifa_addr, address.pointee.sa_family == sa_family_t(AF_INET) || address.pointee.sa_family == sa_family_t(AF_INET6) {
+                var host = [CChar](repeating: 0, count: Int(NI_MAXHOST))
+                let length = socklen_t(address.pointee.sa_family == sa_family_t(AF_INET) ? MemoryLayout<sockaddr_in>.size : MemoryLayout<sockaddr_in6>.size)
+                if getnameinfo(address, length, &host, socklen_t(host.count), nil, 0, NI_NUMERICHOST) == 0 {
+                    // A link-local IPv6 address carries its zone (`fe80::1%eth0`).
+                    let text = String(decoding: host.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+                    out.insert(String(text.split(separator: "%").first ?? ""))
+                }
+            }
+            cursor = entry.pointee.ifa_next
+        }
+        return out
+    }
+
+    static func isLoopback(_ address: SocketAddress) -> Bool {
+        address.ip.hasPrefix("127.") || address.ip == "::1"
     }
 }
 
@@ -268,26 +302,6 @@ extension Builder {
                 let note = "main.cf/master.cf were not read: postls cannot say why nothing listens."
                 if !(notes[cause]?.contains(note) ?? false) { notes[cause, default: []].append(note) }
             }
-        }
-    }
-}
-
-extension Builder {
-    /// master does not run, yet no probed connection was refused (another program answered on those ports, or no
-    /// port was probed): the services Postfix configures accept no mail.
-    mutating func addStoppedPostfix() {
-        guard case .stopped(let detail)? = input.master, input.probe != nil, evidence[.portNotListening] == nil,
-              let configuration = input.configuration else { return }
-        let ports = Set(configuration.smtpdListeners.compactMap(\.listen.port)).sorted()
-        guard !ports.isEmpty else { return }
-        add(.portNotListening, .critical, UnreachableListener.Reason.postfixStopped(detail: detail).evidence,
-            summary: "Postfix is not running: nothing it configures listens (port\(ports.count == 1 ? "" : "s") \(ports.map(String.init).joined(separator: ", ")))")
-        for listener in configuration.smtpdListeners.prefix(4) {
-            add(.portNotListening, .critical, Evidence(source: .config, location: "master.cf:\(listener.service.line)",
-                                                       text: "\(listener.service.qualifiedName) is configured"))
-        }
-        if let probe = input.probe, probe.targets.contains(where: { $0.greeting != nil && ports.contains($0.port) }) {
-            notes[.portNotListening, default: []].append("Another program answered the probe on a port Postfix's master.cf names: what the probe saw there is not Postfix.")
         }
     }
 }

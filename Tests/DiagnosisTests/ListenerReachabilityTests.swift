@@ -3,6 +3,7 @@ import PostfixConfig
 import PostlsCore
 import Testing
 import TLSProbe
+import TestSupport
 @testable import Diagnosis
 
 /// `port_not_listening` and `port_filtered` on constructed inputs: which reason each configuration gives, and
@@ -85,5 +86,30 @@ struct ListenerReachabilityTests {
         #expect(first.cause == .portFiltered, "\(report.diagnoses.map(\.cause))")
         #expect(report.diagnoses.contains { $0.cause == .starttlsUnavailable })
         #expect(first.notes.contains { $0.hasPrefix("Vantage point:") })
+    }
+}
+
+/// master's pid file speaks for this machine only.
+@Suite("Master's state: this machine's probes only")
+struct MasterStatusScopeTests {
+    @Test func aProbeOfAnotherHostReadsNoMasterState() throws {
+        let dir = try TemporaryDirectory(prefix: "postls-master")
+        try FileManager.default.createDirectory(atPath: dir.file("queue/pid"), withIntermediateDirectories: true)
+        let configuration = PostfixConfiguration(directory: dir.path, main: MainCF(text: "queue_directory = \(dir.file("queue"))\n"),
+                                                 master: MasterCF(text: "smtp inet n - y - - smtpd\n"), defaults: ParameterDefaults.catalog(hostName: "mx"))
+        var options = GatherOptions()
+        #expect(options.masterStatus(configuration: configuration) == .stopped(detail: "\(dir.file("queue/pid/master.pid")) does not exist: master has not run with this queue directory"))
+        options.hosts = ["127.0.0.2", "localhost"]
+        #expect(options.masterStatus(configuration: configuration) != nil)
+        options.hosts = ["192.0.2.1"]
+        #expect(options.masterStatus(configuration: configuration) == nil)
+        options.hosts = []
+        options.probe = false
+        #expect(options.masterStatus(configuration: configuration) == nil)
+        // A pid file naming a process that is not master (this test) is a stopped master.
+        try "\(getpid())\n".write(toFile: dir.file("queue/pid/master.pid"), atomically: false, encoding: .utf8)
+        options.probe = true
+        guard case .stopped(let detail)? = options.masterStatus(configuration: configuration) else { Issue.record("not stopped"); return }
+        #expect(detail.contains("not master"), "\(detail)")
     }
 }
