@@ -175,6 +175,7 @@ public struct Gatherer: Sendable {
                 if listener.tls.wrappermode { wrapperPorts.insert(port) }
                 if options.ports.isEmpty, !ports.contains(port) { ports.append(port) }
                 if let host = listener.listen.host { listenerHosts[port, default: []].append(host) }
+                else if let addresses = UnreachableListener.interfaceAddresses(configuration) { listenerHosts[port, default: []] += addresses }
             }
             // An MX service commented out of master.cf: probe its port, to show that nothing listens there.
             for port in [25] + options.smtpPorts.sorted() where options.ports.isEmpty && !ports.contains(UInt16(port)) {

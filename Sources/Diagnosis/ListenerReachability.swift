@@ -136,19 +136,20 @@ struct UnreachableListener: Sendable {
                     if let first = commented.first { reasons.append(.serviceCommentedOut(line: first.line, text: first.text)) }
                     else { reasons.append(.noService) }
                 } else {
-                    let binding = listeners.filter { Self.binds($0, address: t.address, family: t.family, configuration: configuration) == nil }
-                    if let listener = binding.first {
+                    let bindings = listeners.map { Self.binds($0, address: t.address, family: t.family, configuration: configuration) }
+                    if let index = bindings.firstIndex(of: .yes) {
+                        let listener = listeners[index]
                         let running: Bool? = input.master.map { if case .running = $0 { true } else { false } }
                         if kind == .unanswered {
                             reasons.append(.filtered(service: listener.service.qualifiedName, line: listener.service.line, masterRunning: running))
                         } else if running != false {
                             reasons.append(.notBound(service: listener.service.qualifiedName, line: listener.service.line, masterRunning: running))
                         }
-                    } else {
-                        // Every configured service leaves this address out: say how.
-                        for listener in listeners {
-                            guard let reason = Self.binds(listener, address: t.address, family: t.family, configuration: configuration),
-                                  !reasons.contains(reason) else { continue }
+                    } else if !bindings.contains(.unknown) {
+                        // Every configured service leaves this address out: say how. (A host name in master.cf or
+                        // inet_interfaces, which postls does not resolve, leaves the reason untold.)
+                        for binding in bindings {
+                            guard case .no(let reason) = binding, !reasons.contains(reason) else { continue }
                             if case .boundElsewhere(let services, let lines) = reason,
                                let index = reasons.firstIndex(where: { if case .boundElsewhere = $0 { return true } else { return false } }),
                                case .boundElsewhere(let s0, let l0) = reasons[index] {
@@ -167,20 +168,26 @@ struct UnreachableListener: Sendable {
         return out
     }
 
-    /// Nil when `listener` accepts connections to `address` as configured; else why not.
-    static func binds(_ listener: SMTPDListener, address: String, family: String?, configuration: PostfixConfiguration) -> Reason? {
+    /// Whether a listener accepts connections to an address as configured; when not, why.
+    enum Binding: Equatable { case yes, no(Reason), unknown }
+
+    /// Whether `listener` accepts connections to `address` as configured: the service's own address, else
+    /// inet_interfaces and inet_protocols. Host names, which postls does not resolve here, give `unknown`.
+    static func binds(_ listener: SMTPDListener, address: String, family: String?, configuration: PostfixConfiguration) -> Binding {
         if let host = listener.listen.host {
-            return sameHost(host, address) ? nil : .boundElsewhere(services: [listener.service.name], lines: [listener.service.line])
+            if sameHost(host, address) { return .yes }
+            guard host == "localhost" || SocketAddress(ip: host, port: 0) != nil else { return .unknown }
+            return .no(.boundElsewhere(services: [listener.service.name], lines: [listener.service.line]))
         }
         // No address in the service name: master binds the addresses of inet_interfaces, for inet_protocols' families.
         let isIPv6 = family == "IPv6" || address.contains(":")
         let protocols = Self.words(configuration.value("inet_protocols").lowercased())
         if !protocols.contains("all") && !protocols.contains(isIPv6 ? "ipv6" : "ipv4") {
             let source = configuration.raw("inet_protocols")?.source.description ?? "default"
-            return .inetProtocols(value: configuration.value("inet_protocols"), source: source, family: isIPv6 ? "IPv6" : "IPv4")
+            return .no(.inetProtocols(value: configuration.value("inet_protocols"), source: source, family: isIPv6 ? "IPv6" : "IPv4"))
         }
         let interfaces = Self.words(configuration.value("inet_interfaces"))
-        if interfaces.isEmpty || interfaces.contains(where: { $0.lowercased() == "all" }) { return nil }
+        if interfaces.isEmpty || interfaces.contains(where: { $0.lowercased() == "all" }) { return .yes }
         var bound: [String] = []
         for interface in interfaces {
             switch interface.lowercased() {
@@ -190,13 +197,22 @@ struct UnreachableListener: Sendable {
             default:
                 let literal = interface.hasPrefix("[") && interface.hasSuffix("]") ? String(interface.dropFirst().dropLast()) : interface
                 // A host name resolves to addresses postls does not look up here: it cannot say.
-                guard SocketAddress(ip: literal, port: 0) != nil else { return nil }
+                guard SocketAddress(ip: literal, port: 0) != nil else { return .unknown }
                 bound.append(literal)
             }
         }
-        if bound.contains(where: { sameHost($0, address) }) { return nil }
+        if bound.contains(where: { sameHost($0, address) }) { return .yes }
         let source = configuration.raw("inet_interfaces")?.source.description ?? "default"
-        return .inetInterfaces(value: configuration.value("inet_interfaces"), source: source, bound: bound)
+        return .no(.inetInterfaces(value: configuration.value("inet_interfaces"), source: source, bound: bound))
+    }
+
+    /// The addresses inet_interfaces names when it names only literal addresses (not `all`, `loopback-only` or host
+    /// names): a service without an address of its own listens there, so the probe goes there, not to 127.0.0.1.
+    static func interfaceAddresses(_ configuration: PostfixConfiguration) -> [String]? {
+        let interfaces = words(configuration.value("inet_interfaces"))
+        let literals = interfaces.map { $0.hasPrefix("[") && $0.hasSuffix("]") ? String($0.dropFirst().dropLast()) : $0 }
+        guard !literals.isEmpty, literals.allSatisfy({ SocketAddress(ip: $0, port: 0) != nil }) else { return nil }
+        return literals
     }
 
     static func sameHost(_ host: String, _ address: String) -> Bool {

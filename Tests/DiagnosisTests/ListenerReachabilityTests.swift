@@ -77,6 +77,20 @@ struct ListenerReachabilityTests {
         #expect(!first.summary.contains("inet_interfaces"), "\(first.summary)")
     }
 
+    @Test func aHostNameInTheServiceNameIsNotClaimedToBeAnotherAddress() throws {
+        let config = configuration(master: "mail.example.org:smtp inet n - y - - smtpd\n")
+        let first = try #require(diagnose(config, [refused("192.0.2.20", 25)], master: .running(pid: 1)).diagnoses.first)
+        #expect(first.summary == "nothing listens on 192.0.2.20:25", "\(first.summary)")
+    }
+
+    @Test func literalInetInterfacesAreWhereTheProbeGoes() {
+        let config = configuration(main: "inet_interfaces = 192.0.2.10, [2001:db8::10]\n", master: "smtp inet n - y - - smtpd\n")
+        let targets = Gatherer().probeTargets(GatherOptions(), configuration: config)
+        #expect(Set(targets.map(\.address.ip)) == ["192.0.2.10", "2001:db8::10"], "\(targets)")
+        let loopback = configuration(main: "inet_interfaces = loopback-only\n", master: "smtp inet n - y - - smtpd\n")
+        #expect(Gatherer().probeTargets(GatherOptions(), configuration: loopback).map(\.address.ip) == ["127.0.0.1"])
+    }
+
     @Test func thePortOutranksTheSymptomsAndAFilteredPortStatesTheVantagePoint() throws {
         let config = configuration(master: "smtp inet n - y - - smtpd\n")
         var noTLS = ListenerProbeResult(host: "127.0.0.1", address: "127.0.0.1", port: 25, mode: .starttls, family: "IPv4", expectedName: nil)
