@@ -24,6 +24,8 @@ public struct DiagnosisInput: Sendable {
     public var plaintextRefusals: [PlaintextRefusals]
     /// Dovecot's configuration when it was linted too: its fixes name its files, lines and settings.
     public var dovecot: DovecotConfig?
+    /// Whether master runs (from its pid file), when known: a stopped Postfix explains every refused connection.
+    public var master: MasterStatus?
 
     public init(configuration: PostfixConfiguration? = nil, configFindings: [Finding] = [], probe: ProbeReport? = nil,
                 logEvents: [TLSEvent] = [], logSummary: LogSummary? = nil, postfixVersion: String? = nil, now: Date = Date(),
@@ -55,6 +57,7 @@ public struct DiagnosisEngine: Sendable {
         builder.addConfigFindings()
         builder.joinPlaintextRefusals()
         builder.addProbeResults()
+        builder.addUnreachableListeners()
         builder.addStaleCertificate()
         builder.addDNSFindings()
         builder.joinLogsToConfigAndProbe()
@@ -386,12 +389,19 @@ struct Builder {
         }
         return out.sorted { a, b in
             if (a.status == .active) != (b.status == .active) { return a.status == .active }
+            // Nothing reaches the port: every TLS symptom of that port follows from it, so it comes first.
+            if Self.explainsOthers(a) != Self.explainsOthers(b) { return Self.explainsOthers(a) }
             if a.severity != b.severity { return a.severity > b.severity }
             if a.sources.count != b.sources.count { return a.sources.count > b.sources.count }
             if a.confidence != b.confidence { return a.confidence > b.confidence }
             if a.logEvents != b.logEvents { return a.logEvents > b.logEvents }
             return a.cause < b.cause
         }
+    }
+
+    /// A critical `port_not_listening` or `port_filtered`: no sender reaches the service at all.
+    static func explainsOthers(_ d: Diagnosis) -> Bool {
+        d.status == .active && d.severity == .critical && (d.cause == .portNotListening || d.cause == .portFiltered)
     }
 
     /// The same for a diagnosis that rests on Dovecot's evidence alone, in Dovecot's terms.

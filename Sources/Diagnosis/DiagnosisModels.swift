@@ -4,7 +4,8 @@ import PostlsCore
 
 /// One piece of evidence for a diagnosis, with where it came from.
 public struct Evidence: Codable, Sendable, Equatable {
-    public enum Source: String, Codable, Sendable, CaseIterable { case config, probe, log, dns }
+    /// `system`: the state of the running server apart from its listeners, such as whether master runs (its pid file).
+    public enum Source: String, Codable, Sendable, CaseIterable { case config, probe, log, dns, system }
 
     public var source: Source
     /// `main.cf:14`, `mail.log:8812`, `probe 127.0.0.1:25 (IPv4)`

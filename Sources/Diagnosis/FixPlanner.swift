@@ -65,6 +65,8 @@ struct FixPlanner {
                                applicable: false))
         case .untrustedCertificate, .expiredCertificate, .nameMismatch, .weakCertificate:
             out.append(certificateRequestFix(cause: cause))
+        case .portNotListening, .portFiltered:
+            out += reachabilityFixes(cause: cause)
         // handshake_timeout gets no fix: the remedy is in the firewall or the network (ICMPv6, MTU, MSS), which
         // postls neither sees nor can test; the diagnosis says where to look instead.
         default:

@@ -144,6 +144,7 @@ public struct Gatherer: Sendable {
                                    plaintextRefusals: refusals)
         input.dnsFindings = dns?.findings ?? []
         input.dovecot = options.loadDovecot()
+        input.master = options.masterStatus(configuration: configuration)
         var report = DiagnosisEngine().diagnose(input)
         if let configError { report.limitations.insert("config: \(configError)", at: 0) }
         if let logError { report.limitations.append("logs: \(logError)") }
@@ -176,6 +177,11 @@ public struct Gatherer: Sendable {
                 if listener.tls.wrappermode { wrapperPorts.insert(port) }
                 if options.ports.isEmpty, !ports.contains(port) { ports.append(port) }
                 if let host = listener.listen.host { listenerHosts[port, default: []].append(host) }
+                else if let addresses = UnreachableListener.interfaceAddresses(configuration) { listenerHosts[port, default: []] += addresses }
+            }
+            // An MX service commented out of master.cf: probe its port, to show that nothing listens there.
+            for port in [25] + options.smtpPorts.sorted() where options.ports.isEmpty && !ports.contains(UInt16(port)) {
+                if !UnreachableListener.commentedOutServices(configuration.master, port: port).isEmpty { ports.append(UInt16(port)) }
             }
         }
         if ports.isEmpty { ports = [25, 465, 587] }

@@ -52,6 +52,13 @@ extension Builder {
     /// Log evidence for `tls_required_on_mx`: the senders that were refused because they did not use TLS.
     mutating func joinPlaintextRefusals() {
         guard evidence[.tlsRequiredOnMX] != nil else { return }
+        if input.logSummary != nil, !input.plaintextRefusals.contains(where: { $0.count > 0 }) {
+            // The logs were read and no sender was refused in them: the requirement is certain, its harm not shown.
+            // Without logs postls cannot tell, and the configuration's own severity stands.
+            severities[.tlsRequiredOnMX] = .warning
+            notes[.tlsRequiredOnMX, default: []].append("Concluded from the configuration alone (medium confidence): the logs read show no sender refused for want of TLS (530, mail=0/N without STARTTLS on the disconnect line), yet every sender without TLS would be.")
+            return
+        }
         for refusal in input.plaintextRefusals where refusal.count > 0 {
             add(.tlsRequiredOnMX, .critical,
                 Evidence(source: .log, location: "\(refusal.count) sessions",

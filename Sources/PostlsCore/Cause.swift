@@ -1,6 +1,8 @@
 /// Root causes: the project's vocabulary (docs/CAUSES.md; docs/json/common.schema.json lists the same ids). Raw values are a contract.
 public enum Cause: String, Codable, CaseIterable, Sendable, Comparable {
     // Inbound
+    case portNotListening = "port_not_listening"
+    case portFiltered = "port_filtered"
     case protocolMismatch = "protocol_mismatch"
     case noSharedCipher = "no_shared_cipher"
     case plaintextOnTLSPort = "plaintext_on_tls_port"

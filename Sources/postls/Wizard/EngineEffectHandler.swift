@@ -151,6 +151,9 @@ final class EngineEffectHandler: WizardEffectHandler, @unchecked Sendable {
                                    postfixVersion: postfixVersion)
         lock.unlock()
         input.dovecot = options.loadDovecot()
+        // As Gatherer.gather does, so the Overview ranks what `postls diagnose` ranks.
+        input.smtpPorts = options.smtpPorts
+        input.master = options.masterStatus(configuration: input.configuration)
         let made = DiagnosisEngine().diagnose(input)
         lock.lock(); report = made; lock.unlock()
         post(.diagnosesLoaded(diagnoses: made.diagnoses.map(DiagnosisRow.init), fixes: made.fixes.map(FixRow.init)))
