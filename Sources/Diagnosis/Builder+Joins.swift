@@ -5,18 +5,6 @@ import PostlsCore
 import TLSKit
 import TLSProbe
 
-extension SMTPDListener {
-    /// The service label this listener's log lines carry: `-o syslog_name=postfix/submission` gives
-    /// `postfix/submission/smtpd`, read back by the log engine as "submission"; without it, "smtp".
-    var logServiceLabel: String {
-        if let name = service.parameters["syslog_name"] {
-            let parts = name.split(separator: "/")
-            if parts.count >= 2 { return String(parts[parts.count - 1]) }
-        }
-        return "smtp"
-    }
-}
-
 extension PostfixConfiguration.Source {
     var fileAndLineParts: (String, Int)? {
         switch self {

@@ -83,6 +83,30 @@ final class Scenario: @unchecked Sendable {
         return gathered
     }
 
+    /// The wizard's gathering (`StepwiseGathering`: config, probe and logs side by side, then the join) and
+    /// `postls diagnose --json` rank the same causes with the same evidence and fixes. Both write the test run's
+    /// probe record, so neither counts the other's probes among the peers' failures.
+    func expectWizardAgreesWithDiagnose(sourceLocation: SourceLocation = #_sourceLocation) throws {
+        _ = settledOffset()
+        var wizardOptions = options
+        _ = PostlsBinary.path  // sets the test run's probe record for the binary and for this process
+        wizardOptions.probeRecords = SystemProbeRecords.standard()
+        wizardOptions.command = "wizard"
+        let wizard = try #require(StepwiseGathering(options: wizardOptions).gatherAll(), sourceLocation: sourceLocation)
+        Self.checkInvariants(wizard.report, sourceLocation: sourceLocation)
+        _ = settledOffset()
+        let diagnose = try PostlsBinary.run(["diagnose", "--json"] + cliArguments)
+        #expect(diagnose.status == wizard.report.exitCode.rawValue, "\(diagnose.stderr)", sourceLocation: sourceLocation)
+        let cli = try #require(try JSONSerialization.jsonObject(with: Data(diagnose.stdout.utf8)) as? [String: Any], sourceLocation: sourceLocation)
+        func canonical(_ value: Any?) throws -> String {
+            String(decoding: try JSONSerialization.data(withJSONObject: value ?? NSNull(), options: [.prettyPrinted, .sortedKeys]), as: UTF8.self)
+        }
+        let wizardJSON = wizard.report.jsonObject
+        #expect(try canonical(wizardJSON["diagnoses"]) == canonical(cli["diagnoses"]),
+                "wizard:\n\(Self.describe(wizard.report))\ndiagnose --json:\n\(diagnose.stdout)", sourceLocation: sourceLocation)
+        #expect(try canonical(wizardJSON["fixes"]) == canonical(cli["fixes"]), sourceLocation: sourceLocation)
+    }
+
     /// No diagnosis without evidence; every fix a diagnosis names exists; config edits come with their diff.
     static func checkInvariants(_ report: DiagnosisReport, sourceLocation: SourceLocation = #_sourceLocation) {
         for d in report.diagnoses {
