@@ -4,15 +4,17 @@ import PostfixConfig
 import Synchronization
 import TLSProbe
 
-/// The wizard's gathering: `Gatherer`'s own steps, run side by side so each screen fills as its step ends, then
-/// `Gatherer.join` once config, probe and logs are all in. Nothing here gathers by itself: a diagnosis made this
+/// The wizard's gathering: `Gatherer`'s own steps, started together so each screen fills as its step ends (the
+/// probe waits for the log read, as in `Gatherer.gather`), then `Gatherer.join` once config, probe and logs are in. Nothing here gathers by itself: a diagnosis made this
 /// way is the one `postls diagnose` makes (a test holds the two together on real Postfix scenarios).
 public final class StepwiseGathering: Sendable {
     public let gatherer: Gatherer
     public let options: GatherOptions
     private let state = Mutex(Steps())
-    /// Opens once this run's probe has recorded its windows (or will not), for the log read running beside it.
-    private let probeRecorded = Gate()
+    /// Opens once the log step has read the logs: the probe starts after it, as in `Gatherer.gather`, so the
+    /// probe's own refused handshakes are never among the failures read (a log read beside a running probe
+    /// cannot tell all of them apart: its opening records claim nothing from the second they start in).
+    private let logsRead = Gate()
 
     private struct Steps {
         var config: Gatherer.ConfigStep?
@@ -37,30 +39,26 @@ public final class StepwiseGathering: Sendable {
     }
 
     /// The probe step: the targets `Gatherer.probeTargets` picks from master.cf (read here, as the config step may
-    /// not have ended), told to `started` before the first connection, then `Gatherer.probe`.
+    /// not have ended), told to `started`; then, once the log step has read the logs (bounded, so a log read that
+    /// hangs does not hold the probe up for ever), `Gatherer.probe`.
     public func runProbe(started: (([ProbeTarget]) -> Void)? = nil,
                          progress: (@Sendable (ProbeProgress) -> Void)? = nil) -> ProbeReport? {
         let targets = options.probe ? gatherer.probeTargets(options, configuration: try? gatherer.loadConfiguration(options)) : []
         started?(targets)
-        if targets.isEmpty { probeRecorded.open() }
-        let gate = probeRecorded
-        let report = options.probe ? gatherer.probe(targets, options: options) { event in
-            // The prober wrote its opening records before the first listener started.
-            if case .started = event { gate.open() }
-            progress?(event)
-        } : nil
-        probeRecorded.open()
+        if options.probe, options.logs { logsRead.wait(seconds: Self.logWaitSeconds) }
+        let report = options.probe ? gatherer.probe(targets, options: options, progress: progress) : nil
         state.withLock { $0.probe = (report, targets); $0.changed = true }
         return report
     }
 
-    /// The log step (`Gatherer.gatherLogs`). The probe runs at the same time and the server logs its connections:
-    /// the record is read once the probe has written its opening windows (bounded: a probe that never starts
-    /// does not hold the logs up).
+    /// How long the probe waits for the log read at most.
+    static let logWaitSeconds: Double = 120
+
+    /// The log step (`Gatherer.gatherLogs`); the probe waits for it.
     public func runLogs(reading: ((String) -> Void)? = nil) -> Gatherer.LogStep {
-        if options.logs, options.probeRecords != nil { probeRecorded.wait(seconds: 10) }
         let step = gatherer.gatherLogs(options, configuration: try? gatherer.loadConfiguration(options), reading: reading)
         state.withLock { $0.logs = step; $0.changed = true }
+        logsRead.open()
         return step
     }
 
