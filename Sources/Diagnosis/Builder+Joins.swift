@@ -121,14 +121,7 @@ extension Builder {
 
     /// What is wrong with the certificate a listener serves, from its probe: the verify code first, then the name.
     static func certificateCause(_ t: ListenerProbeResult) -> Cause? {
-        if let code = t.verify?.code, code != 0 {
-            switch code {
-            case VerifyResult.certHasExpired, VerifyResult.certNotYetValid: return .expiredCertificate
-            case VerifyResult.unableToGetIssuerCert, VerifyResult.unableToGetIssuerCertLocally, VerifyResult.unableToVerifyLeafSignature: return .incompleteChain
-            case VerifyResult.depthZeroSelfSigned, VerifyResult.selfSignedInChain: return .untrustedCertificate
-            default: break
-            }
-        }
+        if let cause = t.verify?.cause { return cause }
         if t.nameMatch == false { return .nameMismatch }
         return nil
     }

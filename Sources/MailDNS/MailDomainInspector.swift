@@ -392,14 +392,7 @@ public struct MailDomainInspector: Sendable {
         }
         for host in mx {
             guard let cert = host.certificate, !cert.verify.isOK, cert.verify.code != VerifyResult.hostnameMismatch else { continue }
-            let cause: Cause
-            switch cert.verify.code {
-            case VerifyResult.certHasExpired, VerifyResult.certNotYetValid: cause = .expiredCertificate
-            case VerifyResult.depthZeroSelfSigned, VerifyResult.selfSignedInChain: cause = .untrustedCertificate
-            case VerifyResult.unableToGetIssuerCert, VerifyResult.unableToGetIssuerCertLocally, VerifyResult.unableToVerifyLeafSignature: cause = .incompleteChain
-            case VerifyResult.eeKeyTooSmall, VerifyResult.caKeyTooSmall, VerifyResult.caMDTooWeak: cause = .weakCertificate
-            default: cause = .unclassified
-            }
+            let cause = cert.verify.cause ?? .untrustedCertificate
             added.append(DNSFinding(cause: cause, severity: enforce ? .critical : .warning,
                                     message: "the certificate of \(host.host) does not verify (\(cert.verify.message), code \(cert.verify.code)) and the MTA-STS policy is in \(policy.mode.rawValue) mode: "
                                         + (enforce ? "senders enforcing MTA-STS refuse to deliver" : "senders report the failure"),
