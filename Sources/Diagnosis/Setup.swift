@@ -547,9 +547,8 @@ public struct Setup: Sendable {
 
     /// smtpd_tls_chain_files exists since Postfix 3.4; an unknown version is taken as current.
     static func supportsChainFiles(_ mailVersion: String) -> Bool {
-        let parts = mailVersion.split(separator: ".").compactMap { Int($0.prefix { $0.isNumber }) }
-        guard parts.count >= 2 else { return true }
-        return parts[0] > 3 || (parts[0] == 3 && parts[1] >= 4)
+        guard let version = PostfixVersion(mailVersion) else { return true }
+        return version >= PostfixVersion(3, 4)
     }
 
     /// TLSA `3 1 1` for the MX, an MTA-STS policy (testing mode) with its TXT record, and TLS-RPT.
