@@ -193,8 +193,7 @@ struct Builder {
     }
 
     static func day(_ date: Date) -> String {
-        let f = ISO8601DateFormatter(); f.formatOptions = [.withFullDate]
-        return f.string(from: date)
+        TimeFormat.day(date)
     }
 
     // MARK: logs
@@ -307,8 +306,7 @@ struct Builder {
     }
 
     static func stamp(_ date: Date) -> String {
-        let f = ISO8601DateFormatter(); f.formatOptions = [.withInternetDateTime]
-        return f.string(from: date)
+        TimeFormat.iso8601(date)
     }
 
     static func basename(_ path: String) -> String { (path as NSString).lastPathComponent }

@@ -75,49 +75,11 @@ public struct ProbeWindow: Sendable, Hashable, Codable {
     }
 
     /// ISO 8601 in UTC with milliseconds (`2026-11-29T09:30:01.123Z`): a window is a few seconds long, so whole
-    /// seconds would blur it. By hand with gmtime_r: a formatter per record made reading a full record take a second.
-    static func text(_ date: Date) -> String {
-        let seconds = date.timeIntervalSince1970
-        var whole = time_t(seconds.rounded(.down))
-        let millis = min(999, max(0, Int(((seconds - Double(whole)) * 1000).rounded(.down))))
-        var tm = tm()
-        gmtime_r(&whole, &tm)
-        func pad(_ v: Int32, _ n: Int) -> String { let t = String(v); return String(repeating: "0", count: max(0, n - t.count)) + t }
-        return "\(pad(tm.tm_year + 1900, 4))-\(pad(tm.tm_mon + 1, 2))-\(pad(tm.tm_mday, 2))T\(pad(tm.tm_hour, 2)):\(pad(tm.tm_min, 2)):\(pad(tm.tm_sec, 2))."
-            + pad(Int32(millis), 3) + "Z"
-    }
-
-    /// Parses `text`'s form (fraction optional, `Z` required); nil for anything else.
-    static func parseTime(_ text: String) -> Date? {
-        let b = Array(text.utf8)
-        func num(_ at: Int, _ n: Int) -> Int32? {
-            guard at + n <= b.count else { return nil }
-            var v: Int32 = 0
-            for k in at..<(at + n) { let d = b[k] &- 48; guard d < 10 else { return nil }; v = v * 10 + Int32(d) }
-            return v
-        }
-        guard b.count >= 20, b[4] == 45, b[7] == 45, b[10] == 84, b[13] == 58, b[16] == 58, b.last == 90,
-              let year = num(0, 4), let month = num(5, 2), let day = num(8, 2), let hour = num(11, 2), let minute = num(14, 2),
-              let second = num(17, 2) else { return nil }
-        var fraction = 0.0
-        if b.count > 20 {
-            guard b[19] == 46, b.count > 21 else { return nil }
-            var scale = 0.1
-            for k in 20..<(b.count - 1) {
-                let d = b[k] &- 48
-                guard d < 10 else { return nil }
-                fraction += Double(d) * scale
-                scale /= 10
-            }
-        }
-        var tm = tm()
-        tm.tm_year = year - 1900; tm.tm_mon = month - 1; tm.tm_mday = day
-        tm.tm_hour = hour; tm.tm_min = minute; tm.tm_sec = second
-        return Date(timeIntervalSince1970: Double(timegm(&tm)) + fraction)
-    }
+    /// seconds would blur it.
+    static func text(_ date: Date) -> String { TimeFormat.iso8601Milliseconds(date) }
 
     static func date(_ text: String, _ c: KeyedDecodingContainer<CodingKeys>, _ key: CodingKeys) throws -> Date {
-        if let d = parseTime(text) { return d }
+        if let d = TimeFormat.parse(text) { return d }
         throw DecodingError.dataCorruptedError(forKey: key, in: c, debugDescription: "not an ISO 8601 UTC time: \(text)")
     }
 
