@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// One listener postls probed, and when: the server logs every handshake a probe makes (TLS 1.0/1.1 tried on
 /// purpose and refused, say), and the log engine uses these windows to tell postls's own connections from peers'.
@@ -119,12 +120,11 @@ public protocol ProbeRecordStore: Sendable {
 }
 
 /// Records kept in memory only (tests, and the process's own probes when no file is writable).
-public final class MemoryProbeRecordStore: ProbeRecordStore, @unchecked Sendable {
-    private var records: [ProbeWindow] = []
-    private let lock = NSLock()
-    public init(_ records: [ProbeWindow] = []) { self.records = records }
-    public func append(_ new: [ProbeWindow]) { lock.lock(); records += new; lock.unlock() }
-    public func windows() -> [ProbeWindow] { lock.lock(); defer { lock.unlock() }; return ProbeWindow.latest(records) }
+public final class MemoryProbeRecordStore: ProbeRecordStore, Sendable {
+    private let records: Mutex<[ProbeWindow]>
+    public init(_ records: [ProbeWindow] = []) { self.records = Mutex(records) }
+    public func append(_ new: [ProbeWindow]) { records.withLock { $0 += new } }
+    public func windows() -> [ProbeWindow] { ProbeWindow.latest(records.withLock { $0 }) }
 }
 
 /// A JSON-lines file of probe windows. Appends are single `write(2)`s on an `O_APPEND` descriptor under an
@@ -281,13 +281,12 @@ public struct ProbeRecordFile: ProbeRecordStore {
 
 /// postls's probe record where the system keeps it: written to the first place that takes it, read from all.
 /// Appended records are also kept in memory, so the process's own probes are known even when no file is writable.
-public final class SystemProbeRecords: ProbeRecordStore, @unchecked Sendable {
+public final class SystemProbeRecords: ProbeRecordStore, Sendable {
     /// The files, most preferred first.
     public let files: [ProbeRecordFile]
     private let memory = MemoryProbeRecordStore()
-    private let lock = NSLock()
-    private var writable: ProbeRecordFile?
-    private var failed: Set<String> = []
+    /// The file that took the last append, and the files that refused one.
+    private let choice = Mutex<(writable: ProbeRecordFile?, failed: Set<String>)>((nil, []))
 
     public init(files: [ProbeRecordFile]) { self.files = files }
 
@@ -323,15 +322,16 @@ public final class SystemProbeRecords: ProbeRecordStore, @unchecked Sendable {
 
     public func append(_ records: [ProbeWindow]) {
         memory.append(records)
-        lock.lock(); defer { lock.unlock() }
-        if let writable, (try? writable.write(records)) != nil { return }
-        for file in files where !failed.contains(file.path) {
-            do {
-                try file.write(records)
-                writable = file
-                return
-            } catch {
-                failed.insert(file.path)
+        choice.withLock { choice in
+            if let writable = choice.writable, (try? writable.write(records)) != nil { return }
+            for file in files where !choice.failed.contains(file.path) {
+                do {
+                    try file.write(records)
+                    choice.writable = file
+                    return
+                } catch {
+                    choice.failed.insert(file.path)
+                }
             }
         }
     }

@@ -11,7 +11,7 @@ import WizardCore
 
 /// Runs the wizard's effects on the real engines, off the UI thread, and posts their results back.
 /// The wizard itself never touches a file, a socket or a process.
-final class EngineEffectHandler: WizardEffectHandler, @unchecked Sendable {
+final class EngineEffectHandler: WizardEffectHandler, Sendable {
     let options: GatherOptions
     let runner: ProcessRunner
     let fixLoop: FixLoop
