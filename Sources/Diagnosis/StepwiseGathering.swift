@@ -5,8 +5,9 @@ import Synchronization
 import TLSProbe
 
 /// The wizard's gathering: `Gatherer`'s own steps, started together so each screen fills as its step ends (the
-/// probe waits for the log read, as in `Gatherer.gather`), then `Gatherer.join` once config, probe and logs are in. Nothing here gathers by itself: a diagnosis made this
-/// way is the one `postls diagnose` makes (a test holds the two together on real Postfix scenarios).
+/// probe waits for the log read, as in `Gatherer.gather`), then `Gatherer.join` once config, probe and logs are in.
+/// Nothing here gathers by itself: a diagnosis made this way is the one `postls diagnose` makes (a test holds the
+/// two together on every real-Postfix scenario).
 public final class StepwiseGathering: Sendable {
     public let gatherer: Gatherer
     public let options: GatherOptions
