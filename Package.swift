@@ -1,11 +1,11 @@
 // swift-tools-version:6.1
 // The target graph mirrors the architecture (docs/ARCHITECTURE.md): C libraries are
-// reached only through one wrapping target each, engines never import a UI target.
+// reached only through one wrapping target each, engines never import a UI target. Every target declares each
+// target it imports. Linux only: the code calls Glibc directly, so no `platforms:` claims otherwise.
 import PackageDescription
 
 let package = Package(
     name: "postls",
-    platforms: [.macOS(.v13)],
     products: [
         .executable(name: "postls", targets: ["postls"]),
         .library(name: "PostlsEngines", targets: ["TLSProbe", "PostfixConfig", "MailLog"]),  // for Fuzz/Package.swift
@@ -36,7 +36,7 @@ let package = Package(
         // The wizard: pure state machine, pure rendering, and the one curses backend.
         .target(name: "WizardCore", dependencies: ["PostlsCore", "Diagnosis", "PostfixConfig", "TLSProbe", "MailLog"]),
         .target(name: "TerminalUI", dependencies: ["WizardCore", "PostlsCore"]),
-        .target(name: "CursesTerminal", dependencies: ["CNcurses", "TerminalUI"]),
+        .target(name: "CursesTerminal", dependencies: ["CNcurses", "TerminalUI", "WizardCore"]),
 
         .executableTarget(
             name: "postls",
@@ -55,13 +55,13 @@ let package = Package(
 
         .testTarget(name: "TLSKitTests", dependencies: ["TLSKit", "TestSupport", "PostlsCore"]),
         .testTarget(name: "HarnessTests", dependencies: ["TestSupport", "TLSKit", "PostlsCore"]),
-        .testTarget(name: "PostfixConfigTests", dependencies: ["PostfixConfig", "TestSupport"], resources: [.copy("Corpus")]),
-        .testTarget(name: "TLSProbeTests", dependencies: ["TLSProbe", "TestSupport"], exclude: ["Golden"]),
-        .testTarget(name: "MailLogTests", dependencies: ["MailLog", "TestSupport"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "TerminalUITests", dependencies: ["TerminalUI", "WizardCore", "CursesTerminal", "TestSupport"], resources: [.copy("Golden")]),
+        .testTarget(name: "PostfixConfigTests", dependencies: ["PostfixConfig", "TestSupport", "PostlsCore", "TLSKit"], resources: [.copy("Corpus")]),
+        .testTarget(name: "TLSProbeTests", dependencies: ["TLSProbe", "TestSupport", "PostlsCore", "TLSKit"], exclude: ["Golden"]),
+        .testTarget(name: "MailLogTests", dependencies: ["MailLog", "TestSupport", "PostlsCore", "TLSKit"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "TerminalUITests", dependencies: ["TerminalUI", "WizardCore", "CursesTerminal", "TestSupport", "PostlsCore", "MailLog", "TLSProbe"], resources: [.copy("Golden")]),
         .testTarget(name: "MailDNSTests", dependencies: ["MailDNS", "TestSupport", "TLSKit", "PostlsCore"]),
         .testTarget(name: "DiagnosisTests", dependencies: ["Diagnosis", "TestSupport", "PostfixConfig", "TLSProbe", "MailLog", "TLSKit", "PostlsCore"]),
-        .testTarget(name: "CLITests", dependencies: ["TestSupport", "PostlsCore"]),
+        .testTarget(name: "CLITests", dependencies: ["TestSupport", "PostlsCore", "TLSKit"]),
         .testTarget(name: "ReliabilityTests", dependencies: ["TLSProbe", "TestSupport", "TLSKit", "PostlsCore", "PostfixConfig"]),
     ],
     swiftLanguageModes: [.v6]

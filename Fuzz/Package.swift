@@ -7,7 +7,6 @@ import PackageDescription
 
 let package = Package(
     name: "postls-fuzz",
-    platforms: [.macOS(.v13)],
     dependencies: [
         // The root package by path; its identity is its folder's name, so the product is named by that name too.
         .package(name: "postls", path: ".."),

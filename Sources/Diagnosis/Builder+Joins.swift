@@ -5,18 +5,6 @@ import PostlsCore
 import TLSKit
 import TLSProbe
 
-extension SMTPDListener {
-    /// The service label this listener's log lines carry: `-o syslog_name=postfix/submission` gives
-    /// `postfix/submission/smtpd`, read back by the log engine as "submission"; without it, "smtp".
-    var logServiceLabel: String {
-        if let name = service.parameters["syslog_name"] {
-            let parts = name.split(separator: "/")
-            if parts.count >= 2 { return String(parts[parts.count - 1]) }
-        }
-        return "smtp"
-    }
-}
-
 extension PostfixConfiguration.Source {
     var fileAndLineParts: (String, Int)? {
         switch self {
@@ -133,14 +121,7 @@ extension Builder {
 
     /// What is wrong with the certificate a listener serves, from its probe: the verify code first, then the name.
     static func certificateCause(_ t: ListenerProbeResult) -> Cause? {
-        if let code = t.verify?.code, code != 0 {
-            switch code {
-            case VerifyResult.certHasExpired, VerifyResult.certNotYetValid: return .expiredCertificate
-            case VerifyResult.unableToGetIssuerCert, VerifyResult.unableToGetIssuerCertLocally, VerifyResult.unableToVerifyLeafSignature: return .incompleteChain
-            case VerifyResult.depthZeroSelfSigned, VerifyResult.selfSignedInChain: return .untrustedCertificate
-            default: break
-            }
-        }
+        if let cause = t.verify?.cause { return cause }
         if t.nameMatch == false { return .nameMismatch }
         return nil
     }

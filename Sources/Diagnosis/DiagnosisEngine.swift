@@ -196,8 +196,7 @@ struct Builder {
     }
 
     static func day(_ date: Date) -> String {
-        let f = ISO8601DateFormatter(); f.formatOptions = [.withFullDate]
-        return f.string(from: date)
+        TimeFormat.day(date)
     }
 
     // MARK: logs
@@ -310,24 +309,20 @@ struct Builder {
     }
 
     static func stamp(_ date: Date) -> String {
-        let f = ISO8601DateFormatter(); f.formatOptions = [.withInternetDateTime]
-        return f.string(from: date)
+        TimeFormat.iso8601(date)
     }
 
     static func basename(_ path: String) -> String { (path as NSString).lastPathComponent }
 
     /// Postfix before 3.7.4 (and before 3.6.8, 3.5.18 on their branches) logs `unexpected eof` on OpenSSL 3.
     static func isBeforeEOFFix(_ version: String?) -> Bool {
-        guard let version else { return true }
-        let parts = version.split(separator: ".").compactMap { Int($0.prefix { $0.isNumber }) }
-        guard parts.count >= 2 else { return true }
-        let (major, minor, patch) = (parts[0], parts[1], parts.count > 2 ? parts[2] : 0)
-        if major != 3 { return major < 3 }
-        switch minor {
+        guard let version = version.flatMap(PostfixVersion.init) else { return true }
+        if version.major != 3 { return version.major < 3 }
+        switch version.minor {
         case ..<5: return true
-        case 5: return patch < 18
-        case 6: return patch < 8
-        case 7: return patch < 4
+        case 5: return version < PostfixVersion(3, 5, 18)
+        case 6: return version < PostfixVersion(3, 6, 8)
+        case 7: return version < PostfixVersion(3, 7, 4)
         default: return false
         }
     }

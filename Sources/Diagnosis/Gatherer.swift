@@ -81,77 +81,113 @@ public struct Gatherer: Sendable {
 
     public enum Step: Sendable { case config, probe(ProbeProgress), logs(String), dns(String), diagnosis }
 
+    /// The whole gathering, one step after another: config, logs (before the probe, so the probe's own refused
+    /// handshakes are not among the peers' failures), probe, DNS, then the join. The wizard runs the same steps
+    /// itself, some side by side, to show their progress (`StepwiseGathering`).
     public func gather(_ options: GatherOptions, progress: (@Sendable (Step) -> Void)? = nil) -> Gathered {
         progress?(.config)
-        var configuration: PostfixConfiguration? = nil
-        var configError: String? = nil
-        var findings: [Finding] = []
-        do {
-            let loaded = try PostfixConfiguration.load(directory: options.configDirectory, defaults: ParameterDefaults.load(runner: runner, cache: options.cache))
-            configuration = loaded
-            findings = Gatherer.lint(loaded, options: options, runner: runner)
-        } catch {
-            configError = "\(error)"
-        }
-        var postfixVersion: String? = nil
-        if let out = try? runner.run("postconf", ["-c", options.configDirectory, "-h", "mail_version"], timeout: 10), out.succeeded {
-            postfixVersion = out.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
-        }
-
-        // Logs first: the probe's own refused handshakes must not be counted as peers' failures.
-        var logReport: LogReport? = nil
-        var logError: String? = nil
-        var files: [String] = []
-        if options.logs {
-            files = options.logFiles.isEmpty ? LogDiscovery(runner: runner).discover(configDirectory: options.configDirectory) : options.logFiles
-            if files.isEmpty {
-                logError = "no mail log found (give one with --log FILE)"
-            } else {
-                progress?(.logs(files.joined(separator: ", ")))
-                do {
-                    logReport = try LogReport.analyze(paths: files, options: options.logAnalyzerOptions(configuration: configuration))
-                } catch {
-                    logError = "\(error)"
-                }
-            }
-        }
-
-        // Only when the MX requires TLS: the refused plaintext senders, which the log engine does not report.
-        var refusals: [PlaintextRefusals] = []
-        if logReport != nil, let configuration, findings.contains(where: { $0.id == "tls_required_on_mx" }) {
-            refusals = PlaintextRefusals.scan(files: files, labels: PlaintextRefusals.programs(configuration, smtpPorts: options.smtpPorts))
-        }
-
-        var probe: ProbeReport? = nil
-        let targets = options.probe ? probeTargets(options, configuration: configuration) : []
-        if options.probe {
-            let probeOptions = ProbeOptions(phaseTimeout: options.phaseTimeout, trust: options.trust)
-            if let prober = try? Prober(options: probeOptions, recorder: options.probeRecorder()) {
-                probe = prober.probe(targets) { event in progress?(.probe(event)) }
-            }
-        }
-
-        var dns: DNSReport? = nil
-        if let domain = options.domain {
-            progress?(.dns(domain))
-            dns = dnsReport(domain: domain, options: options)
-        }
-
+        let config = gatherConfig(options)
+        let logs = gatherLogs(options, configuration: config.configuration) { progress?(.logs($0)) }
+        let targets = options.probe ? probeTargets(options, configuration: config.configuration) : []
+        let probe = options.probe ? self.probe(targets, options: options) { progress?(.probe($0)) } : nil
+        let dns = gatherDNS(options) { progress?(.dns($0)) }
         progress?(.diagnosis)
-        var input = DiagnosisInput(configuration: configuration, configFindings: findings, probe: probe,
-                                   logEvents: logReport?.events ?? [], logSummary: logReport?.summary,
-                                   postfixVersion: postfixVersion, now: clock.now(), smtpPorts: options.smtpPorts,
+        return join(config: config, logs: logs, probe: probe, probeTargets: targets, dns: dns, options: options)
+    }
+
+    // MARK: the steps
+
+    /// What the config step found: the parsed configuration (nil when it cannot be read, with the reason),
+    /// the lint findings and the running Postfix's version.
+    public struct ConfigStep: Sendable {
+        public var configuration: PostfixConfiguration?
+        public var configError: String?
+        public var findings: [Finding]
+        public var postfixVersion: String?
+    }
+
+    /// What the log step read: the files (given or discovered), the report, or why there is none.
+    public struct LogStep: Sendable {
+        public var files: [String]
+        public var report: LogReport?
+        public var error: String?
+        /// A step that did not run (`options.logs` off).
+        public static let skipped = LogStep(files: [], report: nil, error: nil)
+    }
+
+    /// main.cf and master.cf parsed with the running Postfix's defaults: what every step reads the listeners from.
+    public func loadConfiguration(_ options: GatherOptions) throws -> PostfixConfiguration {
+        try PostfixConfiguration.load(directory: options.configDirectory, defaults: ParameterDefaults.load(runner: runner, cache: options.cache))
+    }
+
+    /// Step 1: read and lint the configuration, and ask Postfix for its version.
+    public func gatherConfig(_ options: GatherOptions) -> ConfigStep {
+        var step = ConfigStep(configuration: nil, configError: nil, findings: [], postfixVersion: nil)
+        do {
+            let loaded = try loadConfiguration(options)
+            step.configuration = loaded
+            step.findings = Gatherer.lint(loaded, options: options, runner: runner)
+        } catch {
+            step.configError = "\(error)"
+        }
+        if let out = try? runner.run("postconf", ["-c", options.configDirectory, "-h", "mail_version"], timeout: 10), out.succeeded {
+            step.postfixVersion = out.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+        return step
+    }
+
+    /// Step 2: find and read the mail logs (none when `options.logs` is off). `reading` is told the files first.
+    public func gatherLogs(_ options: GatherOptions, configuration: PostfixConfiguration?,
+                           reading: ((String) -> Void)? = nil) -> LogStep {
+        guard options.logs else { return .skipped }
+        let files = options.logFiles.isEmpty ? LogDiscovery(runner: runner).discover(configDirectory: options.configDirectory) : options.logFiles
+        guard !files.isEmpty else { return LogStep(files: [], report: nil, error: "no mail log found (give one with --log FILE)") }
+        reading?(files.joined(separator: ", "))
+        do {
+            return LogStep(files: files, report: try LogReport.analyze(paths: files, options: options.logAnalyzerOptions(configuration: configuration)),
+                           error: nil)
+        } catch {
+            return LogStep(files: files, report: nil, error: "\(error)")
+        }
+    }
+
+    /// Step 3: probe the targets (`probeTargets`); nil when OpenSSL cannot be set up for probing.
+    public func probe(_ targets: [ProbeTarget], options: GatherOptions,
+                      progress: (@Sendable (ProbeProgress) -> Void)? = nil) -> ProbeReport? {
+        let probeOptions = ProbeOptions(phaseTimeout: options.phaseTimeout, trust: options.trust)
+        guard let prober = try? Prober(options: probeOptions, recorder: options.probeRecorder()) else { return nil }
+        return prober.probe(targets) { event in progress?(event) }
+    }
+
+    /// Step 4: the mail domain's DNS, when `options.domain` names one. `looking` is told the domain first.
+    public func gatherDNS(_ options: GatherOptions, looking: ((String) -> Void)? = nil) -> DNSReport? {
+        guard let domain = options.domain else { return nil }
+        looking?(domain)
+        return dnsReport(domain: domain, options: options)
+    }
+
+    /// Step 5: the join. Scans for refused plaintext senders when the MX requires TLS (the log engine does not
+    /// report them), diagnoses, and notes what could not be read among the limitations.
+    public func join(config: ConfigStep, logs: LogStep, probe: ProbeReport?, probeTargets: [ProbeTarget], dns: DNSReport?,
+                     options: GatherOptions) -> Gathered {
+        var refusals: [PlaintextRefusals] = []
+        if logs.report != nil, let configuration = config.configuration, config.findings.contains(where: { $0.id == "tls_required_on_mx" }) {
+            refusals = PlaintextRefusals.scan(files: logs.files, labels: PlaintextRefusals.programs(configuration, smtpPorts: options.smtpPorts))
+        }
+        var input = DiagnosisInput(configuration: config.configuration, configFindings: config.findings, probe: probe,
+                                   logEvents: logs.report?.events ?? [], logSummary: logs.report?.summary,
+                                   postfixVersion: config.postfixVersion, now: clock.now(), smtpPorts: options.smtpPorts,
                                    plaintextRefusals: refusals)
         input.dnsFindings = dns?.findings ?? []
         input.dovecot = options.loadDovecot()
-        input.master = options.masterStatus(configuration: configuration)
+        input.master = options.masterStatus(configuration: config.configuration)
         var report = DiagnosisEngine().diagnose(input)
-        if let configError { report.limitations.insert("config: \(configError)", at: 0) }
-        if let logError { report.limitations.append("logs: \(logError)") }
-        if let note = logReport?.summary.ownProbesNote { report.limitations.append(note) }
-        return Gathered(configuration: configuration, configError: configError, findings: findings, probe: probe,
-                        probeTargets: targets, logReport: logReport, logFiles: files, logError: logError,
-                        postfixVersion: postfixVersion, report: report, dns: dns)
+        if let configError = config.configError { report.limitations.insert("config: \(configError)", at: 0) }
+        if let logError = logs.error { report.limitations.append("logs: \(logError)") }
+        if let note = logs.report?.summary.ownProbesNote { report.limitations.append(note) }
+        return Gathered(configuration: config.configuration, configError: config.configError, findings: config.findings, probe: probe,
+                        probeTargets: probeTargets, logReport: logs.report, logFiles: logs.files, logError: logs.error,
+                        postfixVersion: config.postfixVersion, report: report, dns: dns)
     }
 
     /// The DNS side of the domain, through the given resolver or the system's first nameserver.

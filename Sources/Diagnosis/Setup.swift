@@ -79,8 +79,8 @@ public struct CertificateCandidate: Sendable {
         if !leaf.covers(host: hostname) {
             candidate.problems.append("it does not cover \(hostname) (names: \(leaf.subjectAltNames.joined(separator: ", ")))")
         }
-        if leaf.notAfter < now { candidate.problems.append("it expired on \(ISO8601DateFormatter().string(from: leaf.notAfter))") }
-        if leaf.notBefore > now { candidate.problems.append("it is not valid before \(ISO8601DateFormatter().string(from: leaf.notBefore))") }
+        if leaf.notAfter < now { candidate.problems.append("it expired on \(TimeFormat.iso8601(leaf.notAfter))") }
+        if leaf.notBefore > now { candidate.problems.append("it is not valid before \(TimeFormat.iso8601(leaf.notBefore))") }
         do {
             let privateKey = try PrivateKey.load(pemFile: key)
             if !privateKey.matches(leaf) { candidate.problems.append("the key in \(key) does not belong to the certificate") }
@@ -238,8 +238,8 @@ public enum CertificateDecision: Sendable {
 
     public var summary: String {
         switch self {
-        case .keep(let c): return "keep the configured certificate \(c.certificateFile) (\(c.info.map { "\($0.subject), until \(ISO8601DateFormatter().string(from: $0.notAfter))" } ?? ""))"
-        case .use(let c): return "use \(c.certificateFile) with key \(c.keyFile) (\(c.origin)\(c.info.map { ", \($0.subject), until \(ISO8601DateFormatter().string(from: $0.notAfter))" } ?? ""))"
+        case .keep(let c): return "keep the configured certificate \(c.certificateFile) (\(c.info.map { "\($0.subject), until \(TimeFormat.iso8601($0.notAfter))" } ?? ""))"
+        case .use(let c): return "use \(c.certificateFile) with key \(c.keyFile) (\(c.origin)\(c.info.map { ", \($0.subject), until \(TimeFormat.iso8601($0.notAfter))" } ?? ""))"
         case .selfSigned(_, let cert): return "generate a self-signed stopgap certificate \(cert)"
         case .requestOnly(let key, let csr): return "generate a key \(key) and a CSR \(csr) for your CA; inbound TLS waits for the issued certificate"
         case .none(let reason): return reason
@@ -547,9 +547,8 @@ public struct Setup: Sendable {
 
     /// smtpd_tls_chain_files exists since Postfix 3.4; an unknown version is taken as current.
     static func supportsChainFiles(_ mailVersion: String) -> Bool {
-        let parts = mailVersion.split(separator: ".").compactMap { Int($0.prefix { $0.isNumber }) }
-        guard parts.count >= 2 else { return true }
-        return parts[0] > 3 || (parts[0] == 3 && parts[1] >= 4)
+        guard let version = PostfixVersion(mailVersion) else { return true }
+        return version >= PostfixVersion(3, 4)
     }
 
     /// TLSA `3 1 1` for the MX, an MTA-STS policy (testing mode) with its TXT record, and TLS-RPT.

@@ -197,10 +197,9 @@ public enum SupportReport {
 
     static func jsonObject(gathered: Gathered, versions: Versions, redacted: Bool, now: Date, dovecot: DovecotSSLSettings?) -> [String: Any] {
         func orNull(_ v: Any?) -> Any { v ?? NSNull() }
-        let iso = ISO8601DateFormatter()
         var object: [String: Any] = [
             "report_version": 1,
-            "generated": iso.string(from: now),
+            "generated": TimeFormat.iso8601(now),
             "redacted": redacted,
             "versions": ["postls": versions.postls, "postfix": orNull(versions.postfix), "dovecot": orNull(versions.dovecot), "openssl": versions.openssl],
             "config_directory": orNull(gathered.configuration?.directory),
@@ -223,7 +222,7 @@ public enum SupportReport {
             var o: [String: Any] = ["file": cert.file, "error": orNull(cert.error)]
             if let i = cert.info {
                 o["subject"] = i.subject; o["issuer"] = i.issuer; o["san"] = i.san; o["key"] = i.key
-                o["not_before"] = iso.string(from: i.notBefore); o["not_after"] = iso.string(from: i.notAfter)
+                o["not_before"] = TimeFormat.iso8601(i.notBefore); o["not_after"] = TimeFormat.iso8601(i.notAfter)
                 o["days_to_expiry"] = i.daysUntilExpiry(from: now); o["sha256"] = i.sha256; o["self_issued"] = i.isSelfIssued
             }
             return o
@@ -244,7 +243,7 @@ public enum SupportReport {
                 "by_cause": Dictionary(uniqueKeysWithValues: s.byCause.map { ($0.key.rawValue, $0.value) }),
                 "by_peer_domain": s.byPeerDomain, "by_service": s.byService,
                 "tls_established": s.tlsEstablished, "tls_ciphers": s.tlsCiphers,
-                "first_seen": orNull(s.firstSeen.map(iso.string(from:))), "last_seen": orNull(s.lastSeen.map(iso.string(from:))),
+                "first_seen": orNull(s.firstSeen.map(TimeFormat.iso8601)), "last_seen": orNull(s.lastSeen.map(TimeFormat.iso8601)),
                 "warnings": s.warnings,
             ] as [String: Any]
         } else {
@@ -274,7 +273,7 @@ public enum SupportReport {
 
     static func renderMarkdown(gathered: Gathered, versions: Versions, redacted: Bool, now: Date, dovecot: DovecotSSLSettings?) -> String {
         var out = "# postls support report\n\n"
-        out += "Generated \(ISO8601DateFormatter().string(from: now)) by postls \(versions.postls)"
+        out += "Generated \(TimeFormat.iso8601(now)) by postls \(versions.postls)"
         out += redacted ? ". Host names, domains, addresses and mail addresses are replaced by placeholders.\n" : ".\n"
         out += "Private keys are never included.\n\n"
 
@@ -313,7 +312,7 @@ public enum SupportReport {
                 out += "- `\(cert.file)`: "
                 if let i = cert.info {
                     out += "subject `\(i.subject)`, issuer `\(i.issuer)`, names \(i.san.isEmpty ? "-" : i.san.joined(separator: ", ")), "
-                    out += "\(i.key), expires \(ISO8601DateFormatter().string(from: i.notAfter)) (\(i.daysUntilExpiry(from: now)) days)"
+                    out += "\(i.key), expires \(TimeFormat.iso8601(i.notAfter)) (\(i.daysUntilExpiry(from: now)) days)"
                     out += i.isSelfIssued ? ", self-signed" : ""
                     out += ", SHA-256 `\(i.sha256)`\n"
                 } else {

@@ -1,5 +1,6 @@
 import Foundation
 import PostlsCore
+import Synchronization
 import TLSKit
 
 /// How a domain is inspected.
@@ -51,11 +52,10 @@ public struct MailDomainInspector: Sendable {
     }
 
     /// Collects lookups as they happen, so that every failed or bogus one becomes a finding exactly once.
-    final class Journal: @unchecked Sendable {
-        private let lock = NSLock()
-        private var lookups: [DNSLookupResult] = []
-        func record(_ r: DNSLookupResult) { lock.lock(); lookups.append(r); lock.unlock() }
-        var all: [DNSLookupResult] { lock.lock(); defer { lock.unlock() }; return lookups }
+    final class Journal: Sendable {
+        private let lookups = Mutex<[DNSLookupResult]>([])
+        func record(_ r: DNSLookupResult) { lookups.withLock { $0.append(r) } }
+        var all: [DNSLookupResult] { lookups.withLock { $0 } }
     }
 
     public func inspect(domain rawDomain: String) -> DNSReport {
@@ -297,7 +297,7 @@ public struct MailDomainInspector: Sendable {
         // PTR and the served certificate, in parallel.
         let probeAddresses = addresses.compactMap { SocketAddress(ip: $0, port: options.smtpPort) }
         let ptrTargets = Array(addresses.prefix(4))
-        let work = concurrently(ptrTargets.count + 1) { i -> Any? in
+        let work = concurrently(ptrTargets.count + 1) { i -> (any Sendable)? in
             if i == ptrTargets.count {
                 var lastError: MXProbeError? = nil
                 for address in probeAddresses {
@@ -392,14 +392,7 @@ public struct MailDomainInspector: Sendable {
         }
         for host in mx {
             guard let cert = host.certificate, !cert.verify.isOK, cert.verify.code != VerifyResult.hostnameMismatch else { continue }
-            let cause: Cause
-            switch cert.verify.code {
-            case VerifyResult.certHasExpired, VerifyResult.certNotYetValid: cause = .expiredCertificate
-            case VerifyResult.depthZeroSelfSigned, VerifyResult.selfSignedInChain: cause = .untrustedCertificate
-            case VerifyResult.unableToGetIssuerCert, VerifyResult.unableToGetIssuerCertLocally, VerifyResult.unableToVerifyLeafSignature: cause = .incompleteChain
-            case VerifyResult.eeKeyTooSmall, VerifyResult.caKeyTooSmall, VerifyResult.caMDTooWeak: cause = .weakCertificate
-            default: cause = .unclassified
-            }
+            let cause = cert.verify.cause ?? .untrustedCertificate
             added.append(DNSFinding(cause: cause, severity: enforce ? .critical : .warning,
                                     message: "the certificate of \(host.host) does not verify (\(cert.verify.message), code \(cert.verify.code)) and the MTA-STS policy is in \(policy.mode.rawValue) mode: "
                                         + (enforce ? "senders enforcing MTA-STS refuse to deliver" : "senders report the failure"),
@@ -469,27 +462,21 @@ public struct MailDomainInspector: Sendable {
 
 /// Runs `body(0..<count)` on separate threads (the work blocks on the network, not the CPU) and returns
 /// the results in order.
-func concurrently<T>(_ count: Int, _ body: @escaping @Sendable (Int) -> T) -> [T] {
+func concurrently<T: Sendable>(_ count: Int, _ body: @escaping @Sendable (Int) -> T) -> [T] {
     if count == 0 { return [] }
     if count == 1 { return [body(0)] }
-    let box = ResultBox<T>(count)
+    let results = Mutex<[T?]>(Array(repeating: nil, count: count))
     let group = DispatchGroup()
     for i in 0..<count {
         group.enter()
         Thread.detachNewThread {
             let value = body(i)
-            box.lock.lock(); box.items[i] = value; box.lock.unlock()
+            results.withLock { $0[i] = value }
             group.leave()
         }
     }
     group.wait()
-    return box.items.map { $0! }
-}
-
-final class ResultBox<T>: @unchecked Sendable {
-    var items: [T?]
-    let lock = NSLock()
-    init(_ n: Int) { items = Array(repeating: nil, count: n) }
+    return results.withLock { $0.map { $0! } }
 }
 
 /// A value computed on its own thread; `value` waits for it.

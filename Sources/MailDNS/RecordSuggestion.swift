@@ -1,4 +1,5 @@
 import Foundation
+import PostlsCore
 import TLSKit
 
 /// A DNS record (or MTA-STS policy file) postls suggests publishing: what a fix of kind `dns_record` offers.
@@ -66,11 +67,7 @@ public enum RecordGenerator {
     public static func mtaSTS(domain: String, mxHosts: [String], mode: MTASTSPolicy.Mode = .testing,
                               maxAge: Int = 604_800, now: Date) -> [RecordSuggestion] {
         let policy = MTASTSPolicy(mode: mode, mx: mxHosts.map { $0.lowercased() }, maxAge: maxAge)
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        formatter.dateFormat = "yyyyMMddHHmmss"
-        let id = formatter.string(from: now)
+        let id = TimeFormat.digits(now)
         return [
             RecordSuggestion(kind: .mtaSTSPolicy, name: "https://mta-sts.\(domain)/.well-known/mta-sts.txt", type: "file",
                              value: policy.text,

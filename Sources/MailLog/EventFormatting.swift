@@ -43,27 +43,7 @@ public final class LogJSONWriter {
     }
 
     /// ISO 8601 in UTC (`2024-04-03T07:30:47Z`), without a shared formatter.
-    public static func isoString(_ date: Date) -> String {
-        let t = Int(date.timeIntervalSince1970.rounded(.down))
-        let days = t >= 0 ? t / 86400 : (t - 86399) / 86400
-        let secs = t - days * 86400
-        // civil_from_days (Howard Hinnant)
-        let z = days + 719468
-        let era = (z >= 0 ? z : z - 146096) / 146097
-        let doe = z - era * 146097
-        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-        let mp = (5 * doy + 2) / 153
-        let d = doy - (153 * mp + 2) / 5 + 1
-        let m = mp < 10 ? mp + 3 : mp - 9
-        let y = yoe + era * 400 + (m <= 2 ? 1 : 0)
-        var b: [UInt8] = []
-        b.reserveCapacity(20)
-        func two(_ v: Int) { b.append(UInt8(48 + v / 10 % 10)); b.append(UInt8(48 + v % 10)) }
-        two(y / 100); two(y % 100); b.append(45); two(m); b.append(45); two(d); b.append(84)
-        two(secs / 3600); b.append(58); two(secs % 3600 / 60); b.append(58); two(secs % 60); b.append(90)
-        return String(decoding: b, as: UTF8.self)
-    }
+    public static func isoString(_ date: Date) -> String { TimeFormat.iso8601(date) }
 
     /// JSON string escaping (RFC 8259), control characters as \u00XX.
     public static func quote(_ s: String) -> String {

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// One line of a mail log, split into its parts. Only lines the engine keeps (TLS-related ones) become a `LogLine`.
 ///
@@ -238,19 +239,19 @@ public struct LogTimeResolver: Sendable {
 
 /// Zone offsets per local hour: Foundation's TimeZone lookups cost microseconds on Linux, and a log
 /// has few distinct hours. Lines are read by one analyzer at a time; the lock only keeps it honest.
-final class ZoneOffsetCache: @unchecked Sendable {
-    private var hours: [Int: Int] = [:]
-    private let lock = NSLock()
+final class ZoneOffsetCache: Sendable {
+    private let hours = Mutex<[Int: Int]>([:])
 
     func offset(naiveLocal: Double, zone: TimeZone) -> Int {
         let hour = Int((naiveLocal / 3600).rounded(.down))
-        lock.lock(); defer { lock.unlock() }
-        if let o = hours[hour] { return o }
-        // Twice, to land on the right side of a daylight saving change.
-        var o = zone.secondsFromGMT(for: Date(timeIntervalSince1970: naiveLocal))
-        o = zone.secondsFromGMT(for: Date(timeIntervalSince1970: naiveLocal - Double(o)))
-        if hours.count > 100_000 { hours.removeAll() }
-        hours[hour] = o
-        return o
+        return hours.withLock { hours in
+            if let o = hours[hour] { return o }
+            // Twice, to land on the right side of a daylight saving change.
+            var o = zone.secondsFromGMT(for: Date(timeIntervalSince1970: naiveLocal))
+            o = zone.secondsFromGMT(for: Date(timeIntervalSince1970: naiveLocal - Double(o)))
+            if hours.count > 100_000 { hours.removeAll() }
+            hours[hour] = o
+            return o
+        }
     }
 }

@@ -202,13 +202,13 @@ public struct CertificateFilesRule: LintRule {
         let days = leaf.info.daysUntilExpiry(from: now)
         if leaf.notAfter < now {
             out.append(finding("certificate_expired", .expiredCertificate, .critical, source: certSource, parameter: pair.certParameter,
-                               "the certificate in \(pair.certFile) expired on \(ISO8601DateFormatter().string(from: leaf.notAfter)): verifying peers reject it. Renew it and run \(reload)."))
+                               "the certificate in \(pair.certFile) expired on \(TimeFormat.iso8601(leaf.notAfter)): verifying peers reject it. Renew it and run \(reload)."))
         } else if leaf.notBefore > now {
             out.append(finding("certificate_not_yet_valid", .expiredCertificate, .critical, source: certSource, parameter: pair.certParameter,
-                               "the certificate in \(pair.certFile) is not valid before \(ISO8601DateFormatter().string(from: leaf.notBefore)) (check the clock)."))
+                               "the certificate in \(pair.certFile) is not valid before \(TimeFormat.iso8601(leaf.notBefore)) (check the clock)."))
         } else if days <= context.expiryWarningDays {
             out.append(finding("certificate_expiring", .expiredCertificate, .warning, source: certSource, parameter: pair.certParameter,
-                               "the certificate in \(pair.certFile) expires in \(days) day\(days == 1 ? "" : "s") (\(ISO8601DateFormatter().string(from: leaf.notAfter))): renew it."))
+                               "the certificate in \(pair.certFile) expires in \(days) day\(days == 1 ? "" : "s") (\(TimeFormat.iso8601(leaf.notAfter))): renew it."))
         }
         // Trust and chain completeness (skipped for expired certificates: the date already explains the failure).
         if leaf.notAfter >= now && leaf.notBefore <= now {

@@ -246,15 +246,9 @@ public struct ConfigApplier: Sendable {
 
     // MARK: - File operations
 
-    private func timestamp() -> String {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        formatter.dateFormat = "yyyyMMdd'T'HHmmss'Z'"
-        return formatter.string(from: clock.now())
-    }
+    private func timestamp() -> String { TimeFormat.basic(clock.now()) }
 
-    private func isoTime() -> String { ISO8601DateFormatter().string(from: clock.now()) }
+    private func isoTime() -> String { TimeFormat.iso8601(clock.now()) }
 
     /// Backup, then atomic replace keeping mode and owner. Errors name the configuration file and say what
     /// became of it. When the replace fails but the file holds the new bytes anyway (the directory's fsync

@@ -572,10 +572,10 @@ public struct VersionSupportRule: LintRule {
     public var ids: [String] { ["unsupported_by_installed_postfix"] }
 
     /// Parameter name → first Postfix version that has it.
-    static let introduced: [String: [Int]] = [
-        "smtpd_tls_chain_files": [3, 4], "smtp_tls_chain_files": [3, 4], "tls_server_sni_maps": [3, 4],
-        "smtpd_tls_security_level": [2, 3], "smtp_tls_security_level": [2, 3], "tls_eecdh_auto_curves": [3, 2],
-        "smtp_tls_connection_reuse": [3, 4], "smtp_tls_servername": [3, 4], "smtp_tls_wrappermode": [3, 0],
+    static let introduced: [String: PostfixVersion] = [
+        "smtpd_tls_chain_files": .init(3, 4), "smtp_tls_chain_files": .init(3, 4), "tls_server_sni_maps": .init(3, 4),
+        "smtpd_tls_security_level": .init(2, 3), "smtp_tls_security_level": .init(2, 3), "tls_eecdh_auto_curves": .init(3, 2),
+        "smtp_tls_connection_reuse": .init(3, 4), "smtp_tls_servername": .init(3, 4), "smtp_tls_wrappermode": .init(3, 0),
     ]
 
     /// The TLS protocol lists (`postconf -d | grep tls.*_protocols`), where 3.6 added the `>=` syntax.
@@ -584,25 +584,22 @@ public struct VersionSupportRule: LintRule {
         "lmtp_tls_protocols", "lmtp_tls_mandatory_protocols", "tlsproxy_tls_protocols", "tlsproxy_tls_mandatory_protocols",
     ]
 
-    static func version(_ text: String) -> [Int] { text.split(separator: ".").compactMap { Int($0.prefix { $0.isNumber }) } }
-
     public func check(_ context: LintContext) -> [Finding] {
         let config = context.configuration
-        guard let installedText = config.defaults.values["mail_version"] else { return [] }
-        let installed = Self.version(installedText)
+        guard let installedText = config.defaults.values["mail_version"], let installed = PostfixVersion(installedText) else { return [] }
         var out: [Finding] = []
         let main = config.main
         // Only the parameters that exist matter (an unknown one is unused), so look those up by name.
         let names = Set(Self.introduced.keys).union(Self.protocolParameters)
         for index in names.compactMap({ main.effectiveIndex[$0] }).sorted() {
             let entry = main.entries[index], name = entry.name
-            if let first = Self.introduced[name], installed.lexicographicallyPrecedes(first) {
+            if let first = Self.introduced[name], installed < first {
                 out.append(Finding(id: "unsupported_by_installed_postfix", cause: .unsupportedSetting, severity: .warning, file: "main.cf", line: entry.line,
-                                   parameter: name, message: "\(name) needs Postfix \(first.map(String.init).joined(separator: ".")) or newer; the installed Postfix \(installedText) ignores it (\"unused parameter\")."))
+                                   parameter: name, message: "\(name) needs Postfix \(first.major).\(first.minor) or newer; the installed Postfix \(installedText) ignores it (\"unused parameter\")."))
             }
             // ">=TLSv1.2"/"<=" protocol ranges arrived in Postfix 3.6.
             if Self.protocolParameters.contains(name) && (entry.rawValue.contains(">=") || entry.rawValue.contains("<=")),
-               installed.lexicographicallyPrecedes([3, 6]) {
+               installed < PostfixVersion(3, 6) {
                 out.append(Finding(id: "unsupported_by_installed_postfix", cause: .unsupportedSetting, severity: .critical, file: "main.cf", line: entry.line,
                                    parameter: name, message: "\(name) = \(entry.value) uses the >=/<= syntax of Postfix 3.6+; Postfix \(installedText) logs \"Invalid TLS protocol list\" and disables TLS. Use the !SSLv2, !SSLv3, !TLSv1 form.",
                                    fix: .setMain(name: name, value: "!SSLv2, !SSLv3")))

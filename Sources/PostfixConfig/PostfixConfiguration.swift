@@ -1,5 +1,6 @@
 import Foundation
 import PostlsCore
+import Synchronization
 
 /// main.cf + master.cf + built-in defaults: answers "what does Postfix use for this parameter",
 /// globally or for one master.cf service.
@@ -138,7 +139,7 @@ final class GlobalScope: MemoScope, @unchecked Sendable {
 
     init(directory: String, main: MainCF, defaults: ParameterDefaults) {
         self.directory = directory; self.main = main; self.defaults = defaults
-        slots = Array(repeating: nil, count: main.entries.count)
+        memos = Mutex(Memos(slots: Array(repeating: nil, count: main.entries.count)))
     }
 
     /// The raw value and its source in main.cf, then the defaults.
@@ -179,55 +180,65 @@ final class GlobalScope: MemoScope, @unchecked Sendable {
     /// another thread), or too deep in a chain of memos. Callers then expand in place, with the same result.
     func memo(_ name: String, depth: Int) -> Expander.Memo? {
         if let index = main.effectiveIndex[name] { return memo(entry: index, depth: depth) }
-        lock.lock()
-        switch others[name] {
-        case .done(let memo)?: lock.unlock(); return memo
-        case .inProgress?: lock.unlock(); return nil
-        case nil: lock.unlock()
+        switch memos.withLock({ $0.others[name] }) {
+        case .done(let memo)?: return memo
+        case .inProgress?: return nil
+        case nil: break
         }
         guard depth < Self.memoRecursionLimit, let raw = raw(name) else { return nil }
-        lock.lock()
-        if others[name] != nil { lock.unlock(); return nil }  // another thread started it meanwhile
-        others[name] = .inProgress
-        lock.unlock()
+        let started = memos.withLock { memos in
+            if memos.others[name] != nil { return false }  // another thread started it meanwhile
+            memos.others[name] = .inProgress
+            return true
+        }
+        guard started else { return nil }
         let memo = expander.memoizedExpansion(raw.value, scope: self, depth: depth)
-        lock.lock(); others[name] = .done(memo); lock.unlock()
+        memos.withLock { $0.others[name] = .done(memo) }
         return memo
     }
 
     /// The memo of main.cf's entry `index` (an effective one), kept by position: no hashing per use.
     func memo(entry index: Int, depth: Int) -> Expander.Memo? {
-        lock.lock()
-        switch slots[index] {
-        case .done(let memo)?: lock.unlock(); return memo
-        case .inProgress?: lock.unlock(); return nil
-        case nil:
-            guard depth < Self.memoRecursionLimit else { lock.unlock(); return nil }
-            slots[index] = .inProgress
-            lock.unlock()
+        enum Found { case memo(Expander.Memo), none, start }
+        let found: Found = memos.withLock { memos in
+            switch memos.slots[index] {
+            case .done(let memo)?: return .memo(memo)
+            case .inProgress?: return .none
+            case nil:
+                guard depth < Self.memoRecursionLimit else { return .none }
+                memos.slots[index] = .inProgress
+                return .start
+            }
+        }
+        switch found {
+        case .memo(let memo): return memo
+        case .none: return nil
+        case .start: break
         }
         let memo = expander.memoizedExpansion(main.entries[index].rawValue, scope: self, depth: depth)
-        lock.lock(); slots[index] = .done(memo); lock.unlock()
+        memos.withLock { $0.slots[index] = .done(memo) }
         return memo
     }
 
     private enum MemoState { case inProgress, done(Expander.Memo) }
     /// A name being expanded is `.inProgress`: a reference back to it is a loop (or another thread's work).
     /// main.cf's names by entry position, others (defaults) by name.
-    private var slots: [MemoState?]
-    private var others: [String: MemoState] = [:]
-    private let lock = NSLock()
+    private struct Memos {
+        var slots: [MemoState?]
+        var others: [String: MemoState] = [:]
+    }
+    private let memos: Mutex<Memos>
 }
 
 /// A value computed at most once per configuration (shared by copies of the struct).
-final class OnceCache<Value: Sendable>: @unchecked Sendable {
-    private var stored: Value?
-    private let lock = NSLock()
+final class OnceCache<Value: Sendable>: Sendable {
+    private let stored = Mutex<Value?>(nil)
     func value(_ compute: () -> Value) -> Value {
-        lock.lock(); defer { lock.unlock() }
-        if let stored { return stored }
-        let value = compute()
-        stored = value
-        return value
+        stored.withLock { stored in
+            if let stored { return stored }
+            let value = compute()
+            stored = value
+            return value
+        }
     }
 }

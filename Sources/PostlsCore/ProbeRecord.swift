@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// One listener postls probed, and when: the server logs every handshake a probe makes (TLS 1.0/1.1 tried on
 /// purpose and refused, say), and the log engine uses these windows to tell postls's own connections from peers'.
@@ -75,49 +76,11 @@ public struct ProbeWindow: Sendable, Hashable, Codable {
     }
 
     /// ISO 8601 in UTC with milliseconds (`2026-11-29T09:30:01.123Z`): a window is a few seconds long, so whole
-    /// seconds would blur it. By hand with gmtime_r: a formatter per record made reading a full record take a second.
-    static func text(_ date: Date) -> String {
-        let seconds = date.timeIntervalSince1970
-        var whole = time_t(seconds.rounded(.down))
-        let millis = min(999, max(0, Int(((seconds - Double(whole)) * 1000).rounded(.down))))
-        var tm = tm()
-        gmtime_r(&whole, &tm)
-        func pad(_ v: Int32, _ n: Int) -> String { let t = String(v); return String(repeating: "0", count: max(0, n - t.count)) + t }
-        return "\(pad(tm.tm_year + 1900, 4))-\(pad(tm.tm_mon + 1, 2))-\(pad(tm.tm_mday, 2))T\(pad(tm.tm_hour, 2)):\(pad(tm.tm_min, 2)):\(pad(tm.tm_sec, 2))."
-            + pad(Int32(millis), 3) + "Z"
-    }
-
-    /// Parses `text`'s form (fraction optional, `Z` required); nil for anything else.
-    static func parseTime(_ text: String) -> Date? {
-        let b = Array(text.utf8)
-        func num(_ at: Int, _ n: Int) -> Int32? {
-            guard at + n <= b.count else { return nil }
-            var v: Int32 = 0
-            for k in at..<(at + n) { let d = b[k] &- 48; guard d < 10 else { return nil }; v = v * 10 + Int32(d) }
-            return v
-        }
-        guard b.count >= 20, b[4] == 45, b[7] == 45, b[10] == 84, b[13] == 58, b[16] == 58, b.last == 90,
-              let year = num(0, 4), let month = num(5, 2), let day = num(8, 2), let hour = num(11, 2), let minute = num(14, 2),
-              let second = num(17, 2) else { return nil }
-        var fraction = 0.0
-        if b.count > 20 {
-            guard b[19] == 46, b.count > 21 else { return nil }
-            var scale = 0.1
-            for k in 20..<(b.count - 1) {
-                let d = b[k] &- 48
-                guard d < 10 else { return nil }
-                fraction += Double(d) * scale
-                scale /= 10
-            }
-        }
-        var tm = tm()
-        tm.tm_year = year - 1900; tm.tm_mon = month - 1; tm.tm_mday = day
-        tm.tm_hour = hour; tm.tm_min = minute; tm.tm_sec = second
-        return Date(timeIntervalSince1970: Double(timegm(&tm)) + fraction)
-    }
+    /// seconds would blur it.
+    static func text(_ date: Date) -> String { TimeFormat.iso8601Milliseconds(date) }
 
     static func date(_ text: String, _ c: KeyedDecodingContainer<CodingKeys>, _ key: CodingKeys) throws -> Date {
-        if let d = parseTime(text) { return d }
+        if let d = TimeFormat.parse(text) { return d }
         throw DecodingError.dataCorruptedError(forKey: key, in: c, debugDescription: "not an ISO 8601 UTC time: \(text)")
     }
 
@@ -157,12 +120,11 @@ public protocol ProbeRecordStore: Sendable {
 }
 
 /// Records kept in memory only (tests, and the process's own probes when no file is writable).
-public final class MemoryProbeRecordStore: ProbeRecordStore, @unchecked Sendable {
-    private var records: [ProbeWindow] = []
-    private let lock = NSLock()
-    public init(_ records: [ProbeWindow] = []) { self.records = records }
-    public func append(_ new: [ProbeWindow]) { lock.lock(); records += new; lock.unlock() }
-    public func windows() -> [ProbeWindow] { lock.lock(); defer { lock.unlock() }; return ProbeWindow.latest(records) }
+public final class MemoryProbeRecordStore: ProbeRecordStore, Sendable {
+    private let records: Mutex<[ProbeWindow]>
+    public init(_ records: [ProbeWindow] = []) { self.records = Mutex(records) }
+    public func append(_ new: [ProbeWindow]) { records.withLock { $0 += new } }
+    public func windows() -> [ProbeWindow] { ProbeWindow.latest(records.withLock { $0 }) }
 }
 
 /// A JSON-lines file of probe windows. Appends are single `write(2)`s on an `O_APPEND` descriptor under an
@@ -319,13 +281,12 @@ public struct ProbeRecordFile: ProbeRecordStore {
 
 /// postls's probe record where the system keeps it: written to the first place that takes it, read from all.
 /// Appended records are also kept in memory, so the process's own probes are known even when no file is writable.
-public final class SystemProbeRecords: ProbeRecordStore, @unchecked Sendable {
+public final class SystemProbeRecords: ProbeRecordStore, Sendable {
     /// The files, most preferred first.
     public let files: [ProbeRecordFile]
     private let memory = MemoryProbeRecordStore()
-    private let lock = NSLock()
-    private var writable: ProbeRecordFile?
-    private var failed: Set<String> = []
+    /// The file that took the last append, and the files that refused one.
+    private let choice = Mutex<(writable: ProbeRecordFile?, failed: Set<String>)>((nil, []))
 
     public init(files: [ProbeRecordFile]) { self.files = files }
 
@@ -361,15 +322,16 @@ public final class SystemProbeRecords: ProbeRecordStore, @unchecked Sendable {
 
     public func append(_ records: [ProbeWindow]) {
         memory.append(records)
-        lock.lock(); defer { lock.unlock() }
-        if let writable, (try? writable.write(records)) != nil { return }
-        for file in files where !failed.contains(file.path) {
-            do {
-                try file.write(records)
-                writable = file
-                return
-            } catch {
-                failed.insert(file.path)
+        choice.withLock { choice in
+            if let writable = choice.writable, (try? writable.write(records)) != nil { return }
+            for file in files where !choice.failed.contains(file.path) {
+                do {
+                    try file.write(records)
+                    choice.writable = file
+                    return
+                } catch {
+                    choice.failed.insert(file.path)
+                }
             }
         }
     }

@@ -181,7 +181,7 @@ private final class CaptureFile {
         let fd = mkstemp(&template)
         guard fd >= 0 else { throw ProcessRunnerError.launchFailed("capture", String(cString: strerror(errno))) }
         _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
-        unlink(String(cString: template))
+        unlink(template)
         self.fd = fd
     }
 

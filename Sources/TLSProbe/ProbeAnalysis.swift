@@ -17,14 +17,7 @@ public enum ProbeAnalysis {
                                     message: "the server answered 421 to a later probe connection: it limits connections per client "
                                         + "(smtpd_client_connection_count_limit / smtpd_client_connection_rate_limit); some results may be untested"))
         }
-        if let verify = r.verify, verify.code != 0 {
-            let cause: Cause
-            switch verify.code {
-            case VerifyResult.certHasExpired, VerifyResult.certNotYetValid: cause = .expiredCertificate
-            case VerifyResult.unableToGetIssuerCert, VerifyResult.unableToGetIssuerCertLocally, VerifyResult.unableToVerifyLeafSignature: cause = .incompleteChain
-            case VerifyResult.eeKeyTooSmall, VerifyResult.caKeyTooSmall, VerifyResult.caMDTooWeak: cause = .weakCertificate
-            default: cause = .untrustedCertificate
-            }
+        if let verify = r.verify, let cause = verify.cause {
             out.append(ProbeFinding(id: "verify_failed", cause: cause, severity: .critical,
                                     message: "the served chain does not verify: \(verify.code) (\(verify.message))"))
         }

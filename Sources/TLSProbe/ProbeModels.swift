@@ -154,9 +154,8 @@ public struct ServedCertificate: Codable, Sendable, Equatable {
     }
 
     public init(_ info: CertificateInfo, now: Date) {
-        let iso = ISO8601DateFormatter()
         subject = info.subject; issuer = info.issuer; san = info.san
-        notBefore = iso.string(from: info.notBefore); notAfter = iso.string(from: info.notAfter)
+        notBefore = TimeFormat.iso8601(info.notBefore); notAfter = TimeFormat.iso8601(info.notAfter)
         key = info.key; signature = info.signature; sha256 = info.sha256
         keyType = info.keyType; keyBits = info.keyBits
         daysToExpiry = info.daysUntilExpiry(from: now); selfIssued = info.isSelfIssued

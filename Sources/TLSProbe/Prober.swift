@@ -1,5 +1,6 @@
 import Foundation
 import PostlsCore
+import Synchronization
 import TLSKit
 
 /// Progress of a probe run, for a progress line on stderr.
@@ -280,37 +281,32 @@ final class ContextSet: Sendable {
 
 /// The local ends of one listener's connections, and how many of them failed (the cipher enumeration runs
 /// connections from a nested function, so this is a reference).
-final class LocalAddresses: @unchecked Sendable {
-    private var addresses: [SocketAddress] = []
-    private var failed = 0
-    private let lock = NSLock()
+final class LocalAddresses: Sendable {
+    private let state = Mutex<(addresses: [SocketAddress], failed: Int)>(([], 0))
     func add(_ outcome: ConnectionOutcome) {
         guard let address = outcome.local else { return }
-        lock.lock()
-        addresses.append(address)
         // A connection the server saw end in failure: the only kind it can log as a failed session.
-        if outcome.failure != nil || outcome.handshakeFailure != nil { failed += 1 }
-        lock.unlock()
+        let failed = outcome.failure != nil || outcome.handshakeFailure != nil
+        state.withLock { $0.addresses.append(address); if failed { $0.failed += 1 } }
     }
-    var all: [SocketAddress] { lock.lock(); defer { lock.unlock() }; return addresses }
-    var failures: Int { lock.lock(); defer { lock.unlock() }; return failed }
+    var all: [SocketAddress] { state.withLock { $0.addresses } }
+    var failures: Int { state.withLock { $0.failed } }
 }
 
-private final class ResultBox: @unchecked Sendable {
-    private var results: [ListenerProbeResult?]
-    private let lock = NSLock()
-    init(count: Int) { results = Array(repeating: nil, count: count) }
-    func set(_ i: Int, _ r: ListenerProbeResult) { lock.lock(); results[i] = r; lock.unlock() }
-    var all: [ListenerProbeResult] { lock.lock(); defer { lock.unlock() }; return results.compactMap { $0 } }
+private final class ResultBox: Sendable {
+    private let results: Mutex<[ListenerProbeResult?]>
+    init(count: Int) { results = Mutex(Array(repeating: nil, count: count)) }
+    func set(_ i: Int, _ r: ListenerProbeResult) { results.withLock { $0[i] = r } }
+    var all: [ListenerProbeResult] { results.withLock { $0.compactMap { $0 } } }
 }
 
-private final class Counter: @unchecked Sendable {
-    private var value = 0
-    private let lock = NSLock()
+private final class Counter: Sendable {
+    private let value = Mutex(0)
     func take(below limit: Int) -> Int? {
-        lock.lock(); defer { lock.unlock() }
-        guard value < limit else { return nil }
-        defer { value += 1 }
-        return value
+        value.withLock { value in
+            guard value < limit else { return nil }
+            defer { value += 1 }
+            return value
+        }
     }
 }

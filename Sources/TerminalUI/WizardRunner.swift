@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import WizardCore
 
 /// What the runner reads from and draws to: curses on a terminal, or a script in tests and in a
@@ -111,13 +112,12 @@ public final class WizardRunner {
 }
 
 /// Events posted from other threads, taken by the runner's thread.
-final class Inbox: @unchecked Sendable {
-    private let lock = NSLock()
-    private var events: [WizardEvent] = []
+final class Inbox: Sendable {
+    private let events = Mutex<[WizardEvent]>([])
 
-    func push(_ event: WizardEvent) { lock.lock(); events.append(event); lock.unlock() }
-    func drain() -> [WizardEvent] { lock.lock(); defer { lock.unlock() }; let out = events; events = []; return out }
-    var isEmpty: Bool { lock.lock(); defer { lock.unlock() }; return events.isEmpty }
+    func push(_ event: WizardEvent) { events.withLock { $0.append(event) } }
+    func drain() -> [WizardEvent] { events.withLock { events in defer { events = [] }; return events } }
+    var isEmpty: Bool { events.withLock { $0.isEmpty } }
 }
 
 /// A backend driven by a script of keys, for tests and headless runs that dump the screen.

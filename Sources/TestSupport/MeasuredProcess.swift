@@ -95,7 +95,7 @@ public enum MeasuredProcess {
         let fd = mkstemp(&template)
         guard fd >= 0 else { throw Failure.spawn("mkstemp", errno) }
         _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
-        unlink(String(cString: template))
+        unlink(template)
         return fd
     }
 

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import PostlsCore
+import Synchronization
 import TLSKit
 import TLSProbe
 
@@ -136,26 +137,27 @@ struct ProbeCommand: ParsableCommand {
 }
 
 /// Progress lines on stderr: one updating line on a terminal, plain lines otherwise.
-final class ProgressReporter: @unchecked Sendable {
+final class ProgressReporter: Sendable {
     private let enabled: Bool
     private let tty: Bool
-    private let lock = NSLock()
-    private var done = 0
+    /// Held while a line is written, so lines from concurrent probes never interleave.
+    private let done = Mutex(0)
 
     init(enabled: Bool, tty: Bool) { self.enabled = enabled; self.tty = tty }
 
     func report(_ event: ProbeProgress) {
         guard enabled else { return }
-        lock.lock(); defer { lock.unlock() }
-        let text: String
-        switch event {
-        case .started(let t): text = "probing \(t.host) \(t.address) (\(t.mode.rawValue))"
-        case .connection(let t, let what): text = "  \(t.address): \(what)"
-        case .finished(let r):
-            done += 1
-            text = "done \(r.address):\(r.port): \(r.connections) connections, \(r.elapsedMs) ms" + (r.error.map { ", \($0.phase.rawValue) failed" } ?? "")
+        done.withLock { done in
+            let text: String
+            switch event {
+            case .started(let t): text = "probing \(t.host) \(t.address) (\(t.mode.rawValue))"
+            case .connection(let t, let what): text = "  \(t.address): \(what)"
+            case .finished(let r):
+                done += 1
+                text = "done \(r.address):\(r.port): \(r.connections) connections, \(r.elapsedMs) ms" + (r.error.map { ", \($0.phase.rawValue) failed" } ?? "")
+            }
+            FileHandle.standardError.write(Data((tty ? "\r\u{1B}[K" + text : text + "\n").utf8))
         }
-        FileHandle.standardError.write(Data((tty ? "\r\u{1B}[K" + text : text + "\n").utf8))
     }
 
     func finish() {

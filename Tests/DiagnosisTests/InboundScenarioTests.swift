@@ -22,6 +22,7 @@ struct InboundScenarioTests {
         #expect(s.waitFor("unsupported protocol", count: 3), "\(s.logText)")
         let original = try s.configFiles()
 
+        try s.expectWizardAgreesWithDiagnose()
         let diagnose = try PostlsBinary.run(["diagnose", "--json"] + s.cliArguments)
         #expect(diagnose.status == 2, "\(diagnose.stderr)")
         let json = try #require(try JSONSerialization.jsonObject(with: Data(diagnose.stdout.utf8)) as? [String: Any])
@@ -73,6 +74,7 @@ struct InboundScenarioTests {
         let original = try s.configFiles()
 
         let gathered = s.gather()
+        try s.expectWizardAgreesWithDiagnose()
         let first = try #require(gathered.report.diagnoses.first)
         #expect(first.cause == .protocolMismatch, "\(Scenario.describe(gathered.report))")
         #expect(first.sources.isSuperset(of: [.config, .probe, .log]), "\(Scenario.describe(gathered.report))")
@@ -110,6 +112,7 @@ struct InboundScenarioTests {
         let original = try s.configFiles()
 
         let gathered = s.gather()
+        try s.expectWizardAgreesWithDiagnose()
         let first = try #require(gathered.report.diagnoses.first)
         #expect(first.cause == .plaintextOnTLSPort, "\(Scenario.describe(gathered.report))")
         #expect(first.sources.contains(.log))
@@ -142,6 +145,7 @@ struct InboundScenarioTests {
         let original = try s.configFiles()
 
         let gathered = s.gather()
+        try s.expectWizardAgreesWithDiagnose()
         let first = try #require(gathered.report.diagnoses.first)
         #expect(first.cause == .noSharedCipher, "\(Scenario.describe(gathered.report))")
         #expect(first.sources.isSuperset(of: [.config, .log]))
@@ -198,6 +202,7 @@ struct InboundScenarioTests {
         let original = try s.configFiles()
 
         let gathered = s.gather()
+        try s.expectWizardAgreesWithDiagnose()
         let first = try #require(gathered.report.diagnoses.first)
         #expect(first.cause == problem.cause, "\(Scenario.describe(gathered.report))")
         #expect(first.sources.isSuperset(of: [.config, .probe, .log]), "\(Scenario.describe(gathered.report))")
@@ -252,6 +257,7 @@ struct InboundScenarioTests {
         let original = try s.configFiles()
 
         let gathered = s.gather()
+        try s.expectWizardAgreesWithDiagnose()
         let first = try #require(gathered.report.diagnoses.first)
         #expect(first.cause == .incompleteChain, "\(Scenario.describe(gathered.report))")
         // The peers' "unknown ca" alerts are joined to the probe's verify code 20.
@@ -308,6 +314,7 @@ struct InboundScenarioTests {
         let original = try s.configFiles()
 
         let gathered = s.gather()
+        try s.expectWizardAgreesWithDiagnose()
         let first = try #require(gathered.report.diagnoses.first)
         #expect(first.cause == (problem == .mismatch ? .keyMismatch : .certificateUnreadable), "\(Scenario.describe(gathered.report))")
         #expect(first.sources.isSuperset(of: [.config, .probe, .log]), "\(Scenario.describe(gathered.report))")
@@ -344,6 +351,7 @@ struct InboundScenarioTests {
         let original = try s.configFiles()
 
         let gathered = s.gather()
+        try s.expectWizardAgreesWithDiagnose()
         let first = try #require(gathered.report.diagnoses.first)
         #expect(first.cause == .tlsRequiredOnMX, "\(Scenario.describe(gathered.report))")
         // The refused sender is in the log only as mail=0/1 on its disconnect line.
@@ -382,6 +390,7 @@ struct InboundScenarioTests {
         let original = try s.configFiles()
 
         let gathered = s.gather()
+        try s.expectWizardAgreesWithDiagnose()
         let served = gathered.probe?.targets.first?.chain.first?.sha256
         #expect(served == s.mail.certificate.sha256Fingerprint, "the running smtpd should still serve the old certificate")
         let first = try #require(gathered.report.diagnoses.first)
@@ -408,6 +417,7 @@ struct InboundScenarioTests {
         try s.start(mainCF: s.tlsMainCF, listeners: [PostfixListener(name: "smtp")])
         let original = try s.configFiles()
         let gathered = s.gather()
+        try s.expectWizardAgreesWithDiagnose()
         // A value with an unterminated ${...}: postconf stops with "macro processing error".
         let bogus = Fix(id: "protocol_mismatch-bogus", title: "bogus", kind: .configEdit, cause: .protocolMismatch, diff: nil, commands: [],
                         edits: [.setMain(name: "smtpd_tls_protocols", value: "${TLSv1")], impact: nil, applicable: true, ports: [], files: [])

@@ -38,6 +38,7 @@ struct OutboundScenarioTests {
         let original = try s.configFiles()
 
         let gathered = s.gather()
+        try s.expectWizardAgreesWithDiagnose()
         let first = try #require(gathered.report.diagnoses.first)
         #expect(first.cause == .wrappermodeMismatch, "\(Scenario.describe(gathered.report))")
         #expect(first.sources.isSuperset(of: [.config, .log]), "\(Scenario.describe(gathered.report))")

@@ -83,6 +83,60 @@ final class Scenario: @unchecked Sendable {
         return gathered
     }
 
+    /// The wizard's gathering (`StepwiseGathering`: its steps started together, then the join) and
+    /// `postls diagnose --json` rank the same causes with the same evidence and fixes.
+    ///
+    /// The two must see one world. Each probe starts smtpd processes whose start-up warnings and sessions land in
+    /// the live log, and writes windows to the probe record that claim sessions of the second they start in; so
+    /// both read one copy of the log and one copy of the record, taken before either runs. The probes go to the
+    /// running server; afterwards the windows both wrote join the test run's record, so later reads leave them out.
+    func expectWizardAgreesWithDiagnose(sourceLocation: SourceLocation = #_sourceLocation) throws {
+        let live = try #require(postfix?.logFile, sourceLocation: sourceLocation)
+        _ = settledOffset()
+        let folder = dir.file("agreement-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let snapshot = folder + "/" + (live as NSString).lastPathComponent
+        try FileManager.default.copyItem(atPath: live, toPath: snapshot)
+        let sharedRecord = TestIsolation.probeRecord
+        let priorRecord = FileManager.default.contents(atPath: sharedRecord) ?? Data()
+        let wizardRecord = folder + "/wizard-probes.jsonl", cliRecord = folder + "/diagnose-probes.jsonl"
+        for record in [wizardRecord, cliRecord] { try priorRecord.write(to: URL(fileURLWithPath: record)) }
+        defer {
+            for record in [wizardRecord, cliRecord] {
+                let added = (FileManager.default.contents(atPath: record) ?? Data()).dropFirst(priorRecord.count)
+                if !added.isEmpty, !FileManager.default.fileExists(atPath: sharedRecord) {
+                    FileManager.default.createFile(atPath: sharedRecord, contents: nil)
+                }
+                if !added.isEmpty, let handle = FileHandle(forWritingAtPath: sharedRecord) {
+                    handle.seekToEndOfFile(); handle.write(Data(added)); try? handle.close()
+                }
+            }
+        }
+
+        var wizardOptions = options
+        wizardOptions.logFiles = [snapshot]
+        wizardOptions.probeRecords = SystemProbeRecords(files: [ProbeRecordFile(path: wizardRecord)])
+        wizardOptions.command = "wizard"
+        let wizard = try #require(StepwiseGathering(options: wizardOptions).gatherAll(), sourceLocation: sourceLocation)
+        Self.checkInvariants(wizard.report, sourceLocation: sourceLocation)
+
+        var arguments = cliArguments
+        let logIndex = try #require(arguments.firstIndex(of: "--log"), sourceLocation: sourceLocation)
+        arguments[logIndex + 1] = snapshot
+        var environment = ProcessInfo.processInfo.environment
+        environment[SystemProbeRecords.environmentVariable] = cliRecord
+        let diagnose = try PostlsBinary.run(["diagnose", "--json"] + arguments, environment: environment)
+        #expect(diagnose.status == wizard.report.exitCode.rawValue, "\(diagnose.stderr)", sourceLocation: sourceLocation)
+        let cli = try #require(try JSONSerialization.jsonObject(with: Data(diagnose.stdout.utf8)) as? [String: Any], sourceLocation: sourceLocation)
+        func canonical(_ value: Any?) throws -> String {
+            String(decoding: try JSONSerialization.data(withJSONObject: value ?? NSNull(), options: [.prettyPrinted, .sortedKeys]), as: UTF8.self)
+        }
+        let wizardJSON = wizard.report.jsonObject
+        #expect(try canonical(wizardJSON["diagnoses"]) == canonical(cli["diagnoses"]),
+                "wizard:\n\(Self.describe(wizard.report))\ndiagnose --json:\n\(diagnose.stdout)", sourceLocation: sourceLocation)
+        #expect(try canonical(wizardJSON["fixes"]) == canonical(cli["fixes"]), sourceLocation: sourceLocation)
+    }
+
     /// No diagnosis without evidence; every fix a diagnosis names exists; config edits come with their diff.
     static func checkInvariants(_ report: DiagnosisReport, sourceLocation: SourceLocation = #_sourceLocation) {
         for d in report.diagnoses {
