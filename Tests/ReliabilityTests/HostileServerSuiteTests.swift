@@ -93,7 +93,8 @@ struct HostileServerSuiteTests {
         let error = target["error"] as? [String: Any]
         #expect(error?["phase"] as? String == expectation.phase?.rawValue, "\(behaviour): \(String(describing: error))")
         for word in expectation.message {
-            #expect((error?["message"] as? String)?.contains(word) == true, "\(behaviour): JSON message lacks \"\(word)\"")
+            #expect((error?["message"] as? String)?.contains(word) == true,
+                    "\(behaviour): JSON message lacks \"\(word)\": \(error?["message"] as? String ?? "none")")
         }
         #expect(run.seconds < Self.bound(expectation) + Self.binaryMargin, "\(behaviour): postls probe took \(run.seconds) s")
         #expect(run.peakRSSBytes < Self.peakRSSLimit, "\(behaviour): peak RSS \(run.peakRSSMegabytes) MB")
