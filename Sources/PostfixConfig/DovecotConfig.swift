@@ -509,6 +509,25 @@ extension DovecotConfig {
             dh_file: DovecotSSL.path(get("ssl_server_dh_file", "ssl_dh")))
     }
 
+    /// The settings `postls setup` proposes and `postls report` shows: `ssl`, the certificate and the key, and
+    /// `ssl_min_protocol`, under the names this configuration writes (2.4's `ssl_server_cert_file` and
+    /// `ssl_server_key_file` when it uses them or is 2.4 syntax, else 2.3's `ssl_cert` and `ssl_key`).
+    public var sslSettingNames: [String] {
+        var keys = Set(root.settings.map(\.key))
+        for filter in filters { keys.formUnion(filter.section.settings.map(\.key)) }
+        let uses24 = keys.contains("ssl_server_cert_file") || keys.contains("ssl_server_key_file")
+            || (!keys.contains("ssl_cert") && !keys.contains("ssl_key") && syntaxVersion == "2.4")
+        return uses24 ? ["ssl", "ssl_server_cert_file", "ssl_server_key_file", "ssl_min_protocol"] : ["ssl", "ssl_cert", "ssl_key", "ssl_min_protocol"]
+    }
+
+    /// Filters that set any of `keys`, in file order, with those settings (`protocol imap { ssl_cert = ... }`).
+    public func filterSettings(_ keys: [String]) -> [(criteria: FilterCriteria, settings: [Setting])] {
+        filters.compactMap { filter in
+            let found = keys.compactMap { filter.section.setting($0) }
+            return found.isEmpty ? nil : (filter.criteria, found)
+        }
+    }
+
     /// Keys that name certificate and key files (2.3 and 2.4).
     public static let certificateKeys: Set<String> = ["ssl_cert", "ssl_key", "ssl_server_cert_file", "ssl_server_key_file"]
 
