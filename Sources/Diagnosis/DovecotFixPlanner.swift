@@ -270,6 +270,11 @@ struct DovecotFixPlanner {
         ["ssl_cert", "ssl_key", "ssl_ca", "ssl_dh", "ssl_alt_cert", "ssl_alt_key"].contains(key) ? "<" + path : path
     }
 
+    /// A name and its other version's (`ssl_cert` and `ssl_server_cert_file`), the name itself first.
+    static func spellings(_ name: String) -> [String] {
+        [name] + (otherVersionName(name, value: "").map { [$0.0] } ?? [])
+    }
+
     /// The same setting under the other version's name: 2.4's `ssl_server_cert_file = /p` is 2.3's `ssl_cert = </p`.
     static func otherVersionName(_ key: String, value: String) -> (String, String)? {
         let pairs = [("ssl_server_cert_file", "ssl_cert"), ("ssl_server_key_file", "ssl_key"), ("ssl_server_ca_file", "ssl_ca"),

@@ -91,90 +91,6 @@ public struct CertificateCandidate: Sendable {
     }
 }
 
-/// Dovecot's ssl settings, read from dovecot.conf and the files it includes.
-public struct DovecotSSLSettings: Sendable {
-    public struct Setting: Sendable, Equatable {
-        public var value: String
-        public var file: String
-        /// 0-based line index in `file`.
-        public var lineIndex: Int
-    }
-    public var mainFile: String
-    public var settings: [String: Setting]
-    /// The text of every file read, for diffs.
-    public var files: [String: String]
-
-    public static let names = ["ssl", "ssl_cert", "ssl_key", "ssl_min_protocol"]
-
-    /// Reads top-level `ssl*` settings, following `!include`/`!include_try` (relative to the including file).
-    public static func read(_ path: String) -> DovecotSSLSettings? {
-        var result = DovecotSSLSettings(mainFile: path, settings: [:], files: [:])
-        guard result.readFile(path, depth: 0) else { return nil }
-        return result
-    }
-
-    private mutating func readFile(_ path: String, depth: Int) -> Bool {
-        guard depth < 8, files[path] == nil, let text = try? String(contentsOfFile: path, encoding: .utf8) else { return false }
-        files[path] = text
-        var level = 0
-        for (index, raw) in text.components(separatedBy: "\n").enumerated() {
-            let line = raw.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init)?
-                .trimmingCharacters(in: .whitespaces) ?? ""
-            if line.isEmpty { continue }
-            if line.hasPrefix("!include") && level == 0 {
-                let pattern = line.split(separator: " ", maxSplits: 1).dropFirst().first.map { String($0).trimmingCharacters(in: .whitespaces) } ?? ""
-                let full = pattern.hasPrefix("/") ? pattern : (path as NSString).deletingLastPathComponent + "/" + pattern
-                for file in Self.glob(full) { _ = readFile(file, depth: depth + 1) }
-                continue
-            }
-            if line.hasSuffix("{") { level += 1; continue }
-            if line.hasPrefix("}") { level = max(0, level - 1); continue }
-            guard level == 0, let eq = line.firstIndex(of: "=") else { continue }
-            let name = line[..<eq].trimmingCharacters(in: .whitespaces)
-            guard Self.names.contains(name) else { continue }
-            settings[name] = Setting(value: line[line.index(after: eq)...].trimmingCharacters(in: .whitespaces), file: path, lineIndex: index)
-        }
-        return true
-    }
-
-    static func glob(_ pattern: String) -> [String] {
-        var g = glob_t()
-        defer { globfree(&g) }
-        guard Glibc.glob(pattern, 0, nil, &g) == 0 else { return [] }
-        return (0..<Int(g.gl_pathc)).compactMap { g.gl_pathv[$0].map { String(cString: $0) } }.sorted()
-    }
-
-    /// The settings postls proposes for these certificate files, as diffs per file (empty when already so).
-    public func proposal(certificateFile: String, keyFile: String) -> (changes: [String], diff: String) {
-        let wanted: [(String, String)] = [("ssl", "required"), ("ssl_cert", "<" + certificateFile), ("ssl_key", "<" + keyFile),
-                                          ("ssl_min_protocol", "TLSv1.2")]
-        var edited = files.mapValues { $0.components(separatedBy: "\n") }
-        var changes: [String] = []
-        for (name, value) in wanted where settings[name]?.value != value {
-            changes.append("\(name) = \(value)" + (settings[name].map { " (now \($0.value))" } ?? " (now unset)"))
-            if let current = settings[name], var lines = edited[current.file], current.lineIndex < lines.count {
-                let indent = lines[current.lineIndex].prefix { $0 == " " || $0 == "\t" }
-                lines[current.lineIndex] = "\(indent)\(name) = \(value)"
-                edited[current.file] = lines
-            } else {
-                // Beside the other ssl settings (Debian keeps them in conf.d/10-ssl.conf), else in the main file.
-                let target = settings["ssl"]?.file ?? settings["ssl_cert"]?.file ?? mainFile
-                var lines = edited[target] ?? []
-                if lines.last == "" { lines.insert("\(name) = \(value)", at: lines.count - 1) } else { lines.append("\(name) = \(value)") }
-                edited[target] = lines
-            }
-        }
-        var diff = ""
-        for file in edited.keys.sorted() {
-            guard let original = files[file], let lines = edited[file] else { continue }
-            let new = lines.joined(separator: "\n")
-            let name = file.hasPrefix("/") ? String(file.dropFirst()) : file
-            if new != original { diff += UnifiedDiff.make(Array(original.utf8), Array(new.utf8), name: name) }
-        }
-        return (changes, diff)
-    }
-}
-
 /// Everything setup reads from the system before planning.
 public struct SetupInputs: Sendable {
     public var configuration: PostfixConfiguration
@@ -189,7 +105,8 @@ public struct SetupInputs: Sendable {
     /// Certificates found on the system (Let's Encrypt, /etc/ssl, earlier postls runs), checked.
     public var found: [CertificateCandidate]
     public var existingFiles: Set<String>
-    public var dovecot: DovecotSSLSettings?
+    /// Dovecot's configuration (with its includes, sections and filters), when there is one.
+    public var dovecot: DovecotConfig?
     public var now: Date
 }
 
@@ -356,9 +273,8 @@ public struct Setup: Sendable {
         var existing: Set<String> = []
         for path in [own.0, own.1, tlsDir + "/\(hostname).csr"] where fm.fileExists(atPath: path) { existing.insert(path) }
 
-        var dovecot: DovecotSSLSettings? = nil
         let dovecotPath = DovecotDefault.configFile(explicit: options.dovecotConfig, postfixDirectory: options.configDirectory)
-        if let dovecotPath { dovecot = DovecotSSLSettings.read(dovecotPath) }
+        let dovecot = dovecotPath.flatMap { try? DovecotConfig(path: $0) }
 
         return SetupInputs(configuration: configuration, options: options, hostname: hostname, hostnameNotes: notes, configured: configured,
                            given: given, found: found, existingFiles: existing, dovecot: dovecot, now: now)
@@ -529,7 +445,7 @@ public struct Setup: Sendable {
         var dovecotChanges: [String] = [], dovecotDiff = ""
         if let dovecot = inputs.dovecot, let files {
             // Dovecot wants the certificate chain and the key apart; a single key+chain file serves as both.
-            let proposal = dovecot.proposal(certificateFile: files.certificate, keyFile: files.key)
+            let proposal = dovecot.setupProposal(certificateFile: files.certificate, keyFile: files.key)
             dovecotChanges = proposal.changes
             dovecotDiff = proposal.diff
         }

@@ -43,7 +43,7 @@ public enum SupportReport {
     public static func markdown(gathered: Gathered, redact: Bool, versions: Versions? = nil, now: Date = Date(),
                                 dovecotConfig: String?) -> String {
         let v = versions ?? Versions.collect(gathered: gathered)
-        let dovecot = dovecotConfig.flatMap(DovecotSSLSettings.read)
+        let dovecot = dovecotConfig.flatMap { try? DovecotConfig(path: $0) }
         let text = renderMarkdown(gathered: gathered, versions: v, redacted: redact, now: now, dovecot: dovecot)
         var out: String
         if redact {
@@ -71,7 +71,7 @@ public enum SupportReport {
                             dovecotConfig: String?) throws -> Data {
         let v = versions ?? Versions.collect(gathered: gathered)
         var object: Any = jsonObject(gathered: gathered, versions: v, redacted: redact, now: now,
-                                     dovecot: dovecotConfig.flatMap(DovecotSSLSettings.read))
+                                     dovecot: dovecotConfig.flatMap { try? DovecotConfig(path: $0) })
         if redact {
             var redactor = redactor(for: gathered)
             object = redactor.redact(json: object)
@@ -195,7 +195,7 @@ public enum SupportReport {
 
     // MARK: - JSON
 
-    static func jsonObject(gathered: Gathered, versions: Versions, redacted: Bool, now: Date, dovecot: DovecotSSLSettings?) -> [String: Any] {
+    static func jsonObject(gathered: Gathered, versions: Versions, redacted: Bool, now: Date, dovecot: DovecotConfig?) -> [String: Any] {
         func orNull(_ v: Any?) -> Any { v ?? NSNull() }
         var object: [String: Any] = [
             "report_version": 1,
@@ -251,8 +251,11 @@ public enum SupportReport {
         }
         object["log_error"] = orNull(gathered.logError)
         if let dovecot {
-            var settings: [String: Any] = ["config": dovecot.mainFile]
-            for name in DovecotSSLSettings.names { settings[name] = orNull(dovecot.settings[name]?.value) }
+            var settings: [String: Any] = ["config": dovecot.path]
+            for (name, value) in dovecotGlobalSettings(dovecot) { settings[name] = orNull(value) }
+            for filter in dovecotFilterSettings(dovecot) {
+                for setting in filter.settings { settings["\(setting.key) (\(filter.criteria))"] = setting.value }
+            }
             object["dovecot"] = settings
         } else {
             object["dovecot"] = NSNull()
@@ -265,13 +268,28 @@ public enum SupportReport {
         return object
     }
 
+    // MARK: - Dovecot
+
+    /// Dovecot's global ssl settings as written (2.3 or 2.4 names, whichever the configuration uses), nil when unset.
+    static func dovecotGlobalSettings(_ dovecot: DovecotConfig) -> [(name: String, value: String?)] {
+        dovecot.sslSettingNames.map { name in
+            let setting = dovecot.globalSSLSetting(name)
+            return (setting?.key ?? name, setting?.value)
+        }
+    }
+
+    /// The `protocol`, `local`, `remote` and `local_name` filters that set one of those settings otherwise.
+    static func dovecotFilterSettings(_ dovecot: DovecotConfig) -> [(criteria: FilterCriteria, settings: [DovecotConfig.Setting])] {
+        dovecot.filterSettings(dovecot.sslSettingNames.flatMap(DovecotFixPlanner.spellings))
+    }
+
     // MARK: - Markdown
 
     static func cell(_ s: String) -> String {
         s.isEmpty ? "-" : s.replacingOccurrences(of: "|", with: "\\|").replacingOccurrences(of: "\n", with: " ")
     }
 
-    static func renderMarkdown(gathered: Gathered, versions: Versions, redacted: Bool, now: Date, dovecot: DovecotSSLSettings?) -> String {
+    static func renderMarkdown(gathered: Gathered, versions: Versions, redacted: Bool, now: Date, dovecot: DovecotConfig?) -> String {
         var out = "# postls support report\n\n"
         out += "Generated \(TimeFormat.iso8601(now)) by postls \(versions.postls)"
         out += redacted ? ". Host names, domains, addresses and mail addresses are replaced by placeholders.\n" : ".\n"
@@ -323,8 +341,14 @@ public enum SupportReport {
         }
 
         if let dovecot {
-            out += "### Dovecot\n\n`\(dovecot.mainFile)` (with its includes): "
-            out += DovecotSSLSettings.names.map { "`\($0) = \(dovecot.settings[$0]?.value ?? "(default)")`" }.joined(separator: ", ") + "\n\n"
+            out += "### Dovecot\n\n`\(dovecot.path)` (with its includes): "
+            out += dovecotGlobalSettings(dovecot).map { "`\($0.name) = \($0.value ?? "(default)")`" }.joined(separator: ", ") + "\n\n"
+            let filters = dovecotFilterSettings(dovecot)
+            for filter in filters {
+                out += "- in `\(filter.criteria)` (`\(filter.settings[0].file)` line \(filter.settings[0].line)): "
+                out += filter.settings.map { "`\($0.key) = \($0.value)`" }.joined(separator: ", ") + "\n"
+            }
+            if !filters.isEmpty { out += "\n" }
         }
 
         out += "## Configuration findings\n\n"

@@ -1,4 +1,5 @@
 import Foundation
+import PostfixConfig
 import Testing
 @testable import Diagnosis
 
@@ -13,11 +14,11 @@ import Testing
         defer { try? FileManager.default.removeItem(atPath: dir) }
         try write(dir, "dovecot.conf", "protocols = imap\n!include conf.d/*.conf\nservice imap-login {\n  ssl = no\n}\n")
         try write(dir, "conf.d/10-ssl.conf", "# SSL\nssl = yes\nssl_cert = </etc/old.pem\nssl_key = </etc/old.key\n")
-        let settings = try #require(DovecotSSLSettings.read(dir + "/dovecot.conf"))
+        let dovecot = try DovecotConfig(path: dir + "/dovecot.conf")
         // The nested `ssl = no` inside a section is not the global setting.
-        #expect(settings.settings["ssl"]?.value == "yes")
-        #expect(settings.settings["ssl_cert"]?.file == dir + "/conf.d/10-ssl.conf")
-        let proposal = settings.proposal(certificateFile: "/etc/tls/full.pem", keyFile: "/etc/tls/key.pem")
+        #expect(dovecot.root.setting("ssl")?.value == "yes")
+        #expect(dovecot.root.setting("ssl_cert")?.file == dir + "/conf.d/10-ssl.conf")
+        let proposal = dovecot.setupProposal(certificateFile: "/etc/tls/full.pem", keyFile: "/etc/tls/key.pem")
         #expect(proposal.changes.count == 4)
         #expect(proposal.diff.contains("-ssl = yes\n") && proposal.diff.contains("+ssl = required\n"))
         #expect(proposal.diff.contains("+ssl_cert = </etc/tls/full.pem\n"))
@@ -31,13 +32,11 @@ import Testing
         let dir = NSTemporaryDirectory() + "postls-dovecot-\(UUID().uuidString)"
         defer { try? FileManager.default.removeItem(atPath: dir) }
         try write(dir, "dovecot.conf", "ssl = required\nssl_cert = </k/full.pem\nssl_key = </k/key.pem\nssl_min_protocol = TLSv1.2\n")
-        let settings = try #require(DovecotSSLSettings.read(dir + "/dovecot.conf"))
-        let proposal = settings.proposal(certificateFile: "/k/full.pem", keyFile: "/k/key.pem")
+        let dovecot = try DovecotConfig(path: dir + "/dovecot.conf")
+        let proposal = dovecot.setupProposal(certificateFile: "/k/full.pem", keyFile: "/k/key.pem")
         #expect(proposal.changes.isEmpty && proposal.diff.isEmpty)
     }
 }
-
-import PostfixConfig
 
 /// The plan is a pure function of what discovery found: these build the inputs by hand.
 @Suite struct SetupPlanTests {
@@ -46,10 +45,10 @@ import PostfixConfig
                                               "smtpd_tls_protocols": ">=TLSv1"], origin: "test")
 
     func inputs(main: String, master: String, configured: CertificateCandidate? = nil, found: [CertificateCandidate] = [],
-                options: SetupOptions = SetupOptions()) -> SetupInputs {
+                options: SetupOptions = SetupOptions(), dovecot: DovecotConfig? = nil) -> SetupInputs {
         let configuration = PostfixConfiguration(directory: "/etc/postfix", main: MainCF(text: main), master: MasterCF(text: master), defaults: defaults)
         return SetupInputs(configuration: configuration, options: options, hostname: "mx.example.net", hostnameNotes: [], configured: configured,
-                           given: nil, found: found, existingFiles: [], dovecot: nil, now: Date(timeIntervalSince1970: 1_800_000_000))
+                           given: nil, found: found, existingFiles: [], dovecot: dovecot, now: Date(timeIntervalSince1970: 1_800_000_000))
     }
 
     func candidate(_ cert: String, _ key: String, problems: [String] = []) -> CertificateCandidate {
