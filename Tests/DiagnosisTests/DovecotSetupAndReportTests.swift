@@ -49,6 +49,14 @@ import Testing
         #expect(json["ssl_cert"] == nil)
     }
 
+    @Test func a24SSLServerBlockIsChangedWhereItIsWritten() throws {
+        let dir = try folder(["dovecot.conf": "dovecot_config_version = 2.4.0\nssl = required\nssl_server {\n  cert_file = /etc/old.pem\n}\n"])
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let plan = try setupPlan(try DovecotConfig(path: dir + "/dovecot.conf"))
+        #expect(plan.dovecotChanges.first == "ssl_server_cert_file = /etc/tls/full.pem (now /etc/old.pem)")
+        #expect(plan.dovecotDiff.contains("-  cert_file = /etc/old.pem\n+  cert_file = /etc/tls/full.pem\n"))
+    }
+
     @Test func settingsInProtocolAndLocalFiltersAreAdvisedAndReported() throws {
         let conf = """
             ssl = required
