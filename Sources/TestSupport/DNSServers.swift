@@ -178,16 +178,7 @@ public final class DNSServers: @unchecked Sendable {
     }
 
     private func launch(_ program: String, _ arguments: [String], log: String) throws {
-        guard let path = findExecutable(program) else { throw HarnessError.missing(program) }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: path)
-        process.arguments = arguments
-        _ = FileManager.default.createFile(atPath: log, contents: nil)
-        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
-        process.standardOutput = handle
-        process.standardError = handle
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
+        let process = try startDaemon(program, arguments, log: log)
         lock.lock(); processes.append(process); lock.unlock()
         Self.registry.track(self, pid: process.processIdentifier)
     }

@@ -12,21 +12,13 @@ public final class NodeExporter: @unchecked Sendable {
 
     /// Starts the exporter with every default collector off but textfile, and waits until it answers.
     public init(textfileDirectory: String, logFile: String, timeout: Double = 15) throws {
-        guard let path = findExecutable("prometheus-node-exporter") else { throw HarnessError.missing("prometheus-node-exporter") }
         self.textfileDirectory = textfileDirectory
         self.log = logFile
         port = freePort()
-        process = Process()
-        process.executableURL = URL(fileURLWithPath: path)
-        process.arguments = ["--collector.disable-defaults", "--collector.textfile",
-                             "--collector.textfile.directory=\(textfileDirectory)",
-                             "--web.listen-address=127.0.0.1:\(port)"]
-        _ = FileManager.default.createFile(atPath: logFile, contents: nil)
-        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: logFile))
-        process.standardOutput = handle
-        process.standardError = handle
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
+        process = try startDaemon("prometheus-node-exporter",
+                                  ["--collector.disable-defaults", "--collector.textfile",
+                                   "--collector.textfile.directory=\(textfileDirectory)",
+                                   "--web.listen-address=127.0.0.1:\(port)"], log: logFile)
         let deadline = Deadline.after(seconds: timeout)
         while !deadline.hasPassed, let address = SocketAddress(ip: "127.0.0.1", port: port) {
             if let socket = try? TCPSocket.connect(to: address, deadline: .after(seconds: 1)) {
