@@ -20,6 +20,11 @@ public enum PostlsBinary {
         return runner.deletingLastPathComponent().appendingPathComponent("postls").path
     }
 
+    /// `postls-crash-test` (Tests/CrashTestBinary): `postls demo`'s wizard with a crash on demand, built beside postls.
+    public static var crashTestPath: String {
+        URL(fileURLWithPath: path).deletingLastPathComponent().appendingPathComponent("postls-crash-test").path
+    }
+
     /// Runs postls with arguments; never through a shell.
     public static func run(_ arguments: [String], stdin: String? = nil, environment: [String: String]? = nil,
                            timeout: Double = 60) throws -> ProcessOutput {
