@@ -50,7 +50,7 @@ enum CrashHook {
                 if quotient == 42 { print(quotient) }
             }
         case "ill":
-            preconditionFailure("POSTLS_TEST_CRASH: a failed precondition in the middle of a step")
+            preconditionFailure("postls-crash-test: a failed precondition in the middle of a step")
         case "abrt":
             abort()
         case "trap":
