@@ -39,9 +39,11 @@ public final class DemoEnvironment: @unchecked Sendable {
     nonisolated(unsafe) private static var live: [DemoEnvironment] = []
     private static let liveLock = NSLock()
 
-    public static func removeAll() {
+    /// Removes every live demo's directory before the process ends by a signal; the servers end with the process
+    /// (stopping each takes a quarter second).
+    public static func removeAllBeforeExit() {
         liveLock.lock(); let all = live; live.removeAll(); liveLock.unlock()
-        for demo in all { demo.remove() }
+        for demo in all { demo.remove(stoppingServers: false) }
     }
 
     /// The demo has no Postfix running: validate with postconf only (when installed) and skip `postfix check`,
@@ -105,12 +107,12 @@ public final class DemoEnvironment: @unchecked Sendable {
     }
 
     /// Stops the servers and removes the directory, once (the main thread and the termination watcher may both ask).
-    public func remove() {
+    public func remove(stoppingServers: Bool = true) {
         removeLock.lock()
         defer { removeLock.unlock() }
         guard !removed else { return }
         removed = true
-        for server in servers { server.stop() }
+        if stoppingServers { for server in servers { server.stop() } }
         try? FileManager.default.removeItem(atPath: root)
     }
 

@@ -13,7 +13,7 @@ public enum DemoRun {
     /// The exit status. `wrapEffects`: see `WizardLauncher.run`.
     public static func run(print: Bool, json: Bool, noColor: Bool,
                            wrapEffects: (WizardEffectHandler) -> WizardEffectHandler = { $0 }) throws -> Int32 {
-        Termination.onTermination { DemoEnvironment.removeAll() }
+        Termination.onTermination { DemoEnvironment.removeAllBeforeExit() }
         defer { Termination.waitForTheEndIfPending() }
         let demo: DemoEnvironment
         do { demo = try DemoEnvironment() } catch {

@@ -10,29 +10,8 @@ import TestSupport
 struct DemoInterruptTests {
     let env = ["LANG": "C.UTF-8", "TERM": "xterm-256color", "NO_COLOR": "1"]
 
-    func type(_ t: TmuxSession, _ line: String) throws {
-        try t.send("-l", line)
-        try t.send("Enter")
-    }
-
     func demoDirectories(in dir: TemporaryDirectory) -> [String] {
         ((try? FileManager.default.contentsOfDirectory(atPath: dir.path)) ?? []).filter { $0.hasPrefix("postls-demo-") }
-    }
-
-    /// The pid of the postls started with `POSTLS_TEST_TAG=tag` (found by its environment in /proc).
-    func postlsPID(tagged tag: String, timeout: Double = 20) -> pid_t? {
-        let deadline = Deadline.after(seconds: timeout)
-        while !deadline.hasPassed {
-            for entry in (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? [] {
-                guard let pid = pid_t(entry),
-                      let environ = FileManager.default.contents(atPath: "/proc/\(entry)/environ"),
-                      let cmdline = FileManager.default.contents(atPath: "/proc/\(entry)/cmdline") else { continue }
-                if String(decoding: environ, as: UTF8.self).contains("POSTLS_TEST_TAG=\(tag)"),
-                   String(decoding: cmdline, as: UTF8.self).contains("postls") { return pid }
-            }
-            usleep(100_000)
-        }
-        return nil
     }
 
     @Test(arguments: [("INT", SIGINT), ("TERM", SIGTERM), ("HUP", SIGHUP)])
@@ -40,13 +19,13 @@ struct DemoInterruptTests {
         let dir = try TemporaryDirectory(prefix: "postls-signal")
         let t = try TmuxSession(["/bin/sh"], width: 100, height: 30, environment: env)
         defer { t.kill() }
-        try type(t, "stty -a > \(dir.file("before"))")
+        try t.typeLine("stty -a > \(dir.file("before"))")
         let tag = "demo-\(name)-\(getpid())"
         // TMPDIR: the demo's directory goes inside the test's, where the test can see whether it is left behind.
-        try type(t, "TMPDIR=\(dir.path) POSTLS_TEST_TAG=\(tag) \(PostlsBinary.path) demo")
+        try t.typeLine("TMPDIR=\(dir.path) POSTLS_TEST_TAG=\(tag) \(PostlsBinary.path) demo")
         var (found, screen) = t.waitFor("Problems (", timeout: 30)
         #expect(found, "the wizard never showed: \(screen)")
-        let pid = try #require(postlsPID(tagged: tag))
+        let pid = try #require(PostlsBinary.runningPID(tagged: tag))
         #expect(demoDirectories(in: dir).count == 1, "the demo runs in the test's folder")
         // Probe again (r on the overview) and send the signal as soon as the probe shows on screen.
         try t.send("r")
@@ -65,7 +44,7 @@ struct DemoInterruptTests {
         usleep(200_000)
         try t.send("C-u")
         // On its own line: the shell drops the rest of a command list after SIGINT.
-        try type(t, "echo EX\"\"IT=$?; stty -a > \(dir.file("after")); echo ST\"\"TY-DONE")
+        try t.typeLine("echo EX\"\"IT=$?; stty -a > \(dir.file("after")); echo ST\"\"TY-DONE")
         (found, screen) = t.waitFor("STTY-DONE", timeout: 10)
         #expect(found, "\(screen)")
         #expect(screen.contains("EXIT=\(128 + signal)"), "SIG\(name): \(screen)")
