@@ -2,6 +2,7 @@ import Foundation
 import PostlsCore
 import Synchronization
 import TLSKit
+import TLSProbe
 
 /// How a domain is inspected.
 public struct DNSCheckOptions: Sendable {
@@ -47,7 +48,7 @@ public struct MailDomainInspector: Sendable {
     /// The standard wiring: a stub resolver at `server`, STARTTLS and HTTPS over TLSKit with `trust`.
     public static func standard(server: SocketAddress, trust: TrustAnchors, options: DNSCheckOptions) -> MailDomainInspector {
         let client = DNSClient(server: server, timeout: options.timeout)
-        return MailDomainInspector(resolver: StubResolver(client: client), certificates: STARTTLSCertificateFetcher(trust: trust),
+        return MailDomainInspector(resolver: StubResolver(client: client), certificates: STARTTLSCertificateFetcher(trust: trust, timeout: options.timeout),
                                    policies: HTTPSPolicyFetcher(trust: trust), options: options, resolverDescription: server.description)
     }
 
@@ -299,9 +300,9 @@ public struct MailDomainInspector: Sendable {
         let ptrTargets = Array(addresses.prefix(4))
         let work = concurrently(ptrTargets.count + 1) { i -> (any Sendable)? in
             if i == ptrTargets.count {
-                var lastError: MXProbeError? = nil
+                var lastError: ProbeError? = nil
                 for address in probeAddresses {
-                    do throws(MXProbeError) { return try certificates.servedChain(host: hostText, address: address, deadline: .after(seconds: options.timeout)) }
+                    do throws(ProbeError) { return try certificates.servedChain(host: hostText, address: address, deadline: .after(seconds: options.timeout)) }
                     catch { lastError = error }
                 }
                 return lastError
@@ -316,7 +317,7 @@ public struct MailDomainInspector: Sendable {
             notes.append(DNSNote(topic: "ptr", message: "\(p.address) (\(hostText)) has PTR \(p.names.joined(separator: ", ")), which does not resolve back to it"))
         }
         var chain: [Certificate] = []
-        var probeFailure: MXProbeError? = nil
+        var probeFailure: ProbeError? = nil
         if let served = work.last.flatMap({ $0 as? ServedChain }) {
             chain = served.chain
             mx.servedChain = chain
@@ -326,10 +327,12 @@ public struct MailDomainInspector: Sendable {
                                                      coversHost: leaf.covers(host: hostText), notAfter: info.notAfter, verify: served.verify,
                                                      address: served.address.description)
             }
-        } else if let error = work.last.flatMap({ $0 as? MXProbeError }) {
+        } else if let error = work.last.flatMap({ $0 as? ProbeError }) {
             probeFailure = error
-            mx.probeError = error.description
-            notes.append(DNSNote(topic: "mx", severity: .warning, message: "no certificate from \(hostText) port \(options.smtpPort): \(error)"))
+            // The phase the dialogue stopped in, as `postls probe` names it.
+            let reason = "\(error.phase.rawValue): \(error.message)"
+            mx.probeError = reason
+            notes.append(DNSNote(topic: "mx", severity: .warning, message: "no certificate from \(hostText) port \(options.smtpPort): \(reason)"))
         }
 
         // TLSA.
