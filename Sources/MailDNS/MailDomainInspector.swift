@@ -45,7 +45,7 @@ public struct MailDomainInspector: Sendable {
         self.options = options; self.resolverDescription = resolverDescription
     }
 
-    /// The standard wiring: a stub resolver at `server`, STARTTLS and HTTPS over TLSKit with `trust`.
+    /// The standard wiring: a stub resolver at `server`, STARTTLS through TLSProbe and HTTPS over TLSKit, both with `trust`.
     public static func standard(server: SocketAddress, trust: TrustAnchors, options: DNSCheckOptions) -> MailDomainInspector {
         let client = DNSClient(server: server, timeout: options.timeout)
         return MailDomainInspector(resolver: StubResolver(client: client), certificates: STARTTLSCertificateFetcher(trust: trust, timeout: options.timeout),
