@@ -30,7 +30,7 @@ let package = Package(
         .target(name: "TLSProbe", dependencies: ["PostlsCore", "TLSKit"]),
         .target(name: "CLogScan"),  // MailLog's bulk trigger scan in AVX2, picked at run time
         .target(name: "MailLog", dependencies: ["PostlsCore", "CZlib", "CLogScan"]),
-        .target(name: "MailDNS", dependencies: ["PostlsCore", "TLSKit"]),
+        .target(name: "MailDNS", dependencies: ["PostlsCore", "TLSKit", "TLSProbe"]),
         .target(name: "Diagnosis", dependencies: ["PostlsCore", "PostfixConfig", "TLSProbe", "MailLog", "MailDNS", "TLSKit"]),
 
         // The wizard: pure state machine, pure rendering, and the one curses backend.
@@ -71,7 +71,7 @@ let package = Package(
         .testTarget(name: "TLSProbeTests", dependencies: ["TLSProbe", "TestSupport", "PostlsCore", "TLSKit"], exclude: ["Golden"]),
         .testTarget(name: "MailLogTests", dependencies: ["MailLog", "TestSupport", "PostlsCore", "TLSKit"], resources: [.copy("Fixtures")]),
         .testTarget(name: "TerminalUITests", dependencies: ["TerminalUI", "WizardCore", "CursesTerminal", "WizardFixtures", "TestSupport", "PostlsCore", "MailLog", "TLSProbe"], resources: [.copy("Golden")]),
-        .testTarget(name: "MailDNSTests", dependencies: ["MailDNS", "TestSupport", "TLSKit", "PostlsCore"]),
+        .testTarget(name: "MailDNSTests", dependencies: ["MailDNS", "TestSupport", "TLSKit", "PostlsCore", "TLSProbe"]),
         .testTarget(name: "DiagnosisTests", dependencies: ["Diagnosis", "TestSupport", "PostfixConfig", "TLSProbe", "MailLog", "TLSKit", "PostlsCore"]),
         .testTarget(name: "CLITests", dependencies: ["TestSupport", "PostlsCore", "TLSKit"]),
         .testTarget(name: "ReliabilityTests", dependencies: ["TLSProbe", "TestSupport", "TLSKit", "PostlsCore", "PostfixConfig"]),
