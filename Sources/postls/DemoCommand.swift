@@ -12,17 +12,16 @@ struct DemoCommand: ParsableCommand {
             Builds a demo server in a temporary directory (a Debian-style main.cf and master.cf with real TLS \
             mistakes, a day of mail-log lines, a private CA, and SMTP endpoints on loopback that serve what the \
             configuration says), runs postls on it, and removes it all at the end. Nothing outside the temporary \
-            directory is touched. Fixes applied in the demo change the demo's files, and the next probe shows it.
-            """)
+            directory is touched. Fixes applied in the demo change the demo's files, and the next probe shows it. \
+            --json prints the diagnosis without starting the wizard.
+            """ + " " + JSONOption.schema("diagnose"))
 
     @Flag(name: .long, help: "Print the diagnosis instead of starting the wizard (the default without a terminal).")
     var print = false
 
-    @Flag(name: .long, help: "Print JSON (with --print; schema: docs/json/diagnose.schema.json).")
-    var json = false
+    @OptionGroup var format: JSONOption
 
-    @Flag(name: .customLong("no-color"), help: "No colors (also NO_COLOR).")
-    var noColor = false
+    @OptionGroup var color: ColorOption
 
     func run() throws {
         let demo: DemoEnvironment
@@ -34,20 +33,18 @@ struct DemoCommand: ParsableCommand {
         // Installed before the wizard: its signal handlers restore the terminal, then hand the signal to
         // this one, which removes the demo directory.
         InterruptCleanup.install { DemoEnvironment.removeAll() }
-        if !print && !json && CursesWizard.terminalIsUsable(environment: ProcessInfo.processInfo.environment) {
-            let code = try WizardLauncher.run(options: demo.gatherOptions, hostName: demo.hostName, noColor: noColor,
+        if !print && !format.json && CursesWizard.terminalIsUsable(environment: ProcessInfo.processInfo.environment) {
+            let code = try WizardLauncher.run(options: demo.gatherOptions, hostName: demo.hostName, noColor: color.noColor,
                                               fixLoop: demo.fixLoop)
             if code != 0 { throw ArgumentParser.ExitCode(code) }
             return
         }
         let gathered = Gatherer().gather(demo.gatherOptions)
-        if json {
-            FileHandle.standardOutput.write(try gathered.report.jsonData())
-            FileHandle.standardOutput.write(Data("\n".utf8))
+        if format.json {
+            try CommandOutput.write(json: gathered.report)
         } else {
-            let color = !noColor && ProcessInfo.processInfo.environment["NO_COLOR"] == nil && isatty(1) == 1
-            FileHandle.standardOutput.write(Data("postls demo: a broken demo server in \(demo.root) (removed when this ends)\n\n".utf8))
-            FileHandle.standardOutput.write(Data(gathered.report.text(color: color).utf8))
+            CommandOutput.write(text: "postls demo: a broken demo server in \(demo.root) (removed when this ends)\n\n"
+                                + gathered.report.text(color: color.useColor))
         }
     }
 }
