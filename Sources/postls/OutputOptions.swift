@@ -5,12 +5,12 @@ import TLSKit
 
 /// `--json`, worded once for every command that prints a JSON contract.
 struct JSONOption: ParsableArguments {
-    @Flag(name: .long, help: "Print JSON instead of text; the command's description names its schema.")
+    @Flag(name: .long, help: "Print JSON instead of text, in the shape of the command's JSON Schema (named above; in /usr/share/doc/postls/json/ when installed).")
     var json = false
 
     /// The sentence each command's description ends with: where the schema of its JSON is.
     static func schema(_ name: String) -> String {
-        "With --json the output follows docs/json/\(name).schema.json (installed in /usr/share/doc/postls/json/)."
+        "With --json the output follows docs/json/\(name).schema.json: fields are added, never renamed."
     }
 }
 
