@@ -13,8 +13,9 @@ struct LogsCommand: ParsableCommand {
             Pasted fragments (lines without timestamp or host) work too. Failed sessions that were postls's own \
             earlier probes (TLS versions a probe tried on purpose; known from the probe record, \
             /var/lib/postls/probes.jsonl or $POSTLS_PROBE_RECORD) are not counted as failures but reported apart \
-            (own_probes); --include-own-probes counts them.
-            """)
+            (own_probes); --include-own-probes counts them. With --follow, --json prints one event object a line \
+            and no summary.
+            """ + " " + JSONOption.schema("logs"))
 
     @Argument(help: "Log files (plain or .gz); '-' for standard input.")
     var files: [String] = []
@@ -35,8 +36,7 @@ struct LogsCommand: ParsableCommand {
           help: "Count failed sessions that were postls's own earlier probes (from the probe record) as failures too.")
     var includeOwnProbes = false
 
-    @Flag(name: .long, help: "Print JSON instead of text (schema: docs/json/logs.schema.json; with --follow, one event object a line).")
-    var json = false
+    @OptionGroup var format: JSONOption
 
     func run() throws {
         var options = LogAnalyzerOptions()
@@ -56,6 +56,7 @@ struct LogsCommand: ParsableCommand {
         }
         let out = StandardOutput()
         var text = LogTextReport()
+        let json = format.json
         let writer: LogJSONWriter? = json && !follow ? LogJSONWriter(writeBytes: { out.write(bytes: $0) }) : nil
         let analyzer = LogAnalyzer(options: options) { event in
             if follow {
