@@ -55,6 +55,9 @@ public enum Signal: String, Sendable, Codable, Hashable, CaseIterable {
     case dovecotCipherList       // Can't set cipher list
     // Anything else mentioning TLS with a warning
     case otherTLSWarning
+    // A message no signal above names, found in the message table (LogMessageCatalog)
+    case cataloguedFailure       // a row of level failure
+    case cataloguedConfig        // a row of level config
 }
 
 extension Signal {
@@ -108,6 +111,8 @@ extension Signal {
         case .dovecotUnknownSetting: return 1 << 44
         case .dovecotCipherList: return 1 << 45
         case .otherTLSWarning: return 1 << 46
+        case .cataloguedFailure: return 1 << 47
+        case .cataloguedConfig: return 1 << 48
         }
     }
 
