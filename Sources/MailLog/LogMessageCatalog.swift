@@ -35,6 +35,14 @@ public struct LogMessage: Sendable, Hashable, CustomStringConvertible {
     public let example: String
 
     public var cause: Cause? { if case .cause(let c) = verdict { return c } else { return nil } }
+
+    /// The direction of one logged line: a `both` row (a TLS-library message smtpd and smtp share) is
+    /// outbound from the SMTP client (smtp, lmtp, posttls-finger) and inbound from the others. Its peer
+    /// field is `peer` (the next hop, or the client).
+    public func direction(forProgram program: String) -> Direction {
+        guard direction == .both else { return direction }
+        return Role.of(program: program) == .client ? .outbound : .inbound
+    }
     public var description: String { id }
 
     /// The pattern's literal parts, and the name of the gap before each (`""` unnamed, nil for none: the first
