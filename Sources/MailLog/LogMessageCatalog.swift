@@ -161,23 +161,35 @@ public enum LogMessageCatalog {
 
     static func matchIndices(_ u: UnsafeBufferPointer<UInt8>) -> [Int] {
         guard let p = u.baseAddress, u.count >= 3 else { return [] }
+        let ix = index
         var found: [Int] = []
-        var i = 0
         let n = u.count
-        while i + 3 <= n {
-            let key = UInt32(p[i]) | UInt32(p[i + 1]) << 8 | UInt32(p[i + 2]) << 16
-            let h = Int((key &* 0x9E37_79B1) >> 16)
-            if index.bitmap[h >> 6] & (1 << UInt64(h & 63)) != 0, let rows = index.byKey[key] {
-                for r in rows where !found.contains(r) {
-                    let row = all[r]
-                    let anchor = row.literals[row.anchor]
-                    guard i + anchor.count <= n, anchor.withUnsafeBufferPointer({ memcmp(p + i, $0.baseAddress!, $0.count) == 0 })
-                    else { continue }
-                    if row.match(u, capture: false) != nil { found.append(r) }
+        ix.slotKey.withUnsafeBufferPointer { slotKey in
+        ix.slotFirst.withUnsafeBufferPointer { slotFirst in
+        ix.entries.withUnsafeBufferPointer { entries in
+        ix.bytes.withUnsafeBufferPointer { bytes in
+            var i = 0
+            while i + 3 <= n {
+                let key = UInt32(p[i]) | UInt32(p[i + 1]) << 8 | UInt32(p[i + 2]) << 16
+                var slot = Int((key &* 0x9E37_79B1) >> 20)   // 12 bits
+                while slotKey[slot] != Index.empty && slotKey[slot] != key { slot = (slot + 1) & (Index.slots - 1) }
+                if slotKey[slot] == key {
+                    var e = Int(slotFirst[slot])
+                    // Entries of one key are contiguous; the run ends at another key.
+                    while e < entries.count && entries[e].key == key {
+                        let entry = entries[e]
+                        e += 1
+                        let start = i - Int(entry.offset)
+                        let len = Int(entry.length)
+                        guard start >= 0, start + len <= n, memcmp(p + start, bytes.baseAddress! + Int(entry.bytes), len) == 0,
+                              !found.contains(Int(entry.row)) else { continue }
+                        if all[Int(entry.row)].match(u, capture: false) != nil { found.append(Int(entry.row)) }
+                    }
                 }
+                i += 1
             }
-            i += 1
-        }
+        }}}}
+        if found.count < 2 { return found }
         func rank(_ r: Int) -> (Int, Int, Int) {
             let row = all[r]
             return (row.software == .openssl ? 0 : 1, row.level == .info ? 0 : 1, (row.verdict == .byReason ? 0 : 1 << 16) + row.literalLength)
@@ -189,20 +201,47 @@ public enum LogMessageCatalog {
 
     private static let byID: [String: Int] = Dictionary(uniqueKeysWithValues: all.indices.map { (all[$0].id, $0) })
 
-    private struct Index: Sendable {
-        var byKey: [UInt32: [Int]] = [:]
-        var bitmap = [UInt64](repeating: 0, count: 1024)
+    /// Each row is keyed on the three bytes of its longest literal that are rarest in the table's own example
+    /// lines (so `warning: ` or ` from ` do not send every line to dozens of rows); a hit compares that literal
+    /// in place, then the whole pattern. Flat arrays: no row struct is copied per byte.
+    struct Index: Sendable {
+        struct Entry: Sendable { var key: UInt32; var row: Int32; var offset: Int32; var bytes: Int32; var length: Int32 }
+        static let slots = 4096
+        static let empty = UInt32.max
+        var slotKey = [UInt32](repeating: Index.empty, count: Index.slots)
+        var slotFirst = [Int32](repeating: 0, count: Index.slots)
+        var entries: [Entry] = []
+        var bytes: [UInt8] = []
     }
 
-    private static let index: Index = {
-        var ix = Index()
-        for (r, row) in all.enumerated() {
-            let anchor = row.literals[row.anchor]
-            let key = UInt32(anchor[0]) | UInt32(anchor[1]) << 8 | UInt32(anchor[2]) << 16
-            ix.byKey[key, default: []].append(r)
-            let h = Int((key &* 0x9E37_79B1) >> 16)
-            ix.bitmap[h >> 6] |= 1 << UInt64(h & 63)
+    static let index: Index = {
+        var frequency: [UInt32: Int] = [:]
+        for row in all {
+            let u = Array(row.example.utf8)
+            if u.count >= 3 { for i in 0...(u.count - 3) { frequency[UInt32(u[i]) | UInt32(u[i + 1]) << 8 | UInt32(u[i + 2]) << 16, default: 0] += 1 } }
         }
+        var ix = Index()
+        var entries: [Index.Entry] = []
+        for (r, row) in all.enumerated() {
+            let literal = row.literals[row.anchor]
+            var best = 0, bestScore = Int.max
+            for j in 0...(literal.count - 3) {
+                let key = UInt32(literal[j]) | UInt32(literal[j + 1]) << 8 | UInt32(literal[j + 2]) << 16
+                let score = frequency[key, default: 0]
+                if score < bestScore { best = j; bestScore = score }
+            }
+            let key = UInt32(literal[best]) | UInt32(literal[best + 1]) << 8 | UInt32(literal[best + 2]) << 16
+            entries.append(.init(key: key, row: Int32(r), offset: Int32(best), bytes: Int32(ix.bytes.count), length: Int32(literal.count)))
+            ix.bytes += literal
+        }
+        entries.sort { ($0.key, $0.row) < ($1.key, $1.row) }
+        for (e, entry) in entries.enumerated() where e == 0 || entries[e - 1].key != entry.key {
+            var slot = Int((entry.key &* 0x9E37_79B1) >> 20)
+            while ix.slotKey[slot] != Index.empty { slot = (slot + 1) & (Index.slots - 1) }
+            ix.slotKey[slot] = entry.key
+            ix.slotFirst[slot] = Int32(e)
+        }
+        ix.entries = entries
         return ix
     }()
 }

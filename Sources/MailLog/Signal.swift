@@ -250,7 +250,8 @@ public struct LineFacts: Sendable, Hashable {
         if has("cannot load Certification Authority data") || has("cannot load Certificate Authority data")
             || has("error loading client CA names") { add(.caLoadFailed) }
         if has("DH parameter") || has("key exchange group") || has("EECDH") { add(.dhProblem) }
-        if has("TLS SNI ") || (has("map lookup problem") && has("sni")) { add(.sniProblem) }
+        // A malformed or changed SNI name is the client's doing (message table rows), not the map's.
+        if (has("TLS SNI ") && !has(" is invalid: ") && !has(" after hello retry")) || (has("map lookup problem") && has("sni")) { add(.sniProblem) }
         if has("Invalid TLS protocol list") { add(.invalidProtocolList) }
         if has("invalid cipher grade") || has("error setting cipher grade") { add(.invalidCipherGrade) }
         if has("Invalid TLS level") || has("unsupported TLS level") { add(.invalidTLSLevel) }
