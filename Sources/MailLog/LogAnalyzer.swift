@@ -233,6 +233,9 @@ public final class LogAnalyzer {
             relevant = true
         } else if Self.contains(m, mlen, "certificate") || Self.contains(m, mlen, "DH param") {
             relevant = true
+        } else if Self.hasPrefix(m, mlen, "warning: ") || Self.hasPrefix(m, mlen, "fatal: ") {
+            // Postfix warnings that name neither TLS nor SSL: only those in the message table.
+            relevant = LogMessageCatalog.namesEvent(UnsafeBufferPointer(start: m, count: mlen))
         } else {
             relevant = false
             // A delivery's status line ends an open client session even when it says nothing about TLS.
@@ -380,8 +383,12 @@ public final class LogAnalyzer {
         }
         if role == .other && (message.utf8Contains("-login: ") || program.hasPrefix("doveconf")) { role = .dovecot }
         // The peer is looked up only for a connection that does not know it yet (see `append`).
-        let facts = LineFacts.recognize(message, role: role, findPeer: false)
-        if facts.signals.isEmpty { return }
+        var facts = LineFacts.recognize(message, role: role, findPeer: false)
+        if facts.signals.isEmpty {
+            // A message the signals do not name may still be in the message table.
+            guard let row = LogMessageCatalog.primary(message)?.row, row.level != .info else { return }
+            facts.signals.append(row.level == .config ? .cataloguedConfig : .cataloguedFailure)
+        }
 
         if facts.signals.contains(.established) {
             if let s = sessions[key] { append(line, facts, to: s) }
@@ -454,7 +461,7 @@ public final class LogAnalyzer {
 
     private static let configSignals: Set<Signal> = [
         .tlsDisabled, .certificateLoadFailed, .privateKeyLoadFailed, .keyDoesNotMatch, .caLoadFailed, .dhProblem,
-        .sniProblem, .invalidProtocolList, .invalidCipherGrade, .invalidTLSLevel,
+        .sniProblem, .invalidProtocolList, .invalidCipherGrade, .invalidTLSLevel, .cataloguedConfig,
     ]
     private static let sessionFailureSignals: Set<Signal> = [
         .starttlsFailed, .timeoutAfterSTARTTLS, .tlsBytesOnPlaintext, .lostAfterUnknown, .sslAcceptError,
@@ -462,7 +469,7 @@ public final class LogAnalyzer {
         .serverCertNotVerified, .certVerificationFailed, .tlsRequiredNotOffered, .tlsRequiredRefused, .tlsRequiredUnavailable,
         .smtpsWrappermode, .greetingTimeoutOn465, .lostDuringSTARTTLS, .clientTLSConfig, .otherTLSWarning,
         .dovecotHandshake, .dovecotContextFailed, .dovecotCertificate, .dovecotKeyMismatch, .dovecotDH,
-        .dovecotUnknownSetting, .dovecotCipherList,
+        .dovecotUnknownSetting, .dovecotCipherList, .cataloguedFailure, .cataloguedConfig,
     ]
 
     private static let configMask = Signal.mask(configSignals)
@@ -504,6 +511,7 @@ public final class LogAnalyzer {
         var service: String?
         var loopback: Bool
         var port: Int?
+        var messages: [Int]
     }
     private var classified: [ClassificationKey: (Cause, Confidence, String)] = [:]
     /// `TLSEvent.service(ofProgram:)` and `Role.of(program:)` per program name: a log has a handful.
@@ -525,14 +533,20 @@ public final class LogAnalyzer {
             service = TLSEvent.service(ofProgram: program)
             if services.count < 1024 { services[program] = service }
         }
+        // The message-table rows of the lines, in line order (each line's own row before the OpenSSL texts in it).
+        var messages: [Int] = []
+        for l in s.lines {
+            var text = Self.normalizeDovecot(l).message
+            for r in text.withUTF8({ LogMessageCatalog.matchIndices($0) }) where !messages.contains(r) { messages.append(r) }
+        }
         let key = ClassificationKey(signals: Signal.mask(s.signals), reasons: reasons, role: s.role, service: service,
-                                    loopback: s.peer?.isLoopback ?? false, port: s.peer?.port)
+                                    loopback: s.peer?.isLoopback ?? false, port: s.peer?.port, messages: messages)
         var (cause, confidence, rule): (Cause, Confidence, String)
         if let known = classified[key] {
             (cause, confidence, rule) = known
         } else {
             let facts = EventFacts(signals: Set(s.signals), reasons: reasons, role: s.role, service: service, peer: s.peer)
-            (cause, confidence, rule) = classify(facts)
+            (cause, confidence, rule) = classify(facts, messages: messages.map { LogMessageCatalog.all[$0] })
             if classified.count < 4096 { classified[key] = (cause, confidence, rule) }
         }
         var lines = s.lines
@@ -544,7 +558,8 @@ public final class LogAnalyzer {
         }
         return TLSEvent(kind: kind, time: first.time, timeText: first.timeText, host: first.host, program: program,
                         pid: first.pid, service: service, peer: s.peer, signals: s.signals, errors: s.facts.errors,
-                        cause: cause, confidence: confidence, rule: rule, lines: lines, omittedLines: s.omitted)
+                        cause: cause, confidence: confidence, rule: rule, lines: lines, omittedLines: s.omitted,
+                        messages: messages.map { LogMessageCatalog.all[$0].id })
     }
 
     /// Reads the record again for a failed session no window claimed, keeping what the old windows claimed.

@@ -55,6 +55,9 @@ public enum Signal: String, Sendable, Codable, Hashable, CaseIterable {
     case dovecotCipherList       // Can't set cipher list
     // Anything else mentioning TLS with a warning
     case otherTLSWarning
+    // A message no signal above names, found in the message table (LogMessageCatalog)
+    case cataloguedFailure       // a row of level failure
+    case cataloguedConfig        // a row of level config
 }
 
 extension Signal {
@@ -108,6 +111,8 @@ extension Signal {
         case .dovecotUnknownSetting: return 1 << 44
         case .dovecotCipherList: return 1 << 45
         case .otherTLSWarning: return 1 << 46
+        case .cataloguedFailure: return 1 << 47
+        case .cataloguedConfig: return 1 << 48
         }
     }
 
@@ -245,7 +250,8 @@ public struct LineFacts: Sendable, Hashable {
         if has("cannot load Certification Authority data") || has("cannot load Certificate Authority data")
             || has("error loading client CA names") { add(.caLoadFailed) }
         if has("DH parameter") || has("key exchange group") || has("EECDH") { add(.dhProblem) }
-        if has("TLS SNI ") || (has("map lookup problem") && has("sni")) { add(.sniProblem) }
+        // A malformed or changed SNI name is the client's doing (message table rows), not the map's.
+        if (has("TLS SNI ") && !has(" is invalid: ") && !has(" after hello retry")) || (has("map lookup problem") && has("sni")) { add(.sniProblem) }
         if has("Invalid TLS protocol list") { add(.invalidProtocolList) }
         if has("invalid cipher grade") || has("error setting cipher grade") { add(.invalidCipherGrade) }
         if has("Invalid TLS level") || has("unsupported TLS level") { add(.invalidTLSLevel) }

@@ -22,6 +22,8 @@ public enum Cause: String, Codable, CaseIterable, Sendable, Comparable {
     case handshakeTimeout = "handshake_timeout"
     case peerAborted = "peer_aborted"
     case unsupportedSetting = "unsupported_setting"
+    case tlsTableError = "tls_table_error"
+    case tlsEngineFailure = "tls_engine_failure"
     // Outbound
     case remoteCertificateUnverified = "remote_certificate_unverified"
     case remoteTLSUnavailable = "remote_tls_unavailable"

@@ -44,6 +44,7 @@ struct RealDovecotTests {
             #expect(version.service == "imap")
             #expect(version.peer?.address == "127.0.0.1")
             #expect(all.contains { $0.cause == .plaintextOnTLSPort }, "\(dovecot.logText())")
+            #expect(uncataloguedLines(all).isEmpty, "\(uncataloguedLines(all))")
         }
     }
 
@@ -58,6 +59,7 @@ struct RealDovecotTests {
             let event = try #require(all.first { $0.cause == .keyMismatch }, "\(dovecot.logText())")
             #expect(event.kind == .dovecot)
             #expect(event.rule == "key-mismatch")
+            #expect(uncataloguedLines(all).isEmpty, "\(uncataloguedLines(all))")
         }
     }
 }

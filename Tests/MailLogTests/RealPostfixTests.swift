@@ -102,6 +102,8 @@ struct RealPostfixTests {
             #expect(find("stall", .handshakeTimeout)?.peer?.address == "127.0.0.1")
             // Nothing the engine saw was left unexplained.
             #expect(!all.contains { $0.cause == .unclassified }, "\(all.filter { $0.cause == .unclassified }.map(\.lines))")
+            // Every TLS line of those events is a row of the message table.
+            #expect(uncataloguedLines(all).isEmpty, "\(uncataloguedLines(all))")
         }
     }
 
@@ -146,6 +148,20 @@ struct RealPostfixTests {
             let unverified = try #require(all.first { $0.cause == .remoteCertificateUnverified }, "\(all.map(\.rule))\n\(postfix.logText())")
             #expect(unverified.peer?.port == Int(selfsigned.port))
             #expect(unverified.lines.contains { $0.text.contains("Server certificate not verified") || $0.text.contains("certificate verification failed") })
+            #expect(uncataloguedLines(all).isEmpty, "\(uncataloguedLines(all))")
+            // The client's verification outcomes, as this Postfix wrote them, are outbound rows with the next hop
+            // (and the num= code) as fields.
+            let outcomes = postfix.logText().split(separator: "\n").filter {
+                $0.contains("certificate verification failed for") || $0.contains("TLS connection established to")
+            }
+            #expect(!outcomes.isEmpty, "\(postfix.logText())")
+            for line in outcomes {
+                let message = String(line[line.range(of: "]: ")!.upperBound...])
+                let match = try #require(LogMessageCatalog.primary(message), "\(line)")
+                #expect(match.row.direction(forProgram: "postfix/smtp") == .outbound, "\(match.row.id)")
+                #expect((match.fields["nexthop"] ?? match.fields["peer"])?.hasPrefix("127.0.0.1[127.0.0.1]:") == true, "\(match.fields)")
+                if line.contains("num=") { #expect(match.fields["num"].flatMap { Int($0) } != nil, "\(match.fields)") }
+            }
         }
     }
 }
