@@ -103,9 +103,10 @@ struct MIMEPart {
             var end = i
             while end < body.endIndex && body[end] != 10 { end += 1 }
             let next = end < body.endIndex ? end + 1 : end
-            if end - i >= marker.count && body[i..<(i + marker.count)].elementsEqual(marker) {
-                let rest = body[(i + marker.count)..<end]
-                let closing = rest.starts(with: [45, 45])
+            // A boundary line is the marker, "--" when it closes, then only white space ("--b" is no boundary of "--bx").
+            if end - i >= marker.count && body[i..<(i + marker.count)].elementsEqual(marker),
+               case let rest = body[(i + marker.count)..<end], case let closing = rest.starts(with: [45, 45]),
+               rest.dropFirst(closing ? 2 : 0).allSatisfy({ $0 == 32 || $0 == 9 || $0 == 13 }) {
                 if let start = partStart {
                     // The line break before the boundary belongs to the boundary.
                     var stop = i

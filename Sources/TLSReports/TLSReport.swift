@@ -39,8 +39,8 @@ public struct TLSReport: Sendable, Equatable {
         return "unknown"
     }
 
-    public var successfulSessions: Int { policies.reduce(0) { $0 + $1.successfulSessions } }
-    public var failedSessions: Int { policies.reduce(0) { $0 + $1.failedSessions } }
+    public var successfulSessions: Int { policies.reduce(0) { saturating($0, $1.successfulSessions) } }
+    public var failedSessions: Int { policies.reduce(0) { saturating($0, $1.failedSessions) } }
 }
 
 /// One entry of `policies`: the policy the sender applied to a recipient domain, its session counts and failures.

@@ -51,15 +51,15 @@ public struct TLSReportSummary: Sendable, Equatable {
             day.reports += 1
             for policy in report.policies {
                 if let domain = policy.policyDomain, !day.policyDomains.contains(domain) { day.policyDomains.append(domain) }
-                day.successfulSessions += policy.successfulSessions
-                day.failedSessions += policy.failedSessions
-                if policy.blocksDelivery { day.blockedSessions += policy.failedSessions }
+                day.successfulSessions = saturating(day.successfulSessions, policy.successfulSessions)
+                day.failedSessions = saturating(day.failedSessions, policy.failedSessions)
+                if policy.blocksDelivery { day.blockedSessions = saturating(day.blockedSessions, policy.failedSessions) }
                 for failure in policy.failures {
-                    day.failuresByResultType[failure.resultType, default: 0] += failure.failedSessions
+                    day.failuresByResultType[failure.resultType] = saturating(day.failuresByResultType[failure.resultType] ?? 0, failure.failedSessions)
                     if let k = day.failing.firstIndex(where: {
                         $0.resultType == failure.resultType && $0.receivingMXHostname == failure.receivingMXHostname && $0.receivingIP == failure.receivingIP
                     }) {
-                        day.failing[k].failedSessions += failure.failedSessions
+                        day.failing[k].failedSessions = saturating(day.failing[k].failedSessions, failure.failedSessions)
                         if let ip = failure.sendingMTAIP, !day.failing[k].sendingMTAIPs.contains(ip) { day.failing[k].sendingMTAIPs.append(ip) }
                         if let code = failure.failureReasonCode, !day.failing[k].failureReasonCodes.contains(code) { day.failing[k].failureReasonCodes.append(code) }
                     } else {
@@ -80,8 +80,8 @@ public struct TLSReportSummary: Sendable, Equatable {
         }.sorted { ($0.day, $0.organization) < ($1.day, $1.organization) }
     }
 
-    public var successfulSessions: Int { days.reduce(0) { $0 + $1.successfulSessions } }
-    public var failedSessions: Int { days.reduce(0) { $0 + $1.failedSessions } }
+    public var successfulSessions: Int { days.reduce(0) { saturating($0, $1.successfulSessions) } }
+    public var failedSessions: Int { days.reduce(0) { saturating($0, $1.failedSessions) } }
 
     /// critical: a sender could not deliver (failures under DANE or an enforced MTA-STS policy); warning: failed
     /// sessions that were delivered anyway, or a rejected report; nil: nothing failed.
@@ -97,4 +97,10 @@ public struct TLSReportSummary: Sendable, Equatable {
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         return try encoder.encode(self)
     }
+}
+
+/// Sums of counts a sender wrote: a file of absurd counts must not trap on overflow; it tops out instead.
+func saturating(_ a: Int, _ b: Int) -> Int {
+    let (sum, overflow) = a.addingReportingOverflow(b)
+    return overflow ? Int.max : sum
 }

@@ -211,19 +211,17 @@ public final class ReportMailbox: @unchecked Sendable {
 
     /// Sends a whole message (headers and body) with swaks, as a sender's MTA would.
     public func deliver(_ message: String, to address: String = ReportMailbox.maildirAddress, from: String = "reports@sender.example") throws {
-        let port = postfix.listeners[0].port
-        let out = try SystemProcessRunner().run("swaks", ["--server", "127.0.0.1", "--port", String(port), "--from", from, "--to", address,
-                                                          "--data", "-", "--silent", "2"],
-                                                stdin: Data(message.utf8), environment: nil, timeout: 60)
-        guard out.status == 0 else { throw HarnessError.startFailed("swaks: \(out.stdout)\(out.stderr)") }
+        try swaks(["--from", from, "--to", address, "--data", "-"], stdin: Data(message.utf8))
     }
 
     /// Attaches a file with swaks's own MIME encoder (multipart/mixed, base64): a third way to wrap a report.
     public func deliverAttachment(file: String, type: String, to address: String = ReportMailbox.maildirAddress) throws {
-        let port = postfix.listeners[0].port
-        let out = try SystemProcessRunner().run("swaks", ["--server", "127.0.0.1", "--port", String(port), "--from", "tlsrpt@other.example",
-                                                          "--to", address, "--attach-type", type, "--attach", "@" + file, "--silent", "2"],
-                                                stdin: nil, environment: nil, timeout: 60)
+        try swaks(["--from", "tlsrpt@other.example", "--to", address, "--attach-type", type, "--attach", "@" + file], stdin: nil)
+    }
+
+    private func swaks(_ arguments: [String], stdin: Data?) throws {
+        let server = ["--server", "127.0.0.1", "--port", String(postfix.listeners[0].port), "--silent", "2"]
+        let out = try SystemProcessRunner().run("swaks", server + arguments, stdin: stdin, environment: nil, timeout: 60)
         guard out.status == 0 else { throw HarnessError.startFailed("swaks: \(out.stdout)\(out.stderr)") }
     }
 

@@ -59,6 +59,16 @@ struct TLSReportReaderTests {
         #expect(set.reports.count == 1 && set.rejected.isEmpty, "\(set)")
     }
 
+    /// Mail programs nest boundaries that extend the outer one (`b` and `b_1`): the inner is no boundary of the outer.
+    @Test func aBoundaryThatExtendsTheOuterOneIsNotMistakenForIt() throws {
+        let base64 = try TLSReportSamples.gzip(TLSReportSamples.google()).base64EncodedString(options: .lineLength64Characters)
+        let message = "From: x@example.org\nSubject: nested\nContent-Type: multipart/mixed; boundary=\"b\"\n\n--b\n"
+            + "Content-Type: multipart/report; report-type=tlsrpt; boundary=\"b_1\"\n\n--b_1\nContent-Type: text/plain\n\nreport\n--b_1\n"
+            + "Content-Type: application/tlsrpt+gzip\nContent-Transfer-Encoding: base64\n\n\(base64)\n--b_1--\n--b--\n"
+        let set = read(try dir.write("nested.eml", message.replacingOccurrences(of: "\r\n", with: "\n")))
+        #expect(set.reports.count == 1 && set.rejected.isEmpty, "\(set)")
+    }
+
     @Test func anMboxIsSplitIntoItsMessages() throws {
         let gz = try TLSReportSamples.gzip(TLSReportSamples.microsoft(day: "2026-12-05"))
         let mbox = "From tlsrpt@example Mon Dec  7 10:00:00 2026\n" + TLSReportSamples.googleMessage(gz: try TLSReportSamples.gzip(TLSReportSamples.google()), to: "a@reports.test")
