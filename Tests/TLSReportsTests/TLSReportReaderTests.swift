@@ -59,12 +59,12 @@ struct TLSReportReaderTests {
         #expect(set.reports.count == 1 && set.rejected.isEmpty, "\(set)")
     }
 
-    /// Mail programs nest boundaries that extend the outer one (`b` and `b_1`): the inner is no boundary of the outer.
+    /// A nested boundary may extend the outer one (`b` and `b--1`): "--b--1" neither opens nor closes the outer part.
     @Test func aBoundaryThatExtendsTheOuterOneIsNotMistakenForIt() throws {
         let base64 = try TLSReportSamples.gzip(TLSReportSamples.google()).base64EncodedString(options: .lineLength64Characters)
         let message = "From: x@example.org\nSubject: nested\nContent-Type: multipart/mixed; boundary=\"b\"\n\n--b\n"
-            + "Content-Type: multipart/report; report-type=tlsrpt; boundary=\"b_1\"\n\n--b_1\nContent-Type: text/plain\n\nreport\n--b_1\n"
-            + "Content-Type: application/tlsrpt+gzip\nContent-Transfer-Encoding: base64\n\n\(base64)\n--b_1--\n--b--\n"
+            + "Content-Type: multipart/report; report-type=tlsrpt; boundary=\"b--1\"\n\n--b--1\nContent-Type: text/plain\n\nreport\n--b--1\n"
+            + "Content-Type: application/tlsrpt+gzip\nContent-Transfer-Encoding: base64\n\n\(base64)\n--b--1--\n--b--\n"
         let set = read(try dir.write("nested.eml", message.replacingOccurrences(of: "\r\n", with: "\n")))
         #expect(set.reports.count == 1 && set.rejected.isEmpty, "\(set)")
     }
