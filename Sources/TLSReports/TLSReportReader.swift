@@ -28,13 +28,38 @@ public final class TLSReportReader {
 
     /// Reads a file or a folder (a Maildir, Maildir++ subfolders included, or any folder of report files and
     /// messages, recursively).
-    public func read(path: String) {
-        var st = stat()
-        guard stat(path, &st) == 0 else {
-            set.unreadable.append(TLSReportRejection(source: path, reason: String(cString: strerror(errno))))
-            return
+    public func read(path: String) { read(paths: [path]) }
+
+    /// Reads files and folders: the folders are listed first, then the files are read on every core (each into a
+    /// reader of its own) and their results taken in order, so the output does not depend on the threads.
+    public func read(paths: [String]) {
+        var files: [String] = []
+        for path in paths {
+            var st = stat()
+            guard stat(path, &st) == 0 else {
+                set.unreadable.append(TLSReportRejection(source: path, reason: String(cString: strerror(errno))))
+                continue
+            }
+            if st.st_mode & S_IFMT == S_IFDIR { listDirectory(path, into: &files) } else { files.append(path) }
         }
-        if st.st_mode & S_IFMT == S_IFDIR { readDirectory(path) } else { readFile(path) }
+        let results = UnsafeMutableBufferPointer<TLSReportSet>.allocate(capacity: files.count)
+        _ = results.initialize(from: repeatElement(TLSReportSet(), count: files.count))
+        defer { results.deinitialize().deallocate() }
+        nonisolated(unsafe) let slots = results
+        let limit = maximumInflatedSize
+        let list = files
+        DispatchQueue.concurrentPerform(iterations: list.count) { i in
+            let worker = TLSReportReader()
+            worker.maximumInflatedSize = limit
+            worker.readFile(list[i])
+            slots[i] = worker.set  // each iteration writes its own slot
+        }
+        for result in results {
+            for report in result.reports { insert(report) }
+            set.rejected += result.rejected
+            set.skipped += result.skipped
+            set.unreadable += result.unreadable
+        }
     }
 
     /// Reads bytes that came from elsewhere (standard input).
@@ -69,7 +94,8 @@ public final class TLSReportReader {
         readInput(bytes[...], source: path, context: Context(fileName: (path as NSString).lastPathComponent), depth: 0)
     }
 
-    private func readDirectory(_ path: String) {
+    /// The files of a folder, in the order they are read.
+    private func listDirectory(_ path: String, into files: inout [String]) {
         let fm = FileManager.default
         guard let names = try? fm.contentsOfDirectory(atPath: path) else {
             set.unreadable.append(TLSReportRejection(source: path, reason: "cannot list the folder: \(String(cString: strerror(errno)))"))
@@ -85,17 +111,17 @@ public final class TLSReportReader {
                 for name in (try? fm.contentsOfDirectory(atPath: dir)) ?? [] where !name.hasPrefix(".") { messages.append(dir + "/" + name) }
             }
             messages.sort { ($0 as NSString).lastPathComponent < ($1 as NSString).lastPathComponent }
-            for message in messages { readFile(message) }
+            files += messages
             // Maildir++ folders (.Reports, .Archive...) are Maildirs of their own.
             for name in names.sorted() where name.hasPrefix(".") && name != "." && name != ".." && isDirectory(join(name)) {
                 let sub = join(name)
-                if isDirectory(sub + "/cur") || isDirectory(sub + "/new") { readDirectory(sub) }
+                if isDirectory(sub + "/cur") || isDirectory(sub + "/new") { listDirectory(sub, into: &files) }
             }
             return
         }
         for name in names.sorted() where !name.hasPrefix(".") {
             let full = join(name)
-            if isDirectory(full) { readDirectory(full) } else { readFile(full) }
+            if isDirectory(full) { listDirectory(full, into: &files) } else { files.append(full) }
         }
     }
 
@@ -144,16 +170,21 @@ public final class TLSReportReader {
         case .success(var report):
             report.submitter = context.submitter
             report.fileNameStart = context.fileName.flatMap(Self.startInFileName)
-            if let id = report.reportID {
-                let key = report.organization + "\u{0}" + id
-                if let first = seen[key] {
-                    set.skipped.append(TLSReportRejection(source: report.source, reason: "the same report (report-id \(id)) as \(first)"))
-                    return
-                }
-                seen[key] = report.source
-            }
-            set.reports.append(report)
+            insert(report)
         }
+    }
+
+    /// Adds a report unless the same one (organisation and report-id) was read before.
+    private func insert(_ report: TLSReport) {
+        if let id = report.reportID {
+            let key = report.organization + "\u{0}" + id
+            if let first = seen[key] {
+                set.skipped.append(TLSReportRejection(source: report.source, reason: "the same report (report-id \(id)) as \(first)"))
+                return
+            }
+            seen[key] = report.source
+        }
+        set.reports.append(report)
     }
 
     /// An mbox: messages start at lines "From " (at the start, or after an empty line); ">From " lines are unquoted.

@@ -34,13 +34,10 @@ struct TLSRPTCommand: ParsableCommand {
             inputs = ["-"]
         }
         let reader = TLSReportReader()
-        for path in inputs {
-            if path == "-" {
-                reader.read(bytes: [UInt8](FileHandle.standardInput.readDataToEndOfFile()), source: "-")
-            } else {
-                reader.read(path: path)
-            }
+        if inputs.contains("-") {
+            reader.read(bytes: [UInt8](FileHandle.standardInput.readDataToEndOfFile()), source: "-")
         }
+        reader.read(paths: inputs.filter { $0 != "-" })
         let summary = TLSReportSummary(reader.set)
         if json {
             FileHandle.standardOutput.write(try summary.jsonData())

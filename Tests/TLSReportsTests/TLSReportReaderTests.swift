@@ -103,6 +103,19 @@ struct TLSReportReaderTests {
         #expect(set.skipped.first?.reason == "the same report (report-id 2026-12-01T00:00:00Z_reports.test) as \(a)")
     }
 
+    /// Files are read on every core: the result is in file order and a report in two files is counted once.
+    @Test func aFolderReadInParallelGivesItsFilesInOrder() throws {
+        try FileManager.default.createDirectory(atPath: dir.file("many"), withIntermediateDirectories: true)
+        for n in 0..<200 {
+            let json = TLSReportSamples.google(day: String(format: "2026-11-%02d", 1 + n % 30), successful: n)
+            _ = try dir.write(String(format: "many/%03d.json", n), json)
+        }
+        let set = read(dir.file("many"))
+        #expect(set.reports.count == 30 && set.skipped.count == 170)
+        #expect(set.reports.map(\.source) == (0..<30).map { dir.file(String(format: "many/%03d.json", $0)) })
+        #expect(set.skipped.first?.source == dir.file("many/030.json") && set.skipped.first?.reason.hasSuffix("as \(dir.file("many/000.json"))") == true)
+    }
+
     @Test func whatCannotBeReadIsListedWithItsReason() throws {
         let gz = try TLSReportSamples.gzip(TLSReportSamples.google())
         let truncated = try write("cut.json.gz", gz.prefix(gz.count / 2))
