@@ -67,7 +67,7 @@ func expectValid(_ arguments: [String], schema: String, statuses: Set<Int32> = [
 
 @Suite("JSON schemas in docs/json", .enabled(if: Prerequisites.isCI || JSONSchemaValidator.isAvailable))
 struct JSONSchemaTests {
-    static let schemas = ["common", "config", "probe", "logs", "diagnose", "fix", "dns", "report", "version"].map { $0 + ".schema.json" }
+    static let schemas = ["common", "config", "probe", "logs", "diagnose", "fix", "dns", "report", "version", "tlsrpt"].map { $0 + ".schema.json" }
 
     @Test func everySchemaIsAValidDraft2020Schema() throws {
         let (checked, errors) = try JSONSchemaValidator.checkSchemas()
@@ -107,6 +107,7 @@ struct JSONSchemaTests {
         ("dns.schema.json", #"{"domain": "example.org", "dnssec": "maybe", "mx": [], "mta_sts": null, "tls_rpt": null, "spf": null, "dmarc": null, "dkim": {}, "findings": []}"#, "/dnssec"),
         ("fix.schema.json", #"{"fixes": []}"#, "/"),
         ("version.schema.json", #"{"postls": "0.1.0"}"#, "/"),
+        ("tlsrpt.schema.json", #"{"days": [{"organization": "G", "day": "2026-12-01", "reports": 1, "policy_domains": [], "successful_sessions": 1, "failed_sessions": 1, "blocked_sessions": 0, "failures": [{"result_type": "certificate-expired", "cause": "expired", "failed_sessions": 1}], "failing": []}], "reports": [], "rejected": [], "skipped": [], "unreadable": [], "totals": {"reports": 0, "successful_sessions": 0, "failed_sessions": 0, "rejected": 0, "skipped": 0, "unreadable": 0}}"#, "/days/0/failures/0/cause"),
     ])
     func aWrongDocumentIsRejected(schema: String, document: String, place: String) throws {
         let errors = try JSONSchemaValidator.validate(json: document, schema: schema)
@@ -200,6 +201,20 @@ struct JSONContractTests {
         #expect(!(object["probe"] is NSNull), "the probe section is validated too")
     }
 
+    /// Reports of both shapes (gzip in a message, bare gzip), a malformed one, and mail that is no report.
+    @Test func tlsrptMatchesItsSchema() throws {
+        let google = try fixture.dir.write("tlsrpt/google.eml", TLSReportSamples.googleMessage(
+            gz: try TLSReportSamples.gzip(TLSReportSamples.google()), to: ReportMailbox.maildirAddress))
+        let microsoft = fixture.dir.file("tlsrpt/microsoft.json.gz")
+        try TLSReportSamples.gzip(TLSReportSamples.microsoft()).write(to: URL(fileURLWithPath: microsoft))
+        let broken = try fixture.dir.write("tlsrpt/broken.json", TLSReportSamples.malformed)
+        let plain = try fixture.dir.write("tlsrpt/lunch.eml", TLSReportSamples.plainMessage(to: ReportMailbox.maildirAddress))
+        let text = try expectValid(["tlsrpt", "--json", google, microsoft, broken, plain], schema: "tlsrpt.schema.json", statuses: [2])
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
+        #expect((object["days"] as? [Any])?.count == 2)
+        #expect((object["rejected"] as? [Any])?.count == 1 && (object["skipped"] as? [Any])?.count == 1)
+    }
+
     @Test func versionMatchesItsSchema() throws {
         _ = try expectValid(["version", "--json"], schema: "version.schema.json", statuses: [0])
     }
@@ -244,7 +259,7 @@ struct JSONContractTests {
 
     /// Each command that prints JSON says in its --help where its schema is.
     @Test(arguments: [(["config"], "config"), (["probe"], "probe"), (["logs"], "logs"), (["diagnose"], "diagnose"),
-                      (["fix", "list"], "fix"), (["dns"], "dns"), (["report"], "report"), (["version"], "version"),
+                      (["fix", "list"], "fix"), (["dns"], "dns"), (["report"], "report"), (["version"], "version"), (["tlsrpt"], "tlsrpt"),
                       (["demo"], "diagnose")])
     func helpNamesTheSchema(command: [String], schema: String) throws {
         let out = try PostlsBinary.run(command + ["--help"])

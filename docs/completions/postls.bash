@@ -173,13 +173,13 @@ _postls() {
     unset 'unparsed_words[0]'
     unparsed_words=("${unparsed_words[@]}")
     case "${subcommand}" in
-    wizard|version|config|probe|logs|diagnose|fix|check|dns|demo|report|setup|help)
+    wizard|version|config|probe|logs|diagnose|fix|check|dns|tlsrpt|demo|report|setup|help)
         # Offer subcommand argument completions
         "_postls_${subcommand}"
         ;;
     *)
         # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'wizard version config probe logs diagnose fix check dns demo report setup help' -- "${cur}"))
+        COMPREPLY+=($(compgen -W 'wizard version config probe logs diagnose fix check dns tlsrpt demo report setup help' -- "${cur}"))
         ;;
     esac
 }
@@ -631,6 +631,14 @@ _postls_dns() {
         return
         ;;
     esac
+}
+
+_postls_tlsrpt() {
+    repeating_flags=()
+    non_repeating_flags=(--json --version -h --help)
+    repeating_options=()
+    non_repeating_options=()
+    __postls_offer_flags_options -1
 }
 
 _postls_demo() {
