@@ -22,6 +22,7 @@ public enum Cause: String, Codable, CaseIterable, Sendable, Comparable {
     case handshakeTimeout = "handshake_timeout"
     case peerAborted = "peer_aborted"
     case unsupportedSetting = "unsupported_setting"
+    case dovecotConfigPre24 = "dovecot_config_pre_2_4"
     // Outbound
     case remoteCertificateUnverified = "remote_certificate_unverified"
     case remoteTLSUnavailable = "remote_tls_unavailable"

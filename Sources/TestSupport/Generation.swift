@@ -8,7 +8,12 @@ public enum Generation: String, Sendable, CaseIterable, CustomStringConvertible 
     case debian12
     case debian13
 
-    public static let all: [Generation] = allCases
+    /// Every generation, or those `POSTLS_GENERATIONS` names (`debian12`, `debian13`, comma-separated): to time one
+    /// generation alone, or to run a suite quickly against one.
+    public static let all: [Generation] = {
+        guard let names = ProcessInfo.processInfo.environment["POSTLS_GENERATIONS"], !names.isEmpty else { return allCases }
+        return allCases.filter { names.split(separator: ",").map(String.init).contains($0.rawValue) }
+    }()
 
     public var description: String {
         switch self {
@@ -98,6 +103,10 @@ public struct ServerTools: Sendable {
 
     /// Runs `postconf`, `postfix`, `dovecot`, `doveconf`... of this generation; every other program as usual.
     public var runner: ProcessRunner { GenerationProcessRunner(binDirectory: session?.binDirectory) }
+
+    /// Where this generation's files are: "" for the machine's, the Debian root's path for Debian 13
+    /// (`filesystemRoot + "/etc/postfix/main.cf"` is the file its package installed).
+    public var filesystemRoot: String { session?.root.path ?? "" }
 
     /// The folder of this generation's wrappers (nil for the machine's own packages).
     public var binDirectory: String? { session?.binDirectory }

@@ -1,6 +1,7 @@
 import Foundation
 import PostlsCore
 import Testing
+import TestSupport
 @testable import PostfixConfig
 
 /// postls must read main.cf/master.cf exactly as the installed Postfix does: `postconf -n`, `-nx`
@@ -11,15 +12,16 @@ struct PostconfDifferentialTests {
         Corpus.cases + ["system:/etc/postfix", "system:/usr/share/postfix/dist"]
     }
 
-    func files(_ pair: String) -> (main: [UInt8], master: [UInt8])? {
+    /// The corpus case, or the files the generation's Postfix package installed (under its root for Debian 13).
+    func files(_ pair: String, root: String) -> (main: [UInt8], master: [UInt8])? {
         switch pair {
         case "system:/etc/postfix":
-            guard let main = FileManager.default.contents(atPath: "/etc/postfix/main.cf"),
-                  let master = FileManager.default.contents(atPath: "/etc/postfix/master.cf") else { return nil }
+            guard let main = FileManager.default.contents(atPath: root + "/etc/postfix/main.cf"),
+                  let master = FileManager.default.contents(atPath: root + "/etc/postfix/master.cf") else { return nil }
             return (Array(main), Array(master))
         case "system:/usr/share/postfix/dist":
-            guard let main = FileManager.default.contents(atPath: "/usr/share/postfix/main.cf.dist"),
-                  let master = FileManager.default.contents(atPath: "/usr/share/postfix/master.cf.dist") else { return nil }
+            guard let main = FileManager.default.contents(atPath: root + "/usr/share/postfix/main.cf.dist"),
+                  let master = FileManager.default.contents(atPath: root + "/usr/share/postfix/master.cf.dist") else { return nil }
             return (Array(main), Array(master))
         default:
             guard let main = try? Corpus.bytes(pair, "main.cf"), let master = try? Corpus.bytes(pair, "master.cf") else { return nil }
@@ -27,23 +29,24 @@ struct PostconfDifferentialTests {
         }
     }
 
-    @Test(arguments: pairs)
-    func valuesExpansionsAndOverridesMatchPostconf(_ pair: String) throws {
-        guard let (mainBytes, masterBytes) = files(pair) else {
+    @Test(arguments: Generation.all, pairs)
+    func valuesExpansionsAndOverridesMatchPostconf(_ generation: Generation, _ pair: String) throws {
+        guard let servers = try generation.serversOrSkip() else { return }
+        guard let (mainBytes, masterBytes) = files(pair, root: servers.filesystemRoot) else {
             if pair.hasPrefix("system:") && !RealPostconf.isCI { return }
             Issue.record("missing input files for \(pair)")
             return
         }
         let directory = try TemporaryConfigDirectory(main: mainBytes, master: masterBytes)
-        guard let plain = try RealPostconf.run(["-c", directory.path, "-n"]),
-              let expanded = try RealPostconf.run(["-c", directory.path, "-nx"]),
-              let services = try RealPostconf.run(["-c", directory.path, "-P"]),
-              let servicesExpanded = try RealPostconf.run(["-c", directory.path, "-Px"]) else { return }
+        guard let plain = try RealPostconf.run(["-c", directory.path, "-n"], servers: servers),
+              let expanded = try RealPostconf.run(["-c", directory.path, "-nx"], servers: servers),
+              let services = try RealPostconf.run(["-c", directory.path, "-P"], servers: servers),
+              let servicesExpanded = try RealPostconf.run(["-c", directory.path, "-Px"], servers: servers) else { return }
         #expect(plain.succeeded, "postconf -n failed: \(plain.stderr)")
         #expect(expanded.succeeded, "postconf -nx failed: \(expanded.stderr)")
 
         let config = PostfixConfiguration(directory: directory.path, main: MainCF(bytes: mainBytes),
-                                          master: MasterCF(bytes: masterBytes), defaults: TestDefaults.shared)
+                                          master: MasterCF(bytes: masterBytes), defaults: TestDefaults.of(servers))
         let printed = RealPostconf.parse(plain.stdout)
         #expect(!printed.isEmpty)
         for (name, value) in printed {
