@@ -89,7 +89,10 @@ extension DovecotConfig {
                 guard let rename = Self.rename(of: setting.key) else { continue }
                 let text = lines[setting.line - 1]
                 let indent = String(text.prefix { $0 == " " || $0 == "\t" })
-                lines[setting.line - 1] = "\(indent)\(rename.new) = \(rename.newValue(setting.value))"
+                // A trailing comment stays (Dovecot's: a # after whitespace).
+                let afterEquals = text.firstIndex(of: "=").map { text[$0...] } ?? ""
+                let comment = afterEquals.range(of: " #").map { String(afterEquals[$0.lowerBound...]) } ?? ""
+                lines[setting.line - 1] = "\(indent)\(rename.new) = \(rename.newValue(setting.value))\(comment)"
             }
             if file == path && !declaresConfigVersion {
                 // The storage stays readable by 2.3 until it is raised (Dovecot's upgrade notes).
