@@ -293,7 +293,7 @@ struct DovecotFixPlanner {
 
     /// 2.3's file settings take `<path` (the file's contents); 2.4's `ssl_server_*_file` take the path.
     static func value(key: String, path: String) -> String {
-        ["ssl_cert", "ssl_key", "ssl_ca", "ssl_dh", "ssl_alt_cert", "ssl_alt_key"].contains(key) ? "<" + path : path
+        DovecotConfig.rename(of: key)?.takesPath == true ? "<" + path : path
     }
 
     /// A name and its other version's (`ssl_cert` and `ssl_server_cert_file`), the name itself first.
@@ -303,11 +303,10 @@ struct DovecotFixPlanner {
 
     /// The same setting under the other version's name: 2.4's `ssl_server_cert_file = /p` is 2.3's `ssl_cert = </p`.
     static func otherVersionName(_ key: String, value: String) -> (String, String)? {
-        let pairs = [("ssl_server_cert_file", "ssl_cert"), ("ssl_server_key_file", "ssl_key"), ("ssl_server_ca_file", "ssl_ca"),
-                     ("ssl_server_dh_file", "ssl_dh")]
-        if let pair = pairs.first(where: { $0.0 == key }) { return (pair.1, value.hasPrefix("<") ? value : "<" + value) }
-        if let pair = pairs.first(where: { $0.1 == key }) { return (pair.0, value.hasPrefix("<") ? String(value.dropFirst()) : value) }
-        return nil
+        if let rename = DovecotConfig.rename(of: key) { return (rename.new, rename.newValue(value)) }
+        guard let rename = DovecotConfig.renamedIn24.first(where: { $0.new == key }) else { return nil }
+        if rename.takesPath { return (rename.old, value.hasPrefix("<") ? value : "<" + value) }
+        return (rename.old, rename.values.first { $0.value == value }?.key ?? value)
     }
 }
 

@@ -115,9 +115,10 @@ public final class PostfixInstance: @unchecked Sendable {
             maillog_file_prefixes = \(root.path)
             notify_classes =
             smtpd_banner = $myhostname ESMTP postls-test
-            # Peers are named by address only: the instance has no chroot and no DNS.
+            # Peers are named by address only: the instance has no chroot and no DNS (smtp_dns_support_level:
+            # Postfix 3.10 warns that disable_dns_lookups will be removed).
             smtp_host_lookup = native
-            disable_dns_lookups = yes
+            smtp_dns_support_level = disabled
 
             """
         try write(mainCFPath, base + extra + (extra.hasSuffix("\n") || extra.isEmpty ? "" : "\n"))
