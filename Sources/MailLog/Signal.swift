@@ -271,7 +271,8 @@ public struct LineFacts: Sendable, Hashable {
             if has("Failed to initialize SSL server context") || has("SSL context initialization failed") { add(.dovecotContextFailed) }
             if has("Can't load SSL certificate") || has("There is no valid PEM certificate") || has("The certificate is empty")
                 || (has("ssl_") && (has("Can't open file") || has(") failed: "))) || has("Couldn't parse private SSL key") { add(.dovecotCertificate) }
-            if has("Key is for a different cert") { add(.dovecotKeyMismatch) }
+            // 2.3: "Key is for a different cert than ssl_cert"; 2.4: "Key file is for a different certificate file".
+            if has("Key is for a different cert") || has("Key file is for a different certificate") { add(.dovecotKeyMismatch) }
             if has("Can't load DH parameters") || has("no DH parameters provided") || has("Couldn't parse DH parameters") { add(.dovecotDH) }
             if has("Unknown setting") || has("Unknown ssl_min_protocol") || has("has been replaced by ssl_min_protocol") { add(.dovecotUnknownSetting) }
             if has("Can't set cipher list") { add(.dovecotCipherList) }

@@ -35,6 +35,8 @@ public struct LintContext: Sendable {
     public var dovecot: DovecotConfig?
     /// What the installed `doveconf` said about it (`DovecotConfig.validate`), when it refused it.
     public var dovecotValidation: DovecotValidation?
+    /// The installed Dovecot's version (`DovecotConfig.installedVersion`), when postls asked.
+    public var dovecotVersion: String?
     /// Ports that receive mail from the internet besides 25 on a public address (`--smtp-port`, e.g. behind a
     /// port forward): a listener on one of them is the public MX even when it is bound to loopback.
     public var publicSMTPPorts: Set<Int>
@@ -664,7 +666,8 @@ public struct AuxiliaryFilesRule: LintRule {
 /// Dovecot with TLS switched off, or a protocol floor that locks out the mail clients still in use.
 public struct DovecotSSLRule: LintRule {
     public init() {}
-    public var ids: [String] { ["dovecot_ssl_disabled", "dovecot_invalid_protocol", "dovecot_filter_conflict", "dovecot_config_error", "dovecot_rejected"] }
+    public var ids: [String] { ["dovecot_ssl_disabled", "dovecot_invalid_protocol", "dovecot_filter_conflict", "dovecot_config_error", "dovecot_rejected",
+                                "dovecot_config_pre_2_4"] }
     static let protocols = ["SSLv3", "TLSv1", "TLSv1.1", "TLSv1.2", "TLSv1.3", "ANY"]
     /// The settings of Dovecot's TLS (2.3 and 2.4 names) whose filter conflicts refuse connections.
     static let sslKeys = ["ssl", "ssl_cert", "ssl_key", "ssl_ca", "ssl_dh", "ssl_min_protocol", "ssl_cipher_list", "ssl_cipher_suites",
@@ -677,8 +680,22 @@ public struct DovecotSSLRule: LintRule {
             out.append(Finding(id: "dovecot_ssl_disabled", cause: .starttlsUnavailable, severity: .warning, file: setting.file, line: setting.line,
                                parameter: "ssl", message: "Dovecot has ssl = no: IMAP/POP3 clients send passwords in plaintext and cannot use 993/995.", server: .dovecot))
         }
-        // The installed Dovecot's own verdict comes first; postls's reading of the same line is then redundant.
-        if let verdict = context.dovecotValidation {
+        // A 2.3 configuration under an installed 2.4: the upgrade is the cause, and doveconf's refusal its evidence.
+        if let version = context.dovecotVersion, DovecotConfig.is24OrLater(version), dovecot.needsUpgradeTo24 {
+            let renamed = dovecot.settingsRenamedIn24
+            let first = renamed.first
+            var message = "Dovecot \(version) is installed but this configuration is written for 2.3"
+            message += dovecot.declaresConfigVersion ? "" : ": its first setting is not dovecot_config_version"
+            if !renamed.isEmpty {
+                let names = renamed.map { "\($0.key) (\(($0.file as NSString).lastPathComponent):\($0.line))" }
+                message += (dovecot.declaresConfigVersion ? ": " : ", and ") + "ssl settings use 2.3 names 2.4 renamed: " + names.joined(separator: ", ")
+            }
+            if let verdict = context.dovecotValidation { message += ". doveconf: \(verdict.message)" }
+            message += ". Dovecot 2.4 does not start with it."
+            out.append(Finding(id: "dovecot_config_pre_2_4", cause: .dovecotConfigPre24, severity: .critical,
+                               file: first?.file ?? dovecot.path, line: first?.line, parameter: first?.key, message: message, server: .dovecot))
+        } else if let verdict = context.dovecotValidation {
+            // The installed Dovecot's own verdict comes first; postls's reading of the same line is then redundant.
             out.append(Finding(id: "dovecot_rejected", cause: .unsupportedSetting, severity: .critical, file: verdict.file ?? dovecot.path, line: verdict.line,
                                message: "The installed Dovecot refuses this configuration (doveconf: \(verdict.message)): it does not start or reload with it.", server: .dovecot))
         }

@@ -24,6 +24,7 @@ public enum Cause: String, Codable, CaseIterable, Sendable, Comparable {
     case unsupportedSetting = "unsupported_setting"
     case tlsTableError = "tls_table_error"
     case tlsEngineFailure = "tls_engine_failure"
+    case dovecotConfigPre24 = "dovecot_config_pre_2_4"
     // Outbound
     case remoteCertificateUnverified = "remote_certificate_unverified"
     case remoteTLSUnavailable = "remote_tls_unavailable"
