@@ -59,20 +59,24 @@ enum ApplyScreen {
         y += 1
 
         guard !a.before.isEmpty || !a.after.isEmpty || !a.afterRollback.isEmpty else { return }
-        var sections: [Section] = [Section(title: "Before", lines: a.before.map { ($0, .warning) }),
-                                   Section(title: a.afterRollback.isEmpty ? "After" : "Applied", lines: a.after.map { ($0, .ok) })]
+        // A rollback that left some listener not as before: those listeners only, so they fit at 80x24.
+        let differing = Set(a.rollbackDifferences.map(ApplyStepState.listener(of:)))
+        func shown(_ lines: [String]) -> [String] { differing.isEmpty ? lines : lines.filter { differing.contains(ApplyStepState.listener(of: $0)) } }
+        var sections: [Section] = [Section(title: "Before", lines: shown(a.before).map { ($0, .warning, false) }),
+                                   Section(title: a.afterRollback.isEmpty ? "After" : "Applied", lines: shown(a.after).map { ($0, .ok, false) })]
         if !a.afterRollback.isEmpty {
             // Flagged with a mark, not only a colour: NO_COLOR and vt100 must show it too.
-            let differs = Set(a.rollbackDifferences)
-            sections.append(Section(title: "After rollback",
-                                    lines: a.afterRollback.map { differs.contains($0) ? ("! " + $0, .critical) : ($0, .normal) }))
+            let title = differing.isEmpty ? "After rollback"
+                : "After rollback (\(differing.count) of \(a.afterRollback.count) listeners not as before; only they are shown)"
+            sections.append(Section(title: title, lines: shown(a.afterRollback).map { ($0, differing.isEmpty ? .normal : .critical, !differing.isEmpty) }))
         }
         renderComparison(sections, into: &buffer, rect: Rect(x: 1, y: y, width: w - 2, height: body.maxY - y), glyphs: glyphs)
     }
 
     struct Section {
         var title: String
-        var lines: [(text: String, role: ColorRole)]
+        /// `flagged`: marked "!" in the margin.
+        var lines: [(text: String, role: ColorRole, flagged: Bool)]
     }
 
     /// The probe lines of each state side by side when wide (two up to 119 columns would cut them), else one
@@ -82,7 +86,9 @@ enum ApplyScreen {
         let sideBySide = rect.width >= 59 * sections.count
         func rows(_ section: Section, width: Int) -> [(String, ColorRole)] {
             section.lines.flatMap { line in
-                Label.wrap(line.text, width: max(1, width - 4)).enumerated().map { (($0.offset == 0 ? "  " : "    ") + $0.element, line.role) }
+                Label.wrap(line.text, width: max(1, width - 4)).enumerated().map {
+                    (($0.offset > 0 ? "    " : line.flagged ? "! " : "  ") + $0.element, line.role)
+                }
             }
         }
         if sideBySide {
