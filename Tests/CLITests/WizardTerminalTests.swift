@@ -222,7 +222,7 @@ struct WizardOnRealPostfixTests {
         #expect(!rolledBack.contains("accepts TLSv1 TLSv1.1") && rolledBack.contains("accepts TLSv1.2"), "\(screen)")
         // Postfix really refuses the legacy sender again.
         let refused = try Peers.opensslClient(smtp, starttls: true, arguments: ["-tls1", "-cipher", "DEFAULT:@SECLEVEL=0"], input: "")
-        #expect(!refused.stdout.contains("Protocol  : TLSv1\n"), "\(refused.stdout)")
+        #expect(refused.stdout.contains("Cipher is (NONE)"), "\(refused.stdout)")
         try t.send("q")
         usleep(300_000)
         if t.screen().contains("Quit") { try t.send("y") }
