@@ -53,6 +53,10 @@ struct WizardTerminalTests {
         try t.send("y")
         (found, screen) = t.waitFor("Rolled back", timeout: 30)
         #expect(found, "\(screen)")
+        // Probed again after the rollback: TLS 1.0 refused again, as before the fix.
+        #expect(screen.contains("Rolled back; TLS is as before"), "\(screen)")
+        let afterRollback = screen.components(separatedBy: "After rollback").dropFirst().joined()
+        #expect(afterRollback.contains("accepts") && !afterRollback.contains("accepts TLSv1 TLSv1.1"), "\(screen)")
         try t.send("q")
         usleep(300_000)
         if t.screen().contains("Quit") { try t.send("y") }
