@@ -135,6 +135,25 @@ struct CursesSessionTests {
         pty.drain()
     }
 
+    @Test("on TERM=vt100 (no page keys in its terminfo) the page keys emulators send still page",
+          .enabled(if: access("/dev/ptmx", R_OK | W_OK) == 0, "needs pseudo-terminals (/dev/ptmx)"))
+    func pageKeysOnVT100() throws {
+        let pty = try #require(PseudoTerminal(width: 80, height: 24))
+        let session = try CursesSession(device: .paths(input: pty.slavePath, output: pty.slavePath), terminalType: "vt100",
+                                        locale: "C", restoreOnSignals: false)
+        defer { session.close() }
+        pty.drain()
+        for (bytes, expected) in [("\u{1b}[6~", WizardKey.pageDown), ("\u{1b}[5~", .pageUp)] {
+            pty.type(bytes)
+            var got: WizardKey?
+            for _ in 0..<50 where got == nil {
+                if case .key(let k)? = session.nextEvent(timeoutMilliseconds: 20) { got = k }
+            }
+            #expect(got == expected, "\(bytes.debugDescription)")
+        }
+        pty.drain()
+    }
+
     @Test("close ends curses once; a second close does nothing and a new session can start")
     func closeIsIdempotent() throws {
         let session = try headless()
