@@ -92,8 +92,9 @@ extension WizardState {
             apply.after = after
             apply.message = text
             return []
-        case .rollbackFinished(let succeeded, let text):
+        case .rollbackFinished(let succeeded, let after, let text):
             apply.phase = succeeded ? .rolledBack : .rollbackFailed
+            apply.afterRollback = after
             apply.message = text
             return []
         case .reportWritten(let path):
@@ -461,6 +462,7 @@ extension WizardState {
             return [.applyFix(id: fixID)]
         case .confirmRollback:
             apply.phase = .rollingBack
+            apply.afterRollback = []
             apply.message = nil
             return [.rollback]
         }
