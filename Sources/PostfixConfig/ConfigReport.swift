@@ -84,18 +84,10 @@ public struct ConfigReport: Sendable {
             parameterObject[name] = ["value": parameter.value, "expanded": parameter.expanded, "source": parameter.source]
         }
         let serviceArray: [[String: Any]] = services.map { service in
-            let tls = service.tls
-            return [
+            [
                 "name": service.name, "type": service.type, "listen": service.listen,
                 "host": service.host as Any? ?? NSNull(), "port": service.port as Any? ?? NSNull(),
-                "overrides": service.overrides, "line": service.line,
-                "tls": [
-                    "security_level": tls.security_level, "wrappermode": tls.wrappermode,
-                    "protocols": tls.protocols, "mandatory_protocols": tls.mandatory_protocols,
-                    "ciphers": tls.ciphers, "mandatory_ciphers": tls.mandatory_ciphers,
-                    "exclude_ciphers": tls.exclude_ciphers, "cert_files": tls.cert_files, "key_files": tls.key_files,
-                    "chain_files": tls.chain_files, "auth_only": tls.auth_only,
-                ] as [String: Any],
+                "overrides": service.overrides, "line": service.line, "tls": service.tls.jsonObject(),
             ]
         }
         let findingArray: [[String: Any]] = findings.enumerated().map { index, finding in
@@ -166,20 +158,20 @@ public struct ConfigReport: Sendable {
         for service in services {
             let tls = service.tls
             out += "  \(service.name) (\(service.type)\(service.port.map { ", port \($0)" } ?? ""), master.cf:\(service.line))\n"
-            out += "    security_level=\(tls.security_level) wrappermode=\(tls.wrappermode ? "yes" : "no") protocols=\(tls.protocols.isEmpty ? "-" : tls.protocols)"
-                + " mandatory_protocols=\(tls.mandatory_protocols.isEmpty ? "-" : tls.mandatory_protocols)\n"
-            out += "    ciphers=\(tls.ciphers) mandatory_ciphers=\(tls.mandatory_ciphers) cert_files=\(tls.cert_files.isEmpty ? "-" : tls.cert_files.joined(separator: ","))\n"
+            out += "    security_level=\(tls.securityLevel) wrappermode=\(tls.wrappermode ? "yes" : "no") protocols=\(tls.protocols.isEmpty ? "-" : tls.protocols)"
+                + " mandatory_protocols=\(tls.mandatoryProtocols.isEmpty ? "-" : tls.mandatoryProtocols)\n"
+            out += "    ciphers=\(tls.ciphers) mandatory_ciphers=\(tls.mandatoryCiphers) cert_files=\(tls.certFiles.isEmpty ? "-" : tls.certFiles.joined(separator: ","))\n"
         }
         if let dovecot {
             let ssl = dovecot.ssl()
             out += "\nDovecot (\(dovecot.path), \(dovecot.syntaxVersion) syntax):\n"
-            out += "  ssl=\(ssl.ssl) cert=\(ssl.cert_file ?? "-") key=\(ssl.key_file ?? "-") min_protocol=\(ssl.min_protocol ?? "default") ciphers=\(ssl.cipher_list ?? "default")\n"
+            out += "  ssl=\(ssl.ssl) cert=\(ssl.certFile ?? "-") key=\(ssl.keyFile ?? "-") min_protocol=\(ssl.minProtocol ?? "default") ciphers=\(ssl.cipherList ?? "default")\n"
             for name in dovecot.protocols where dovecot.ssl(protocol: name) != ssl {
                 let other = dovecot.ssl(protocol: name)
-                out += "  protocol \(name): ssl=\(other.ssl) cert=\(other.cert_file ?? "-") min_protocol=\(other.min_protocol ?? "default")\n"
+                out += "  protocol \(name): ssl=\(other.ssl) cert=\(other.certFile ?? "-") min_protocol=\(other.minProtocol ?? "default")\n"
             }
             for filter in dovecot.certificateFilters {
-                out += "  \(filter.criteria) (\(filter.section.file):\(filter.section.line)): cert=\(filter.ssl.cert_file ?? "-") key=\(filter.ssl.key_file ?? "-")\n"
+                out += "  \(filter.criteria) (\(filter.section.file):\(filter.section.line)): cert=\(filter.ssl.certFile ?? "-") key=\(filter.ssl.keyFile ?? "-")\n"
             }
             for listener in dovecot.listeners {
                 out += "  \(listener.service)/\(listener.name): port \(listener.port.map(String.init) ?? "-")\(listener.ssl ? " (implicit TLS)" : "")\n"

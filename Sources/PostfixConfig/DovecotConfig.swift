@@ -473,12 +473,12 @@ public struct IPNetwork: Sendable, Equatable, CustomStringConvertible {
 /// Dovecot's TLS settings, from 2.3 names (`ssl_cert = <file`) or 2.4 names (`ssl_server_cert_file`).
 public struct DovecotSSL: Sendable, Equatable {
     public var ssl: String
-    public var cert_file: String?
-    public var key_file: String?
-    public var ca_file: String?
-    public var min_protocol: String?
-    public var cipher_list: String?
-    public var dh_file: String?
+    public var certFile: String?
+    public var keyFile: String?
+    public var caFile: String?
+    public var minProtocol: String?
+    public var cipherList: String?
+    public var dhFile: String?
 
     /// 2.3's `<path` means "the contents of path"; 2.4 names the path directly.
     public static func path(_ value: String?) -> String? {
@@ -501,12 +501,12 @@ extension DovecotConfig {
         }
         return DovecotSSL(
             ssl: get("ssl") ?? "yes",
-            cert_file: DovecotSSL.path(get("ssl_server_cert_file", "ssl_cert")),
-            key_file: DovecotSSL.path(get("ssl_server_key_file", "ssl_key")),
-            ca_file: DovecotSSL.path(get("ssl_server_ca_file", "ssl_ca")),
-            min_protocol: get("ssl_min_protocol"),
-            cipher_list: get("ssl_cipher_list"),
-            dh_file: DovecotSSL.path(get("ssl_server_dh_file", "ssl_dh")))
+            certFile: DovecotSSL.path(get("ssl_server_cert_file", "ssl_cert")),
+            keyFile: DovecotSSL.path(get("ssl_server_key_file", "ssl_key")),
+            caFile: DovecotSSL.path(get("ssl_server_ca_file", "ssl_ca")),
+            minProtocol: get("ssl_min_protocol"),
+            cipherList: get("ssl_cipher_list"),
+            dhFile: DovecotSSL.path(get("ssl_server_dh_file", "ssl_dh")))
     }
 
     /// The settings `postls setup` proposes and `postls report` shows: `ssl`, the certificate and the key, and
@@ -561,9 +561,9 @@ extension DovecotConfig {
     /// The JSON object for `postls config`'s `dovecot` field.
     public func jsonObject() -> [String: Any] {
         func sslObject(_ ssl: DovecotSSL) -> [String: Any] {
-            ["ssl": ssl.ssl, "cert_file": ssl.cert_file as Any? ?? NSNull(), "key_file": ssl.key_file as Any? ?? NSNull(),
-             "ca_file": ssl.ca_file as Any? ?? NSNull(), "min_protocol": ssl.min_protocol as Any? ?? NSNull(),
-             "cipher_list": ssl.cipher_list as Any? ?? NSNull(), "dh_file": ssl.dh_file as Any? ?? NSNull()]
+            ["ssl": ssl.ssl, "cert_file": ssl.certFile as Any? ?? NSNull(), "key_file": ssl.keyFile as Any? ?? NSNull(),
+             "ca_file": ssl.caFile as Any? ?? NSNull(), "min_protocol": ssl.minProtocol as Any? ?? NSNull(),
+             "cipher_list": ssl.cipherList as Any? ?? NSNull(), "dh_file": ssl.dhFile as Any? ?? NSNull()]
         }
         var perProtocol: [String: Any] = [:]
         for name in protocols where ssl(protocol: name) != ssl() { perProtocol[name] = sslObject(ssl(protocol: name)) }

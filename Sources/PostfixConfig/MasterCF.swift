@@ -150,9 +150,8 @@ public struct MasterCF: Sendable {
 
     private static let validTypes: Set<String> = ["inet", "unix", "unix-dgram", "fifo", "pass"]
 
-    private static func parseService(_ logical: LogicalLine, physical: [PhysicalLine]) -> Result<Service, Problem> {
-        let lineNumber = logical.firstLineNumber
-        let tokens = tokenize(logical.text)
+    /// The eight columns, decoded, when there are eight and type, private, unprivileged and chroot are valid.
+    private static func serviceFields(_ tokens: [Token], line lineNumber: Int) -> Result<[String], Problem> {
         guard tokens.count >= 8 else {
             return .failure(Problem(line: lineNumber, message: "bad field count: a service needs 8 columns, found \(tokens.count)", fatal: true))
         }
@@ -162,6 +161,17 @@ public struct MasterCF: Sendable {
         }
         for (index, label) in [(2, "private"), (3, "unprivileged"), (4, "chroot")] where !(fields[index].count == 1 && "yn-".contains(fields[index])) {
             return .failure(Problem(line: lineNumber, message: "invalid \(label) field \"\(fields[index])\"", fatal: true))
+        }
+        return .success(fields)
+    }
+
+    private static func parseService(_ logical: LogicalLine, physical: [PhysicalLine]) -> Result<Service, Problem> {
+        let lineNumber = logical.firstLineNumber
+        let tokens = tokenize(logical.text)
+        let fields: [String]
+        switch serviceFields(tokens, line: lineNumber) {
+        case .success(let valid): fields = valid
+        case .failure(let problem): return .failure(problem)
         }
         func offset(_ textIndex: Int) -> Int {
             if textIndex < logical.offsets.count { return logical.offsets[textIndex] }

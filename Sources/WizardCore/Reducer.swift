@@ -16,6 +16,20 @@ extension WizardState {
             size = TerminalSize(width: max(0, width), height: max(0, height))
             keepSelectionsVisible()
             return []
+        case .configLoaded, .fileLoaded, .fileFailed:
+            return handleConfigEvent(event)
+        case .probeStarted, .probeProgress, .probeResult, .probeFinished, .probeFailed:
+            return handleProbeEvent(event)
+        case .logsProgress, .logsLoaded, .logsFailed, .filterContinue, .searchContinue:
+            return handleLogsEvent(event)
+        case .diagnosesLoaded, .applyProgress, .applyFinished, .rollbackFinished, .reportWritten, .reportFailed:
+            return handleApplyEvent(event)
+        }
+    }
+
+    /// Events for the Config step: settings, findings and the file overlay.
+    private mutating func handleConfigEvent(_ event: WizardEvent) -> [WizardEffect] {
+        switch event {
         case .configLoaded(let settings, let findings):
             config.settings = settings
             config.findings = findings.sorted { $0.severity > $1.severity }
@@ -34,6 +48,14 @@ extension WizardState {
             if config.file?.path == path { config.file = nil }
             message = "Cannot open \(path): \(why)"
             return []
+        default:
+            return []
+        }
+    }
+
+    /// Events for the Probe step: progress and each listener's result.
+    private mutating func handleProbeEvent(_ event: WizardEvent) -> [WizardEffect] {
+        switch event {
         case .probeStarted(let total):
             probe.running = true
             probe.done = 0
@@ -65,6 +87,14 @@ extension WizardState {
             probe.running = false
             probe.error = why
             return []
+        default:
+            return []
+        }
+    }
+
+    /// Events for the Logs step: loading, filtering and search in steps.
+    private mutating func handleLogsEvent(_ event: WizardEvent) -> [WizardEffect] {
+        switch event {
         case .logsProgress(let lines, let file):
             logs.loading = true
             logs.progressLines = lines
@@ -77,6 +107,19 @@ extension WizardState {
             logs.loading = false
             logs.loadError = why
             return []
+        case .filterContinue(let generation):
+            return logs.filterStep(generation: generation) ? [] : [.continueFilter(generation: generation)]
+        case .searchContinue(let generation):
+            guard let p = logs.searchInProgress, p.generation == generation else { return [] }
+            return searchStep(p)
+        default:
+            return []
+        }
+    }
+
+    /// Events for the Fixes, Apply and Report steps: what the engines answered.
+    private mutating func handleApplyEvent(_ event: WizardEvent) -> [WizardEffect] {
+        switch event {
         case .diagnosesLoaded(let diagnoses, let fixRows):
             fixes.diagnoses = diagnoses
             fixes.fixes = fixRows
@@ -102,11 +145,8 @@ extension WizardState {
         case .reportFailed(let why):
             report.status = .failed(message: why)
             return []
-        case .filterContinue(let generation):
-            return logs.filterStep(generation: generation) ? [] : [.continueFilter(generation: generation)]
-        case .searchContinue(let generation):
-            guard let p = logs.searchInProgress, p.generation == generation else { return [] }
-            return searchStep(p)
+        default:
+            return []
         }
     }
 
@@ -210,34 +250,7 @@ extension WizardState {
             return nil
 
         case .config:
-            let findingsHeight = WizardLayout.configFindingsHeight(size), settingsHeight = WizardLayout.configSettingsHeight(size)
-            if config.pane == .findings, let d = movement(key, page: findingsHeight) {
-                config.findingsList.move(by: d, count: config.findings.count, height: findingsHeight); return []
-            }
-            if config.pane == .settings, let d = movement(key, page: settingsHeight) {
-                config.settingsList.move(by: d, count: config.settings.count, height: settingsHeight); return []
-            }
-            if key == .enter, config.pane == .findings, config.findings.indices.contains(config.findingsList.selection) {
-                let f = config.findings[config.findingsList.selection]
-                let path = f.file.hasPrefix("/") ? f.file : config.configDirectory + "/" + f.file
-                config.file = FileView(path: path, focusLine: f.line ?? 1)
-                return [.openFile(path: path, line: f.line ?? 1)]
-            }
-            // A setting's source "main.cf:31" or "master.cf:18 (-o)" opens there too.
-            if key == .enter, config.pane == .settings, config.settings.indices.contains(config.settingsList.selection) {
-                let source = config.settings[config.settingsList.selection].source
-                let location = source.split(separator: " ").first.map(String.init) ?? ""
-                let parts = location.split(separator: ":")
-                guard parts.count == 2, let line = Int(parts[1]) else {
-                    message = "\(source == "default" ? "Postfix's built-in default" : source): no file line to open."
-                    return []
-                }
-                let file = String(parts[0])
-                let path = file.hasPrefix("/") ? file : config.configDirectory + "/" + file
-                config.file = FileView(path: path, focusLine: line)
-                return [.openFile(path: path, line: line)]
-            }
-            return nil
+            return handleConfigKey(key)
 
         case .probe:
             let h = WizardLayout.probeListHeight(size)
@@ -252,36 +265,80 @@ extension WizardState {
             return handleFixesKey(key)
 
         case .apply:
-            switch key {
-            case .character("r"), .character("u"):
-                switch apply.phase {
-                case .succeeded, .failed, .rollbackFailed: dialog = .confirmRollback
-                case .running, .rollingBack: message = "Wait until the current step finishes."
-                default: message = "Nothing has been applied yet, so there is nothing to roll back."
-                }
-                return []
-            case .enter:
-                if apply.phase == .idle { step = .fixes } else if apply.phase != .running && apply.phase != .rollingBack { step = .report }
-                return []
-            default:
-                return nil
-            }
+            return handleApplyKey(key)
 
         case .report:
-            switch key {
-            case .character("e"):
-                input = TextInput(purpose: .reportPath, text: report.path)
+            return handleReportKey(key)
+        }
+    }
+
+    /// The Config step: move in either pane; Enter opens a finding's or a setting's file line.
+    private mutating func handleConfigKey(_ key: WizardKey) -> [WizardEffect]? {
+        let findingsHeight = WizardLayout.configFindingsHeight(size), settingsHeight = WizardLayout.configSettingsHeight(size)
+        if config.pane == .findings, let d = movement(key, page: findingsHeight) {
+            config.findingsList.move(by: d, count: config.findings.count, height: findingsHeight); return []
+        }
+        if config.pane == .settings, let d = movement(key, page: settingsHeight) {
+            config.settingsList.move(by: d, count: config.settings.count, height: settingsHeight); return []
+        }
+        if key == .enter, config.pane == .findings, config.findings.indices.contains(config.findingsList.selection) {
+            let f = config.findings[config.findingsList.selection]
+            return openConfigFile(f.file, line: f.line ?? 1)
+        }
+        // A setting's source "main.cf:31" or "master.cf:18 (-o)" opens there too.
+        if key == .enter, config.pane == .settings, config.settings.indices.contains(config.settingsList.selection) {
+            let source = config.settings[config.settingsList.selection].source
+            let location = source.split(separator: " ").first.map(String.init) ?? ""
+            let parts = location.split(separator: ":")
+            guard parts.count == 2, let line = Int(parts[1]) else {
+                message = "\(source == "default" ? "Postfix's built-in default" : source): no file line to open."
                 return []
-            case .character("r"):
-                report.redact.toggle()
-                return []
-            case .enter, .character("w"):
-                if report.status == .writing { return [] }
-                report.status = .writing
-                return [.writeReport(path: report.path, redact: report.redact)]
-            default:
-                return nil
             }
+            return openConfigFile(String(parts[0]), line: line)
+        }
+        return nil
+    }
+
+    /// Opens the file overlay at `line`; a relative name is in the configuration directory.
+    private mutating func openConfigFile(_ file: String, line: Int) -> [WizardEffect] {
+        let path = file.hasPrefix("/") ? file : config.configDirectory + "/" + file
+        config.file = FileView(path: path, focusLine: line)
+        return [.openFile(path: path, line: line)]
+    }
+
+    /// The Apply step: roll back, or go on once applying is over.
+    private mutating func handleApplyKey(_ key: WizardKey) -> [WizardEffect]? {
+        switch key {
+        case .character("r"), .character("u"):
+            switch apply.phase {
+            case .succeeded, .failed, .rollbackFailed: dialog = .confirmRollback
+            case .running, .rollingBack: message = "Wait until the current step finishes."
+            default: message = "Nothing has been applied yet, so there is nothing to roll back."
+            }
+            return []
+        case .enter:
+            if apply.phase == .idle { step = .fixes } else if apply.phase != .running && apply.phase != .rollingBack { step = .report }
+            return []
+        default:
+            return nil
+        }
+    }
+
+    /// The Report step: edit the path, toggle redaction, write.
+    private mutating func handleReportKey(_ key: WizardKey) -> [WizardEffect]? {
+        switch key {
+        case .character("e"):
+            input = TextInput(purpose: .reportPath, text: report.path)
+            return []
+        case .character("r"):
+            report.redact.toggle()
+            return []
+        case .enter, .character("w"):
+            if report.status == .writing { return [] }
+            report.status = .writing
+            return [.writeReport(path: report.path, redact: report.redact)]
+        default:
+            return nil
         }
     }
 
