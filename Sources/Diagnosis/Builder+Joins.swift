@@ -5,16 +5,6 @@ import PostlsCore
 import TLSKit
 import TLSProbe
 
-extension PostfixConfiguration.Source {
-    var fileAndLineParts: (String, Int)? {
-        switch self {
-        case .mainCF(let line): return ("main.cf", line)
-        case .masterCF(_, let line): return ("master.cf", line)
-        default: return nil
-        }
-    }
-}
-
 extension Builder {
     /// The listeners whose log label is `service`.
     func listeners(forService service: String) -> [SMTPDListener] {
@@ -51,7 +41,7 @@ extension Builder {
                 add(.protocolMismatch, .warning, Evidence(source: .config, location: "\(source)", text: text))
                 continue
             }
-            let where_ = source.fileAndLineParts
+            let where_ = source.fileAndLine
             // The MX keeps Postfix's default floor (opportunistic TLS: a refused handshake means plaintext or no mail);
             // submission clients all speak TLS 1.2, so there the floor comes down to TLS 1.2 only, not further.
             let isMX = listener.isPublicSMTP || listener.listen.port.map(input.smtpPorts.contains) == true
@@ -83,7 +73,7 @@ extension Builder {
         let already = Set((findingsByCause[.noSharedCipher] ?? []).compactMap(\.fix))
         for parameter in narrowing {
             guard let raw = configuration.raw(parameter, service: listener.service), raw.source != .defaultValue,
-                  let where_ = raw.source.fileAndLineParts else { continue }
+                  let where_ = raw.source.fileAndLine else { continue }
             let edit: ConfigEdit
             if case .masterCF = raw.source {
                 edit = .removeOverride(service: listener.service.name, type: listener.service.type, name: parameter)

@@ -136,12 +136,7 @@ public struct ConfigReport: Sendable {
         } else {
             out += "Findings in \(configDirectory) (\(findings.count)):\n"
             for (index, finding) in findings.enumerated() {
-                let label: String
-                switch finding.severity {
-                case .critical: label = paint("CRITICAL", "1;31")
-                case .warning: label = paint("WARNING ", "33")
-                case .info: label = paint("INFO    ", "36")
-                }
+                let label = finding.severity.label(color: color, bold: false)
                 out += "  \(label) \(finding.location ?? "-")  [\(finding.id)]\(finding.parameter.map { " \($0)" } ?? "")\n"
                 out += "           \(finding.message)\n"
                 if let fix = finding.fix { out += "           fix: \(fix.summary)\n" }

@@ -93,7 +93,7 @@ public struct Linter: Sendable {
 
 extension PostfixConfiguration.Source {
     /// `("main.cf", 12)` for file sources; nil for defaults.
-    var fileAndLine: (String, Int)? {
+    public var fileAndLine: (String, Int)? {
         switch self {
         case .mainCF(let line): return ("main.cf", line)
         case .masterCF(_, let line): return ("master.cf", line)

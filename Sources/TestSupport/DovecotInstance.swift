@@ -4,7 +4,7 @@ import TLSKit
 
 /// A real, throwaway Dovecot (IMAP) on loopback: its own base_dir, state and log under a temp directory,
 /// an IMAP port (STARTTLS) and an IMAPS port (implicit TLS). Stops and removes itself like PostfixInstance.
-public final class DovecotInstance: @unchecked Sendable {
+public final class DovecotInstance: ServerLog, @unchecked Sendable {
     public let root: TemporaryDirectory
     public let configFile: String
     public let logFile: String
@@ -88,17 +88,5 @@ public final class DovecotInstance: @unchecked Sendable {
             running = false
         }
         root.remove()
-    }
-
-    public func logText() -> String { (try? String(contentsOfFile: logFile, encoding: .utf8)) ?? "" }
-
-    @discardableResult
-    public func waitForLog(containing needle: String, timeout: Double = 10) -> Bool {
-        let deadline = Deadline.after(seconds: timeout)
-        repeat {
-            if logText().contains(needle) { return true }
-            usleep(50_000)
-        } while !deadline.hasPassed
-        return false
     }
 }

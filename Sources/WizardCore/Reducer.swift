@@ -15,139 +15,58 @@ extension WizardState {
         case .resize(let width, let height):
             size = TerminalSize(width: max(0, width), height: max(0, height))
             keepSelectionsVisible()
-            return []
-        case .configLoaded, .fileLoaded, .fileFailed:
-            return handleConfigEvent(event)
-        case .probeStarted, .probeProgress, .probeResult, .probeFinished, .probeFailed:
-            return handleProbeEvent(event)
-        case .logsProgress, .logsLoaded, .logsFailed, .filterContinue, .searchContinue:
-            return handleLogsEvent(event)
-        case .diagnosesLoaded, .applyProgress, .applyFinished, .rollbackFinished, .reportWritten, .reportFailed:
-            return handleApplyEvent(event)
-        }
-    }
-
-    /// Events for the Config step: settings, findings and the file overlay.
-    private mutating func handleConfigEvent(_ event: WizardEvent) -> [WizardEffect] {
-        switch event {
         case .configLoaded(let settings, let findings):
-            config.settings = settings
-            config.findings = findings.sorted { $0.severity > $1.severity }
-            config.loaded = true
-            config.findingsList.clamp(count: config.findings.count)
-            config.settingsList.clamp(count: config.settings.count)
-            return []
+            config.receive(settings: settings, findings: findings)
         case .fileLoaded(let path, let lines):
             guard var file = config.file, file.path == path else { return [] }
             file.lines = lines
             file.loading = false
             file.top = max(0, file.focusLine - 1 - WizardLayout.overlayTextHeight(size) / 2)
             config.file = file
-            return []
         case .fileFailed(let path, let why):
             if config.file?.path == path { config.file = nil }
             message = "Cannot open \(path): \(why)"
-            return []
-        default:
-            return []
-        }
-    }
-
-    /// Events for the Probe step: progress and each listener's result.
-    private mutating func handleProbeEvent(_ event: WizardEvent) -> [WizardEffect] {
-        switch event {
         case .probeStarted(let total):
-            probe.running = true
-            probe.done = 0
-            probe.total = total
-            probe.current = nil
-            probe.error = nil
-            return []
+            probe.started(total: total)
         case .probeProgress(let done, let total, let current):
             probe.running = true
-            probe.done = done
-            probe.total = total
-            probe.current = current
-            return []
+            (probe.done, probe.total, probe.current) = (done, total, current)
         case .probeResult(let result):
-            if let i = probe.listeners.firstIndex(where: { $0.service == result.service && $0.port == result.port && $0.address == result.address }) {
-                probe.listeners[i] = result
-            } else {
-                probe.listeners.append(result)
-            }
-            return []
+            probe.update(result)
         case .probeFinished(let listeners):
-            probe.listeners = listeners
-            probe.running = false
-            probe.current = nil
-            probe.done = probe.total
-            probe.list.clamp(count: listeners.count)
-            return []
+            probe.finished(listeners)
         case .probeFailed(let why):
             probe.running = false
             probe.error = why
-            return []
-        default:
-            return []
-        }
-    }
-
-    /// Events for the Logs step: loading, filtering and search in steps.
-    private mutating func handleLogsEvent(_ event: WizardEvent) -> [WizardEffect] {
-        switch event {
         case .logsProgress(let lines, let file):
             logs.loading = true
-            logs.progressLines = lines
-            logs.progressFile = file
-            return []
+            (logs.progressLines, logs.progressFile) = (lines, file)
         case .logsLoaded(let source, let summary):
             logs.load(source, summary: summary)
-            return []
         case .logsFailed(let why):
             logs.loading = false
             logs.loadError = why
-            return []
+        case .diagnosesLoaded(let diagnoses, let fixRows):
+            fixes.receive(diagnoses: diagnoses, fixes: fixRows)
+        case .applyProgress(let row):
+            if let i = apply.steps.firstIndex(where: { $0.id == row.id }) { apply.steps[i] = row } else { apply.steps.append(row) }
+        case .applyFinished(let succeeded, let before, let after, let text):
+            apply.phase = succeeded ? .succeeded : .failed
+            (apply.before, apply.after, apply.message) = (before, after, text)
+        case .rollbackFinished(let succeeded, let text):
+            apply.phase = succeeded ? .rolledBack : .rollbackFailed
+            apply.message = text
+        case .reportWritten(let path):
+            report.status = .written(path: path)
+        case .reportFailed(let why):
+            report.status = .failed(message: why)
         case .filterContinue(let generation):
             return logs.filterStep(generation: generation) ? [] : [.continueFilter(generation: generation)]
         case .searchContinue(let generation):
             guard let p = logs.searchInProgress, p.generation == generation else { return [] }
             return searchStep(p)
-        default:
-            return []
         }
-    }
-
-    /// Events for the Fixes, Apply and Report steps: what the engines answered.
-    private mutating func handleApplyEvent(_ event: WizardEvent) -> [WizardEffect] {
-        switch event {
-        case .diagnosesLoaded(let diagnoses, let fixRows):
-            fixes.diagnoses = diagnoses
-            fixes.fixes = fixRows
-            fixes.list.clamp(count: diagnoses.count)
-            fixes.fixIndex = 0
-            return []
-        case .applyProgress(let row):
-            if let i = apply.steps.firstIndex(where: { $0.id == row.id }) { apply.steps[i] = row } else { apply.steps.append(row) }
-            return []
-        case .applyFinished(let succeeded, let before, let after, let text):
-            apply.phase = succeeded ? .succeeded : .failed
-            apply.before = before
-            apply.after = after
-            apply.message = text
-            return []
-        case .rollbackFinished(let succeeded, let text):
-            apply.phase = succeeded ? .rolledBack : .rollbackFailed
-            apply.message = text
-            return []
-        case .reportWritten(let path):
-            report.status = .written(path: path)
-            return []
-        case .reportFailed(let why):
-            report.status = .failed(message: why)
-            return []
-        default:
-            return []
-        }
+        return []
     }
 
     // MARK: Keys
@@ -640,4 +559,52 @@ extension String {
 
 extension Set where Element == Character {
     static let whitespaces: Set<Character> = [" ", "\t"]
+}
+
+// What each step's state does with an engine's answer.
+
+extension ConfigStepState {
+    mutating func receive(settings: [ConfigSettingRow], findings: [ConfigFindingRow]) {
+        self.settings = settings
+        self.findings = findings.sorted { $0.severity > $1.severity }
+        loaded = true
+        findingsList.clamp(count: self.findings.count)
+        settingsList.clamp(count: settings.count)
+    }
+}
+
+extension ProbeStepState {
+    mutating func started(total: Int) {
+        running = true
+        done = 0
+        self.total = total
+        current = nil
+        error = nil
+    }
+
+    /// A listener's result replaces the earlier one for the same service, port and address.
+    mutating func update(_ result: ListenerStatus) {
+        if let i = listeners.firstIndex(where: { $0.service == result.service && $0.port == result.port && $0.address == result.address }) {
+            listeners[i] = result
+        } else {
+            listeners.append(result)
+        }
+    }
+
+    mutating func finished(_ listeners: [ListenerStatus]) {
+        self.listeners = listeners
+        running = false
+        current = nil
+        done = total
+        list.clamp(count: listeners.count)
+    }
+}
+
+extension FixesStepState {
+    mutating func receive(diagnoses: [DiagnosisRow], fixes: [FixRow]) {
+        self.diagnoses = diagnoses
+        self.fixes = fixes
+        list.clamp(count: diagnoses.count)
+        fixIndex = 0
+    }
 }

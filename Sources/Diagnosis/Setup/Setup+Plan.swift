@@ -93,12 +93,12 @@ extension Setup {
         let tlsDir = options.effectiveTLSDirectory
         let key = tlsDir + "/\(host).key"
         // Never overwrite: an unusable pair from earlier stays for the admin to look at.
-        func suffix(_ companion: String) -> String {
+        func freshSuffix(_ companion: String) -> String {
             inputs.existingFiles.contains(key) || inputs.existingFiles.contains(companion) ? "-\(Int(inputs.now.timeIntervalSince1970))" : ""
         }
         switch options.certificate {
         case .selfSigned:
-            let suffix = suffix(tlsDir + "/\(host).selfsigned.pem")
+            let suffix = freshSuffix(tlsDir + "/\(host).selfsigned.pem")
             let keyPath = tlsDir + "/\(host)\(suffix).key", certPath = tlsDir + "/\(host)\(suffix).selfsigned.pem"
             fileActions.append(.generateKey(path: keyPath, spec: options.key))
             fileActions.append(.selfSignedCertificate(path: certPath, keyPath: keyPath, names: names, days: options.selfSignedDays))
@@ -108,7 +108,7 @@ extension Setup {
             if inputs.existingFiles.contains(key) && inputs.existingFiles.contains(csr) {
                 notes.append("a key and CSR from an earlier run are in \(tlsDir): send \(csr) to your CA, then run postls setup --cert FILE --key-file \(key)")
             } else {
-                let suffix = suffix(csr)
+                let suffix = freshSuffix(csr)
                 let keyPath = tlsDir + "/\(host)\(suffix).key", csrPath = tlsDir + "/\(host)\(suffix).csr"
                 fileActions.append(.generateKey(path: keyPath, spec: options.key))
                 fileActions.append(.certificateRequest(path: csrPath, keyPath: keyPath, names: names))
