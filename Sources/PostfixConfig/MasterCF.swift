@@ -1,12 +1,10 @@
 /// A master.cf file, parsed the way `postconf -M/-P` reads it and kept byte for byte.
-public struct MasterCF: Sendable {
+public struct MasterCF: LosslessDocument {
     /// A `-o name=value` override of one service.
-    public struct Override: Sendable, Equatable {
+    public struct Override: PostfixSettingValue, Sendable, Equatable {
         public var name: String
         /// The value as Postfix stores it (from `-o name=value` or `-o { name = value }`).
         public var rawValue: String
-        /// The value as `postconf -P` prints it.
-        public var value: String { normalizePostconfWhitespace(rawValue) }
         /// 1-based physical line of the `-o`.
         public var line: Int
         /// File byte range from the `-o` through the end of its value.
@@ -78,16 +76,6 @@ public struct MasterCF: Sendable {
         }
         self.services = services
         self.problems = problems
-    }
-
-    public init(text: String) { self.init(bytes: Array(text.utf8)) }
-
-    /// The bytes of the document: the physical lines and their newlines, in order.
-    public func render() -> [UInt8] {
-        var out: [UInt8] = []
-        out.reserveCapacity(bytes.count)
-        for line in lines { out.append(contentsOf: bytes[line.start..<line.fullEnd]) }
-        return out
     }
 
     /// Services whose name and type match, e.g. `service(named: "submission", type: "inet")`.
