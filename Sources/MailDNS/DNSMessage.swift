@@ -1,7 +1,19 @@
 import Foundation
+import TLSKit
+
+/// A 16-bit DNS code that keeps numbers it has no name for: printed by its mnemonic, else `PREFIX<number>`.
+public protocol DNSNumberedCode: RawRepresentable, Sendable, Hashable, CustomStringConvertible where RawValue == UInt16 {
+    static var mnemonics: [UInt16: String] { get }
+    /// "TYPE" (RFC 3597's form for an unknown type), "RCODE".
+    static var unknownPrefix: String { get }
+}
+
+extension DNSNumberedCode {
+    public var description: String { Self.mnemonics[rawValue] ?? "\(Self.unknownPrefix)\(rawValue)" }
+}
 
 /// A resource record type (RFC 1035 and later). Unknown types keep their number.
-public struct DNSRecordType: RawRepresentable, Sendable, Hashable, CustomStringConvertible {
+public struct DNSRecordType: DNSNumberedCode {
     public let rawValue: UInt16
     public init(rawValue: UInt16) { self.rawValue = rawValue }
 
@@ -20,15 +32,15 @@ public struct DNSRecordType: RawRepresentable, Sendable, Hashable, CustomStringC
     public static let dnskey = DNSRecordType(rawValue: 48)
     public static let tlsa = DNSRecordType(rawValue: 52)
 
-    private static let names: [UInt16: String] = [
+    public static let mnemonics: [UInt16: String] = [
         1: "A", 2: "NS", 5: "CNAME", 6: "SOA", 12: "PTR", 15: "MX", 16: "TXT", 28: "AAAA", 41: "OPT",
         43: "DS", 46: "RRSIG", 47: "NSEC", 48: "DNSKEY", 50: "NSEC3", 52: "TLSA",
     ]
-    public var description: String { Self.names[rawValue] ?? "TYPE\(rawValue)" }
+    public static let unknownPrefix = "TYPE"
 }
 
 /// The response code, with EDNS's extended bits folded in.
-public struct DNSResponseCode: RawRepresentable, Sendable, Hashable, CustomStringConvertible {
+public struct DNSResponseCode: DNSNumberedCode {
     public let rawValue: UInt16
     public init(rawValue: UInt16) { self.rawValue = rawValue }
 
@@ -40,8 +52,8 @@ public struct DNSResponseCode: RawRepresentable, Sendable, Hashable, CustomStrin
     public static let refused = DNSResponseCode(rawValue: 5)
     public static let badVersion = DNSResponseCode(rawValue: 16)
 
-    private static let names: [UInt16: String] = [0: "NOERROR", 1: "FORMERR", 2: "SERVFAIL", 3: "NXDOMAIN", 4: "NOTIMP", 5: "REFUSED", 16: "BADVERS"]
-    public var description: String { Self.names[rawValue] ?? "RCODE\(rawValue)" }
+    public static let mnemonics: [UInt16: String] = [0: "NOERROR", 1: "FORMERR", 2: "SERVFAIL", 3: "NXDOMAIN", 4: "NOTIMP", 5: "REFUSED", 16: "BADVERS"]
+    public static let unknownPrefix = "RCODE"
 }
 
 /// A DANE TLSA record (RFC 6698): usage, selector, matching type and the association data.
@@ -56,7 +68,7 @@ public struct TLSARecord: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// "3 1 1 <hex>": the zone-file form and what `postls dns` prints.
-    public var description: String { "\(usage) \(selector) \(matchingType) \(hexString(data))" }
+    public var description: String { "\(usage) \(selector) \(matchingType) \(hex(data))" }
 
     /// Parses "3 1 1 <hex>" (the hex may be split by spaces, as zone files allow).
     public init?(text: String) {
@@ -195,12 +207,6 @@ public struct DNSMessage: Sendable, Hashable {
     }
 }
 
-func hexString<S: Sequence>(_ bytes: S) -> String where S.Element == UInt8 {
-    let digits = Array("0123456789abcdef".utf8)
-    var out: [UInt8] = []
-    for b in bytes { out.append(digits[Int(b >> 4)]); out.append(digits[Int(b & 0xF)]) }
-    return String(decoding: out, as: UTF8.self)
-}
 
 func bytesFromHex(_ text: String) -> [UInt8]? {
     let chars = Array(text.utf8)

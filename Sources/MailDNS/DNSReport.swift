@@ -2,6 +2,14 @@ import Foundation
 import PostlsCore
 import TLSKit
 
+extension KeyedEncodingContainer {
+    /// Encodes every field, a nil one as null: the contract (docs/json/dns.schema.json) writes each key, never
+    /// leaves one out as the synthesized encoders do.
+    mutating func encode(fields: KeyValuePairs<Key, any Encodable>) throws {
+        for (key, value) in fields { try encode(value, forKey: key) }
+    }
+}
+
 /// A finding of the DNS engine: always one of the cause ids of causes.md.
 public struct DNSFinding: Sendable, Equatable, Encodable {
     public var cause: Cause
@@ -19,8 +27,7 @@ public struct DNSFinding: Sendable, Equatable, Encodable {
     enum CodingKeys: String, CodingKey { case cause, severity, message, topic, host }
     public func encode(to encoder: Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(cause, forKey: .cause); try c.encode(severity, forKey: .severity); try c.encode(message, forKey: .message)
-        try c.encode(topic, forKey: .topic); try c.encode(host, forKey: .host)
+        try c.encode(fields: [.cause: cause, .severity: severity, .message: message, .topic: topic, .host: host])
     }
 }
 
@@ -50,8 +57,7 @@ public struct TLSAReport: Sendable, Equatable, Encodable {
     enum CodingKeys: String, CodingKey { case records, validated, matches, dnssec }
     public func encode(to encoder: Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(records, forKey: .records); try c.encode(validated, forKey: .validated)
-        try c.encode(matches, forKey: .matches); try c.encode(dnssec, forKey: .dnssec)
+        try c.encode(fields: [.records: records, .validated: validated, .matches: matches, .dnssec: dnssec])
     }
 }
 
@@ -79,9 +85,8 @@ public struct MXReport: Sendable, Encodable {
     enum CodingKeys: String, CodingKey { case host, preference, addresses, dnssec, certificate, tlsa, ptr, probeError = "probe_error" }
     public func encode(to encoder: Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(host, forKey: .host); try c.encode(preference, forKey: .preference); try c.encode(addresses, forKey: .addresses)
-        try c.encode(dnssec, forKey: .dnssec); try c.encode(certificate, forKey: .certificate); try c.encode(tlsa, forKey: .tlsa)
-        try c.encode(ptr, forKey: .ptr); try c.encode(probeError, forKey: .probeError)
+        try c.encode(fields: [.host: host, .preference: preference, .addresses: addresses, .dnssec: dnssec, .certificate: certificate,
+                              .tlsa: tlsa, .ptr: ptr, .probeError: probeError])
     }
 }
 
@@ -96,8 +101,7 @@ public struct MTASTSReport: Sendable, Equatable, Encodable {
     enum CodingKeys: String, CodingKey { case txt, policy, mxCovered = "mx_covered", uncoveredMX = "uncovered_mx", error }
     public func encode(to encoder: Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(txt, forKey: .txt); try c.encode(policy, forKey: .policy); try c.encode(mxCovered, forKey: .mxCovered)
-        try c.encode(uncoveredMX, forKey: .uncoveredMX); try c.encode(error, forKey: .error)
+        try c.encode(fields: [.txt: txt, .policy: policy, .mxCovered: mxCovered, .uncoveredMX: uncoveredMX, .error: error])
     }
 }
 
@@ -136,16 +140,14 @@ public struct LookupSummary: Sendable, Equatable, Encodable {
         case .mx(let p, let x): return "\(p) \(x.absolute)"
         case .txt: return data.joinedText ?? ""
         case .tlsa(let t): return t.description
-        case .other(let bytes): return "\\# \(bytes.count) " + hexString(bytes)
+        case .other(let bytes): return "\\# \(bytes.count) " + hex(bytes)
         }
     }
 
     enum CodingKeys: String, CodingKey { case name, type, result, dnssec, records, cnames, error }
     public func encode(to encoder: Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(name, forKey: .name); try c.encode(type, forKey: .type); try c.encode(result, forKey: .result)
-        try c.encode(dnssec, forKey: .dnssec); try c.encode(records, forKey: .records); try c.encode(cnames, forKey: .cnames)
-        try c.encode(error, forKey: .error)
+        try c.encode(fields: [.name: name, .type: type, .result: result, .dnssec: dnssec, .records: records, .cnames: cnames, .error: error])
     }
 }
 
@@ -186,21 +188,15 @@ public struct DNSReport: Sendable, Encodable {
 
     public func encode(to encoder: Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(domain, forKey: .domain); try c.encode(resolver, forKey: .resolver); try c.encode(dnssec, forKey: .dnssec)
-        try c.encode(mx, forKey: .mx); try c.encode(mtaSTS, forKey: .mtaSTS); try c.encode(tlsRPT, forKey: .tlsRPT)
-        try c.encode(spf, forKey: .spf); try c.encode(dmarc, forKey: .dmarc)
+        try c.encode(fields: [.domain: domain, .resolver: resolver, .dnssec: dnssec, .mx: mx, .mtaSTS: mtaSTS, .tlsRPT: tlsRPT,
+                              .spf: spf, .dmarc: dmarc])
         var d = c.nestedContainer(keyedBy: SelectorKey.self, forKey: .dkim)
         for entry in dkim { try d.encode(entry.record, forKey: SelectorKey(stringValue: entry.selector)) }
-        try c.encode(findings, forKey: .findings); try c.encode(context, forKey: .context)
-        try c.encode(suggestions, forKey: .suggestions); try c.encode(lookups, forKey: .lookups)
-        try c.encode(elapsedMS, forKey: .elapsedMS)
+        try c.encode(fields: [.findings: findings, .context: context, .suggestions: suggestions, .lookups: lookups, .elapsedMS: elapsedMS])
     }
 
     /// JSON as `postls dns --json` prints it (ISO-8601 dates, sorted keys).
     public func jsonData() throws -> Data {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        encoder.dateEncodingStrategy = .iso8601
-        return try encoder.encode(self)
+        try ContractJSON.encode(self)
     }
 }

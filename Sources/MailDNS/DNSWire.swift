@@ -1,4 +1,5 @@
 import Foundation
+import TLSKit
 
 /// Why a DNS message could not be decoded. The parser never traps and never loops: every read is
 /// bounds-checked and compression pointers are limited.
@@ -161,10 +162,10 @@ struct WireReader {
         switch type {
         case .a:
             guard length == 4 else { throw .badRecordData(type: type, at: start) }
-            data = .a(bytes[start..<end].map(String.init).joined(separator: "."))
+            data = .a(ipAddressText(Array(bytes[start..<end])))
         case .aaaa:
             guard length == 16 else { throw .badRecordData(type: type, at: start) }
-            data = .aaaa(Self.ipv6Text(Array(bytes[start..<end])))
+            data = .aaaa(ipAddressText(Array(bytes[start..<end])))
         case .cname, .ptr, .ns:
             let (target, after) = try embeddedName(at: start)
             guard after == end else { throw .badRecordData(type: type, at: start) }
@@ -197,13 +198,6 @@ struct WireReader {
         return DNSResourceRecord(name: name, type: type, recordClass: cls, ttl: ttl, data: data)
     }
 
-    static func ipv6Text(_ bytes: [UInt8]) -> String {
-        var addr = in6_addr()
-        withUnsafeMutableBytes(of: &addr) { $0.copyBytes(from: bytes) }
-        var buffer = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN))
-        inet_ntop(AF_INET6, &addr, &buffer, socklen_t(buffer.count))
-        return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-    }
 }
 
 // MARK: - Encoding

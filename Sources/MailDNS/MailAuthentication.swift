@@ -16,16 +16,22 @@ public enum MailAuthentication {
     static let spfMechanisms: Set<String> = ["all", "include", "a", "mx", "ptr", "ip4", "ip6", "exists"]
     static let spfModifiers: Set<String> = ["redirect", "exp"]
 
+    /// The first of the TXT strings that are records of one kind, with a note when there is none and a warning
+    /// when there are several (SPF, DMARC and TLS-RPT all want exactly one).
+    static func select(_ txt: [String], topic: String, where isRecord: (String) -> Bool, none: String,
+                       several: (Int) -> String) -> (record: String?, notes: [DNSNote]) {
+        let records = txt.filter(isRecord)
+        guard let record = records.first else { return (nil, [DNSNote(topic: topic, message: none)]) }
+        return (record, records.count > 1 ? [DNSNote(topic: topic, severity: .warning, message: several(records.count))] : [])
+    }
+
     /// The SPF record among a domain's TXT records and remarks about it (RFC 7208).
     public static func spf(_ txt: [String], domain: String) -> (record: String?, notes: [DNSNote]) {
-        let records = txt.filter { $0.lowercased() == "v=spf1" || $0.lowercased().hasPrefix("v=spf1 ") }
-        guard let record = records.first else {
-            return (nil, [DNSNote(topic: "spf", message: "\(domain) publishes no SPF record (v=spf1)")])
-        }
-        var notes: [DNSNote] = []
-        if records.count > 1 {
-            notes.append(DNSNote(topic: "spf", severity: .warning, message: "\(domain) has \(records.count) SPF records: receivers treat that as a permanent error"))
-        }
+        let selected = select(txt, topic: "spf", where: { $0.lowercased() == "v=spf1" || $0.lowercased().hasPrefix("v=spf1 ") },
+                              none: "\(domain) publishes no SPF record (v=spf1)",
+                              several: { "\(domain) has \($0) SPF records: receivers treat that as a permanent error" })
+        guard let record = selected.record else { return selected }
+        var notes = selected.notes
         var lookups = 0
         for term in record.split(separator: " ").dropFirst() where !term.isEmpty {
             var t = Substring(term.lowercased())
@@ -53,14 +59,11 @@ public enum MailAuthentication {
 
     /// The DMARC record at `_dmarc.DOMAIN` and remarks (RFC 7489).
     public static func dmarc(_ txt: [String], domain: String) -> (record: String?, notes: [DNSNote]) {
-        let records = txt.filter { $0.hasPrefix("v=DMARC1") }
-        guard let record = records.first else {
-            return (nil, [DNSNote(topic: "dmarc", message: "\(domain) publishes no DMARC record at _dmarc.\(domain)")])
-        }
-        var notes: [DNSNote] = []
-        if records.count > 1 {
-            notes.append(DNSNote(topic: "dmarc", severity: .warning, message: "\(records.count) DMARC records: receivers ignore DMARC for \(domain)"))
-        }
+        let selected = select(txt, topic: "dmarc", where: { $0.hasPrefix("v=DMARC1") },
+                              none: "\(domain) publishes no DMARC record at _dmarc.\(domain)",
+                              several: { "\($0) DMARC records: receivers ignore DMARC for \(domain)" })
+        guard let record = selected.record else { return selected }
+        var notes = selected.notes
         let tags = tagList(record)
         if tags.first?.0 != "v" || tags.first?.1 != "DMARC1" {
             notes.append(DNSNote(topic: "dmarc", severity: .warning, message: "the DMARC record must start with v=DMARC1"))
@@ -101,12 +104,11 @@ public enum MailAuthentication {
 
     /// The TLS-RPT record at `_smtp._tls.DOMAIN` (RFC 8460).
     public static func tlsRPT(_ txt: [String], domain: String) -> (record: String?, notes: [DNSNote]) {
-        let records = txt.filter { $0.hasPrefix("v=TLSRPTv1") }
-        guard let record = records.first else {
-            return (nil, [DNSNote(topic: "tls_rpt", message: "no TLS-RPT record at _smtp._tls.\(domain): senders cannot report TLS failures to you")])
-        }
-        var notes: [DNSNote] = []
-        if records.count > 1 { notes.append(DNSNote(topic: "tls_rpt", severity: .warning, message: "\(records.count) TLS-RPT records: senders ignore them all")) }
+        let selected = select(txt, topic: "tls_rpt", where: { $0.hasPrefix("v=TLSRPTv1") },
+                              none: "no TLS-RPT record at _smtp._tls.\(domain): senders cannot report TLS failures to you",
+                              several: { "\($0) TLS-RPT records: senders ignore them all" })
+        guard let record = selected.record else { return selected }
+        var notes = selected.notes
         let rua = tagList(record).first(where: { $0.0 == "rua" })?.1 ?? ""
         if rua.isEmpty || !rua.split(separator: ",").allSatisfy({ $0.trimmingCharacters(in: .whitespaces).hasPrefix("mailto:") || $0.trimmingCharacters(in: .whitespaces).hasPrefix("https:") }) {
             notes.append(DNSNote(topic: "tls_rpt", severity: .warning, message: "the TLS-RPT record needs rua=mailto:... or rua=https://..."))

@@ -1,5 +1,5 @@
 /// Expands `$name`, `${name}`, `$(name)`, `${name?text}`, `${name:text}`, `${name?{a}:{b}}`,
-/// `${{a} == {b} ? {c} : {d}}` and `$$` the way Postfix's mac_expand() does with recursion,
+/// `${{a} == {b} ? {c} : {d}}` (and `!=`, `<`, `<=`, `>=`, `>`, with a `level` suffix for compatibility levels) and `$$` the way Postfix's mac_expand() does with recursion,
 /// but detects reference loops and runaway growth instead of hanging.
 public struct Expander: Sendable {
     /// A problem met while expanding. Postfix's `postconf -x` stops with "macro processing error" on `.syntax` and `.loop`.
@@ -87,6 +87,38 @@ private let dollar = UInt8(ascii: "$"), openBrace = UInt8(ascii: "{"), closeBrac
 private let openParen = UInt8(ascii: "("), closeParen = UInt8(ascii: ")")
 
 @inline(__always) private func isMacroWhitespace(_ b: UInt8) -> Bool { b == 0x20 || b == 0x09 || b == 0x0D || b == 0x0A }
+@inline(__always) private func isAlphanumeric(_ b: UInt8) -> Bool {
+    (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A)
+}
+
+/// mac_exp_eval(): numbers when both operands are non-empty digit strings, else strcmp(); -1, 0 or 1.
+private func compareOperands(_ a: [UInt8], _ b: [UInt8]) -> Int {
+    func digits(_ x: [UInt8]) -> Bool { !x.isEmpty && x.allSatisfy { $0 >= 0x30 && $0 <= 0x39 } }
+    if digits(a) && digits(b) {
+        // Compared without converting, so no digit string overflows: fewer significant digits is smaller.
+        let x = Array(a.drop { $0 == 0x30 }), y = Array(b.drop { $0 == 0x30 })
+        if x.count != y.count { return x.count < y.count ? -1 : 1 }
+        return x == y ? 0 : x.lexicographicallyPrecedes(y) ? -1 : 1
+    }
+    return a == b ? 0 : a.lexicographicallyPrecedes(b) ? -1 : 1
+}
+
+/// compat_level_from_string(): `major[.minor[.patch]]`, each a decimal number (minor and patch below 1024);
+/// nil for anything else, which Postfix reports as "malformed compatibility level syntax".
+private func compatibilityLevel(_ text: [UInt8]) -> [Int]? {
+    let parts = text.split(separator: 0x2E, omittingEmptySubsequences: false)
+    guard (1...3).contains(parts.count) else { return nil }
+    var numbers: [Int] = []
+    for (index, part) in parts.enumerated() {
+        // strtol accepts leading blanks and a sign; levels are written plainly, and the rest is refused.
+        guard !part.isEmpty, part.count <= 18, part.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }),
+              let number = Int(String(decoding: part, as: UTF8.self)), index == 0 || number <= 0x3ff else { return nil }
+        numbers.append(number)
+    }
+    while numbers.count < 3 { numbers.append(0) }
+    return numbers
+}
+
 @inline(__always) private func isNameByte(_ b: UInt8) -> Bool {
     (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A) || b == 0x5F
 }
@@ -260,22 +292,50 @@ private struct Context {
         var name: String? = nil
         var operatorByte: UInt8 = 0
         if let curly = leftCurly(text, 0) {
-            // Logical expression: {a} == {b} or {a} != {b}.
+            // Relational expression (mac_expand.c): {a} OP {b} with OP one of == != < <= >= >, compared as
+            // numbers when both sides are all digits, else as strings; OPlevel compares compatibility levels
+            // (compat_level.c, which postconf registers): `${{$compatibility_level} <level {2} ? ...}`.
             guard let left = curlyPayload(text, curly) else { return }
             var opEnd = left.next
             while opEnd < text.count, "<>!=?+-*/~&|%".utf8.contains(text[opEnd]) { opEnd += 1 }
             let op = String(decoding: text[left.next..<opEnd], as: UTF8.self)
-            guard op == "==" || op == "!=" else {
-                fail(.syntax("\"==\" or \"!=\" expected at: \"...\(String(decoding: left.payload, as: UTF8.self))}>>>\(String(decoding: text[left.next...].prefix(20), as: UTF8.self))\""))
+            guard ["==", "!=", "<", "<=", ">=", ">"].contains(op) else {
+                fail(.syntax("\"==\" or \"!=\" or \"<\" or \"<=\" or \">=\" or \">\" expected at: \"...\(String(decoding: left.payload, as: UTF8.self))}>>>\(String(decoding: text[left.next...].prefix(20), as: UTF8.self))\""))
                 return
             }
-            guard let rightCurly = leftCurly(text, opEnd), let right = curlyPayload(text, rightCurly) else {
-                if !failed { fail(.syntax("\"{expression}\" expected after \(op)")) }
+            var suffixEnd = opEnd
+            while suffixEnd < text.count, isAlphanumeric(text[suffixEnd]) { suffixEnd += 1 }
+            let suffix = String(decoding: text[opEnd..<suffixEnd], as: UTF8.self)
+            guard suffix.isEmpty || suffix == "level" else {
+                fail(.syntax("bad operator suffix at: \"...\(op)>>>\(suffix)\""))
+                return
+            }
+            guard let rightCurly = leftCurly(text, suffixEnd), let right = curlyPayload(text, rightCurly) else {
+                if !failed { fail(.syntax("\"{expression}\" expected after \(op)\(suffix)")) }
                 return
             }
             let a = expandSeparately(left.payload), b = expandSeparately(right.payload)
             if failed { return }
-            value = ((a == b) == (op == "==")) ? Array("true".utf8) : []
+            let order: Int
+            if suffix == "level" {
+                guard let x = compatibilityLevel(a), let y = compatibilityLevel(b) else {
+                    fail(.syntax("malformed compatibility level syntax: \"\(String(decoding: compatibilityLevel(a) == nil ? a : b, as: UTF8.self))\""))
+                    return
+                }
+                order = x == y ? 0 : x.lexicographicallyPrecedes(y) ? -1 : 1
+            } else {
+                order = compareOperands(a, b)
+            }
+            let holds: Bool
+            switch op {
+            case "==": holds = order == 0
+            case "!=": holds = order != 0
+            case "<": holds = order < 0
+            case "<=": holds = order <= 0
+            case ">=": holds = order >= 0
+            default: holds = order > 0
+            }
+            value = holds ? Array("true".utf8) : []
             cursor = right.next
             if cursor < text.count {
                 operatorByte = text[cursor]

@@ -72,7 +72,7 @@ public struct Linter: Sendable {
         ParseRule(), ExpansionRule(), MXRequiresTLSRule(), ProtocolFloorOnMXRule(), SSLProtocolsRule(),
         STARTTLSUnavailableRule(), WrapperModeServerRule(), CipherRule(), LegacyTLSParametersRule(),
         ClientVerificationRule(), RelayWrapperModeRule(), ClientPolicyLeakRule(), CApathChrootRule(), VersionSupportRule(),
-        AuxiliaryFilesRule(), DovecotSSLRule(), CertificateFilesRule(),
+        AuxiliaryFilesRule(), DovecotSSLRule(), CertificateFilesRule(), PostfixReleaseRule(),
     ]
 
     public func run(_ context: LintContext) -> [Finding] {
@@ -373,7 +373,10 @@ public struct CipherRule: LintRule {
                 continue
             }
             guard let evaluator = context.cipherEvaluator else { continue }
-            let listParameter = "tls_\(grade)_cipherlist"
+            // Postfix 3.8 and later read the export and low grades as medium (tls_misc.c).
+            let installed = config.defaults.values["mail_version"].flatMap(PostfixVersion.init)
+            let effectiveGrade = (grade == "export" || grade == "low") && installed.map({ $0 >= PostfixVersion(3, 8) }) == true ? "medium" : grade
+            let listParameter = "tls_\(effectiveGrade)_cipherlist"
             var cipherList = config.value(listParameter, service: listener.service)
             var excludes = listener.tls.excludeCiphers.split(whereSeparator: { $0 == " " || $0 == "," || $0 == ":" }).map(String.init)
             if mandatory { excludes += listener.tls.mandatoryExcludeCiphers.split(whereSeparator: { $0 == " " || $0 == "," || $0 == ":" }).map(String.init) }
@@ -400,6 +403,7 @@ public struct LegacyTLSParametersRule: LintRule {
 
     public func check(_ context: LintContext) -> [Finding] {
         let main = context.configuration.main
+        let deprecationWarned = context.configuration.defaults.values["mail_version"].flatMap(PostfixVersion.init).map { $0 >= PostfixVersion(3, 9) } ?? false
         var out: [Finding] = []
         for (prefix, legacy) in [("smtpd", ["smtpd_use_tls", "smtpd_enforce_tls"]), ("smtp", ["smtp_use_tls", "smtp_enforce_tls"]),
                                  ("lmtp", ["lmtp_use_tls", "lmtp_enforce_tls"])] {
@@ -411,7 +415,7 @@ public struct LegacyTLSParametersRule: LintRule {
                     out.append(Finding(id: "legacy_tls_parameter", cause: .unsupportedSetting, severity: .warning, file: "main.cf", line: entry.line,
                                        parameter: name, message: "\(name) is obsolete and ignored because \(modern) is set (main.cf:\(main.entry(modern)?.line ?? 0)); remove it so the file says what Postfix does.",
                                        fix: .removeMain(name: name)))
-                } else {
+                } else if !deprecationWarned {  // 3.9+: PostfixReleaseRule reports postconf's deprecation warning
                     out.append(Finding(id: "legacy_tls_parameter", cause: .unsupportedSetting, severity: .info, file: "main.cf", line: entry.line,
                                        parameter: name, message: "\(name) is the obsolete form of \(modern); Postfix still honours it, but \(modern) is clearer."))
                 }

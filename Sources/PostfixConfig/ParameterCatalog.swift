@@ -68,6 +68,21 @@ public struct ParameterCatalog: Sendable {
         return ParameterCatalog(postfixVersion: newest.version, postconfOutput: newest.text, tlsParameterLines: tlsParameterLines)
     }()
 
+    /// The Postfix releases captured in Resources/postfix/, oldest first.
+    public static var capturedVersions: [String] { capturedDefaults.map(\.version) }
+
+    /// Every captured catalogue, oldest first (parsed on first use: only `bundled` is needed at start-up).
+    public static let captured: [ParameterCatalog] = capturedDefaults.map {
+        $0.version == bundled.postfixVersion ? bundled
+            : ParameterCatalog(postfixVersion: $0.version, postconfOutput: $0.text, tlsParameterLines: tlsParameterLines)
+    }
+
+    /// The defaults of the Postfix release `version`, for when its `postconf -d` cannot be run: the newest
+    /// capture not newer than it (3.8 gets 3.7's), or the oldest capture for a release older than all.
+    public static func forVersion(_ version: PostfixVersion) -> ParameterCatalog {
+        captured.last { PostfixVersion($0.postfixVersion).map { $0 <= version } ?? false } ?? captured[0]
+    }
+
     public func parameter(_ name: String) -> Parameter? { byName[name] }
     public func contains(_ name: String) -> Bool { byName[name] != nil }
     /// True when `name` is listed as TLS-related (Resources/postfix/tls-parameters.txt).
@@ -83,19 +98,24 @@ public struct ParameterDefaults: Sendable {
     public var origin: String
     /// This machine's host name, for Postfix's computed myhostname default.
     public var hostName: String?
+    /// This machine's interface addresses, for Postfix's computed mynetworks default (which depends on
+    /// mynetworks_style, hence on compatibility_level); nil keeps the `mynetworks` of `values`.
+    public var interfaces: [InterfaceAddress]?
 
-    public init(values: [String: String], origin: String, hostName: String? = nil) {
-        self.values = values; self.origin = origin; self.hostName = hostName
+    public init(values: [String: String], origin: String, hostName: String? = nil, interfaces: [InterfaceAddress]? = nil) {
+        self.values = values; self.origin = origin; self.hostName = hostName; self.interfaces = interfaces
     }
 
     /// Defaults from the bundled catalog only.
-    public static func catalog(_ catalog: ParameterCatalog = .bundled, hostName: String? = nil) -> ParameterDefaults {
+    public static func catalog(_ catalog: ParameterCatalog = .bundled, hostName: String? = nil,
+                               interfaces: [InterfaceAddress]? = nil) -> ParameterDefaults {
         var values: [String: String] = [:]
         for parameter in catalog.parameters { if let value = parameter.default { values[parameter.name] = value } }
         if let hostName {
             values["myhostname"] = hostName.contains(".") ? hostName : hostName + ".localdomain"
         }
-        return ParameterDefaults(values: values, origin: "built-in catalog (Postfix \(catalog.postfixVersion))", hostName: hostName)
+        return ParameterDefaults(values: values, origin: "built-in catalog (Postfix \(catalog.postfixVersion))", hostName: hostName,
+                                 interfaces: interfaces)
     }
 
     /// Runs `postconf -d` and parses its output. Throws when postconf is missing or fails.
@@ -121,7 +141,8 @@ public struct ParameterDefaults: Sendable {
             if let value = parameter.default { values[parameter.name] = value }
         }
         let version = values["mail_version"] ?? "?"
-        return ParameterDefaults(values: values, origin: "postconf -d (Postfix \(version))", hostName: ProcessInfo.processInfo.hostName)
+        return ParameterDefaults(values: values, origin: "postconf -d (Postfix \(version))", hostName: ProcessInfo.processInfo.hostName,
+                                 interfaces: InterfaceAddress.current())
     }
 
     /// The `name = value` lines of `postconf` output (`name =` for an empty value), in order; other lines are
@@ -151,7 +172,7 @@ public struct ParameterDefaults: Sendable {
 
     /// `postconf -d` when it works, the bundled catalog otherwise.
     public static func load(runner: ProcessRunner, cache: CommandOutputCache = .disabled) -> ParameterDefaults {
-        (try? fromPostconf(runner: runner, cache: cache)) ?? catalog(hostName: ProcessInfo.processInfo.hostName)
+        (try? fromPostconf(runner: runner, cache: cache)) ?? catalog(hostName: ProcessInfo.processInfo.hostName, interfaces: InterfaceAddress.current())
     }
 
     /// Everything `postconf -d`'s output depends on: the program, the configuration directory it reads

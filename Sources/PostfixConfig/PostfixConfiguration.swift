@@ -153,9 +153,19 @@ final class GlobalScope: MemoScope, @unchecked Sendable {
 
     func rawValue(_ name: String) -> String? { raw(name)?.value }
 
-    /// Postfix computes these from the host name and the configured myhostname.
+    /// Postfix computes these from the host name, the configured myhostname, and the interfaces.
     private func computedDefault(_ name: String) -> String? {
         switch name {
+        case "mynetworks":
+            // postconf's pcf_mynetworks(): main.cf's (expanded) settings, else the expanded defaults, so
+            // mynetworks_style follows compatibility_level.
+            guard let interfaces = defaults.interfaces else { return nil }
+            func setting(_ name: String) -> String {
+                guard let raw = raw(name)?.value else { return "" }
+                return expander.expand(raw) { $0 == "mynetworks" ? nil : self.raw($0)?.value }.value.trimmingCharacters(in: .whitespaces)
+            }
+            return MyNetworks.compute(style: setting("mynetworks_style"), inetInterfaces: setting("inet_interfaces"),
+                                      inetProtocols: setting("inet_protocols"), host: interfaces)
         case "mydomain":
             // The part of myhostname after the first dot, or "localdomain" (mail_params.c).
             let host = main.entry("myhostname").map {

@@ -61,8 +61,8 @@ public struct ServiceTLS: Sendable, Equatable, Codable {
         case chainFiles = "chain_files", authOnly = "auth_only"
     }
 
-    /// The `tls` object of a listener in `postls config --json` and the support report (the contract in
-    /// docs/json/ has no mandatory_exclude_ciphers).
+    /// The `tls` object of a listener in the support report's JSON, the keys `postls config --json` writes (the
+    /// contract in docs/json/ has no mandatory_exclude_ciphers).
     public func jsonObject() -> [String: Any] {
         ["security_level": securityLevel, "wrappermode": wrappermode, "protocols": protocols,
          "mandatory_protocols": mandatoryProtocols, "ciphers": ciphers, "mandatory_ciphers": mandatoryCiphers,

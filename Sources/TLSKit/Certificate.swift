@@ -117,7 +117,7 @@ public final class Certificate: @unchecked Sendable {
                 let length = Int(ASN1_STRING_length(ip))
                 guard let bytes = ASN1_STRING_get0_data(ip) else { continue }
                 let buffer = Array(UnsafeBufferPointer(start: bytes, count: length))
-                result.append(Self.ipString(buffer))
+                result.append(ipAddressText(buffer))
             }
         }
         return result
@@ -217,20 +217,24 @@ public final class Certificate: @unchecked Sendable {
         return Date(timeIntervalSince1970: TimeInterval(timegm(&parts)))
     }
 
-    static func ipString(_ bytes: [UInt8]) -> String {
-        if bytes.count == 4 { return bytes.map(String.init).joined(separator: ".") }
-        if bytes.count == 16 {
-            var addr = in6_addr()
-            withUnsafeMutableBytes(of: &addr) { $0.copyBytes(from: bytes) }
-            var buffer = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN))
-            inet_ntop(AF_INET6, &addr, &buffer, socklen_t(buffer.count))
-            return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-        }
-        return bytes.map { String(format: "%02x", $0) }.joined()
-    }
 }
 
-func hex<S: Sequence>(_ bytes: S) -> String where S.Element == UInt8 {
+/// An address in network byte order as text: dotted IPv4, IPv6 as inet_ntop writes it, anything else in hex
+/// (certificate iPAddress names, DNS A and AAAA data).
+public func ipAddressText(_ bytes: [UInt8]) -> String {
+    if bytes.count == 4 { return bytes.map(String.init).joined(separator: ".") }
+    if bytes.count == 16 {
+        var addr = in6_addr()
+        withUnsafeMutableBytes(of: &addr) { $0.copyBytes(from: bytes) }
+        var buffer = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN))
+        inet_ntop(AF_INET6, &addr, &buffer, socklen_t(buffer.count))
+        return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+    return bytes.map { String(format: "%02x", $0) }.joined()
+}
+
+/// Lower-case hex, two digits a byte (digests, TLSA association data).
+public func hex<S: Sequence>(_ bytes: S) -> String where S.Element == UInt8 {
     let digits = Array("0123456789abcdef".utf8)
     var out: [UInt8] = []
     for b in bytes { out.append(digits[Int(b >> 4)]); out.append(digits[Int(b & 0xF)]) }

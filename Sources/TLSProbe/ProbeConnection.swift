@@ -28,6 +28,8 @@ struct ConnectionOutcome {
     var handshakeMs: Double?
     var negotiated: NegotiatedTLS?
     var chain: [Certificate] = []
+    /// The handshake's verify result against the context's trust anchors, when it completed.
+    var verify: VerifyResult?
     var ehloAfter: SMTPReply?
     var failure: ProbeError?
     var handshakeFailure: HandshakeFailureKind?
@@ -199,6 +201,7 @@ struct ProbeConnection {
         outcome.handshakeCompleted = true
         if let n = tls.negotiated { outcome.negotiated = NegotiatedTLS(protocol: n.protocolVersion, cipher: n.cipher, group: NegotiatedTLS.normalizedGroup(n.group)) }
         outcome.chain = tls.peerChain
+        outcome.verify = tls.verifyResult
         return tls
     }
 

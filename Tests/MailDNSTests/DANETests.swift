@@ -56,7 +56,7 @@ struct DANETests {
         let (dir, _, leaf) = try Self.pki()
         defer { withExtendedLifetime(dir) {} }
         let record = DANE.record311(publicKeyDER: leaf.certificate.publicKeyDER)
-        #expect(hexString(record.data) == leaf.certificate.spkiSHA256)
+        #expect(hex(record.data) == leaf.certificate.spkiSHA256)
         guard Prerequisites.has("openssl") else { return }
         // openssl x509 -pubkey | openssl pkey -pubin -outform DER | sha256: the usual recipe for 3 1 1.
         let pub = try SystemProcessRunnerShim.run("openssl", ["x509", "-in", leaf.certFile, "-noout", "-pubkey"])

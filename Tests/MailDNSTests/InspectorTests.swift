@@ -2,6 +2,7 @@ import Foundation
 import PostlsCore
 import Testing
 import TLSKit
+import TLSProbe
 @testable import MailDNS
 
 /// A resolver over a table of answers (the inspector's logic alone; the real servers are in RealDNSTests).
@@ -22,8 +23,8 @@ struct TableResolver: DNSResolving {
 }
 
 struct NoCertificates: MXCertificateFetching {
-    func servedChain(host: String, address: SocketAddress, deadline: Deadline) throws(MXProbeError) -> ServedChain {
-        throw MXProbeError(phase: .connect, message: "no server in this test")
+    func servedChain(host: String, address: SocketAddress, deadline: Deadline) throws(ProbeError) -> ServedChain {
+        throw ProbeError(phase: .connect, message: "no server in this test")
     }
 }
 
@@ -124,14 +125,14 @@ struct InspectorTests {
 struct FixedChain: MXCertificateFetching {
     let chain: [Certificate]
     let verify: VerifyResult
-    func servedChain(host: String, address: SocketAddress, deadline: Deadline) throws(MXProbeError) -> ServedChain {
+    func servedChain(host: String, address: SocketAddress, deadline: Deadline) throws(ProbeError) -> ServedChain {
         ServedChain(address: address, chain: chain, verify: verify)
     }
 }
 
 struct NoSTARTTLS: MXCertificateFetching {
-    func servedChain(host: String, address: SocketAddress, deadline: Deadline) throws(MXProbeError) -> ServedChain {
-        throw MXProbeError(phase: .ehlo, message: "\(host) does not offer STARTTLS")
+    func servedChain(host: String, address: SocketAddress, deadline: Deadline) throws(ProbeError) -> ServedChain {
+        throw ProbeError(phase: .starttls, message: "\(host) does not offer STARTTLS")
     }
 }
 

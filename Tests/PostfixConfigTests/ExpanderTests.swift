@@ -5,6 +5,7 @@ import Testing
     let table: [String: String] = [
         "myhostname": "mx.example.org", "empty": "", "list": "$myhostname, localhost",
         "a": "$b", "b": "$c", "c": "$a", "self": "x $self", "dollar": "$$HOME",
+        "two": "2", "zero": "0",
     ]
 
     func expand(_ text: String) -> Expander.Result {
@@ -33,6 +34,19 @@ import Testing
         ("${{$myhostname} == {mx.example.org}?{eq}:{ne}}", "eq"),
         ("${{$myhostname} != {mx.example.org}?{ne}:{eq}}", "eq"),
         ("${{a}=={b}}", ""),
+        // Relational operators (Postfix 3.6+), results as postconf -x gives them: numbers when both sides are
+        // digits, else strcmp; the `level` suffix compares compatibility levels.
+        ("${{10} < {9}?{lt}:{ge}}", "ge"),
+        ("${{abc} < {abd}?{lt}:{ge}}", "lt"),
+        ("${{} < {a}?{lt}:{ge}}", "lt"),
+        ("${{007} == {7}?{eq}:{ne}}", "eq"),
+        ("${{1} <= {1}?{le}:{gt}}", "le"),
+        ("${{b} > {a}?{gt}:{le}}", "gt"),
+        ("${{3.6} <level {3.10}?{lt}:{ge}}", "lt"),
+        ("${{3.10} >=level {3.6.1}?{ge}:{lt}}", "ge"),
+        ("${{2} ==level {2.0.0}?{eq}:{ne}}", "eq"),
+        ("${{$two} <level {2} ? {subnet} : {host}}", "host"),
+        ("${{$zero} <level {2} ? {subnet} : {host}}", "subnet"),
     ])
     func expandsLikePostfix(_ input: String, _ expected: String) {
         let result = expand(input)
@@ -64,7 +78,8 @@ import Testing
         #expect(!result.hasError)
     }
 
-    @Test(arguments: ["${unterminated", "$", "a $ b", "${bad-name}", "${myhostname?{x}junk}", "${{a} <> {b}}"])
+    @Test(arguments: ["${unterminated", "$", "a $ b", "${bad-name}", "${myhostname?{x}junk}", "${{a} <> {b}}",
+                      "${{3.x} <level {4}?{lt}:{ge}}", "${{1} <foo {2}?{a}:{b}}", "${{1} =~ {2}?{a}:{b}}", "${{$empty} <level {2}?{a}:{b}}"])
     func syntaxErrorsAreReported(_ input: String) {
         #expect(expand(input).hasError)
     }

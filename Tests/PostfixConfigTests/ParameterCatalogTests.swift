@@ -10,15 +10,30 @@ struct ParameterCatalogTests {
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
     @Test func catalogueHoldsEveryBuiltInParameterNotOnlyTLSOnes() {
-        let catalog = ParameterCatalog.bundled
-        #expect(catalog.postfixVersion == "3.7.11")
-        #expect(catalog.parameters.count > 900, "\(catalog.parameters.count)")
-        #expect(catalog.parameter("mail_name")?.default == "Postfix")
-        #expect(catalog.parameter("mail_version")?.default == "3.7.11")
-        #expect(catalog.parameter("alias_maps")?.default == "hash:/etc/aliases, nis:mail.aliases")
-        #expect(catalog.parameter("smtpd_banner")?.default == "$myhostname ESMTP $mail_name")
-        #expect(catalog.parameter("empty_address_recipient")?.default == "MAILER-DAEMON")
-        #expect(catalog.parameter("content_filter")?.default == "")
+        // One catalogue per captured release, the newest compiled in as `bundled`.
+        #expect(ParameterCatalog.capturedVersions == ["3.7.11", "3.10.13"])
+        #expect(ParameterCatalog.bundled.postfixVersion == "3.10.13")
+        for catalog in ParameterCatalog.captured {
+            #expect(catalog.parameters.count > 900, "\(catalog.postfixVersion): \(catalog.parameters.count)")
+            #expect(catalog.parameter("mail_name")?.default == "Postfix")
+            #expect(catalog.parameter("mail_version")?.default == catalog.postfixVersion)
+            #expect(catalog.parameter("alias_maps")?.default == "hash:/etc/aliases, nis:mail.aliases")
+            #expect(catalog.parameter("smtpd_banner")?.default == "$myhostname ESMTP $mail_name")
+            #expect(catalog.parameter("empty_address_recipient")?.default == "MAILER-DAEMON")
+            #expect(catalog.parameter("content_filter")?.default == "")
+        }
+        // What changed between them: 3.8's cipher grades, 3.10's TLSRPT client.
+        let old = ParameterCatalog.forVersion(PostfixVersion(3, 7, 11)), new = ParameterCatalog.forVersion(PostfixVersion(3, 10, 13))
+        #expect(old.parameter("tls_low_cipherlist")?.default == "aNULL:-aNULL:HIGH:MEDIUM:LOW:+RC4:@STRENGTH")
+        #expect(new.parameter("tls_low_cipherlist")?.default == "")
+        #expect(old.parameter("smtp_tlsrpt_enable") == nil)
+        #expect(new.parameter("smtp_tlsrpt_enable")?.default == "no")
+    }
+
+    @Test(arguments: [("3.7.11", "3.7.11"), ("3.8.6", "3.7.11"), ("3.10.13", "3.10.13"), ("3.11.1", "3.10.13"), ("3.6.4", "3.7.11"), ("3.10", "3.7.11")])
+    func aReleaseGetsTheNewestCaptureNotNewerThanIt(release: String, capture: String) throws {
+        // 3.10 is 3.10.0, older than the 3.10.13 capture; 3.6 is older than every capture and gets the oldest.
+        #expect(ParameterCatalog.forVersion(try #require(PostfixVersion(release))).postfixVersion == capture)
     }
 
     @Test(arguments: ["myhostname", "mydomain", "mynetworks", "process_id"])
@@ -30,7 +45,7 @@ struct ParameterCatalogTests {
 
     @Test func tlsParametersKeepTheirSideAndTheOthersHaveNone() throws {
         let catalog = ParameterCatalog.bundled
-        #expect(catalog.tlsParameters.count == 194)
+        #expect(catalog.tlsParameters.count == 208)
         #expect(catalog.parameter("smtpd_tls_security_level")?.side == "server")
         #expect(catalog.parameter("smtp_tls_security_level")?.side == "client")
         #expect(catalog.parameter("tls_high_cipherlist")?.side == "common")
@@ -43,15 +58,22 @@ struct ParameterCatalogTests {
         #expect(catalog.parameters.filter(\.isTLSRelated).count == catalog.tlsParameters.count)
     }
 
-    @Test func compiledInCatalogueMatchesResources() throws {
-        let text = try String(contentsOf: Self.root.appendingPathComponent("Resources/postfix/postconf-d-3.7.11.txt"), encoding: .utf8)
+    @Test(arguments: ParameterCatalog.capturedVersions)
+    func compiledInCatalogueMatchesResources(version: String) throws {
+        let text = try String(contentsOf: Self.root.appendingPathComponent("Resources/postfix/postconf-d-\(version).txt"), encoding: .utf8)
         let lines = ParameterDefaults.parsePostconf(text)
-        let catalog = ParameterCatalog.bundled
+        let catalog = try #require(ParameterCatalog.captured.first { $0.postfixVersion == version })
         #expect(catalog.parameters.map(\.name) == lines.map(\.name))
         for (name, value) in lines {
             let parameter = catalog.parameter(name)
             #expect(parameter?.default == (value == "@computed" ? nil : value), "\(name)")
         }
+    }
+
+    @Test func everyCaptureInResourcesIsCompiledIn() throws {
+        let files = try FileManager.default.contentsOfDirectory(atPath: Self.root.appendingPathComponent("Resources/postfix").path)
+        let versions = files.compactMap { $0.hasPrefix("postconf-d-") && $0.hasSuffix(".txt") ? String($0.dropFirst(11).dropLast(4)) : nil }
+        #expect(Set(versions) == Set(ParameterCatalog.capturedVersions))
     }
 
     @Test(.enabled(if: Prerequisites.isCI || Prerequisites.has("python3")))
@@ -65,9 +87,11 @@ struct ParameterCatalogTests {
     @Test(.enabled(if: Prerequisites.postconf))
     func catalogueAgreesWithTheInstalledPostconfOfTheSameVersion() throws {
         let real = try ParameterDefaults.fromPostconf(runner: SystemProcessRunner())
-        try #require(real.values["mail_version"] == ParameterCatalog.bundled.postfixVersion, "another Postfix version is installed")
+        let installed = try #require(real.values["mail_version"])
+        let catalog = ParameterCatalog.forVersion(try #require(PostfixVersion(installed)))
+        try #require(catalog.postfixVersion == installed, "Postfix \(installed) is installed, no capture of it: scripts/capture-postconf-defaults.sh")
         var compared = 0
-        for parameter in ParameterCatalog.bundled.parameters where !parameter.computed {
+        for parameter in catalog.parameters where !parameter.computed {
             guard let value = real.values[parameter.name] else { continue }  // a service the local master.cf lacks
             #expect(value == parameter.default, "\(parameter.name)")
             compared += 1

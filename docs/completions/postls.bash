@@ -262,7 +262,7 @@ _postls_probe() {
     repeating_flags=()
     non_repeating_flags=(--ipv4 --ipv6 --json --ciphers --progress --no-color --version -h --help)
     repeating_options=()
-    non_repeating_options=(--port --implicit --starttls --name --ca-file --timeout --max-connections --ehlo)
+    non_repeating_options=(--port --starttls --implicit --name --ca-file --timeout --max-connections --ehlo)
     __postls_offer_flags_options -1
 
     # Offer option value completions
@@ -270,10 +270,10 @@ _postls_probe() {
     '--port')
         return
         ;;
-    '--implicit')
+    '--starttls')
         return
         ;;
-    '--starttls')
+    '--implicit')
         return
         ;;
     '--name')

@@ -226,7 +226,7 @@ public enum SupportReport {
             ["id": f.id, "cause": f.cause.rawValue, "severity": f.severity.rawValue, "file": orNull(f.file), "line": orNull(f.line),
              "parameter": orNull(f.parameter), "message": f.message, "fix": orNull(f.fix?.summary)]
         }
-        if let probe = gathered.probe, let data = try? JSONEncoder().encode(probe), let decoded = try? JSONSerialization.jsonObject(with: data) {
+        if let probe = gathered.probe, let data = try? ContractJSON.encode(probe), let decoded = try? JSONSerialization.jsonObject(with: data) {
             object["probe"] = decoded
         } else {
             object["probe"] = NSNull()

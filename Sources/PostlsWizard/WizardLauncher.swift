@@ -1,0 +1,28 @@
+import CursesTerminal
+import Diagnosis
+import Foundation
+import PostfixConfig
+import PostlsCore
+import TerminalUI
+import WizardCore
+
+/// Starts the wizard on a terminal with the real engines behind it.
+public enum WizardLauncher {
+    /// `wrapEffects` puts something in front of the engines; only the crash tests' binary does (a crash on demand).
+    public static func run(options: GatherOptions, hostName: String, noColor: Bool, fixLoop: FixLoop? = nil,
+                           wrapEffects: (WizardEffectHandler) -> WizardEffectHandler = { $0 }) throws -> Int32 {
+        let env = ProcessInfo.processInfo.environment
+        let state = WizardState(hostName: hostName, configDirectory: options.configDirectory, size: TerminalSize(width: 80, height: 24))
+        let handler = wrapEffects(EngineEffectHandler(options: options, fixLoop: fixLoop))
+        // The theme applies the one colour rule (ColorChoice) to the flag, NO_COLOR and the terminal's colours.
+        let final = try CursesWizard.run(state, effects: handler, environment: env, noColor: noColor)
+        if final.isHalfApplied {
+            FileHandle.standardError.write(Data("postls: a change may be half applied; check with `postls fix rollback --config-dir \(options.configDirectory)`\n".utf8))
+            return PostlsCore.ExitCode.warnings.rawValue
+        }
+        return 0
+    }
+
+    /// The host name the wizard shows: myhostname from the configuration, else the system's.
+    public static func hostName(configDirectory: String) -> String { DefaultHost.name(configDirectory: configDirectory) }
+}
