@@ -69,12 +69,7 @@ extension DiagnosisReport: Encodable {
             out += "\(active.count) problem\(active.count == 1 ? "" : "s") found" + (parts.isEmpty ? "" : " (\(parts.joined(separator: ", ")))") + ", most important first.\n"
         }
         for (index, d) in diagnoses.enumerated() {
-            let label: String
-            switch d.severity {
-            case .critical: label = paint("CRITICAL", "1;31")
-            case .warning: label = paint("WARNING ", "1;33")
-            case .info: label = paint("INFO    ", "1;36")
-            }
+            let label = d.severity.label(color: color, bold: true)
             out += "\n\(index + 1). \(label) \(paint(d.cause.rawValue, "1"))  \(CauseCatalog.shared.title(d.cause))"
             out += "  [confidence \(d.confidence.rawValue): \(d.sources.map(\.rawValue).sorted().joined(separator: "+"))]\n"
             if d.status == .possiblyFixed { out += "   (possibly fixed already)\n" }

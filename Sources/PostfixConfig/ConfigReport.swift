@@ -115,20 +115,20 @@ public struct ConfigReport: Sendable {
         for service in services {
             let tls = service.tls
             out += "  \(service.name) (\(service.type)\(service.port.map { ", port \($0)" } ?? ""), master.cf:\(service.line))\n"
-            out += "    security_level=\(tls.security_level) wrappermode=\(tls.wrappermode ? "yes" : "no") protocols=\(tls.protocols.isEmpty ? "-" : tls.protocols)"
-                + " mandatory_protocols=\(tls.mandatory_protocols.isEmpty ? "-" : tls.mandatory_protocols)\n"
-            out += "    ciphers=\(tls.ciphers) mandatory_ciphers=\(tls.mandatory_ciphers) cert_files=\(tls.cert_files.isEmpty ? "-" : tls.cert_files.joined(separator: ","))\n"
+            out += "    security_level=\(tls.securityLevel) wrappermode=\(tls.wrappermode ? "yes" : "no") protocols=\(tls.protocols.isEmpty ? "-" : tls.protocols)"
+                + " mandatory_protocols=\(tls.mandatoryProtocols.isEmpty ? "-" : tls.mandatoryProtocols)\n"
+            out += "    ciphers=\(tls.ciphers) mandatory_ciphers=\(tls.mandatoryCiphers) cert_files=\(tls.certFiles.isEmpty ? "-" : tls.certFiles.joined(separator: ","))\n"
         }
         if let dovecot {
             let ssl = dovecot.ssl()
             out += "\nDovecot (\(dovecot.path), \(dovecot.syntaxVersion) syntax):\n"
-            out += "  ssl=\(ssl.ssl) cert=\(ssl.cert_file ?? "-") key=\(ssl.key_file ?? "-") min_protocol=\(ssl.min_protocol ?? "default") ciphers=\(ssl.cipher_list ?? "default")\n"
+            out += "  ssl=\(ssl.ssl) cert=\(ssl.certFile ?? "-") key=\(ssl.keyFile ?? "-") min_protocol=\(ssl.minProtocol ?? "default") ciphers=\(ssl.cipherList ?? "default")\n"
             for name in dovecot.protocols where dovecot.ssl(protocol: name) != ssl {
                 let other = dovecot.ssl(protocol: name)
-                out += "  protocol \(name): ssl=\(other.ssl) cert=\(other.cert_file ?? "-") min_protocol=\(other.min_protocol ?? "default")\n"
+                out += "  protocol \(name): ssl=\(other.ssl) cert=\(other.certFile ?? "-") min_protocol=\(other.minProtocol ?? "default")\n"
             }
             for filter in dovecot.certificateFilters {
-                out += "  \(filter.criteria) (\(filter.section.file):\(filter.section.line)): cert=\(filter.ssl.cert_file ?? "-") key=\(filter.ssl.key_file ?? "-")\n"
+                out += "  \(filter.criteria) (\(filter.section.file):\(filter.section.line)): cert=\(filter.ssl.certFile ?? "-") key=\(filter.ssl.keyFile ?? "-")\n"
             }
             for listener in dovecot.listeners {
                 out += "  \(listener.service)/\(listener.name): port \(listener.port.map(String.init) ?? "-")\(listener.ssl ? " (implicit TLS)" : "")\n"
@@ -216,11 +216,11 @@ extension ConfigReport.Service: Encodable {
         try c.encode(host, forKey: .host); try c.encode(port, forKey: .port); try c.encode(overrides, forKey: .overrides)
         try c.encode(line, forKey: .line)
         var t = c.nestedContainer(keyedBy: TLSKeys.self, forKey: .tls)
-        try t.encode(tls.security_level, forKey: .securityLevel); try t.encode(tls.wrappermode, forKey: .wrappermode)
-        try t.encode(tls.protocols, forKey: .protocols); try t.encode(tls.mandatory_protocols, forKey: .mandatoryProtocols)
-        try t.encode(tls.ciphers, forKey: .ciphers); try t.encode(tls.mandatory_ciphers, forKey: .mandatoryCiphers)
-        try t.encode(tls.exclude_ciphers, forKey: .excludeCiphers); try t.encode(tls.cert_files, forKey: .certFiles)
-        try t.encode(tls.key_files, forKey: .keyFiles); try t.encode(tls.chain_files, forKey: .chainFiles)
-        try t.encode(tls.auth_only, forKey: .authOnly)
+        try t.encode(tls.securityLevel, forKey: .securityLevel); try t.encode(tls.wrappermode, forKey: .wrappermode)
+        try t.encode(tls.protocols, forKey: .protocols); try t.encode(tls.mandatoryProtocols, forKey: .mandatoryProtocols)
+        try t.encode(tls.ciphers, forKey: .ciphers); try t.encode(tls.mandatoryCiphers, forKey: .mandatoryCiphers)
+        try t.encode(tls.excludeCiphers, forKey: .excludeCiphers); try t.encode(tls.certFiles, forKey: .certFiles)
+        try t.encode(tls.keyFiles, forKey: .keyFiles); try t.encode(tls.chainFiles, forKey: .chainFiles)
+        try t.encode(tls.authOnly, forKey: .authOnly)
     }
 }

@@ -473,12 +473,12 @@ public struct IPNetwork: Sendable, Equatable, CustomStringConvertible {
 /// Dovecot's TLS settings, from 2.3 names (`ssl_cert = <file`) or 2.4 names (`ssl_server_cert_file`).
 public struct DovecotSSL: Sendable, Equatable {
     public var ssl: String
-    public var cert_file: String?
-    public var key_file: String?
-    public var ca_file: String?
-    public var min_protocol: String?
-    public var cipher_list: String?
-    public var dh_file: String?
+    public var certFile: String?
+    public var keyFile: String?
+    public var caFile: String?
+    public var minProtocol: String?
+    public var cipherList: String?
+    public var dhFile: String?
 
     /// 2.3's `<path` means "the contents of path"; 2.4 names the path directly.
     public static func path(_ value: String?) -> String? {
@@ -501,12 +501,12 @@ extension DovecotConfig {
         }
         return DovecotSSL(
             ssl: get("ssl") ?? "yes",
-            cert_file: DovecotSSL.path(get("ssl_server_cert_file", "ssl_cert")),
-            key_file: DovecotSSL.path(get("ssl_server_key_file", "ssl_key")),
-            ca_file: DovecotSSL.path(get("ssl_server_ca_file", "ssl_ca")),
-            min_protocol: get("ssl_min_protocol"),
-            cipher_list: get("ssl_cipher_list"),
-            dh_file: DovecotSSL.path(get("ssl_server_dh_file", "ssl_dh")))
+            certFile: DovecotSSL.path(get("ssl_server_cert_file", "ssl_cert")),
+            keyFile: DovecotSSL.path(get("ssl_server_key_file", "ssl_key")),
+            caFile: DovecotSSL.path(get("ssl_server_ca_file", "ssl_ca")),
+            minProtocol: get("ssl_min_protocol"),
+            cipherList: get("ssl_cipher_list"),
+            dhFile: DovecotSSL.path(get("ssl_server_dh_file", "ssl_dh")))
     }
 
     /// The settings `postls setup` proposes and `postls report` shows: `ssl`, the certificate and the key, and
@@ -597,13 +597,17 @@ extension DovecotConfig: Encodable {
 }
 
 extension DovecotSSL: Encodable {
-    private enum Keys: String, CodingKey { case ssl, cert_file, key_file, ca_file, min_protocol, cipher_list, dh_file }
+    /// Dovecot's own setting names, without the `ssl_` prefix.
+    private enum Keys: String, CodingKey {
+        case ssl, certFile = "cert_file", keyFile = "key_file", caFile = "ca_file", minProtocol = "min_protocol"
+        case cipherList = "cipher_list", dhFile = "dh_file"
+    }
 
     public func encode(to encoder: Encoder) throws {
         var c = encoder.container(keyedBy: Keys.self)
-        try c.encode(ssl, forKey: .ssl); try c.encode(cert_file, forKey: .cert_file); try c.encode(key_file, forKey: .key_file)
-        try c.encode(ca_file, forKey: .ca_file); try c.encode(min_protocol, forKey: .min_protocol)
-        try c.encode(cipher_list, forKey: .cipher_list); try c.encode(dh_file, forKey: .dh_file)
+        try c.encode(ssl, forKey: .ssl); try c.encode(certFile, forKey: .certFile); try c.encode(keyFile, forKey: .keyFile)
+        try c.encode(caFile, forKey: .caFile); try c.encode(minProtocol, forKey: .minProtocol)
+        try c.encode(cipherList, forKey: .cipherList); try c.encode(dhFile, forKey: .dhFile)
     }
 }
 

@@ -95,7 +95,7 @@ public struct Linter: Sendable {
 
 extension PostfixConfiguration.Source {
     /// `("main.cf", 12)` for file sources; nil for defaults.
-    var fileAndLine: (String, Int)? {
+    public var fileAndLine: (String, Int)? {
         switch self {
         case .mainCF(let line): return ("main.cf", line)
         case .masterCF(_, let line): return ("master.cf", line)
@@ -220,7 +220,7 @@ public struct MXRequiresTLSRule: LintRule {
     public var ids: [String] { ["tls_required_on_mx"] }
 
     public func check(_ context: LintContext) -> [Finding] {
-        context.configuration.smtpdListeners.filter { context.isPublicMX($0) && $0.tls.security_level == "encrypt" }.map { listener in
+        context.configuration.smtpdListeners.filter { context.isPublicMX($0) && $0.tls.securityLevel == "encrypt" }.map { listener in
             let parameter = listener.sources["smtpd_tls_security_level"].map { _ in "smtpd_tls_security_level" } ?? "smtpd_enforce_tls"
             let source = context.configuration.raw("smtpd_tls_security_level", service: listener.service)?.value.isEmpty == false
                 ? listener.sources["smtpd_tls_security_level"] : listener.sources["smtpd_enforce_tls"]
@@ -238,10 +238,10 @@ public struct ProtocolFloorOnMXRule: LintRule {
 
     public func check(_ context: LintContext) -> [Finding] {
         var out: [Finding] = []
-        for listener in context.configuration.smtpdListeners where context.isPublicMX(listener) && listener.tls.security_level != "none" {
-            let mandatory = listener.tls.security_level == "encrypt"
+        for listener in context.configuration.smtpdListeners where context.isPublicMX(listener) && listener.tls.securityLevel != "none" {
+            let mandatory = listener.tls.securityLevel == "encrypt"
             let parameter = mandatory ? "smtpd_tls_mandatory_protocols" : "smtpd_tls_protocols"
-            let list = mandatory ? listener.tls.mandatory_protocols : listener.tls.protocols
+            let list = mandatory ? listener.tls.mandatoryProtocols : listener.tls.protocols
             let set = TLSProtocolSet(list)
             guard !set.enabled.contains("TLSv1"), let floor = set.floor ?? Optional("none") else { continue }
             out.append(finding("protocol_floor_on_mx", .protocolMismatch, .warning, source: listener.sources[parameter], parameter: parameter,
@@ -301,8 +301,8 @@ public struct STARTTLSUnavailableRule: LintRule {
     public func check(_ context: LintContext) -> [Finding] {
         var out: [Finding] = []
         for listener in context.configuration.smtpdListeners where !listener.listen.isLoopback {
-            let level = listener.tls.security_level
-            let hasCert = !listener.tls.cert_files.isEmpty
+            let level = listener.tls.securityLevel
+            let hasCert = !listener.tls.certFiles.isEmpty
             let source = listener.sources["smtpd_tls_security_level"]
             if level == "none" && !listener.tls.wrappermode {
                 let fix: ConfigEdit? = hasCert ? (source.flatMap { if case .masterCF = $0 { return true } else { return nil } } != nil
@@ -358,10 +358,10 @@ public struct CipherRule: LintRule {
         let config = context.configuration
         var out: [Finding] = []
         var evaluated: [String: Int?] = [:]
-        for listener in config.smtpdListeners where listener.tls.security_level != "none" || listener.tls.wrappermode {
-            let mandatory = listener.tls.security_level == "encrypt" || listener.tls.wrappermode
+        for listener in config.smtpdListeners where listener.tls.securityLevel != "none" || listener.tls.wrappermode {
+            let mandatory = listener.tls.securityLevel == "encrypt" || listener.tls.wrappermode
             let gradeParameter = mandatory ? "smtpd_tls_mandatory_ciphers" : "smtpd_tls_ciphers"
-            let grade = (mandatory ? listener.tls.mandatory_ciphers : listener.tls.ciphers).lowercased()
+            let grade = (mandatory ? listener.tls.mandatoryCiphers : listener.tls.ciphers).lowercased()
             guard Self.grades.contains(grade) else {
                 out.append(finding("invalid_cipher_grade", .unsupportedSetting, .critical, source: listener.sources[gradeParameter], parameter: gradeParameter,
                                    "\(gradeParameter) = \(grade) is not a cipher grade (export, low, medium, high, null): Postfix logs \"invalid cipher grade\" and TLS fails.",
@@ -380,14 +380,14 @@ public struct CipherRule: LintRule {
             let effectiveGrade = (grade == "export" || grade == "low") && installed.map({ $0 >= PostfixVersion(3, 8) }) == true ? "medium" : grade
             let listParameter = "tls_\(effectiveGrade)_cipherlist"
             var cipherList = config.value(listParameter, service: listener.service)
-            var excludes = listener.tls.exclude_ciphers.split(whereSeparator: { $0 == " " || $0 == "," || $0 == ":" }).map(String.init)
-            if mandatory { excludes += listener.tls.mandatory_exclude_ciphers.split(whereSeparator: { $0 == " " || $0 == "," || $0 == ":" }).map(String.init) }
+            var excludes = listener.tls.excludeCiphers.split(whereSeparator: { $0 == " " || $0 == "," || $0 == ":" }).map(String.init)
+            if mandatory { excludes += listener.tls.mandatoryExcludeCiphers.split(whereSeparator: { $0 == " " || $0 == "," || $0 == ":" }).map(String.init) }
             for exclude in excludes { cipherList += ":!" + exclude }
             let count: Int?
             if let cached = evaluated[cipherList] { count = cached } else { count = evaluator.cipherCount(cipherList); evaluated[cipherList] = count }
             if count == 0 {
                 let excludeParameter = "smtpd_tls_exclude_ciphers"
-                let blame = listener.tls.exclude_ciphers.isEmpty ? listParameter : excludeParameter
+                let blame = listener.tls.excludeCiphers.isEmpty ? listParameter : excludeParameter
                 let source = config.raw(blame, service: listener.service)?.source
                 out.append(finding("no_shared_cipher", .noSharedCipher, .critical, source: source, parameter: blame,
                                    "the cipher settings of \(listener.service.name) (\(gradeParameter) = \(grade), \(listParameter), \(excludeParameter)) select no TLS 1.2 cipher at all: every TLS 1.2 handshake fails with \"no shared cipher\".",

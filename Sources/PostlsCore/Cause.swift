@@ -63,6 +63,20 @@ public enum Severity: String, Codable, CaseIterable, Sendable, Comparable {
 
     private var rank: Int { switch self { case .info: 0; case .warning: 1; case .critical: 2 } }
     public static func < (lhs: Severity, rhs: Severity) -> Bool { lhs.rank < rhs.rank }
+
+    /// The severity as the text outputs print it: upper case in eight columns; with `color`, red, yellow or
+    /// cyan (critical always bold, the others when `bold`).
+    public func label(color: Bool, bold: Bool) -> String {
+        let text = rawValue.uppercased() + String(repeating: " ", count: max(0, 8 - rawValue.count))
+        guard color else { return text }
+        let code: String
+        switch self {
+        case .critical: code = "1;31"
+        case .warning: code = bold ? "1;33" : "33"
+        case .info: code = bold ? "1;36" : "36"
+        }
+        return "\u{1B}[\(code)m\(text)\u{1B}[0m"
+    }
 }
 
 /// How sure a classification or diagnosis is.

@@ -6,7 +6,7 @@ import TLSKit
 /// an IMAP port (STARTTLS) and an IMAPS port (implicit TLS). Stops and removes itself like PostfixInstance.
 /// The generation decides whose Dovecot runs and so the syntax of the harness's own lines (2.3 or 2.4); the
 /// ssl lines a test gives are written as given, in that generation's syntax or deliberately not.
-public final class DovecotInstance: @unchecked Sendable {
+public final class DovecotInstance: ServerLog, @unchecked Sendable {
     public let root: TemporaryDirectory
     public let configFile: String
     /// Where the ssl lines are: dovecot.conf, or conf.d/10-ssl.conf (included) when asked for.
@@ -106,17 +106,5 @@ public final class DovecotInstance: @unchecked Sendable {
             running = false
         }
         root.remove()
-    }
-
-    public func logText() -> String { (try? String(contentsOfFile: logFile, encoding: .utf8)) ?? "" }
-
-    @discardableResult
-    public func waitForLog(containing needle: String, timeout: Double = 10) -> Bool {
-        let deadline = Deadline.after(seconds: timeout)
-        repeat {
-            if logText().contains(needle) { return true }
-            usleep(50_000)
-        } while !deadline.hasPassed
-        return false
     }
 }

@@ -38,7 +38,7 @@ public struct PostfixListener: Sendable {
 /// A real, throwaway Postfix instance: its own config, queue, data and log under a temp directory,
 /// listening on loopback ports chosen at creation. It never touches /etc/postfix. Stop it with `stop()`;
 /// `PostfixInstance.with` does that even when the body throws, and deinit does it as a last resort.
-public final class PostfixInstance: @unchecked Sendable {
+public final class PostfixInstance: ServerLog, @unchecked Sendable {
     public let root: TemporaryDirectory
     public let configDirectory: String
     public let queueDirectory: String
@@ -231,22 +231,6 @@ public final class PostfixInstance: @unchecked Sendable {
     }
 
     public var isRunning: Bool { running && masterPID != nil }
-
-    /// The instance's log so far (written by postlogd).
-    public func logText() -> String {
-        (try? String(contentsOfFile: logFile, encoding: .utf8)) ?? ""
-    }
-
-    /// Waits until the log contains `needle` (postlogd writes asynchronously).
-    @discardableResult
-    public func waitForLog(containing needle: String, timeout: Double = 10) -> Bool {
-        let deadline = Deadline.after(seconds: timeout)
-        repeat {
-            if logText().contains(needle) { return true }
-            usleep(50_000)
-        } while !deadline.hasPassed
-        return false
-    }
 
     public func listener(named name: String) -> PostfixListener? { listeners.first { $0.name == name } }
 

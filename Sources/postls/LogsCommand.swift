@@ -69,24 +69,7 @@ struct LogsCommand: ParsableCommand {
 
         var paths = files
         if journal {
-            var args = ["--no-pager", "-o", "short-iso", "SYSLOG_FACILITY=2"]
-            if follow { args.append("-f") }
-            if let date = options.since {
-                // journalctl takes "YYYY-MM-DD HH:MM:SS UTC"; our ISO form with the T and Z replaced.
-                let iso = LogJSONWriter.isoString(date)
-                args += ["--since", iso.replacingOccurrences(of: "T", with: " ").replacingOccurrences(of: "Z", with: " UTC")]
-            }
-            if !Privileges.canReadSystemJournal {
-                // journalctl does not fail for an ordinary user: it quietly shows only that user's own messages.
-                FileHandle.standardError.write(Data("postls: note: as user \(Privileges.userName), journalctl shows only that user's own messages, not Postfix's; reading the mail log from the journal needs root or membership in \(Privileges.journalGroups.joined(separator: ", ")) (run postls as root, e.g. with sudo)\n".utf8))
-            }
-            do {
-                let source = try CommandByteSource(executable: "journalctl", arguments: args)
-                analyzer.read(source: source)
-            } catch {
-                FileHandle.standardError.write(Data("postls: \(error)\n".utf8))
-                throw ExitCode(PostlsCore.ExitCode.inputUnreadable.rawValue)
-            }
+            try readJournal(into: analyzer, since: options.since)
         } else {
             if paths.isEmpty {
                 paths = LogDiscovery().discover(configDirectory: configDir)
@@ -123,6 +106,28 @@ struct LogsCommand: ParsableCommand {
         for w in summary.warnings { FileHandle.standardError.write(Data("postls: warning: \(w)\n".utf8)) }
         let code = Self.exitCode(summary)
         if code != .ok { throw ExitCode(code.rawValue) }
+    }
+
+    /// Postfix's messages from the journal (mail facility), followed with `--follow`.
+    private func readJournal(into analyzer: LogAnalyzer, since: Date?) throws {
+        var args = ["--no-pager", "-o", "short-iso", "SYSLOG_FACILITY=2"]
+        if follow { args.append("-f") }
+        if let date = since {
+            // journalctl takes "YYYY-MM-DD HH:MM:SS UTC"; our ISO form with the T and Z replaced.
+            let iso = LogJSONWriter.isoString(date)
+            args += ["--since", iso.replacingOccurrences(of: "T", with: " ").replacingOccurrences(of: "Z", with: " UTC")]
+        }
+        if !Privileges.canReadSystemJournal {
+            // journalctl does not fail for an ordinary user: it quietly shows only that user's own messages.
+            FileHandle.standardError.write(Data("postls: note: as user \(Privileges.userName), journalctl shows only that user's own messages, not Postfix's; reading the mail log from the journal needs root or membership in \(Privileges.journalGroups.joined(separator: ", ")) (run postls as root, e.g. with sudo)\n".utf8))
+        }
+        do {
+            let source = try CommandByteSource(executable: "journalctl", arguments: args)
+            analyzer.read(source: source)
+        } catch {
+            FileHandle.standardError.write(Data("postls: \(error)\n".utf8))
+            throw ExitCode(PostlsCore.ExitCode.inputUnreadable.rawValue)
+        }
     }
 
     @discardableResult

@@ -12,15 +12,15 @@ import TestSupport
         #expect(config.files.count == 4)
         let ssl = config.ssl()
         #expect(ssl.ssl == "required")
-        #expect(ssl.cert_file == "/etc/letsencrypt/live/mail.example.org/fullchain.pem")
-        #expect(ssl.key_file == "/etc/letsencrypt/live/mail.example.org/privkey.pem")
-        #expect(ssl.dh_file == "/usr/share/dovecot/dh.pem")
+        #expect(ssl.certFile == "/etc/letsencrypt/live/mail.example.org/fullchain.pem")
+        #expect(ssl.keyFile == "/etc/letsencrypt/live/mail.example.org/privkey.pem")
+        #expect(ssl.dhFile == "/usr/share/dovecot/dh.pem")
         // Dovecot joins continuation lines with a space (doveconf shows it).
-        #expect(ssl.cipher_list == "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384: ECDHE-ECDSA-CHACHA20-POLY1305")
+        #expect(ssl.cipherList == "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384: ECDHE-ECDSA-CHACHA20-POLY1305")
         let pop3 = config.ssl(protocol: "pop3")
-        #expect(pop3.min_protocol == "TLSv1")
-        #expect(pop3.cipher_list == "DEFAULT:@SECLEVEL=0")
-        #expect(pop3.cert_file == ssl.cert_file)
+        #expect(pop3.minProtocol == "TLSv1")
+        #expect(pop3.cipherList == "DEFAULT:@SECLEVEL=0")
+        #expect(pop3.certFile == ssl.certFile)
         #expect(config.ssl(protocol: "imap") == ssl)
         #expect(config.listeners.map(\.port) == [995, 143, 993])
         #expect(config.listeners.filter(\.ssl).map(\.name) == ["pop3s", "imaps"])
@@ -44,8 +44,8 @@ import TestSupport
             """.utf8))
         let config = try DovecotConfig(path: directory.path + "/dovecot.conf")
         #expect(config.syntaxVersion == "2.4")
-        #expect(config.ssl().cert_file == "/etc/ssl/mail.pem")
-        #expect(config.ssl(protocol: "imap").cert_file == "/etc/ssl/imap.pem")
+        #expect(config.ssl().certFile == "/etc/ssl/mail.pem")
+        #expect(config.ssl(protocol: "imap").certFile == "/etc/ssl/imap.pem")
         #expect(config.problems.count == 2)
         #expect(throws: ConfigError.self) { try DovecotConfig(path: directory.path + "/nope.conf") }
     }
@@ -127,7 +127,7 @@ import TestSupport
 
     @Test func certificateFiltersAreListedWithWhatTheyServe() throws {
         let config = try DovecotConfig(path: Self.filtersFile)
-        let filters = config.certificateFilters.map { ($0.criteria.description, $0.ssl.cert_file ?? "", $0.ssl.key_file ?? "") }
+        let filters = config.certificateFilters.map { ($0.criteria.description, $0.ssl.certFile ?? "", $0.ssl.keyFile ?? "") }
         #expect(filters.map(\.0) == ["local 192.0.2.10", "local 192.0.2.10, protocol imap", "local 2001:db8::/32",
                                      "local_name mail.example.org", "local_name imap.example.net pop.example.net"])
         #expect(filters[1].1 == "/etc/ssl/mail/local10-imap.pem" && filters[1].2 == "/etc/ssl/mail/local10.key")
@@ -152,11 +152,11 @@ import TestSupport
             """.utf8))
         let config = try DovecotConfig(path: directory.path + "/dovecot.conf")
         #expect(config.syntaxVersion == "2.4")
-        #expect(config.ssl().cert_file == "/etc/ssl/block.pem")
-        #expect(config.ssl().key_file == "/etc/ssl/block.key")
+        #expect(config.ssl().certFile == "/etc/ssl/block.pem")
+        #expect(config.ssl().keyFile == "/etc/ssl/block.key")
         #expect(config.setting("ssl_server_cert_file")?.line == 3)
-        #expect(config.ssl(for: FilterQuery(localName: "mail.example.org")).cert_file == "/etc/ssl/sni.pem")
-        #expect(config.ssl(for: FilterQuery(localName: "mail.example.org")).key_file == "/etc/ssl/block.key")
+        #expect(config.ssl(for: FilterQuery(localName: "mail.example.org")).certFile == "/etc/ssl/sni.pem")
+        #expect(config.ssl(for: FilterQuery(localName: "mail.example.org")).keyFile == "/etc/ssl/block.key")
         #expect(config.problems.isEmpty)
     }
 

@@ -191,7 +191,7 @@ struct DovecotFixPlanner {
     /// `ssl = no`: TLS on again when a certificate is configured; else the certificate comes first (postls setup).
     func enableSSLFix(_ finding: Finding) -> Fix? {
         guard let at = location(finding), let line = SettingLine.read(at.file, line: at.line) else { return nil }
-        guard dovecot?.ssl().cert_file != nil || dovecot?.setting("ssl_cert") != nil || dovecot?.setting("ssl_server_cert_file") != nil else {
+        guard dovecot?.ssl().certFile != nil || dovecot?.setting("ssl_cert") != nil || dovecot?.setting("ssl_server_cert_file") != nil else {
             let dir = input.configuration?.directory ?? "/etc/postfix"
             return fix(cause: .starttlsUnavailable, title: "Dovecot: TLS needs a certificate first: postls setup finds or makes one and shows Dovecot's ssl settings",
                        commands: ["postls setup --config-dir \(dir) --dovecot-config \(dovecot?.path ?? at.file) --dry-run    # the plan, with the diff for Dovecot"])
