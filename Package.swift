@@ -36,29 +36,41 @@ let package = Package(
         // The wizard: pure state machine, pure rendering, and the one curses backend.
         .target(name: "WizardCore", dependencies: ["PostlsCore", "Diagnosis", "PostfixConfig", "TLSProbe", "MailLog"]),
         .target(name: "TerminalUI", dependencies: ["WizardCore", "PostlsCore"]),
-        .target(name: "CursesTerminal", dependencies: ["CNcurses", "TerminalUI", "WizardCore"]),
+        .target(name: "CTerminalRestore"),  // the signal handlers that give the terminal back, async-signal-safe
+        .target(name: "CursesTerminal", dependencies: ["CNcurses", "CTerminalRestore", "TerminalUI", "WizardCore"]),
+        // The wizard on the real engines, and the demo (its broken server and SMTP stand-ins) that runs it.
+        .target(name: "PostlsWizard", dependencies: ["WizardCore", "TerminalUI", "CursesTerminal", "Diagnosis", "PostfixConfig",
+                                                     "PostlsCore", "MailLog", "TLSKit", "TLSProbe"]),
+        .target(name: "PostlsDemo", dependencies: ["PostlsWizard", "CursesTerminal", "TerminalUI", "WizardCore", "Diagnosis", "PostfixConfig",
+                                                   "PostlsCore", "TLSKit"]),
 
         .executableTarget(
             name: "postls",
             dependencies: [
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 "PostlsCore", "TLSKit", "PostfixConfig", "TLSProbe", "MailLog", "MailDNS", "Diagnosis",
-                "WizardCore", "TerminalUI", "CursesTerminal",
+                "CursesTerminal", "PostlsWizard", "PostlsDemo",
             ]
         ),
 
-        .executableTarget(name: "postls-tui-bench", dependencies: ["WizardCore", "TerminalUI", "CursesTerminal"], path: "Benchmarks/TUIBenchmark"),
+        .executableTarget(name: "postls-tui-bench", dependencies: ["WizardCore", "TerminalUI", "CursesTerminal", "WizardFixtures"],
+                          path: "Benchmarks/TUIBenchmark"),
         .executableTarget(name: "postls-config-bench", dependencies: ["PostfixConfig", "PostlsCore"], path: "Benchmarks/ConfigBenchmark"),
 
         // Test helpers shared by the test targets: real Postfix/Dovecot instances, certificates, peers.
         .target(name: "TestSupport", dependencies: ["PostlsCore", "TLSKit"]),
+        // Fixtures, not product: canned wizard states, synthetic log events, canned effects (tests and benchmarks).
+        .target(name: "WizardFixtures", dependencies: ["WizardCore", "TerminalUI", "PostlsCore"]),
+        // `postls demo`'s wizard with a crash on demand, for the crash tests only; the shipped binary has no such switch.
+        .executableTarget(name: "postls-crash-test", dependencies: ["PostlsDemo", "TerminalUI", "WizardCore"],
+                          path: "Tests/CrashTestBinary"),
 
         .testTarget(name: "TLSKitTests", dependencies: ["TLSKit", "TestSupport", "PostlsCore"]),
         .testTarget(name: "HarnessTests", dependencies: ["TestSupport", "TLSKit", "PostlsCore"]),
         .testTarget(name: "PostfixConfigTests", dependencies: ["PostfixConfig", "TestSupport", "PostlsCore", "TLSKit"], resources: [.copy("Corpus")]),
         .testTarget(name: "TLSProbeTests", dependencies: ["TLSProbe", "TestSupport", "PostlsCore", "TLSKit"], exclude: ["Golden"]),
         .testTarget(name: "MailLogTests", dependencies: ["MailLog", "TestSupport", "PostlsCore", "TLSKit"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "TerminalUITests", dependencies: ["TerminalUI", "WizardCore", "CursesTerminal", "TestSupport", "PostlsCore", "MailLog", "TLSProbe"], resources: [.copy("Golden")]),
+        .testTarget(name: "TerminalUITests", dependencies: ["TerminalUI", "WizardCore", "CursesTerminal", "WizardFixtures", "TestSupport", "PostlsCore", "MailLog", "TLSProbe"], resources: [.copy("Golden")]),
         .testTarget(name: "MailDNSTests", dependencies: ["MailDNS", "TestSupport", "TLSKit", "PostlsCore"]),
         .testTarget(name: "DiagnosisTests", dependencies: ["Diagnosis", "TestSupport", "PostfixConfig", "TLSProbe", "MailLog", "TLSKit", "PostlsCore"]),
         .testTarget(name: "CLITests", dependencies: ["TestSupport", "PostlsCore", "TLSKit"]),

@@ -4,6 +4,7 @@ import CursesTerminal
 import Foundation
 import TerminalUI
 import WizardCore
+import WizardFixtures
 
 func milliseconds(_ block: () -> Void) -> Double {
     let start = DispatchTime.now().uptimeNanoseconds

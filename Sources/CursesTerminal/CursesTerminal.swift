@@ -1,5 +1,6 @@
 // The only importer of CNcurses: draws a ScreenBuffer, reads keys, handles resize.
 import CNcurses
+import CTerminalRestore
 import Glibc
 import TerminalUI
 import WizardCore
@@ -70,15 +71,22 @@ public final class CursesSession {
         restoresOnSignals = restoreOnSignals
         if restoreOnSignals {
             // Installed before newterm: ncurses only installs its own when the action is the default.
-            for sig in [SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT, SIGTRAP] {
-                _ = CNcurses_install_restore_handler(sig)
+            // SIGINT/SIGTERM/SIGHUP are recorded and acted on outside the handler (`Termination`).
+            Termination.begin()
+            for sig in [SIGQUIT, SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT, SIGTRAP] {
+                _ = terminal_restore_install_fault_handler(sig)
             }
         }
+        // The shell's mode, which newterm changes (it sets cbreak and noecho at once); ncurses uses the output's fd.
+        terminal_restore_save_mode(fileno(output))
         let type = terminalType ?? environment["TERM"]
         let made: OpaquePointer? = type.map { t in t.withCString { newterm($0, output, input) } } ?? newterm(nil, output, input)
         guard let made, let win = CNcurses_stdscr() else {
             fclose(input); fclose(output)
-            if restoreOnSignals { CNcurses_uninstall_restore_handlers() }
+            if restoreOnSignals {
+                terminal_restore_uninstall_fault_handlers()
+                Termination.end()
+            }
             throw CursesError.unknownTerminal(type ?? "(TERM not set)")
         }
         screen = made
@@ -86,7 +94,8 @@ public final class CursesSession {
         inputFile = input
         outputFile = output
         CursesSession.open = true
-        CNcurses_set_session_active(1)
+        CursesSession.prepareRestoreSequence()
+        terminal_restore_set_active(1)
 
         cbreak()          // keys arrive at once; Ctrl-C still sends SIGINT, which restores the terminal
         noecho()
@@ -122,9 +131,13 @@ public final class CursesSession {
     public func close() {
         guard !isClosed else { return }
         isClosed = true
-        CNcurses_set_session_active(0)
         endwin()
-        if restoresOnSignals { CNcurses_uninstall_restore_handlers() }
+        // After endwin: the termination watcher waits for this before it ends the process.
+        terminal_restore_set_active(0)
+        if restoresOnSignals {
+            terminal_restore_uninstall_fault_handlers()
+            Termination.end()
+        }
         if let screen { delscreen(screen) }
         screen = nil
         if let inputFile { fclose(inputFile) }
@@ -132,6 +145,18 @@ public final class CursesSession {
         inputFile = nil
         outputFile = nil
         CursesSession.open = false
+    }
+
+    /// What endwin sends, for a fault handler that may not call curses: attributes off, cursor shown, keypad
+    /// mode off, out of the alternate screen.
+    private static func prepareRestoreSequence() {
+        var bytes: [CChar] = []
+        for capability in ["sgr0", "cnorm", "rmkx", "rmcup"] {
+            guard let value = tigetstr(capability), Int(bitPattern: value) != -1 else { continue }
+            var p = value
+            while p.pointee != 0 { bytes.append(p.pointee); p += 1 }
+        }
+        terminal_restore_set_sequence(bytes, bytes.count)
     }
 
     public static func localeIsUTF8() -> Bool {
@@ -161,7 +186,8 @@ public final class CursesSession {
 
     /// Draws the whole buffer; ncurses sends only what changed since the last frame.
     public func draw(_ buffer: ScreenBuffer) {
-        guard !isClosed else { return }
+        // Not after a termination signal's watcher gave the terminal back on its own.
+        guard !isClosed, terminal_restore_is_active() != 0 else { return }
         // After a resize, cells outside the new frame would keep old text: repaint from scratch once.
         if lastDrawnSize.0 != buffer.width || lastDrawnSize.1 != buffer.height {
             werase(window)
@@ -285,12 +311,14 @@ public final class CursesSession {
 
 extension CursesSession: TerminalBackend {
     public func nextInput(timeoutMilliseconds: Int) -> BackendInput {
-        nextEvent(timeoutMilliseconds: timeoutMilliseconds).map { .event($0) } ?? .timeout
+        // A termination signal ends the input: the runner returns and the session closes in this thread.
+        if Termination.pending != nil { return .endOfInput }
+        return nextEvent(timeoutMilliseconds: timeoutMilliseconds).map { .event($0) } ?? .timeout
     }
 }
 
 /// The wizard on the process's terminal: opens curses, runs the loop, and restores the terminal
-/// however the loop ends (return, throw; signals via the session's handlers).
+/// however the loop ends (return; a termination signal ends the loop; a fault's handler restores it).
 public enum CursesWizard {
     /// Whether the wizard can run here: both standard input and output are terminals and TERM names
     /// one that can address the cursor. Otherwise postls prints what `postls diagnose` prints.
@@ -303,8 +331,11 @@ public enum CursesWizard {
     public static func run(_ state: WizardState, effects: WizardEffectHandler, environment: [String: String],
                            noColor: Bool = false, startupEffects: [WizardEffect]? = nil) throws -> WizardState {
         let session = try CursesSession(device: .standard, environment: environment, noColor: noColor)
-        defer { session.close() }
         let runner = WizardRunner(state: state, backend: session, effects: effects)
-        return runner.run(startupEffects: startupEffects)
+        let final = runner.run(startupEffects: startupEffects)
+        session.close()
+        // After a termination signal the process ends by it, once its cleanups ran (see `Termination`).
+        Termination.waitForTheEndIfPending()
+        return final
     }
 }

@@ -20,6 +20,28 @@ public enum PostlsBinary {
         return runner.deletingLastPathComponent().appendingPathComponent("postls").path
     }
 
+    /// `postls-crash-test` (Tests/CrashTestBinary): `postls demo`'s wizard with a crash on demand, built beside postls.
+    public static var crashTestPath: String {
+        URL(fileURLWithPath: path).deletingLastPathComponent().appendingPathComponent("postls-crash-test").path
+    }
+
+    /// The pid of a postls started with `POSTLS_TEST_TAG=tag` in its environment (typed into a terminal, so the
+    /// test has no handle on it), found in /proc.
+    public static func runningPID(tagged tag: String, timeout: Double = 20) -> pid_t? {
+        let deadline = Deadline.after(seconds: timeout)
+        repeat {
+            for entry in (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? [] {
+                guard let pid = pid_t(entry),
+                      let environ = FileManager.default.contents(atPath: "/proc/\(entry)/environ"),
+                      let cmdline = FileManager.default.contents(atPath: "/proc/\(entry)/cmdline") else { continue }
+                if String(decoding: environ, as: UTF8.self).contains("POSTLS_TEST_TAG=\(tag)"),
+                   String(decoding: cmdline, as: UTF8.self).contains("postls") { return pid }
+            }
+            usleep(100_000)
+        } while !deadline.hasPassed
+        return nil
+    }
+
     /// Runs postls with arguments; never through a shell.
     public static func run(_ arguments: [String], stdin: String? = nil, environment: [String: String]? = nil,
                            timeout: Double = 60) throws -> ProcessOutput {

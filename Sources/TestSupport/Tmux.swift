@@ -35,6 +35,12 @@ public final class TmuxSession: @unchecked Sendable {
         _ = try runner.run("tmux", ["-L", socketName, "send-keys", "-t", session] + keys, timeout: 10)
     }
 
+    /// Types a line at the prompt, as literal text, and presses Enter.
+    public func typeLine(_ line: String) throws {
+        try send("-l", line)
+        try send("Enter")
+    }
+
     /// The visible screen as text.
     public func screen() -> String {
         (try? runner.run("tmux", ["-L", socketName, "capture-pane", "-p", "-t", session], timeout: 10).stdout) ?? ""

@@ -1,8 +1,5 @@
 import ArgumentParser
-import CursesTerminal
-import Diagnosis
-import Foundation
-import PostlsCore
+import PostlsDemo
 
 struct DemoCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -25,45 +22,7 @@ struct DemoCommand: ParsableCommand {
     var noColor = false
 
     func run() throws {
-        let demo: DemoEnvironment
-        do { demo = try DemoEnvironment() } catch {
-            FileHandle.standardError.write(Data("postls demo: \(error)\n".utf8))
-            throw ArgumentParser.ExitCode(PostlsCore.ExitCode.internalError.rawValue)
-        }
-        defer { demo.remove() }
-        // Installed before the wizard: its signal handlers restore the terminal, then hand the signal to
-        // this one, which removes the demo directory.
-        InterruptCleanup.install { DemoEnvironment.removeAll() }
-        if !print && !json && CursesWizard.terminalIsUsable(environment: ProcessInfo.processInfo.environment) {
-            let code = try WizardLauncher.run(options: demo.gatherOptions, hostName: demo.hostName, noColor: noColor,
-                                              fixLoop: demo.fixLoop)
-            if code != 0 { throw ArgumentParser.ExitCode(code) }
-            return
-        }
-        let gathered = Gatherer().gather(demo.gatherOptions)
-        if json {
-            FileHandle.standardOutput.write(try gathered.report.jsonData())
-            FileHandle.standardOutput.write(Data("\n".utf8))
-        } else {
-            let color = !noColor && ProcessInfo.processInfo.environment["NO_COLOR"] == nil && isatty(1) == 1
-            FileHandle.standardOutput.write(Data("postls demo: a broken demo server in \(demo.root) (removed when this ends)\n\n".utf8))
-            FileHandle.standardOutput.write(Data(gathered.report.text(color: color).utf8))
-        }
-    }
-}
-
-/// Removes a temporary tree when the user presses Ctrl-C or the session drops (SIGHUP), then exits
-/// with the signal's conventional status.
-enum InterruptCleanup {
-    nonisolated(unsafe) private static var action: (() -> Void)?
-
-    static func install(_ cleanup: @escaping () -> Void) {
-        action = cleanup
-        for sig in [SIGINT, SIGTERM, SIGHUP] {
-            signal(sig) { received in
-                InterruptCleanup.action?()
-                _exit(128 + received)
-            }
-        }
+        let code = try DemoRun.run(print: print, json: json, noColor: noColor)
+        if code != 0 { throw ArgumentParser.ExitCode(code) }
     }
 }

@@ -3,6 +3,7 @@ import CursesTerminal
 import Diagnosis
 import Foundation
 import PostlsCore
+import PostlsWizard
 
 /// `postls` alone: the wizard on a terminal; without one (a pipe, TERM=dumb) what `postls diagnose` prints.
 struct WizardCommand: ParsableCommand {

@@ -10,7 +10,8 @@ struct ProjectRulesTests {
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
     @Test func eachCModuleIsImportedByItsOneWrapperOnly() throws {
-        let allowed = ["COpenSSL": "TLSKit", "CNcurses": "CursesTerminal", "CZlib": "MailLog", "CLogScan": "MailLog"]
+        let allowed = ["COpenSSL": "TLSKit", "CNcurses": "CursesTerminal", "CTerminalRestore": "CursesTerminal", "CZlib": "MailLog",
+                       "CLogScan": "MailLog"]
         let sources = Self.root.appendingPathComponent("Sources")
         let enumerator = FileManager.default.enumerator(at: sources, includingPropertiesForKeys: nil)
         var checked = 0
@@ -23,6 +24,21 @@ struct ProjectRulesTests {
                 guard let module = words.last.map(String.init), let owner = allowed[module], words.contains("import") else { continue }
                 #expect(target == owner, "\(url.path) imports \(module); only \(owner) may")
             }
+            checked += 1
+        }
+        #expect(checked > 50)
+    }
+
+    /// Fixtures are not product: canned states and synthetic events are for tests and benchmarks only.
+    @Test func noProductTargetImportsTheFixtures() throws {
+        let sources = Self.root.appendingPathComponent("Sources")
+        let enumerator = FileManager.default.enumerator(at: sources, includingPropertiesForKeys: nil)
+        var checked = 0
+        while let url = enumerator?.nextObject() as? URL {
+            guard url.pathExtension == "swift", !url.path.contains("/Sources/WizardFixtures/") else { continue }
+            let text = try String(contentsOf: url, encoding: .utf8)
+            #expect(!text.contains("import WizardFixtures"), "\(url.path) imports the fixtures")
+            #expect(!text.contains("DemoStates."), "\(url.path) uses the fixtures' canned states")
             checked += 1
         }
         #expect(checked > 50)

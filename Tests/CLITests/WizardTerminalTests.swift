@@ -104,22 +104,6 @@ struct WizardTerminalTests {
         try expectSaneTerminal(t)
     }
 
-    /// The pid of the postls started with `POSTLS_TEST_TAG=tag` (found by its environment in /proc).
-    func postlsPID(tagged tag: String, timeout: Double = 20) -> pid_t? {
-        let deadline = Date().addingTimeInterval(timeout)
-        while Date() < deadline {
-            for entry in (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? [] {
-                guard let pid = pid_t(entry),
-                      let environ = FileManager.default.contents(atPath: "/proc/\(entry)/environ"),
-                      let cmdline = FileManager.default.contents(atPath: "/proc/\(entry)/cmdline") else { continue }
-                if String(decoding: environ, as: UTF8.self).contains("POSTLS_TEST_TAG=\(tag)"),
-                   String(decoding: cmdline, as: UTF8.self).contains("postls") { return pid }
-            }
-            usleep(100_000)
-        }
-        return nil
-    }
-
     @Test(arguments: [("TERM", SIGTERM, 143), ("HUP", SIGHUP, 129)])
     func terminationSignalsMidSessionRestoreTheTerminal(_ name: String, _ signal: Int32, _ status: Int) throws {
         let t = try shell()
@@ -135,7 +119,7 @@ struct WizardTerminalTests {
             let changed = Deadline.after(seconds: 15)
             while t.screen() == before && !changed.hasPassed { usleep(50_000) }
         }
-        let found = try #require(postlsPID(tagged: tag))
+        let found = try #require(PostlsBinary.runningPID(tagged: tag))
         kill(found, signal)
         // Type only once postls is gone: keys typed while it still runs would reach the wizard, not the shell.
         let gone = Deadline.after(seconds: 15)

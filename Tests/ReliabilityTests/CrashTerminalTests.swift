@@ -3,9 +3,9 @@ import PostlsCore
 import Testing
 import TestSupport
 
-/// The wizard crashes for real in the middle of a step (the test hook `POSTLS_TEST_CRASH=STEP:KIND:SECONDS`,
-/// Sources/postls/Wizard/TestCrashHook.swift): the terminal must be left exactly as it was, `stty -a` before
-/// and after compared whole, and the shell must see the signal's exit status.
+/// The wizard crashes for real in the middle of a step (`postls-crash-test STEP:KIND:SECONDS`, Tests/CrashTestBinary:
+/// `postls demo`'s wizard code with a crash on demand; the shipped binary has none): the terminal must be left
+/// exactly as it was, `stty -a` before and after compared whole, and the shell must see the signal's exit status.
 @Suite("Terminal restored after a crash", .enabled(if: Prerequisites.isCI || Prerequisites.has("tmux")), .serialized)
 struct CrashTerminalTests {
     let env = ["LANG": "C.UTF-8", "TERM": "xterm-256color", "NO_COLOR": "1"]
@@ -15,7 +15,7 @@ struct CrashTerminalTests {
         try t.send("Enter")
     }
 
-    /// Starts `postls demo` at a shell prompt with the crash hook set, after saving `stty -a`; `navigate` drives the
+    /// Starts the demo's wizard at a shell prompt with a crash asked for, after saving `stty -a`; `navigate` drives the
     /// wizard to the step. Then checks the exit status and that `stty -a` afterwards equals the saved one.
     func crashAndCompare(step: String, kind: String, delay: Double, status: Int32,
                          navigate: (TmuxSession) throws -> Void = { _ in }) throws {
@@ -24,7 +24,7 @@ struct CrashTerminalTests {
         defer { t.kill() }
         try type(t, "stty -a > \(dir.file("before"))")
         // TMPDIR: the demo's folder goes inside the test's, which is removed with it (a crash leaves it behind).
-        try type(t, "TMPDIR=\(dir.path) POSTLS_TEST_CRASH=\(step):\(kind):\(delay) \(PostlsBinary.path) demo; echo EX\"\"IT=$?")
+        try type(t, "TMPDIR=\(dir.path) \(PostlsBinary.crashTestPath) \(step):\(kind):\(delay); echo EX\"\"IT=$?")
         // The wizard is up (curses mode: no echo, no line buffering) before the crash.
         var (found, screen) = t.waitFor("1 Overview", timeout: 30)
         #expect(found, "the wizard never showed: \(screen)")
@@ -77,5 +77,19 @@ struct CrashTerminalTests {
             #expect(t.waitFor("Apply this fix?", timeout: 10).found)
             try t.send("y")
         }
+    }
+}
+
+/// The crash on demand lives in the test binary only: the shipped `postls` has no switch that crashes it.
+@Suite("No crash switch in postls")
+struct NoCrashSwitchTests {
+    @Test func thePostlsBinaryHoldsNoTraceOfTheCrashHook() throws {
+        let binary = try Data(contentsOf: URL(fileURLWithPath: PostlsBinary.path))
+        let crashBinary = try Data(contentsOf: URL(fileURLWithPath: PostlsBinary.crashTestPath))
+        for trace in ["CrashHook", "CrashingEffects", "POSTLS_TEST_CRASH", "crash-test"] {
+            #expect(binary.range(of: Data(trace.utf8)) == nil, "postls contains \(trace)")
+        }
+        // The search would find them: the test binary has them.
+        #expect(crashBinary.range(of: Data("CrashHook".utf8)) != nil)
     }
 }

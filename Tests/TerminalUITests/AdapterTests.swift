@@ -35,6 +35,7 @@ struct ProbeAdapterTests {
 }
 
 import MailLog
+import WizardFixtures
 
 struct LogAdapterTests {
     @Test("real Postfix log lines, classified by the log engine, become a row with peer, service and raw lines")

@@ -3,6 +3,7 @@ import Glibc
 import Testing
 import TerminalUI
 import WizardCore
+import WizardFixtures
 
 /// A pseudo-terminal whose slave the curses session uses; the test types into the master.
 final class PseudoTerminal {

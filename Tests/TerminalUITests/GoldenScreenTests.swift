@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import TerminalUI
 import WizardCore
+import WizardFixtures
 
 /// Every step, rendered from DemoStates at the two sizes admins use most, compared with the golden
 /// files in Golden/ (text plus role and attribute layers). POSTLS_RECORD_GOLDEN=1 re-records them;

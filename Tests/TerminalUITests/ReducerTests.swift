@@ -2,6 +2,7 @@ import PostlsCore
 import Testing
 import TerminalUI
 import WizardCore
+import WizardFixtures
 
 /// Feeds events through `reduce` the way the runner does, keeping the effects.
 struct Driver {

@@ -2,6 +2,7 @@ import PostlsCore
 import Testing
 import TerminalUI
 import WizardCore
+import WizardFixtures
 
 /// A small deterministic generator, so a failing sequence can be replayed.
 struct SplitMix64: RandomNumberGenerator {

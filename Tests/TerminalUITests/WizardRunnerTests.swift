@@ -3,6 +3,7 @@ import PostlsCore
 import Testing
 import TerminalUI
 import WizardCore
+import WizardFixtures
 
 /// Answers effects with canned results through `post`, as the real wiring will (there from other
 /// threads; here at once, so the tests do not depend on timing).

@@ -10,16 +10,17 @@ import TLSKit
 ///
 /// The data is generated in code rather than shipped as resource files so the single `postls` binary can
 /// be copied anywhere and still run its demo (Bundle lookups break when the binary moves).
-final class DemoEnvironment: @unchecked Sendable {
-    let root: String
-    let configDirectory: String
-    let logFile: String
-    let caFile: String
-    let hostName = "mail.demo.postls.example"
+public final class DemoEnvironment: @unchecked Sendable {
+    public let root: String
+    public let configDirectory: String
+    public let logFile: String
+    public let caFile: String
+    public let hostName = "mail.demo.postls.example"
     private(set) var servers: [DemoSMTPServer] = []
     private var removed = false
+    private let removeLock = NSLock()
 
-    init() throws {
+    public init() throws {
         let base = ProcessInfo.processInfo.environment["TMPDIR"] ?? "/tmp"
         var template = Array("\(base)/postls-demo-XXXXXX".utf8CString)
         guard let made = mkdtemp(&template) else { throw DemoError("cannot create a temporary directory in \(base)") }
@@ -27,24 +28,27 @@ final class DemoEnvironment: @unchecked Sendable {
         configDirectory = root + "/etc/postfix"
         logFile = root + "/log/mail.log"
         caFile = root + "/etc/postfix/demo-root-ca.pem"
-        do { try build() } catch { remove(); throw error }
+        // Known before it is built: a termination signal while it builds removes it too.
         Self.liveLock.lock(); Self.live.append(self); Self.liveLock.unlock()
+        do { try build() } catch { remove(); throw error }
     }
 
     deinit { remove() }
 
-    // Every live demo, so an exit path that skips Swift's defer (a signal re-raised by the wizard) still cleans up.
+    // Every live demo, so the end by a termination signal (which skips Swift's defer) still cleans up.
     nonisolated(unsafe) private static var live: [DemoEnvironment] = []
     private static let liveLock = NSLock()
 
-    static func removeAll() {
+    /// Removes every live demo's directory before the process ends by a signal; the servers end with the process
+    /// (stopping each takes a quarter second).
+    public static func removeAllBeforeExit() {
         liveLock.lock(); let all = live; live.removeAll(); liveLock.unlock()
-        for demo in all { demo.remove() }
+        for demo in all { demo.remove(stoppingServers: false) }
     }
 
     /// The demo has no Postfix running: validate with postconf only (when installed) and skip `postfix check`,
     /// whose queue checks do not apply to a demo directory.
-    var fixLoop: FixLoop {
+    public var fixLoop: FixLoop {
         let runner = SystemProcessRunner()
         let validator: ConfigValidator? = findExecutable("postconf") != nil ? PostfixValidator(runner: runner, runPostfixCheck: false) : nil
         return FixLoop(runner: runner, applier: ConfigApplier(validator: validator))
@@ -102,15 +106,18 @@ final class DemoEnvironment: @unchecked Sendable {
         utimensat(AT_FDCWD, path, &times, 0)
     }
 
-    func remove() {
+    /// Stops the servers and removes the directory, once (the main thread and the termination watcher may both ask).
+    public func remove(stoppingServers: Bool = true) {
+        removeLock.lock()
+        defer { removeLock.unlock() }
         guard !removed else { return }
         removed = true
-        for server in servers { server.stop() }
+        if stoppingServers { for server in servers { server.stop() } }
         try? FileManager.default.removeItem(atPath: root)
     }
 
     /// What the wizard and `postls diagnose` gather in the demo.
-    var gatherOptions: GatherOptions {
+    public var gatherOptions: GatherOptions {
         var o = GatherOptions()
         o.configDirectory = configDirectory
         o.logFiles = [logFile]

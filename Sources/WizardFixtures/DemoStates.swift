@@ -1,4 +1,5 @@
 import PostlsCore
+import WizardCore
 
 /// Canned wizard states for every step: the golden render tests use them, and `postls demo` (or a
 /// screen preview) can show them without a mail server. The story: a Let's Encrypt certificate

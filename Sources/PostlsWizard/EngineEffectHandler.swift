@@ -30,12 +30,12 @@ final class EngineEffectHandler: WizardEffectHandler, Sendable {
 
     func perform(_ effect: WizardEffect, post: @escaping @Sendable (WizardEvent) -> Void) {
         switch effect {
-        case .loadConfig: queue.async { TestCrashHook.crashIfAsked(at: "config"); self.loadConfig(post) }
-        case .runProbe: DispatchQueue.global().async { TestCrashHook.crashIfAsked(at: "probe"); self.runProbe(post) }
-        case .loadLogs: DispatchQueue.global().async { TestCrashHook.crashIfAsked(at: "logs"); self.loadLogs(post) }
-        case .applyFix(let id): queue.async { TestCrashHook.crashIfAsked(at: "fix"); self.apply(id, post) }
-        case .rollback: queue.async { TestCrashHook.crashIfAsked(at: "rollback"); self.rollback(post) }
-        case .writeReport(let path, let redact): queue.async { TestCrashHook.crashIfAsked(at: "report"); self.writeReport(path: path, redact: redact, post) }
+        case .loadConfig: queue.async { self.loadConfig(post) }
+        case .runProbe: DispatchQueue.global().async { self.runProbe(post) }
+        case .loadLogs: DispatchQueue.global().async { self.loadLogs(post) }
+        case .applyFix(let id): queue.async { self.apply(id, post) }
+        case .rollback: queue.async { self.rollback(post) }
+        case .writeReport(let path, let redact): queue.async { self.writeReport(path: path, redact: redact, post) }
         case .openFile(let path, let line): queue.async { self.openFile(path, line: line, post) }
         case .quit, .continueSearch, .continueFilter: break
         }

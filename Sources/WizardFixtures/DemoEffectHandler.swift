@@ -1,4 +1,5 @@
 import Foundation
+import TerminalUI
 import WizardCore
 
 /// Answers the wizard's effects with DemoStates' canned results, on a background thread and with

@@ -1,31 +1,27 @@
 import Foundation
 
-/// Test hook, read only by the wizard: `POSTLS_TEST_CRASH=STEP:KIND[:SECONDS]` makes the process crash for real in the
-/// middle of a wizard step, so a test can check that the terminal is restored after a crash
-/// (Tests/ReliabilityTests/CrashTerminalTests.swift). Unset, it does nothing. Not a user feature.
+/// How the crash tests' binary dies: `STEP:KIND[:SECONDS]` (Tests/ReliabilityTests/CrashTerminalTests.swift).
 ///
 /// STEP is the effect the step runs: config, probe, logs, fix, rollback, report. KIND is how it dies:
 /// segv (a store to an unmapped address), bus (a read past the end of a mapped empty file), fpe (a floating
 /// division by zero with the trap enabled), ill (a failed Swift precondition: ud2 on x86_64, the way a
 /// force-unwrapped nil or an index out of range ends), abrt (abort()), trap (SIGTRAP, a debugger breakpoint).
-enum TestCrashHook {
-    static let variable = "POSTLS_TEST_CRASH"
+/// SECONDS (default 0.5, at most 30) is how long after the step starts, so the step is running and on screen.
+struct CrashRequest {
+    let step: String
+    let kind: String
+    let delay: Double
 
-    /// The kind of crash wanted for `step` and the seconds to wait first (`STEP:KIND:SECONDS`, default 0.5), if any.
-    static func request(for step: String, environment: [String: String] = ProcessInfo.processInfo.environment) -> (kind: String, delay: Double)? {
-        guard let value = environment[variable] else { return nil }
+    init?(_ value: String) {
         let parts = value.split(separator: ":").map(String.init)
-        guard parts.count >= 2, parts[0] == step else { return nil }
-        return (parts[1], parts.count > 2 ? min(30, max(0, Double(parts[2]) ?? 0.5)) : 0.5)
+        guard parts.count >= 2 else { return nil }
+        step = parts[0]
+        kind = parts[1]
+        delay = parts.count > 2 ? min(30, max(0, Double(parts[2]) ?? 0.5)) : 0.5
     }
+}
 
-    /// Crashes the process (after the delay, so the step is on screen) when the hook asks for it at `step`.
-    static func crashIfAsked(at step: String) {
-        guard let (kind, delay) = request(for: step) else { return }
-        usleep(UInt32(delay * 1_000_000))
-        crash(kind)
-    }
-
+enum CrashHook {
     static func crash(_ kind: String) {
         switch kind {
         case "segv":
@@ -54,7 +50,7 @@ enum TestCrashHook {
                 if quotient == 42 { print(quotient) }
             }
         case "ill":
-            preconditionFailure("POSTLS_TEST_CRASH: a failed precondition in the middle of a step")
+            preconditionFailure("postls-crash-test: a failed precondition in the middle of a step")
         case "abrt":
             abort()
         case "trap":

@@ -7,11 +7,13 @@ import TerminalUI
 import WizardCore
 
 /// Starts the wizard on a terminal with the real engines behind it.
-enum WizardLauncher {
-    static func run(options: GatherOptions, hostName: String, noColor: Bool, fixLoop: FixLoop? = nil) throws -> Int32 {
+public enum WizardLauncher {
+    /// `wrapEffects` puts something in front of the engines; only the crash tests' binary does (a crash on demand).
+    public static func run(options: GatherOptions, hostName: String, noColor: Bool, fixLoop: FixLoop? = nil,
+                           wrapEffects: (WizardEffectHandler) -> WizardEffectHandler = { $0 }) throws -> Int32 {
         let env = ProcessInfo.processInfo.environment
         let state = WizardState(hostName: hostName, configDirectory: options.configDirectory, size: TerminalSize(width: 80, height: 24))
-        let handler = EngineEffectHandler(options: options, fixLoop: fixLoop)
+        let handler = wrapEffects(EngineEffectHandler(options: options, fixLoop: fixLoop))
         let final = try CursesWizard.run(state, effects: handler, environment: env,
                                          noColor: noColor || env["NO_COLOR"] != nil)
         if final.isHalfApplied {
@@ -22,7 +24,7 @@ enum WizardLauncher {
     }
 
     /// The host name the wizard shows: myhostname from the configuration, else the system's.
-    static func hostName(configDirectory: String) -> String {
+    public static func hostName(configDirectory: String) -> String {
         if let out = try? SystemProcessRunner().run("postconf", ["-c", configDirectory, "-h", "myhostname"], timeout: 10), out.succeeded {
             let name = out.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
             if !name.isEmpty { return name }

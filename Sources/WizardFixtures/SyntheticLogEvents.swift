@@ -1,4 +1,5 @@
 import PostlsCore
+import WizardCore
 
 /// A log of any size whose events are made up on demand from their index: the benchmark and the
 /// large-log tests use it to show the Logs step's cost depends on the screen, not the log.
