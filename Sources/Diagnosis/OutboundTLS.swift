@@ -158,6 +158,21 @@ extension Builder {
         }
     }
 
+    /// The delivery events of the outbound causes, by next hop (`host[address]:port`).
+    static func outboundEvents(_ events: [TLSEvent]) -> [String: [TLSEvent]] {
+        var out: [String: [TLSEvent]] = [:]
+        for e in events where e.kind == .delivery && outboundCauses.contains(e.cause) {
+            guard let peer = e.peer else { continue }
+            out[OutboundHop.nexthop(of: peer), default: []].append(e)
+        }
+        return out
+    }
+
+    /// The delivery's status line in the same lines says it was deferred or bounced.
+    static func wasDeferred(_ e: TLSEvent) -> Bool {
+        e.lines.contains { $0.message.contains("status=deferred") || $0.message.contains("status=bounced") }
+    }
+
     static let outboundCauses: Set<Cause> = [.remoteCertificateUnverified, .remoteCertificateExpired, .remoteNameMismatch, .remoteTLSUnavailable]
 
     /// The smtp client's outcomes per next hop, joined to the settings that decide them. A failure that deferred
@@ -166,13 +181,26 @@ extension Builder {
         guard let summary = input.logSummary else { return }
         var deferredCauses: Set<Cause> = []
         var loggedCauses: Set<Cause> = []
+        let byHop = Self.outboundEvents(logEvents)
+        // A busy server has thousands of next hops: the first few per cause are evidence, the rest a count.
+        var shown: [Cause: Int] = [:], more: [Cause: Int] = [:]
+        let perCause = 10
         for hop in summary.outboundHops {
+            let events = byHop[hop.nexthop] ?? []
+            let causes = Set(events.map(\.cause))
+            let untrustedOnly = hop.untrusted > 0 && events.isEmpty
+            guard !causes.isEmpty || untrustedOnly else { continue }
+            if causes.union(untrustedOnly ? [.remoteCertificateUnverified] : []).allSatisfy({ shown[$0, default: 0] >= perCause }) {
+                for cause in causes.union(untrustedOnly ? [.remoteCertificateUnverified] : []) { more[cause, default: 0] += 1 }
+                if events.contains(where: Self.wasDeferred) { deferredCauses.formUnion(events.filter(Self.wasDeferred).map(\.cause)) }
+                continue
+            }
+            for cause in causes.union(untrustedOnly ? [.remoteCertificateUnverified] : []) { shown[cause, default: 0] += 1 }
             let policy = input.configuration.map { OutboundPolicy.of(nexthop: hop.nexthop, service: hop.service, configuration: $0) }
-            let events = logEvents.filter { $0.kind == .delivery && $0.peer.map({ OutboundHop.nexthop(of: $0) }) == hop.nexthop && Self.outboundCauses.contains($0.cause) }
             let settings = policy?.describe ?? "main.cf not read: the level that applies is unknown"
             let level = policy?.level
             for (cause, group) in Dictionary(grouping: events, by: \.cause) {
-                let deferred = group.filter { e in e.lines.contains { $0.message.contains("status=deferred") || $0.message.contains("status=bounced") } }.count
+                let deferred = group.filter(Self.wasDeferred).count
                 let code = group.lazy.compactMap(Self.verifyCode).first
                 let reason = group.lazy.compactMap(Self.verifyReason).first
                 let last = group.last.flatMap { e in
@@ -208,6 +236,9 @@ extension Builder {
                     summary: "\(text): \(meaning)")
                 loggedCauses.insert(.remoteCertificateUnverified)
             }
+        }
+        for (cause, n) in more where n > 0 {
+            summaries[cause, default: []].append("and \(n) more next hop\(n == 1 ? "" : "s") (`postls logs` lists them all)")
         }
         // The severity is the hops': a deferral is critical, an unverified session at `may` is information (the
         // generic log severity, by event count, does not know whether mail waited).
@@ -251,14 +282,13 @@ extension FixPlanner {
     func outboundFixes(cause: Cause) -> [Fix] {
         guard let configuration = input.configuration, let summary = input.logSummary else { return [] }
         var out: [Fix] = []
-        let hops = summary.outboundHops.filter { hop in
-            input.logEvents.contains { $0.kind == .delivery && $0.peer.map({ OutboundHop.nexthop(of: $0) }) == hop.nexthop && Builder.outboundCauses.contains($0.cause) }
-                || (cause == .remoteCertificateUnverified && hop.untrusted > 0)
-        }
+        // The events as the diagnosis saw them: verification failures re-attributed by their verify code.
+        let byHop = Builder.outboundEvents(input.logEvents)
+        let hops = summary.outboundHops.filter { hop in byHop[hop.nexthop] != nil || (cause == .remoteCertificateUnverified && hop.untrusted > 0) }
         var seenCA = false
-        for hop in hops {
+        for hop in hops where out.count < 10 {
             let policy = OutboundPolicy.of(nexthop: hop.nexthop, service: hop.service, configuration: configuration)
-            let failed = input.logEvents.filter { $0.kind == .delivery && $0.peer.map({ OutboundHop.nexthop(of: $0) }) == hop.nexthop }
+            let failed = byHop[hop.nexthop] ?? []
             let causes = Set(failed.map { e in Builder.verifyCode(e).map(Builder.outboundCause(verifyCode:)) ?? e.cause })
             guard causes.contains(cause) || (cause == .remoteCertificateUnverified && failed.isEmpty) else { continue }
             if cause == .remoteCertificateUnverified && policy.noCA && !seenCA {
