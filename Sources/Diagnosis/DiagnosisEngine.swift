@@ -54,6 +54,7 @@ public struct DiagnosisEngine: Sendable {
     public func diagnose(_ input: DiagnosisInput) -> DiagnosisReport {
         var builder = Builder(input: input)
         builder.refineCertificateRejections()
+        builder.refineOutboundVerification()
         builder.addConfigFindings()
         builder.joinPlaintextRefusals()
         builder.addProbeResults()
@@ -62,6 +63,7 @@ public struct DiagnosisEngine: Sendable {
         builder.addDNSFindings()
         builder.joinLogsToConfigAndProbe()
         builder.addLogEvents()
+        builder.addOutboundHops()
         builder.mergeTLSDisabledIntoRootCause()
         var diagnoses = builder.finish()
         let planner = FixPlanner(input: input)

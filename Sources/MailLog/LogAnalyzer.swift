@@ -219,7 +219,9 @@ public final class LogAnalyzer {
         var relevant: Bool
         if let established = Self.established(m, mlen, hint: hint - header.messageStart) {
             if let since = options.since, let t = lineTime(line, header), t < since { return }
-            handshakes.record(established, m, isClient: Self.isClientProgram(base, header))
+            let isClient = Self.isClientProgram(base, header)
+            handshakes.record(established, m, isClient: isClient)
+            if isClient { recordOutbound(established, m, base, header) }
             // Only an open (failing) connection needs the line itself.
             guard isOpen else { return }
             relevant = true
@@ -289,7 +291,7 @@ public final class LogAnalyzer {
 
     // MARK: Successful handshakes, counted from bytes
 
-    struct EstablishedRanges { var trustEnd: Int; var peerStart: Int; var peerEnd: Int; var protoStart: Int; var protoEnd: Int; var cipherStart: Int; var cipherEnd: Int }
+    struct EstablishedRanges { var trustEnd: Int; var peerStart: Int; var peerEnd: Int; var nexthopEnd: Int; var protoStart: Int; var protoEnd: Int; var cipherStart: Int; var cipherEnd: Int }
 
     /// `<Trust> TLS connection established from|to <namaddr>[ to sni]: <proto> with cipher <cipher> ...`
     /// `hint` is where the bulk reader's first hit in the line falls in `m` (or outside it): when that is the L
@@ -322,6 +324,7 @@ public final class LogAnalyzer {
             i = space < n && space - 1 >= i && m[space - 1] == 58 ? space - 1 : space
         }
         var peerEnd = i
+        let nexthopEnd = i
         // Drop a client-side ":port".
         var k = peerEnd - 1
         while k > peerStart && m[k] &- 48 < 10 { k -= 1 }
@@ -338,8 +341,23 @@ public final class LogAnalyzer {
             cipherStart = i + 13
             cipherEnd = memchr(m + cipherStart, 32, n - cipherStart).map { UnsafeRawPointer(m).distance(to: UnsafeRawPointer($0)) } ?? n
         }
-        return EstablishedRanges(trustEnd: at, peerStart: peerStart, peerEnd: peerEnd, protoStart: protoStart, protoEnd: protoEnd,
+        return EstablishedRanges(trustEnd: at, peerStart: peerStart, peerEnd: peerEnd, nexthopEnd: nexthopEnd, protoStart: protoStart, protoEnd: protoEnd,
                                  cipherStart: cipherStart, cipherEnd: cipherEnd)
+    }
+
+    /// A client line's trust and next hop, for the per-next-hop view (client lines are few: strings are fine here).
+    private func recordOutbound(_ r: EstablishedRanges, _ m: UnsafePointer<UInt8>, _ base: UnsafePointer<UInt8>, _ h: LineHeader) {
+        func text(_ p: UnsafePointer<UInt8>, _ s: Int, _ e: Int) -> String {
+            String(decoding: UnsafeBufferPointer(start: p + s, count: max(0, e - s)), as: UTF8.self)
+        }
+        guard r.nexthopEnd > r.peerStart else { return }
+        let program = text(base, h.programStart, h.programEnd)
+        let service: String?
+        if let known = services[program] { service = known } else {
+            service = TLSEvent.service(ofProgram: program)
+            if services.count < 1024 { services[program] = service }
+        }
+        counts.recordOutbound(trust: text(m, 0, r.trustEnd), nexthop: text(m, r.peerStart, r.nexthopEnd), service: service)
     }
 
     private static func isClientProgram(_ p: UnsafePointer<UInt8>, _ h: LineHeader) -> Bool {

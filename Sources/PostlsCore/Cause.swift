@@ -27,6 +27,8 @@ public enum Cause: String, Codable, CaseIterable, Sendable, Comparable {
     case dovecotConfigPre24 = "dovecot_config_pre_2_4"
     // Outbound
     case remoteCertificateUnverified = "remote_certificate_unverified"
+    case remoteCertificateExpired = "remote_certificate_expired"
+    case remoteNameMismatch = "remote_name_mismatch"
     case remoteTLSUnavailable = "remote_tls_unavailable"
     case remoteHandshakeFailure = "remote_handshake_failure"
     case wrappermodeMismatch = "wrappermode_mismatch"
@@ -44,7 +46,7 @@ public enum Cause: String, Codable, CaseIterable, Sendable, Comparable {
     /// Which side of the mail flow the cause concerns.
     public var direction: Direction {
         switch self {
-        case .remoteCertificateUnverified, .remoteTLSUnavailable, .remoteHandshakeFailure,
+        case .remoteCertificateUnverified, .remoteCertificateExpired, .remoteNameMismatch, .remoteTLSUnavailable, .remoteHandshakeFailure,
              .wrappermodeMismatch, .clientPolicyLeak:
             return .outbound
         case .daneMismatch, .dnssecInsecure, .dnssecBogus, .mtaSTSMismatch:

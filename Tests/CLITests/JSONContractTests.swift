@@ -163,6 +163,23 @@ struct JSONContractTests {
         #expect(try JSONSchemaValidator.validate(json: out.stdout, schema: "logs.schema.json").isEmpty)
     }
 
+    /// The smtp client's next hops (`summary.outbound`), from lines a real Postfix 3.7 wrote at level verify.
+    @Test func logsListsOutboundNextHopsInItsSchema() throws {
+        let stdin = """
+            Dec  7 14:07:54 mail postfix/smtp[101]: server certificate verification failed for localhost[127.0.0.1]:46181: num=62:hostname mismatch
+            Dec  7 14:07:54 mail postfix/smtp[101]: Untrusted TLS connection established to localhost[127.0.0.1]:46181: TLSv1.3 with cipher TLS_AES_256_GCM_SHA384 (256/256 bits) key-exchange X25519 server-signature ECDSA (prime256v1) server-digest SHA256
+            Dec  7 14:07:54 mail postfix/smtp[101]: 6C811F865FD: to=<user@wrongname.test>, relay=localhost[127.0.0.1]:46181, delay=0.14, delays=0.09/0.04/0.01/0, dsn=4.7.5, status=deferred (Server certificate not verified)
+
+            """
+        let out = try PostlsBinary.run(["logs", "--json", "-"], stdin: stdin)
+        #expect(try JSONSchemaValidator.validate(json: out.stdout, schema: "logs.schema.json").isEmpty)
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(out.stdout.utf8)) as? [String: Any])
+        let hops = try #require((object["summary"] as? [String: Any])?["outbound"] as? [[String: Any]], "\(out.stdout)")
+        #expect(hops.count == 1 && hops[0]["nexthop"] as? String == "localhost[127.0.0.1]:46181" && hops[0]["deferred"] as? Int == 1, "\(hops)")
+        let text = try PostlsBinary.run(["logs", "-"], stdin: stdin).stdout
+        #expect(text.contains("localhost[127.0.0.1]:46181 via smtp: 1 untrusted, 1 failed (1 deferred)"), "\(text)")
+    }
+
     /// `logs --follow --json` prints one event object a line as events happen: each line is a logs event.
     @Test(.enabled(if: Prerequisites.isCI || Prerequisites.has("timeout"))) func followedEventsMatchTheEventSchema() throws {
         // coreutils' timeout stops the follower after the existing lines are read (124: it had to stop it).

@@ -252,6 +252,6 @@ import TestSupport
         for change in changes { try Data(change.new).write(to: URL(fileURLWithPath: change.file)) }
         let upgraded = try DovecotConfig(path: directory.path + "/dovecot.conf")
         #expect(!upgraded.needsUpgradeTo24 && upgraded.upgradedTo24(version: "2.4.1").isEmpty)
-        #expect(upgraded.ssl(protocol: "pop3").key_file == "/etc/ssl/pop3.key")
+        #expect(upgraded.ssl(protocol: "pop3").keyFile == "/etc/ssl/pop3.key")
     }
 }

@@ -67,6 +67,9 @@ struct FixPlanner {
             out.append(certificateRequestFix(cause: cause))
         case .portNotListening, .portFiltered:
             out += reachabilityFixes(cause: cause)
+        case .remoteCertificateUnverified, .remoteCertificateExpired, .remoteNameMismatch, .remoteTLSUnavailable:
+            // The linter's CA bundle edit comes first; the same edit is not proposed twice.
+            for fix in outboundFixes(cause: cause) where fix.edits.isEmpty || !out.contains(where: { $0.edits == fix.edits }) { out.append(fix) }
         // handshake_timeout gets no fix: the remedy is in the firewall or the network (ICMPv6, MTU, MSS), which
         // postls neither sees nor can test; the diagnosis says where to look instead.
         default:
