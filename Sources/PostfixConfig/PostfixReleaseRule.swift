@@ -57,6 +57,10 @@ public struct PostfixReleaseRule: LintRule {
         "tlsproxy_client_ciphers", "tlsproxy_client_mandatory_ciphers", "postscreen_tls_ciphers", "postscreen_tls_mandatory_ciphers",
     ]
 
+    static let deprecatedByName = Dictionary(deprecated.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+    /// Every parameter name the per-setting checks look at.
+    static let judged = Set(deprecated.map(\.name)).union(gradeParameters).union(["tls_export_cipherlist", "tls_low_cipherlist"])
+
     /// OpenSSL's configuration directory on Debian (OPENSSLDIR), where `tls_config_file = default` reads openssl.cnf.
     static let defaultOpenSSLConfig = "/usr/lib/ssl/openssl.cnf"
 
@@ -66,26 +70,28 @@ public struct PostfixReleaseRule: LintRule {
         var out: [Finding] = []
         // Every setting main.cf and master.cf's -o make, with where it is.
         var settings: [(name: String, value: String, source: PostfixConfiguration.Source, service: MasterCF.Service?)] = []
-        for index in config.main.effectiveIndices {
+        // Only the names this rule judges are collected: main.cf may hold thousands of settings.
+        for index in config.main.effectiveIndices where Self.judged.contains(config.main.entries[index].name) {
             let entry = config.main.entries[index]
             settings.append((entry.name, entry.rawValue, .mainCF(line: entry.line), nil))
         }
         for service in config.master.services {
-            for override in service.overrides {
+            for override in service.overrides where Self.judged.contains(override.name) {
                 settings.append((override.name, override.rawValue, .masterCF(service: service.qualifiedName, line: override.line), service))
             }
         }
 
-        let deprecated = Dictionary(Self.deprecated.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+        let deprecated = Self.deprecatedByName
+        let gradesRemapped = installed >= PostfixVersion(3, 8)
         for setting in settings {
             if let entry = deprecated[setting.name], installed >= entry.since {
                 let file = setting.service == nil ? "main.cf" : "master.cf"
                 out.append(finding("deprecated_parameter", .unsupportedSetting, .warning, source: setting.source, parameter: setting.name,
                                    "Postfix \(installedText) warns: \(file): support for parameter \"\(setting.name)\" will be removed; instead, \(entry.instead)."))
             }
-            if installed >= PostfixVersion(3, 8) {
-                let grade = setting.value.trimmingCharacters(in: .whitespaces).lowercased()
-                if Self.gradeParameters.contains(setting.name), grade == "export" || grade == "low" {
+            if gradesRemapped {
+                if Self.gradeParameters.contains(setting.name),
+                   case let grade = setting.value.trimmingCharacters(in: .whitespaces).lowercased(), grade == "export" || grade == "low" {
                     let fix: ConfigEdit = setting.service.map { .setOverride(service: $0.name, type: $0.type, name: setting.name, value: "medium") }
                         ?? .setMain(name: setting.name, value: "medium")
                     out.append(finding("cipher_grade_remapped", .unsupportedSetting, .info, source: setting.source, parameter: setting.name,
@@ -169,18 +175,25 @@ struct OpenSSLConfigFile {
 
     init(text: String) {
         var section = ""
+        // Read on every lint run, so no Foundation trimming (slow on Linux): spaces and tabs are cut by hand.
         for (index, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            var line = Substring(raw)
+            var line = raw
             if let hash = line.firstIndex(of: "#") { line = line[..<hash] }
-            let trimmed = line.trimmingCharacters(in: .whitespaces)
-            if trimmed.hasPrefix("[") && trimmed.hasSuffix("]") {
-                section = trimmed.dropFirst().dropLast().trimmingCharacters(in: .whitespaces)
+            let trimmed = Self.trim(line)
+            if trimmed.first == "[" && trimmed.last == "]" {
+                section = String(Self.trim(trimmed.dropFirst().dropLast()))
             } else if let equals = trimmed.firstIndex(of: "=") {
-                let key = trimmed[..<equals].trimmingCharacters(in: .whitespaces)
-                let value = trimmed[trimmed.index(after: equals)...].trimmingCharacters(in: .whitespaces)
+                let key = String(Self.trim(trimmed[..<equals]))
+                let value = String(Self.trim(trimmed[trimmed.index(after: equals)...]))
                 lines.append((section, key, value, index + 1))
             }
         }
+    }
+
+    static func trim(_ text: Substring) -> Substring {
+        let blank: (Character) -> Bool = { $0 == " " || $0 == "\t" || $0 == "\r" }
+        guard let first = text.firstIndex(where: { !blank($0) }), let last = text.lastIndex(where: { !blank($0) }) else { return "" }
+        return text[first...last]
     }
 
     func value(section: String, key: String) -> (value: String, line: Int)? {
