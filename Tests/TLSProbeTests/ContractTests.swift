@@ -146,4 +146,29 @@ struct CipherAndCLITests {
         let badPort = try PostlsBinary.run(["probe", "127.0.0.1", "--port", "smtp"])
         #expect(badPort.status == 64)
     }
+
+    @Test func probeAsNamedSendersTellsTheSeedCaseFromGmailBeingAffected() throws {
+        guard FileManager.default.isExecutableFile(atPath: PostlsBinary.path) else {
+            Issue.record("postls binary not built at \(PostlsBinary.path)"); return
+        }
+        let seed = try #require(fixture.postfix.listener(named: "tls12plus"))
+        let noCipher = try #require(fixture.postfix.listener(named: "nocipher"))
+        let run = try PostlsBinary.run(["probe", "127.0.0.1", "--port", "\(seed.port),\(noCipher.port)", "--as", "gmail,microsoft365,legacy", "--json",
+                                        "--ca-file", fixture.factory.rootFile, "--name", "mail.postls.test", "--timeout", "5"])
+        let report = try ProbeReport.decode(Data(run.stdout.utf8))
+        if Prerequisites.isCI || JSONSchemaValidator.isAvailable {
+            let errors = try JSONSchemaValidator.validate(json: run.stdout, schema: "probe.schema.json")
+            #expect(errors.isEmpty, "\(errors)")
+        }
+        #expect(report.targets.count == 2)
+        func outcomes(_ i: Int) -> [String: SenderOutcome] { Dictionary(uniqueKeysWithValues: report.targets[i].profiles.map { ($0.id, $0.outcome) }) }
+        #expect(report.targets.allSatisfy { $0.profiles.map(\.id) == ["gmail", "microsoft365", "legacy"] })
+        #expect(report.targets.allSatisfy { $0.profiles.allSatisfy { $0.approximation && $0.source.hasPrefix("docs/SENDERS.md#") } })
+        // The seed: TLS 1.2+ on port 25 drops the legacy sender to plaintext, Gmail is unaffected.
+        #expect(outcomes(0) == ["gmail": .tls, "microsoft365": .tls, "legacy": .plaintext])
+        // No shared cipher: here Gmail is the one affected (plaintext, never TLS).
+        #expect(outcomes(1)["gmail"] == .plaintext && outcomes(1)["microsoft365"] == .plaintext)
+        let unknown = try PostlsBinary.run(["probe", "127.0.0.1", "--as", "hotmail"])
+        #expect(unknown.status == 64 && unknown.stderr.contains("gmail"))
+    }
 }
