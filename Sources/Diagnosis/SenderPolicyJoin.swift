@@ -24,3 +24,32 @@ public enum SenderPolicyJoin {
         for i in probe.targets.indices { SenderVerdicts.apply(policy, to: &probe.targets[i], profiles: profiles) }
     }
 }
+
+extension SenderPolicyJoin {
+    /// The "Senders" table of the support report: one row per listener, one column per named sender, with the
+    /// domain's policy applied when its DNS was checked. Empty when no listener has sender verdicts.
+    public static func sendersMarkdown(_ probe: ProbeReport, dns: DNSReport?) -> String {
+        var probe = probe
+        if let dns { apply(dns, to: &probe, profiles: SenderProfile.all) }
+        let ids = SenderProfile.all.map(\.id).filter { id in probe.targets.contains { $0.profiles.contains { $0.id == id } } }
+        guard !ids.isEmpty else { return "" }
+        var out = "### Senders\n\nWhat named senders do with mail for each listener: approximations, sources in docs/SENDERS.md"
+        out += (dns.map { " (the DNS of \($0.domain) applied)" } ?? "") + ".\n\n"
+        out += "| Listener | " + ids.joined(separator: " | ") + " |\n|---|" + String(repeating: "---|", count: ids.count) + "\n"
+        for t in probe.targets where !t.profiles.isEmpty {
+            let address = t.address.contains(":") ? "[\(t.address)]" : t.address
+            out += "| \(address):\(t.port) |"
+            for id in ids {
+                guard let v = t.profiles.first(where: { $0.id == id }) else { out += " - |"; continue }
+                out += " \(v.outcome.rawValue)\(v.protocol.map { " \($0)" } ?? "") |"
+            }
+            out += "\n"
+        }
+        let notes = probe.targets.flatMap { t in t.profiles.filter { $0.outcome != .tls }.map { (t, $0) } }
+        if !notes.isEmpty {
+            out += "\n"
+            for (t, v) in notes { out += "- \(t.address):\(t.port) \(v.id) \(v.outcome.rawValue): \(v.reasons.joined(separator: "; "))\n" }
+        }
+        return out + "\n"
+    }
+}

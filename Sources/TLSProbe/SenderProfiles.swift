@@ -151,6 +151,12 @@ public struct SenderVerdict: Codable, Sendable, Equatable {
 
     public var getsTLS: Bool { outcome == .tls }
 
+    public init(id: String, label: String, outcome: SenderOutcome, protocol: String?, cipher: String?, policy: String,
+                reasons: [String], source: String, approximation: Bool) {
+        self.id = id; self.label = label; self.outcome = outcome; self.protocol = `protocol`; self.cipher = cipher
+        self.policy = policy; self.reasons = reasons; self.source = source; self.approximation = approximation
+    }
+
     enum CodingKeys: String, CodingKey { case id, label, outcome, `protocol`, cipher, policy, reasons, source, approximation }
 
     public func encode(to encoder: Encoder) throws {

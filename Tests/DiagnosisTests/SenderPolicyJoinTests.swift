@@ -69,3 +69,22 @@ struct SenderPolicyJoinTests {
         }
     }
 }
+
+@Suite("Senders table of the support report")
+struct SendersMarkdownTests {
+    @Test func oneRowPerListenerOneColumnPerSenderAndTheReasonsOfEveryNonTLSVerdict() {
+        var t = ListenerProbeResult(host: "mail.example.org", address: "192.0.2.1", port: 25, mode: .starttls, family: "IPv4", expectedName: "mail.example.org")
+        t.profiles = [
+            SenderVerdict(id: "gmail", label: "Gmail (approximation)", outcome: .tls, protocol: "TLSv1.3", cipher: "TLS_AES_128_GCM_SHA256",
+                          policy: "none", reasons: ["delivers"], source: "docs/SENDERS.md#gmail", approximation: true),
+            SenderVerdict(id: "legacy", label: "Legacy MTA (approximation)", outcome: .plaintext, protocol: nil, cipher: nil,
+                          policy: "none", reasons: ["the server rejects TLSv1"], source: "docs/SENDERS.md#legacy-mta", approximation: true),
+        ]
+        let text = SenderPolicyJoin.sendersMarkdown(ProbeReport(targets: [t]), dns: nil)
+        #expect(text.hasPrefix("### Senders\n\n"))
+        #expect(text.contains("approximations, sources in docs/SENDERS.md."))
+        #expect(text.contains("| Listener | gmail | legacy |\n|---|---|---|\n| 192.0.2.1:25 | tls TLSv1.3 | plaintext |\n"), "\(text)")
+        #expect(text.contains("- 192.0.2.1:25 legacy plaintext: the server rejects TLSv1\n"))
+        #expect(SenderPolicyJoin.sendersMarkdown(ProbeReport(targets: []), dns: nil).isEmpty)
+    }
+}
