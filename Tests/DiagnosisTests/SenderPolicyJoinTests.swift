@@ -14,19 +14,6 @@ struct SenderPolicyJoinTests {
     static let domain = "sts.postls.example"
     static let mx = "mx.sts.postls.example"
 
-    /// A local HTTPS server for `mta-sts.DOMAIN` serving `policy` (as MailDNSTests' policy server does).
-    static func policyServer(_ factory: CertificateFactory, policy: String) throws -> LoopbackServer {
-        let cert = try factory.leaf("mta-sts", commonName: "mta-sts.\(domain)")
-        let context = try TLSContext(role: .server, options: .init(certificateChainFile: cert.fullChainFile, privateKeyFile: cert.keyFile))
-        return try LoopbackServer.tls(context: context) { tls in
-            let deadline = Deadline.after(seconds: 5)
-            while let line = try? tls.readLine(deadline: deadline, stage: "request"), !line.isEmpty {}
-            let body = policy.replacingOccurrences(of: "\n", with: "\r\n")
-            try? tls.write("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: \(body.utf8.count)\r\nConnection: close\r\n\r\n\(body)",
-                           deadline: deadline, stage: "response")
-        }
-    }
-
     @Test func mtaSTSEnforceWithAWrongNameCertificateDefersGmailAndMicrosoftOnly() throws {
         let dir = try TemporaryDirectory(prefix: "postls-senders-dns")
         let factory = try CertificateFactory(directory: dir.file("pki"))
@@ -41,7 +28,7 @@ struct SenderPolicyJoinTests {
             ]),
         ])
         defer { dns.stop() }
-        let policy = try Self.policyServer(factory, policy: "version: STSv1\nmode: enforce\nmx: \(Self.mx)\nmax_age: 604800\n")
+        let policy = try LoopbackServer.mtaSTSPolicy(factory, domain: Self.domain, policy: "version: STSv1\nmode: enforce\nmx: \(Self.mx)\nmax_age: 604800\n")
         defer { policy.stop() }
         let mainCF = """
             smtpd_tls_security_level = may
