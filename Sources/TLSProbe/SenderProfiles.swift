@@ -220,7 +220,11 @@ public enum SenderVerdicts {
             }
         }
         if let why = matrixRules(out: profile, r) { return fallBack(why) }
-        guard let handshake else { return fallBack("this sender's handshake was not made (listener deadline)") }
+        guard let handshake else {
+            // No handshake of its own: the listener's TLS stalled or is not TLS at all, or its deadline passed.
+            if let error = r.error { return fallBack("TLS fails for every client: \(error.message)") }
+            return fallBack("this sender's handshake was not made (the listener's deadline passed)")
+        }
         guard let negotiated = handshake.negotiated else {
             var out = fallBack("this sender's handshake fails: \(handshake.failure ?? "unknown reason")")
             out.handshakeFailure = handshake.failure

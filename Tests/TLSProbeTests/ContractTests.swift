@@ -89,6 +89,10 @@ struct ContractTests {
         let tlsa = SenderDomainPolicy(domain: "example.org", tlsaMatches: ["mail.example.org": false])
         #expect(SenderVerdicts.verdict(dane, result: r, handshake: tls13, policy: tlsa).outcome == .defer)
         #expect(!sts.mtaSTSCovers("a.b.example.org") && sts.mtaSTSCovers("mx.example.org"))
+        // A stalled handshake leaves no room for a sender's own: the listener's error is the reason.
+        r.error = ProbeError(phase: .handshake, message: "the TLS handshake stalled")
+        let stalled = SenderVerdicts.verdict(gmail, result: r, handshake: nil)
+        #expect(stalled.outcome == .plaintext && stalled.reasons.first == "TLS fails for every client: the TLS handshake stalled")
         r.error = ProbeError(phase: .starttls, message: "the server does not offer STARTTLS")
         #expect(SenderVerdicts.verdict(gmail, result: r, handshake: nil).outcome == .plaintext)
         #expect(SenderVerdicts.verdict(gmail, result: r, handshake: nil, policy: sts).outcome == .defer)
