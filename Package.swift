@@ -8,7 +8,7 @@ let package = Package(
     name: "postls",
     products: [
         .executable(name: "postls", targets: ["postls"]),
-        .library(name: "PostlsEngines", targets: ["TLSProbe", "PostfixConfig", "MailLog"]),  // for Fuzz/Package.swift
+        .library(name: "PostlsEngines", targets: ["TLSProbe", "PostfixConfig", "MailLog", "TLSReports"]),  // for Fuzz/Package.swift
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
@@ -31,6 +31,7 @@ let package = Package(
         .target(name: "CLogScan"),  // MailLog's bulk trigger scan in AVX2, picked at run time
         .target(name: "MailLog", dependencies: ["PostlsCore", "CZlib", "CLogScan"]),
         .target(name: "MailDNS", dependencies: ["PostlsCore", "TLSKit", "TLSProbe"]),
+        .target(name: "TLSReports", dependencies: ["PostlsCore", "MailLog"]),  // RFC 8460 reports; gzip through MailLog
         .target(name: "Diagnosis", dependencies: ["PostlsCore", "PostfixConfig", "TLSProbe", "MailLog", "MailDNS", "TLSKit"]),
 
         // The wizard: pure state machine, pure rendering, and the one curses backend.
@@ -48,7 +49,7 @@ let package = Package(
             name: "postls",
             dependencies: [
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                "PostlsCore", "TLSKit", "PostfixConfig", "TLSProbe", "MailLog", "MailDNS", "Diagnosis",
+                "PostlsCore", "TLSKit", "PostfixConfig", "TLSProbe", "MailLog", "MailDNS", "Diagnosis", "TLSReports",
                 "CursesTerminal", "PostlsWizard", "PostlsDemo",
             ]
         ),
@@ -72,6 +73,7 @@ let package = Package(
         .testTarget(name: "MailLogTests", dependencies: ["MailLog", "TestSupport", "PostlsCore", "TLSKit"], resources: [.copy("Fixtures")]),
         .testTarget(name: "TerminalUITests", dependencies: ["TerminalUI", "WizardCore", "CursesTerminal", "WizardFixtures", "TestSupport", "PostlsCore", "MailLog", "TLSProbe"], resources: [.copy("Golden")]),
         .testTarget(name: "MailDNSTests", dependencies: ["MailDNS", "TestSupport", "TLSKit", "PostlsCore", "TLSProbe"]),
+        .testTarget(name: "TLSReportsTests", dependencies: ["TLSReports", "TestSupport", "PostlsCore"]),
         .testTarget(name: "DiagnosisTests", dependencies: ["Diagnosis", "TestSupport", "PostfixConfig", "TLSProbe", "MailLog", "MailDNS", "TLSKit", "PostlsCore"]),
         .testTarget(name: "CLITests", dependencies: ["TestSupport", "PostlsCore", "TLSKit"]),
         .testTarget(name: "ReliabilityTests", dependencies: ["TLSProbe", "TestSupport", "TLSKit", "PostlsCore", "PostfixConfig"]),

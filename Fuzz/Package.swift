@@ -20,6 +20,7 @@ let package = Package(
         .executableTarget(name: "FuzzDovecotConfig", dependencies: ["LibFuzzerDriver", .product(name: "PostlsEngines", package: "postls")], path: "DovecotConfig"),
         .executableTarget(name: "FuzzLogLine", dependencies: ["LibFuzzerDriver", .product(name: "PostlsEngines", package: "postls")], path: "LogLine"),
         .executableTarget(name: "FuzzLogGzip", dependencies: ["LibFuzzerDriver", .product(name: "PostlsEngines", package: "postls")], path: "LogGzip"),
+        .executableTarget(name: "FuzzTLSReport", dependencies: ["LibFuzzerDriver", .product(name: "PostlsEngines", package: "postls")], path: "TLSReport"),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -7,13 +7,15 @@
 # place when complete: an interrupted build never leaves a half root that a later run would trust.
 #
 # Treat a cached root as read-only: copy it (scripts/test-install.sh does) before starting anything in it.
-# Needs root and mmdebstrap (Debian package). Usage: scripts/debian-root.sh bookworm|trixie
+# Needs root and mmdebstrap (Debian package). Usage: scripts/debian-root.sh [--cached] bookworm|trixie
+# With --cached it only prints the path of a complete cached root, or exits 1 without building (the test harness's
+# DebianRoot asks this way).
 set -euo pipefail
 
-suite=${1:?usage: debian-root.sh SUITE (bookworm or trixie)}
+cached_only=no
+if [ "${1:-}" = "--cached" ]; then cached_only=yes; shift; fi
+suite=${1:?usage: debian-root.sh [--cached] SUITE (bookworm or trixie)}
 case "$suite" in bookworm|trixie) ;; *) echo "debian-root.sh: unknown suite $suite (bookworm or trixie)" >&2; exit 2 ;; esac
-[ "$(id -u)" -eq 0 ] || { echo "debian-root.sh: needs root (mmdebstrap, chroot)" >&2; exit 2; }
-command -v mmdebstrap >/dev/null || { echo "debian-root.sh: mmdebstrap missing (apt-get install mmdebstrap)" >&2; exit 2; }
 
 cache=${POSTLS_ROOT_CACHE:-/var/cache/postls-test/roots}
 packages=postfix,dovecot-core,dovecot-imapd,openssl,ca-certificates,tmux
@@ -28,6 +30,9 @@ if [ -x "$root/usr/sbin/postfix" ] && [ -f "$root/.postls-root-complete" ]; then
   echo "$root"
   exit 0
 fi
+[ "$cached_only" = no ] || exit 1
+[ "$(id -u)" -eq 0 ] || { echo "debian-root.sh: needs root (mmdebstrap, chroot)" >&2; exit 2; }
+command -v mmdebstrap >/dev/null || { echo "debian-root.sh: mmdebstrap missing (apt-get install mmdebstrap)" >&2; exit 2; }
 
 mkdir -p "$cache"
 work=$(mktemp -d "$cache/.building-$suite.XXXXXX")

@@ -39,6 +39,7 @@ targets=(
   "FuzzDovecotConfig|1024|Fuzz/Seeds/DovecotConfig Tests/PostfixConfigTests/Corpus"
   "FuzzLogLine|1024|Fuzz/Seeds/LogLine Tests/MailLogTests/Fixtures"
   "FuzzLogGzip|1024|Fuzz/Seeds/LogGzip"
+  "FuzzTLSReport|4096|Fuzz/Seeds/TLSReport"
 )
 
 declared=$(grep -o 'name: "Fuzz[A-Za-z]*"' Fuzz/Package.swift | sed 's/name: "//; s/"//')

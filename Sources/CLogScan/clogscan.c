@@ -18,7 +18,8 @@ clogscan_candidate clogscan_next(const uint8_t *p, size_t from, size_t n, size_t
     const __m256i s = _mm256_set1_epi8(0x53), h = _mm256_set1_epi8(0x48), f = _mm256_set1_epi8(0x46);
     const __m256i rb = _mm256_set1_epi8(0x5D), c = _mm256_set1_epi8(0x63), pp = _mm256_set1_epi8(0x70);
     const __m256i a = _mm256_set1_epi8(0x61), colon = _mm256_set1_epi8(0x3A), slash = _mm256_set1_epi8(0x2F);
-    const __m256i nl = _mm256_set1_epi8(10);
+    const __m256i nl = _mm256_set1_epi8(10), space = _mm256_set1_epi8(0x20);
+    const __m256i w = _mm256_set1_epi8(0x77), fl = _mm256_set1_epi8(0x66);
     size_t group_blocks = group_bytes / 32 ? group_bytes / 32 : 1;
     clogscan_candidate r = { from, 0, 0, 0 };
     size_t i = from;
@@ -39,6 +40,9 @@ clogscan_candidate clogscan_next(const uint8_t *p, size_t from, size_t n, size_t
             hit = _mm256_or_si256(hit, _mm256_and_si256(_mm256_cmpeq_epi8(v0, f), _mm256_cmpeq_epi8(v1, a)));
             hit = _mm256_or_si256(hit, _mm256_and_si256(_mm256_and_si256(_mm256_cmpeq_epi8(v0, rb), _mm256_cmpeq_epi8(v1, colon)),
                                                         _mm256_cmpgt_epi8(v2, slash)));
+            /* ": w", ": f": Postfix's "warning: " and "fatal: " (messages of the message table with no other trigger). */
+            hit = _mm256_or_si256(hit, _mm256_and_si256(_mm256_and_si256(_mm256_cmpeq_epi8(v0, colon), _mm256_cmpeq_epi8(v1, space)),
+                                                        _mm256_or_si256(_mm256_cmpeq_epi8(v2, w), _mm256_cmpeq_epi8(v2, fl))));
             uint32_t ends = (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(v0, nl));
             uint32_t hits = (uint32_t)_mm256_movemask_epi8(hit);
             if (hits) {

@@ -106,7 +106,9 @@ public final class CursesSession {
         // teach ncurses those too, so arrows never arrive as Esc [ A.
         for (sequence, code) in [("\u{1b}[A", KEY_UP), ("\u{1b}[B", KEY_DOWN), ("\u{1b}[C", KEY_RIGHT), ("\u{1b}[D", KEY_LEFT),
                                  ("\u{1b}[H", KEY_HOME), ("\u{1b}[F", KEY_END), ("\u{1b}OH", KEY_HOME), ("\u{1b}OF", KEY_END),
-                                 ("\u{1b}[1~", KEY_HOME), ("\u{1b}[4~", KEY_END)] {
+                                 ("\u{1b}[1~", KEY_HOME), ("\u{1b}[4~", KEY_END),
+                                 // vt100's terminfo has no page keys, but the emulators that claim to be one send these.
+                                 ("\u{1b}[5~", KEY_PPAGE), ("\u{1b}[6~", KEY_NPAGE)] {
             _ = define_key(sequence, code)
         }
         curs_set(0)

@@ -5,16 +5,6 @@ import PostlsCore
 import TLSKit
 import TLSProbe
 
-extension PostfixConfiguration.Source {
-    var fileAndLineParts: (String, Int)? {
-        switch self {
-        case .mainCF(let line): return ("main.cf", line)
-        case .masterCF(_, let line): return ("master.cf", line)
-        default: return nil
-        }
-    }
-}
-
 extension Builder {
     /// The listeners whose log label is `service`.
     func listeners(forService service: String) -> [SMTPDListener] {
@@ -40,9 +30,9 @@ extension Builder {
     private mutating func joinProtocols(_ listener: SMTPDListener, service: String) {
         let already = Set((findingsByCause[.protocolMismatch] ?? []).compactMap(\.parameter))
         // Opportunistic TLS uses smtpd_tls_protocols; mandatory TLS (encrypt) uses the mandatory list.
-        let relevant = listener.tls.security_level == "encrypt" ? "smtpd_tls_mandatory_protocols" : "smtpd_tls_protocols"
+        let relevant = listener.tls.securityLevel == "encrypt" ? "smtpd_tls_mandatory_protocols" : "smtpd_tls_protocols"
         for parameter in [relevant] {
-            let list = parameter == "smtpd_tls_protocols" ? listener.tls.protocols : listener.tls.mandatory_protocols
+            let list = parameter == "smtpd_tls_protocols" ? listener.tls.protocols : listener.tls.mandatoryProtocols
             let set = TLSProtocolSet(list)
             let excluded = ["TLSv1", "TLSv1.1", "TLSv1.2"].filter { !set.enabled.contains($0) }
             guard !excluded.isEmpty, let source = listener.sources[parameter], source != .defaultValue else { continue }
@@ -51,7 +41,7 @@ extension Builder {
                 add(.protocolMismatch, .warning, Evidence(source: .config, location: "\(source)", text: text))
                 continue
             }
-            let where_ = source.fileAndLineParts
+            let where_ = source.fileAndLine
             // The MX keeps Postfix's default floor (opportunistic TLS: a refused handshake means plaintext or no mail);
             // submission clients all speak TLS 1.2, so there the floor comes down to TLS 1.2 only, not further.
             let isMX = listener.isPublicSMTP || listener.listen.port.map(input.smtpPorts.contains) == true
@@ -68,22 +58,22 @@ extension Builder {
 
     private mutating func joinCiphers(_ listener: SMTPDListener, service: String) {
         let tls = listener.tls
-        for (parameter, value) in [("smtpd_tls_ciphers", tls.ciphers), ("smtpd_tls_mandatory_ciphers", tls.mandatory_ciphers),
-                                   ("smtpd_tls_exclude_ciphers", tls.exclude_ciphers), ("smtpd_tls_mandatory_exclude_ciphers", tls.mandatory_exclude_ciphers)] {
+        for (parameter, value) in [("smtpd_tls_ciphers", tls.ciphers), ("smtpd_tls_mandatory_ciphers", tls.mandatoryCiphers),
+                                   ("smtpd_tls_exclude_ciphers", tls.excludeCiphers), ("smtpd_tls_mandatory_exclude_ciphers", tls.mandatoryExcludeCiphers)] {
             guard let source = listener.sources[parameter], source != .defaultValue, !value.isEmpty else { continue }
             add(.noSharedCipher, .warning, Evidence(source: .config, location: "\(source)", text: "\(parameter) = \(value) on \(listener.service.name)"))
         }
         // The settings that narrow the list below Postfix's defaults: the cipher list of the grade in use and the
         // exclusions. Removing them restores the defaults, which suit opportunistic TLS.
         guard let configuration = input.configuration else { return }
-        let mandatory = tls.security_level == "encrypt" || tls.wrappermode
-        let grade = (mandatory ? tls.mandatory_ciphers : tls.ciphers).lowercased()
+        let mandatory = tls.securityLevel == "encrypt" || tls.wrappermode
+        let grade = (mandatory ? tls.mandatoryCiphers : tls.ciphers).lowercased()
         var narrowing = ["tls_\(grade)_cipherlist", "smtpd_tls_exclude_ciphers"]
         if mandatory { narrowing.append("smtpd_tls_mandatory_exclude_ciphers") }
         let already = Set((findingsByCause[.noSharedCipher] ?? []).compactMap(\.fix))
         for parameter in narrowing {
             guard let raw = configuration.raw(parameter, service: listener.service), raw.source != .defaultValue,
-                  let where_ = raw.source.fileAndLineParts else { continue }
+                  let where_ = raw.source.fileAndLine else { continue }
             let edit: ConfigEdit
             if case .masterCF = raw.source {
                 edit = .removeOverride(service: listener.service.name, type: listener.service.type, name: parameter)

@@ -54,6 +54,7 @@ public struct DiagnosisEngine: Sendable {
     public func diagnose(_ input: DiagnosisInput) -> DiagnosisReport {
         var builder = Builder(input: input)
         builder.refineCertificateRejections()
+        builder.refineOutboundVerification()
         builder.addConfigFindings()
         builder.joinPlaintextRefusals()
         builder.addProbeResults()
@@ -62,6 +63,7 @@ public struct DiagnosisEngine: Sendable {
         builder.addDNSFindings()
         builder.joinLogsToConfigAndProbe()
         builder.addLogEvents()
+        builder.addOutboundHops()
         builder.mergeTLSDisabledIntoRootCause()
         var diagnoses = builder.finish()
         let planner = FixPlanner(input: input)
@@ -177,13 +179,13 @@ struct Builder {
         guard let configuration = input.configuration, let probe = input.probe else { return }
         for listener in configuration.smtpdListeners {
             guard let port = listener.listen.port else { continue }
-            let files = listener.tls.chain_files.isEmpty ? listener.tls.cert_files : listener.tls.chain_files
+            let files = listener.tls.chainFiles.isEmpty ? listener.tls.certFiles : listener.tls.chainFiles
             guard let file = files.first, let onDisk = try? Certificate.load(pemFile: file).first else { continue }
             for t in probe.targets where t.port == port {
                 guard let served = t.chain.first, served.sha256 != onDisk.sha256Fingerprint else { continue }
                 // A different name on disk is a different certificate, not a renewal: only flag the same subject.
                 guard served.subject == onDisk.subject || Set(served.san) == Set(onDisk.subjectAltNames) else { continue }
-                let source = listener.sources[listener.tls.chain_files.isEmpty ? "smtpd_tls_cert_file" : "smtpd_tls_chain_files"]
+                let source = listener.sources[listener.tls.chainFiles.isEmpty ? "smtpd_tls_cert_file" : "smtpd_tls_chain_files"]
                 add(.staleCertificate, .warning,
                     Evidence(source: .config, location: source.map { "\($0)" } ?? "main.cf",
                              text: "\(file) holds \(onDisk.sha256Fingerprint.prefix(16))…, valid until \(Self.day(onDisk.notAfter))"),

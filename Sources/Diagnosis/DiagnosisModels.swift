@@ -27,7 +27,7 @@ public enum DiagnosisStatus: String, Codable, Sendable {
 }
 
 /// A root cause with its evidence and the fixes that address it.
-public struct Diagnosis: Codable, Sendable, Equatable {
+public struct Diagnosis: Encodable, Sendable, Equatable {
     public var cause: Cause
     public var severity: Severity
     public var confidence: Confidence
@@ -63,7 +63,7 @@ public enum FixKind: String, Codable, Sendable {
 }
 
 /// A concrete fix.
-public struct Fix: Codable, Sendable, Equatable {
+public struct Fix: Encodable, Sendable, Equatable {
     /// Stable across runs for the same problem and change: `<cause>-<hash>`.
     public var id: String
     public var title: String
@@ -87,7 +87,7 @@ public struct Fix: Codable, Sendable, Equatable {
     /// advice (a diff of Dovecot's file to review, and commands), never applied by postls.
     public var server: MailServer = .postfix
 
-    public struct FileAction: Codable, Sendable, Equatable {
+    public struct FileAction: Sendable, Equatable {
         public var path: String
         public var contents: String
         public var explanation: String

@@ -2,37 +2,58 @@ import Foundation
 import PostfixConfig
 import PostlsCore
 
-extension Evidence {
-    var jsonObject: [String: Any] { ["source": source.rawValue, "location": location, "text": text, "server": server.rawValue] }
-}
+// The contract of docs/json/diagnose.schema.json (`postls diagnose --json`) and fix.schema.json (`postls fix
+// list --json`). Evidence's synthesized keys are already the contract's.
 
 extension Diagnosis {
-    public var jsonObject: [String: Any] {
-        ["cause": cause.rawValue, "severity": severity.rawValue, "confidence": confidence.rawValue, "summary": summary,
-         "explanation": explanation, "evidence": evidence.map(\.jsonObject), "fixes": fixes, "status": status.rawValue,
-         "notes": notes, "log_events": logEvents, "sources": sources.map(\.rawValue).sorted()]
+    private enum ContractKeys: String, CodingKey {
+        case cause, severity, confidence, summary, explanation, evidence, fixes, status, notes, sources
+        case logEvents = "log_events"
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: ContractKeys.self)
+        try c.encode(cause, forKey: .cause); try c.encode(severity, forKey: .severity)
+        try c.encode(confidence, forKey: .confidence); try c.encode(summary, forKey: .summary)
+        try c.encode(explanation, forKey: .explanation); try c.encode(evidence, forKey: .evidence)
+        try c.encode(fixes, forKey: .fixes); try c.encode(status, forKey: .status); try c.encode(notes, forKey: .notes)
+        try c.encode(logEvents, forKey: .logEvents); try c.encode(sources.map(\.rawValue).sorted(), forKey: .sources)
     }
 }
 
 extension Fix {
-    public var jsonObject: [String: Any] {
-        let editObjects: [Any] = edits.compactMap { edit in
-            (try? JSONEncoder().encode(edit)).flatMap { try? JSONSerialization.jsonObject(with: $0) }
-        }
-        return ["id": id, "title": title, "kind": kind.rawValue, "cause": cause.rawValue, "diff": diff as Any? ?? NSNull(),
-                "commands": commands, "edits": editObjects, "impact": impact as Any? ?? NSNull(), "applicable": applicable,
-                "ports": ports, "files": files.map { ["path": $0.path, "explanation": $0.explanation] }, "server": server.rawValue]
+    private enum ContractKeys: String, CodingKey {
+        case id, title, kind, cause, diff, commands, edits, impact, applicable, ports, files, server
+    }
+
+    /// A file action's contents (a generated key, say) are never printed: only where and why.
+    private struct FileJSON: Encodable { var path: String; var explanation: String }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: ContractKeys.self)
+        try c.encode(id, forKey: .id); try c.encode(title, forKey: .title); try c.encode(kind, forKey: .kind)
+        try c.encode(cause, forKey: .cause); try c.encode(diff, forKey: .diff); try c.encode(commands, forKey: .commands)
+        try c.encode(edits, forKey: .edits); try c.encode(impact, forKey: .impact); try c.encode(applicable, forKey: .applicable)
+        try c.encode(ports, forKey: .ports); try c.encode(server, forKey: .server)
+        try c.encode(files.map { FileJSON(path: $0.path, explanation: $0.explanation) }, forKey: .files)
     }
 }
 
-extension DiagnosisReport {
-    /// The contract of docs/json/diagnose.schema.json (`postls diagnose --json`).
-    public var jsonObject: [String: Any] {
-        ["diagnoses": diagnoses.map(\.jsonObject), "fixes": fixes.map(\.jsonObject), "limitations": limitations]
+extension DiagnosisReport: Encodable {
+    private enum ContractKeys: String, CodingKey { case diagnoses, fixes, limitations }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: ContractKeys.self)
+        try c.encode(diagnoses, forKey: .diagnoses); try c.encode(fixes, forKey: .fixes)
+        try c.encode(limitations, forKey: .limitations)
     }
 
-    public func jsonData() throws -> Data {
-        try JSONSerialization.data(withJSONObject: jsonObject, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
+    /// The contract's JSON (ContractJSON), ending in a newline.
+    public func jsonData() throws -> Data { try ContractJSON.line(self) }
+
+    /// The contract as a JSON tree, for the support report, which redacts and embeds it.
+    public var jsonObject: [String: Any] {
+        (try? JSONSerialization.jsonObject(with: ContractJSON.encode(self))) as? [String: Any] ?? [:]
     }
 
     /// Text for a terminal: most important first, each with evidence and fix ids.
@@ -48,12 +69,7 @@ extension DiagnosisReport {
             out += "\(active.count) problem\(active.count == 1 ? "" : "s") found" + (parts.isEmpty ? "" : " (\(parts.joined(separator: ", ")))") + ", most important first.\n"
         }
         for (index, d) in diagnoses.enumerated() {
-            let label: String
-            switch d.severity {
-            case .critical: label = paint("CRITICAL", "1;31")
-            case .warning: label = paint("WARNING ", "1;33")
-            case .info: label = paint("INFO    ", "1;36")
-            }
+            let label = d.severity.label(color: color, bold: true)
             out += "\n\(index + 1). \(label) \(paint(d.cause.rawValue, "1"))  \(CauseCatalog.shared.title(d.cause))"
             out += "  [confidence \(d.confidence.rawValue): \(d.sources.map(\.rawValue).sorted().joined(separator: "+"))]\n"
             if d.status == .possiblyFixed { out += "   (possibly fixed already)\n" }

@@ -39,7 +39,7 @@ public struct PlaintextRefusals: Sendable, Equatable {
     /// The smtpd programs (syslog_name + `/smtpd`) of the listeners that receive internet mail and require TLS.
     static func programs(_ configuration: PostfixConfiguration, smtpPorts: Set<Int>) -> [String: String] {
         var out: [String: String] = [:]
-        for listener in configuration.smtpdListeners where listener.tls.security_level == "encrypt" && !listener.tls.wrappermode {
+        for listener in configuration.smtpdListeners where listener.tls.securityLevel == "encrypt" && !listener.tls.wrappermode {
             guard listener.isPublicSMTP || listener.listen.port.map(smtpPorts.contains) == true else { continue }
             let syslogName = configuration.value("syslog_name", service: listener.service)
             out[(syslogName.isEmpty ? "postfix" : syslogName) + "/smtpd"] = listener.logServiceLabel

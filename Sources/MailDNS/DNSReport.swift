@@ -197,9 +197,6 @@ public struct DNSReport: Sendable, Encodable {
 
     /// JSON as `postls dns --json` prints it (ISO-8601 dates, sorted keys).
     public func jsonData() throws -> Data {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        encoder.dateEncodingStrategy = .iso8601
-        return try encoder.encode(self)
+        try ContractJSON.encode(self)
     }
 }

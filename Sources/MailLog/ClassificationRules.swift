@@ -175,10 +175,22 @@ public let classificationRules: [ClassificationRule] = [
           why: "the client sent STARTTLS and then left without completing a handshake"),
 ]
 
-/// Applies `classificationRules`; an event no rule explains is `.unclassified` with low confidence.
-public func classify(_ facts: EventFacts, rules: [ClassificationRule] = classificationRules) -> (cause: Cause, confidence: Confidence, rule: String) {
+/// Applies `classificationRules`, then the message table: an event no rule explains takes the cause of the
+/// first of its lines' rows that names one (`messages`, in line order), and a configuration message overrides
+/// a rule that is less than sure (the rules look at signals; the row knows the exact message). An event
+/// neither explains is `.unclassified` with low confidence. Rule ids of rows are `message:<row id>`.
+public func classify(_ facts: EventFacts, messages: [LogMessage] = [],
+                     rules: [ClassificationRule] = classificationRules) -> (cause: Cause, confidence: Confidence, rule: String) {
+    var result: (cause: Cause, confidence: Confidence, rule: String) = (.unclassified, .low, "unclassified")
     for rule in rules where rule.condition.holds(facts) {
-        return (rule.cause, rule.confidence, rule.id)
+        result = (rule.cause, rule.confidence, rule.id)
+        break
     }
-    return (.unclassified, .low, "unclassified")
+    if result.confidence == .high { return result }
+    let named = messages.first { $0.cause != nil && $0.cause != .unclassified && ($0.level != .info || $0.software == .openssl) }
+    guard let row = named, let cause = row.cause, cause != result.cause else { return result }
+    if result.cause == .unclassified || (row.level == .config && row.software != .openssl) {
+        return (cause, .medium, "message:" + row.id)
+    }
+    return result
 }

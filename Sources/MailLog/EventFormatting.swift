@@ -177,6 +177,22 @@ public final class LogJSONWriter {
         "{" + d.map { (key($0.key), $0.value) }.sorted { $0.0 < $1.0 }.map { "\(quote($0.0)):\($0.1)" }.joined(separator: ",") + "}"
     }
 
+    /// One next hop of the smtp/lmtp client (docs/json/logs.schema.json, `outbound`).
+    public static func json(_ h: OutboundHop) -> String {
+        var o = "{\"nexthop\":\(quote(h.nexthop)),\"service\":" + (h.service.map(quote) ?? "null")
+        o += ",\"verified\":\(h.verified),\"trusted\":\(h.trusted),\"untrusted\":\(h.untrusted),\"anonymous\":\(h.anonymous)"
+        o += ",\"failures\":\(h.failures),\"deferred\":\(h.deferred),\"failures_by_cause\":" + object(h.failuresByCause) { $0.rawValue }
+        o += ",\"last_failure\":"
+        if let f = h.lastFailure {
+            o += "{\"time\":" + (f.time.map { quote(isoString($0)) } ?? "null") + ",\"cause\":\(quote(f.cause.rawValue)),\"rule\":\(quote(f.rule))"
+            o += ",\"verify_code\":" + (f.verifyCode.map { String($0) } ?? "null") + ",\"verify_reason\":" + (f.verifyReason.map(quote) ?? "null")
+            o += ",\"deferred\":\(f.deferred),\"location\":\(quote(f.location)),\"text\":\(quote(f.text))}"
+        } else {
+            o += "null"
+        }
+        return o + "}"
+    }
+
     public static func json(_ s: LogSummary) -> String {
         var o = "{\"by_cause\":" + object(s.byCause) { $0.rawValue }
         o += ",\"tls_established\":" + object(s.tlsEstablished) { $0 }
@@ -189,6 +205,7 @@ public final class LogJSONWriter {
         o += ",\"last_seen\":" + (s.lastSeen.map { quote(isoString($0)) } ?? "null")
         o += ",\"per_hour\":" + object(s.perHour) { isoString($0) }
         o += ",\"outbound_unverified\":\(s.outboundUnverified)"
+        o += ",\"outbound\":[" + s.outboundHops.prefix(100).map(json).joined(separator: ",") + "]"
         let below = s.peers(usingProtocolBelow: "TLSv1.2").prefix(100)
         o += ",\"peers_below_tlsv1_2\":[" + below.map { u in
             "{\"peer\":\(quote(u.peer)),\"lowest\":\(quote(u.lowestProtocol)),\"sessions_below\":\(u.sessionsBelow("TLSv1.2"))}"
@@ -240,6 +257,22 @@ public struct LogTextReport {
         if !old.isEmpty {
             out += "\n\(old.count) peer\(old.count == 1 ? "" : "s") completed handshakes below TLSv1.2 (raising the floor to TLSv1.2 would break them):\n"
             for u in old.prefix(10) { out += "  \(u.peer): \(u.lowestProtocol), \(u.sessionsBelow("TLSv1.2")) session(s)\n" }
+        }
+        let hops = s.outboundHops
+        if !hops.isEmpty {
+            out += "\nOutbound TLS by next hop (smtp/lmtp client):\n"
+            for h in hops.prefix(20) {
+                var parts: [String] = []
+                for (n, label) in [(h.verified, "verified"), (h.trusted, "trusted"), (h.untrusted, "untrusted"), (h.anonymous, "anonymous")] where n > 0 {
+                    parts.append("\(n) \(label)")
+                }
+                if h.failures > 0 { parts.append("\(h.failures) failed (\(h.deferred) deferred)") }
+                out += "  \(h.nexthop)\(h.service.map { " via \($0)" } ?? ""): \(parts.joined(separator: ", "))\n"
+                if let f = h.lastFailure {
+                    let num = f.verifyCode.map { " num=\($0)\(f.verifyReason.map { ":\($0)" } ?? "")" } ?? ""
+                    out += "    last failure \(f.timeText.isEmpty ? "-" : f.timeText): \(f.cause.rawValue)\(num)\n      \(f.location): \(f.text)\n"
+                }
+            }
         }
         // Most frequent first; equal counts by cause id (dictionary order differs from run to run).
         for cause in s.byCause.keys.sorted(by: {

@@ -109,7 +109,8 @@ public struct LineReader: Sendable {
     }
 
     /// The same with the receiver as a generic sink: its calls are direct (the analyzer's per-line path pays no
-    /// closure context retain and release per line).
+    /// closure context retain and release per line). One long function on purpose: it is the measured hot loop
+    /// (scripts/bench-logs.sh), and its inlined helpers share the chunk's pointers and counters as locals.
     func forEachCandidateLine<Sink: CandidateLineSink>(in source: ByteSource, sink: Sink) -> Outcome {
         var outcome = Outcome()
         // Each buffer keeps room for one unfinished line (at most maxLineLength) in front of its chunk.

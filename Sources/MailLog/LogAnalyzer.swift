@@ -219,7 +219,9 @@ public final class LogAnalyzer {
         var relevant: Bool
         if let established = Self.established(m, mlen, hint: hint - header.messageStart) {
             if let since = options.since, let t = lineTime(line, header), t < since { return }
-            handshakes.record(established, m, isClient: Self.isClientProgram(base, header))
+            let isClient = Self.isClientProgram(base, header)
+            handshakes.record(established, m, isClient: isClient)
+            if isClient { recordOutbound(established, m, base, header) }
             // Only an open (failing) connection needs the line itself.
             guard isOpen else { return }
             relevant = true
@@ -233,6 +235,9 @@ public final class LogAnalyzer {
             relevant = true
         } else if Self.contains(m, mlen, "certificate") || Self.contains(m, mlen, "DH param") {
             relevant = true
+        } else if Self.hasPrefix(m, mlen, "warning: ") || Self.hasPrefix(m, mlen, "fatal: ") {
+            // Postfix warnings that name neither TLS nor SSL: only those in the message table.
+            relevant = LogMessageCatalog.namesEvent(UnsafeBufferPointer(start: m, count: mlen))
         } else {
             relevant = false
             // A delivery's status line ends an open client session even when it says nothing about TLS.
@@ -286,7 +291,7 @@ public final class LogAnalyzer {
 
     // MARK: Successful handshakes, counted from bytes
 
-    struct EstablishedRanges { var trustEnd: Int; var peerStart: Int; var peerEnd: Int; var protoStart: Int; var protoEnd: Int; var cipherStart: Int; var cipherEnd: Int }
+    struct EstablishedRanges { var trustEnd: Int; var peerStart: Int; var peerEnd: Int; var nexthopEnd: Int; var protoStart: Int; var protoEnd: Int; var cipherStart: Int; var cipherEnd: Int }
 
     /// `<Trust> TLS connection established from|to <namaddr>[ to sni]: <proto> with cipher <cipher> ...`
     /// `hint` is where the bulk reader's first hit in the line falls in `m` (or outside it): when that is the L
@@ -319,6 +324,7 @@ public final class LogAnalyzer {
             i = space < n && space - 1 >= i && m[space - 1] == 58 ? space - 1 : space
         }
         var peerEnd = i
+        let nexthopEnd = i
         // Drop a client-side ":port".
         var k = peerEnd - 1
         while k > peerStart && m[k] &- 48 < 10 { k -= 1 }
@@ -335,8 +341,23 @@ public final class LogAnalyzer {
             cipherStart = i + 13
             cipherEnd = memchr(m + cipherStart, 32, n - cipherStart).map { UnsafeRawPointer(m).distance(to: UnsafeRawPointer($0)) } ?? n
         }
-        return EstablishedRanges(trustEnd: at, peerStart: peerStart, peerEnd: peerEnd, protoStart: protoStart, protoEnd: protoEnd,
+        return EstablishedRanges(trustEnd: at, peerStart: peerStart, peerEnd: peerEnd, nexthopEnd: nexthopEnd, protoStart: protoStart, protoEnd: protoEnd,
                                  cipherStart: cipherStart, cipherEnd: cipherEnd)
+    }
+
+    /// A client line's trust and next hop, for the per-next-hop view (client lines are few: strings are fine here).
+    private func recordOutbound(_ r: EstablishedRanges, _ m: UnsafePointer<UInt8>, _ base: UnsafePointer<UInt8>, _ h: LineHeader) {
+        func text(_ p: UnsafePointer<UInt8>, _ s: Int, _ e: Int) -> String {
+            String(decoding: UnsafeBufferPointer(start: p + s, count: max(0, e - s)), as: UTF8.self)
+        }
+        guard r.nexthopEnd > r.peerStart else { return }
+        let program = text(base, h.programStart, h.programEnd)
+        let service: String?
+        if let known = services[program] { service = known } else {
+            service = TLSEvent.service(ofProgram: program)
+            if services.count < 1024 { services[program] = service }
+        }
+        counts.recordOutbound(trust: text(m, 0, r.trustEnd), nexthop: text(m, r.peerStart, r.nexthopEnd), service: service)
     }
 
     private static func isClientProgram(_ p: UnsafePointer<UInt8>, _ h: LineHeader) -> Bool {
@@ -380,8 +401,12 @@ public final class LogAnalyzer {
         }
         if role == .other && (message.utf8Contains("-login: ") || program.hasPrefix("doveconf")) { role = .dovecot }
         // The peer is looked up only for a connection that does not know it yet (see `append`).
-        let facts = LineFacts.recognize(message, role: role, findPeer: false)
-        if facts.signals.isEmpty { return }
+        var facts = LineFacts.recognize(message, role: role, findPeer: false)
+        if facts.signals.isEmpty {
+            // A message the signals do not name may still be in the message table.
+            guard let row = LogMessageCatalog.primary(message)?.row, row.level != .info else { return }
+            facts.signals.append(row.level == .config ? .cataloguedConfig : .cataloguedFailure)
+        }
 
         if facts.signals.contains(.established) {
             if let s = sessions[key] { append(line, facts, to: s) }
@@ -454,7 +479,7 @@ public final class LogAnalyzer {
 
     private static let configSignals: Set<Signal> = [
         .tlsDisabled, .certificateLoadFailed, .privateKeyLoadFailed, .keyDoesNotMatch, .caLoadFailed, .dhProblem,
-        .sniProblem, .invalidProtocolList, .invalidCipherGrade, .invalidTLSLevel,
+        .sniProblem, .invalidProtocolList, .invalidCipherGrade, .invalidTLSLevel, .cataloguedConfig,
     ]
     private static let sessionFailureSignals: Set<Signal> = [
         .starttlsFailed, .timeoutAfterSTARTTLS, .tlsBytesOnPlaintext, .lostAfterUnknown, .sslAcceptError,
@@ -462,7 +487,7 @@ public final class LogAnalyzer {
         .serverCertNotVerified, .certVerificationFailed, .tlsRequiredNotOffered, .tlsRequiredRefused, .tlsRequiredUnavailable,
         .smtpsWrappermode, .greetingTimeoutOn465, .lostDuringSTARTTLS, .clientTLSConfig, .otherTLSWarning,
         .dovecotHandshake, .dovecotContextFailed, .dovecotCertificate, .dovecotKeyMismatch, .dovecotDH,
-        .dovecotUnknownSetting, .dovecotCipherList,
+        .dovecotUnknownSetting, .dovecotCipherList, .cataloguedFailure, .cataloguedConfig,
     ]
 
     private static let configMask = Signal.mask(configSignals)
@@ -504,6 +529,7 @@ public final class LogAnalyzer {
         var service: String?
         var loopback: Bool
         var port: Int?
+        var messages: [Int]
     }
     private var classified: [ClassificationKey: (Cause, Confidence, String)] = [:]
     /// `TLSEvent.service(ofProgram:)` and `Role.of(program:)` per program name: a log has a handful.
@@ -525,14 +551,20 @@ public final class LogAnalyzer {
             service = TLSEvent.service(ofProgram: program)
             if services.count < 1024 { services[program] = service }
         }
+        // The message-table rows of the lines, in line order (each line's own row before the OpenSSL texts in it).
+        var messages: [Int] = []
+        for l in s.lines {
+            var text = Self.normalizeDovecot(l).message
+            for r in text.withUTF8({ LogMessageCatalog.matchIndices($0) }) where !messages.contains(r) { messages.append(r) }
+        }
         let key = ClassificationKey(signals: Signal.mask(s.signals), reasons: reasons, role: s.role, service: service,
-                                    loopback: s.peer?.isLoopback ?? false, port: s.peer?.port)
+                                    loopback: s.peer?.isLoopback ?? false, port: s.peer?.port, messages: messages)
         var (cause, confidence, rule): (Cause, Confidence, String)
         if let known = classified[key] {
             (cause, confidence, rule) = known
         } else {
             let facts = EventFacts(signals: Set(s.signals), reasons: reasons, role: s.role, service: service, peer: s.peer)
-            (cause, confidence, rule) = classify(facts)
+            (cause, confidence, rule) = classify(facts, messages: messages.map { LogMessageCatalog.all[$0] })
             if classified.count < 4096 { classified[key] = (cause, confidence, rule) }
         }
         var lines = s.lines
@@ -544,7 +576,8 @@ public final class LogAnalyzer {
         }
         return TLSEvent(kind: kind, time: first.time, timeText: first.timeText, host: first.host, program: program,
                         pid: first.pid, service: service, peer: s.peer, signals: s.signals, errors: s.facts.errors,
-                        cause: cause, confidence: confidence, rule: rule, lines: lines, omittedLines: s.omitted)
+                        cause: cause, confidence: confidence, rule: rule, lines: lines, omittedLines: s.omitted,
+                        messages: messages.map { LogMessageCatalog.all[$0].id })
     }
 
     /// Reads the record again for a failed session no window claimed, keeping what the old windows claimed.

@@ -26,6 +26,9 @@ public struct LogSummary: Sendable {
     public var tlsCiphers: [String: Int] = [:]
     /// Outbound sessions established without verifying the server (`Untrusted`/`Anonymous ... to`).
     public var outboundUnverified = 0
+    /// The smtp/lmtp client's sessions and failures per next hop (`host[address]:port`), bounded to `maxTrackedHops`.
+    public var outbound: [String: OutboundHop] = [:]
+    public var maxTrackedHops = 10_000
     /// Failed sessions that were postls's own probes (from the probe record), per cause. Not in `events`,
     /// `byCause` and the other failure counts unless `LogAnalyzerOptions.includeOwnProbes` is set.
     public var ownProbes = 0
@@ -68,6 +71,7 @@ public struct LogSummary: Sendable {
             else { byPeerDomain["other", default: 0] += 1 }
         }
         byService[event.service ?? "unknown", default: 0] += 1
+        if event.kind == .delivery { recordOutbound(event) }
         if let t = event.time {
             if firstSeen.map({ t < $0 }) ?? true { firstSeen = t }
             if lastSeen.map({ t > $0 }) ?? true { lastSeen = t }

@@ -55,6 +55,9 @@ public enum Signal: String, Sendable, Codable, Hashable, CaseIterable {
     case dovecotCipherList       // Can't set cipher list
     // Anything else mentioning TLS with a warning
     case otherTLSWarning
+    // A message no signal above names, found in the message table (LogMessageCatalog)
+    case cataloguedFailure       // a row of level failure
+    case cataloguedConfig        // a row of level config
 }
 
 extension Signal {
@@ -108,6 +111,8 @@ extension Signal {
         case .dovecotUnknownSetting: return 1 << 44
         case .dovecotCipherList: return 1 << 45
         case .otherTLSWarning: return 1 << 46
+        case .cataloguedFailure: return 1 << 47
+        case .cataloguedConfig: return 1 << 48
         }
     }
 
@@ -245,7 +250,8 @@ public struct LineFacts: Sendable, Hashable {
         if has("cannot load Certification Authority data") || has("cannot load Certificate Authority data")
             || has("error loading client CA names") { add(.caLoadFailed) }
         if has("DH parameter") || has("key exchange group") || has("EECDH") { add(.dhProblem) }
-        if has("TLS SNI ") || (has("map lookup problem") && has("sni")) { add(.sniProblem) }
+        // A malformed or changed SNI name is the client's doing (message table rows), not the map's.
+        if (has("TLS SNI ") && !has(" is invalid: ") && !has(" after hello retry")) || (has("map lookup problem") && has("sni")) { add(.sniProblem) }
         if has("Invalid TLS protocol list") { add(.invalidProtocolList) }
         if has("invalid cipher grade") || has("error setting cipher grade") { add(.invalidCipherGrade) }
         if has("Invalid TLS level") || has("unsupported TLS level") { add(.invalidTLSLevel) }
@@ -265,7 +271,8 @@ public struct LineFacts: Sendable, Hashable {
             if has("Failed to initialize SSL server context") || has("SSL context initialization failed") { add(.dovecotContextFailed) }
             if has("Can't load SSL certificate") || has("There is no valid PEM certificate") || has("The certificate is empty")
                 || (has("ssl_") && (has("Can't open file") || has(") failed: "))) || has("Couldn't parse private SSL key") { add(.dovecotCertificate) }
-            if has("Key is for a different cert") { add(.dovecotKeyMismatch) }
+            // 2.3: "Key is for a different cert than ssl_cert"; 2.4: "Key file is for a different certificate file".
+            if has("Key is for a different cert") || has("Key file is for a different certificate") { add(.dovecotKeyMismatch) }
             if has("Can't load DH parameters") || has("no DH parameters provided") || has("Couldn't parse DH parameters") { add(.dovecotDH) }
             if has("Unknown setting") || has("Unknown ssl_min_protocol") || has("has been replaced by ssl_min_protocol") { add(.dovecotUnknownSetting) }
             if has("Can't set cipher list") { add(.dovecotCipherList) }

@@ -40,13 +40,17 @@ public struct TLSEvent: Sendable, Hashable {
     /// A connection postls's own probe made (see `OwnProbeMatcher`); such events reach callers only when
     /// `LogAnalyzerOptions.includeOwnProbes` asks for them.
     public var ownProbe = false
+    /// The message-table rows its lines matched (LogMessageCatalog ids), in line order: the direction and
+    /// the fields (`nexthop`, `num`) of each line come from `LogMessageCatalog.primary(_:)`.
+    public var messages: [String] = []
 
     public init(kind: Kind, time: Date?, timeText: String, host: String, program: String, pid: Int?, service: String?,
                 peer: Peer?, signals: [Signal], errors: [OpenSSLError], cause: Cause, confidence: Confidence, rule: String,
-                lines: [LogLine], omittedLines: Int = 0) {
+                lines: [LogLine], omittedLines: Int = 0, messages: [String] = []) {
         self.kind = kind; self.time = time; self.timeText = timeText; self.host = host; self.program = program
         self.pid = pid; self.service = service; self.peer = peer; self.signals = signals; self.errors = errors
         self.cause = cause; self.confidence = confidence; self.rule = rule; self.lines = lines; self.omittedLines = omittedLines
+        self.messages = messages
     }
 
     /// The service a program name stands for: `postfix/smtps/smtpd` → smtps, `postfix/submission/smtpd`

@@ -3,7 +3,8 @@ import CLogScan
 /// The first filter every line meets: does it contain a byte sequence any TLS message needs?
 ///
 /// A SIMD pass looks for the rare bytes T, S, H, U, F, ], backslash and NUL (binary garbage must be
-/// counted); only at those positions are the words checked. (`Wrapper-mode request dropped` lines say
+/// counted), and the colon of `: warning: ` and `: fatal: ` (Postfix warnings of the message table that
+/// name neither TLS nor SSL); only at those positions are the words checked. (`Wrapper-mode request dropped` lines say
 /// "TLS context"; hex queue ids are full of D, E, F, so DH is found by its H.) Lower-case-only messages
 /// (`starttls=0/1`, `certificate verification failed`) are caught by the slow path, which runs
 /// while a connection is open or a process is known to have broken TLS.
@@ -15,11 +16,12 @@ enum TriggerScan {
         let t = SIMD16<UInt8>(repeating: 0x54), s = SIMD16<UInt8>(repeating: 0x53)
         let h = SIMD16<UInt8>(repeating: 0x48), u = SIMD16<UInt8>(repeating: 0x55), bs = SIMD16<UInt8>(repeating: 0x5C)
         let zero = SIMD16<UInt8>(repeating: 0), f = SIMD16<UInt8>(repeating: 0x46), rb = SIMD16<UInt8>(repeating: 0x5D)
+        let colon = SIMD16<UInt8>(repeating: 0x3A)
         let weights = SIMD8<UInt8>(1, 2, 4, 8, 16, 32, 64, 128)
         // Lanes of one 16-byte block that hold a trigger byte, as bits.
         @inline(__always) func hits(_ at: Int) -> UInt32 {
             let v = UnsafeRawPointer(p + at).loadUnaligned(as: SIMD16<UInt8>.self)
-            let m = (v .== t) .| (v .== s) .| (v .== h) .| (v .== u) .| (v .== bs) .| (v .== zero) .| (v .== f) .| (v .== rb)
+            let m = (v .== t) .| (v .== s) .| (v .== h) .| (v .== u) .| (v .== bs) .| (v .== zero) .| (v .== f) .| (v .== rb) .| (v .== colon)
             let lanes = unsafeBitCast(m, to: SIMD16<UInt8>.self) // 0xFF where matched
             let halves = unsafeBitCast(lanes, to: SIMD2<UInt64>.self)
             if halves[0] | halves[1] == 0 { return 0 }
@@ -65,7 +67,7 @@ enum TriggerScan {
     ///
     /// A superset of `mayMatter`'s hits: the rare bytes L (TLS, SSL), U (UNKNOWN, Unknown), M (non-SMTP,
     /// SMTPS), backslash and NUL alone; S, H, F and ] only with a second byte (`Server c`, `H p` of
-    /// `DH param`, `Fa`, `]:` + digit). Reads 7 bytes past each 16-byte block, so it stops 23 bytes
+    /// `DH param`, `Fa`, `]:` + digit); `: w` and `: f` (Postfix's `warning: `, `fatal: `). Reads 7 bytes past each 16-byte block, so it stops 23 bytes
     /// before `n`; the caller reads the rest line by line.
     /// True when the CPU runs CLogScan's AVX2 kernel (32 bytes per step); else the portable Swift kernel runs.
     static let nativeKernelAvailable = clogscan_available() != 0
@@ -84,7 +86,7 @@ enum TriggerScan {
         let l = splat(0x4C), u = splat(0x55), bs = splat(0x5C), zero = splat(0), m = splat(0x4D)
         let s = splat(0x53), h = splat(0x48), f = splat(0x46), rb = splat(0x5D)
         let c = splat(0x63), lp = splat(0x70), a = splat(0x61), colon = splat(0x3A), beforeZero = splat(0x2F), afterNine = splat(0x3A)
-        let nl = splat(10)
+        let nl = splat(10), space = splat(0x20), w = splat(0x77), fl = splat(0x66)
         var i = from
         var newlines = 0
         var longRun = false
@@ -105,6 +107,7 @@ enum TriggerScan {
                 let hit = (v0 .== l) .| (v0 .== u) .| (v0 .== bs) .| (v0 .== zero) .| (v0 .== m)
                     .| ((v0 .== s) .& (v7 .== c)) .| ((v0 .== h) .& (v2 .== lp)) .| ((v0 .== f) .& (v1 .== a))
                     .| ((v0 .== rb) .& (v1 .== colon) .& (v2 .> beforeZero) .& (v2 .< afterNine))
+                    .| ((v0 .== colon) .& (v1 .== space) .& ((v2 .== w) .| (v2 .== fl)))
                 let ends = unsafeBitCast(v0 .== nl, to: SIMD16<UInt8>.self)
                 let halves = unsafeBitCast(hit, to: SIMD2<UInt64>.self)
                 if halves[0] | halves[1] != 0 {
@@ -194,6 +197,7 @@ enum TriggerScan {
         case 0x5D: return clientNamaddr(p, n, k)                               // ]
         case 0x5C: return word(p, n, k, "\\026\\003")                         // backslash
         case 0x46: return word(p, n, k, "Fatal: ")                              // F: doveconf's ssl_ errors
+        case 0x3A: return word(p, n, k, ": warning: ") || word(p, n, k, ": fatal: ") // : Postfix warnings (message table)
         case 0: return true
         default: return false
         }

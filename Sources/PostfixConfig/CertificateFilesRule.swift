@@ -26,10 +26,10 @@ public struct CertificateFilesRule: LintRule {
         let config = context.configuration
         var pairs: [Pair] = []
         var seen = Set<String>()
-        for listener in config.smtpdListeners where listener.tls.security_level != "none" || listener.tls.wrappermode {
-            if !listener.tls.chain_files.isEmpty {
+        for listener in config.smtpdListeners where listener.tls.securityLevel != "none" || listener.tls.wrappermode {
+            if !listener.tls.chainFiles.isEmpty {
                 // Each chain file holds a key followed by its certificates (or a key file then a cert file).
-                let files = listener.tls.chain_files
+                let files = listener.tls.chainFiles
                 var index = 0
                 while index < files.count {
                     let first = files[index]
@@ -45,11 +45,11 @@ public struct CertificateFilesRule: LintRule {
                     }
                 }
             } else {
-                for (index, cert) in listener.tls.cert_files.enumerated() {
+                for (index, cert) in listener.tls.certFiles.enumerated() {
                     let names = [("smtpd_tls_cert_file", "smtpd_tls_key_file"), ("smtpd_tls_eccert_file", "smtpd_tls_eckey_file"),
                                  ("smtpd_tls_dcert_file", "smtpd_tls_dkey_file")]
                     let (certParameter, keyParameter) = names.first { config.value($0.0, service: listener.service) == cert } ?? names[min(index, 2)]
-                    pairs.append(Pair(certFile: cert, keyFile: listener.tls.key_files[index], certParameter: certParameter,
+                    pairs.append(Pair(certFile: cert, keyFile: listener.tls.keyFiles[index], certParameter: certParameter,
                                       keyParameter: keyParameter, service: listener.service))
                 }
             }
@@ -133,19 +133,19 @@ public struct CertificateFilesRule: LintRule {
     /// Dovecot's certificate and key (2.3 `ssl_cert = <file`, 2.4 `ssl_server_cert_file`).
     func checkDovecot(_ dovecot: DovecotConfig, _ context: LintContext) -> [Finding] {
         let ssl = dovecot.ssl()
-        guard ssl.ssl != "no", let cert = ssl.cert_file else { return [] }
+        guard ssl.ssl != "no", let cert = ssl.certFile else { return [] }
         let certSetting = dovecot.setting("ssl_server_cert_file") ?? dovecot.setting("ssl_cert")
         let keySetting = dovecot.setting("ssl_server_key_file") ?? dovecot.setting("ssl_key")
-        var out = inspect(certFile: cert, keyFile: ssl.key_file ?? cert, certParameter: certSetting?.key ?? "ssl_cert", keyParameter: keySetting?.key ?? "ssl_key",
+        var out = inspect(certFile: cert, keyFile: ssl.keyFile ?? cert, certParameter: certSetting?.key ?? "ssl_cert", keyParameter: keySetting?.key ?? "ssl_key",
                           certSource: .file(certSetting?.file ?? dovecot.path, certSetting?.line ?? 0),
                           keySource: .file(keySetting?.file ?? dovecot.path, keySetting?.line ?? 0),
                           hostName: context.configuration.value("myhostname"), context)
         // Certificates of filters (per local address, per SNI name, per protocol) are served too, and
         // expire or mismatch on their own.
-        var checked: Set<[String]> = [[cert, ssl.key_file ?? cert]]
+        var checked: Set<[String]> = [[cert, ssl.keyFile ?? cert]]
         for filter in dovecot.certificateFilters where filter.ssl.ssl != "no" {
-            guard let filterCert = filter.ssl.cert_file else { continue }
-            let filterKey = filter.ssl.key_file ?? filterCert
+            guard let filterCert = filter.ssl.certFile else { continue }
+            let filterKey = filter.ssl.keyFile ?? filterCert
             guard checked.insert([filterCert, filterKey]).inserted else { continue }
             let query = filter.criteria.representativeQuery
             let certAt = dovecot.setting("ssl_server_cert_file", for: query) ?? dovecot.setting("ssl_cert", for: query)
@@ -164,7 +164,7 @@ public struct CertificateFilesRule: LintRule {
 
     private func inspect(certFile: String, keyFile: String, certParameter: String, keyParameter: String, certSource: Location, keySource: Location,
                          hostName host: String, _ context: LintContext) -> [Finding] {
-        let pair = (certFile: certFile, keyFile: keyFile, certParameter: certParameter, keyParameter: keyParameter)
+        let pair: FilePair = (certFile: certFile, keyFile: keyFile, certParameter: certParameter, keyParameter: keyParameter)
         // Each server's own words: its log line for a wrong key, its reload, and who checks the name.
         let isDovecot: Bool
         if case .file = certSource { isDovecot = true } else { isDovecot = false }
@@ -181,22 +181,7 @@ public struct CertificateFilesRule: LintRule {
             return [loadProblem(error, path: pair.certFile, parameter: pair.certParameter, what: "certificate", source: certSource)]
         }
         guard let leaf = certificates.first else { return [] }
-        var out: [Finding] = []
-        // The key.
-        if !context.fileSystem.exists(pair.keyFile) {
-            out.append(loadProblem(TLSKitError.file(path: pair.keyFile, errno: ENOENT), path: pair.keyFile, parameter: pair.keyParameter,
-                                   what: "private key", source: keySource))
-        } else {
-            do {
-                let key = try PrivateKey.load(pemFile: pair.keyFile)
-                if !key.matches(leaf) {
-                    out.append(finding("key_mismatch", .keyMismatch, .critical, source: keySource, parameter: pair.keyParameter,
-                                       "the private key \(pair.keyFile) does not belong to the certificate \(pair.certFile) (\(mismatchLog)); TLS fails."))
-                }
-            } catch {
-                out.append(loadProblem(error, path: pair.keyFile, parameter: pair.keyParameter, what: "private key", source: keySource))
-            }
-        }
+        var out = keyFindings(pair, leaf: leaf, source: keySource, mismatchLog: mismatchLog, context)
         // Validity.
         let now = context.clock.now()
         let days = leaf.info.daysUntilExpiry(from: now)
@@ -212,25 +197,7 @@ public struct CertificateFilesRule: LintRule {
         }
         // Trust and chain completeness (skipped for expired certificates: the date already explains the failure).
         if leaf.notAfter >= now && leaf.notBefore <= now {
-            let result = try? ChainVerifier.verify(leaf: leaf, intermediates: Array(certificates.dropFirst()), trust: context.trustAnchors, at: now)
-            switch result?.code {
-            case VerifyResult.depthZeroSelfSigned?:
-                out.append(finding("self_signed_certificate", .untrustedCertificate, .warning, source: certSource, parameter: pair.certParameter,
-                                   "the certificate in \(pair.certFile) is self-signed: peers that verify (DANE, MTA-STS, mail clients) reject it. Use a certificate from a public CA (ACME)."))
-            case VerifyResult.unableToGetIssuerCertLocally?, VerifyResult.unableToVerifyLeafSignature?, VerifyResult.unableToGetIssuerCert?:
-                if certificates.count == 1 && !leaf.isSelfIssued {
-                    out.append(finding("incomplete_chain", .incompleteChain, .warning, source: certSource, parameter: pair.certParameter,
-                                       "\(pair.certFile) holds only the server certificate, without the intermediate CA certificate(s) that issued it: peers cannot build the chain. Point \(pair.certParameter) at the full chain (leaf first, e.g. fullchain.pem)."))
-                } else {
-                    out.append(finding("untrusted_certificate", .untrustedCertificate, .warning, source: certSource, parameter: pair.certParameter,
-                                       "the chain in \(pair.certFile) does not lead to a trusted root (\(result?.message ?? "")): verifying peers reject it."))
-                }
-            case VerifyResult.selfSignedInChain?:
-                out.append(finding("untrusted_certificate", .untrustedCertificate, .warning, source: certSource, parameter: pair.certParameter,
-                                   "the chain in \(pair.certFile) ends in a root that is not trusted here (\(result?.message ?? "")): verifying peers reject it."))
-            default:
-                break
-            }
+            out += trustFindings(pair, chain: certificates, source: certSource, now: now, context)
         }
         // Strength.
         if leaf.keyType.uppercased().contains("RSA") && leaf.keyBits < 2048 {
@@ -247,5 +214,47 @@ public struct CertificateFilesRule: LintRule {
                                "the certificate in \(pair.certFile) does not cover \(nameText) (it names \(([leaf.commonName].compactMap { $0 } + leaf.subjectAltNames).joined(separator: ", "))): \(whoChecks)."))
         }
         return out
+    }
+
+    typealias FilePair = (certFile: String, keyFile: String, certParameter: String, keyParameter: String)
+
+    /// The key: there, readable, and the certificate's.
+    private func keyFindings(_ pair: FilePair, leaf: Certificate, source keySource: Location, mismatchLog: String, _ context: LintContext) -> [Finding] {
+        guard context.fileSystem.exists(pair.keyFile) else {
+            return [loadProblem(TLSKitError.file(path: pair.keyFile, errno: ENOENT), path: pair.keyFile, parameter: pair.keyParameter,
+                                what: "private key", source: keySource)]
+        }
+        do {
+            let key = try PrivateKey.load(pemFile: pair.keyFile)
+            guard !key.matches(leaf) else { return [] }
+            return [finding("key_mismatch", .keyMismatch, .critical, source: keySource, parameter: pair.keyParameter,
+                            "the private key \(pair.keyFile) does not belong to the certificate \(pair.certFile) (\(mismatchLog)); TLS fails.")]
+        } catch {
+            return [loadProblem(error, path: pair.keyFile, parameter: pair.keyParameter, what: "private key", source: keySource)]
+        }
+    }
+
+    /// Trust and chain completeness of a certificate within its dates.
+    private func trustFindings(_ pair: FilePair, chain certificates: [Certificate], source certSource: Location, now: Date,
+                               _ context: LintContext) -> [Finding] {
+        guard let leaf = certificates.first else { return [] }
+        let result = try? ChainVerifier.verify(leaf: leaf, intermediates: Array(certificates.dropFirst()), trust: context.trustAnchors, at: now)
+        switch result?.code {
+        case VerifyResult.depthZeroSelfSigned?:
+            return [finding("self_signed_certificate", .untrustedCertificate, .warning, source: certSource, parameter: pair.certParameter,
+                            "the certificate in \(pair.certFile) is self-signed: peers that verify (DANE, MTA-STS, mail clients) reject it. Use a certificate from a public CA (ACME).")]
+        case VerifyResult.unableToGetIssuerCertLocally?, VerifyResult.unableToVerifyLeafSignature?, VerifyResult.unableToGetIssuerCert?:
+            if certificates.count == 1 && !leaf.isSelfIssued {
+                return [finding("incomplete_chain", .incompleteChain, .warning, source: certSource, parameter: pair.certParameter,
+                                "\(pair.certFile) holds only the server certificate, without the intermediate CA certificate(s) that issued it: peers cannot build the chain. Point \(pair.certParameter) at the full chain (leaf first, e.g. fullchain.pem).")]
+            }
+            return [finding("untrusted_certificate", .untrustedCertificate, .warning, source: certSource, parameter: pair.certParameter,
+                            "the chain in \(pair.certFile) does not lead to a trusted root (\(result?.message ?? "")): verifying peers reject it.")]
+        case VerifyResult.selfSignedInChain?:
+            return [finding("untrusted_certificate", .untrustedCertificate, .warning, source: certSource, parameter: pair.certParameter,
+                            "the chain in \(pair.certFile) ends in a root that is not trusted here (\(result?.message ?? "")): verifying peers reject it.")]
+        default:
+            return []
+        }
     }
 }

@@ -341,9 +341,7 @@ public struct ConfigApplier: Sendable {
         let path = journalPath(directory)
         let folder = (path as NSString).deletingLastPathComponent
         try fileSystem.createDirectory(folder, mode: 0o700)
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        let bytes = Array(try encoder.encode(entries))
+        let bytes = Array(try ContractJSON.encode(entries))
         if fileSystem.exists(path) {
             try atomicWrite(path, bytes: bytes)
         } else {

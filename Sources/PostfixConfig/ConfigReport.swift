@@ -77,60 +77,9 @@ public struct ConfigReport: Sendable {
 
     // MARK: JSON
 
-    /// The JSON object of the contract (`dovecot` is null until the Dovecot reader exists).
-    public func jsonObject() -> [String: Any] {
-        var parameterObject: [String: Any] = [:]
-        for (name, parameter) in parameters {
-            parameterObject[name] = ["value": parameter.value, "expanded": parameter.expanded, "source": parameter.source]
-        }
-        let serviceArray: [[String: Any]] = services.map { service in
-            let tls = service.tls
-            return [
-                "name": service.name, "type": service.type, "listen": service.listen,
-                "host": service.host as Any? ?? NSNull(), "port": service.port as Any? ?? NSNull(),
-                "overrides": service.overrides, "line": service.line,
-                "tls": [
-                    "security_level": tls.security_level, "wrappermode": tls.wrappermode,
-                    "protocols": tls.protocols, "mandatory_protocols": tls.mandatory_protocols,
-                    "ciphers": tls.ciphers, "mandatory_ciphers": tls.mandatory_ciphers,
-                    "exclude_ciphers": tls.exclude_ciphers, "cert_files": tls.cert_files, "key_files": tls.key_files,
-                    "chain_files": tls.chain_files, "auth_only": tls.auth_only,
-                ] as [String: Any],
-            ]
-        }
-        let findingArray: [[String: Any]] = findings.enumerated().map { index, finding in
-            var fix: Any = NSNull()
-            if let edit = finding.fix {
-                var object: [String: Any] = ["summary": edit.summary, "file": edit.file, "parameter": edit.parameter,
-                                             "diff": fixDiffs[index] as Any? ?? NSNull()]
-                switch edit {
-                case .setMain(_, let value): object["action"] = "set"; object["value"] = value
-                case .removeMain: object["action"] = "remove"
-                case .commentOutMain: object["action"] = "comment_out"
-                case .setOverride(let service, let type, _, let value):
-                    object["action"] = "set"; object["value"] = value; object["service"] = service; object["type"] = type
-                case .removeOverride(let service, let type, _):
-                    object["action"] = "remove"; object["service"] = service; object["type"] = type
-                case .addService(let definition):
-                    object["action"] = "add_service"; object["service"] = definition.name; object["type"] = definition.type
-                }
-                fix = object
-            }
-            return [
-                "id": finding.id, "cause": finding.cause.rawValue, "severity": finding.severity.rawValue,
-                "file": finding.file as Any? ?? NSNull(), "line": finding.line as Any? ?? NSNull(),
-                "parameter": finding.parameter as Any? ?? NSNull(), "message": finding.message, "fix": fix,
-            ]
-        }
-        return [
-            "config_directory": configDirectory, "parameters": parameterObject, "services": serviceArray,
-            "dovecot": dovecot?.jsonObject() ?? NSNull(), "findings": findingArray, "defaults": defaultsOrigin,
-        ]
-    }
-
-    /// Pretty-printed JSON with sorted keys.
+    /// The contract's JSON (ContractJSON), ending in a newline.
     public func jsonData() throws -> Data {
-        JSONWriter.data(jsonObject())
+        try ContractJSON.line(self)
     }
 
     // MARK: Text
@@ -166,20 +115,20 @@ public struct ConfigReport: Sendable {
         for service in services {
             let tls = service.tls
             out += "  \(service.name) (\(service.type)\(service.port.map { ", port \($0)" } ?? ""), master.cf:\(service.line))\n"
-            out += "    security_level=\(tls.security_level) wrappermode=\(tls.wrappermode ? "yes" : "no") protocols=\(tls.protocols.isEmpty ? "-" : tls.protocols)"
-                + " mandatory_protocols=\(tls.mandatory_protocols.isEmpty ? "-" : tls.mandatory_protocols)\n"
-            out += "    ciphers=\(tls.ciphers) mandatory_ciphers=\(tls.mandatory_ciphers) cert_files=\(tls.cert_files.isEmpty ? "-" : tls.cert_files.joined(separator: ","))\n"
+            out += "    security_level=\(tls.securityLevel) wrappermode=\(tls.wrappermode ? "yes" : "no") protocols=\(tls.protocols.isEmpty ? "-" : tls.protocols)"
+                + " mandatory_protocols=\(tls.mandatoryProtocols.isEmpty ? "-" : tls.mandatoryProtocols)\n"
+            out += "    ciphers=\(tls.ciphers) mandatory_ciphers=\(tls.mandatoryCiphers) cert_files=\(tls.certFiles.isEmpty ? "-" : tls.certFiles.joined(separator: ","))\n"
         }
         if let dovecot {
             let ssl = dovecot.ssl()
             out += "\nDovecot (\(dovecot.path), \(dovecot.syntaxVersion) syntax):\n"
-            out += "  ssl=\(ssl.ssl) cert=\(ssl.cert_file ?? "-") key=\(ssl.key_file ?? "-") min_protocol=\(ssl.min_protocol ?? "default") ciphers=\(ssl.cipher_list ?? "default")\n"
+            out += "  ssl=\(ssl.ssl) cert=\(ssl.certFile ?? "-") key=\(ssl.keyFile ?? "-") min_protocol=\(ssl.minProtocol ?? "default") ciphers=\(ssl.cipherList ?? "default")\n"
             for name in dovecot.protocols where dovecot.ssl(protocol: name) != ssl {
                 let other = dovecot.ssl(protocol: name)
-                out += "  protocol \(name): ssl=\(other.ssl) cert=\(other.cert_file ?? "-") min_protocol=\(other.min_protocol ?? "default")\n"
+                out += "  protocol \(name): ssl=\(other.ssl) cert=\(other.certFile ?? "-") min_protocol=\(other.minProtocol ?? "default")\n"
             }
             for filter in dovecot.certificateFilters {
-                out += "  \(filter.criteria) (\(filter.section.file):\(filter.section.line)): cert=\(filter.ssl.cert_file ?? "-") key=\(filter.ssl.key_file ?? "-")\n"
+                out += "  \(filter.criteria) (\(filter.section.file):\(filter.section.line)): cert=\(filter.ssl.certFile ?? "-") key=\(filter.ssl.keyFile ?? "-")\n"
             }
             for listener in dovecot.listeners {
                 out += "  \(listener.service)/\(listener.name): port \(listener.port.map(String.init) ?? "-")\(listener.ssl ? " (implicit TLS)" : "")\n"
@@ -193,5 +142,85 @@ public struct ConfigReport: Sendable {
             out += "  (\(parameter.source))\n"
         }
         return out
+    }
+}
+
+// MARK: JSON (docs/json/config.schema.json)
+
+extension ConfigReport: Encodable {
+    private enum Keys: String, CodingKey {
+        case parameters, services, dovecot, findings, defaults
+        case configDirectory = "config_directory"
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: Keys.self)
+        try c.encode(configDirectory, forKey: .configDirectory)
+        try c.encode(parameters, forKey: .parameters)
+        try c.encode(services, forKey: .services)
+        try c.encode(dovecot, forKey: .dovecot)
+        try c.encode(findings.indices.map { FindingJSON(finding: findings[$0], diff: fixDiffs[$0]) }, forKey: .findings)
+        try c.encode(defaultsOrigin, forKey: .defaults)
+    }
+
+    /// A finding with its fix as the contract shows it: the edit's action, target and diff.
+    private struct FindingJSON: Encodable {
+        var finding: Finding
+        var diff: String?
+
+        enum Keys: String, CodingKey { case id, cause, severity, file, line, parameter, message, fix }
+        enum FixKeys: String, CodingKey { case summary, file, parameter, diff, action, value, service, type }
+
+        func encode(to encoder: Encoder) throws {
+            var c = encoder.container(keyedBy: Keys.self)
+            try c.encode(finding.id, forKey: .id); try c.encode(finding.cause, forKey: .cause)
+            try c.encode(finding.severity, forKey: .severity); try c.encode(finding.file, forKey: .file)
+            try c.encode(finding.line, forKey: .line); try c.encode(finding.parameter, forKey: .parameter)
+            try c.encode(finding.message, forKey: .message)
+            guard let edit = finding.fix else { try c.encodeNil(forKey: .fix); return }
+            var f = c.nestedContainer(keyedBy: FixKeys.self, forKey: .fix)
+            try f.encode(edit.summary, forKey: .summary); try f.encode(edit.file, forKey: .file)
+            try f.encode(edit.parameter, forKey: .parameter); try f.encode(diff, forKey: .diff)
+            switch edit {
+            case .setMain(_, let value):
+                try f.encode("set", forKey: .action); try f.encode(value, forKey: .value)
+            case .removeMain: try f.encode("remove", forKey: .action)
+            case .commentOutMain: try f.encode("comment_out", forKey: .action)
+            case .setOverride(let service, let type, _, let value):
+                try f.encode("set", forKey: .action); try f.encode(value, forKey: .value)
+                try f.encode(service, forKey: .service); try f.encode(type, forKey: .type)
+            case .removeOverride(let service, let type, _):
+                try f.encode("remove", forKey: .action); try f.encode(service, forKey: .service); try f.encode(type, forKey: .type)
+            case .addService(let definition):
+                try f.encode("add_service", forKey: .action); try f.encode(definition.name, forKey: .service)
+                try f.encode(definition.type, forKey: .type)
+            }
+        }
+    }
+}
+
+extension ConfigReport.Parameter: Encodable {}
+
+extension ConfigReport.Service: Encodable {
+    private enum Keys: String, CodingKey { case name, type, listen, host, port, overrides, line, tls }
+    private enum TLSKeys: String, CodingKey {
+        case wrappermode, protocols, ciphers
+        case securityLevel = "security_level", mandatoryProtocols = "mandatory_protocols"
+        case mandatoryCiphers = "mandatory_ciphers", excludeCiphers = "exclude_ciphers", certFiles = "cert_files"
+        case keyFiles = "key_files", chainFiles = "chain_files", authOnly = "auth_only"
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: Keys.self)
+        try c.encode(name, forKey: .name); try c.encode(type, forKey: .type); try c.encode(listen, forKey: .listen)
+        try c.encode(host, forKey: .host); try c.encode(port, forKey: .port); try c.encode(overrides, forKey: .overrides)
+        try c.encode(line, forKey: .line)
+        var t = c.nestedContainer(keyedBy: TLSKeys.self, forKey: .tls)
+        try t.encode(tls.securityLevel, forKey: .securityLevel); try t.encode(tls.wrappermode, forKey: .wrappermode)
+        try t.encode(tls.protocols, forKey: .protocols); try t.encode(tls.mandatoryProtocols, forKey: .mandatoryProtocols)
+        try t.encode(tls.ciphers, forKey: .ciphers); try t.encode(tls.mandatoryCiphers, forKey: .mandatoryCiphers)
+        try t.encode(tls.excludeCiphers, forKey: .excludeCiphers); try t.encode(tls.certFiles, forKey: .certFiles)
+        try t.encode(tls.keyFiles, forKey: .keyFiles); try t.encode(tls.chainFiles, forKey: .chainFiles)
+        try t.encode(tls.authOnly, forKey: .authOnly)
     }
 }

@@ -473,12 +473,12 @@ public struct IPNetwork: Sendable, Equatable, CustomStringConvertible {
 /// Dovecot's TLS settings, from 2.3 names (`ssl_cert = <file`) or 2.4 names (`ssl_server_cert_file`).
 public struct DovecotSSL: Sendable, Equatable {
     public var ssl: String
-    public var cert_file: String?
-    public var key_file: String?
-    public var ca_file: String?
-    public var min_protocol: String?
-    public var cipher_list: String?
-    public var dh_file: String?
+    public var certFile: String?
+    public var keyFile: String?
+    public var caFile: String?
+    public var minProtocol: String?
+    public var cipherList: String?
+    public var dhFile: String?
 
     /// 2.3's `<path` means "the contents of path"; 2.4 names the path directly.
     public static func path(_ value: String?) -> String? {
@@ -501,12 +501,12 @@ extension DovecotConfig {
         }
         return DovecotSSL(
             ssl: get("ssl") ?? "yes",
-            cert_file: DovecotSSL.path(get("ssl_server_cert_file", "ssl_cert")),
-            key_file: DovecotSSL.path(get("ssl_server_key_file", "ssl_key")),
-            ca_file: DovecotSSL.path(get("ssl_server_ca_file", "ssl_ca")),
-            min_protocol: get("ssl_min_protocol"),
-            cipher_list: get("ssl_cipher_list"),
-            dh_file: DovecotSSL.path(get("ssl_server_dh_file", "ssl_dh")))
+            certFile: DovecotSSL.path(get("ssl_server_cert_file", "ssl_cert")),
+            keyFile: DovecotSSL.path(get("ssl_server_key_file", "ssl_key")),
+            caFile: DovecotSSL.path(get("ssl_server_ca_file", "ssl_ca")),
+            minProtocol: get("ssl_min_protocol"),
+            cipherList: get("ssl_cipher_list"),
+            dhFile: DovecotSSL.path(get("ssl_server_dh_file", "ssl_dh")))
     }
 
     /// The settings `postls setup` proposes and `postls report` shows: `ssl`, the certificate and the key, and
@@ -557,25 +557,57 @@ extension DovecotConfig {
             }
         }
     }
+}
 
-    /// The JSON object for `postls config`'s `dovecot` field.
-    public func jsonObject() -> [String: Any] {
-        func sslObject(_ ssl: DovecotSSL) -> [String: Any] {
-            ["ssl": ssl.ssl, "cert_file": ssl.cert_file as Any? ?? NSNull(), "key_file": ssl.key_file as Any? ?? NSNull(),
-             "ca_file": ssl.ca_file as Any? ?? NSNull(), "min_protocol": ssl.min_protocol as Any? ?? NSNull(),
-             "cipher_list": ssl.cipher_list as Any? ?? NSNull(), "dh_file": ssl.dh_file as Any? ?? NSNull()]
+/// `postls config`'s `dovecot` field (docs/json/config.schema.json).
+extension DovecotConfig: Encodable {
+    private enum Keys: String, CodingKey {
+        case files, syntax, ssl, protocols, filters, listeners, problems
+        case configFile = "config_file"
+    }
+    private enum FilterKeys: String, CodingKey { case filter, file, line, ssl }
+    private enum ListenerKeys: String, CodingKey { case service, name, port, ssl }
+    private enum ProblemKeys: String, CodingKey { case file, line, message }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: Keys.self)
+        try c.encode(path, forKey: .configFile); try c.encode(files, forKey: .files)
+        try c.encode(syntaxVersion, forKey: .syntax); try c.encode(ssl(), forKey: .ssl)
+        var perProtocol: [String: DovecotSSL] = [:]
+        for name in protocols where ssl(protocol: name) != ssl() { perProtocol[name] = ssl(protocol: name) }
+        try c.encode(perProtocol, forKey: .protocols)
+        var filters = c.nestedUnkeyedContainer(forKey: .filters)
+        for filter in certificateFilters {
+            var f = filters.nestedContainer(keyedBy: FilterKeys.self)
+            try f.encode(filter.criteria.description, forKey: .filter); try f.encode(filter.section.file, forKey: .file)
+            try f.encode(filter.section.line, forKey: .line); try f.encode(filter.ssl, forKey: .ssl)
         }
-        var perProtocol: [String: Any] = [:]
-        for name in protocols where ssl(protocol: name) != ssl() { perProtocol[name] = sslObject(ssl(protocol: name)) }
-        let filterArray: [[String: Any]] = certificateFilters.map { filter in
-            ["filter": filter.criteria.description, "file": filter.section.file, "line": filter.section.line, "ssl": sslObject(filter.ssl)]
+        var listenerArray = c.nestedUnkeyedContainer(forKey: .listeners)
+        for listener in listeners {
+            var l = listenerArray.nestedContainer(keyedBy: ListenerKeys.self)
+            try l.encode(listener.service, forKey: .service); try l.encode(listener.name, forKey: .name)
+            try l.encode(listener.port, forKey: .port); try l.encode(listener.ssl, forKey: .ssl)
         }
-        return [
-            "config_file": path, "files": files, "syntax": syntaxVersion, "ssl": sslObject(ssl()), "protocols": perProtocol,
-            "filters": filterArray,
-            "listeners": listeners.map { ["service": $0.service, "name": $0.name, "port": $0.port as Any? ?? NSNull(), "ssl": $0.ssl] as [String: Any] },
-            "problems": problems.map { ["file": $0.file, "line": $0.line, "message": $0.message] as [String: Any] },
-        ]
+        var problemArray = c.nestedUnkeyedContainer(forKey: .problems)
+        for problem in problems {
+            var p = problemArray.nestedContainer(keyedBy: ProblemKeys.self)
+            try p.encode(problem.file, forKey: .file); try p.encode(problem.line, forKey: .line); try p.encode(problem.message, forKey: .message)
+        }
+    }
+}
+
+extension DovecotSSL: Encodable {
+    /// Dovecot's own setting names, without the `ssl_` prefix.
+    private enum Keys: String, CodingKey {
+        case ssl, certFile = "cert_file", keyFile = "key_file", caFile = "ca_file", minProtocol = "min_protocol"
+        case cipherList = "cipher_list", dhFile = "dh_file"
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: Keys.self)
+        try c.encode(ssl, forKey: .ssl); try c.encode(certFile, forKey: .certFile); try c.encode(keyFile, forKey: .keyFile)
+        try c.encode(caFile, forKey: .caFile); try c.encode(minProtocol, forKey: .minProtocol)
+        try c.encode(cipherList, forKey: .cipherList); try c.encode(dhFile, forKey: .dhFile)
     }
 }
 

@@ -238,13 +238,20 @@ private struct Context {
         if reuseMemo(name) { return }
         guard let value = lookupRaw(name) else { issues.append(.undefined(name)); return }
         if value.isEmpty || scanOnly { return }
-        if let loopStart = active.firstIndex(of: name) {
-            fail(.loop(Array(active[loopStart...]) + [name]))
-            return
-        }
-        active.append(name)
+        guard beginNested(name) else { return }
         _ = parse(value)
         active.removeLast()
+    }
+
+    /// Marks `name` as being expanded; false, and the expansion failed, when it already is: a reference loop,
+    /// fatal for postconf.
+    private mutating func beginNested(_ name: String) -> Bool {
+        if let loopStart = active.firstIndex(of: name) {
+            fail(.loop(Array(active[loopStart...]) + [name]))
+            return false
+        }
+        active.append(name)
+        return true
     }
 
     /// Skips whitespace; returns the index of a `{` there, or nil.
@@ -393,11 +400,7 @@ private struct Context {
         }
         if value.isEmpty || scanOnly { return }
         if let name {
-            if let loopStart = active.firstIndex(of: name) {
-                fail(.loop(Array(active[loopStart...]) + [name]))
-                return
-            }
-            active.append(name)
+            guard beginNested(name) else { return }
             _ = parse(value)
             active.removeLast()
         } else {

@@ -35,6 +35,8 @@ public struct LintContext: Sendable {
     public var dovecot: DovecotConfig?
     /// What the installed `doveconf` said about it (`DovecotConfig.validate`), when it refused it.
     public var dovecotValidation: DovecotValidation?
+    /// The installed Dovecot's version (`DovecotConfig.installedVersion`), when postls asked.
+    public var dovecotVersion: String?
     /// Ports that receive mail from the internet besides 25 on a public address (`--smtp-port`, e.g. behind a
     /// port forward): a listener on one of them is the public MX even when it is bound to loopback.
     public var publicSMTPPorts: Set<Int>
@@ -93,7 +95,7 @@ public struct Linter: Sendable {
 
 extension PostfixConfiguration.Source {
     /// `("main.cf", 12)` for file sources; nil for defaults.
-    var fileAndLine: (String, Int)? {
+    public var fileAndLine: (String, Int)? {
         switch self {
         case .mainCF(let line): return ("main.cf", line)
         case .masterCF(_, let line): return ("master.cf", line)
@@ -218,7 +220,7 @@ public struct MXRequiresTLSRule: LintRule {
     public var ids: [String] { ["tls_required_on_mx"] }
 
     public func check(_ context: LintContext) -> [Finding] {
-        context.configuration.smtpdListeners.filter { context.isPublicMX($0) && $0.tls.security_level == "encrypt" }.map { listener in
+        context.configuration.smtpdListeners.filter { context.isPublicMX($0) && $0.tls.securityLevel == "encrypt" }.map { listener in
             let parameter = listener.sources["smtpd_tls_security_level"].map { _ in "smtpd_tls_security_level" } ?? "smtpd_enforce_tls"
             let source = context.configuration.raw("smtpd_tls_security_level", service: listener.service)?.value.isEmpty == false
                 ? listener.sources["smtpd_tls_security_level"] : listener.sources["smtpd_enforce_tls"]
@@ -236,10 +238,10 @@ public struct ProtocolFloorOnMXRule: LintRule {
 
     public func check(_ context: LintContext) -> [Finding] {
         var out: [Finding] = []
-        for listener in context.configuration.smtpdListeners where context.isPublicMX(listener) && listener.tls.security_level != "none" {
-            let mandatory = listener.tls.security_level == "encrypt"
+        for listener in context.configuration.smtpdListeners where context.isPublicMX(listener) && listener.tls.securityLevel != "none" {
+            let mandatory = listener.tls.securityLevel == "encrypt"
             let parameter = mandatory ? "smtpd_tls_mandatory_protocols" : "smtpd_tls_protocols"
-            let list = mandatory ? listener.tls.mandatory_protocols : listener.tls.protocols
+            let list = mandatory ? listener.tls.mandatoryProtocols : listener.tls.protocols
             let set = TLSProtocolSet(list)
             guard !set.enabled.contains("TLSv1"), let floor = set.floor ?? Optional("none") else { continue }
             out.append(finding("protocol_floor_on_mx", .protocolMismatch, .warning, source: listener.sources[parameter], parameter: parameter,
@@ -299,8 +301,8 @@ public struct STARTTLSUnavailableRule: LintRule {
     public func check(_ context: LintContext) -> [Finding] {
         var out: [Finding] = []
         for listener in context.configuration.smtpdListeners where !listener.listen.isLoopback {
-            let level = listener.tls.security_level
-            let hasCert = !listener.tls.cert_files.isEmpty
+            let level = listener.tls.securityLevel
+            let hasCert = !listener.tls.certFiles.isEmpty
             let source = listener.sources["smtpd_tls_security_level"]
             if level == "none" && !listener.tls.wrappermode {
                 let fix: ConfigEdit? = hasCert ? (source.flatMap { if case .masterCF = $0 { return true } else { return nil } } != nil
@@ -356,10 +358,10 @@ public struct CipherRule: LintRule {
         let config = context.configuration
         var out: [Finding] = []
         var evaluated: [String: Int?] = [:]
-        for listener in config.smtpdListeners where listener.tls.security_level != "none" || listener.tls.wrappermode {
-            let mandatory = listener.tls.security_level == "encrypt" || listener.tls.wrappermode
+        for listener in config.smtpdListeners where listener.tls.securityLevel != "none" || listener.tls.wrappermode {
+            let mandatory = listener.tls.securityLevel == "encrypt" || listener.tls.wrappermode
             let gradeParameter = mandatory ? "smtpd_tls_mandatory_ciphers" : "smtpd_tls_ciphers"
-            let grade = (mandatory ? listener.tls.mandatory_ciphers : listener.tls.ciphers).lowercased()
+            let grade = (mandatory ? listener.tls.mandatoryCiphers : listener.tls.ciphers).lowercased()
             guard Self.grades.contains(grade) else {
                 out.append(finding("invalid_cipher_grade", .unsupportedSetting, .critical, source: listener.sources[gradeParameter], parameter: gradeParameter,
                                    "\(gradeParameter) = \(grade) is not a cipher grade (export, low, medium, high, null): Postfix logs \"invalid cipher grade\" and TLS fails.",
@@ -378,14 +380,14 @@ public struct CipherRule: LintRule {
             let effectiveGrade = (grade == "export" || grade == "low") && installed.map({ $0 >= PostfixVersion(3, 8) }) == true ? "medium" : grade
             let listParameter = "tls_\(effectiveGrade)_cipherlist"
             var cipherList = config.value(listParameter, service: listener.service)
-            var excludes = listener.tls.exclude_ciphers.split(whereSeparator: { $0 == " " || $0 == "," || $0 == ":" }).map(String.init)
-            if mandatory { excludes += listener.tls.mandatory_exclude_ciphers.split(whereSeparator: { $0 == " " || $0 == "," || $0 == ":" }).map(String.init) }
+            var excludes = listener.tls.excludeCiphers.split(whereSeparator: { $0 == " " || $0 == "," || $0 == ":" }).map(String.init)
+            if mandatory { excludes += listener.tls.mandatoryExcludeCiphers.split(whereSeparator: { $0 == " " || $0 == "," || $0 == ":" }).map(String.init) }
             for exclude in excludes { cipherList += ":!" + exclude }
             let count: Int?
             if let cached = evaluated[cipherList] { count = cached } else { count = evaluator.cipherCount(cipherList); evaluated[cipherList] = count }
             if count == 0 {
                 let excludeParameter = "smtpd_tls_exclude_ciphers"
-                let blame = listener.tls.exclude_ciphers.isEmpty ? listParameter : excludeParameter
+                let blame = listener.tls.excludeCiphers.isEmpty ? listParameter : excludeParameter
                 let source = config.raw(blame, service: listener.service)?.source
                 out.append(finding("no_shared_cipher", .noSharedCipher, .critical, source: source, parameter: blame,
                                    "the cipher settings of \(listener.service.name) (\(gradeParameter) = \(grade), \(listParameter), \(excludeParameter)) select no TLS 1.2 cipher at all: every TLS 1.2 handshake fails with \"no shared cipher\".",
@@ -664,7 +666,8 @@ public struct AuxiliaryFilesRule: LintRule {
 /// Dovecot with TLS switched off, or a protocol floor that locks out the mail clients still in use.
 public struct DovecotSSLRule: LintRule {
     public init() {}
-    public var ids: [String] { ["dovecot_ssl_disabled", "dovecot_invalid_protocol", "dovecot_filter_conflict", "dovecot_config_error", "dovecot_rejected"] }
+    public var ids: [String] { ["dovecot_ssl_disabled", "dovecot_invalid_protocol", "dovecot_filter_conflict", "dovecot_config_error", "dovecot_rejected",
+                                "dovecot_config_pre_2_4"] }
     static let protocols = ["SSLv3", "TLSv1", "TLSv1.1", "TLSv1.2", "TLSv1.3", "ANY"]
     /// The settings of Dovecot's TLS (2.3 and 2.4 names) whose filter conflicts refuse connections.
     static let sslKeys = ["ssl", "ssl_cert", "ssl_key", "ssl_ca", "ssl_dh", "ssl_min_protocol", "ssl_cipher_list", "ssl_cipher_suites",
@@ -677,8 +680,22 @@ public struct DovecotSSLRule: LintRule {
             out.append(Finding(id: "dovecot_ssl_disabled", cause: .starttlsUnavailable, severity: .warning, file: setting.file, line: setting.line,
                                parameter: "ssl", message: "Dovecot has ssl = no: IMAP/POP3 clients send passwords in plaintext and cannot use 993/995.", server: .dovecot))
         }
-        // The installed Dovecot's own verdict comes first; postls's reading of the same line is then redundant.
-        if let verdict = context.dovecotValidation {
+        // A 2.3 configuration under an installed 2.4: the upgrade is the cause, and doveconf's refusal its evidence.
+        if let version = context.dovecotVersion, DovecotConfig.is24OrLater(version), dovecot.needsUpgradeTo24 {
+            let renamed = dovecot.settingsRenamedIn24
+            let first = renamed.first
+            var message = "Dovecot \(version) is installed but this configuration is written for 2.3"
+            message += dovecot.declaresConfigVersion ? "" : ": its first setting is not dovecot_config_version"
+            if !renamed.isEmpty {
+                let names = renamed.map { "\($0.key) (\(($0.file as NSString).lastPathComponent):\($0.line))" }
+                message += (dovecot.declaresConfigVersion ? ": " : ", and ") + "ssl settings use 2.3 names 2.4 renamed: " + names.joined(separator: ", ")
+            }
+            if let verdict = context.dovecotValidation { message += ". doveconf: \(verdict.message)" }
+            message += ". Dovecot 2.4 does not start with it."
+            out.append(Finding(id: "dovecot_config_pre_2_4", cause: .dovecotConfigPre24, severity: .critical,
+                               file: first?.file ?? dovecot.path, line: first?.line, parameter: first?.key, message: message, server: .dovecot))
+        } else if let verdict = context.dovecotValidation {
+            // The installed Dovecot's own verdict comes first; postls's reading of the same line is then redundant.
             out.append(Finding(id: "dovecot_rejected", cause: .unsupportedSetting, severity: .critical, file: verdict.file ?? dovecot.path, line: verdict.line,
                                message: "The installed Dovecot refuses this configuration (doveconf: \(verdict.message)): it does not start or reload with it.", server: .dovecot))
         }

@@ -151,6 +151,36 @@ enum NameValueError: Error, Sendable {
     }
 }
 
+/// A configuration file kept byte for byte (main.cf, master.cf): its bytes and the physical lines that cover them.
+public protocol LosslessDocument: Sendable {
+    var bytes: [UInt8] { get }
+    /// Physical lines; together with their newlines they cover `bytes` exactly.
+    var lines: [PhysicalLine] { get }
+    init(bytes: [UInt8])
+}
+
+extension LosslessDocument {
+    public init(text: String) { self.init(bytes: Array(text.utf8)) }
+
+    /// The bytes of the document: the physical lines and their newlines, in order.
+    public func render() -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(bytes.count)
+        for line in lines { out.append(contentsOf: bytes[line.start..<line.fullEnd]) }
+        return out
+    }
+}
+
+/// A setting's value as Postfix stores it (`rawValue`) and as `postconf` prints it (`value`).
+public protocol PostfixSettingValue {
+    var rawValue: String { get }
+}
+
+extension PostfixSettingValue {
+    /// The value as `postconf -n`/`-P` prints it (whitespace runs collapsed to one space).
+    public var value: String { normalizePostconfWhitespace(rawValue) }
+}
+
 /// Whitespace normalisation as `postconf` prints values (pcf_print_line): words split on
 /// space, tab, CR, LF and joined with one space.
 public func normalizePostconfWhitespace(_ text: String) -> String {

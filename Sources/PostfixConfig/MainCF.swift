@@ -4,14 +4,12 @@ import Foundation
 ///
 /// `render()` returns exactly the bytes it was parsed from; edits (see `ConfigEdit`) produce a new
 /// document in which every untouched byte stays as it was.
-public struct MainCF: Sendable {
+public struct MainCF: LosslessDocument {
     /// One `name = value` setting (one logical line).
-    public struct Entry: Sendable, Equatable {
+    public struct Entry: PostfixSettingValue, Sendable, Equatable {
         public var name: String
         /// The value as Postfix's daemons see it: continuation lines joined without separators, trimmed.
         public var rawValue: String
-        /// The value as `postconf -n` prints it (whitespace runs collapsed to one space).
-        public var value: String { normalizePostconfWhitespace(rawValue) }
         /// 1-based first and last physical line of the setting.
         public var line: Int
         public var lastLine: Int
@@ -120,16 +118,6 @@ public struct MainCF: Sendable {
             effectiveIndices = entries.indices.filter { !overridden.contains($0) }
         }
         hasDuplicates = !superseded.isEmpty
-    }
-
-    public init(text: String) { self.init(bytes: Array(text.utf8)) }
-
-    /// The bytes of the document: the physical lines and their newlines, in order.
-    public func render() -> [UInt8] {
-        var out: [UInt8] = []
-        out.reserveCapacity(bytes.count)
-        for line in lines { out.append(contentsOf: bytes[line.start..<line.fullEnd]) }
-        return out
     }
 
     /// The effective (last) setting of `name`, if main.cf sets it.

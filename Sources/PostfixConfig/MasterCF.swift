@@ -1,12 +1,10 @@
 /// A master.cf file, parsed the way `postconf -M/-P` reads it and kept byte for byte.
-public struct MasterCF: Sendable {
+public struct MasterCF: LosslessDocument {
     /// A `-o name=value` override of one service.
-    public struct Override: Sendable, Equatable {
+    public struct Override: PostfixSettingValue, Sendable, Equatable {
         public var name: String
         /// The value as Postfix stores it (from `-o name=value` or `-o { name = value }`).
         public var rawValue: String
-        /// The value as `postconf -P` prints it.
-        public var value: String { normalizePostconfWhitespace(rawValue) }
         /// 1-based physical line of the `-o`.
         public var line: Int
         /// File byte range from the `-o` through the end of its value.
@@ -80,16 +78,6 @@ public struct MasterCF: Sendable {
         self.problems = problems
     }
 
-    public init(text: String) { self.init(bytes: Array(text.utf8)) }
-
-    /// The bytes of the document: the physical lines and their newlines, in order.
-    public func render() -> [UInt8] {
-        var out: [UInt8] = []
-        out.reserveCapacity(bytes.count)
-        for line in lines { out.append(contentsOf: bytes[line.start..<line.fullEnd]) }
-        return out
-    }
-
     /// Services whose name and type match, e.g. `service(named: "submission", type: "inet")`.
     public func service(named name: String, type: String = "inet") -> Service? {
         services.first { $0.name == name && $0.type == type }
@@ -150,9 +138,8 @@ public struct MasterCF: Sendable {
 
     private static let validTypes: Set<String> = ["inet", "unix", "unix-dgram", "fifo", "pass"]
 
-    private static func parseService(_ logical: LogicalLine, physical: [PhysicalLine]) -> Result<Service, Problem> {
-        let lineNumber = logical.firstLineNumber
-        let tokens = tokenize(logical.text)
+    /// The eight columns, decoded, when there are eight and type, private, unprivileged and chroot are valid.
+    private static func serviceFields(_ tokens: [Token], line lineNumber: Int) -> Result<[String], Problem> {
         guard tokens.count >= 8 else {
             return .failure(Problem(line: lineNumber, message: "bad field count: a service needs 8 columns, found \(tokens.count)", fatal: true))
         }
@@ -162,6 +149,17 @@ public struct MasterCF: Sendable {
         }
         for (index, label) in [(2, "private"), (3, "unprivileged"), (4, "chroot")] where !(fields[index].count == 1 && "yn-".contains(fields[index])) {
             return .failure(Problem(line: lineNumber, message: "invalid \(label) field \"\(fields[index])\"", fatal: true))
+        }
+        return .success(fields)
+    }
+
+    private static func parseService(_ logical: LogicalLine, physical: [PhysicalLine]) -> Result<Service, Problem> {
+        let lineNumber = logical.firstLineNumber
+        let tokens = tokenize(logical.text)
+        let fields: [String]
+        switch serviceFields(tokens, line: lineNumber) {
+        case .success(let valid): fields = valid
+        case .failure(let problem): return .failure(problem)
         }
         func offset(_ textIndex: Int) -> Int {
             if textIndex < logical.offsets.count { return logical.offsets[textIndex] }

@@ -39,19 +39,36 @@ public struct ListenAddress: Sendable, Equatable, Codable {
 /// The TLS settings one smtpd listener really uses: main.cf plus that service's `-o` overrides, expanded.
 public struct ServiceTLS: Sendable, Equatable, Codable {
     /// `none`, `may`, `encrypt` (from smtpd_tls_security_level, or the legacy smtpd_use_tls/smtpd_enforce_tls).
-    public var security_level: String
+    public var securityLevel: String
     public var wrappermode: Bool
     public var protocols: String
-    public var mandatory_protocols: String
+    public var mandatoryProtocols: String
     public var ciphers: String
-    public var mandatory_ciphers: String
-    public var exclude_ciphers: String
-    public var mandatory_exclude_ciphers: String
-    public var cert_files: [String]
-    public var key_files: [String]
+    public var mandatoryCiphers: String
+    public var excludeCiphers: String
+    public var mandatoryExcludeCiphers: String
+    public var certFiles: [String]
+    public var keyFiles: [String]
     /// smtpd_tls_chain_files, which replaces the cert/key parameters when set.
-    public var chain_files: [String]
-    public var auth_only: Bool
+    public var chainFiles: [String]
+    public var authOnly: Bool
+
+    /// Encoded under the smtpd_tls_* parameter names without their prefix, as `postls config --json` prints them.
+    enum CodingKeys: String, CodingKey {
+        case securityLevel = "security_level", wrappermode, protocols, mandatoryProtocols = "mandatory_protocols", ciphers
+        case mandatoryCiphers = "mandatory_ciphers", excludeCiphers = "exclude_ciphers"
+        case mandatoryExcludeCiphers = "mandatory_exclude_ciphers", certFiles = "cert_files", keyFiles = "key_files"
+        case chainFiles = "chain_files", authOnly = "auth_only"
+    }
+
+    /// The `tls` object of a listener in the support report's JSON, the keys `postls config --json` writes (the
+    /// contract in docs/json/ has no mandatory_exclude_ciphers).
+    public func jsonObject() -> [String: Any] {
+        ["security_level": securityLevel, "wrappermode": wrappermode, "protocols": protocols,
+         "mandatory_protocols": mandatoryProtocols, "ciphers": ciphers, "mandatory_ciphers": mandatoryCiphers,
+         "exclude_ciphers": excludeCiphers, "cert_files": certFiles, "key_files": keyFiles,
+         "chain_files": chainFiles, "auth_only": authOnly]
+    }
 }
 
 /// One smtpd listener (an `inet` smtpd service, or the `pass` smtpd behind postscreen) with its TLS settings.
@@ -100,11 +117,11 @@ extension PostfixConfiguration {
             certs = chain; keys = chain
         }
         let tls = ServiceTLS(
-            security_level: level, wrappermode: yes("smtpd_tls_wrappermode"),
-            protocols: get("smtpd_tls_protocols"), mandatory_protocols: get("smtpd_tls_mandatory_protocols"),
-            ciphers: get("smtpd_tls_ciphers"), mandatory_ciphers: get("smtpd_tls_mandatory_ciphers"),
-            exclude_ciphers: get("smtpd_tls_exclude_ciphers"), mandatory_exclude_ciphers: get("smtpd_tls_mandatory_exclude_ciphers"),
-            cert_files: certs, key_files: keys, chain_files: chain, auth_only: yes("smtpd_tls_auth_only"))
+            securityLevel: level, wrappermode: yes("smtpd_tls_wrappermode"),
+            protocols: get("smtpd_tls_protocols"), mandatoryProtocols: get("smtpd_tls_mandatory_protocols"),
+            ciphers: get("smtpd_tls_ciphers"), mandatoryCiphers: get("smtpd_tls_mandatory_ciphers"),
+            excludeCiphers: get("smtpd_tls_exclude_ciphers"), mandatoryExcludeCiphers: get("smtpd_tls_mandatory_exclude_ciphers"),
+            certFiles: certs, keyFiles: keys, chainFiles: chain, authOnly: yes("smtpd_tls_auth_only"))
         return (tls, sources)
     }
 

@@ -22,8 +22,13 @@ public enum Cause: String, Codable, CaseIterable, Sendable, Comparable {
     case handshakeTimeout = "handshake_timeout"
     case peerAborted = "peer_aborted"
     case unsupportedSetting = "unsupported_setting"
+    case tlsTableError = "tls_table_error"
+    case tlsEngineFailure = "tls_engine_failure"
+    case dovecotConfigPre24 = "dovecot_config_pre_2_4"
     // Outbound
     case remoteCertificateUnverified = "remote_certificate_unverified"
+    case remoteCertificateExpired = "remote_certificate_expired"
+    case remoteNameMismatch = "remote_name_mismatch"
     case remoteTLSUnavailable = "remote_tls_unavailable"
     case remoteHandshakeFailure = "remote_handshake_failure"
     case wrappermodeMismatch = "wrappermode_mismatch"
@@ -41,7 +46,7 @@ public enum Cause: String, Codable, CaseIterable, Sendable, Comparable {
     /// Which side of the mail flow the cause concerns.
     public var direction: Direction {
         switch self {
-        case .remoteCertificateUnverified, .remoteTLSUnavailable, .remoteHandshakeFailure,
+        case .remoteCertificateUnverified, .remoteCertificateExpired, .remoteNameMismatch, .remoteTLSUnavailable, .remoteHandshakeFailure,
              .wrappermodeMismatch, .clientPolicyLeak:
             return .outbound
         case .daneMismatch, .dnssecInsecure, .dnssecBogus, .mtaSTSMismatch:
@@ -60,6 +65,20 @@ public enum Severity: String, Codable, CaseIterable, Sendable, Comparable {
 
     private var rank: Int { switch self { case .info: 0; case .warning: 1; case .critical: 2 } }
     public static func < (lhs: Severity, rhs: Severity) -> Bool { lhs.rank < rhs.rank }
+
+    /// The severity as the text outputs print it: upper case in eight columns; with `color`, red, yellow or
+    /// cyan (critical always bold, the others when `bold`).
+    public func label(color: Bool, bold: Bool) -> String {
+        let text = rawValue.uppercased() + String(repeating: " ", count: max(0, 8 - rawValue.count))
+        guard color else { return text }
+        let code: String
+        switch self {
+        case .critical: code = "1;31"
+        case .warning: code = bold ? "1;33" : "33"
+        case .info: code = bold ? "1;36" : "36"
+        }
+        return "\u{1B}[\(code)m\(text)\u{1B}[0m"
+    }
 }
 
 /// How sure a classification or diagnosis is.

@@ -89,8 +89,7 @@ public struct ProbeWindow: Sendable, Hashable, Codable {
 
     /// JSON lines for `records`, with one encoder.
     public static func jsonLines(_ records: [ProbeWindow]) -> [UInt8] {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        let encoder = ContractJSON.encoder(compact: true)
         var out: [UInt8] = []
         for r in records {
             guard let data = try? encoder.encode(r) else { continue }

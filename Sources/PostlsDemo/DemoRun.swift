@@ -27,10 +27,10 @@ public enum DemoRun {
         }
         let gathered = Gatherer().gather(demo.gatherOptions)
         if json {
-            FileHandle.standardOutput.write(try gathered.report.jsonData())
-            FileHandle.standardOutput.write(Data("\n".utf8))
+            FileHandle.standardOutput.write(try ContractJSON.line(gathered.report))
         } else {
-            let color = !noColor && ProcessInfo.processInfo.environment["NO_COLOR"] == nil && isatty(1) == 1
+            let color = ColorChoice.useColor(noColorFlag: noColor, environment: ProcessInfo.processInfo.environment,
+                                             outputIsColorTerminal: isatty(STDOUT_FILENO) == 1)
             FileHandle.standardOutput.write(Data("postls demo: a broken demo server in \(demo.root) (removed when this ends)\n\n".utf8))
             FileHandle.standardOutput.write(Data(gathered.report.text(color: color).utf8))
         }

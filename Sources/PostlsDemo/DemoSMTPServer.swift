@@ -47,11 +47,11 @@ final class DemoSMTPServer: @unchecked Sendable {
         guard let configuration = try? PostfixConfiguration.load(directory: configDirectory, defaults: defaults),
               let listener = configuration.smtpdListeners.first(where: { $0.listen.port == Int(port) }) else { return nil }
         let tls = listener.tls
-        guard tls.security_level != "none", !tls.security_level.isEmpty else { return nil }
-        let list = tls.security_level == "encrypt" ? tls.mandatory_protocols : tls.protocols
+        guard tls.securityLevel != "none", !tls.securityLevel.isEmpty else { return nil }
+        let list = tls.securityLevel == "encrypt" ? tls.mandatoryProtocols : tls.protocols
         let floor = TLSProtocolSet(list).floor.flatMap(TLSVersion.init(rawValue:))
-        let certFile = tls.chain_files.last ?? tls.cert_files.first
-        let keyFile = tls.chain_files.first ?? tls.key_files.first ?? certFile
+        let certFile = tls.chainFiles.last ?? tls.certFiles.first
+        let keyFile = tls.chainFiles.first ?? tls.keyFiles.first ?? certFile
         guard let certFile, let keyFile else { return nil }
         // Like Postfix 3.7 on OpenSSL 3, legacy versions are possible only at security level 0.
         return try? TLSContext(role: .server, options: .init(minVersion: floor ?? .tls1, securityLevel: 0,

@@ -18,6 +18,8 @@ final class EngineEffectHandler: WizardEffectHandler, Sendable {
     private let queue = DispatchQueue(label: "postls.engine-effects")
     /// `postls diagnose`'s own steps, run side by side; the diagnosis is their join once all three are in.
     private let gathering: StepwiseGathering
+    /// The listeners of the fix applied last: a rollback probes them again the way the apply did.
+    private let appliedTargets = Mutex<[ProbeTarget]>([])
 
     init(options: GatherOptions, runner: ProcessRunner = SystemProcessRunner(), fixLoop: FixLoop? = nil) {
         var options = options
@@ -109,6 +111,7 @@ final class EngineEffectHandler: WizardEffectHandler, Sendable {
         let order = ApplyStepRow.standardSteps.map(\.id)
         let mark: @Sendable (String, ApplyStepStatus, String) -> Void = { steps.mark($0, $1, $2) }
         let current = Mutex("")
+        appliedTargets.withLock { $0 = FixLoop.probeTargets(of: fix, gathered: gathered) }
         do {
             let outcome = try fixLoop.apply(fix, gathered: gathered, options: options) { step in
                 switch step {
@@ -152,10 +155,12 @@ final class EngineEffectHandler: WizardEffectHandler, Sendable {
     private func rollback(_ post: @escaping @Sendable (WizardEvent) -> Void) {
         do {
             let (entry, messages) = try fixLoop.rollback(configDirectory: options.configDirectory, dovecotConfig: options.dovecotConfig)
-            post(.rollbackFinished(succeeded: true, message: (messages + ["Rolled back \(entry.id)."]).joined(separator: "; ")))
+            // What TLS is now, probed as the apply probed: the screen sets it beside before and applied.
+            let after = fixLoop.reprobe(appliedTargets.withLock { $0 }, options: options)
+            post(.rollbackFinished(succeeded: true, after: Self.lines(after), message: (messages + ["Rolled back \(entry.id)."]).joined(separator: "; ")))
             refreshAfterChange(post)
         } catch {
-            post(.rollbackFinished(succeeded: false, message: "\(error)"))
+            post(.rollbackFinished(succeeded: false, after: [], message: "\(error)"))
         }
     }
 

@@ -14,8 +14,8 @@ public enum WizardLauncher {
         let env = ProcessInfo.processInfo.environment
         let state = WizardState(hostName: hostName, configDirectory: options.configDirectory, size: TerminalSize(width: 80, height: 24))
         let handler = wrapEffects(EngineEffectHandler(options: options, fixLoop: fixLoop))
-        let final = try CursesWizard.run(state, effects: handler, environment: env,
-                                         noColor: noColor || env["NO_COLOR"] != nil)
+        // The theme applies the one colour rule (ColorChoice) to the flag, NO_COLOR and the terminal's colours.
+        let final = try CursesWizard.run(state, effects: handler, environment: env, noColor: noColor)
         if final.isHalfApplied {
             FileHandle.standardError.write(Data("postls: a change may be half applied; check with `postls fix rollback --config-dir \(options.configDirectory)`\n".utf8))
             return PostlsCore.ExitCode.warnings.rawValue
@@ -24,11 +24,5 @@ public enum WizardLauncher {
     }
 
     /// The host name the wizard shows: myhostname from the configuration, else the system's.
-    public static func hostName(configDirectory: String) -> String {
-        if let out = try? SystemProcessRunner().run("postconf", ["-c", configDirectory, "-h", "myhostname"], timeout: 10), out.succeeded {
-            let name = out.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
-            if !name.isEmpty { return name }
-        }
-        return ProcessInfo.processInfo.hostName
-    }
+    public static func hostName(configDirectory: String) -> String { DefaultHost.name(configDirectory: configDirectory) }
 }

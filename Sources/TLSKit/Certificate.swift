@@ -176,13 +176,7 @@ public final class Certificate: @unchecked Sendable {
 
     /// PEM encoding (a certificate is public; this never touches keys).
     public var pem: String {
-        guard let bio = BIO_new(BIO_s_mem()) else { return "" }
-        defer { BIO_free(bio) }
-        PEM_write_bio_X509(bio, pointer)
-        var data: UnsafeMutablePointer<CChar>? = nil
-        let length = COpenSSL_BIO_get_mem_data(bio, &data)
-        guard length > 0, let data else { return "" }
-        return String(decoding: UnsafeRawBufferPointer(start: data, count: length), as: UTF8.self)
+        memoryBIOText { PEM_write_bio_X509($0, pointer) }
     }
 
     /// Whether this certificate covers `host` as OpenSSL checks it (SAN DNS names with wildcards, then CN
@@ -204,13 +198,8 @@ public final class Certificate: @unchecked Sendable {
     // MARK: - Helpers
 
     static func nameString(_ name: OpaquePointer?) -> String {
-        guard let name, let bio = BIO_new(BIO_s_mem()) else { return "" }
-        defer { BIO_free(bio) }
-        X509_NAME_print_ex(bio, name, 0, UInt(COpenSSL_XN_FLAG_RFC2253()))
-        var data: UnsafeMutablePointer<CChar>? = nil
-        let length = COpenSSL_BIO_get_mem_data(bio, &data)
-        guard length > 0, let data else { return "" }
-        return String(decoding: UnsafeRawBufferPointer(start: data, count: length), as: UTF8.self)
+        guard let name else { return "" }
+        return memoryBIOText { X509_NAME_print_ex($0, name, 0, UInt(COpenSSL_XN_FLAG_RFC2253())) }
     }
 
     static func asn1String(_ s: UnsafePointer<ASN1_STRING>) -> String {

@@ -50,13 +50,7 @@ extension PrivateKey {
 
     /// PEM of the public key (SubjectPublicKeyInfo): safe to show.
     public var publicKeyPEM: String {
-        guard let bio = BIO_new(BIO_s_mem()) else { return "" }
-        defer { BIO_free(bio) }
-        PEM_write_bio_PUBKEY(bio, pointer)
-        var data: UnsafeMutablePointer<CChar>? = nil
-        let length = COpenSSL_BIO_get_mem_data(bio, &data)
-        guard length > 0, let data else { return "" }
-        return String(decoding: UnsafeRawBufferPointer(start: data, count: length), as: UTF8.self)
+        memoryBIOText { PEM_write_bio_PUBKEY($0, pointer) }
     }
 
     /// SHA-256 of the DER SubjectPublicKeyInfo, as a DANE `3 1 1` record carries it.
@@ -151,12 +145,8 @@ public enum CertificateRequest {
         let value = names.map { isIPAddress($0) ? "IP:\($0)" : "DNS:\($0)" }.joined(separator: ",")
         try check(COpenSSL_X509_REQ_add_san(req, value) == 1, "subjectAltName")
         try check(X509_REQ_sign(req, key.pointer, EVP_sha256()) > 0, "signing the request")
-        guard let bio = BIO_new(BIO_s_mem()) else { throw TLSKitError.openssl(operation: "BIO_new", errors: drainOpenSSLErrors()) }
-        defer { BIO_free(bio) }
-        try check(PEM_write_bio_X509_REQ(bio, req) == 1, "encoding the request")
-        var data: UnsafeMutablePointer<CChar>? = nil
-        let length = COpenSSL_BIO_get_mem_data(bio, &data)
-        guard length > 0, let data else { return "" }
-        return String(decoding: UnsafeRawBufferPointer(start: data, count: length), as: UTF8.self)
+        let pem = try memoryBIOText { try check(PEM_write_bio_X509_REQ($0, req) == 1, "encoding the request") }
+        try check(!pem.isEmpty, "encoding the request")
+        return pem
     }
 }

@@ -51,20 +51,21 @@ public struct SocketAddress: Sendable, Hashable, CustomStringConvertible {
         switch family {
         case .ipv4:
             var sin = sockaddr_in()
-            sin.sin_family = sa_family_t(AF_INET)
-            sin.sin_port = port.bigEndian
+            (sin.sin_family, sin.sin_port) = (sa_family_t(AF_INET), port.bigEndian)
             inet_pton(AF_INET, ip, &sin.sin_addr)
-            return try withUnsafePointer(to: &sin) {
-                try $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { try body($0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-            }
+            return try Self.asSockaddr(&sin, body)
         case .ipv6:
             var sin6 = sockaddr_in6()
-            sin6.sin6_family = sa_family_t(AF_INET6)
-            sin6.sin6_port = port.bigEndian
+            (sin6.sin6_family, sin6.sin6_port) = (sa_family_t(AF_INET6), port.bigEndian)
             inet_pton(AF_INET6, ip, &sin6.sin6_addr)
-            return try withUnsafePointer(to: &sin6) {
-                try $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { try body($0, socklen_t(MemoryLayout<sockaddr_in6>.size)) }
-            }
+            return try Self.asSockaddr(&sin6, body)
+        }
+    }
+
+    /// A `sockaddr_in` or `sockaddr_in6` passed as the `sockaddr` pointer and length the socket calls take.
+    private static func asSockaddr<Address, T>(_ address: inout Address, _ body: (UnsafePointer<sockaddr>, socklen_t) throws -> T) rethrows -> T {
+        try withUnsafePointer(to: &address) {
+            try $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { try body($0, socklen_t(MemoryLayout<Address>.size)) }
         }
     }
 }
@@ -150,12 +151,7 @@ public final class TCPSocket: @unchecked Sendable {
     /// Bytes are decoded leniently; a line longer than `maxLength` throws `tooLarge`.
     public func readLine(deadline: Deadline, maxLength: Int = 8192, stage: String) throws -> String? {
         while true {
-            if let newline = buffer.firstIndex(of: 0x0A) {
-                var line = Array(buffer[..<newline])
-                buffer.removeSubrange(...newline)
-                if line.last == 0x0D { line.removeLast() }
-                return String(decoding: line, as: UTF8.self)
-            }
+            if let line = takeLine(from: &buffer) { return line }
             if buffer.count > maxLength { throw TLSKitError.tooLarge(limit: maxLength) }
             let n = try receiveSome(deadline: deadline, stage: stage)
             if n == 0 {
@@ -291,4 +287,14 @@ func boundPort(of fd: Int32, family: SocketAddress.Family) -> UInt16 {
             ? p.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { UInt16(bigEndian: $0.pointee.sin_port) }
             : p.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { UInt16(bigEndian: $0.pointee.sin6_port) }
     }
+}
+
+/// The first complete line in `buffer` (CR LF or LF stripped, decoded leniently), removed from it; nil when
+/// no newline has arrived yet. The line reader of both the plain socket and the TLS connection.
+func takeLine(from buffer: inout [UInt8]) -> String? {
+    guard let newline = buffer.firstIndex(of: 0x0A) else { return nil }
+    var line = Array(buffer[..<newline])
+    buffer.removeSubrange(...newline)
+    if line.last == 0x0D { line.removeLast() }
+    return String(decoding: line, as: UTF8.self)
 }

@@ -117,12 +117,7 @@ public final class TLSConnection: @unchecked Sendable {
     /// Reads one line of application data (CR LF stripped); nil at a clean EOF with nothing buffered.
     public func readLine(deadline: Deadline, maxLength: Int = 8192, stage: String) throws -> String? {
         while true {
-            if let newline = lineBuffer.firstIndex(of: 0x0A) {
-                var line = Array(lineBuffer[..<newline])
-                lineBuffer.removeSubrange(...newline)
-                if line.last == 0x0D { line.removeLast() }
-                return String(decoding: line, as: UTF8.self)
-            }
+            if let line = takeLine(from: &lineBuffer) { return line }
             if lineBuffer.count > maxLength { throw TLSKitError.tooLarge(limit: maxLength) }
             var chunk = [UInt8](repeating: 0, count: 4096)
             let rc = chunk.withUnsafeMutableBytes { SSL_read(pointer, $0.baseAddress, Int32($0.count)) }

@@ -16,6 +16,20 @@ extension VerifyResult {
         }
     }
 
+    /// The code whose OpenSSL text is `message` (`certificate has expired` → 10): Postfix logs some verification
+    /// failures with the text alone. From OpenSSL's own strings, so it agrees with the OpenSSL linked.
+    public static func code(forMessage message: String) -> Int? {
+        codesByMessage[message.lowercased()]
+    }
+    private static let codesByMessage: [String: Int] = {
+        var table: [String: Int] = [:]
+        for code in 1..<128 {
+            let text = VerifyResult(code: code).message.lowercased()
+            if !text.hasPrefix("unknown certificate verification error"), table[text] == nil { table[text] = code }
+        }
+        return table
+    }()
+
     /// `cause(forCode:)` of this result.
     public var cause: Cause? { Self.cause(forCode: code) }
 }

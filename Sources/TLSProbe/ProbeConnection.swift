@@ -79,13 +79,7 @@ struct ProbeConnection {
         let plain: LineSource = { d, stage in try socket.readLine(deadline: d, maxLength: 4096, stage: stage) }
         // Greeting
         do {
-            let greeting = try readReply(plain, phase: .greeting, socket: socket)
-            outcome.greeting = greeting
-            if let failure = refusal(greeting, phase: .greeting, expected: 220) {
-                outcome.failure = failure
-                outcome.serviceUnavailable = greeting.code == 421
-                return
-            }
+            guard try readGreeting(plain, socket: socket, into: &outcome) else { return }
         } catch let error as ProbeError { outcome.failure = error; return }
         catch { outcome.failure = ProbeError(phase: .greeting, message: "\(error)"); return }
         // EHLO
@@ -155,14 +149,7 @@ struct ProbeConnection {
         guard fullDialogue else { tls.shutdown(); return }
         let secure: LineSource = { d, stage in try tls.readLine(deadline: d, maxLength: 4096, stage: stage) }
         do {
-            let greeting = try readReply(secure, phase: .greeting, socket: socket)
-            outcome.greeting = greeting
-            if let failure = refusal(greeting, phase: .greeting, expected: 220) {
-                outcome.failure = failure
-                outcome.serviceUnavailable = greeting.code == 421
-                tls.shutdown()
-                return
-            }
+            guard try readGreeting(secure, socket: socket, into: &outcome) else { tls.shutdown(); return }
             try tls.write("EHLO \(options.ehloName)\r\n", deadline: deadline(), stage: "EHLO")
             let ehlo = try readReply(secure, phase: .ehlo, socket: socket)
             outcome.ehloAfter = ehlo
@@ -174,6 +161,16 @@ struct ProbeConnection {
             outcome.failure = ProbeError(phase: .greeting, message: "\(error)")
         }
         tls.shutdown()
+    }
+
+    /// Reads the greeting; false when it refuses the session (a 421 says the server is busy).
+    private func readGreeting(_ source: LineSource, socket: TCPSocket, into outcome: inout ConnectionOutcome) throws -> Bool {
+        let greeting = try readReply(source, phase: .greeting, socket: socket)
+        outcome.greeting = greeting
+        guard let failure = refusal(greeting, phase: .greeting, expected: 220) else { return true }
+        outcome.failure = failure
+        outcome.serviceUnavailable = greeting.code == 421
+        return false
     }
 
     /// The TLS handshake; on failure records a classified error and returns nil.

@@ -320,10 +320,9 @@ public struct ProbeReport: Codable, Sendable, Equatable {
     /// Exit code per the contract: 2 when a listener has no working TLS, fails verification or is expired; 1 on warnings.
     public var exitCode: ExitCode { ExitCode(worst: targets.compactMap(\.worstSeverity).max()) }
 
+    /// The contract's JSON (ContractJSON), without a final newline.
     public func jsonData() throws -> Data {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        return try encoder.encode(self)
+        try ContractJSON.encode(self)
     }
 
     public static func decode(_ data: Data) throws -> ProbeReport {

@@ -124,18 +124,8 @@ public final class Prober: Sendable {
 
         // 1. The default handshake, with SNI: everything but the version matrix.
         let first = run(contexts.default, sni: target.serverName, full: true, label: "default handshake")
-        result.greeting = first.greeting?.firstLine
-        result.starttlsOffered = target.mode == .starttls ? first.starttlsOffered : nil
-        result.starttlsReply = first.starttlsReply?.firstLine
-        result.capabilitiesBeforeTLS = first.ehloBefore.map { Self.keywords($0) }
-        result.capabilitiesAfterTLS = first.ehloAfter.map { Self.keywords($0) }
-        result.error = first.failure
+        Self.record(first, of: target, into: &result)
         var chain = first.chain
-        if let negotiated = first.negotiated, first.handshakeCompleted {
-            result.negotiated = negotiated
-            result.handshakeMs = first.handshakeMs
-            if let version = TLSVersion(rawValue: negotiated.protocol) { result.protocols[version.rawValue] = .accepted }
-        }
         // Stop when there is no handshake to vary: no TLS at all, a stall, or plaintext on an implicit port.
         let canVary = first.handshakeCompleted || [.protocolVersion, .handshakeFailure, .closed, .other].contains(first.handshakeFailure)
         var failureKinds: [HandshakeFailureKind] = first.handshakeFailure.map { [$0] } ?? []
@@ -171,17 +161,7 @@ public final class Prober: Sendable {
             }
         }
 
-        // Certificates
-        let now = clock.now()
-        result.chain = chain.map { ServedCertificate($0.info, now: now) }
-        if let leaf = chain.first {
-            // Verified as a TLS client verifies, so the code is the one `openssl s_client` prints against the
-            // same server (21, where `openssl verify` on the leaf file says 20, for a leaf served alone).
-            result.verify = (try? ChainVerifier.verify(leaf: leaf, intermediates: Array(chain.dropFirst()), trust: options.trust, mode: .tlsClient))
-            result.daysToExpiry = leaf.info.daysUntilExpiry(from: now)
-            if let name = target.expectedName { result.nameMatch = leaf.covers(host: name) }
-            result.chainOrderProblems = Self.chainOrderProblems(chain)
-        }
+        checkChain(chain, of: target, into: &result)
         if result.error?.phase == .handshake, result.negotiated == nil, failureKinds.allSatisfy({ $0 == .protocolVersion }), !failureKinds.isEmpty {
             result.error?.message += " — the server accepts none of TLS 1.0–1.3 as offered (protocol_mismatch)"
         }
@@ -200,6 +180,34 @@ public final class Prober: Sendable {
         result.elapsedMs = Int((Deadline.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1_000_000)
         result.findings = ProbeAnalysis.findings(for: result, handshakeFailures: failureKinds, rateLimited: rateLimited)
         return result
+    }
+
+    /// What the first, full dialogue showed: greeting, STARTTLS, EHLO before and after, and the handshake.
+    private static func record(_ first: ConnectionOutcome, of target: ProbeTarget, into result: inout ListenerProbeResult) {
+        result.greeting = first.greeting?.firstLine
+        result.starttlsOffered = target.mode == .starttls ? first.starttlsOffered : nil
+        result.starttlsReply = first.starttlsReply?.firstLine
+        result.capabilitiesBeforeTLS = first.ehloBefore.map { Self.keywords($0) }
+        result.capabilitiesAfterTLS = first.ehloAfter.map { Self.keywords($0) }
+        result.error = first.failure
+        if let negotiated = first.negotiated, first.handshakeCompleted {
+            result.negotiated = negotiated
+            result.handshakeMs = first.handshakeMs
+            if let version = TLSVersion(rawValue: negotiated.protocol) { result.protocols[version.rawValue] = .accepted }
+        }
+    }
+
+    /// The served chain: described, verified, its expiry, the name it covers and its order.
+    private func checkChain(_ chain: [Certificate], of target: ProbeTarget, into result: inout ListenerProbeResult) {
+        let now = clock.now()
+        result.chain = chain.map { ServedCertificate($0.info, now: now) }
+        guard let leaf = chain.first else { return }
+        // Verified as a TLS client verifies, so the code is the one `openssl s_client` prints against the
+        // same server (21, where `openssl verify` on the leaf file says 20, for a leaf served alone).
+        result.verify = (try? ChainVerifier.verify(leaf: leaf, intermediates: Array(chain.dropFirst()), trust: options.trust, mode: .tlsClient))
+        result.daysToExpiry = leaf.info.daysUntilExpiry(from: now)
+        if let name = target.expectedName { result.nameMatch = leaf.covers(host: name) }
+        result.chainOrderProblems = Self.chainOrderProblems(chain)
     }
 
     /// Offers every cipher suite of one version, removing each accepted one, until the server refuses:

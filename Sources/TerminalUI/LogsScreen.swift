@@ -26,6 +26,13 @@ enum LogsScreen {
             if summary.ownProbes > 0 {
                 line.append(Span(" (not counted: \(Label.number(summary.ownProbes)) of postls's own probes)", Style(.muted)))
             }
+            // The smtp client's side in one span; its causes are on the Problems screen, its next hops in `postls logs`.
+            if summary.outboundHops > 0 {
+                line.append(Span("  outbound: \(Label.number(summary.outboundHops)) next hops", Style(.muted)))
+                if summary.outboundFailingHops > 0 {
+                    line.append(Span(", \(Label.number(summary.outboundFailingHops)) failing", Style(.warning)))
+                }
+            }
         }
         if !logs.filter.isEmpty {
             line.append(Span("  filter: ", Style(.muted)))

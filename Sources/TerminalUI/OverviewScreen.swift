@@ -5,10 +5,15 @@ import WizardCore
 enum OverviewScreen {
     static func render(_ s: WizardState, into buffer: inout ScreenBuffer, body: Rect, glyphs: Glyphs) {
         var y = body.y
-        let w = body.width
-        let bottom = body.maxY
+        renderListeners(s, into: &buffer, body: body, y: &y, glyphs: glyphs)
+        renderProblems(s, into: &buffer, body: body, y: &y, glyphs: glyphs)
+        renderLog(s, into: &buffer, body: body, y: &y, glyphs: glyphs)
+        renderHint(s, into: &buffer, body: body, y: y, glyphs: glyphs)
+    }
 
-        // Listeners, worst first.
+    /// Listeners, worst first.
+    private static func renderListeners(_ s: WizardState, into buffer: inout ScreenBuffer, body: Rect, y: inout Int, glyphs: Glyphs) {
+        let w = body.width
         let order: [ListenerStatus.Health: Int] = [.failed: 0, .warning: 1, .notProbed: 2, .ok: 3]
         let listeners = s.probe.listeners.enumerated()
             .sorted { (order[$0.element.health] ?? 9, $0.offset) < (order[$1.element.health] ?? 9, $1.offset) }
@@ -35,8 +40,12 @@ enum OverviewScreen {
             y += 1
         }
         y += 1
+    }
 
-        // Problems: the diagnoses, most important first; the selection leads to Fixes.
+    /// Problems: the diagnoses, most important first; the selection leads to Fixes.
+    private static func renderProblems(_ s: WizardState, into buffer: inout ScreenBuffer, body: Rect, y: inout Int, glyphs: Glyphs) {
+        let w = body.width
+        let bottom = body.maxY
         let diagnoses = s.fixes.diagnoses
         var counts: [String] = []
         for sev in [Severity.critical, .warning, .info] {
@@ -72,8 +81,11 @@ enum OverviewScreen {
             }
         }
         y += 1
+    }
 
-        // The log in one or two lines.
+    /// The log in one or two lines.
+    private static func renderLog(_ s: WizardState, into buffer: inout ScreenBuffer, body: Rect, y: inout Int, glyphs: Glyphs) {
+        let w = body.width
         buffer.write("Mail log", x: 1, y: y, style: Style(.heading, [.bold]))
         if s.logs.loading {
             buffer.write("reading\(glyphs.ellipsis)" + (s.logs.progressLines > 0 ? " \(Label.number(s.logs.progressLines)) lines" : ""),
@@ -92,8 +104,12 @@ enum OverviewScreen {
             buffer.write("not read yet", x: 11, y: y, style: Style(.muted))
         }
         y += 2
+    }
 
-        // Where to go next, in words.
+    /// Where to go next, in words.
+    private static func renderHint(_ s: WizardState, into buffer: inout ScreenBuffer, body: Rect, y: Int, glyphs: Glyphs) {
+        let w = body.width
+        let bottom = body.maxY
         let hint: String
         if let d = s.fixes.selectedDiagnosis {
             hint = "Next: Enter shows the evidence and the fix for \(d.cause.rawValue)."

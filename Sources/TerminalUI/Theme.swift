@@ -1,3 +1,5 @@
+import PostlsCore
+
 /// The eight basic terminal colors (plus the terminal's default), which every color terminal has.
 public enum TerminalColor: Int, Sendable, Hashable, CaseIterable {
     case terminalDefault = -1
@@ -83,12 +85,9 @@ public struct Theme: Sendable {
         .lineNumber: ResolvedStyle(attributes: [.dim]),
     ])
 
-    /// Chooses the theme the way no-color.org asks: NO_COLOR set to anything non-empty, --no-color,
-    /// or a terminal without colors means monochrome.
+    /// Monochrome for NO_COLOR, --no-color or a terminal without colors: the rule every command uses (ColorChoice).
     public static func choose(environment: [String: String], noColorFlag: Bool, terminalHasColors: Bool) -> Theme {
-        if noColorFlag || !terminalHasColors { return .monochrome }
-        if let v = environment["NO_COLOR"], !v.isEmpty { return .monochrome }
-        return .standard
+        ColorChoice.useColor(noColorFlag: noColorFlag, environment: environment, outputIsColorTerminal: terminalHasColors) ? .standard : .monochrome
     }
 }
 

@@ -56,6 +56,28 @@ public final class DNSServers: @unchecked Sendable {
         authoritative = nsdAddress
         resolver = unboundAddress
 
+        let (nsdZones, trustAnchors) = try Self.writeZones(zones, in: directory, runner: runner)
+        try directory.write("nsd.conf", Self.nsdConfiguration(directory: dir, port: nsdPort, zones: nsdZones))
+        try directory.write("unbound.conf", Self.unboundConfiguration(directory: dir, port: unboundPort, zones: zones, authoritativePort: nsdPort,
+                                                                      trustAnchors: trustAnchors))
+
+        Self.registry.add(self)
+        do {
+            try launch("nsd", ["-d", "-c", "\(dir)/nsd.conf"], log: "\(dir)/nsd.out")
+            try waitUntilListening(authoritative, name: "nsd", log: "\(dir)/nsd.log")
+            try launch("unbound", ["-d", "-c", "\(dir)/unbound.conf"], log: "\(dir)/unbound.out")
+            try waitUntilListening(resolver, name: "unbound", log: "\(dir)/unbound.log")
+        } catch {
+            stop()
+            throw error
+        }
+    }
+
+    deinit { stop() }
+
+    /// Writes each zone's file (signed where asked); returns NSD's zone entries and the signed zones' DS records.
+    private static func writeZones(_ zones: [TestZone], in directory: TemporaryDirectory, runner: ProcessRunner) throws -> (nsdZones: String, trustAnchors: [String]) {
+        let dir = directory.path
         var trustAnchors: [String] = []
         var nsdZones = ""
         for zone in zones {
@@ -72,7 +94,7 @@ public final class DNSServers: @unchecked Sendable {
             try directory.write(file, text)
             var served = file
             if zone.signing != .unsigned {
-                served = try Self.sign(zone, file: file, in: dir, runner: runner)
+                served = try sign(zone, file: file, in: dir, runner: runner)
                 let dsset = try String(contentsOfFile: "\(dir)/dsset-\(zone.name).", encoding: .utf8)
                 // dnssec-signzone aligns with tabs that move with the name's length: compare fields, not text.
                 for line in dsset.split(separator: "\n") {
@@ -82,8 +104,12 @@ public final class DNSServers: @unchecked Sendable {
             }
             nsdZones += "zone:\n  name: \"\(zone.name)\"\n  zonefile: \"\(served)\"\n"
         }
+        return (nsdZones, trustAnchors)
+    }
 
-        let nsdConf = """
+    /// NSD in the foreground on `port`, authoritative for the zones, no control channel.
+    private static func nsdConfiguration(directory dir: String, port nsdPort: UInt16, zones nsdZones: String) -> String {
+        """
             server:
               ip-address: 127.0.0.1@\(nsdPort)
               port: \(nsdPort)
@@ -103,8 +129,11 @@ public final class DNSServers: @unchecked Sendable {
               control-enable: no
             \(nsdZones)
             """
-        try directory.write("nsd.conf", nsdConf)
+    }
 
+    /// Unbound validating on `port`, with a stub zone per test zone pointing at NSD and the DS records as trust anchors.
+    private static func unboundConfiguration(directory dir: String, port unboundPort: UInt16, zones: [TestZone], authoritativePort nsdPort: UInt16,
+                                             trustAnchors: [String]) -> String {
         // Special-use names (test., 127.in-addr.arpa., ...) are local zones in Unbound unless switched off.
         let specialUse = ["test", "invalid", "localhost", "onion", "home.arpa", "127.in-addr.arpa", "0.in-addr.arpa",
                           "1.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.ip6.arpa"]
@@ -138,21 +167,8 @@ public final class DNSServers: @unchecked Sendable {
         for special in nodefault { unboundConf += "  local-zone: \"\(special).\" nodefault\n" }
         for anchor in trustAnchors { unboundConf += "  trust-anchor: \"\(anchor)\"\n" }
         for zone in zones { unboundConf += "stub-zone:\n  name: \"\(zone.name)\"\n  stub-addr: 127.0.0.1@\(nsdPort)\n" }
-        try directory.write("unbound.conf", unboundConf)
-
-        Self.registry.add(self)
-        do {
-            try launch("nsd", ["-d", "-c", "\(dir)/nsd.conf"], log: "\(dir)/nsd.out")
-            try waitUntilListening(authoritative, name: "nsd", log: "\(dir)/nsd.log")
-            try launch("unbound", ["-d", "-c", "\(dir)/unbound.conf"], log: "\(dir)/unbound.out")
-            try waitUntilListening(resolver, name: "unbound", log: "\(dir)/unbound.log")
-        } catch {
-            stop()
-            throw error
-        }
+        return unboundConf
     }
-
-    deinit { stop() }
 
     /// Signs a zone with a fresh KSK and ZSK (ECDSA P-256, fast); returns the signed file's name.
     private static func sign(_ zone: TestZone, file: String, in dir: String, runner: ProcessRunner) throws -> String {

@@ -1,30 +1,30 @@
 import Foundation
 import PostlsCore
 
-/// A cached minimal Debian root (scripts/debian-root.sh): Debian 13's Postfix 3.10 and Dovecot 2.4 beside the
-/// host's Debian 12. The root is shared by every run and must stay read-only.
-public enum DebianRoot {
-    /// The root of `suite` (`bookworm`, `trixie`), built by scripts/debian-root.sh on first use (about a
-    /// minute; needs root and mmdebstrap). Nil when it cannot be had: tests then skip locally, and fail under CI.
-    public static func path(suite: String) -> String? {
-        let script = repositoryRoot + "/scripts/debian-root.sh"
-        guard let output = try? SystemProcessRunner().run("bash", [script, suite], timeout: 900), output.succeeded else { return nil }
-        let path = output.stdout.split(separator: "\n").last.map(String.init) ?? ""
-        return FileManager.default.fileExists(atPath: path + "/.postls-root-complete") ? path : nil
+/// A cached minimal Debian root made by scripts/debian-root.sh (bookworm or trixie), with Postfix, Dovecot and
+/// OpenSSL of that release. The cache is shared by every test run and script: treat it as read-only (run in it
+/// through `RootSession`, which lays a private overlay over it).
+public struct DebianRoot: Sendable, Equatable {
+    public let suite: String
+    public let path: String
+
+    /// The repository's top folder (scripts/ lives there).
+    static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().path
+
+    /// `POSTLS_ROOT_<SUITE>` (scripts/test.sh sets it under CI after building the root), else the root
+    /// scripts/debian-root.sh has cached for the current recipe. nil when neither exists: this never builds one
+    /// (that takes minutes and the network).
+    public static func cached(_ suite: String) -> DebianRoot? {
+        let variable = "POSTLS_ROOT_" + suite.uppercased()
+        if let explicit = ProcessInfo.processInfo.environment[variable], !explicit.isEmpty {
+            return FileManager.default.fileExists(atPath: explicit + "/.postls-root-complete") ? DebianRoot(suite: suite, path: explicit) : nil
+        }
+        let script = repository + "/scripts/debian-root.sh"
+        guard let out = try? SystemProcessRunner().run("/bin/bash", [script, "--cached", suite], timeout: 10), out.succeeded else { return nil }
+        let path = out.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        return path.isEmpty ? nil : DebianRoot(suite: suite, path: path)
     }
 
-    /// Runs `postconf -c /tmp/config ARGUMENTS` inside `root` on a copy of `configDirectory`'s main.cf and
-    /// master.cf, without writing to the root: a private mount namespace puts a tmpfs on the root's /tmp.
-    public static func postconf(root: String, configDirectory: String, _ arguments: [String]) throws -> ProcessOutput {
-        let script = """
-            root=$1 dir=$2; shift 2
-            mount -t tmpfs tmpfs "$root/tmp"; mkdir "$root/tmp/config"
-            cp -p "$dir/main.cf" "$root/tmp/config/"; [ ! -e "$dir/master.cf" ] || cp -p "$dir/master.cf" "$root/tmp/config/"
-            exec chroot "$root" postconf -c /tmp/config "$@"
-            """
-        return try SystemProcessRunner().run("unshare", ["-m", "--propagation", "private", "sh", "-ec", script, "sh", root, configDirectory] + arguments,
-                                             timeout: 60)
-    }
-
-    static let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+    func file(_ relative: String) -> String { path + "/" + relative }
 }

@@ -84,15 +84,7 @@ public final class HostileServer: @unchecked Sendable {
         case .silent:
             return { socket in waitForPeerToLeave(socket) }
         case .oneBytePerSecond:
-            return { socket in
-                let end = Deadline.after(seconds: handlerLimit)
-                let greeting = Array("220-\(greetingHost) ESMTP, one byte at a time\r\n220 ready\r\n".utf8)
-                for byte in greeting where !end.hasPassed {
-                    guard (try? socket.write([byte], deadline: end, stage: "greeting")) != nil else { return }
-                    // Stop at once when the prober has gone (readable with EOF).
-                    if (try? socket.wait(for: Int16(POLLIN), deadline: .after(seconds: 1))) == true { return }
-                }
-            }
+            return { socket in greetOneBytePerSecond(socket) }
         case .endlessLine:
             return { socket in
                 let end = Deadline.after(seconds: handlerLimit)
@@ -101,33 +93,18 @@ public final class HostileServer: @unchecked Sendable {
                 while !end.hasPassed, (try? socket.write(chunk, deadline: end, stage: "greeting")) != nil {}
             }
         case .tenMegabyteGreeting:
-            return { socket in
-                let end = Deadline.after(seconds: handlerLimit)
-                // 998 characters per line: the longest line RFC 5321 allows, 1000 bytes with CR LF.
-                let line = Array(("220-" + String(repeating: "x", count: 994) + "\r\n").utf8)
-                var block: [UInt8] = []
-                for _ in 0..<64 { block += line }
-                var sent = 0
-                while sent + block.count <= 10 * 1024 * 1024 {
-                    guard (try? socket.write(block, deadline: end, stage: "greeting")) != nil else { return }
-                    sent += block.count
-                }
-                _ = try? socket.write("220 \(greetingHost) ESMTP at last\r\n", deadline: end, stage: "greeting")
-                waitForPeerToLeave(socket)
-            }
+            return { socket in greetWithTenMegabytes(socket) }
         case .malformedMultilineEHLO:
             return { socket in
                 let end = Deadline.after(seconds: handlerLimit)
-                guard (try? socket.write("220 \(greetingHost) ESMTP\r\n", deadline: end, stage: "greeting")) != nil,
-                      readUntil(socket, "EHLO", end: end) else { return }
+                guard greetAndReadEHLO(socket, end: end) else { return }
                 _ = try? socket.write("250-\(greetingHost)\r\n250-PIPELINING\r\n25O-STARTTLS\r\n250 8BITMIME\r\n", deadline: end, stage: "ehlo")
                 waitForPeerToLeave(socket)
             }
         case .endlessMultilineEHLO:
             return { socket in
                 let end = Deadline.after(seconds: handlerLimit)
-                guard (try? socket.write("220 \(greetingHost) ESMTP\r\n", deadline: end, stage: "greeting")) != nil,
-                      readUntil(socket, "EHLO", end: end) else { return }
+                guard greetAndReadEHLO(socket, end: end) else { return }
                 var block: [UInt8] = []
                 for i in 0..<256 { block += Array("250-X-CAPABILITY-\(i)\r\n".utf8) }
                 while !end.hasPassed, (try? socket.write(block, deadline: end, stage: "ehlo")) != nil {}
@@ -137,15 +114,7 @@ public final class HostileServer: @unchecked Sendable {
         case .garbageInsteadOfServerHello:
             return { socket in
                 guard dialogueUpToSTARTTLS(socket), readSome(socket) else { return }
-                // Deterministic noise; the first byte is no TLS record type (20...24).
-                var state: UInt32 = 0x9E37_79B9
-                var garbage = [UInt8](repeating: 0, count: 4096)
-                for i in garbage.indices {
-                    state = state &* 1_664_525 &+ 1_013_904_223
-                    garbage[i] = UInt8(truncatingIfNeeded: state >> 24)
-                }
-                garbage[0] = 0xA5
-                _ = try? socket.write(garbage, deadline: .after(seconds: 5), stage: "garbage")
+                _ = try? socket.write(noise(count: 4096), deadline: .after(seconds: 5), stage: "garbage")
                 waitForPeerToLeave(socket)
             }
         case .tlsAlert:
@@ -167,6 +136,51 @@ public final class HostileServer: @unchecked Sendable {
             // Served by tlsSMTPServer with a context; never reached through here.
             return { _ in }
         }
+    }
+
+    /// A greeting written one byte a second, until the prober leaves.
+    static func greetOneBytePerSecond(_ socket: TCPSocket) {
+        let end = Deadline.after(seconds: handlerLimit)
+        let greeting = Array("220-\(greetingHost) ESMTP, one byte at a time\r\n220 ready\r\n".utf8)
+        for byte in greeting where !end.hasPassed {
+            guard (try? socket.write([byte], deadline: end, stage: "greeting")) != nil else { return }
+            // Stop at once when the prober has gone (readable with EOF).
+            if (try? socket.wait(for: Int16(POLLIN), deadline: .after(seconds: 1))) == true { return }
+        }
+    }
+
+    /// Ten megabytes of greeting continuation lines of the longest length allowed, then the last line.
+    static func greetWithTenMegabytes(_ socket: TCPSocket) {
+        let end = Deadline.after(seconds: handlerLimit)
+        // 998 characters per line: the longest line RFC 5321 allows, 1000 bytes with CR LF.
+        let line = Array(("220-" + String(repeating: "x", count: 994) + "\r\n").utf8)
+        var block: [UInt8] = []
+        for _ in 0..<64 { block += line }
+        var sent = 0
+        while sent + block.count <= 10 * 1024 * 1024 {
+            guard (try? socket.write(block, deadline: end, stage: "greeting")) != nil else { return }
+            sent += block.count
+        }
+        _ = try? socket.write("220 \(greetingHost) ESMTP at last\r\n", deadline: end, stage: "greeting")
+        waitForPeerToLeave(socket)
+    }
+
+    /// The greeting, then the client's EHLO; false when the prober left earlier.
+    static func greetAndReadEHLO(_ socket: TCPSocket, end: Deadline) -> Bool {
+        guard (try? socket.write("220 \(greetingHost) ESMTP\r\n", deadline: end, stage: "greeting")) != nil else { return false }
+        return readUntil(socket, "EHLO", end: end)
+    }
+
+    /// Deterministic noise whose first byte is no TLS record type (20...24).
+    static func noise(count: Int) -> [UInt8] {
+        var state: UInt32 = 0x9E37_79B9
+        var garbage = [UInt8](repeating: 0, count: count)
+        for i in garbage.indices {
+            state = state &* 1_664_525 &+ 1_013_904_223
+            garbage[i] = UInt8(truncatingIfNeeded: state >> 24)
+        }
+        garbage[0] = 0xA5
+        return garbage
     }
 
     /// SMTP up to "220 Ready to start TLS"; false when the prober left earlier.

@@ -38,7 +38,7 @@ public struct PostfixListener: Sendable {
 /// A real, throwaway Postfix instance: its own config, queue, data and log under a temp directory,
 /// listening on loopback ports chosen at creation. It never touches /etc/postfix. Stop it with `stop()`;
 /// `PostfixInstance.with` does that even when the body throws, and deinit does it as a last resort.
-public final class PostfixInstance: @unchecked Sendable {
+public final class PostfixInstance: ServerLog, @unchecked Sendable {
     public let root: TemporaryDirectory
     public let configDirectory: String
     public let queueDirectory: String
@@ -46,6 +46,9 @@ public final class PostfixInstance: @unchecked Sendable {
     public let logFile: String
     public private(set) var listeners: [PostfixListener]
     public let myhostname: String
+    /// Whose Postfix runs: the machine's (Debian 12) or Debian 13's from its cached root.
+    public let servers: ServerTools
+    public var generation: Generation { servers.generation }
     private let runner: ProcessRunner
     private var running = false
 
@@ -54,11 +57,12 @@ public final class PostfixInstance: @unchecked Sendable {
     ///   - listeners: smtpd services; a port of 0 gets a free port.
     ///   - masterCFExtra: lines appended to master.cf verbatim (extra transports etc.).
     public init(mainCF: String = "", listeners: [PostfixListener], masterCFExtra: String = "",
-                myhostname: String = "mail.postls.test", runner: ProcessRunner = SystemProcessRunner()) throws {
-        guard findExecutable("postfix") != nil, findExecutable("postconf") != nil else {
+                myhostname: String = "mail.postls.test", generation: Generation = .debian12) throws {
+        servers = try generation.servers()
+        guard servers.has("postfix"), servers.has("postconf") else {
             throw HarnessError.missing("postfix (apt-get install postfix)")
         }
-        self.runner = runner
+        self.runner = servers.runner
         self.myhostname = myhostname
         root = try TemporaryDirectory(prefix: "postls-postfix")
         configDirectory = root.file("etc")
@@ -69,7 +73,7 @@ public final class PostfixInstance: @unchecked Sendable {
             try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         }
         // master refuses to start unless the data directory belongs to mail_owner.
-        if let pw = getpwnam("postfix") { chown(dataDirectory, pw.pointee.pw_uid, pw.pointee.pw_gid) }
+        if let owner = servers.passwd("postfix") { chown(dataDirectory, owner.uid, owner.gid) }
         self.listeners = listeners.map { l in
             var l = l
             if l.port == 0 { l.port = freePort(on: l.address) }
@@ -84,8 +88,8 @@ public final class PostfixInstance: @unchecked Sendable {
 
     /// Creates, starts, runs `body`, and always stops and removes the instance.
     public static func with<T>(mainCF: String = "", listeners: [PostfixListener], masterCFExtra: String = "",
-                               _ body: (PostfixInstance) throws -> T) throws -> T {
-        let instance = try PostfixInstance(mainCF: mainCF, listeners: listeners, masterCFExtra: masterCFExtra)
+                               generation: Generation = .debian12, _ body: (PostfixInstance) throws -> T) throws -> T {
+        let instance = try PostfixInstance(mainCF: mainCF, listeners: listeners, masterCFExtra: masterCFExtra, generation: generation)
         defer { instance.stop() }
         try instance.start()
         return try body(instance)
@@ -111,9 +115,10 @@ public final class PostfixInstance: @unchecked Sendable {
             maillog_file_prefixes = \(root.path)
             notify_classes =
             smtpd_banner = $myhostname ESMTP postls-test
-            # Peers are named by address only: the instance has no chroot and no DNS.
+            # Peers are named by address only: the instance has no chroot and no DNS (smtp_dns_support_level:
+            # Postfix 3.10 warns that disable_dns_lookups will be removed).
             smtp_host_lookup = native
-            disable_dns_lookups = yes
+            smtp_dns_support_level = disabled
 
             """
         try write(mainCFPath, base + extra + (extra.hasSuffix("\n") || extra.isEmpty ? "" : "\n"))
@@ -227,22 +232,6 @@ public final class PostfixInstance: @unchecked Sendable {
 
     public var isRunning: Bool { running && masterPID != nil }
 
-    /// The instance's log so far (written by postlogd).
-    public func logText() -> String {
-        (try? String(contentsOfFile: logFile, encoding: .utf8)) ?? ""
-    }
-
-    /// Waits until the log contains `needle` (postlogd writes asynchronously).
-    @discardableResult
-    public func waitForLog(containing needle: String, timeout: Double = 10) -> Bool {
-        let deadline = Deadline.after(seconds: timeout)
-        repeat {
-            if logText().contains(needle) { return true }
-            usleep(50_000)
-        } while !deadline.hasPassed
-        return false
-    }
-
     public func listener(named name: String) -> PostfixListener? { listeners.first { $0.name == name } }
 
     // Instances still running when the test process exits normally are stopped then.
@@ -255,9 +244,9 @@ public final class PostfixInstance: @unchecked Sendable {
 
         func add(_ instance: PostfixInstance) {
             lock.lock(); defer { lock.unlock() }
-            let config = instance.configDirectory
+            let config = instance.configDirectory, runner = instance.runner
             instances[ObjectIdentifier(instance)] = {
-                _ = try? SystemProcessRunner().run("postfix", ["-c", config, "stop"], timeout: 10)
+                _ = try? runner.run("postfix", ["-c", config, "stop"], timeout: 10)
             }
             if !installed {
                 installed = true

@@ -15,99 +15,59 @@ extension WizardState {
         case .resize(let width, let height):
             size = TerminalSize(width: max(0, width), height: max(0, height))
             keepSelectionsVisible()
-            return []
         case .configLoaded(let settings, let findings):
-            config.settings = settings
-            config.findings = findings.sorted { $0.severity > $1.severity }
-            config.loaded = true
-            config.findingsList.clamp(count: config.findings.count)
-            config.settingsList.clamp(count: config.settings.count)
-            return []
+            config.receive(settings: settings, findings: findings)
         case .fileLoaded(let path, let lines):
             guard var file = config.file, file.path == path else { return [] }
             file.lines = lines
             file.loading = false
             file.top = max(0, file.focusLine - 1 - WizardLayout.overlayTextHeight(size) / 2)
             config.file = file
-            return []
         case .fileFailed(let path, let why):
             if config.file?.path == path { config.file = nil }
             message = "Cannot open \(path): \(why)"
-            return []
         case .probeStarted(let total):
-            probe.running = true
-            probe.done = 0
-            probe.total = total
-            probe.current = nil
-            probe.error = nil
-            return []
+            probe.started(total: total)
         case .probeProgress(let done, let total, let current):
             probe.running = true
-            probe.done = done
-            probe.total = total
-            probe.current = current
-            return []
+            (probe.done, probe.total, probe.current) = (done, total, current)
         case .probeResult(let result):
-            if let i = probe.listeners.firstIndex(where: { $0.service == result.service && $0.port == result.port && $0.address == result.address }) {
-                probe.listeners[i] = result
-            } else {
-                probe.listeners.append(result)
-            }
-            return []
+            probe.update(result)
         case .probeFinished(let listeners):
-            probe.listeners = listeners
-            probe.running = false
-            probe.current = nil
-            probe.done = probe.total
-            probe.list.clamp(count: listeners.count)
-            return []
+            probe.finished(listeners)
         case .probeFailed(let why):
             probe.running = false
             probe.error = why
-            return []
         case .logsProgress(let lines, let file):
             logs.loading = true
-            logs.progressLines = lines
-            logs.progressFile = file
-            return []
+            (logs.progressLines, logs.progressFile) = (lines, file)
         case .logsLoaded(let source, let summary):
             logs.load(source, summary: summary)
-            return []
         case .logsFailed(let why):
             logs.loading = false
             logs.loadError = why
-            return []
         case .diagnosesLoaded(let diagnoses, let fixRows):
-            fixes.diagnoses = diagnoses
-            fixes.fixes = fixRows
-            fixes.list.clamp(count: diagnoses.count)
-            fixes.fixIndex = 0
-            return []
+            fixes.receive(diagnoses: diagnoses, fixes: fixRows)
         case .applyProgress(let row):
             if let i = apply.steps.firstIndex(where: { $0.id == row.id }) { apply.steps[i] = row } else { apply.steps.append(row) }
-            return []
         case .applyFinished(let succeeded, let before, let after, let text):
             apply.phase = succeeded ? .succeeded : .failed
-            apply.before = before
-            apply.after = after
-            apply.message = text
-            return []
-        case .rollbackFinished(let succeeded, let text):
+            (apply.before, apply.after, apply.message) = (before, after, text)
+        case .rollbackFinished(let succeeded, let after, let text):
             apply.phase = succeeded ? .rolledBack : .rollbackFailed
+            apply.afterRollback = after
             apply.message = text
-            return []
         case .reportWritten(let path):
             report.status = .written(path: path)
-            return []
         case .reportFailed(let why):
             report.status = .failed(message: why)
-            return []
         case .filterContinue(let generation):
             return logs.filterStep(generation: generation) ? [] : [.continueFilter(generation: generation)]
         case .searchContinue(let generation):
             guard let p = logs.searchInProgress, p.generation == generation else { return [] }
             return searchStep(p)
         }
+        return []
     }
 
     // MARK: Keys
@@ -210,34 +170,7 @@ extension WizardState {
             return nil
 
         case .config:
-            let findingsHeight = WizardLayout.configFindingsHeight(size), settingsHeight = WizardLayout.configSettingsHeight(size)
-            if config.pane == .findings, let d = movement(key, page: findingsHeight) {
-                config.findingsList.move(by: d, count: config.findings.count, height: findingsHeight); return []
-            }
-            if config.pane == .settings, let d = movement(key, page: settingsHeight) {
-                config.settingsList.move(by: d, count: config.settings.count, height: settingsHeight); return []
-            }
-            if key == .enter, config.pane == .findings, config.findings.indices.contains(config.findingsList.selection) {
-                let f = config.findings[config.findingsList.selection]
-                let path = f.file.hasPrefix("/") ? f.file : config.configDirectory + "/" + f.file
-                config.file = FileView(path: path, focusLine: f.line ?? 1)
-                return [.openFile(path: path, line: f.line ?? 1)]
-            }
-            // A setting's source "main.cf:31" or "master.cf:18 (-o)" opens there too.
-            if key == .enter, config.pane == .settings, config.settings.indices.contains(config.settingsList.selection) {
-                let source = config.settings[config.settingsList.selection].source
-                let location = source.split(separator: " ").first.map(String.init) ?? ""
-                let parts = location.split(separator: ":")
-                guard parts.count == 2, let line = Int(parts[1]) else {
-                    message = "\(source == "default" ? "Postfix's built-in default" : source): no file line to open."
-                    return []
-                }
-                let file = String(parts[0])
-                let path = file.hasPrefix("/") ? file : config.configDirectory + "/" + file
-                config.file = FileView(path: path, focusLine: line)
-                return [.openFile(path: path, line: line)]
-            }
-            return nil
+            return handleConfigKey(key)
 
         case .probe:
             let h = WizardLayout.probeListHeight(size)
@@ -252,36 +185,80 @@ extension WizardState {
             return handleFixesKey(key)
 
         case .apply:
-            switch key {
-            case .character("r"), .character("u"):
-                switch apply.phase {
-                case .succeeded, .failed, .rollbackFailed: dialog = .confirmRollback
-                case .running, .rollingBack: message = "Wait until the current step finishes."
-                default: message = "Nothing has been applied yet, so there is nothing to roll back."
-                }
-                return []
-            case .enter:
-                if apply.phase == .idle { step = .fixes } else if apply.phase != .running && apply.phase != .rollingBack { step = .report }
-                return []
-            default:
-                return nil
-            }
+            return handleApplyKey(key)
 
         case .report:
-            switch key {
-            case .character("e"):
-                input = TextInput(purpose: .reportPath, text: report.path)
+            return handleReportKey(key)
+        }
+    }
+
+    /// The Config step: move in either pane; Enter opens a finding's or a setting's file line.
+    private mutating func handleConfigKey(_ key: WizardKey) -> [WizardEffect]? {
+        let findingsHeight = WizardLayout.configFindingsHeight(size), settingsHeight = WizardLayout.configSettingsHeight(size)
+        if config.pane == .findings, let d = movement(key, page: findingsHeight) {
+            config.findingsList.move(by: d, count: config.findings.count, height: findingsHeight); return []
+        }
+        if config.pane == .settings, let d = movement(key, page: settingsHeight) {
+            config.settingsList.move(by: d, count: config.settings.count, height: settingsHeight); return []
+        }
+        if key == .enter, config.pane == .findings, config.findings.indices.contains(config.findingsList.selection) {
+            let f = config.findings[config.findingsList.selection]
+            return openConfigFile(f.file, line: f.line ?? 1)
+        }
+        // A setting's source "main.cf:31" or "master.cf:18 (-o)" opens there too.
+        if key == .enter, config.pane == .settings, config.settings.indices.contains(config.settingsList.selection) {
+            let source = config.settings[config.settingsList.selection].source
+            let location = source.split(separator: " ").first.map(String.init) ?? ""
+            let parts = location.split(separator: ":")
+            guard parts.count == 2, let line = Int(parts[1]) else {
+                message = "\(source == "default" ? "Postfix's built-in default" : source): no file line to open."
                 return []
-            case .character("r"):
-                report.redact.toggle()
-                return []
-            case .enter, .character("w"):
-                if report.status == .writing { return [] }
-                report.status = .writing
-                return [.writeReport(path: report.path, redact: report.redact)]
-            default:
-                return nil
             }
+            return openConfigFile(String(parts[0]), line: line)
+        }
+        return nil
+    }
+
+    /// Opens the file overlay at `line`; a relative name is in the configuration directory.
+    private mutating func openConfigFile(_ file: String, line: Int) -> [WizardEffect] {
+        let path = file.hasPrefix("/") ? file : config.configDirectory + "/" + file
+        config.file = FileView(path: path, focusLine: line)
+        return [.openFile(path: path, line: line)]
+    }
+
+    /// The Apply step: roll back, or go on once applying is over.
+    private mutating func handleApplyKey(_ key: WizardKey) -> [WizardEffect]? {
+        switch key {
+        case .character("r"), .character("u"):
+            switch apply.phase {
+            case .succeeded, .failed, .rollbackFailed: dialog = .confirmRollback
+            case .running, .rollingBack: message = "Wait until the current step finishes."
+            default: message = "Nothing has been applied yet, so there is nothing to roll back."
+            }
+            return []
+        case .enter:
+            if apply.phase == .idle { step = .fixes } else if apply.phase != .running && apply.phase != .rollingBack { step = .report }
+            return []
+        default:
+            return nil
+        }
+    }
+
+    /// The Report step: edit the path, toggle redaction, write.
+    private mutating func handleReportKey(_ key: WizardKey) -> [WizardEffect]? {
+        switch key {
+        case .character("e"):
+            input = TextInput(purpose: .reportPath, text: report.path)
+            return []
+        case .character("r"):
+            report.redact.toggle()
+            return []
+        case .enter, .character("w"):
+            if report.status == .writing { return [] }
+            report.status = .writing
+            return [.writeReport(path: report.path, redact: report.redact)]
+        default:
+            return nil
         }
     }
 
@@ -461,6 +438,7 @@ extension WizardState {
             return [.applyFix(id: fixID)]
         case .confirmRollback:
             apply.phase = .rollingBack
+            apply.afterRollback = []
             apply.message = nil
             return [.rollback]
         }
@@ -583,4 +561,52 @@ extension String {
 
 extension Set where Element == Character {
     static let whitespaces: Set<Character> = [" ", "\t"]
+}
+
+// What each step's state does with an engine's answer.
+
+extension ConfigStepState {
+    mutating func receive(settings: [ConfigSettingRow], findings: [ConfigFindingRow]) {
+        self.settings = settings
+        self.findings = findings.sorted { $0.severity > $1.severity }
+        loaded = true
+        findingsList.clamp(count: self.findings.count)
+        settingsList.clamp(count: settings.count)
+    }
+}
+
+extension ProbeStepState {
+    mutating func started(total: Int) {
+        running = true
+        done = 0
+        self.total = total
+        current = nil
+        error = nil
+    }
+
+    /// A listener's result replaces the earlier one for the same service, port and address.
+    mutating func update(_ result: ListenerStatus) {
+        if let i = listeners.firstIndex(where: { $0.service == result.service && $0.port == result.port && $0.address == result.address }) {
+            listeners[i] = result
+        } else {
+            listeners.append(result)
+        }
+    }
+
+    mutating func finished(_ listeners: [ListenerStatus]) {
+        self.listeners = listeners
+        running = false
+        current = nil
+        done = total
+        list.clamp(count: listeners.count)
+    }
+}
+
+extension FixesStepState {
+    mutating func receive(diagnoses: [DiagnosisRow], fixes: [FixRow]) {
+        self.diagnoses = diagnoses
+        self.fixes = fixes
+        list.clamp(count: diagnoses.count)
+        fixIndex = 0
+    }
 }

@@ -127,11 +127,16 @@ public struct LogTotals: Sendable, Hashable {
     public var sources: [String]
     /// Failed sessions that were postls's own earlier probes, not counted in `byCause` (said on screen, not hidden).
     public var ownProbes: Int
+    /// Next hops the smtp/lmtp client reached with TLS or failed to, and of those the ones with failed attempts.
+    public var outboundHops: Int
+    public var outboundFailingHops: Int
 
     public init(linesRead: Int = 0, linesSkipped: Int = 0, byCause: [Cause: Int] = [:],
-                tlsEstablished: [String: Int] = [:], sources: [String] = [], ownProbes: Int = 0) {
+                tlsEstablished: [String: Int] = [:], sources: [String] = [], ownProbes: Int = 0,
+                outboundHops: Int = 0, outboundFailingHops: Int = 0) {
         self.linesRead = linesRead; self.linesSkipped = linesSkipped; self.byCause = byCause
         self.tlsEstablished = tlsEstablished; self.sources = sources; self.ownProbes = ownProbes
+        self.outboundHops = outboundHops; self.outboundFailingHops = outboundFailingHops
     }
 
     public var failures: Int { byCause.values.reduce(0, +) }

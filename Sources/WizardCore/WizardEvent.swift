@@ -28,7 +28,8 @@ public enum WizardEvent: Sendable {
     case diagnosesLoaded(diagnoses: [DiagnosisRow], fixes: [FixRow])
     case applyProgress(ApplyStepRow)
     case applyFinished(succeeded: Bool, before: [String], after: [String], message: String)
-    case rollbackFinished(succeeded: Bool, message: String)
+    /// `after`: the applied fix's listeners probed again after the rollback, lines as in `applyFinished`.
+    case rollbackFinished(succeeded: Bool, after: [String], message: String)
     case reportWritten(path: String)
     case reportFailed(String)
     /// Go on with the search of this generation (fed back by the runner after `continueSearch`).

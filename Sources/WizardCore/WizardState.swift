@@ -128,8 +128,22 @@ public struct ApplyStepState: Sendable, Hashable {
     /// Probe lines before and after the change, e.g. "smtp 25 127.0.0.1  verify 20 -> ok".
     public var before: [String] = []
     public var after: [String] = []
+    /// The same listeners probed again after a rollback (empty until one finished).
+    public var afterRollback: [String] = []
     public var message: String?
     public init() {}
+
+    /// The listener ("address:port") a probe line is about: the text before its two spaces.
+    public static func listener(of line: String) -> Substring {
+        line.range(of: "  ").map { line[..<$0.lowerBound] } ?? Substring(line)
+    }
+
+    /// Lines of `afterRollback` whose listener was probed before the change and is not as it was then:
+    /// the rollback restored the files, but TLS there differs (another change, a certificate renewed meanwhile).
+    public var rollbackDifferences: [String] {
+        let was = Dictionary(before.map { (Self.listener(of: $0), $0) }, uniquingKeysWith: { first, _ in first })
+        return afterRollback.filter { line in was[Self.listener(of: line)].map { $0 != line } ?? false }
+    }
 }
 
 public struct ReportStepState: Sendable, Hashable {

@@ -47,7 +47,7 @@ public final class DemoEffectHandler: WizardEffectHandler, @unchecked Sendable {
                 post(.applyFinished(succeeded: true, before: ["(demo) before"], after: ["(demo) after"], message: "Demo: nothing was changed."))
             case .rollback:
                 pause()
-                post(.rollbackFinished(succeeded: true, message: "Demo: nothing to restore."))
+                post(.rollbackFinished(succeeded: true, after: ["(demo) before"], message: "Demo: nothing to restore."))
             case .writeReport(let path, _):
                 post(.reportFailed("the demo writes no files (would write \(path))"))
             case .openFile(let path, _):

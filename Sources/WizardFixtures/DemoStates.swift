@@ -286,6 +286,13 @@ public enum DemoStates {
             "submission 587 203.0.113.25 verify ok, TLSv1.3",
         ], message: "The chain is complete on every listener that serves this certificate.")).0
         out.append(("apply-done", applied))
+        let before = applied.apply.before
+        let rollingBack = press(applied, [.character("r"), .character("y")])
+        out.append(("apply-rolled-back", reduce(rollingBack, .rollbackFinished(succeeded: true, after: before,
+                                                                               message: "restored main.cf from main.cf.postls-20261128T091502; reloaded Postfix")).0))
+        // Someone renewed the certificate meanwhile: the rollback restored the files, not the TLS of before.
+        out.append(("apply-rollback-differs", reduce(rollingBack, .rollbackFinished(succeeded: true, after: [before[0], "smtp 25 [2001:db8::25]      verify 10 certificate has expired", before[2]],
+                                                                                    message: "restored main.cf from main.cf.postls-20261128T091502; reloaded Postfix")).0))
         out.append(("quit-confirm", press(applying, [.character("q")])))
         var failed = applying
         failed = reduce(failed, .applyProgress(ApplyStepRow(id: "check", label: "postfix check", status: .failed,

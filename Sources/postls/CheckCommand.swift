@@ -37,14 +37,7 @@ struct CheckCommand: ParsableCommand {
     @Option(name: .long, help: "Comma-separated ports.")
     var port: String = "25"
 
-    @Option(name: .long, help: "Ports that use implicit TLS (465 is implicit by default).")
-    var implicit: String?
-
-    @Option(name: .long, help: "The name the certificate must cover (default: each host).")
-    var name: String?
-
-    @Option(name: .customLong("ca-file"), help: "Verify against these trust anchors instead of the system store.")
-    var caFile: String?
+    @OptionGroup var listener: ListenerOptions
 
     @Option(name: .customLong("warning-days"), help: "WARNING when a certificate expires within this many days.")
     var warningDays: Int = 21
@@ -77,25 +70,12 @@ struct CheckCommand: ParsableCommand {
         if timeout <= 0 { throw ValidationError("--timeout must be positive") }
         if criticalDays > warningDays { throw ValidationError("--critical-days must not exceed --warning-days") }
         _ = try ProbeCommand.ports(port, option: "--port")
-        _ = try ProbeCommand.ports(implicit, option: "--implicit")
-        if let caFile, !FileManager.default.isReadableFile(atPath: caFile) {
-            throw ValidationError("--ca-file \(caFile): cannot read the file")
-        }
         if (failuresWarning != nil || failuresCritical != nil) && log.isEmpty {
             throw ValidationError("--failures-warning and --failures-critical count failures in --log FILE: name the mail log")
         }
         if let failuresWarning, let failuresCritical, failuresCritical < failuresWarning {
             throw ValidationError("--failures-critical must not be below --failures-warning")
         }
-    }
-
-    /// myhostname of --config-dir (postconf -c), else of the system's Postfix or the host name.
-    func defaultHost() -> String {
-        if let configDir, let out = try? SystemProcessRunner().run("postconf", ["-c", configDir, "-h", "myhostname"], timeout: 10), out.succeeded {
-            let name = out.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
-            if !name.isEmpty { return name }
-        }
-        return ProbeCommand.defaultHost()
     }
 
     /// TLS failures per cause in `log` since an hour ago; a log that cannot be read makes the check UNKNOWN.
@@ -124,13 +104,13 @@ struct CheckCommand: ParsableCommand {
             _exit(HealthCheck.Status.unknown.rawValue)
         }
         let ports = try ProbeCommand.ports(port, option: "--port")
-        let implicitPorts = Set(try ProbeCommand.ports(implicit, option: "--implicit"))
+        let implicitPorts = listener.implicitPorts
         let failures = try failuresLastHour()
-        let hosts = host.isEmpty ? [defaultHost()] : host
-        let expansion = ProbeTarget.expand(hosts: hosts, ports: ports, implicitPorts: implicitPorts, starttlsPorts: [], family: .any, name: name)
+        let hosts = host.isEmpty ? [ProbeCommand.defaultHost(configDirectory: configDir)] : host
+        let expansion = ProbeTarget.expand(hosts: hosts, ports: ports, implicitPorts: implicitPorts, starttlsPorts: [], family: .any, name: listener.name)
         // Phases share the budget: a listener gets at most 4 phases' worth, and listeners run in parallel.
         var options = ProbeOptions(phaseTimeout: max(1, timeout / 5), listenerTimeout: max(1, timeout * 0.8),
-                                   trust: caFile.map { .file($0) } ?? .system, maxConnections: 8)
+                                   trust: listener.trust, maxConnections: 8)
         // Only the default handshake: every refused version attempt would be a logged failure on the server,
         // which the next run of this check (with --log) would count.
         options.versionMatrix = false

@@ -10,13 +10,12 @@ struct ConfigCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "config",
         abstract: "Read main.cf and master.cf the way Postfix does and check their TLS settings.",
-        discussion: "Exit status: 0 nothing wrong, 1 warnings, 2 critical problems, 66 main.cf could not be read.")
+        discussion: "Exit status: 0 nothing wrong, 1 warnings, 2 critical problems, 66 main.cf could not be read. " + JSONOption.schema("config"))
 
     @Option(name: .long, help: "Postfix configuration directory (like postconf -c).")
     var configDir = "/etc/postfix"
 
-    @Flag(name: .long, help: "Print JSON instead of text (schema: docs/json/config.schema.json).")
-    var json = false
+    @OptionGroup var format: JSONOption
 
     @Flag(name: .long, help: "Also list every TLS-related parameter at its default.")
     var all = false
@@ -24,8 +23,7 @@ struct ConfigCommand: ParsableCommand {
     @Option(name: .long, help: "Dovecot configuration file (default: /etc/dovecot/dovecot.conf when present and --config-dir is /etc/postfix).")
     var dovecotConfig: String?
 
-    @Flag(name: .long, help: "Do not color the text output (also NO_COLOR).")
-    var noColor = false
+    @OptionGroup var color: ColorOption
 
     @Flag(name: .long, help: .hidden)
     var timing = false
@@ -40,20 +38,21 @@ struct ConfigCommand: ParsableCommand {
             configuration = try PostfixConfiguration.load(directory: configDir, defaults: defaults)
             clock.mark("read + parse")
         } catch let error as ConfigError {
-            FileHandle.standardError.write(Data("postls config: \(error)\(Privileges.hint(error, "reading it needs root"))\n".utf8))
+            CommandOutput.error("postls config: \(error)\(Privileges.hint(error, "reading it needs root"))")
             throw ArgumentParser.ExitCode(PostlsCore.ExitCode.inputUnreadable.rawValue)
         }
         var dovecot: DovecotConfig? = nil
         let dovecotPath = DovecotDefault.configFile(explicit: dovecotConfig, postfixDirectory: configDir)
         if let dovecotPath {
             do { dovecot = try DovecotConfig(path: dovecotPath) } catch {
-                FileHandle.standardError.write(Data("postls config: \(error)\(Privileges.hint(error, "reading it needs root"))\n".utf8))
+                CommandOutput.error("postls config: \(error)\(Privileges.hint(error, "reading it needs root"))")
                 // Only a file named on the command line is an unreadable input; the default is optional.
                 if dovecotConfig != nil { throw ArgumentParser.ExitCode(PostlsCore.ExitCode.inputUnreadable.rawValue) }
             }
         }
         var context = LintContext(configuration: configuration, cipherEvaluator: OpenSSLCipherEvaluator(runner: runner), dovecot: dovecot)
         context.dovecotValidation = dovecot?.validate(runner: runner, cache: .standard())
+        if dovecot != nil { context.dovecotVersion = DovecotConfig.installedVersion(runner: runner) }
         // Cipher lists are evaluated by the openssl command; time it apart from the in-process rules.
         var findings = Linter(rules: Linter.standardRules.filter { !($0 is CipherRule) }).run(context)
         clock.mark("lint")
@@ -61,16 +60,14 @@ struct ConfigCommand: ParsableCommand {
         clock.mark("cipher lists (openssl ciphers)")
         let report = ConfigReport(configuration: configuration, findings: findings, includeDefaults: all, dovecot: dovecot)
         clock.mark("expand (report)")
-        if json {
-            FileHandle.standardOutput.write(try report.jsonData())
+        if format.json {
+            try CommandOutput.write(json: report)
             clock.mark("JSON")
         } else {
-            let color = !noColor && ProcessInfo.processInfo.environment["NO_COLOR"] == nil && isatty(STDOUT_FILENO) == 1
-            FileHandle.standardOutput.write(Data(report.text(color: color).utf8))
+            CommandOutput.write(text: report.text(color: color.useColor))
         }
         clock.report()
-        let code = report.exitCode
-        if code != .ok { throw ArgumentParser.ExitCode(code.rawValue) }
+        try CommandOutput.exit(report.exitCode)
     }
 }
 

@@ -13,7 +13,7 @@ struct DNSCommand: ParsableCommand {
             and checks that the MX names, the TLSA records and the MTA-STS policy agree with it. Every name, the \
             MX hosts and mta-sts.DOMAIN included, resolves through --resolver (default: the first nameserver \
             in /etc/resolv.conf). Exit codes: 0 nothing found, 1 warnings, 2 critical problems, 64 bad usage.
-            """)
+            """ + " " + JSONOption.schema("dns"))
 
     @Argument(help: "The mail domain (the part after @).")
     var domain: String
@@ -42,11 +42,10 @@ struct DNSCommand: ParsableCommand {
     @Option(name: .customLong("mta-sts-port"), help: .hidden)
     var mtaSTSPort: UInt16 = 443
 
-    @Flag(name: .long, help: "Print JSON instead of text (schema: docs/json/dns.schema.json).")
-    var json = false
+    @OptionGroup var format: JSONOption
 
-    @Flag(name: .customLong("no-color"), help: "No colors (also NO_COLOR).")
-    var noColor = false
+    // The DNS report is plain text today; --no-color is accepted like everywhere else.
+    @OptionGroup var color: ColorOption
 
     func validate() throws {
         guard timeout > 0, timeout <= 600 else { throw ValidationError("--timeout must be between 0 and 600 seconds") }
@@ -61,7 +60,7 @@ struct DNSCommand: ParsableCommand {
         if let text = try? String(contentsOfFile: "/etc/resolv.conf", encoding: .utf8), let first = firstNameserver(inResolvConf: text) {
             return first
         }
-        FileHandle.standardError.write(Data("postls: no nameserver in /etc/resolv.conf; asking 127.0.0.1:53\n".utf8))
+        CommandOutput.error("postls: no nameserver in /etc/resolv.conf; asking 127.0.0.1:53")
         return SocketAddress(ip: "127.0.0.1", port: 53)!
     }
 
@@ -74,18 +73,16 @@ struct DNSCommand: ParsableCommand {
             if let certFile { options.onDiskCertificate = try Certificate.load(pemFile: certFile).first }
             if let caFile, !FileManager.default.isReadableFile(atPath: caFile) { throw TLSKitError.file(path: caFile, errno: ENOENT) }
         } catch {
-            FileHandle.standardError.write(Data("postls: \(error)\n".utf8))
+            CommandOutput.error("postls: \(error)")
             throw ArgumentParser.ExitCode(PostlsCore.ExitCode.inputUnreadable.rawValue)
         }
         let trust: TrustAnchors = caFile.map { .file($0) } ?? .system
         let report = MailDomainInspector.standard(server: server, trust: trust, options: options).inspect(domain: domain)
-        if json {
-            FileHandle.standardOutput.write(try report.jsonData())
-            FileHandle.standardOutput.write(Data("\n".utf8))
+        if format.json {
+            try CommandOutput.write(json: report)
         } else {
-            print(DNSTextReport.render(report), terminator: "")
+            CommandOutput.write(text: DNSTextReport.render(report))
         }
-        let code = PostlsCore.ExitCode(worst: report.worstSeverity)
-        if code != .ok { throw ArgumentParser.ExitCode(code.rawValue) }
+        try CommandOutput.exit(PostlsCore.ExitCode(worst: report.worstSeverity))
     }
 }

@@ -59,7 +59,7 @@ struct GatherArguments: ParsableArguments {
         _ = try ProbeCommand.ports(port, option: "--port")
         _ = try ProbeCommand.ports(implicit, option: "--implicit")
         _ = try ProbeCommand.ports(smtpPort, option: "--smtp-port")
-        if let caFile, !FileManager.default.isReadableFile(atPath: caFile) { throw ValidationError("--ca-file \(caFile): cannot read the file") }
+        try ListenerOptions.checkReadable(caFile: caFile)
         if timeout <= 0 { throw ValidationError("--timeout must be positive") }
         if let resolver, parseResolverAddress(resolver) == nil {
             throw ValidationError("--resolver \(resolver): expected an IP address with an optional port, e.g. 127.0.0.1:53")
@@ -117,26 +117,21 @@ struct DiagnoseCommand: ParsableCommand {
             Reads main.cf/master.cf, probes every smtpd listener, reads the mail logs, and names the root \
             causes, most important first, each with its evidence (file:line, probe, log line), how sure it is, \
             and fixes. Apply a fix with `postls fix apply ID`. Exit 0 nothing wrong, 1 warnings, 2 critical.
-            """)
+            """ + " " + JSONOption.schema("diagnose"))
 
     @OptionGroup var gather: GatherArguments
 
-    @Flag(name: .long, help: "Print JSON instead of text (schema: docs/json/diagnose.schema.json).")
-    var json = false
+    @OptionGroup var format: JSONOption
 
-    @Flag(name: .customLong("no-color"), help: "No colors (also NO_COLOR).")
-    var noColor = false
+    @OptionGroup var color: ColorOption
 
     func run() throws {
-        let gathered = gather.gather()
-        let report = gathered.report
-        if json {
-            FileHandle.standardOutput.write(try report.jsonData())
-            FileHandle.standardOutput.write(Data("\n".utf8))
+        let report = gather.gather().report
+        if format.json {
+            try CommandOutput.write(json: report)
         } else {
-            let color = !noColor && ProcessInfo.processInfo.environment["NO_COLOR"] == nil && isatty(1) == 1
-            FileHandle.standardOutput.write(Data(report.text(color: color).utf8))
+            CommandOutput.write(text: report.text(color: color.useColor))
         }
-        if report.exitCode != .ok { throw ArgumentParser.ExitCode(report.exitCode.rawValue) }
+        try CommandOutput.exit(report.exitCode)
     }
 }

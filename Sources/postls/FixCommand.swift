@@ -18,15 +18,15 @@ struct FixCommand: ParsableCommand {
         subcommands: [List.self, Show.self, Apply.self, Rollback.self])
 
     struct List: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List the fixes for the current diagnoses.")
+        static let configuration = CommandConfiguration(abstract: "List the fixes for the current diagnoses.",
+                                                        discussion: JSONOption.schema("fix"))
         @OptionGroup var gather: GatherArguments
-        @Flag(name: .long, help: "Print JSON (schema: docs/json/fix.schema.json).") var json = false
+        @OptionGroup var format: JSONOption
 
         func run() throws {
             let report = gather.gather().report
-            if json {
-                let data = try JSONSerialization.data(withJSONObject: report.fixes.map(\.jsonObject), options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
-                FileHandle.standardOutput.write(data + Data("\n".utf8))
+            if format.json {
+                try CommandOutput.write(json: report.fixes)
                 return
             }
             if report.fixes.isEmpty { print("No fixes: no problem with a fix was found."); return }

@@ -13,8 +13,9 @@ struct LogsCommand: ParsableCommand {
             Pasted fragments (lines without timestamp or host) work too. Failed sessions that were postls's own \
             earlier probes (TLS versions a probe tried on purpose; known from the probe record, \
             /var/lib/postls/probes.jsonl or $POSTLS_PROBE_RECORD) are not counted as failures but reported apart \
-            (own_probes); --include-own-probes counts them.
-            """)
+            (own_probes); --include-own-probes counts them. With --follow, --json prints one event object a line \
+            and no summary.
+            """ + " " + JSONOption.schema("logs"))
 
     @Argument(help: "Log files (plain or .gz); '-' for standard input.")
     var files: [String] = []
@@ -35,8 +36,7 @@ struct LogsCommand: ParsableCommand {
           help: "Count failed sessions that were postls's own earlier probes (from the probe record) as failures too.")
     var includeOwnProbes = false
 
-    @Flag(name: .long, help: "Print JSON instead of text (schema: docs/json/logs.schema.json; with --follow, one event object a line).")
-    var json = false
+    @OptionGroup var format: JSONOption
 
     func run() throws {
         var options = LogAnalyzerOptions()
@@ -56,6 +56,7 @@ struct LogsCommand: ParsableCommand {
         }
         let out = StandardOutput()
         var text = LogTextReport()
+        let json = format.json
         let writer: LogJSONWriter? = json && !follow ? LogJSONWriter(writeBytes: { out.write(bytes: $0) }) : nil
         let analyzer = LogAnalyzer(options: options) { event in
             if follow {
@@ -68,24 +69,7 @@ struct LogsCommand: ParsableCommand {
 
         var paths = files
         if journal {
-            var args = ["--no-pager", "-o", "short-iso", "SYSLOG_FACILITY=2"]
-            if follow { args.append("-f") }
-            if let date = options.since {
-                // journalctl takes "YYYY-MM-DD HH:MM:SS UTC"; our ISO form with the T and Z replaced.
-                let iso = LogJSONWriter.isoString(date)
-                args += ["--since", iso.replacingOccurrences(of: "T", with: " ").replacingOccurrences(of: "Z", with: " UTC")]
-            }
-            if !Privileges.canReadSystemJournal {
-                // journalctl does not fail for an ordinary user: it quietly shows only that user's own messages.
-                FileHandle.standardError.write(Data("postls: note: as user \(Privileges.userName), journalctl shows only that user's own messages, not Postfix's; reading the mail log from the journal needs root or membership in \(Privileges.journalGroups.joined(separator: ", ")) (run postls as root, e.g. with sudo)\n".utf8))
-            }
-            do {
-                let source = try CommandByteSource(executable: "journalctl", arguments: args)
-                analyzer.read(source: source)
-            } catch {
-                FileHandle.standardError.write(Data("postls: \(error)\n".utf8))
-                throw ExitCode(PostlsCore.ExitCode.inputUnreadable.rawValue)
-            }
+            try readJournal(into: analyzer, since: options.since)
         } else {
             if paths.isEmpty {
                 paths = LogDiscovery().discover(configDirectory: configDir)
@@ -122,6 +106,28 @@ struct LogsCommand: ParsableCommand {
         for w in summary.warnings { FileHandle.standardError.write(Data("postls: warning: \(w)\n".utf8)) }
         let code = Self.exitCode(summary)
         if code != .ok { throw ExitCode(code.rawValue) }
+    }
+
+    /// Postfix's messages from the journal (mail facility), followed with `--follow`.
+    private func readJournal(into analyzer: LogAnalyzer, since: Date?) throws {
+        var args = ["--no-pager", "-o", "short-iso", "SYSLOG_FACILITY=2"]
+        if follow { args.append("-f") }
+        if let date = since {
+            // journalctl takes "YYYY-MM-DD HH:MM:SS UTC"; our ISO form with the T and Z replaced.
+            let iso = LogJSONWriter.isoString(date)
+            args += ["--since", iso.replacingOccurrences(of: "T", with: " ").replacingOccurrences(of: "Z", with: " UTC")]
+        }
+        if !Privileges.canReadSystemJournal {
+            // journalctl does not fail for an ordinary user: it quietly shows only that user's own messages.
+            FileHandle.standardError.write(Data("postls: note: as user \(Privileges.userName), journalctl shows only that user's own messages, not Postfix's; reading the mail log from the journal needs root or membership in \(Privileges.journalGroups.joined(separator: ", ")) (run postls as root, e.g. with sudo)\n".utf8))
+        }
+        do {
+            let source = try CommandByteSource(executable: "journalctl", arguments: args)
+            analyzer.read(source: source)
+        } catch {
+            FileHandle.standardError.write(Data("postls: \(error)\n".utf8))
+            throw ExitCode(PostlsCore.ExitCode.inputUnreadable.rawValue)
+        }
     }
 
     @discardableResult

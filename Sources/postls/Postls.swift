@@ -28,6 +28,7 @@ struct Postls: ParsableCommand {
             FixCommand.self,
             CheckCommand.self,
             DNSCommand.self,
+            TLSRPTCommand.self,
             DemoCommand.self,
             ReportCommand.self,
             SetupCommand.self,

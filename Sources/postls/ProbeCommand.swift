@@ -2,6 +2,7 @@ import ArgumentParser
 import Diagnosis
 import Foundation
 import MailDNS
+import PostfixConfig
 import PostlsCore
 import Synchronization
 import TLSKit
@@ -17,16 +18,13 @@ struct ProbeCommand: ParsableCommand {
             connections per listener (6, plus one per named sender of --as; more with --ciphers). Each listener probed is noted in postls's probe record \
             (/var/lib/postls/probes.jsonl, or $POSTLS_PROBE_RECORD), so `postls logs` later tells the handshakes \
             the server refused to the probe from peers' failures. Exit 0 ok, 1 warnings, 2 critical problems.
-            """)
+            """ + " " + JSONOption.schema("probe"))
 
     @Argument(help: "Host names or addresses (default: this machine's myhostname).")
     var hosts: [String] = []
 
     @Option(name: .long, help: "Comma-separated ports.")
     var port: String = "25,465,587"
-
-    @Option(name: .long, help: "Ports that use implicit TLS (wrapper mode).")
-    var implicit: String?
 
     @Option(name: .long, help: "Ports that use STARTTLS (overrides the 465 default).")
     var starttls: String?
@@ -37,17 +35,12 @@ struct ProbeCommand: ParsableCommand {
     @Flag(name: .long, help: "Probe IPv6 addresses only.")
     var ipv6 = false
 
-    @Option(name: .long, help: "The name the certificate must cover, e.g. the MX name (default: each HOST).")
-    var name: String?
-
-    @Option(name: .customLong("ca-file"), help: "Verify against these trust anchors instead of the system store.")
-    var caFile: String?
+    @OptionGroup var listener: ListenerOptions
 
     @Option(name: .long, help: "Seconds allowed for each phase (connect, greeting, EHLO, STARTTLS, handshake); each listener gets at most 4 times that in all.")
     var timeout: Double = 10
 
-    @Flag(name: .long, help: "Print JSON on stdout (schema: docs/json/probe.schema.json).")
-    var json = false
+    @OptionGroup var format: JSONOption
 
     @Option(name: .customLong("max-connections"), help: "Listeners probed at once (connections open at once).")
     var maxConnections: Int = 4
@@ -61,8 +54,7 @@ struct ProbeCommand: ParsableCommand {
     @Flag(name: .long, help: "Show progress on stderr even when it is not a terminal.")
     var progress = false
 
-    @Flag(name: .customLong("no-color"), help: "No colors in text output (also NO_COLOR).")
-    var noColor = false
+    @OptionGroup var color: ColorOption
 
     @Option(name: .customLong("as"), help: ArgumentHelp("Named senders to simulate, one handshake each (default: all of \(SenderProfile.all.map(\.id).joined(separator: ","))).", valueName: "SENDERS"))
     var senders: String?
@@ -78,13 +70,9 @@ struct ProbeCommand: ParsableCommand {
         if timeout <= 0 { throw ValidationError("--timeout must be a positive number of seconds") }
         if maxConnections < 1 { throw ValidationError("--max-connections must be at least 1") }
         _ = try Self.ports(port, option: "--port")
-        _ = try Self.ports(implicit, option: "--implicit")
         _ = try Self.ports(starttls, option: "--starttls")
         if let senders { do { _ = try SenderProfile.named(senders) } catch { throw ValidationError("--as: \(error)") } }
         if let resolver, parseResolverAddress(resolver) == nil { throw ValidationError("--resolver \(resolver): expected an IP address with an optional port") }
-        if let caFile, !FileManager.default.isReadableFile(atPath: caFile) {
-            throw ValidationError("--ca-file \(caFile): cannot read the file")
-        }
     }
 
     static func ports(_ text: String?, option: String) throws -> [UInt16] {
@@ -100,25 +88,17 @@ struct ProbeCommand: ParsableCommand {
         return out
     }
 
-    /// `postconf -h myhostname`, else the system's host name.
-    static func defaultHost() -> String {
-        if let out = try? SystemProcessRunner().run("postconf", ["-h", "myhostname"], timeout: 10), out.succeeded {
-            let name = out.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
-            if !name.isEmpty { return name }
-        }
-        var buffer = [CChar](repeating: 0, count: 256)
-        gethostname(&buffer, buffer.count)
-        return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-    }
+    /// myhostname of `configDirectory` (`postconf -c`) or of the system's Postfix, else the system's host name.
+    static func defaultHost(configDirectory: String? = nil) -> String { DefaultHost.name(configDirectory: configDirectory) }
 
     func run() throws {
         let ports = try Self.ports(port, option: "--port")
-        let implicitPorts = Set(try Self.ports(implicit, option: "--implicit"))
+        let implicitPorts = listener.implicitPorts
         let starttlsPorts = Set(try Self.ports(starttls, option: "--starttls"))
         let hostList = hosts.isEmpty ? [Self.defaultHost()] : hosts
         let expansion = ProbeTarget.expand(hosts: hostList, ports: ports, implicitPorts: implicitPorts, starttlsPorts: starttlsPorts,
-                                           family: ipv4 ? .ipv4Only : ipv6 ? .ipv6Only : .any, name: name)
-        var options = ProbeOptions(phaseTimeout: timeout, trust: caFile.map { .file($0) } ?? .system,
+                                           family: ipv4 ? .ipv4Only : ipv6 ? .ipv6Only : .any, name: listener.name)
+        var options = ProbeOptions(phaseTimeout: timeout, trust: listener.trust,
                                    enumerateCiphers: ciphers, maxConnections: maxConnections)
         if let ehlo { options.ehloName = ehlo }
         if let senders { options.senders = try SenderProfile.named(senders) }
@@ -126,7 +106,7 @@ struct ProbeCommand: ParsableCommand {
         do {
             prober = try Prober(options: options, recorder: ProbeRecordWiring.recorder(command: "probe"))
         } catch {
-            FileHandle.standardError.write(Data("postls probe: cannot set up OpenSSL: \(error)\n".utf8))
+            CommandOutput.error("postls probe: cannot set up OpenSSL: \(error)")
             throw ArgumentParser.ExitCode(PostlsCore.ExitCode.internalError.rawValue)
         }
         let showProgress = progress || isatty(2) == 1
@@ -143,16 +123,12 @@ struct ProbeCommand: ParsableCommand {
         for miss in expansion.unresolved {
             report.targets.append(ListenerProbeResult(unresolved: miss, mode: ProbeTarget.defaultMode(port: miss.port, implicitPorts: implicitPorts, starttlsPorts: starttlsPorts)))
         }
-        if json {
-            let data = try report.jsonData()
-            FileHandle.standardOutput.write(data)
-            FileHandle.standardOutput.write(Data("\n".utf8))
+        if format.json {
+            try CommandOutput.write(json: report)
         } else {
-            let color = !noColor && ProcessInfo.processInfo.environment["NO_COLOR"] == nil && isatty(1) == 1
-            print(ProbeTextRenderer(color: color).render(report), terminator: "")
+            CommandOutput.write(text: ProbeTextRenderer(color: color.useColor).render(report))
         }
-        let code = report.exitCode
-        if code != PostlsCore.ExitCode.ok { throw ArgumentParser.ExitCode(code.rawValue) }
+        try CommandOutput.exit(report.exitCode)
     }
 }
 

@@ -8,24 +8,31 @@ struct VersionCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "version",
         abstract: "Print the versions of postls, OpenSSL, ncurses and (if installed) Postfix.",
-        discussion: "The OpenSSL and ncurses versions are those of the libraries postls runs with, not the ones it was built against.")
+        discussion: "The OpenSSL and ncurses versions are those of the libraries postls runs with, not the ones it was built against. "
+            + JSONOption.schema("version"))
 
-    @Flag(name: .long, help: "Print JSON instead of text (schema: docs/json/version.schema.json).")
-    var json = false
+    @OptionGroup var format: JSONOption
+
+    /// docs/json/version.schema.json; `postfix` is null when postconf does not answer.
+    struct Versions: Encodable {
+        var postls: String, openssl: String, ncurses: String, postfix: String?
+
+        enum CodingKeys: String, CodingKey { case postls, openssl, ncurses, postfix }
+        func encode(to encoder: Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(postls, forKey: .postls); try c.encode(openssl, forKey: .openssl)
+            try c.encode(ncurses, forKey: .ncurses); try c.encode(postfix, forKey: .postfix)
+        }
+    }
 
     func run() throws {
         var postfix: String? = nil
         if let out = try? SystemProcessRunner().run("postconf", ["-h", "mail_version"], timeout: 10), out.succeeded {
             postfix = out.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
         }
-        if json {
-            var object: [String: String?] = [
-                "postls": PostlsVersion.string, "openssl": OpenSSLInfo.versionText,
-                "ncurses": CursesInfo.version, "postfix": postfix,
-            ]
-            object = object.filter { _ in true }
-            let data = try JSONSerialization.data(withJSONObject: object.mapValues { $0 ?? NSNull() as Any }, options: [.sortedKeys, .prettyPrinted])
-            print(String(decoding: data, as: UTF8.self))
+        if format.json {
+            try CommandOutput.write(json: Versions(postls: PostlsVersion.string, openssl: OpenSSLInfo.versionText,
+                                                  ncurses: CursesInfo.version, postfix: postfix))
         } else {
             print("postls \(PostlsVersion.string)")
             print("OpenSSL: \(OpenSSLInfo.versionText)")

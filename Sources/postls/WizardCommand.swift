@@ -18,20 +18,18 @@ struct WizardCommand: ParsableCommand {
 
     @OptionGroup var gather: GatherArguments
 
-    @Flag(name: .customLong("no-color"), help: "No colors (also NO_COLOR).")
-    var noColor = false
+    @OptionGroup var color: ColorOption
 
     func run() throws {
         let env = ProcessInfo.processInfo.environment
         if CursesWizard.terminalIsUsable(environment: env) {
             let code = try WizardLauncher.run(options: gather.options, hostName: WizardLauncher.hostName(configDirectory: gather.configDir),
-                                              noColor: noColor)
+                                              noColor: color.noColor)
             if code != 0 { throw ArgumentParser.ExitCode(code) }
             return
         }
         let report = gather.gather().report
-        let color = !noColor && env["NO_COLOR"] == nil && isatty(1) == 1
-        FileHandle.standardOutput.write(Data(report.text(color: color).utf8))
-        if report.exitCode != .ok { throw ArgumentParser.ExitCode(report.exitCode.rawValue) }
+        CommandOutput.write(text: report.text(color: color.useColor))
+        try CommandOutput.exit(report.exitCode)
     }
 }

@@ -67,7 +67,7 @@ func expectValid(_ arguments: [String], schema: String, statuses: Set<Int32> = [
 
 @Suite("JSON schemas in docs/json", .enabled(if: Prerequisites.isCI || JSONSchemaValidator.isAvailable))
 struct JSONSchemaTests {
-    static let schemas = ["common", "config", "probe", "logs", "diagnose", "fix", "dns", "report", "version"].map { $0 + ".schema.json" }
+    static let schemas = ["common", "config", "probe", "logs", "diagnose", "fix", "dns", "report", "version", "tlsrpt"].map { $0 + ".schema.json" }
 
     @Test func everySchemaIsAValidDraft2020Schema() throws {
         let (checked, errors) = try JSONSchemaValidator.checkSchemas()
@@ -107,6 +107,7 @@ struct JSONSchemaTests {
         ("dns.schema.json", #"{"domain": "example.org", "dnssec": "maybe", "mx": [], "mta_sts": null, "tls_rpt": null, "spf": null, "dmarc": null, "dkim": {}, "findings": []}"#, "/dnssec"),
         ("fix.schema.json", #"{"fixes": []}"#, "/"),
         ("version.schema.json", #"{"postls": "0.1.0"}"#, "/"),
+        ("tlsrpt.schema.json", #"{"days": [{"organization": "G", "day": "2026-12-01", "reports": 1, "policy_domains": [], "successful_sessions": 1, "failed_sessions": 1, "blocked_sessions": 0, "failures": [{"result_type": "certificate-expired", "cause": "expired", "failed_sessions": 1}], "failing": []}], "reports": [], "rejected": [], "skipped": [], "unreadable": [], "totals": {"reports": 0, "successful_sessions": 0, "failed_sessions": 0, "rejected": 0, "skipped": 0, "unreadable": 0}}"#, "/days/0/failures/0/cause"),
     ])
     func aWrongDocumentIsRejected(schema: String, document: String, place: String) throws {
         let errors = try JSONSchemaValidator.validate(json: document, schema: schema)
@@ -162,6 +163,23 @@ struct JSONContractTests {
         #expect(try JSONSchemaValidator.validate(json: out.stdout, schema: "logs.schema.json").isEmpty)
     }
 
+    /// The smtp client's next hops (`summary.outbound`), from lines a real Postfix 3.7 wrote at level verify.
+    @Test func logsListsOutboundNextHopsInItsSchema() throws {
+        let stdin = """
+            Dec  7 14:07:54 mail postfix/smtp[101]: server certificate verification failed for localhost[127.0.0.1]:46181: num=62:hostname mismatch
+            Dec  7 14:07:54 mail postfix/smtp[101]: Untrusted TLS connection established to localhost[127.0.0.1]:46181: TLSv1.3 with cipher TLS_AES_256_GCM_SHA384 (256/256 bits) key-exchange X25519 server-signature ECDSA (prime256v1) server-digest SHA256
+            Dec  7 14:07:54 mail postfix/smtp[101]: 6C811F865FD: to=<user@wrongname.test>, relay=localhost[127.0.0.1]:46181, delay=0.14, delays=0.09/0.04/0.01/0, dsn=4.7.5, status=deferred (Server certificate not verified)
+
+            """
+        let out = try PostlsBinary.run(["logs", "--json", "-"], stdin: stdin)
+        #expect(try JSONSchemaValidator.validate(json: out.stdout, schema: "logs.schema.json").isEmpty)
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(out.stdout.utf8)) as? [String: Any])
+        let hops = try #require((object["summary"] as? [String: Any])?["outbound"] as? [[String: Any]], "\(out.stdout)")
+        #expect(hops.count == 1 && hops[0]["nexthop"] as? String == "localhost[127.0.0.1]:46181" && hops[0]["deferred"] as? Int == 1, "\(hops)")
+        let text = try PostlsBinary.run(["logs", "-"], stdin: stdin).stdout
+        #expect(text.contains("localhost[127.0.0.1]:46181 via smtp: 1 untrusted, 1 failed (1 deferred)"), "\(text)")
+    }
+
     /// `logs --follow --json` prints one event object a line as events happen: each line is a logs event.
     @Test(.enabled(if: Prerequisites.isCI || Prerequisites.has("timeout"))) func followedEventsMatchTheEventSchema() throws {
         // coreutils' timeout stops the follower after the existing lines are read (124: it had to stop it).
@@ -198,6 +216,20 @@ struct JSONContractTests {
         let object = try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
         #expect(object["redacted"] as? Bool == redact)
         #expect(!(object["probe"] is NSNull), "the probe section is validated too")
+    }
+
+    /// Reports of both shapes (gzip in a message, bare gzip), a malformed one, and mail that is no report.
+    @Test func tlsrptMatchesItsSchema() throws {
+        let google = try fixture.dir.write("tlsrpt/google.eml", TLSReportSamples.googleMessage(
+            gz: try TLSReportSamples.gzip(TLSReportSamples.google()), to: ReportMailbox.maildirAddress))
+        let microsoft = fixture.dir.file("tlsrpt/microsoft.json.gz")
+        try TLSReportSamples.gzip(TLSReportSamples.microsoft()).write(to: URL(fileURLWithPath: microsoft))
+        let broken = try fixture.dir.write("tlsrpt/broken.json", TLSReportSamples.malformed)
+        let plain = try fixture.dir.write("tlsrpt/lunch.eml", TLSReportSamples.plainMessage(to: ReportMailbox.maildirAddress))
+        let text = try expectValid(["tlsrpt", "--json", google, microsoft, broken, plain], schema: "tlsrpt.schema.json", statuses: [2])
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
+        #expect((object["days"] as? [Any])?.count == 2)
+        #expect((object["rejected"] as? [Any])?.count == 1 && (object["skipped"] as? [Any])?.count == 1)
     }
 
     @Test func versionMatchesItsSchema() throws {
@@ -244,7 +276,7 @@ struct JSONContractTests {
 
     /// Each command that prints JSON says in its --help where its schema is.
     @Test(arguments: [(["config"], "config"), (["probe"], "probe"), (["logs"], "logs"), (["diagnose"], "diagnose"),
-                      (["fix", "list"], "fix"), (["dns"], "dns"), (["report"], "report"), (["version"], "version"),
+                      (["fix", "list"], "fix"), (["dns"], "dns"), (["report"], "report"), (["version"], "version"), (["tlsrpt"], "tlsrpt"),
                       (["demo"], "diagnose")])
     func helpNamesTheSchema(command: [String], schema: String) throws {
         let out = try PostlsBinary.run(command + ["--help"])

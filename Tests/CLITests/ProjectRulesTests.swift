@@ -93,11 +93,48 @@ struct ProjectRulesTests {
         let bash = try String(contentsOf: Self.root.appendingPathComponent("docs/completions/postls.bash"), encoding: .utf8)
         let zsh = try String(contentsOf: Self.root.appendingPathComponent("docs/completions/_postls"), encoding: .utf8)
         let fish = try String(contentsOf: Self.root.appendingPathComponent("docs/completions/postls.fish"), encoding: .utf8)
-        for command in ["config", "probe", "logs", "diagnose", "fix", "check", "report", "dns", "setup", "demo"] {
+        for command in ["config", "probe", "logs", "diagnose", "fix", "check", "report", "dns", "tlsrpt", "setup", "demo"] {
             #expect(bash.contains(command), "bash completion lacks \(command): run scripts/generate-docs.sh")
             #expect(zsh.contains(command), "zsh completion lacks \(command)")
             #expect(fish.contains(command), "fish completion lacks \(command)")
         }
+    }
+
+    /// No function is longer than 80 lines unless scripts/long-functions.py allows it with a reason.
+    @Test(.enabled(if: Prerequisites.isCI || Prerequisites.has("python3")))
+    func noFunctionIsLongerThanTheLimit() throws {
+        let script = Self.root.appendingPathComponent("scripts/long-functions.py").path
+        let out = try SystemProcessRunner().run("python3", [script], timeout: 60)
+        #expect(out.status == 0, "split these into named steps:\n\(out.stdout)\(out.stderr)")
+    }
+
+    /// The length check counts braces of code only: not those in strings, interpolations or comments.
+    @Test(.enabled(if: Prerequisites.isCI || Prerequisites.has("python3")))
+    func longFunctionCheckCountsCodeBracesOnly() throws {
+        let dir = try TemporaryDirectory(prefix: "postls-long")
+        let sources = URL(fileURLWithPath: dir.path).appendingPathComponent("Sources/Sample")
+        try FileManager.default.createDirectory(at: sources, withIntermediateDirectories: true)
+        let filler = Array(repeating: "        total += 1", count: 80).joined(separator: "\n")
+        let swift = """
+            struct Sample {
+                func short() -> String { "}}} \\(["{": 1].count) /* { */" }
+                // } a closing brace in a comment
+                func long() -> Int {
+                    var total = 0 /* { */
+                    let text = #"}"# + \"\"\"
+                        }
+                        \"\"\"
+            \(filler)
+                    return total + text.count
+                }
+            }
+
+            """
+        try swift.write(to: sources.appendingPathComponent("Sample.swift"), atomically: true, encoding: .utf8)
+        let script = Self.root.appendingPathComponent("scripts/long-functions.py").path
+        let out = try SystemProcessRunner().run("python3", [script, "--root", dir.path], timeout: 60)
+        #expect(out.status == 1)
+        #expect(out.stdout == "Sources/Sample/Sample.swift:4: long is 87 lines (limit 80)\n", "\(out.stdout)")
     }
 
     /// The notes the project started from are not part of it: nothing tracked may send a reader there.

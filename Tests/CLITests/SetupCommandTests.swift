@@ -14,17 +14,22 @@ struct SetupCommandTests {
         let submission = freePort()
         let submissions = freePort()
 
-        init() throws {
+        init(generation: Generation = .debian12) throws {
             dir = try TemporaryDirectory()
             factory = try CertificateFactory(directory: dir.file("pki"))
-            postfix = try PostfixInstance(listeners: [PostfixListener(name: "smtp")], myhostname: "mail.postls.test")
+            postfix = try PostfixInstance(listeners: [PostfixListener(name: "smtp")], myhostname: "mail.postls.test", generation: generation)
             try postfix.start()
         }
 
         var smtpPort: UInt16 { postfix.listeners[0].port }
 
+        /// postls with the instance's generation of postconf/postfix first in PATH.
+        func postls(_ arguments: [String], stdin: String? = nil, timeout: Double = 60) throws -> ProcessOutput {
+            try PostlsBinary.run(arguments, stdin: stdin, environment: postfix.servers.environment(), timeout: timeout)
+        }
+
         func setup(_ extra: [String], stdin: String? = nil) throws -> ProcessOutput {
-            try PostlsBinary.run(["setup", "--config-dir", postfix.configDirectory, "--ca-file", factory.rootFile, "--timeout", "5",
+            try postls(["setup", "--config-dir", postfix.configDirectory, "--ca-file", factory.rootFile, "--timeout", "5",
                                   "--submission-port", "127.0.0.1:\(submission)", "--submissions-port", "127.0.0.1:\(submissions)",
                                   "--tls-dir", dir.file("tls"), "--letsencrypt-dir", dir.file("no-letsencrypt")] + extra,
                                  stdin: stdin, timeout: 120)
@@ -35,7 +40,7 @@ struct SetupCommandTests {
         }
 
         func probe() throws -> [[String: Any]] {
-            let out = try PostlsBinary.run(["probe", "127.0.0.1", "--port", "\(smtpPort),\(submission),\(submissions)", "--implicit", "\(submissions)",
+            let out = try postls(["probe", "127.0.0.1", "--port", "\(smtpPort),\(submission),\(submissions)", "--implicit", "\(submissions)",
                                             "--name", "mail.postls.test", "--ca-file", factory.rootFile, "--timeout", "5", "--json"], timeout: 120)
             let object = try JSONSerialization.jsonObject(with: Data(out.stdout.utf8)) as? [String: Any]
             return try #require(object?["targets"] as? [[String: Any]], "\(out.stdout)\(out.stderr)")
@@ -57,8 +62,10 @@ struct SetupCommandTests {
         }
     }
 
-    @Test func setupWithAnExistingCertificateEnablesTLSOnAllThreeListenersAndIsIdempotent() throws {
-        let f = try Fixture()
+    @Test(arguments: Generation.all)
+    func setupWithAnExistingCertificateEnablesTLSOnAllThreeListenersAndIsIdempotent(_ generation: Generation) throws {
+        guard try generation.serversOrSkip() != nil else { return }
+        let f = try Fixture(generation: generation)
         defer { f.postfix.stop() }
         let leaf = try f.factory.leaf("mail", commonName: "mail.postls.test")
         let original = try f.configBytes()
@@ -82,7 +89,7 @@ struct SetupCommandTests {
         #expect(try f.mailFromWithoutTLS(port: f.submission) == 530)
         #expect(try f.mailFromWithoutTLS(port: f.smtpPort) == 250)
 
-        let check = try SystemProcessRunner().run("postfix", ["-c", f.postfix.configDirectory, "check"], timeout: 60)
+        let check = try f.postfix.servers.runner.run("postfix", ["-c", f.postfix.configDirectory, "check"], timeout: 60)
         #expect(check.status == 0 && check.stderr.isEmpty, "\(check.stderr)")
 
         // Again: nothing to do, not a byte changed.
@@ -97,7 +104,7 @@ struct SetupCommandTests {
         #expect(automatic.stdout.contains("Nothing to do"), "\(automatic.stdout)")
 
         // The journal lets `postls fix rollback` undo it byte for byte.
-        let rollback = try PostlsBinary.run(["fix", "rollback", "--config-dir", f.postfix.configDirectory, "--no-reload"])
+        let rollback = try f.postls(["fix", "rollback", "--config-dir", f.postfix.configDirectory, "--no-reload"])
         #expect(rollback.status == 0, "\(rollback.stderr)")
         #expect(try f.configBytes() == original)
     }

@@ -53,6 +53,10 @@ struct WizardTerminalTests {
         try t.send("y")
         (found, screen) = t.waitFor("Rolled back", timeout: 30)
         #expect(found, "\(screen)")
+        // Probed again after the rollback: TLS 1.0 refused again, as before the fix.
+        #expect(screen.contains("Rolled back; TLS is as before"), "\(screen)")
+        let afterRollback = screen.components(separatedBy: "After rollback").dropFirst().joined()
+        #expect(afterRollback.contains("accepts") && !afterRollback.contains("accepts TLSv1 TLSv1.1"), "\(screen)")
         try t.send("q")
         usleep(300_000)
         if t.screen().contains("Quit") { try t.send("y") }
@@ -211,6 +215,18 @@ struct WizardOnRealPostfixTests {
         (found, screen) = t.waitFor("Rolled back", timeout: 60)
         #expect(found, "\(screen)")
         #expect(try Data(contentsOf: URL(fileURLWithPath: postfix.masterCFPath)) == originalMaster)
+        // The listener probed again after the rollback, under the applied state: TLS 1.0 is refused again, as before.
+        #expect(screen.contains("Rolled back; TLS is as before"), "\(screen)")
+        let sections = screen.components(separatedBy: "After rollback")
+        #expect(sections.count == 2, "the re-probe after the rollback must be shown: \(screen)")
+        let applied = sections[0].components(separatedBy: "Applied").last ?? ""
+        #expect(applied.contains("accepts TLSv1 TLSv1.1"), "the applied state stays beside it: \(screen)")
+        let rolledBack = sections.last ?? ""
+        #expect(rolledBack.contains("\(smtp.port)  TLSv1"), "\(screen)")
+        #expect(!rolledBack.contains("accepts TLSv1 TLSv1.1") && rolledBack.contains("accepts TLSv1.2"), "\(screen)")
+        // Postfix really refuses the legacy sender again.
+        let refused = try Peers.opensslClient(smtp, starttls: true, arguments: ["-tls1", "-cipher", "DEFAULT:@SECLEVEL=0"], input: "")
+        #expect(refused.stdout.contains("Cipher is (NONE)"), "\(refused.stdout)")
         try t.send("q")
         usleep(300_000)
         if t.screen().contains("Quit") { try t.send("y") }

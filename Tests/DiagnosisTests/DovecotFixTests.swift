@@ -195,7 +195,9 @@ struct DovecotFixTests {
 /// log gives a Dovecot fix for its file and line, and doing what it says lets the same client in.
 @Suite("Dovecot's fixes on a real Dovecot", .enabled(if: Prerequisites.dovecot))
 struct DovecotRealFixTests {
-    @Test func aRefusedProtocolInDovecotsLogGetsTheDovecotFloorAndFollowingItLetsTheClientIn() throws {
+    @Test(arguments: Generation.all)
+    func aRefusedProtocolInDovecotsLogGetsTheDovecotFloorAndFollowingItLetsTheClientIn(_ generation: Generation) throws {
+        guard let servers = try generation.serversOrSkip() else { return }
         let dir = try TemporaryDirectory(prefix: "postls-fixadvice-real")
         let pki = try CertificateFactory(directory: dir.file("pki"))
         let leaf = try pki.leaf("imap", key: .rsa(bits: 2048))
@@ -205,13 +207,8 @@ struct DovecotRealFixTests {
         for name in ["main.cf", "master.cf"] {
             backdateForPostconf(dir.file("postfix/" + name))
         }
-        let ssl = """
-            ssl = required
-            ssl_cert = <\(leaf.fullChainFile)
-            ssl_key = <\(leaf.keyFile)
-            ssl_min_protocol = TLSv1.3
-            """
-        try DovecotInstance.with(sslSettings: ssl) { dovecot in
+        let ssl = generation.dovecotSSL(cert: leaf.fullChainFile, key: leaf.keyFile, minProtocol: "TLSv1.3")
+        try DovecotInstance.with(sslSettings: ssl, generation: generation) { dovecot in
             let tls12 = ["-tls1_2", "-CAfile", pki.rootFile]
             let refused = try Peers.opensslClient(dovecot.imapsAddress, starttls: false, arguments: tls12, input: "a LOGOUT\n")
             #expect(refused.stdout.contains("Cipher is (NONE)") || !refused.succeeded, "\(refused.stdout)")
@@ -223,7 +220,7 @@ struct DovecotRealFixTests {
             options.logFiles = [dovecot.logFile]
             options.probe = false
             options.trust = .file(pki.rootFile)
-            let report = Gatherer().gather(options).report
+            let report = Gatherer(runner: servers.runner).gather(options).report
             let diagnosis = try #require(report.diagnoses.first { $0.cause == .protocolMismatch }, "\(Scenario.describe(report))")
             #expect(diagnosis.servers == [.dovecot], "\(diagnosis.evidence)")
             let fixes = diagnosis.fixes.compactMap(report.fix(id:))
@@ -242,9 +239,9 @@ struct DovecotRealFixTests {
             var edited = lines
             edited[number - 1] = "ssl_min_protocol = TLSv1.2"
             try edited.joined(separator: "\n").write(toFile: dovecot.configFile, atomically: true, encoding: .utf8)
-            let check = try SystemProcessRunner().run("doveconf", ["-c", dovecot.configFile, "-n"], timeout: 30)
+            let check = try servers.runner.run("doveconf", ["-c", dovecot.configFile, "-n"], timeout: 30)
             #expect(check.succeeded, "\(check.stderr)")
-            let reloaded = try SystemProcessRunner().run("doveadm", Array(reload.split(separator: " ").dropFirst().map(String.init)), timeout: 30)
+            let reloaded = try servers.runner.run("doveadm", Array(reload.split(separator: " ").dropFirst().map(String.init)), timeout: 30)
             #expect(reloaded.succeeded, "\(reloaded.stderr)")
             var accepted = ProcessOutput(status: 1, stdout: "", stderr: "")
             let deadline = Deadline.after(seconds: 10)

@@ -17,8 +17,11 @@ struct FixRollbackTests {
         let pki: CertificateFactory
         let leaf: IssuedCertificate
         let configDirectory: String
+        /// Whose postconf and `postfix check` validate the fix (Debian 12's or 13's).
+        let servers: ServerTools
 
-        init() throws {
+        init(generation: Generation) throws {
+            servers = try generation.servers()
             dir = try TemporaryDirectory(prefix: "postls-rollback")
             pki = try CertificateFactory(directory: dir.file("pki"))
             leaf = try pki.leaf("mail")
@@ -54,7 +57,7 @@ struct FixRollbackTests {
 
         /// The full-chain fix of the diagnosis, and what it gathered.
         func chainFix() throws -> (Fix, Gathered) {
-            let gathered = Gatherer().gather(options)
+            let gathered = Gatherer(runner: servers.runner).gather(options)
             let fix = try #require(gathered.report.fixes.first { $0.cause == .incompleteChain && $0.kind == .file },
                                    "\(gathered.report.fixes.map(\.title))")
             #expect(fix.files.count == 1 && fix.applicable)
@@ -62,14 +65,15 @@ struct FixRollbackTests {
         }
     }
 
-    @Test func rollbackRemovesTheChainFileTheFixCreatedAndRestoresTheConfigByteForByte() throws {
-        let w = try World()
+    @Test(arguments: Generation.all) func rollbackRemovesTheChainFileTheFixCreatedAndRestoresTheConfigByteForByte(_ generation: Generation) throws {
+        guard try generation.serversOrSkip() != nil else { return }
+        let w = try World(generation: generation)
         let before = try w.configBytes()
         let (fix, gathered) = try w.chainFix()
         let chain = try #require(fix.files.first).path
         #expect(!FileManager.default.fileExists(atPath: chain))
 
-        let outcome = try FixLoop().apply(fix, gathered: gathered, options: w.options, reload: false)
+        let outcome = try FixLoop(runner: w.servers.runner).apply(fix, gathered: gathered, options: w.options, reload: false)
         #expect(outcome.state == .applied, "\(outcome.messages)")
         #expect(FileManager.default.fileExists(atPath: chain))
         #expect(try w.configBytes() != before)
@@ -79,7 +83,7 @@ struct FixRollbackTests {
         let written = Array(try Data(contentsOf: URL(fileURLWithPath: chain)))
         #expect(record.path == chain && record.size == written.count && record.sha256 == Digest.sha256.hexHash(written))
 
-        let (rolledBack, messages) = try FixLoop().rollback(configDirectory: w.configDirectory, reload: false)
+        let (rolledBack, messages) = try FixLoop(runner: w.servers.runner).rollback(configDirectory: w.configDirectory, reload: false)
         #expect(!FileManager.default.fileExists(atPath: chain), "\(messages)")
         #expect(messages.contains("removed \(chain) (created by this fix)"), "\(messages)")
         #expect(rolledBack.created?.first?.rollback == "removed")
@@ -88,18 +92,19 @@ struct FixRollbackTests {
         #expect(FileManager.default.fileExists(atPath: w.leaf.certFile) && FileManager.default.fileExists(atPath: w.pki.intermediateFile))
     }
 
-    @Test func aCreatedFileTheAdminEditedIsKeptAndReported() throws {
-        let w = try World()
+    @Test(arguments: Generation.all) func aCreatedFileTheAdminEditedIsKeptAndReported(_ generation: Generation) throws {
+        guard try generation.serversOrSkip() != nil else { return }
+        let w = try World(generation: generation)
         let before = try w.configBytes()
         let (fix, gathered) = try w.chainFix()
         let chain = try #require(fix.files.first).path
-        let outcome = try FixLoop().apply(fix, gathered: gathered, options: w.options, reload: false)
+        let outcome = try FixLoop(runner: w.servers.runner).apply(fix, gathered: gathered, options: w.options, reload: false)
         #expect(outcome.state == .applied, "\(outcome.messages)")
         // The admin appends a certificate of their own to the chain postls built.
         let edited = try String(contentsOfFile: chain, encoding: .utf8) + w.pki.root.pem
         try edited.write(toFile: chain, atomically: false, encoding: .utf8)
 
-        let (entry, messages) = try FixLoop().rollback(configDirectory: w.configDirectory, reload: false)
+        let (entry, messages) = try FixLoop(runner: w.servers.runner).rollback(configDirectory: w.configDirectory, reload: false)
         #expect(try String(contentsOfFile: chain, encoding: .utf8) == edited)
         #expect(messages.contains { $0.hasPrefix("kept \(chain): changed since postls created it") }, "\(messages)")
         #expect(entry.created?.first?.rollback?.contains("changed since postls created it") == true)
@@ -109,27 +114,29 @@ struct FixRollbackTests {
         #expect(journaled.rolledBack != nil && journaled.created?.first?.rollback == entry.created?.first?.rollback)
     }
 
-    @Test func aFileThatExistedBeforeTheFixIsNeverRemoved() throws {
-        let w = try World()
+    @Test(arguments: Generation.all) func aFileThatExistedBeforeTheFixIsNeverRemoved(_ generation: Generation) throws {
+        guard try generation.serversOrSkip() != nil else { return }
+        let w = try World(generation: generation)
         let (fix, gathered) = try w.chainFix()
         let action = try #require(fix.files.first)
         // The admin built the same chain already, by hand.
         try action.contents.write(toFile: action.path, atomically: false, encoding: .utf8)
-        let outcome = try FixLoop().apply(fix, gathered: gathered, options: w.options, reload: false)
+        let outcome = try FixLoop(runner: w.servers.runner).apply(fix, gathered: gathered, options: w.options, reload: false)
         #expect(outcome.state == .applied, "\(outcome.messages)")
         let entry = try #require(try ConfigApplier(validator: nil).journal(directory: w.configDirectory).last)
         #expect(entry.created == nil)
 
-        let (_, messages) = try FixLoop().rollback(configDirectory: w.configDirectory, reload: false)
+        let (_, messages) = try FixLoop(runner: w.servers.runner).rollback(configDirectory: w.configDirectory, reload: false)
         #expect(try String(contentsOfFile: action.path, encoding: .utf8) == action.contents, "\(messages)")
         #expect(!messages.contains { $0.contains(action.path) })
     }
 
-    @Test func aFileStillNamedByTheRestoredConfigurationIsKept() throws {
-        let w = try World()
+    @Test(arguments: Generation.all) func aFileStillNamedByTheRestoredConfigurationIsKept(_ generation: Generation) throws {
+        guard try generation.serversOrSkip() != nil else { return }
+        let w = try World(generation: generation)
         let (fix, gathered) = try w.chainFix()
         let chain = try #require(fix.files.first).path
-        _ = try FixLoop().apply(fix, gathered: gathered, options: w.options, reload: false)
+        _ = try FixLoop(runner: w.servers.runner).apply(fix, gathered: gathered, options: w.options, reload: false)
         // While a configuration names the chain (here the applied change; after a rollback, a later edit that
         // uses it too), the file is in use and is not removed.
         let entry = try #require(try ConfigApplier(validator: nil).journal(directory: w.configDirectory).last)
@@ -141,29 +148,31 @@ struct FixRollbackTests {
         #expect(try String(contentsOfFile: mainCF, encoding: .utf8).contains(chain))
     }
 
-    @Test func aCreatedFileDovecotNamesIsKept() throws {
-        let w = try World()
+    @Test(arguments: Generation.all) func aCreatedFileDovecotNamesIsKept(_ generation: Generation) throws {
+        guard try generation.serversOrSkip() != nil else { return }
+        let w = try World(generation: generation)
         let (fix, gathered) = try w.chainFix()
         let chain = try #require(fix.files.first).path
-        _ = try FixLoop().apply(fix, gathered: gathered, options: w.options, reload: false)
+        _ = try FixLoop(runner: w.servers.runner).apply(fix, gathered: gathered, options: w.options, reload: false)
         // The admin pointed Dovecot at the chain postls built for Postfix (in an included file).
         try FileManager.default.createDirectory(atPath: w.dir.file("dovecot/conf.d"), withIntermediateDirectories: true)
         let dovecot = try w.dir.write("dovecot/dovecot.conf", "!include conf.d/*.conf\n")
         let ssl = try w.dir.write("dovecot/conf.d/10-ssl.conf", "ssl_cert = <\(chain)\nssl_key = <\(w.leaf.keyFile)\n")
-        let (_, messages) = try FixLoop().rollback(configDirectory: w.configDirectory, reload: false, dovecotConfig: dovecot)
+        let (_, messages) = try FixLoop(runner: w.servers.runner).rollback(configDirectory: w.configDirectory, reload: false, dovecotConfig: dovecot)
         #expect(FileManager.default.fileExists(atPath: chain))
         #expect(messages.contains("kept \(chain): \(ssl) still names it"), "\(messages)")
     }
 
-    @Test func aChangePostfixRejectsRemovesTheFileItCreated() throws {
-        let w = try World()
+    @Test(arguments: Generation.all) func aChangePostfixRejectsRemovesTheFileItCreated(_ generation: Generation) throws {
+        guard try generation.serversOrSkip() != nil else { return }
+        let w = try World(generation: generation)
         let before = try w.configBytes()
         var (fix, gathered) = try w.chainFix()
         let chain = try #require(fix.files.first).path
         // A $-reference loop: postconf -nx refuses it, so the change is undone.
         fix.edits += [.setMain(name: "smtpd_tls_dh1024_param_file", value: "$smtpd_tls_dh512_param_file"),
                       .setMain(name: "smtpd_tls_dh512_param_file", value: "$smtpd_tls_dh1024_param_file")]
-        let outcome = try FixLoop().apply(fix, gathered: gathered, options: w.options, reload: false)
+        let outcome = try FixLoop(runner: w.servers.runner).apply(fix, gathered: gathered, options: w.options, reload: false)
         #expect(outcome.state == .validationFailed, "\(outcome.messages)")
         #expect(!FileManager.default.fileExists(atPath: chain), "\(outcome.messages)")
         #expect(outcome.messages.contains("removed \(chain) again (the change was not applied)"), "\(outcome.messages)")

@@ -12,8 +12,8 @@ import TLSProbe
 /// probe and the same peer succeed, and the rollback must restore the files byte for byte.
 @Suite("Inbound scenarios on a real Postfix", .enabled(if: Prerequisites.postfix && Prerequisites.openssl))
 struct InboundScenarioTests {
-    @Test func legacyPeerAgainstATLS12FloorOnTheMXIsAProtocolMismatchThatTheRealBinaryFixesAndRollsBack() throws {
-        let s = try Scenario()
+    @Test(arguments: Generation.all) func legacyPeerAgainstATLS12FloorOnTheMXIsAProtocolMismatchThatTheRealBinaryFixesAndRollsBack(_ generation: Generation) throws {
+        guard let s = try Scenario.orSkip(generation) else { return }
         defer { s.stop() }
         try s.start(mainCF: s.tlsMainCF + "\nsmtpd_tls_protocols = >=TLSv1.2", listeners: [PostfixListener(name: "smtp")])
         let mx = try s.address("smtp")
@@ -23,7 +23,7 @@ struct InboundScenarioTests {
         let original = try s.configFiles()
 
         try s.expectWizardAgreesWithDiagnose()
-        let diagnose = try PostlsBinary.run(["diagnose", "--json"] + s.cliArguments)
+        let diagnose = try s.postls(["diagnose", "--json"] + s.cliArguments)
         #expect(diagnose.status == 2, "\(diagnose.stderr)")
         let json = try #require(try JSONSerialization.jsonObject(with: Data(diagnose.stdout.utf8)) as? [String: Any])
         let diagnoses = try #require(json["diagnoses"] as? [[String: Any]])
@@ -39,11 +39,11 @@ struct InboundScenarioTests {
         #expect(impact.contains("3 failed sessions") && impact.contains("would get TLS"), "\(impact)")
         #expect((fix["diff"] as? String)?.contains(">=TLSv1") == true)
         // The text form says the same, most important first, with the impact and how to apply.
-        let text = try PostlsBinary.run(["diagnose"] + s.cliArguments).stdout
+        let text = try s.postls(["diagnose"] + s.cliArguments).stdout
         #expect(text.contains("1. CRITICAL protocol_mismatch"), "\(text)")
         #expect(text.contains("Impact: ") && text.contains("Apply: postls fix apply \(fixID)"), "\(text)")
 
-        let apply = try PostlsBinary.run(["fix", "apply", fixID, "--yes"] + s.cliArguments, timeout: 120)
+        let apply = try s.postls(["fix", "apply", fixID, "--yes"] + s.cliArguments, timeout: 120)
         #expect(apply.succeeded, "\(apply.stdout)\(apply.stderr)")
         let after = apply.stdout.split(separator: "\n").first { $0.contains("  after: ") }.map(String.init) ?? ""
         #expect(after.contains("accepts TLSv1 TLSv1.1"), "\(apply.stdout)")
@@ -57,13 +57,13 @@ struct InboundScenarioTests {
         let again = s.gather().report
         #expect(again.diagnoses.filter { $0.cause == .protocolMismatch }.allSatisfy { $0.status == .possiblyFixed }, "\(Scenario.describe(again))")
 
-        let rollback = try PostlsBinary.run(["fix", "rollback", "--config-dir", try s.instance().configDirectory])
+        let rollback = try s.postls(["fix", "rollback", "--config-dir", try s.instance().configDirectory])
         #expect(rollback.succeeded, "\(rollback.stderr)")
         #expect(try s.configFiles() == original)
     }
 
-    @Test func tls12ClientsAgainstATLS13OnlySubmissionPortAreAProtocolMismatchFixedByAFloorOfTLS12NotLower() throws {
-        let s = try Scenario()
+    @Test(arguments: Generation.all) func tls12ClientsAgainstATLS13OnlySubmissionPortAreAProtocolMismatchFixedByAFloorOfTLS12NotLower(_ generation: Generation) throws {
+        guard let s = try Scenario.orSkip(generation) else { return }
         defer { s.stop() }
         try s.start(mainCF: s.tlsMainCF, listeners: [
             PostfixListener(name: "submission", overrides: [("smtpd_tls_security_level", "encrypt"), ("smtpd_tls_mandatory_protocols", ">=TLSv1.3")]),
@@ -85,7 +85,7 @@ struct InboundScenarioTests {
         #expect(fix.edits == [.setOverride(service: service, type: "inet", name: "smtpd_tls_mandatory_protocols", value: ">=TLSv1.2")])
         #expect(fix.impact?.contains("3 failed sessions") == true, "\(fix.impact ?? "no impact")")
 
-        let outcome = try FixLoop().apply(fix, gathered: gathered, options: s.options)
+        let outcome = try FixLoop(runner: s.servers.runner).apply(fix, gathered: gathered, options: s.options)
         #expect(outcome.state == .applied, "\(outcome.messages)")
         let after = try #require(outcome.after.first)
         #expect(after.protocols["TLSv1.2"] == .accepted && after.protocols["TLSv1.1"] == .rejected, "\(outcome.comparison)")
@@ -94,12 +94,12 @@ struct InboundScenarioTests {
         #expect(s.waitFor("TLSv1.2 with cipher", after: offset), "\(s.logSince(offset))")
         #expect(!s.logSince(offset).contains("unsupported protocol"))
 
-        _ = try FixLoop().rollback(configDirectory: try s.instance().configDirectory)
+        _ = try FixLoop(runner: s.servers.runner).rollback(configDirectory: try s.instance().configDirectory)
         #expect(try s.configFiles() == original)
     }
 
-    @Test(.enabled(if: Prerequisites.swaks)) func plaintextClientsOnTheImplicitTLSPortGetAdviceNotAnEdit() throws {
-        let s = try Scenario()
+    @Test(.enabled(if: Prerequisites.swaks), arguments: Generation.all) func plaintextClientsOnTheImplicitTLSPortGetAdviceNotAnEdit(_ generation: Generation) throws {
+        guard let s = try Scenario.orSkip(generation) else { return }
         defer { s.stop() }
         try s.start(mainCF: s.tlsMainCF, listeners: [
             PostfixListener(name: "smtps", overrides: [("smtpd_tls_wrappermode", "yes"), ("smtpd_tls_security_level", "encrypt")]),
@@ -121,7 +121,7 @@ struct InboundScenarioTests {
         let fix = try #require(first.fixes.first.flatMap(gathered.report.fix(id:)))
         #expect(fix.kind == .command && !fix.applicable && fix.edits.isEmpty && fix.diff == nil)
         #expect(fix.title.contains("\(smtps.port)"), "\(fix.title)")
-        #expect(throws: FixError.self) { try FixLoop().apply(fix, gathered: gathered, options: s.options) }
+        #expect(throws: FixError.self) { try FixLoop(runner: s.servers.runner).apply(fix, gathered: gathered, options: s.options) }
         #expect(try s.configFiles() == original)
         // The probe of the listener passes, and a client following the advice gets TLS.
         #expect(gathered.probe?.targets.first { $0.port == Int(smtps.port) }?.negotiated != nil)
@@ -132,8 +132,8 @@ struct InboundScenarioTests {
         #expect(!s.logSince(offset).contains("wrong version number"))
     }
 
-    @Test func aNarrowCipherListIsNoSharedCipherFixedByRestoringTheDefaultList() throws {
-        let s = try Scenario()
+    @Test(arguments: Generation.all) func aNarrowCipherListIsNoSharedCipherFixedByRestoringTheDefaultList(_ generation: Generation) throws {
+        guard let s = try Scenario.orSkip(generation) else { return }
         defer { s.stop() }
         try s.start(mainCF: s.tlsMainCF, listeners: [
             PostfixListener(name: "narrow", overrides: [("smtpd_tls_ciphers", "high"), ("tls_high_cipherlist", "ECDHE-ECDSA-CHACHA20-POLY1305")]),
@@ -154,7 +154,7 @@ struct InboundScenarioTests {
         let fix = try #require(first.fixes.compactMap(gathered.report.fix(id:)).first { $0.applicable })
         #expect(fix.edits == [.removeOverride(service: try s.instance().listener(named: "narrow")!.serviceName, type: "inet", name: "tls_high_cipherlist")])
 
-        let outcome = try FixLoop().apply(fix, gathered: gathered, options: s.options)
+        let outcome = try FixLoop(runner: s.servers.runner).apply(fix, gathered: gathered, options: s.options)
         #expect(outcome.state == .applied, "\(outcome.messages)")
         #expect(outcome.after.first?.negotiated != nil)
         let offset = s.settledOffset()
@@ -162,7 +162,7 @@ struct InboundScenarioTests {
         #expect(s.waitFor("TLS connection established from", after: offset), "\(s.logSince(offset))")
         #expect(!s.logSince(offset).contains("no shared cipher"))
 
-        _ = try FixLoop().rollback(configDirectory: try s.instance().configDirectory)
+        _ = try FixLoop(runner: s.servers.runner).rollback(configDirectory: try s.instance().configDirectory)
         #expect(try s.configFiles() == original)
     }
 
@@ -179,9 +179,9 @@ struct InboundScenarioTests {
         }
     }
 
-    @Test(arguments: CertificateProblem.allCases)
-    func aCertificateVerifyingPeersRejectIsNamedAndANewCertificateFixesIt(_ problem: CertificateProblem) throws {
-        let s = try Scenario()
+    @Test(arguments: Generation.all, CertificateProblem.allCases)
+    func aCertificateVerifyingPeersRejectIsNamedAndANewCertificateFixesIt(_ generation: Generation, _ problem: CertificateProblem) throws {
+        guard let s = try Scenario.orSkip(generation) else { return }
         defer { s.stop() }
         let bad: IssuedCertificate
         let day: TimeInterval = 86_400
@@ -229,7 +229,7 @@ struct InboundScenarioTests {
         let service = try #require(try s.instance().listener(named: "cert")).serviceName
         let carried = fix.carriedOut(with: [.setOverride(service: service, type: "inet", name: "smtpd_tls_chain_files", value: "\(key),\(fullChain)")],
                                      ports: [Int(cert.port)])
-        let outcome = try FixLoop().apply(carried, gathered: gathered, options: s.options)
+        let outcome = try FixLoop(runner: s.servers.runner).apply(carried, gathered: gathered, options: s.options)
         #expect(outcome.state == .applied, "\(outcome.messages)")
         let after = try #require(outcome.after.first)
         #expect(after.verify?.code == 0 && after.nameMatch == true, "\(outcome.comparison)")
@@ -240,12 +240,12 @@ struct InboundScenarioTests {
         #expect(s.waitFor("TLS connection established from", after: offset), "\(s.logSince(offset))")
         #expect(!s.logSince(offset).contains("SSL_accept error"))
 
-        _ = try FixLoop().rollback(configDirectory: configDirectory)
+        _ = try FixLoop(runner: s.servers.runner).rollback(configDirectory: configDirectory)
         #expect(try s.configFiles() == original)
     }
 
-    @Test func aLeafWithoutItsIntermediateIsAnIncompleteChainAndTheBuiltFullChainFixesIt() throws {
-        let s = try Scenario()
+    @Test(arguments: Generation.all) func aLeafWithoutItsIntermediateIsAnIncompleteChainAndTheBuiltFullChainFixesIt(_ generation: Generation) throws {
+        guard let s = try Scenario.orSkip(generation) else { return }
         defer { s.stop() }
         // The leaf alone; the intermediate sits beside it in the same directory.
         try s.start(mainCF: s.tlsMainCF, listeners: [
@@ -269,7 +269,7 @@ struct InboundScenarioTests {
         let chain = try Certificate.load(pem: Data(chainFile.contents.utf8))
         #expect(chain.map(\.sha256Fingerprint) == [s.mail.certificate.sha256Fingerprint, s.pki.intermediate.sha256Fingerprint])
 
-        let outcome = try FixLoop().apply(fix, gathered: gathered, options: s.options)
+        let outcome = try FixLoop(runner: s.servers.runner).apply(fix, gathered: gathered, options: s.options)
         #expect(outcome.state == .applied, "\(outcome.messages)")
         #expect(outcome.after.first?.verify?.code == 0, "\(outcome.comparison)")
         #expect(outcome.before.first?.verify?.code == VerifyResult.unableToVerifyLeafSignature, "s_client's code for a leaf served alone")
@@ -279,7 +279,7 @@ struct InboundScenarioTests {
         #expect(s.waitFor("TLS connection established from", after: offset), "\(s.logSince(offset))")
         #expect(!s.logSince(offset).contains("SSL_accept error"))
 
-        let (_, messages) = try FixLoop().rollback(configDirectory: try s.instance().configDirectory)
+        let (_, messages) = try FixLoop(runner: s.servers.runner).rollback(configDirectory: try s.instance().configDirectory)
         #expect(try s.configFiles() == original)
         // The chain file the fix built goes with the change.
         #expect(!FileManager.default.fileExists(atPath: chainFile.path), "\(messages)")
@@ -288,9 +288,9 @@ struct InboundScenarioTests {
     /// Another certificate's key; a key file that does not exist; one that holds no PEM key (a truncated copy).
     enum KeyProblem: String, CaseIterable, Sendable { case mismatch, missing, notPEM }
 
-    @Test(arguments: KeyProblem.allCases)
-    func aKeyThatDisablesTLSIsNamedAsTheRootCauseOfThe454AndTheMatchingKeyFixesIt(_ problem: KeyProblem) throws {
-        let s = try Scenario()
+    @Test(arguments: Generation.all, KeyProblem.allCases)
+    func aKeyThatDisablesTLSIsNamedAsTheRootCauseOfThe454AndTheMatchingKeyFixesIt(_ generation: Generation, _ problem: KeyProblem) throws {
+        guard let s = try Scenario.orSkip(generation) else { return }
         defer { s.stop() }
         let other = try s.pki.leaf("other")
         let keyFile: String
@@ -325,7 +325,7 @@ struct InboundScenarioTests {
         let service = try #require(try s.instance().listener(named: "badkey")).serviceName
         #expect(fix.edits == [.setOverride(service: service, type: "inet", name: "smtpd_tls_key_file", value: s.mail.keyFile)])
 
-        let outcome = try FixLoop().apply(fix, gathered: gathered, options: s.options)
+        let outcome = try FixLoop(runner: s.servers.runner).apply(fix, gathered: gathered, options: s.options)
         #expect(outcome.state == .applied, "\(outcome.messages)")
         #expect(outcome.before.first?.negotiated == nil && outcome.after.first?.negotiated != nil, "\(outcome.comparison)")
         let offset = s.settledOffset()
@@ -333,12 +333,12 @@ struct InboundScenarioTests {
         #expect(s.waitFor("TLS connection established from", after: offset), "\(s.logSince(offset))")
         #expect(!s.logSince(offset).contains("disabling TLS support"))
 
-        _ = try FixLoop().rollback(configDirectory: try s.instance().configDirectory)
+        _ = try FixLoop(runner: s.servers.runner).rollback(configDirectory: try s.instance().configDirectory)
         #expect(try s.configFiles() == original)
     }
 
-    @Test(.enabled(if: Prerequisites.swaks)) func encryptOnTheMXIsTLSRequiredOnMXAndMayLetsPlaintextSendersDeliver() throws {
-        let s = try Scenario()
+    @Test(.enabled(if: Prerequisites.swaks), arguments: Generation.all) func encryptOnTheMXIsTLSRequiredOnMXAndMayLetsPlaintextSendersDeliver(_ generation: Generation) throws {
+        guard let s = try Scenario.orSkip(generation) else { return }
         defer { s.stop() }
         try s.start(mainCF: s.tlsMainCF, listeners: [PostfixListener(name: "smtp", overrides: [("smtpd_tls_security_level", "encrypt")])])
         let mx = try s.address("smtp")
@@ -359,7 +359,7 @@ struct InboundScenarioTests {
         #expect(first.logEvents == 1)
         #expect(first.evidence.contains { $0.source == .log && $0.text.contains("mail=0/1") })
         let fix = try #require(first.fixes.compactMap(gathered.report.fix(id:)).first { $0.applicable })
-        let outcome = try FixLoop().apply(fix, gathered: gathered, options: s.options)
+        let outcome = try FixLoop(runner: s.servers.runner).apply(fix, gathered: gathered, options: s.options)
         #expect(outcome.state == .applied, "\(outcome.messages)")
         #expect(outcome.after.first?.negotiated != nil)
         let offset = s.settledOffset()
@@ -368,12 +368,12 @@ struct InboundScenarioTests {
         #expect(s.waitFor(" mail=1 ", after: offset), "\(s.logSince(offset))")
         #expect(!s.logSince(offset).contains("mail=0/1"))
 
-        _ = try FixLoop().rollback(configDirectory: try s.instance().configDirectory)
+        _ = try FixLoop(runner: s.servers.runner).rollback(configDirectory: try s.instance().configDirectory)
         #expect(try s.configFiles() == original)
     }
 
-    @Test func aRenewedCertificateTheRunningSmtpdHasNotLoadedIsStaleAndAReloadServesIt() throws {
-        let s = try Scenario()
+    @Test(arguments: Generation.all) func aRenewedCertificateTheRunningSmtpdHasNotLoadedIsStaleAndAReloadServesIt(_ generation: Generation) throws {
+        guard let s = try Scenario.orSkip(generation) else { return }
         defer { s.stop() }
         // One smtpd process at most: the running one keeps the certificate it loaded while new connections wait for it.
         try s.start(mainCF: s.tlsMainCF, listeners: [PostfixListener(name: "stale")]) { postfix in
@@ -401,7 +401,7 @@ struct InboundScenarioTests {
         let fix = try #require(first.fixes.compactMap(gathered.report.fix(id:)).first { $0.applicable })
         #expect(fix.edits.isEmpty && fix.commands.contains { $0.contains("reload") })
 
-        let outcome = try FixLoop().apply(fix, gathered: gathered, options: s.options)
+        let outcome = try FixLoop(runner: s.servers.runner).apply(fix, gathered: gathered, options: s.options)
         #expect(outcome.state == .applied && outcome.reloaded, "\(outcome.messages)")
         #expect(outcome.after.first?.chain.first?.sha256 == renewed.certificate.sha256Fingerprint, "\(outcome.comparison)")
         let again = s.gather().report
@@ -411,8 +411,8 @@ struct InboundScenarioTests {
         #expect(try s.configFiles() == original)
     }
 
-    @Test func aFixThatPostfixRejectsIsRestoredByteForByte() throws {
-        let s = try Scenario()
+    @Test(arguments: Generation.all) func aFixThatPostfixRejectsIsRestoredByteForByte(_ generation: Generation) throws {
+        guard let s = try Scenario.orSkip(generation) else { return }
         defer { s.stop() }
         try s.start(mainCF: s.tlsMainCF, listeners: [PostfixListener(name: "smtp")])
         let original = try s.configFiles()
@@ -421,12 +421,12 @@ struct InboundScenarioTests {
         // A value with an unterminated ${...}: postconf stops with "macro processing error".
         let bogus = Fix(id: "protocol_mismatch-bogus", title: "bogus", kind: .configEdit, cause: .protocolMismatch, diff: nil, commands: [],
                         edits: [.setMain(name: "smtpd_tls_protocols", value: "${TLSv1")], impact: nil, applicable: true, ports: [], files: [])
-        let outcome = try FixLoop().apply(bogus, gathered: gathered, options: s.options)
+        let outcome = try FixLoop(runner: s.servers.runner).apply(bogus, gathered: gathered, options: s.options)
         #expect(outcome.state == .validationFailed)
         #expect(outcome.messages.contains { $0.contains("macro processing error") }, "\(outcome.messages)")
         #expect(outcome.messages.contains { $0.contains("restored byte for byte") })
         #expect(try s.configFiles() == original)
-        #expect(throws: (any Error).self) { try FixLoop().rollback(configDirectory: try s.instance().configDirectory) }
+        #expect(throws: (any Error).self) { try FixLoop(runner: s.servers.runner).rollback(configDirectory: try s.instance().configDirectory) }
         // Postfix still serves TLS with the original configuration.
         #expect(Scenario.handshakeSucceeded(try s.verifyingPeer(try s.address("smtp"))))
     }

@@ -18,11 +18,20 @@ final class Scenario: @unchecked Sendable {
     private(set) var postfix: PostfixInstance?
     /// Ports given as `--smtp-port` (the harness's MX stand-in listens on a random loopback port).
     var smtpPorts: Set<Int> = []
+    /// Whose Postfix the scenario runs; postls (in-process and the binary) runs that generation's postconf/postfix.
+    let servers: ServerTools
 
-    init() throws {
+    init(generation: Generation = .debian12) throws {
+        servers = try generation.servers()
         dir = try TemporaryDirectory(prefix: "postls-diag")
         pki = try CertificateFactory(directory: dir.file("pki"))
         mail = try pki.leaf("mail")
+    }
+
+    /// A scenario on `generation`, or nil (said on stderr) when that generation cannot run here (not under CI).
+    static func orSkip(_ generation: Generation, _ test: String = #function) throws -> Scenario? {
+        guard try generation.serversOrSkip(test) != nil else { return nil }
+        return try Scenario(generation: generation)
     }
 
     /// TLS with the good certificate, as most servers have it.
@@ -39,7 +48,7 @@ final class Scenario: @unchecked Sendable {
     @discardableResult
     func start(mainCF: String, listeners: [PostfixListener], masterCFExtra: String = "",
                prepare: ((PostfixInstance) throws -> Void)? = nil) throws -> PostfixInstance {
-        let instance = try PostfixInstance(mainCF: mainCF, listeners: listeners, masterCFExtra: masterCFExtra)
+        let instance = try PostfixInstance(mainCF: mainCF, listeners: listeners, masterCFExtra: masterCFExtra, generation: servers.generation)
         postfix = instance
         try prepare?(instance)
         try instance.start()
@@ -72,9 +81,17 @@ final class Scenario: @unchecked Sendable {
         return args
     }
 
+    /// The engines in-process with this generation's server programs.
+    var gatherer: Gatherer { Gatherer(runner: servers.runner) }
+
+    /// Runs the postls binary with this generation's server programs first in PATH.
+    func postls(_ arguments: [String], stdin: String? = nil, environment: [String: String]? = nil, timeout: Double = 60) throws -> ProcessOutput {
+        try PostlsBinary.run(arguments, stdin: stdin, environment: servers.environment(environment), timeout: timeout)
+    }
+
     /// Gathers in-process and checks the properties every report must have.
     func gather() -> Gathered {
-        let gathered = Gatherer().gather(options)
+        let gathered = gatherer.gather(options)
         Self.checkInvariants(gathered.report)
         // POSTLS_SCENARIO_DUMP=1 prints every report, to review what else a scenario's diagnosis says.
         if ProcessInfo.processInfo.environment["POSTLS_SCENARIO_DUMP"] != nil {
@@ -117,7 +134,7 @@ final class Scenario: @unchecked Sendable {
         wizardOptions.logFiles = [snapshot]
         wizardOptions.probeRecords = SystemProbeRecords(files: [ProbeRecordFile(path: wizardRecord)])
         wizardOptions.command = "wizard"
-        let wizard = try #require(StepwiseGathering(options: wizardOptions).gatherAll(), sourceLocation: sourceLocation)
+        let wizard = try #require(StepwiseGathering(options: wizardOptions, gatherer: gatherer).gatherAll(), sourceLocation: sourceLocation)
         Self.checkInvariants(wizard.report, sourceLocation: sourceLocation)
 
         var arguments = cliArguments
@@ -125,7 +142,7 @@ final class Scenario: @unchecked Sendable {
         arguments[logIndex + 1] = snapshot
         var environment = ProcessInfo.processInfo.environment
         environment[SystemProbeRecords.environmentVariable] = cliRecord
-        let diagnose = try PostlsBinary.run(["diagnose", "--json"] + arguments, environment: environment)
+        let diagnose = try postls(["diagnose", "--json"] + arguments, environment: environment)
         #expect(diagnose.status == wizard.report.exitCode.rawValue, "\(diagnose.stderr)", sourceLocation: sourceLocation)
         let cli = try #require(try JSONSerialization.jsonObject(with: Data(diagnose.stdout.utf8)) as? [String: Any], sourceLocation: sourceLocation)
         func canonical(_ value: Any?) throws -> String {

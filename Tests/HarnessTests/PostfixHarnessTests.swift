@@ -8,7 +8,9 @@ import TLSKit
 /// negotiated by real `openssl s_client`, with the TLS lines in the instance's own log.
 @Suite("Real Postfix harness", .enabled(if: Prerequisites.postfix), .serialized)
 struct PostfixHarnessTests {
-    @Test func starttlsAndWrapperModeBothNegotiateAndAreLogged() throws {
+    @Test(arguments: Generation.all)
+    func starttlsAndWrapperModeBothNegotiateAndAreLogged(_ generation: Generation) throws {
+        guard try generation.serversOrSkip() != nil else { return }
         let dir = try TemporaryDirectory()
         let factory = try CertificateFactory(directory: dir.file("pki"))
         let leaf = try factory.leaf("mail")
@@ -22,7 +24,7 @@ struct PostfixHarnessTests {
             smtpd_tls_chain_files = \(leaf.keyAndChainFile)
             smtpd_tls_loglevel = 1
             """
-        try PostfixInstance.with(mainCF: mainCF, listeners: listeners) { postfix in
+        try PostfixInstance.with(mainCF: mainCF, listeners: listeners, generation: generation) { postfix in
             let smtp = try #require(postfix.listener(named: "smtp")?.socketAddress)
             let smtps = try #require(postfix.listener(named: "smtps")?.socketAddress)
             let starttls = try Peers.opensslClient(smtp, starttls: true, arguments: ["-CAfile", factory.rootFile, "-verify_return_error"])

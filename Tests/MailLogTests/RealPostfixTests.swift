@@ -5,7 +5,7 @@ import Testing
 import TestSupport
 import TLSKit
 
-/// Real failures driven into a real Postfix 3.7 (the TestSupport harness) by real peers
+/// Real failures driven into a real Postfix 3.7 and 3.10 (the TestSupport harness, both generations) by real peers
 /// (openssl s_client, raw sockets, Postfix's own smtp client); the engine must name the cause,
 /// the peer and the service from the instance's maillog_file.
 @Suite("Log engine on a real Postfix", .enabled(if: Prerequisites.postfix), .serialized)
@@ -24,7 +24,8 @@ struct RealPostfixTests {
         try LogReport.analyze(paths: [postfix.logFile]).events
     }
 
-    @Test func inboundFailuresAreNamedWithPeerAndService() throws {
+    @Test(arguments: Generation.all) func inboundFailuresAreNamedWithPeerAndService(_ generation: Generation) throws {
+        guard try generation.serversOrSkip() != nil else { return }
         let dir = try TemporaryDirectory()
         let factory = try CertificateFactory(directory: dir.file("pki"))
         let leaf = try factory.leaf("mail", key: .rsa(bits: 2048))
@@ -49,7 +50,7 @@ struct RealPostfixTests {
             smtpd_tls_key_file = \(leaf.keyFile)
             smtpd_tls_loglevel = 1
             """
-        try PostfixInstance.with(mainCF: mainCF, listeners: listeners) { postfix in
+        try PostfixInstance.with(mainCF: mainCF, listeners: listeners, generation: generation) { postfix in
             func address(_ name: String) throws -> SocketAddress { try #require(postfix.listener(named: name)?.socketAddress) }
             // Plain SMTP and HTTP on the wrapper-mode port; then connect-and-close.
             _ = try? Peers.raw(try address("smtps"), send: Array("EHLO client.example\r\n".utf8), readFor: 2)
@@ -102,10 +103,13 @@ struct RealPostfixTests {
             #expect(find("stall", .handshakeTimeout)?.peer?.address == "127.0.0.1")
             // Nothing the engine saw was left unexplained.
             #expect(!all.contains { $0.cause == .unclassified }, "\(all.filter { $0.cause == .unclassified }.map(\.lines))")
+            // Every TLS line of those events is a row of the message table.
+            #expect(uncataloguedLines(all).isEmpty, "\(uncataloguedLines(all))")
         }
     }
 
-    @Test func outboundFailuresAreNamedWithTheRemote() throws {
+    @Test(arguments: Generation.all) func outboundFailuresAreNamedWithTheRemote(_ generation: Generation) throws {
+        guard try generation.serversOrSkip() != nil else { return }
         let dir = try TemporaryDirectory()
         let factory = try CertificateFactory(directory: dir.file("pki"))
         let selfSigned = try factory.leaf("selfsigned", issuer: .selfSigned)
@@ -114,7 +118,7 @@ struct RealPostfixTests {
             PostfixListener(name: "selfsigned", overrides: [
                 ("smtpd_tls_security_level", "may"), ("smtpd_tls_cert_file", selfSigned.certFile), ("smtpd_tls_key_file", selfSigned.keyFile)]),
         ]
-        try PostfixInstance.with(listeners: listeners) { postfix in
+        try PostfixInstance.with(listeners: listeners, generation: generation) { postfix in
             let notls = try #require(postfix.listener(named: "notls"))
             let selfsigned = try #require(postfix.listener(named: "selfsigned"))
             try postfix.appendMainCF("""
@@ -127,17 +131,17 @@ struct RealPostfixTests {
             try postfix.reload()
             usleep(1_000_000) // let master restart qmgr with the new maps
             for rcpt in ["a@notls.test", "b@selfsigned.test"] {
-                let out = try SystemProcessRunner().run("sendmail", ["-C", postfix.configDirectory, "-f", "sender@postls.test", rcpt],
+                let out = try postfix.servers.runner.run("sendmail", ["-C", postfix.configDirectory, "-f", "sender@postls.test", rcpt],
                                                         stdin: Data("Subject: t\n\nhello\n".utf8), environment: nil, timeout: 20)
                 #expect(out.succeeded, "\(out.stderr)")
             }
             if !waitFor(postfix, "status=deferred", count: 2, timeout: 15) {
                 // A loaded machine can leave mail waiting; ask for a delivery attempt now.
-                _ = try? SystemProcessRunner().run("postqueue", ["-c", postfix.configDirectory, "-f"], timeout: 20)
+                _ = try? postfix.servers.runner.run("postqueue", ["-c", postfix.configDirectory, "-f"], timeout: 20)
             }
             let deferred = waitFor(postfix, "status=deferred", count: 2, timeout: 30)
             // When it times out, the queue says whether delivery never ran or only its log lines went missing.
-            let queue = deferred ? "" : (try? SystemProcessRunner().run("postqueue", ["-c", postfix.configDirectory, "-p"], timeout: 20))?.stdout ?? ""
+            let queue = deferred ? "" : (try? postfix.servers.runner.run("postqueue", ["-c", postfix.configDirectory, "-p"], timeout: 20))?.stdout ?? ""
             #expect(deferred, "queue:\n\(queue)\nlog:\n\(postfix.logText())")
             let all = try events(postfix)
             let required = try #require(all.first { $0.cause == .remoteTLSUnavailable }, "\(all.map(\.rule))\n\(postfix.logText())")
@@ -146,6 +150,20 @@ struct RealPostfixTests {
             let unverified = try #require(all.first { $0.cause == .remoteCertificateUnverified }, "\(all.map(\.rule))\n\(postfix.logText())")
             #expect(unverified.peer?.port == Int(selfsigned.port))
             #expect(unverified.lines.contains { $0.text.contains("Server certificate not verified") || $0.text.contains("certificate verification failed") })
+            #expect(uncataloguedLines(all).isEmpty, "\(uncataloguedLines(all))")
+            // The client's verification outcomes, as this Postfix wrote them, are outbound rows with the next hop
+            // (and the num= code) as fields.
+            let outcomes = postfix.logText().split(separator: "\n").filter {
+                $0.contains("certificate verification failed for") || $0.contains("TLS connection established to")
+            }
+            #expect(!outcomes.isEmpty, "\(postfix.logText())")
+            for line in outcomes {
+                let message = String(line[line.range(of: "]: ")!.upperBound...])
+                let match = try #require(LogMessageCatalog.primary(message), "\(line)")
+                #expect(match.row.direction(forProgram: "postfix/smtp") == .outbound, "\(match.row.id)")
+                #expect((match.fields["nexthop"] ?? match.fields["peer"])?.hasPrefix("127.0.0.1[127.0.0.1]:") == true, "\(match.fields)")
+                if line.contains("num=") { #expect(match.fields["num"].flatMap { Int($0) } != nil, "\(match.fields)") }
+            }
         }
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import PostlsCore
 import Testing
+import TestSupport
 @testable import PostfixConfig
 
 @Suite struct DovecotTests {
@@ -11,15 +12,15 @@ import Testing
         #expect(config.files.count == 4)
         let ssl = config.ssl()
         #expect(ssl.ssl == "required")
-        #expect(ssl.cert_file == "/etc/letsencrypt/live/mail.example.org/fullchain.pem")
-        #expect(ssl.key_file == "/etc/letsencrypt/live/mail.example.org/privkey.pem")
-        #expect(ssl.dh_file == "/usr/share/dovecot/dh.pem")
+        #expect(ssl.certFile == "/etc/letsencrypt/live/mail.example.org/fullchain.pem")
+        #expect(ssl.keyFile == "/etc/letsencrypt/live/mail.example.org/privkey.pem")
+        #expect(ssl.dhFile == "/usr/share/dovecot/dh.pem")
         // Dovecot joins continuation lines with a space (doveconf shows it).
-        #expect(ssl.cipher_list == "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384: ECDHE-ECDSA-CHACHA20-POLY1305")
+        #expect(ssl.cipherList == "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384: ECDHE-ECDSA-CHACHA20-POLY1305")
         let pop3 = config.ssl(protocol: "pop3")
-        #expect(pop3.min_protocol == "TLSv1")
-        #expect(pop3.cipher_list == "DEFAULT:@SECLEVEL=0")
-        #expect(pop3.cert_file == ssl.cert_file)
+        #expect(pop3.minProtocol == "TLSv1")
+        #expect(pop3.cipherList == "DEFAULT:@SECLEVEL=0")
+        #expect(pop3.certFile == ssl.certFile)
         #expect(config.ssl(protocol: "imap") == ssl)
         #expect(config.listeners.map(\.port) == [995, 143, 993])
         #expect(config.listeners.filter(\.ssl).map(\.name) == ["pop3s", "imaps"])
@@ -43,8 +44,8 @@ import Testing
             """.utf8))
         let config = try DovecotConfig(path: directory.path + "/dovecot.conf")
         #expect(config.syntaxVersion == "2.4")
-        #expect(config.ssl().cert_file == "/etc/ssl/mail.pem")
-        #expect(config.ssl(protocol: "imap").cert_file == "/etc/ssl/imap.pem")
+        #expect(config.ssl().certFile == "/etc/ssl/mail.pem")
+        #expect(config.ssl(protocol: "imap").certFile == "/etc/ssl/imap.pem")
         #expect(config.problems.count == 2)
         #expect(throws: ConfigError.self) { try DovecotConfig(path: directory.path + "/nope.conf") }
     }
@@ -126,7 +127,7 @@ import Testing
 
     @Test func certificateFiltersAreListedWithWhatTheyServe() throws {
         let config = try DovecotConfig(path: Self.filtersFile)
-        let filters = config.certificateFilters.map { ($0.criteria.description, $0.ssl.cert_file ?? "", $0.ssl.key_file ?? "") }
+        let filters = config.certificateFilters.map { ($0.criteria.description, $0.ssl.certFile ?? "", $0.ssl.keyFile ?? "") }
         #expect(filters.map(\.0) == ["local 192.0.2.10", "local 192.0.2.10, protocol imap", "local 2001:db8::/32",
                                      "local_name mail.example.org", "local_name imap.example.net pop.example.net"])
         #expect(filters[1].1 == "/etc/ssl/mail/local10-imap.pem" && filters[1].2 == "/etc/ssl/mail/local10.key")
@@ -151,11 +152,11 @@ import Testing
             """.utf8))
         let config = try DovecotConfig(path: directory.path + "/dovecot.conf")
         #expect(config.syntaxVersion == "2.4")
-        #expect(config.ssl().cert_file == "/etc/ssl/block.pem")
-        #expect(config.ssl().key_file == "/etc/ssl/block.key")
+        #expect(config.ssl().certFile == "/etc/ssl/block.pem")
+        #expect(config.ssl().keyFile == "/etc/ssl/block.key")
         #expect(config.setting("ssl_server_cert_file")?.line == 3)
-        #expect(config.ssl(for: FilterQuery(localName: "mail.example.org")).cert_file == "/etc/ssl/sni.pem")
-        #expect(config.ssl(for: FilterQuery(localName: "mail.example.org")).key_file == "/etc/ssl/block.key")
+        #expect(config.ssl(for: FilterQuery(localName: "mail.example.org")).certFile == "/etc/ssl/sni.pem")
+        #expect(config.ssl(for: FilterQuery(localName: "mail.example.org")).keyFile == "/etc/ssl/block.key")
         #expect(config.problems.isEmpty)
     }
 
@@ -168,21 +169,89 @@ import Testing
         #expect(try #require(IPNetwork("0.0.0.0/0")).contains("203.0.113.9"))
     }
 
-    /// Which filter may sit inside which: doveconf accepts or refuses each of the 16 nestings; postls must agree.
-    @Test(.enabled(if: findExecutable("doveconf") != nil || RealPostconf.isCI, "needs doveconf"))
-    func filterNestingRulesMatchDoveconf() throws {
-        guard let doveconf = findExecutable("doveconf") else { Issue.record("doveconf missing but CI is set"); return }
+    /// Which filter may sit inside which: doveconf accepts or refuses each of the 16 nestings; postls must agree,
+    /// for Dovecot 2.3 and 2.4.
+    @Test(.enabled(if: findExecutable("doveconf") != nil || RealPostconf.isCI, "needs doveconf"), arguments: Generation.all)
+    func filterNestingRulesMatchDoveconf(_ generation: Generation) throws {
+        guard let servers = try generation.serversOrSkip() else { return }
+        guard servers.has("doveconf") else { Issue.record("doveconf missing but CI is set"); return }
         let directory = try TemporaryConfigDirectory(main: "", master: "")
         let headers = ["protocol imap", "local 192.0.2.1", "remote 10.0.0.0/8", "local_name a.example.org"]
+        let first = generation.dovecotSyntax == "2.4" ? "dovecot_config_version = 2.4.1\ndovecot_storage_version = 2.4.1\n" : ""
         for outer in headers {
             for inner in headers {
-                try directory.write("dovecot.conf", Array("ssl = yes\n\(outer) {\n  \(inner) {\n    ssl_min_protocol = TLSv1.3\n  }\n}\n".utf8))
+                try directory.write("dovecot.conf", Array("\(first)ssl = yes\n\(outer) {\n  \(inner) {\n    ssl_min_protocol = TLSv1.3\n  }\n}\n".utf8))
                 let path = directory.path + "/dovecot.conf"
-                let output = try SystemProcessRunner().run(doveconf, ["-c", path, "-h", "ssl"], timeout: 30)
+                let output = try servers.runner.run("doveconf", ["-c", path, "-h", "ssl"], timeout: 30)
                 let problems = try DovecotConfig(path: path).problems
                 #expect(problems.isEmpty == output.succeeded, "\(outer) { \(inner) { } }: \(output.stderr)")
                 if let problem = problems.first { #expect(output.stderr.contains(problem.message), "\(outer) { \(inner) }") }
             }
         }
+    }
+
+    /// Every rename of the 2.3 → 2.4 table, against the real Dovecot 2.4: the new name (with the value the upgrade
+    /// writes) is accepted, the old one refused as unknown.
+    @Test(arguments: DovecotConfig.renamedIn24.map(\.old))
+    func everyRenamed24SettingIsAcceptedUnderItsNewNameByDovecot24(_ old: String) throws {
+        guard let servers = try Generation.debian13.serversOrSkip() else { return }
+        let rename = try #require(DovecotConfig.rename(of: old))
+        let directory = try TemporaryConfigDirectory(main: "", master: "")
+        // A readable PEM file stands in for every path (2.4 reads *_file settings when it parses the configuration).
+        let pem = "/etc/ssl/certs/ca-certificates.crt"
+        let old23: String
+        switch old {
+        case "ssl_prefer_server_ciphers", "ssl_require_crl", "ssl_verify_client_cert": old23 = "yes"
+        case "ssl_cert_username_field": old23 = "commonName"
+        case "ssl_key_password": old23 = "secret"
+        default: old23 = "<" + pem
+        }
+        let path = directory.path + "/dovecot.conf"
+        let header = "dovecot_config_version = 2.4.1\ndovecot_storage_version = 2.4.1\n"
+        // Requesting client certificates needs the CAs that verify them.
+        let needs = old == "ssl_verify_client_cert" ? "ssl_server_ca_file = \(pem)\n" : ""
+        try directory.write("dovecot.conf", Array("\(header)\(needs)\(rename.new) = \(rename.newValue(old23))\n".utf8))
+        let accepted = try servers.runner.run("doveconf", ["-c", path, "-n"], timeout: 30)
+        #expect(accepted.succeeded, "\(rename.new) = \(rename.newValue(old23)): \(accepted.stderr)")
+        try directory.write("dovecot.conf", Array("\(header)\(old) = \(old23)\n".utf8))
+        let refused = try servers.runner.run("doveconf", ["-c", path, "-n"], timeout: 30)
+        #expect(!refused.succeeded && refused.stderr.contains("Unknown setting"), "\(old): \(refused.stderr)")
+    }
+
+    @Test func theUpgradeTo24RenamesEverySSLSettingWhereItIsAndPutsTheVersionFirst() throws {
+        let directory = try TemporaryConfigDirectory(main: "", master: "")
+        try directory.write("dovecot.conf", Array("protocols = imap\n!include conf.d/*.conf\n".utf8))
+        try FileManager.default.createDirectory(atPath: directory.path + "/conf.d", withIntermediateDirectories: true)
+        try directory.write("conf.d/10-ssl.conf", Array("""
+            ssl = required
+            ssl_cert = </etc/ssl/mail.pem # the chain
+            ssl_prefer_server_ciphers = yes
+            #ssl_ca = </etc/ssl/old.pem
+            protocol pop3 {
+              ssl_key = </etc/ssl/pop3.key
+            }
+
+            """.utf8))
+        let config = try DovecotConfig(path: directory.path + "/dovecot.conf")
+        #expect(!config.declaresConfigVersion && config.needsUpgradeTo24)
+        #expect(config.settingsRenamedIn24.map(\.key) == ["ssl_cert", "ssl_prefer_server_ciphers", "ssl_key"])
+        let changes = config.upgradedTo24(version: "2.4.1")
+        #expect(changes.map { ($0.file as NSString).lastPathComponent } == ["dovecot.conf", "10-ssl.conf"])
+        #expect(String(decoding: changes[0].new, as: UTF8.self) == "dovecot_config_version = 2.4.1\ndovecot_storage_version = 2.3.0\nprotocols = imap\n!include conf.d/*.conf\n")
+        #expect(String(decoding: changes[1].new, as: UTF8.self) == """
+            ssl = required
+            ssl_server_cert_file = /etc/ssl/mail.pem # the chain
+            ssl_server_prefer_ciphers = server
+            #ssl_ca = </etc/ssl/old.pem
+            protocol pop3 {
+              ssl_server_key_file = /etc/ssl/pop3.key
+            }
+
+            """)
+        // Written back, the configuration needs nothing more.
+        for change in changes { try Data(change.new).write(to: URL(fileURLWithPath: change.file)) }
+        let upgraded = try DovecotConfig(path: directory.path + "/dovecot.conf")
+        #expect(!upgraded.needsUpgradeTo24 && upgraded.upgradedTo24(version: "2.4.1").isEmpty)
+        #expect(upgraded.ssl(protocol: "pop3").keyFile == "/etc/ssl/pop3.key")
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import PostlsCore
 import Testing
+import TestSupport
 @testable import PostfixConfig
 
 /// The corpus of main.cf/master.cf pairs beside the tests.
@@ -70,7 +71,8 @@ enum RealPostconf {
     static let shouldRun = path != nil || isCI
 
     /// Runs postconf; records an issue (test failure) when it is missing.
-    static func run(_ arguments: [String]) throws -> ProcessOutput? {
+    static func run(_ arguments: [String], servers: ServerTools? = nil) throws -> ProcessOutput? {
+        if let servers, servers.binDirectory != nil { return try servers.runner.run("postconf", arguments, timeout: 60) }
         guard let path else {
             Issue.record("postconf is not installed, but CI is set: install postfix")
             return nil
@@ -113,4 +115,9 @@ func corpusConfiguration(_ name: String, directory: String = "/etc/postfix") thr
 
 enum TestDefaults {
     static let shared: ParameterDefaults = ParameterDefaults.load(runner: SystemProcessRunner())
+    /// The defaults of one generation's postconf (Debian 13's `postconf -d` for its differential).
+    static func of(_ servers: ServerTools) -> ParameterDefaults {
+        servers.binDirectory == nil ? shared : (debian13 ?? shared)
+    }
+    static let debian13: ParameterDefaults? = (try? Generation.debian13.servers()).map { ParameterDefaults.load(runner: $0.runner) }
 }

@@ -16,14 +16,14 @@ import Testing
     @Test func overridesOfEachServiceApplyOnTopOfMainCF() throws {
         let config = try corpusConfiguration("02-debian-tls-snakeoil")
         let listeners = Dictionary(uniqueKeysWithValues: config.smtpdListeners.map { ($0.service.name, $0) })
-        #expect(listeners["smtp"]?.tls.security_level == "may")
+        #expect(listeners["smtp"]?.tls.securityLevel == "may")
         #expect(listeners["smtp"]?.listen.port == 25)
-        #expect(listeners["submission"]?.tls.security_level == "encrypt")
-        #expect(listeners["submission"]?.tls.auth_only == true)
+        #expect(listeners["submission"]?.tls.securityLevel == "encrypt")
+        #expect(listeners["submission"]?.tls.authOnly == true)
         #expect(listeners["smtps"]?.tls.wrappermode == true)
         #expect(listeners["smtps"]?.listen.port == 465)
-        #expect(listeners["smtp"]?.tls.cert_files == ["/etc/ssl/certs/ssl-cert-snakeoil.pem"])
-        #expect(listeners["smtp"]?.tls.key_files == ["/etc/ssl/private/ssl-cert-snakeoil.key"])
+        #expect(listeners["smtp"]?.tls.certFiles == ["/etc/ssl/certs/ssl-cert-snakeoil.pem"])
+        #expect(listeners["smtp"]?.tls.keyFiles == ["/etc/ssl/private/ssl-cert-snakeoil.key"])
         #expect(listeners["submission"]?.sources["smtpd_tls_security_level"] == .masterCF(service: "submission/inet", line: 28))
         #expect(listeners["smtp"]?.sources["smtpd_tls_security_level"] == .mainCF(line: 11))
     }
@@ -33,10 +33,10 @@ import Testing
         let byName = Dictionary(uniqueKeysWithValues: config.smtpdListeners.map { ($0.service.name, $0) })
         #expect(byName["127.0.0.1:smtp"]?.listen.isLoopback == true)
         #expect(byName["[::1]:25"]?.listen.port == 25)
-        #expect(byName["192.0.2.10:587"]?.tls.security_level == "encrypt")
+        #expect(byName["192.0.2.10:587"]?.tls.securityLevel == "encrypt")
         #expect(byName["10.0.0.1:465"]?.tls.wrappermode == true)
         // -o smtpd_tls_security_level=$submission_level expands through main.cf.
-        #expect(byName["2525"]?.tls.security_level == "encrypt")
+        #expect(byName["2525"]?.tls.securityLevel == "encrypt")
     }
 
     @Test func postscreenPassServiceListensOnPostscreensPort() throws {
@@ -49,20 +49,20 @@ import Testing
 
     @Test func legacyParametersDecideTheLevelOnlyWhenSecurityLevelIsEmpty() throws {
         let legacy = try corpusConfiguration("12-legacy-use-tls")
-        #expect(legacy.smtpdListeners.first?.tls.security_level == "may")
+        #expect(legacy.smtpdListeners.first?.tls.securityLevel == "may")
         let config = PostfixConfiguration(directory: "/x", main: MainCF(text: "smtpd_enforce_tls = yes\n"),
                                           master: MasterCF(text: "smtp inet n - n - - smtpd\n"), defaults: TestDefaults.shared)
-        #expect(config.smtpdListeners.first?.tls.security_level == "encrypt")
+        #expect(config.smtpdListeners.first?.tls.securityLevel == "encrypt")
         let both = PostfixConfiguration(directory: "/x", main: MainCF(text: "smtpd_enforce_tls = yes\nsmtpd_tls_security_level = may\n"),
                                         master: MasterCF(text: "smtp inet n - n - - smtpd\n"), defaults: TestDefaults.shared)
-        #expect(both.smtpdListeners.first?.tls.security_level == "may")
+        #expect(both.smtpdListeners.first?.tls.securityLevel == "may")
     }
 
     @Test func chainFilesReplaceCertAndKeyFiles() throws {
         let config = try corpusConfiguration("18-sni-and-chain-files")
         let tls = try #require(config.smtpdListeners.first).tls
-        #expect(tls.chain_files == ["/etc/ssl/private/rsa.key", "/etc/ssl/certs/rsa.pem", "/etc/ssl/private/ecdsa.key", "/etc/ssl/certs/ecdsa.pem"])
-        #expect(tls.cert_files == tls.chain_files)
+        #expect(tls.chainFiles == ["/etc/ssl/private/rsa.key", "/etc/ssl/certs/rsa.pem", "/etc/ssl/private/ecdsa.key", "/etc/ssl/certs/ecdsa.pem"])
+        #expect(tls.certFiles == tls.chainFiles)
     }
 
     @Test(arguments: [

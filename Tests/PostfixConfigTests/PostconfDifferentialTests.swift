@@ -12,15 +12,16 @@ struct PostconfDifferentialTests {
         Corpus.cases + ["system:/etc/postfix", "system:/usr/share/postfix/dist"]
     }
 
-    func files(_ pair: String) -> (main: [UInt8], master: [UInt8])? {
+    /// The corpus case, or the files the generation's Postfix package installed (under its root for Debian 13).
+    func files(_ pair: String, root: String) -> (main: [UInt8], master: [UInt8])? {
         switch pair {
         case "system:/etc/postfix":
-            guard let main = FileManager.default.contents(atPath: "/etc/postfix/main.cf"),
-                  let master = FileManager.default.contents(atPath: "/etc/postfix/master.cf") else { return nil }
+            guard let main = FileManager.default.contents(atPath: root + "/etc/postfix/main.cf"),
+                  let master = FileManager.default.contents(atPath: root + "/etc/postfix/master.cf") else { return nil }
             return (Array(main), Array(master))
         case "system:/usr/share/postfix/dist":
-            guard let main = FileManager.default.contents(atPath: "/usr/share/postfix/main.cf.dist"),
-                  let master = FileManager.default.contents(atPath: "/usr/share/postfix/master.cf.dist") else { return nil }
+            guard let main = FileManager.default.contents(atPath: root + "/usr/share/postfix/main.cf.dist"),
+                  let master = FileManager.default.contents(atPath: root + "/usr/share/postfix/master.cf.dist") else { return nil }
             return (Array(main), Array(master))
         default:
             guard let main = try? Corpus.bytes(pair, "main.cf"), let master = try? Corpus.bytes(pair, "master.cf") else { return nil }
@@ -28,31 +29,31 @@ struct PostconfDifferentialTests {
         }
     }
 
-    @Test(arguments: pairs)
-    func valuesExpansionsAndOverridesMatchPostconf(_ pair: String) throws {
-        guard let (mainBytes, masterBytes) = files(pair) else {
+    @Test(arguments: Generation.all, pairs)
+    func valuesExpansionsAndOverridesMatchPostconf(_ generation: Generation, _ pair: String) throws {
+        guard let servers = try generation.serversOrSkip() else { return }
+        guard let (mainBytes, masterBytes) = files(pair, root: servers.filesystemRoot) else {
             if pair.hasPrefix("system:") && !RealPostconf.isCI { return }
             Issue.record("missing input files for \(pair)")
             return
         }
-        try PostconfDifferential.compare(pair, main: mainBytes, master: masterBytes, defaults: TestDefaults.shared) { directory, arguments in
-            try RealPostconf.run(["-c", directory] + arguments)
+        try PostconfDifferential.compare(pair, main: mainBytes, master: masterBytes, defaults: TestDefaults.of(servers)) { directory, arguments in
+            try RealPostconf.run(["-c", directory] + arguments, servers: servers)
         }
     }
 }
 
-/// The same comparison against Debian 13's Postfix 3.10 (the cached root of scripts/debian-root.sh), with
-/// that postconf's `-d` as the defaults: postls must read the corpus on 3.10 exactly as on 3.7.
+/// Debian 13's Postfix 3.10 (the corpus itself runs on both generations above): the root is 3.10 and the
+/// compiled-in 3.10 catalogue is its `postconf -d`.
 @Suite(.enabled(if: Trixie.shouldRun, "needs the Debian 13 root (scripts/debian-root.sh trixie, as root); CI fails without it"))
 struct PostconfDifferential310 {
-    static var root: String? { Trixie.root }
 
     /// The root's `postconf -d`, read once: Postfix 3.10's defaults, as `ParameterDefaults.fromPostconf` reads them.
     static let defaults: ParameterDefaults? = {
         // With the root's stock master.cf, as scripts/capture-postconf-defaults.sh captured it: its services' parameters are listed.
-        guard let root, let master = FileManager.default.contents(atPath: root + "/usr/share/postfix/master.cf.dist"),
+        guard let root = Trixie.root, let master = FileManager.default.contents(atPath: root + "/usr/share/postfix/master.cf.dist"),
               let directory = try? TemporaryConfigDirectory(main: [], master: Array(master)) else { return nil }
-        guard let output = try? DebianRoot.postconf(root: root, configDirectory: directory.path, ["-d"]), output.succeeded else { return nil }
+        guard let output = try? Trixie.postconf(configDirectory: directory.path, ["-d"]), output.succeeded else { return nil }
         var values: [String: String] = [:]
         for (name, value) in ParameterDefaults.parsePostconf(output.stdout) { values[name] = value }
         return ParameterDefaults(values: values, origin: "postconf -d (Postfix \(values["mail_version"] ?? "?"))",
@@ -78,30 +79,24 @@ struct PostconfDifferential310 {
         #expect(compared > 900)
     }
 
-    @Test(arguments: Corpus.cases)
-    func corpusReadsAsPostconf310ReadsIt(_ pair: String) throws {
-        guard let root = Self.root, let defaults = Self.defaults else {
-            Issue.record("CI is set but the Debian 13 root is missing: scripts/debian-root.sh trixie")
-            return
-        }
-        try PostconfDifferential.compare(pair, main: try Corpus.bytes(pair, "main.cf"), master: try Corpus.bytes(pair, "master.cf"),
-                                         defaults: defaults, directoryAsPostconfSeesIt: { _ in "/tmp/config" }) { directory, arguments in
-            try DebianRoot.postconf(root: root, configDirectory: directory, arguments)
-        }
-    }
 }
 
-/// Debian 13's root, looked up once per test run.
+/// Debian 13's Postfix through the generation harness (a private overlay over the cached root; /tmp is the
+/// same path inside and out), looked up once per test run.
 enum Trixie {
-    static let root = DebianRoot.path(suite: "trixie")
-    static var shouldRun: Bool { Prerequisites.isCI || root != nil }
+    static let servers: ServerTools? = try? Generation.debian13.servers()
+    static var root: String? { servers?.filesystemRoot }
+    static var shouldRun: Bool { Prerequisites.isCI || servers != nil }
+
+    static func postconf(configDirectory: String, _ arguments: [String]) throws -> ProcessOutput {
+        guard let servers else { throw CocoaError(.fileNoSuchFile) }
+        return try servers.runner.run("postconf", ["-c", configDirectory] + arguments, timeout: 60)
+    }
 }
 
 /// postconf -n, -nx, -P and -Px of one main.cf/master.cf pair against postls's reading with `defaults`.
 enum PostconfDifferential {
-    /// `directoryAsPostconfSeesIt` maps the temporary directory to the path postconf is given (another one in a root).
     static func compare(_ pair: String, main mainBytes: [UInt8], master masterBytes: [UInt8], defaults: ParameterDefaults,
-                        directoryAsPostconfSeesIt: (String) -> String = { $0 },
                         postconf: (_ directory: String, _ arguments: [String]) throws -> ProcessOutput?) throws {
         let directory = try TemporaryConfigDirectory(main: mainBytes, master: masterBytes)
         guard let plain = try postconf(directory.path, ["-n"]),
@@ -111,7 +106,7 @@ enum PostconfDifferential {
         #expect(plain.succeeded, "postconf -n failed: \(plain.stderr)")
         #expect(expanded.succeeded, "postconf -nx failed: \(expanded.stderr)")
 
-        let config = PostfixConfiguration(directory: directoryAsPostconfSeesIt(directory.path), main: MainCF(bytes: mainBytes),
+        let config = PostfixConfiguration(directory: directory.path, main: MainCF(bytes: mainBytes),
                                           master: MasterCF(bytes: masterBytes), defaults: defaults)
         let printed = RealPostconf.parse(plain.stdout)
         #expect(!printed.isEmpty)

@@ -31,9 +31,9 @@ import TestSupport
     /// postconf of the Debian 13 root prints the warning the finding quotes.
     @Test(.enabled(if: Trixie.shouldRun))
     func theWarningIsPostconfsOwn() throws {
-        let root = try #require(Trixie.root, "CI is set but the Debian 13 root is missing")
+        try #require(Trixie.servers != nil, "CI is set but the Debian 13 root is missing")
         let directory = try TemporaryConfigDirectory(main: "smtpd_use_tls = yes\n")
-        let output = try DebianRoot.postconf(root: root, configDirectory: directory.path, ["-n"])
+        let output = try Trixie.postconf(configDirectory: directory.path, ["-n"])
         let finding = try #require(findings("smtpd_use_tls = yes\n", release: "3.10.13").first { $0.id == "deprecated_parameter" })
         let quoted = String(try #require(finding.message.components(separatedBy: "main.cf: ").last).dropLast())  // without the final "."
         #expect(output.stderr.contains(quoted), "\(output.stderr)")

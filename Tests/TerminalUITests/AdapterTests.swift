@@ -85,3 +85,22 @@ struct OwnProbeWizardTests {
         #expect(LogTotals(summary, sources: []).ownProbes == 0)
     }
 }
+
+@Suite("Outbound next hops in the wizard")
+struct OutboundWizardTests {
+    /// The Logs step says how many next hops the smtp client reached and how many failed (their causes are Problems).
+    @Test func theLogsStepCountsNextHopsAndFailingOnes() {
+        let analyzer = LogAnalyzer { _ in }
+        for line in [
+            "Dec  7 14:07:54 mail postfix/smtp[101]: server certificate verification failed for localhost[127.0.0.1]:46181: num=62:hostname mismatch",
+            "Dec  7 14:07:54 mail postfix/smtp[101]: 6C811F865FD: to=<user@wrongname.test>, relay=localhost[127.0.0.1]:46181, delay=0.14, delays=0.09/0.04/0.01/0, dsn=4.7.5, status=deferred (Server certificate not verified)",
+            "Dec  7 14:07:54 mail postfix/smtp[102]: Verified TLS connection established to localhost[127.0.0.1]:39819: TLSv1.3 with cipher TLS_AES_256_GCM_SHA384 (256/256 bits)",
+        ] { analyzer.feed(line) }
+        let totals = LogTotals(analyzer.finish(), sources: ["/var/log/mail.log"])
+        #expect(totals.outboundHops == 2 && totals.outboundFailingHops == 1)
+        var s = reduce(DemoStates.loaded(), .logsLoaded(LogEventList([]), totals)).0
+        s.step = .logs
+        let text = WizardScreen.render(s, glyphs: .ascii).dump().joined(separator: "\n")
+        #expect(text.contains("outbound: 2 next hops, 1 failing"), "\(text)")
+    }
+}

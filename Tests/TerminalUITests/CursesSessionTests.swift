@@ -1,46 +1,10 @@
 import CursesTerminal
 import Glibc
 import Testing
+import TestSupport
 import TerminalUI
 import WizardCore
 import WizardFixtures
-
-/// A pseudo-terminal whose slave the curses session uses; the test types into the master.
-final class PseudoTerminal {
-    let master: Int32
-    let slavePath: String
-
-    init?(width: Int, height: Int) {
-        // posix_openpt and friends are hidden from Swift's Glibc module; these are the Linux ioctls
-        // they use (the same numbers on x86_64 and arm64).
-        let TIOCGPTN: UInt = 0x8004_5430, TIOCSPTLCK: UInt = 0x4004_5431
-        master = open("/dev/ptmx", O_RDWR | O_NOCTTY)
-        var unlock: Int32 = 0, number: UInt32 = 0
-        guard master >= 0, ioctl(master, TIOCSPTLCK, &unlock) == 0, ioctl(master, TIOCGPTN, &number) == 0 else { return nil }
-        slavePath = "/dev/pts/\(number)"
-        var ws = winsize(ws_row: UInt16(height), ws_col: UInt16(width), ws_xpixel: 0, ws_ypixel: 0)
-        _ = ioctl(master, UInt(TIOCSWINSZ), &ws)
-        _ = fcntl(master, F_SETFL, fcntl(master, F_GETFL) | O_NONBLOCK)
-    }
-
-    deinit { Glibc.close(master) }
-
-    func type(_ bytes: String) {
-        _ = bytes.utf8CString.withUnsafeBufferPointer { write(master, $0.baseAddress, $0.count - 1) }
-    }
-
-    /// Reads what curses wrote, so the pty never fills up.
-    @discardableResult
-    func drain() -> Int {
-        var total = 0
-        var buf = [UInt8](repeating: 0, count: 65536)
-        while true {
-            let n = read(master, &buf, buf.count)
-            if n <= 0 { return total }
-            total += n
-        }
-    }
-}
 
 /// ncurses has global state: these tests run one at a time.
 @Suite(.serialized)
@@ -168,6 +132,25 @@ struct CursesSessionTests {
         }
         pty.type("\u{1b}")
         #expect(next() == .escape, "a lone Esc arrives after the escape delay")
+        pty.drain()
+    }
+
+    @Test("on TERM=vt100 (no page keys in its terminfo) the page keys emulators send still page",
+          .enabled(if: access("/dev/ptmx", R_OK | W_OK) == 0, "needs pseudo-terminals (/dev/ptmx)"))
+    func pageKeysOnVT100() throws {
+        let pty = try #require(PseudoTerminal(width: 80, height: 24))
+        let session = try CursesSession(device: .paths(input: pty.slavePath, output: pty.slavePath), terminalType: "vt100",
+                                        locale: "C", restoreOnSignals: false)
+        defer { session.close() }
+        pty.drain()
+        for (bytes, expected) in [("\u{1b}[6~", WizardKey.pageDown), ("\u{1b}[5~", .pageUp)] {
+            pty.type(bytes)
+            var got: WizardKey?
+            for _ in 0..<50 where got == nil {
+                if case .key(let k)? = session.nextEvent(timeoutMilliseconds: 20) { got = k }
+            }
+            #expect(got == expected, "\(bytes.debugDescription)")
+        }
         pty.drain()
     }
 

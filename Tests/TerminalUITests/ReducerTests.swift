@@ -114,9 +114,31 @@ struct NavigationTests {
         d.press(.enter)
         #expect(d.effects.last == .rollback)
         #expect(d.state.apply.phase == .rollingBack)
-        d.send(.rollbackFinished(succeeded: true, message: "restored main.cf"))
+        d.send(.rollbackFinished(succeeded: true, after: ["a"], message: "restored main.cf"))
         #expect(d.state.apply.phase == .rolledBack)
+        #expect(d.state.apply.afterRollback == ["a"])
+        #expect(d.state.apply.rollbackDifferences.isEmpty)
         #expect(!d.state.isHalfApplied)
+    }
+
+    @Test("the re-probe after a rollback is kept beside before and applied; a listener not as before is flagged")
+    func rollbackReprobeIsComparedWithBefore() {
+        var d = Driver(DemoStates.loaded())
+        d.press(.character("5"), .enter, .character("y"))
+        d.send(.applyFinished(succeeded: true, before: ["127.0.0.1:25  TLSv1.3 X, accepts TLSv1.2 TLSv1.3", "127.0.0.1:587  no STARTTLS"],
+                              after: ["127.0.0.1:25  TLSv1.3 X, accepts TLSv1 TLSv1.1 TLSv1.2 TLSv1.3", "127.0.0.1:587  no STARTTLS"], message: "applied"))
+        d.press(.character("r"), .character("y"))
+        #expect(d.effects.last == .rollback)
+        d.send(.rollbackFinished(succeeded: true, after: ["127.0.0.1:25  TLSv1.3 X, accepts TLSv1 TLSv1.2 TLSv1.3", "127.0.0.1:587  no STARTTLS",
+                                                          "127.0.0.1:465  TLSv1.3 X"], message: "restored"))
+        #expect(d.state.apply.before.count == 2 && d.state.apply.after.count == 2, "before and applied stay")
+        #expect(d.state.apply.afterRollback.count == 3)
+        // 465 was not probed before: nothing to compare it with.
+        #expect(d.state.apply.rollbackDifferences == ["127.0.0.1:25  TLSv1.3 X, accepts TLSv1 TLSv1.2 TLSv1.3"])
+        // A second rollback starts without the first one's probe.
+        d.send(.applyFinished(succeeded: false, before: [], after: [], message: "x"))
+        d.press(.character("r"), .character("y"))
+        #expect(d.state.apply.afterRollback.isEmpty)
     }
 
     @Test("a DNS fix is shown but cannot be applied")

@@ -173,13 +173,13 @@ _postls() {
     unset 'unparsed_words[0]'
     unparsed_words=("${unparsed_words[@]}")
     case "${subcommand}" in
-    wizard|version|config|probe|logs|diagnose|fix|check|dns|demo|report|setup|help)
+    wizard|version|config|probe|logs|diagnose|fix|check|dns|tlsrpt|demo|report|setup|help)
         # Offer subcommand argument completions
         "_postls_${subcommand}"
         ;;
     *)
         # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'wizard version config probe logs diagnose fix check dns demo report setup help' -- "${cur}"))
+        COMPREPLY+=($(compgen -W 'wizard version config probe logs diagnose fix check dns tlsrpt demo report setup help' -- "${cur}"))
         ;;
     esac
 }
@@ -262,7 +262,7 @@ _postls_probe() {
     repeating_flags=()
     non_repeating_flags=(--ipv4 --ipv6 --json --ciphers --progress --no-color --version -h --help)
     repeating_options=()
-    non_repeating_options=(--port --implicit --starttls --name --ca-file --timeout --max-connections --ehlo)
+    non_repeating_options=(--port --starttls --implicit --name --ca-file --timeout --max-connections --ehlo)
     __postls_offer_flags_options -1
 
     # Offer option value completions
@@ -270,10 +270,10 @@ _postls_probe() {
     '--port')
         return
         ;;
-    '--implicit')
+    '--starttls')
         return
         ;;
-    '--starttls')
+    '--implicit')
         return
         ;;
     '--name')
@@ -631,6 +631,14 @@ _postls_dns() {
         return
         ;;
     esac
+}
+
+_postls_tlsrpt() {
+    repeating_flags=()
+    non_repeating_flags=(--json --version -h --help)
+    repeating_options=()
+    non_repeating_options=()
+    __postls_offer_flags_options -1
 }
 
 _postls_demo() {

@@ -41,12 +41,12 @@ extension ConfigSettingRow {
             let tls = listener.tls
             let name = listener.listen.port.map { "\(listener.service.name) (\($0))" } ?? listener.service.name
             let values: [(String, String)] = [
-                ("smtpd_tls_security_level", tls.security_level), ("smtpd_tls_wrappermode", tls.wrappermode ? "yes" : "no"),
-                ("smtpd_tls_protocols", tls.protocols), ("smtpd_tls_mandatory_protocols", tls.mandatory_protocols),
-                ("smtpd_tls_ciphers", tls.ciphers), ("smtpd_tls_mandatory_ciphers", tls.mandatory_ciphers),
-                ("smtpd_tls_exclude_ciphers", tls.exclude_ciphers),
-                ("smtpd_tls_cert_file", tls.cert_files.joined(separator: ", ")), ("smtpd_tls_key_file", tls.key_files.joined(separator: ", ")),
-                ("smtpd_tls_chain_files", tls.chain_files.joined(separator: ", ")),
+                ("smtpd_tls_security_level", tls.securityLevel), ("smtpd_tls_wrappermode", tls.wrappermode ? "yes" : "no"),
+                ("smtpd_tls_protocols", tls.protocols), ("smtpd_tls_mandatory_protocols", tls.mandatoryProtocols),
+                ("smtpd_tls_ciphers", tls.ciphers), ("smtpd_tls_mandatory_ciphers", tls.mandatoryCiphers),
+                ("smtpd_tls_exclude_ciphers", tls.excludeCiphers),
+                ("smtpd_tls_cert_file", tls.certFiles.joined(separator: ", ")), ("smtpd_tls_key_file", tls.keyFiles.joined(separator: ", ")),
+                ("smtpd_tls_chain_files", tls.chainFiles.joined(separator: ", ")),
             ]
             for (parameter, value) in values {
                 let source = listener.sources[parameter].map { "\($0)" } ?? "default"

@@ -24,6 +24,7 @@ extension LogTotals {
     /// The totals the wizard shows, from the log engine's summary; `sources` names the files read.
     public init(_ s: MailLog.LogSummary, sources: [String]) {
         self.init(linesRead: s.linesRead, linesSkipped: s.linesSkipped, byCause: s.byCause,
-                  tlsEstablished: s.tlsEstablished, sources: sources, ownProbes: s.ownProbesCounted ? 0 : s.ownProbes)
+                  tlsEstablished: s.tlsEstablished, sources: sources, ownProbes: s.ownProbesCounted ? 0 : s.ownProbes,
+                  outboundHops: s.outbound.count, outboundFailingHops: s.outbound.values.filter { $0.failures > 0 }.count)
     }
 }

@@ -58,7 +58,7 @@ public struct FixLoop: Sendable {
         guard fix.applicable, let configuration = gathered.configuration else {
             throw FixError.notApplicable("fix \(fix.id) cannot be applied automatically: \(fix.commands.isEmpty ? "see its description" : "run its commands")")
         }
-        let targets = gathered.probeTargets.filter { fix.ports.isEmpty || fix.ports.contains(Int($0.port)) }
+        let targets = Self.probeTargets(of: fix, gathered: gathered)
         let before = (gathered.probe?.targets ?? []).filter { r in targets.contains { $0.address.ip == r.address && Int($0.port) == r.port } }
         var messages: [String] = []
         progress?(.writing)
@@ -151,7 +151,12 @@ public struct FixLoop: Sendable {
         return true
     }
 
-    func reprobe(_ targets: [ProbeTarget], options: GatherOptions) -> [ListenerProbeResult] {
+    /// The listeners a fix is about: probed before it, after it, and after its rollback.
+    public static func probeTargets(of fix: Fix, gathered: Gathered) -> [ProbeTarget] {
+        gathered.probeTargets.filter { fix.ports.isEmpty || fix.ports.contains(Int($0.port)) }
+    }
+
+    public func reprobe(_ targets: [ProbeTarget], options: GatherOptions) -> [ListenerProbeResult] {
         guard !targets.isEmpty, let prober = try? Prober(options: ProbeOptions(phaseTimeout: options.phaseTimeout, trust: options.trust),
                                                                    recorder: options.probeRecorder(command: "fix")) else { return [] }
         return prober.probe(targets).targets

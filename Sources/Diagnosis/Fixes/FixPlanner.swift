@@ -67,6 +67,9 @@ struct FixPlanner {
             out.append(certificateRequestFix(cause: cause))
         case .portNotListening, .portFiltered:
             out += reachabilityFixes(cause: cause)
+        case .remoteCertificateUnverified, .remoteCertificateExpired, .remoteNameMismatch, .remoteTLSUnavailable:
+            // The linter's CA bundle edit comes first; the same edit is not proposed twice.
+            for fix in outboundFixes(cause: cause) where fix.edits.isEmpty || !out.contains(where: { $0.edits == fix.edits }) { out.append(fix) }
         // handshake_timeout gets no fix: the remedy is in the firewall or the network (ICMPv6, MTU, MSS), which
         // postls neither sees nor can test; the diagnosis says where to look instead.
         default:
@@ -87,9 +90,9 @@ struct FixPlanner {
     func matchingKeyFixes(cause: Cause) -> [Fix] {
         guard let configuration = input.configuration else { return [] }
         var out: [Fix] = []
-        for listener in configuration.smtpdListeners where listener.tls.chain_files.isEmpty {
-            for (index, certFile) in listener.tls.cert_files.enumerated() where index < listener.tls.key_files.count {
-                let keyFile = listener.tls.key_files[index]
+        for listener in configuration.smtpdListeners where listener.tls.chainFiles.isEmpty {
+            for (index, certFile) in listener.tls.certFiles.enumerated() where index < listener.tls.keyFiles.count {
+                let keyFile = listener.tls.keyFiles[index]
                 guard let leaf = try? Certificate.load(pemFile: certFile).first else { continue }
                 if let key = try? PrivateKey.load(pemFile: keyFile), key.matches(leaf) { continue }
                 let keyParameter = ["smtpd_tls_key_file", "smtpd_tls_eckey_file", "smtpd_tls_dkey_file"][min(index, 2)]
@@ -168,8 +171,8 @@ struct FixPlanner {
     func fullChainFix() -> Fix? {
         guard let configuration = input.configuration else { return nil }
         for listener in configuration.smtpdListeners {
-            let source = listener.tls.chain_files.isEmpty ? "smtpd_tls_cert_file" : "smtpd_tls_chain_files"
-            guard source == "smtpd_tls_cert_file", let certFile = listener.tls.cert_files.first,
+            let source = listener.tls.chainFiles.isEmpty ? "smtpd_tls_cert_file" : "smtpd_tls_chain_files"
+            guard source == "smtpd_tls_cert_file", let certFile = listener.tls.certFiles.first,
                   let certs = try? Certificate.load(pemFile: certFile), let leaf = certs.first, certs.count == 1 else { continue }
             let directory = (certFile as NSString).deletingLastPathComponent
             let chain = Self.issuerChain(of: leaf, in: directory).map(\.certificate)
@@ -220,7 +223,7 @@ struct FixPlanner {
     var noCertificateConfigured: Bool {
         guard let configuration = input.configuration else { return false }
         let listeners = configuration.smtpdListeners.filter { !$0.listen.isLoopback }
-        return !listeners.isEmpty && listeners.allSatisfy { $0.tls.cert_files.isEmpty }
+        return !listeners.isEmpty && listeners.allSatisfy { $0.tls.certFiles.isEmpty }
     }
 
     /// TLS from scratch: `postls setup` finds a certificate or makes a key (with a CSR or a self-signed stopgap),

@@ -41,6 +41,8 @@ struct DovecotFixPlanner {
             for f in findings where f.id == "dovecot_ssl_disabled" { add(enableSSLFix(f)) }
         case .dhParameters:
             if !events.isEmpty { add(dhFix()) }
+        case .dovecotConfigPre24:
+            for f in findings where f.id == "dovecot_config_pre_2_4" { add(upgradeFix(f)) }
         case .plaintextOnTLSPort:
             if !events.isEmpty {
                 add(fix(cause: cause, title: "Dovecot: mail clients must use SSL/TLS on the implicit-TLS ports, or STARTTLS on 143/110",
@@ -189,7 +191,7 @@ struct DovecotFixPlanner {
     /// `ssl = no`: TLS on again when a certificate is configured; else the certificate comes first (postls setup).
     func enableSSLFix(_ finding: Finding) -> Fix? {
         guard let at = location(finding), let line = SettingLine.read(at.file, line: at.line) else { return nil }
-        guard dovecot?.ssl().cert_file != nil || dovecot?.setting("ssl_cert") != nil || dovecot?.setting("ssl_server_cert_file") != nil else {
+        guard dovecot?.ssl().certFile != nil || dovecot?.setting("ssl_cert") != nil || dovecot?.setting("ssl_server_cert_file") != nil else {
             let dir = input.configuration?.directory ?? "/etc/postfix"
             return fix(cause: .starttlsUnavailable, title: "Dovecot: TLS needs a certificate first: postls setup finds or makes one and shows Dovecot's ssl settings",
                        commands: ["postls setup --config-dir \(dir) --dovecot-config \(dovecot?.path ?? at.file) --dry-run    # the plan, with the diff for Dovecot"])
@@ -212,6 +214,30 @@ struct DovecotFixPlanner {
         return fix(cause: .unsupportedSetting, title: "Dovecot: correct \(at.file) line \(at.line) (the installed Dovecot refuses it)",
                    commands: [checkCommand + "    # names what Dovecot refuses, with its file and line",
                               "# edit \(at.file) line \(at.line); the finding says why: \(finding.message.prefix(160))"] + [reloadCommand])
+    }
+
+    /// A 2.3 configuration under 2.4: one diff over every file concerned, each renamed ssl setting under its 2.4 name
+    /// (`ssl_cert = </p` → `ssl_server_cert_file = /p`) and `dovecot_config_version` first in the main file.
+    func upgradeFix(_ finding: Finding) -> Fix? {
+        guard let dovecot else { return nil }
+        // The lint finding names the installed version first ("Dovecot 2.4.1 is installed ...").
+        let version = finding.message.split(separator: " ").dropFirst().first.map(String.init) ?? "2.4.0"
+        let changes = dovecot.upgradedTo24(version: version)
+        guard !changes.isEmpty else { return nil }
+        let diff = changes.map { UnifiedDiff.make($0.old, $0.new, name: SettingLine.diffName($0.file)) }.joined()
+        let renamed = dovecot.settingsRenamedIn24
+        var commands = changes.map { "# edit \($0.file) as the diff shows" }
+        if renamed.contains(where: { $0.key == "ssl_ca" }) {
+            commands.append("# ssl_ca (the CAs that verify client certificates) is ssl_server_ca_file; the CAs for outgoing connections stay ssl_client_ca_file/ssl_client_ca_dir")
+        }
+        // Dovecot did not start with the 2.3 configuration: start it rather than reload it.
+        let start = dovecot.path == "/etc/dovecot/dovecot.conf" ? "systemctl restart dovecot    # it stopped at the upgrade" : "dovecot -c \(dovecot.path)"
+        commands += [checkCommand + "    # must print no error", start]
+        let what = renamed.isEmpty ? "" : ", rename \(renamed.count) ssl setting\(renamed.count == 1 ? "" : "s") (\(Set(renamed.map(\.key)).sorted().joined(separator: ", ")))"
+        return fix(cause: .dovecotConfigPre24,
+                   title: "Dovecot: upgrade the configuration to \(version)\(dovecot.declaresConfigVersion ? "" : ": dovecot_config_version first")\(what)",
+                   commands: commands, diff: diff,
+                   impact: "Dovecot \(version) starts with the configuration again: IMAP/POP3 over TLS come back")
     }
 
     /// DH parameters for Dovecot 2.3's DHE ciphers.
@@ -267,7 +293,7 @@ struct DovecotFixPlanner {
 
     /// 2.3's file settings take `<path` (the file's contents); 2.4's `ssl_server_*_file` take the path.
     static func value(key: String, path: String) -> String {
-        ["ssl_cert", "ssl_key", "ssl_ca", "ssl_dh", "ssl_alt_cert", "ssl_alt_key"].contains(key) ? "<" + path : path
+        DovecotConfig.rename(of: key)?.takesPath == true ? "<" + path : path
     }
 
     /// A name and its other version's (`ssl_cert` and `ssl_server_cert_file`), the name itself first.
@@ -277,11 +303,10 @@ struct DovecotFixPlanner {
 
     /// The same setting under the other version's name: 2.4's `ssl_server_cert_file = /p` is 2.3's `ssl_cert = </p`.
     static func otherVersionName(_ key: String, value: String) -> (String, String)? {
-        let pairs = [("ssl_server_cert_file", "ssl_cert"), ("ssl_server_key_file", "ssl_key"), ("ssl_server_ca_file", "ssl_ca"),
-                     ("ssl_server_dh_file", "ssl_dh")]
-        if let pair = pairs.first(where: { $0.0 == key }) { return (pair.1, value.hasPrefix("<") ? value : "<" + value) }
-        if let pair = pairs.first(where: { $0.1 == key }) { return (pair.0, value.hasPrefix("<") ? String(value.dropFirst()) : value) }
-        return nil
+        if let rename = DovecotConfig.rename(of: key) { return (rename.new, rename.newValue(value)) }
+        guard let rename = DovecotConfig.renamedIn24.first(where: { $0.new == key }) else { return nil }
+        if rename.takesPath { return (rename.old, value.hasPrefix("<") ? value : "<" + value) }
+        return (rename.old, rename.values.first { $0.value == value }?.key ?? value)
     }
 }
 

@@ -1,0 +1,31 @@
+import Foundation
+
+/// The one way postls writes JSON: every `--json` contract (docs/json/) and the files postls keeps (the fix
+/// journal) go through this encoder, so key order (sorted), indentation (two spaces, `"key" : value`), dates
+/// (ISO 8601) and slashes (left unescaped) are the same everywhere. The only other writer is the log engine's
+/// streaming `LogJSONWriter`, which writes events as they are read (docs/DECISIONS.md says why).
+///
+/// Types write contract fields that may be unknown with `encode(_:forKey:)`, which writes `null`, not
+/// `encodeIfPresent`, which leaves the field out: a required field is always present.
+public enum ContractJSON {
+    /// A new encoder with the contract's settings (JSONEncoder is a class: one per call keeps it Sendable).
+    /// `compact`: one line, for JSON Lines files (the probe record).
+    public static func encoder(compact: Bool = false) -> JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = compact ? [.sortedKeys, .withoutEscapingSlashes] : [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        encoder.dateEncodingStrategy = .iso8601
+        return encoder
+    }
+
+    /// `value` as the contract's JSON, without a final newline.
+    public static func encode<Value: Encodable>(_ value: Value) throws -> Data {
+        try encoder().encode(value)
+    }
+
+    /// `value` as JSON and a newline, as a command prints it.
+    public static func line<Value: Encodable>(_ value: Value) throws -> Data {
+        var data = try encode(value)
+        data.append(0x0A)
+        return data
+    }
+}
