@@ -166,20 +166,26 @@ public final class Prober: Sendable {
             result.error?.message += " — the server accepts none of TLS 1.0–1.3 as offered (protocol_mismatch)"
         }
         // 5. Named senders: one handshake each, where the version matrix leaves the answer open.
-        result.profiles = options.senders.map { profile in
+        result.profiles = senderVerdicts(result, target: target, mayConnect: { canVary && !refusedAgain && !overall.hasPassed }, run: run)
+        result.connections = connections
+        result.elapsedMs = Int((Deadline.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1_000_000)
+        result.findings = ProbeAnalysis.findings(for: result, handshakeFailures: failureKinds, rateLimited: rateLimited)
+        return result
+    }
+
+    /// Each named sender's verdict, with its own handshake unless the version matrix already rules it out.
+    private func senderVerdicts(_ result: ListenerProbeResult, target: ProbeTarget, mayConnect: () -> Bool,
+                                run: (TLSContext, String?, Bool, String) -> ConnectionOutcome) -> [SenderVerdict] {
+        options.senders.map { profile in
             var handshake: SenderHandshake?
-            if canVary, SenderVerdicts.matrixRules(out: profile, result) == nil, !overall.hasPassed, !refusedAgain,
+            if mayConnect(), SenderVerdicts.matrixRules(out: profile, result) == nil,
                let context = contexts.senders[profile.id] {
-                let outcome = run(context, sni: profile.sendsSNI ? target.serverName : nil, full: false, label: "as \(profile.id)")
+                let outcome = run(context, profile.sendsSNI ? target.serverName : nil, false, "as \(profile.id)")
                 handshake = SenderHandshake(negotiated: outcome.handshakeCompleted ? outcome.negotiated : nil,
                                             failure: outcome.handshakeCompleted ? nil : outcome.failure?.message ?? outcome.handshakeFailure.map { "\($0)" })
             }
             return SenderVerdicts.verdict(profile, result: result, handshake: handshake)
         }
-        result.connections = connections
-        result.elapsedMs = Int((Deadline.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1_000_000)
-        result.findings = ProbeAnalysis.findings(for: result, handshakeFailures: failureKinds, rateLimited: rateLimited)
-        return result
     }
 
     /// What the first, full dialogue showed: greeting, STARTTLS, EHLO before and after, and the handshake.
