@@ -35,6 +35,8 @@ public final class TLSContext: @unchecked Sendable {
         public var cipherList: String?
         /// TLS 1.3 cipher suites.
         public var cipherSuites: String?
+        /// Key-exchange groups offered, in order ("X25519:P-256"); nil keeps OpenSSL's default.
+        public var groups: String?
         /// Trust anchors for the verify result (the handshake itself never aborts on verification).
         public var trust: TrustAnchors?
         /// Server role: the certificate chain file (leaf first) and key file.
@@ -45,7 +47,8 @@ public final class TLSContext: @unchecked Sendable {
 
         public init(minVersion: TLSVersion? = nil, maxVersion: TLSVersion? = nil, securityLevel: Int? = nil,
                     cipherList: String? = nil, cipherSuites: String? = nil, trust: TrustAnchors? = nil,
-                    certificateChainFile: String? = nil, privateKeyFile: String? = nil) {
+                    certificateChainFile: String? = nil, privateKeyFile: String? = nil, groups: String? = nil) {
+            self.groups = groups
             self.minVersion = minVersion; self.maxVersion = maxVersion; self.securityLevel = securityLevel
             self.cipherList = cipherList; self.cipherSuites = cipherSuites; self.trust = trust
             self.certificateChainFile = certificateChainFile; self.privateKeyFile = privateKeyFile
@@ -74,6 +77,9 @@ public final class TLSContext: @unchecked Sendable {
         }
         if let suites = options.cipherSuites, SSL_CTX_set_ciphersuites(ctx, suites) != 1 {
             throw TLSKitError.openssl(operation: "setting the TLS 1.3 cipher suites \"\(suites)\"", errors: drainOpenSSLErrors())
+        }
+        if let groups = options.groups, COpenSSL_SSL_CTX_set1_groups_list(ctx, groups) != 1 {
+            throw TLSKitError.openssl(operation: "setting the groups \"\(groups)\"", errors: drainOpenSSLErrors())
         }
         var flags: UInt64 = COpenSSL_SSL_OP_IGNORE_UNEXPECTED_EOF()
         if options.disableTickets { flags |= COpenSSL_SSL_OP_NO_TICKET() }

@@ -71,6 +71,8 @@ public struct ProbeOptions: Sendable {
     /// Try each protocol version on its own. Off, only the default handshake is made: a monitoring check then
     /// leaves no refused TLS 1.0/1.1 handshakes in the server's log for the next run to count as failures.
     public var versionMatrix: Bool = true
+    /// Named senders to simulate, one handshake each at most (none where the version matrix already answers).
+    public var senders: [SenderProfile] = SenderProfile.all
 
     public init(phaseTimeout: Double = 10, listenerTimeout: Double? = nil, ehloName: String = ProbeOptions.defaultEHLOName(),
                 trust: TrustAnchors = .system, enumerateCiphers: Bool = false, maxConnections: Int = 4,
@@ -207,25 +209,6 @@ public struct ProbeFinding: Codable, Sendable, Equatable {
     }
 }
 
-/// Would a kind of sending MTA get TLS from this listener? An approximation derived from the probe's data.
-public struct ClientProfileVerdict: Codable, Sendable, Equatable {
-    /// "modern_mta", "legacy_mta", "strict_mta"
-    public var id: String
-    public var label: String
-    public var getsTLS: Bool
-    /// Why not (or the caveats when it does).
-    public var reasons: [String]
-
-    public init(id: String, label: String, getsTLS: Bool, reasons: [String]) {
-        self.id = id; self.label = label; self.getsTLS = getsTLS; self.reasons = reasons
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case id, label, reasons
-        case getsTLS = "gets_tls"
-    }
-}
-
 /// The result for one listener (one address and port). Field names follow docs/json/probe.schema.json (`postls probe`);
 /// fields beyond the contract are additions.
 public struct ListenerProbeResult: Codable, Sendable, Equatable {
@@ -260,7 +243,8 @@ public struct ListenerProbeResult: Codable, Sendable, Equatable {
     public var ciphers: [String: [String]]?
     public var error: ProbeError?
     public var findings: [ProbeFinding]
-    public var profiles: [ClientProfileVerdict]
+    /// Named senders' verdicts (SenderProfiles.swift): approximations, each cited in docs/SENDERS.md.
+    public var profiles: [SenderVerdict]
     public var connections: Int
     public var elapsedMs: Int
     /// Milliseconds the default handshake took (ClientHello to Finished), for monitoring.

@@ -47,9 +47,13 @@ public struct ProbeTextRenderer: Sendable {
                 for (version, list) in ciphers.sorted(by: { $0.key < $1.key }) { row("ciphers", "\(version): \(list.joined(separator: " "))") }
             }
             if let e = r.error { row("error", paint("\(e.phase.rawValue): \(e.message)", .critical)) }
-            // When TLS never starts the error says it all; the profiles would repeat it three times.
+            // When TLS never starts the error says it all; the senders would repeat it five times.
             let tlsStarted = r.error == nil || r.error?.phase == .handshake
-            for p in r.profiles where tlsStarted { row("profile", "\(p.getsTLS ? "TLS   " : "no TLS") \(p.label.prefix { $0 != "(" }.trimmingCharacters(in: .whitespaces)): \(p.reasons.joined(separator: "; "))") }
+            if tlsStarted && !r.profiles.isEmpty { row("senders", "approximations of named senders, sources in docs/SENDERS.md") }
+            for p in r.profiles where tlsStarted {
+                let outcome = p.outcome.rawValue.padding(toLength: 9, withPad: " ", startingAt: 0)
+                out += "    " + p.id.padding(toLength: 14, withPad: " ", startingAt: 0) + "\(outcome) \(p.reasons.joined(separator: "; "))\n"
+            }
             for f in r.findings { row(f.severity.rawValue, paint(f.message + (f.cause.map { " [\($0.rawValue)]" } ?? ""), f.severity)) }
             out += "\n"
         }

@@ -14,7 +14,8 @@ public enum ProbeProgress: Sendable {
 ///
 /// Per listener the default probe uses at most 6 connections: a default handshake with SNI (chain,
 /// negotiated parameters, capabilities before/after TLS, and its own version proven accepted), one
-/// handshake pinned to each other TLS version, and one default handshake without SNI.
+/// handshake pinned to each other TLS version, and one default handshake without SNI; then one handshake per
+/// named sender profile (`options.senders`, 5 by default) unless the version matrix already rejected all its versions.
 public final class Prober: Sendable {
     public let options: ProbeOptions
     private let clock: WallClock
@@ -79,7 +80,7 @@ public final class Prober: Sendable {
     /// At most this many connections per listener (each may be retried once after a 421), bounding the failures an
     /// opening record may claim; nil with the cipher enumeration, whose count depends on the server.
     private var maxConnectionsPerListener: Int? {
-        options.enumerateCiphers ? nil : 2 * (2 + TLSVersion.allCases.count)
+        options.enumerateCiphers ? nil : 2 * (2 + TLSVersion.allCases.count + options.senders.count)
     }
 
     /// Probes one listener and, with a recorder, closes its record with the real window and source addresses.
@@ -164,11 +165,27 @@ public final class Prober: Sendable {
         if result.error?.phase == .handshake, result.negotiated == nil, failureKinds.allSatisfy({ $0 == .protocolVersion }), !failureKinds.isEmpty {
             result.error?.message += " — the server accepts none of TLS 1.0–1.3 as offered (protocol_mismatch)"
         }
+        // 5. Named senders: one handshake each, where the version matrix leaves the answer open.
+        result.profiles = senderVerdicts(result, target: target, mayConnect: { canVary && !refusedAgain && !overall.hasPassed }, run: run)
         result.connections = connections
         result.elapsedMs = Int((Deadline.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1_000_000)
         result.findings = ProbeAnalysis.findings(for: result, handshakeFailures: failureKinds, rateLimited: rateLimited)
-        result.profiles = ClientProfiles.verdicts(for: result)
         return result
+    }
+
+    /// Each named sender's verdict, with its own handshake unless the version matrix already rules it out.
+    private func senderVerdicts(_ result: ListenerProbeResult, target: ProbeTarget, mayConnect: () -> Bool,
+                                run: (TLSContext, String?, Bool, String) -> ConnectionOutcome) -> [SenderVerdict] {
+        options.senders.map { profile in
+            var handshake: SenderHandshake?
+            if mayConnect(), SenderVerdicts.matrixRules(out: profile, result) == nil,
+               let context = contexts.senders[profile.id] {
+                let outcome = run(context, profile.sendsSNI ? target.serverName : nil, false, "as \(profile.id)")
+                handshake = SenderHandshake(negotiated: outcome.handshakeCompleted ? outcome.negotiated : nil,
+                                            failure: outcome.handshakeCompleted ? nil : outcome.failure?.message ?? outcome.handshakeFailure.map { "\($0)" })
+            }
+            return SenderVerdicts.verdict(profile, result: result, handshake: handshake)
+        }
     }
 
     /// What the first, full dialogue showed: greeting, STARTTLS, EHLO before and after, and the handshake.
@@ -270,6 +287,8 @@ final class ContextSet: Sendable {
     /// min = max = one version; nil when the local OpenSSL cannot offer it.
     let pinned: [TLSVersion: TLSContext]
     let allLegacyCiphers: [String]
+    /// One context per named sender profile, by id.
+    let senders: [String: TLSContext]
     static let tls13Suites = ["TLS_AES_256_GCM_SHA384", "TLS_CHACHA20_POLY1305_SHA256", "TLS_AES_128_GCM_SHA256", "TLS_AES_128_CCM_SHA256", "TLS_AES_128_CCM_8_SHA256"]
 
     init() throws {
@@ -282,6 +301,9 @@ final class ContextSet: Sendable {
                                                                             cipherList: "ALL:@SECLEVEL=0"))
         }
         self.pinned = pinned
+        var senders: [String: TLSContext] = [:]
+        for profile in SenderProfile.all { senders[profile.id] = try? TLSContext(role: .client, options: profile.contextOptions()) }
+        self.senders = senders
         let all = (try? TLSContext(role: .client, options: .init(maxVersion: .tls1_2, securityLevel: 0, cipherList: "ALL:COMPLEMENTOFALL:@SECLEVEL=0")))?.offeredCipherNames ?? []
         allLegacyCiphers = all.filter { !$0.hasPrefix("TLS_") }
     }

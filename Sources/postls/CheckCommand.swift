@@ -114,6 +114,7 @@ struct CheckCommand: ParsableCommand {
         // Only the default handshake: every refused version attempt would be a logged failure on the server,
         // which the next run of this check (with --log) would count.
         options.versionMatrix = false
+        options.senders = []
         var report = try Prober(options: options, recorder: ProbeRecordWiring.recorder(command: "check")).probe(expansion.targets)
         for miss in expansion.unresolved {
             report.targets.append(ListenerProbeResult(unresolved: miss, mode: .starttls))

@@ -54,16 +54,18 @@ struct DNSCommand: ParsableCommand {
         }
     }
 
-    func run() throws {
-        let server: SocketAddress
-        if let resolver, let parsed = parseResolverAddress(resolver) {
-            server = parsed
-        } else if let text = try? String(contentsOfFile: "/etc/resolv.conf", encoding: .utf8), let first = firstNameserver(inResolvConf: text) {
-            server = first
-        } else {
-            server = SocketAddress(ip: "127.0.0.1", port: 53)!
-            CommandOutput.error("postls: no nameserver in /etc/resolv.conf; asking 127.0.0.1:53")
+    /// --resolver, else the first nameserver of /etc/resolv.conf, else 127.0.0.1:53 (`probe --domain` asks the same).
+    static func resolverAddress(_ resolver: String?) -> SocketAddress {
+        if let resolver, let parsed = parseResolverAddress(resolver) { return parsed }
+        if let text = try? String(contentsOfFile: "/etc/resolv.conf", encoding: .utf8), let first = firstNameserver(inResolvConf: text) {
+            return first
         }
+        CommandOutput.error("postls: no nameserver in /etc/resolv.conf; asking 127.0.0.1:53")
+        return SocketAddress(ip: "127.0.0.1", port: 53)!
+    }
+
+    func run() throws {
+        let server = Self.resolverAddress(resolver)
         var options = DNSCheckOptions(smtpPort: port, mtaSTSPort: mtaSTSPort, timeout: timeout)
         options.dkimSelectors = dkimSelectors.isEmpty ? DKIMSelectors.discover() : dkimSelectors
         do {

@@ -1,5 +1,7 @@
 import ArgumentParser
+import Diagnosis
 import Foundation
+import MailDNS
 import PostfixConfig
 import PostlsCore
 import Synchronization
@@ -12,8 +14,8 @@ struct ProbeCommand: ParsableCommand {
         abstract: "Live-probe SMTP listeners with the system OpenSSL: STARTTLS, TLS versions, chain, verification.",
         discussion: """
             Each HOST is resolved to all its addresses and each address is probed separately. Port 465 is \
-            implicit TLS, other ports STARTTLS, unless --implicit or --starttls says otherwise. At most 6 \
-            connections per listener (more with --ciphers). Each listener probed is noted in postls's probe record \
+            implicit TLS, other ports STARTTLS, unless --implicit or --starttls says otherwise. At most 11 \
+            connections per listener (6, plus one per named sender of --as; more with --ciphers). Each listener probed is noted in postls's probe record \
             (/var/lib/postls/probes.jsonl, or $POSTLS_PROBE_RECORD), so `postls logs` later tells the handshakes \
             the server refused to the probe from peers' failures. Exit 0 ok, 1 warnings, 2 critical problems.
             """ + " " + JSONOption.schema("probe"))
@@ -54,12 +56,23 @@ struct ProbeCommand: ParsableCommand {
 
     @OptionGroup var color: ColorOption
 
+    @Option(name: .customLong("as"), help: ArgumentHelp("Named senders to simulate, one handshake each (default: all of \(SenderProfile.all.map(\.id).joined(separator: ","))).", valueName: "SENDERS"))
+    var senders: String?
+
+    @Option(name: .long, help: ArgumentHelp("The mail domain: enforcing senders check the certificate against its MTA-STS policy (enforce) and DNSSEC-valid TLSA records.", valueName: "DOMAIN"))
+    var domain: String?
+
+    @Option(name: .long, help: ArgumentHelp("DNS resolver for --domain (default: the first nameserver in /etc/resolv.conf).", valueName: "ADDR[:PORT]"))
+    var resolver: String?
+
     func validate() throws {
         if ipv4 && ipv6 { throw ValidationError("--ipv4 and --ipv6 exclude each other") }
         if timeout <= 0 { throw ValidationError("--timeout must be a positive number of seconds") }
         if maxConnections < 1 { throw ValidationError("--max-connections must be at least 1") }
         _ = try Self.ports(port, option: "--port")
         _ = try Self.ports(starttls, option: "--starttls")
+        if let senders { do { _ = try SenderProfile.named(senders) } catch { throw ValidationError("--as: \(error)") } }
+        if let resolver, parseResolverAddress(resolver) == nil { throw ValidationError("--resolver \(resolver): expected an IP address with an optional port") }
     }
 
     static func ports(_ text: String?, option: String) throws -> [UInt16] {
@@ -88,6 +101,7 @@ struct ProbeCommand: ParsableCommand {
         var options = ProbeOptions(phaseTimeout: timeout, trust: listener.trust,
                                    enumerateCiphers: ciphers, maxConnections: maxConnections)
         if let ehlo { options.ehloName = ehlo }
+        if let senders { options.senders = try SenderProfile.named(senders) }
         let prober: Prober
         do {
             prober = try Prober(options: options, recorder: ProbeRecordWiring.recorder(command: "probe"))
@@ -100,6 +114,12 @@ struct ProbeCommand: ParsableCommand {
         let onProgress: (@Sendable (ProbeProgress) -> Void)? = showProgress ? { @Sendable event in reporter.report(event) } : nil
         var report: ProbeReport = prober.probe(expansion.targets, progress: onProgress)
         reporter.finish()
+        if let domain {
+            // The DNS join: enforcing senders check what the domain publishes (postls dns) against the served certificate.
+            let dns = MailDomainInspector.standard(server: DNSCommand.resolverAddress(resolver), trust: options.trust,
+                                                   options: DNSCheckOptions(timeout: timeout)).inspect(domain: domain)
+            SenderPolicyJoin.apply(dns, to: &report, profiles: options.senders)
+        }
         for miss in expansion.unresolved {
             report.targets.append(ListenerProbeResult(unresolved: miss, mode: ProbeTarget.defaultMode(port: miss.port, implicitPorts: implicitPorts, starttlsPorts: starttlsPorts)))
         }

@@ -119,19 +119,6 @@ struct RealDNSTests {
         }
     }
 
-    /// A local HTTPS server for `mta-sts.DOMAIN` that serves `policy` with a certificate from the test CA.
-    static func policyServer(_ world: World, domain: String, policy: String) throws -> LoopbackServer {
-        let cert = try world.factory.leaf("mta-sts-\(UUID().uuidString.prefix(8))", commonName: "mta-sts.\(domain)")
-        let context = try TLSContext(role: .server, options: .init(certificateChainFile: cert.fullChainFile, privateKeyFile: cert.keyFile))
-        return try LoopbackServer.tls(context: context) { tls in
-            let deadline = Deadline.after(seconds: 5)
-            while let line = try? tls.readLine(deadline: deadline, stage: "request"), !line.isEmpty {}
-            let body = policy.replacingOccurrences(of: "\n", with: "\r\n")
-            try? tls.write("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: \(body.utf8.count)\r\nConnection: close\r\n\r\n\(body)",
-                           deadline: deadline, stage: "response")
-        }
-    }
-
     @Test func mtaSTSPolicyThatMissesAnMXIsMismatchAndACoveringOneIsNot() throws {
         let world = try World()
         let domain = "sts.postls.example"
@@ -145,9 +132,9 @@ struct RealDNSTests {
             Self.mxZone("good.postls.example", signing: .signed),
         ])
         defer { dns.stop() }
-        let wrong = try Self.policyServer(world, domain: domain, policy: "version: STSv1\nmode: enforce\nmx: mail.elsewhere.example\nmax_age: 604800\n")
+        let wrong = try LoopbackServer.mtaSTSPolicy(world.factory, domain: domain, policy: "version: STSv1\nmode: enforce\nmx: mail.elsewhere.example\nmax_age: 604800\n")
         defer { wrong.stop() }
-        let right = try Self.policyServer(world, domain: domain, policy: "version: STSv1\nmode: enforce\nmx: *.good.postls.example\nmax_age: 604800\n")
+        let right = try LoopbackServer.mtaSTSPolicy(world.factory, domain: domain, policy: "version: STSv1\nmode: enforce\nmx: *.good.postls.example\nmax_age: 604800\n")
         defer { right.stop() }
         try world.withPostfix { port in
             let mismatch = world.inspect(domain, dns: dns, smtpPort: port) { $0.mtaSTSPort = wrong.address.port }

@@ -60,24 +60,45 @@ struct ContractTests {
         #expect(ProbeReport(targets: [warn, crit]).exitCode == .critical)
     }
 
-    @Test func profilesAreDerivedFromTheCollectedData() {
+    @Test func senderVerdictsFollowTheHandshakeAndTheDomainPolicy() throws {
         var r = Self.sample()
-        r.protocols = ["TLSv1": "rejected", "TLSv1.1": "rejected", "TLSv1.2": "accepted", "TLSv1.3": "rejected"].mapValues { ProtocolStatus(rawValue: $0)! }
-        r.negotiated = NegotiatedTLS(protocol: "TLSv1.2", cipher: "AES128-SHA", group: nil)
+        r.protocols = ["TLSv1": "rejected", "TLSv1.1": "rejected", "TLSv1.2": "accepted", "TLSv1.3": "accepted"].mapValues { ProtocolStatus(rawValue: $0)! }
         r.verify = VerifyResult(code: 0)
+        r.expectedName = "mail.example.org"
         r.nameMatch = true
-        let modern = ClientProfiles.modern(r)
-        #expect(!modern.getsTLS, "TLS 1.2 with a non-forward-secret CBC cipher is not what a modern sender settles for")
-        r.negotiated = NegotiatedTLS(protocol: "TLSv1.2", cipher: "ECDHE-RSA-AES256-GCM-SHA384", group: "x25519")
-        #expect(ClientProfiles.modern(r).getsTLS)
-        #expect(ClientProfiles.strict(r).getsTLS)
-        #expect(!ClientProfiles.legacy(r).getsTLS)
-        #expect(ClientProfiles.legacy(r).reasons.first?.contains("rejects TLS 1.0") == true)
+        let gmail = try #require(SenderProfile.all.first { $0.id == "gmail" })
+        let legacy = try #require(SenderProfile.all.first { $0.id == "legacy" })
+        let dane = try #require(SenderProfile.all.first { $0.id == "postfix_dane" })
+        let tls13 = SenderHandshake(negotiated: NegotiatedTLS(protocol: "TLSv1.3", cipher: "TLS_AES_128_GCM_SHA256", group: "X25519"), failure: nil)
+        // The version matrix answers for the legacy sender: no handshake needed, plaintext.
+        #expect(SenderVerdicts.matrixRules(out: legacy, r) != nil)
+        #expect(SenderVerdicts.verdict(legacy, result: r, handshake: nil).outcome == .plaintext)
+        #expect(SenderVerdicts.verdict(gmail, result: r, handshake: tls13).outcome == .tls)
+        // A failed handshake: opportunistic plaintext, enforced defer.
+        let failed = SenderHandshake(negotiated: nil, failure: "handshake failure")
+        #expect(SenderVerdicts.verdict(gmail, result: r, handshake: failed).outcome == .plaintext)
+        let sts = SenderDomainPolicy(domain: "example.org", mtaSTSEnforce: true, mtaSTSMX: ["*.example.org"])
+        #expect(SenderVerdicts.verdict(gmail, result: r, handshake: failed, policy: sts).outcome == .defer)
+        #expect(SenderVerdicts.verdict(gmail, result: r, handshake: tls13, policy: sts).outcome == .tls)
         r.nameMatch = false
-        #expect(!ClientProfiles.strict(r).getsTLS)
+        let wrongName = SenderVerdicts.verdict(gmail, result: r, handshake: tls13, policy: sts)
+        #expect(wrongName.outcome == .defer && wrongName.policy == "mta-sts")
+        #expect(wrongName.reasons.contains { $0.contains("does not cover mail.example.org") })
+        // Postfix with DANE ignores MTA-STS, but not TLSA records that fail to match.
+        #expect(SenderVerdicts.verdict(dane, result: r, handshake: tls13, policy: sts).outcome == .tls)
+        let tlsa = SenderDomainPolicy(domain: "example.org", tlsaMatches: ["mail.example.org": false])
+        #expect(SenderVerdicts.verdict(dane, result: r, handshake: tls13, policy: tlsa).outcome == .defer)
+        #expect(!sts.mtaSTSCovers("a.b.example.org") && sts.mtaSTSCovers("mx.example.org"))
+        // A stalled handshake leaves no room for a sender's own: the listener's error is the reason.
+        r.error = ProbeError(phase: .handshake, message: "the TLS handshake stalled")
+        let stalled = SenderVerdicts.verdict(gmail, result: r, handshake: nil)
+        #expect(stalled.outcome == .plaintext && stalled.reasons.first == "TLS fails for every client: the TLS handshake stalled")
         r.error = ProbeError(phase: .starttls, message: "the server does not offer STARTTLS")
-        #expect(ClientProfiles.verdicts(for: r).allSatisfy { !$0.getsTLS })
-        #expect(ClientProfiles.verdicts(for: r).allSatisfy { $0.label.contains("approximation") })
+        #expect(SenderVerdicts.verdict(gmail, result: r, handshake: nil).outcome == .plaintext)
+        #expect(SenderVerdicts.verdict(gmail, result: r, handshake: nil, policy: sts).outcome == .defer)
+        #expect(SenderProfile.all.allSatisfy { $0.label.contains("approximation") && $0.source.hasPrefix("docs/SENDERS.md#") })
+        #expect(throws: SenderProfileError.self) { try SenderProfile.named("gmail,hotmail") }
+        #expect(try SenderProfile.named("gmail, microsoft365,legacy").map(\.id) == ["gmail", "microsoft365", "legacy"])
     }
 }
 
@@ -128,5 +149,30 @@ struct CipherAndCLITests {
         #expect(usage.status == 64)
         let badPort = try PostlsBinary.run(["probe", "127.0.0.1", "--port", "smtp"])
         #expect(badPort.status == 64)
+    }
+
+    @Test func probeAsNamedSendersTellsTheSeedCaseFromGmailBeingAffected() throws {
+        guard FileManager.default.isExecutableFile(atPath: PostlsBinary.path) else {
+            Issue.record("postls binary not built at \(PostlsBinary.path)"); return
+        }
+        let seed = try #require(fixture.postfix.listener(named: "tls12plus"))
+        let noCipher = try #require(fixture.postfix.listener(named: "nocipher"))
+        let run = try PostlsBinary.run(["probe", "127.0.0.1", "--port", "\(seed.port),\(noCipher.port)", "--as", "gmail,microsoft365,legacy", "--json",
+                                        "--ca-file", fixture.factory.rootFile, "--name", "mail.postls.test", "--timeout", "5"])
+        let report = try ProbeReport.decode(Data(run.stdout.utf8))
+        if Prerequisites.isCI || JSONSchemaValidator.isAvailable {
+            let errors = try JSONSchemaValidator.validate(json: run.stdout, schema: "probe.schema.json")
+            #expect(errors.isEmpty, "\(errors)")
+        }
+        #expect(report.targets.count == 2)
+        func outcomes(_ i: Int) -> [String: SenderOutcome] { Dictionary(uniqueKeysWithValues: report.targets[i].profiles.map { ($0.id, $0.outcome) }) }
+        #expect(report.targets.allSatisfy { $0.profiles.map(\.id) == ["gmail", "microsoft365", "legacy"] })
+        #expect(report.targets.allSatisfy { $0.profiles.allSatisfy { $0.approximation && $0.source.hasPrefix("docs/SENDERS.md#") } })
+        // The seed: TLS 1.2+ on port 25 drops the legacy sender to plaintext, Gmail is unaffected.
+        #expect(outcomes(0) == ["gmail": .tls, "microsoft365": .tls, "legacy": .plaintext])
+        // No shared cipher: here Gmail is the one affected (plaintext, never TLS).
+        #expect(outcomes(1)["gmail"] == .plaintext && outcomes(1)["microsoft365"] == .plaintext)
+        let unknown = try PostlsBinary.run(["probe", "127.0.0.1", "--as", "hotmail"])
+        #expect(unknown.status == 64 && unknown.stderr.contains("gmail"))
     }
 }

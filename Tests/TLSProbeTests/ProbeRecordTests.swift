@@ -44,7 +44,7 @@ struct ProbeRecordTests {
         #expect(store.acceptedAtAppend.first == 0, "the opening record comes before the first connection")
         // The opening record bounds what a log read during the probe may attribute: its window and a claim limit.
         let opening = try #require(store.raw.first)
-        #expect(!opening.complete && opening.failures == 12 && opening.sources == [ip])
+        #expect(!opening.complete && opening.failures == 2 * (2 + TLSVersion.allCases.count + SenderProfile.all.count) && opening.sources == [ip])
         let windows = store.windows()
         let window = try #require(windows.first)
         #expect(windows.count == 1 && window.complete && window.command == "probe")

@@ -138,6 +138,7 @@ extension SupportReport {
                 guard !served.isEmpty else { continue }
                 out += "Served by \(t.address):\(t.port): " + served.map { "`\($0.subject)` (issuer `\($0.issuer)`, \($0.key), until \($0.notAfter))" }.joined(separator: " → ") + "\n\n"
             }
+            out += SenderPolicyJoin.sendersMarkdown(probe, dns: gathered.dns)
             let probeFindings = probe.targets.flatMap { t in t.findings.map { (t, $0) } }
             if !probeFindings.isEmpty {
                 out += "Probe findings:\n\n"
