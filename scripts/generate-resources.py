@@ -96,16 +96,45 @@ def parameter_table():
 
     out = header([c[1] for c in captures] + [tls_path])
     out += "\nextension ParameterCatalog {\n"
-    out += "    /// `postconf -d` captures, oldest Postfix first: the version and the capture's `name = value` lines\n"
-    out += "    /// (host-dependent values are `@computed`).\n"
-    out += "    static let capturedDefaults: [(version: String, text: String)] = [\n"
-    for version, _, lines in captures:
-        out += f"        (version: \"{version}\", text: {raw_literal(lines, version)}),\n"
+    out += "    /// The oldest `postconf -d` capture: the version and its `name = value` lines (host-dependent values\n"
+    out += "    /// are `@computed`).\n"
+    base_version, _, base_lines = captures[0]
+    out += f"    static let capturedBase: (version: String, text: String) = (version: \"{base_version}\", text: {raw_literal(base_lines, base_version)})\n\n"
+    out += "    /// Each later capture, oldest first, as its differences from the one before (so a line the releases\n"
+    out += "    /// share is held once): the lines new or changed in it, and the names it no longer has.\n"
+    out += "    static let capturedChanges: [(version: String, changed: String, removed: String)] = [\n"
+    previous = base_lines
+    for version, relative, lines in captures[1:]:
+        changed, removed = capture_changes(previous, lines)
+        if apply_changes(previous, changed, removed) != lines:
+            fail(f"{relative}: its lines are not sorted by name, so they cannot be rebuilt from the changes")
+        out += f"        (version: \"{version}\", changed: {raw_literal(changed, version)},\n"
+        out += f"         removed: {raw_literal(removed, version)}),\n"
+        previous = lines
     out += "    ]\n\n"
     out += "    /// The TLS-related parameters (`NAME SIDE` lines), in the order `postls config --all` knows them.\n"
     out += f"    static let tlsParameterLines: String = {raw_literal(tls_lines, tls_path)}\n"
     out += "}\n"
     return out
+
+
+def line_name(line):
+    return line.split(" ", 1)[0]
+
+
+def capture_changes(previous, lines):
+    """The lines of `lines` that are not in `previous`, and the names of `previous` that `lines` lacks."""
+    before = set(previous)
+    names = {line_name(line) for line in lines}
+    return [l for l in lines if l not in before], [line_name(l) for l in previous if line_name(l) not in names]
+
+
+def apply_changes(previous, changed, removed):
+    """What ParameterCatalog.capturedDefaults does: the previous lines less the removed names, with the
+    changed lines put in, sorted by name (as postconf -d sorts them)."""
+    by_name = {line_name(l): l for l in previous if line_name(l) not in set(removed)}
+    by_name.update({line_name(l): l for l in changed})
+    return [by_name[name] for name in sorted(by_name, key=lambda n: n.encode())]
 
 
 def swift_string(text):

@@ -375,7 +375,7 @@ struct Builder {
             var diagnosisNotes = notes[cause] ?? []
             if confidence != .high {
                 let onlyDovecot = items.allSatisfy { $0.server == .dovecot }
-                diagnosisNotes.append(onlyDovecot ? Self.settleForDovecot(cause, sources: sources) : Self.settle(cause, sources: sources))
+                diagnosisNotes.append(Self.settle(cause, sources: sources, dovecot: onlyDovecot))
             }
             let severity = severities[cause] ?? .info
             let summary = summaries[cause]?.first ?? CauseCatalog.shared.title(cause)
@@ -401,47 +401,42 @@ struct Builder {
         d.status == .active && d.severity == .critical && (d.cause == .portNotListening || d.cause == .portFiltered)
     }
 
-    /// The same for a diagnosis that rests on Dovecot's evidence alone, in Dovecot's terms.
-    static func settleForDovecot(_ cause: Cause, sources: Set<Evidence.Source>) -> String {
+    /// What evidence would settle a diagnosis that rests on too little; in Dovecot's terms when it rests on
+    /// Dovecot's evidence alone.
+    static func settle(_ cause: Cause, sources: Set<Evidence.Source>, dovecot: Bool) -> String {
         if sources == [.log] {
-            switch cause {
-            case .protocolMismatch, .noSharedCipher:
-                return "Settle it: `openssl s_client -connect THIS-HOST:993 -tls1_2` shows whether Dovecot accepts what the clients offer; compare with ssl_min_protocol and ssl_cipher_list (`doveconf -n`)."
-            case .untrustedCertificate, .incompleteChain, .expiredCertificate, .nameMismatch:
-                return "Settle it: `openssl s_client -connect THIS-HOST:993 -servername THIS-HOST` shows the chain mail clients see."
-            case .keyMismatch, .certificateUnreadable, .dhParameters:
-                return "Settle it: `doveconf -n` names the file and line Dovecot cannot load; `postls diagnose --dovecot-config FILE` checks the files."
-            default:
-                return "Settle it: raise Dovecot's verbose_ssl = yes for a while to see where the handshake stops."
-            }
+            let rows = dovecot ? settleDovecotFromLogs : settleFromLogs
+            return (rows.first { $0.causes.contains(cause) } ?? rows[rows.count - 1]).text
         }
         if !sources.contains(.log) {
-            return "Dovecot's logs show no failure for this yet: it may not have hurt a mail client (or the logs read did not cover the time)."
+            return (dovecot ? "Dovecot's logs" : "The logs")
+                + " show no failure for this yet: it may not have hurt \(dovecot ? "a mail client" : "a real peer") (or the logs read did not cover the time)."
         }
         return ""
     }
 
-    /// What evidence would settle a diagnosis that rests on too little.
-    static func settle(_ cause: Cause, sources: Set<Evidence.Source>) -> String {
-        if sources == [.log] {
-            switch cause {
-            case .protocolMismatch, .noSharedCipher:
-                return "Settle it: `postls probe` this server, and compare the failing peers' offer (they are in the log) with smtpd_tls_protocols/ciphers."
-            case .untrustedCertificate, .incompleteChain, .expiredCertificate, .nameMismatch:
-                return "Settle it: `postls probe --name YOUR-MX-NAME` shows the chain peers see and its verify code."
-            case .peerAborted, .unclassified:
-                return "Settle it: raise smtpd_tls_loglevel to 2 for a while to see where the handshake stops."
-            case .plaintextOnTLSPort:
-                return "This is the client's side: find the client by its address in the log and set it to implicit TLS (\"SSL/TLS\") on 465, or STARTTLS on 587."
-            case .tlsOnPlaintextPort:
-                return "This is the client's side: the client starts TLS at once on a STARTTLS port; set it to STARTTLS on 25/587, or use 465 for implicit TLS."
-            default:
-                return "Settle it: run `postls diagnose` with both the probe and the logs."
-            }
-        }
-        if !sources.contains(.log) {
-            return "The logs show no failure for this yet: it may not have hurt a real peer (or the logs read did not cover the time)."
-        }
-        return ""
-    }
+    /// For a diagnosis from the logs alone: what to run next, by cause; the last row (no causes) for any other.
+    static let settleFromLogs: [(causes: [Cause], text: String)] = [
+        ([.protocolMismatch, .noSharedCipher],
+         "Settle it: `postls probe` this server, and compare the failing peers' offer (they are in the log) with smtpd_tls_protocols/ciphers."),
+        ([.untrustedCertificate, .incompleteChain, .expiredCertificate, .nameMismatch],
+         "Settle it: `postls probe --name YOUR-MX-NAME` shows the chain peers see and its verify code."),
+        ([.peerAborted, .unclassified], "Settle it: raise smtpd_tls_loglevel to 2 for a while to see where the handshake stops."),
+        ([.plaintextOnTLSPort],
+         "This is the client's side: find the client by its address in the log and set it to implicit TLS (\"SSL/TLS\") on 465, or STARTTLS on 587."),
+        ([.tlsOnPlaintextPort],
+         "This is the client's side: the client starts TLS at once on a STARTTLS port; set it to STARTTLS on 25/587, or use 465 for implicit TLS."),
+        ([], "Settle it: run `postls diagnose` with both the probe and the logs."),
+    ]
+
+    /// The same for Dovecot's logs alone, in Dovecot's terms.
+    static let settleDovecotFromLogs: [(causes: [Cause], text: String)] = [
+        ([.protocolMismatch, .noSharedCipher],
+         "Settle it: `openssl s_client -connect THIS-HOST:993 -tls1_2` shows whether Dovecot accepts what the clients offer; compare with ssl_min_protocol and ssl_cipher_list (`doveconf -n`)."),
+        ([.untrustedCertificate, .incompleteChain, .expiredCertificate, .nameMismatch],
+         "Settle it: `openssl s_client -connect THIS-HOST:993 -servername THIS-HOST` shows the chain mail clients see."),
+        ([.keyMismatch, .certificateUnreadable, .dhParameters],
+         "Settle it: `doveconf -n` names the file and line Dovecot cannot load; `postls diagnose --dovecot-config FILE` checks the files."),
+        ([], "Settle it: raise Dovecot's verbose_ssl = yes for a while to see where the handshake stops."),
+    ]
 }

@@ -2,14 +2,6 @@ import Foundation
 import PostlsCore
 import TLSKit
 
-extension KeyedEncodingContainer {
-    /// Encodes every field, a nil one as null: the contract (docs/json/dns.schema.json) writes each key, never
-    /// leaves one out as the synthesized encoders do.
-    mutating func encode(fields: KeyValuePairs<Key, any Encodable>) throws {
-        for (key, value) in fields { try encode(value, forKey: key) }
-    }
-}
-
 /// A finding of the DNS engine: always one of the cause ids of causes.md.
 public struct DNSFinding: Sendable, Equatable, Encodable {
     public var cause: Cause

@@ -35,14 +35,8 @@ public enum DNSTextReport {
         }
         out += "TLS-RPT: \(r.tlsRPT ?? "none")\nSPF: \(r.spf ?? "none")\nDMARC: \(r.dmarc ?? "none")\n"
         for entry in r.dkim { out += "DKIM \(entry.selector): \(entry.record ?? "none")\n" }
-        if !r.findings.isEmpty {
-            out += "\nFindings:\n"
-            for f in r.findings { out += "  [\(f.severity.rawValue)] \(f.cause.rawValue): \(f.message)\n" }
-        }
-        if !r.context.isEmpty {
-            out += "\nContext:\n"
-            for n in r.context { out += "  [\(n.severity.rawValue)] \(n.topic): \(n.message)\n" }
-        }
+        out.appendSection("Findings", r.findings) { "[\($0.severity.rawValue)] \($0.cause.rawValue): \($0.message)" }
+        out.appendSection("Context", r.context) { "[\($0.severity.rawValue)] \($0.topic): \($0.message)" }
         if !r.suggestions.isEmpty {
             out += "\nRecords to publish:\n"
             for s in r.suggestions {

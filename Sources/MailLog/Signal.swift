@@ -165,70 +165,72 @@ public struct LineFacts: Sendable, Hashable {
 
     private static func recognize(_ message: String, bytes: UnsafeBufferPointer<UInt8>, role: Role) -> LineFacts {
         var f = LineFacts()
-        // Byte search: Foundation's String.contains costs microseconds per call, and there are dozens.
-        // Which ASCII bytes the message holds, so most searches end before they start (a word whose
-        // first or last byte is absent cannot be there).
-        let (low, high) = {
-            var low: UInt64 = 0, high: UInt64 = 0
-            for b in bytes {
-                if b < 64 { low |= 1 << UInt64(b) } else if b < 128 { high |= 1 << UInt64(b - 64) }
-            }
-            return (low, high)
-        }()  // constants, so the nested functions capture values, not boxes with access checks
-        @inline(__always) func mayHold(_ b: UInt8) -> Bool {
-            b >= 128 || (b < 64 ? low & (1 << UInt64(b)) : high & (1 << UInt64(b - 64))) != 0
-        }
-        func has(_ s: StaticString) -> Bool {
-            guard let p = bytes.baseAddress, s.utf8CodeUnitCount > 0 else { return false }
-            let first = s.utf8Start[0], last = s.utf8Start[s.utf8CodeUnitCount - 1]
-            guard mayHold(first), mayHold(last) else { return false }
-            return ByteSearch.contains(p, bytes.count, s)
-        }
-        func add(_ s: Signal) { f.signals.append(s) }
-        // Prefix and suffix tests on the bytes (String's are Unicode-aware and cost more).
-        func starts(_ s: StaticString) -> Bool {
-            let n = s.utf8CodeUnitCount
-            guard let p = bytes.baseAddress, bytes.count >= n else { return false }
-            return memcmp(p, s.utf8Start, n) == 0
-        }
-        func ends(_ s: StaticString) -> Bool {
-            let n = s.utf8CodeUnitCount
-            guard let p = bytes.baseAddress, bytes.count >= n else { return false }
-            return memcmp(p + bytes.count - n, s.utf8Start, n) == 0
-        }
-
-        if starts("connect from ") { add(.connect) }
-        else if starts("disconnect from ") {
-            add(.disconnect)
-            if has(" starttls=0/") { add(.starttlsFailed) }
-            else if has(" starttls=") { add(.starttlsSucceeded) }
-        } else if starts("lost connection after ") {
-            if starts("lost connection after STARTTLS") { add(.lostAfterSTARTTLS) }
-            else if starts("lost connection after CONNECT") { add(.lostAfterConnect) }
-            else if starts("lost connection after UNKNOWN") { add(.lostAfterUnknown) }
-        } else if starts("timeout after STARTTLS") { add(.timeoutAfterSTARTTLS) }
+        let m = MessageBytes(bytes)
+        addSessionSignals(m, to: &f)
         // Session lines say nothing else: skip the dozens of searches below.
         if !f.signals.isEmpty { return f }
-        if (starts("non-SMTP command from") || starts("improper command pipelining after"))
-            && (has("\\026\\003") || has("\u{16}\u{3}") || has("\\x16\\x03")) {
-            add(.tlsBytesOnPlaintext)
-        }
-        if starts("SSL_accept error from ") {
-            add(.sslAcceptError)
-            if ends(": lost connection") { add(.acceptLostConnection) }
-            else if has("timed out") { add(.acceptTimedOut) }
-            else if has("Connection reset by peer") { add(.acceptReset) }
-        }
-        if starts("SSL_connect error to ") { add(.sslConnectError) }
-        if has("TLS library problem") {
+        addHandshakeSignals(m, to: &f)
+        if m.has("TLS library problem") {
             // The OpenSSL error is all such a line holds.
-            add(.libraryProblem)
-            for e in OpenSSLError.all(in: bytes) where !f.errors.contains(e) { f.errors.append(e) }
+            f.signals.append(.libraryProblem)
+            f.addErrors(in: bytes)
             return f
         }
-        if has(" TLS connection established ") || has(" TLS connection reused ") {
+        addEstablished(m, to: &f)
+        addPostfixSignals(m, role: role, to: &f)
+        addDovecotSignals(m, role: role, to: &f)
+        if f.signals.isEmpty && (m.starts("warning: ") || m.starts("error: ") || m.starts("fatal: "))
+            && (m.has("TLS") || m.has("SSL")) { f.signals.append(.otherTLSWarning) }
+
+        // Dovecot repeats the handshake error in one line ("Connection closed: X ... TLS handshaking: X").
+        // Every OpenSSL error starts with "error:": without one, there is nothing to decode.
+        if m.has("error:") {
+            f.addErrors(in: bytes)
+        }
+        return f
+    }
+
+    private mutating func addErrors(in bytes: UnsafeBufferPointer<UInt8>) {
+        for e in OpenSSLError.all(in: bytes) where !errors.contains(e) { errors.append(e) }
+    }
+
+    /// connect, disconnect, lost connection, timeout: the session lines.
+    private static func addSessionSignals(_ m: MessageBytes, to f: inout LineFacts) {
+        func add(_ s: Signal) { f.signals.append(s) }
+        if m.starts("connect from ") { add(.connect) }
+        else if m.starts("disconnect from ") {
+            add(.disconnect)
+            if m.has(" starttls=0/") { add(.starttlsFailed) }
+            else if m.has(" starttls=") { add(.starttlsSucceeded) }
+        } else if m.starts("lost connection after ") {
+            if m.starts("lost connection after STARTTLS") { add(.lostAfterSTARTTLS) }
+            else if m.starts("lost connection after CONNECT") { add(.lostAfterConnect) }
+            else if m.starts("lost connection after UNKNOWN") { add(.lostAfterUnknown) }
+        } else if m.starts("timeout after STARTTLS") { add(.timeoutAfterSTARTTLS) }
+    }
+
+    /// TLS bytes on a plaintext port and the handshake errors of smtpd and smtp.
+    private static func addHandshakeSignals(_ m: MessageBytes, to f: inout LineFacts) {
+        func add(_ s: Signal) { f.signals.append(s) }
+        if (m.starts("non-SMTP command from") || m.starts("improper command pipelining after"))
+            && (m.has("\\026\\003") || m.has("\u{16}\u{3}") || m.has("\\x16\\x03")) {
+            add(.tlsBytesOnPlaintext)
+        }
+        if m.starts("SSL_accept error from ") {
+            add(.sslAcceptError)
+            if m.ends(": lost connection") { add(.acceptLostConnection) }
+            else if m.has("timed out") { add(.acceptTimedOut) }
+            else if m.has("Connection reset by peer") { add(.acceptReset) }
+        }
+        if m.starts("SSL_connect error to ") { add(.sslConnectError) }
+    }
+
+    /// `TLS connection established`: the protocol, cipher and trust word it names.
+    private static func addEstablished(_ m: MessageBytes, to f: inout LineFacts) {
+        func add(_ s: Signal) { f.signals.append(s) }
+        if m.has(" TLS connection established ") || m.has(" TLS connection reused ") {
             add(.established)
-            if let p = bytes.baseAddress, let r = LogAnalyzer.established(p, bytes.count) {
+            if let p = m.bytes.baseAddress, let r = LogAnalyzer.established(p, m.bytes.count) {
                 func text(_ s: Int, _ e: Int) -> String? { e > s ? String(decoding: UnsafeBufferPointer(start: p + s, count: e - s), as: UTF8.self) : nil }
                 f.protocolVersion = text(r.protoStart, r.protoEnd)
                 f.cipher = text(r.cipherStart, r.cipherEnd)
@@ -237,54 +239,97 @@ public struct LineFacts: Sendable, Hashable {
                 f.trust = text(t, r.trustEnd)
             }
         }
-        if has("Wrapper-mode request dropped") { add(.wrapperModeDropped) }
-        if has("TLS not available due to local problem") { add(.tlsNotAvailable) }
-        if has("tlsproxy handshake failed") { add(.tlsproxyFailed) }
-        if has("disabling TLS support") || has("TLS won't be enabled") { add(.tlsDisabled) }
-        if (has("cannot get ") && has(" certificate from file")) || has("error loading chain from")
-            || has("error loading certificate chain") || has("No private key found") || has("error opening chain file")
-            || has("error loading private keys and certificates") { add(.certificateLoadFailed) }
-        if has("cannot get ") && has(" private key from file") { add(.privateKeyLoadFailed) }
-        if (has("private key in") && has("does not match public key")) || has("does not match the certificate")
-            || has("does not match next certificate") { add(.keyDoesNotMatch) }
-        if has("cannot load Certification Authority data") || has("cannot load Certificate Authority data")
-            || has("error loading client CA names") { add(.caLoadFailed) }
-        if has("DH parameter") || has("key exchange group") || has("EECDH") { add(.dhProblem) }
-        // A malformed or changed SNI name is the client's doing (message table rows), not the map's.
-        if (has("TLS SNI ") && !has(" is invalid: ") && !has(" after hello retry")) || (has("map lookup problem") && has("sni")) { add(.sniProblem) }
-        if has("Invalid TLS protocol list") { add(.invalidProtocolList) }
-        if has("invalid cipher grade") || has("error setting cipher grade") { add(.invalidCipherGrade) }
-        if has("Invalid TLS level") || has("unsupported TLS level") { add(.invalidTLSLevel) }
-        if has("Cannot start TLS") { add(.cannotStartTLS) }
-        if has("Server certificate not verified") || has("Server certificate not trusted") { add(.serverCertNotVerified) }
-        if has("certificate verification failed for") { add(.certVerificationFailed) }
-        if has("TLS is required, but was not offered") { add(.tlsRequiredNotOffered) }
-        if has("TLS is required, but host") && has("refused to start TLS") { add(.tlsRequiredRefused) }
-        if has("TLS is required, but our TLS engine is unavailable") || has("TLS is required, but unavailable") { add(.tlsRequiredUnavailable) }
-        if has("SMTPS wrappermode") { add(.smtpsWrappermode) }
-        if (has("while receiving the STARTTLS response") || has("while performing the TLS handshake")) && role == .client { add(.lostDuringSTARTTLS) }
-        if role == .client && has("]:465, ") && has("initial server greeting") { add(.greetingTimeoutOn465) }
-        if has("client TLS configuration problem") || has("unknown TLS policy") { add(.clientTLSConfig) }
-        if role == .dovecot || has("-login: ") || starts("Error: ") || starts("Fatal: ") {
-            if has("TLS handshaking: ") || has("SSL_accept() failed") || has("SSL_accept() syscall failed")
-                || has("SSL connection closed during handshake") || has("SSL: Stacked error") { add(.dovecotHandshake) }
-            if has("Failed to initialize SSL server context") || has("SSL context initialization failed") { add(.dovecotContextFailed) }
-            if has("Can't load SSL certificate") || has("There is no valid PEM certificate") || has("The certificate is empty")
-                || (has("ssl_") && (has("Can't open file") || has(") failed: "))) || has("Couldn't parse private SSL key") { add(.dovecotCertificate) }
-            // 2.3: "Key is for a different cert than ssl_cert"; 2.4: "Key file is for a different certificate file".
-            if has("Key is for a different cert") || has("Key file is for a different certificate") { add(.dovecotKeyMismatch) }
-            if has("Can't load DH parameters") || has("no DH parameters provided") || has("Couldn't parse DH parameters") { add(.dovecotDH) }
-            if has("Unknown setting") || has("Unknown ssl_min_protocol") || has("has been replaced by ssl_min_protocol") { add(.dovecotUnknownSetting) }
-            if has("Can't set cipher list") { add(.dovecotCipherList) }
-        }
-        if f.signals.isEmpty && (starts("warning: ") || starts("error: ") || starts("fatal: "))
-            && (has("TLS") || has("SSL")) { add(.otherTLSWarning) }
+    }
 
-        // Dovecot repeats the handshake error in one line ("Connection closed: X ... TLS handshaking: X").
-        // Every OpenSSL error starts with "error:": without one, there is nothing to decode.
-        if has("error:") {
-            for e in OpenSSLError.all(in: bytes) where !f.errors.contains(e) { f.errors.append(e) }
+    /// Postfix's configuration and policy messages.
+    private static func addPostfixSignals(_ m: MessageBytes, role: Role, to f: inout LineFacts) {
+        func add(_ s: Signal) { f.signals.append(s) }
+        if m.has("Wrapper-mode request dropped") { add(.wrapperModeDropped) }
+        if m.has("TLS not available due to local problem") { add(.tlsNotAvailable) }
+        if m.has("tlsproxy handshake failed") { add(.tlsproxyFailed) }
+        if m.has("disabling TLS support") || m.has("TLS won't be enabled") { add(.tlsDisabled) }
+        if (m.has("cannot get ") && m.has(" certificate from file")) || m.has("error loading chain from")
+            || m.has("error loading certificate chain") || m.has("No private key found") || m.has("error opening chain file")
+            || m.has("error loading private keys and certificates") { add(.certificateLoadFailed) }
+        if m.has("cannot get ") && m.has(" private key from file") { add(.privateKeyLoadFailed) }
+        if (m.has("private key in") && m.has("does not match public key")) || m.has("does not match the certificate")
+            || m.has("does not match next certificate") { add(.keyDoesNotMatch) }
+        if m.has("cannot load Certification Authority data") || m.has("cannot load Certificate Authority data")
+            || m.has("error loading client CA names") { add(.caLoadFailed) }
+        if m.has("DH parameter") || m.has("key exchange group") || m.has("EECDH") { add(.dhProblem) }
+        // A malformed or changed SNI name is the client's doing (message table rows), not the map's.
+        if (m.has("TLS SNI ") && !m.has(" is invalid: ") && !m.has(" after hello retry")) || (m.has("map lookup problem") && m.has("sni")) { add(.sniProblem) }
+        if m.has("Invalid TLS protocol list") { add(.invalidProtocolList) }
+        if m.has("invalid cipher grade") || m.has("error setting cipher grade") { add(.invalidCipherGrade) }
+        if m.has("Invalid TLS level") || m.has("unsupported TLS level") { add(.invalidTLSLevel) }
+        if m.has("Cannot start TLS") { add(.cannotStartTLS) }
+        if m.has("Server certificate not verified") || m.has("Server certificate not trusted") { add(.serverCertNotVerified) }
+        if m.has("certificate verification failed for") { add(.certVerificationFailed) }
+        if m.has("TLS is required, but was not offered") { add(.tlsRequiredNotOffered) }
+        if m.has("TLS is required, but host") && m.has("refused to start TLS") { add(.tlsRequiredRefused) }
+        if m.has("TLS is required, but our TLS engine is unavailable") || m.has("TLS is required, but unavailable") { add(.tlsRequiredUnavailable) }
+        if m.has("SMTPS wrappermode") { add(.smtpsWrappermode) }
+        if (m.has("while receiving the STARTTLS response") || m.has("while performing the TLS handshake")) && role == .client { add(.lostDuringSTARTTLS) }
+        if role == .client && m.has("]:465, ") && m.has("initial server greeting") { add(.greetingTimeoutOn465) }
+        if m.has("client TLS configuration problem") || m.has("unknown TLS policy") { add(.clientTLSConfig) }
+    }
+
+    /// Dovecot's handshake and configuration messages.
+    private static func addDovecotSignals(_ m: MessageBytes, role: Role, to f: inout LineFacts) {
+        func add(_ s: Signal) { f.signals.append(s) }
+        if role == .dovecot || m.has("-login: ") || m.starts("Error: ") || m.starts("Fatal: ") {
+            if m.has("TLS handshaking: ") || m.has("SSL_accept() failed") || m.has("SSL_accept() syscall failed")
+                || m.has("SSL connection closed during handshake") || m.has("SSL: Stacked error") { add(.dovecotHandshake) }
+            if m.has("Failed to initialize SSL server context") || m.has("SSL context initialization failed") { add(.dovecotContextFailed) }
+            if m.has("Can't load SSL certificate") || m.has("There is no valid PEM certificate") || m.has("The certificate is empty")
+                || (m.has("ssl_") && (m.has("Can't open file") || m.has(") failed: "))) || m.has("Couldn't parse private SSL key") { add(.dovecotCertificate) }
+            // 2.3: "Key is for a different cert than ssl_cert"; 2.4: "Key file is for a different certificate file".
+            if m.has("Key is for a different cert") || m.has("Key file is for a different certificate") { add(.dovecotKeyMismatch) }
+            if m.has("Can't load DH parameters") || m.has("no DH parameters provided") || m.has("Couldn't parse DH parameters") { add(.dovecotDH) }
+            if m.has("Unknown setting") || m.has("Unknown ssl_min_protocol") || m.has("has been replaced by ssl_min_protocol") { add(.dovecotUnknownSetting) }
+            if m.has("Can't set cipher list") { add(.dovecotCipherList) }
         }
-        return f
+    }
+}
+
+/// A message's bytes and which ASCII bytes it holds, so most searches end before they start (a word
+/// whose first or last byte is absent cannot be there). Byte search: Foundation's String.contains
+/// costs microseconds per call, and there are dozens.
+private struct MessageBytes {
+    let bytes: UnsafeBufferPointer<UInt8>
+    let low: UInt64, high: UInt64
+
+    init(_ bytes: UnsafeBufferPointer<UInt8>) {
+        var low: UInt64 = 0, high: UInt64 = 0
+        for b in bytes {
+            if b < 64 { low |= 1 << UInt64(b) } else if b < 128 { high |= 1 << UInt64(b - 64) }
+        }
+        self.bytes = bytes
+        self.low = low
+        self.high = high
+    }
+
+    @inline(__always) func mayHold(_ b: UInt8) -> Bool {
+        b >= 128 || (b < 64 ? low & (1 << UInt64(b)) : high & (1 << UInt64(b - 64))) != 0
+    }
+
+    @inline(__always) func has(_ s: StaticString) -> Bool {
+        guard let p = bytes.baseAddress, s.utf8CodeUnitCount > 0 else { return false }
+        let first = s.utf8Start[0], last = s.utf8Start[s.utf8CodeUnitCount - 1]
+        guard mayHold(first), mayHold(last) else { return false }
+        return ByteSearch.contains(p, bytes.count, s)
+    }
+
+    // Prefix and suffix tests on the bytes (String's are Unicode-aware and cost more).
+    @inline(__always) func starts(_ s: StaticString) -> Bool {
+        let n = s.utf8CodeUnitCount
+        guard let p = bytes.baseAddress, bytes.count >= n else { return false }
+        return memcmp(p, s.utf8Start, n) == 0
+    }
+
+    @inline(__always) func ends(_ s: StaticString) -> Bool {
+        let n = s.utf8CodeUnitCount
+        guard let p = bytes.baseAddress, bytes.count >= n else { return false }
+        return memcmp(p + bytes.count - n, s.utf8Start, n) == 0
     }
 }

@@ -155,12 +155,10 @@ extension ConfigReport: Encodable {
 
     public func encode(to encoder: Encoder) throws {
         var c = encoder.container(keyedBy: Keys.self)
-        try c.encode(configDirectory, forKey: .configDirectory)
-        try c.encode(parameters, forKey: .parameters)
-        try c.encode(services, forKey: .services)
-        try c.encode(dovecot, forKey: .dovecot)
-        try c.encode(findings.indices.map { FindingJSON(finding: findings[$0], diff: fixDiffs[$0]) }, forKey: .findings)
-        try c.encode(defaultsOrigin, forKey: .defaults)
+        try c.encode(fields: [.configDirectory: configDirectory, .parameters: parameters, .services: services,
+                              .dovecot: dovecot,
+                              .findings: findings.indices.map { FindingJSON(finding: findings[$0], diff: fixDiffs[$0]) },
+                              .defaults: defaultsOrigin])
     }
 
     /// A finding with its fix as the contract shows it: the edit's action, target and diff.
@@ -173,10 +171,9 @@ extension ConfigReport: Encodable {
 
         func encode(to encoder: Encoder) throws {
             var c = encoder.container(keyedBy: Keys.self)
-            try c.encode(finding.id, forKey: .id); try c.encode(finding.cause, forKey: .cause)
-            try c.encode(finding.severity, forKey: .severity); try c.encode(finding.file, forKey: .file)
-            try c.encode(finding.line, forKey: .line); try c.encode(finding.parameter, forKey: .parameter)
-            try c.encode(finding.message, forKey: .message)
+            try c.encode(fields: [.id: finding.id, .cause: finding.cause, .severity: finding.severity,
+                                  .file: finding.file, .line: finding.line, .parameter: finding.parameter,
+                                  .message: finding.message])
             guard let edit = finding.fix else { try c.encodeNil(forKey: .fix); return }
             var f = c.nestedContainer(keyedBy: FixKeys.self, forKey: .fix)
             try f.encode(edit.summary, forKey: .summary); try f.encode(edit.file, forKey: .file)
@@ -212,9 +209,8 @@ extension ConfigReport.Service: Encodable {
 
     public func encode(to encoder: Encoder) throws {
         var c = encoder.container(keyedBy: Keys.self)
-        try c.encode(name, forKey: .name); try c.encode(type, forKey: .type); try c.encode(listen, forKey: .listen)
-        try c.encode(host, forKey: .host); try c.encode(port, forKey: .port); try c.encode(overrides, forKey: .overrides)
-        try c.encode(line, forKey: .line)
+        try c.encode(fields: [.name: name, .type: type, .listen: listen, .host: host, .port: port,
+                              .overrides: overrides, .line: line])
         var t = c.nestedContainer(keyedBy: TLSKeys.self, forKey: .tls)
         try t.encode(tls.securityLevel, forKey: .securityLevel); try t.encode(tls.wrappermode, forKey: .wrappermode)
         try t.encode(tls.protocols, forKey: .protocols); try t.encode(tls.mandatoryProtocols, forKey: .mandatoryProtocols)

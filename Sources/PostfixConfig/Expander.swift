@@ -299,59 +299,8 @@ private struct Context {
         var name: String? = nil
         var operatorByte: UInt8 = 0
         if let curly = leftCurly(text, 0) {
-            // Relational expression (mac_expand.c): {a} OP {b} with OP one of == != < <= >= >, compared as
-            // numbers when both sides are all digits, else as strings; OPlevel compares compatibility levels
-            // (compat_level.c, which postconf registers): `${{$compatibility_level} <level {2} ? ...}`.
-            guard let left = curlyPayload(text, curly) else { return }
-            var opEnd = left.next
-            while opEnd < text.count, "<>!=?+-*/~&|%".utf8.contains(text[opEnd]) { opEnd += 1 }
-            let op = String(decoding: text[left.next..<opEnd], as: UTF8.self)
-            guard ["==", "!=", "<", "<=", ">=", ">"].contains(op) else {
-                fail(.syntax("\"==\" or \"!=\" or \"<\" or \"<=\" or \">=\" or \">\" expected at: \"...\(String(decoding: left.payload, as: UTF8.self))}>>>\(String(decoding: text[left.next...].prefix(20), as: UTF8.self))\""))
-                return
-            }
-            var suffixEnd = opEnd
-            while suffixEnd < text.count, isAlphanumeric(text[suffixEnd]) { suffixEnd += 1 }
-            let suffix = String(decoding: text[opEnd..<suffixEnd], as: UTF8.self)
-            guard suffix.isEmpty || suffix == "level" else {
-                fail(.syntax("bad operator suffix at: \"...\(op)>>>\(suffix)\""))
-                return
-            }
-            guard let rightCurly = leftCurly(text, suffixEnd), let right = curlyPayload(text, rightCurly) else {
-                if !failed { fail(.syntax("\"{expression}\" expected after \(op)\(suffix)")) }
-                return
-            }
-            let a = expandSeparately(left.payload), b = expandSeparately(right.payload)
-            if failed { return }
-            let order: Int
-            if suffix == "level" {
-                guard let x = compatibilityLevel(a), let y = compatibilityLevel(b) else {
-                    fail(.syntax("malformed compatibility level syntax: \"\(String(decoding: compatibilityLevel(a) == nil ? a : b, as: UTF8.self))\""))
-                    return
-                }
-                order = x == y ? 0 : x.lexicographicallyPrecedes(y) ? -1 : 1
-            } else {
-                order = compareOperands(a, b)
-            }
-            let holds: Bool
-            switch op {
-            case "==": holds = order == 0
-            case "!=": holds = order != 0
-            case "<": holds = order < 0
-            case "<=": holds = order <= 0
-            case ">=": holds = order >= 0
-            default: holds = order > 0
-            }
-            value = holds ? Array("true".utf8) : []
-            cursor = right.next
-            if cursor < text.count {
-                operatorByte = text[cursor]
-                guard operatorByte == UInt8(ascii: "?") || operatorByte == UInt8(ascii: ":") else {
-                    fail(.syntax("\"?\" or \":\" expected at: \"...}>>>\(String(decoding: text[cursor...].prefix(20), as: UTF8.self))\""))
-                    return
-                }
-                cursor += 1
-            }
+            guard let relational = relational(text, curly) else { return }
+            (value, cursor, operatorByte) = (relational.value, relational.next, relational.operatorByte)
         } else {
             while cursor < text.count {
                 let byte = text[cursor]
@@ -371,22 +320,7 @@ private struct Context {
         let isSet = !(value?.isEmpty ?? true)
 
         if operatorByte == UInt8(ascii: "?") {
-            let ifTrue: [UInt8]
-            if let curly = leftCurly(text, cursor) {
-                guard let payload = curlyPayload(text, curly) else { return }
-                ifTrue = payload.payload; cursor = payload.next
-            } else {
-                ifTrue = Array(text[cursor...]); cursor = text.count
-            }
-            if isSet || scanOnly { _ = parse(ifTrue) }
-            if failed || cursor >= text.count { return }
-            guard text[cursor] == UInt8(ascii: ":") else {
-                fail(.syntax("\":\" expected at: \"...\(String(decoding: ifTrue, as: UTF8.self))}>>>\(String(decoding: text[cursor...].prefix(20), as: UTF8.self))\""))
-                return
-            }
-            cursor += 1
-            operatorByte = UInt8(ascii: ":")
-            falseBranch(text, cursor, isSet)
+            trueBranch(text, cursor, isSet)
             return
         }
         if operatorByte == UInt8(ascii: ":") {
@@ -408,6 +342,81 @@ private struct Context {
         }
     }
 
+    /// Relational expression (mac_expand.c): {a} OP {b} with OP one of == != < <= >= >, compared as
+    /// numbers when both sides are all digits, else as strings; OPlevel compares compatibility levels
+    /// (compat_level.c, which postconf registers): `${{$compatibility_level} <level {2} ? ...}`.
+    /// Its value ("true" or empty), where the text goes on, and the `?` or `:` after it (0 at the end); nil after a failure.
+    mutating func relational(_ text: [UInt8], _ curly: Int) -> (value: [UInt8], next: Int, operatorByte: UInt8)? {
+        guard let left = curlyPayload(text, curly) else { return nil }
+        var opEnd = left.next
+        while opEnd < text.count, "<>!=?+-*/~&|%".utf8.contains(text[opEnd]) { opEnd += 1 }
+        let op = String(decoding: text[left.next..<opEnd], as: UTF8.self)
+        guard ["==", "!=", "<", "<=", ">=", ">"].contains(op) else {
+            fail(.syntax("\"==\" or \"!=\" or \"<\" or \"<=\" or \">=\" or \">\" expected at: \"...\(String(decoding: left.payload, as: UTF8.self))}>>>\(String(decoding: text[left.next...].prefix(20), as: UTF8.self))\""))
+            return nil
+        }
+        var suffixEnd = opEnd
+        while suffixEnd < text.count, isAlphanumeric(text[suffixEnd]) { suffixEnd += 1 }
+        let suffix = String(decoding: text[opEnd..<suffixEnd], as: UTF8.self)
+        guard suffix.isEmpty || suffix == "level" else {
+            fail(.syntax("bad operator suffix at: \"...\(op)>>>\(suffix)\""))
+            return nil
+        }
+        guard let rightCurly = leftCurly(text, suffixEnd), let right = curlyPayload(text, rightCurly) else {
+            if !failed { fail(.syntax("\"{expression}\" expected after \(op)\(suffix)")) }
+            return nil
+        }
+        let a = expandSeparately(left.payload), b = expandSeparately(right.payload)
+        if failed { return nil }
+        guard let holds = compare(a, op, b, levels: suffix == "level") else { return nil }
+        var cursor = right.next
+        var operatorByte: UInt8 = 0
+        if cursor < text.count {
+            operatorByte = text[cursor]
+            guard operatorByte == UInt8(ascii: "?") || operatorByte == UInt8(ascii: ":") else {
+                fail(.syntax("\"?\" or \":\" expected at: \"...}>>>\(String(decoding: text[cursor...].prefix(20), as: UTF8.self))\""))
+                return nil
+            }
+            cursor += 1
+        }
+        return (holds ? Array("true".utf8) : [], cursor, operatorByte)
+    }
+
+    /// Whether `a op b` holds, comparing compatibility levels when `levels`; nil after a failure.
+    mutating func compare(_ a: [UInt8], _ op: String, _ b: [UInt8], levels: Bool) -> Bool? {
+        let order: Int
+        if levels {
+            guard let x = compatibilityLevel(a), let y = compatibilityLevel(b) else {
+                fail(.syntax("malformed compatibility level syntax: \"\(String(decoding: compatibilityLevel(a) == nil ? a : b, as: UTF8.self))\""))
+                return nil
+            }
+            order = x == y ? 0 : x.lexicographicallyPrecedes(y) ? -1 : 1
+        } else {
+            order = compareOperands(a, b)
+        }
+        switch op {
+        case "==": return order == 0
+        case "!=": return order != 0
+        case "<": return order < 0
+        case "<=": return order <= 0
+        case ">=": return order >= 0
+        default: return order > 0
+        }
+    }
+
+    /// `?{true}:{false}` or `?true` from `cursor` on: the true text when set (or when only scanning), then the false branch.
+    mutating func trueBranch(_ text: [UInt8], _ start: Int, _ isSet: Bool) {
+        guard let taken = branch(text, start) else { return }
+        let (ifTrue, cursor) = taken
+        if isSet || scanOnly { _ = parse(ifTrue) }
+        if failed || cursor >= text.count { return }
+        guard text[cursor] == UInt8(ascii: ":") else {
+            fail(.syntax("\":\" expected at: \"...\(String(decoding: ifTrue, as: UTF8.self))}>>>\(String(decoding: text[cursor...].prefix(20), as: UTF8.self))\""))
+            return
+        }
+        falseBranch(text, cursor + 1, isSet)
+    }
+
     /// Emits a memoized expansion of `$name` when reusing it is indistinguishable from expanding in place
     /// (see `Expander.memoizedExpansion`). A name already being expanded is a loop: in place reports it.
     mutating func reuseMemo(_ name: String) -> Bool {
@@ -421,15 +430,18 @@ private struct Context {
         return true
     }
 
-    mutating func falseBranch(_ text: [UInt8], _ from: Int, _ isSet: Bool) {
-        var cursor = from
-        let ifFalse: [UInt8]
-        if let curly = leftCurly(text, cursor) {
-            guard let payload = curlyPayload(text, curly) else { return }
-            ifFalse = payload.payload; cursor = payload.next
-        } else {
-            ifFalse = Array(text[cursor...]); cursor = text.count
+    /// A branch's text from `start`: `{...}` (and where the text goes on after it) or the rest of the text.
+    mutating func branch(_ text: [UInt8], _ start: Int) -> (text: [UInt8], next: Int)? {
+        if let curly = leftCurly(text, start) {
+            guard let payload = curlyPayload(text, curly) else { return nil }
+            return (payload.payload, payload.next)
         }
+        return (Array(text[start...]), text.count)
+    }
+
+    mutating func falseBranch(_ text: [UInt8], _ from: Int, _ isSet: Bool) {
+        guard let taken = branch(text, from) else { return }
+        let (ifFalse, cursor) = taken
         if !isSet || scanOnly { _ = parse(ifFalse) }
         if failed { return }
         if cursor < text.count {

@@ -59,6 +59,24 @@ public struct ParameterCatalog: Sendable {
         self.init(postfixVersion: postfixVersion, parameters: parameters, tlsOrder: tlsOrder)
     }
 
+    /// `postconf -d` captures, oldest Postfix first: the version and the capture's `name = value` lines
+    /// (host-dependent values are `@computed`), each later one rebuilt from the one before and its changes
+    /// (scripts/generate-resources.py checks that this gives the capture back).
+    static let capturedDefaults: [(version: String, text: String)] = {
+        func name(_ line: Substring) -> Substring { line.prefix { $0 != " " } }
+        var lines = capturedBase.text.split(separator: "\n")
+        var out = [capturedBase]
+        for change in capturedChanges {
+            let removed = Set(change.removed.split(separator: "\n"))
+            var byName: [Substring: Substring] = [:]
+            for line in lines where !removed.contains(name(line)) { byName[name(line)] = line }
+            for line in change.changed.split(separator: "\n") { byName[name(line)] = line }
+            lines = byName.keys.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }.map { byName[$0]! }
+            out.append((change.version, lines.joined(separator: "\n")))
+        }
+        return out
+    }()
+
     /// What a capture holds instead of a value Postfix computes on the host.
     static let computedMarker = "@computed"
 

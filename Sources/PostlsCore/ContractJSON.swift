@@ -29,3 +29,11 @@ public enum ContractJSON {
         return data
     }
 }
+
+extension KeyedEncodingContainer {
+    /// Encodes every field, a nil one as null: a contract (docs/json/) writes each key, never leaves one out
+    /// as the synthesized encoders do. One call per type, so the encoders are lists of fields, not code.
+    public mutating func encode(fields: KeyValuePairs<Key, any Encodable>) throws {
+        for (key, value) in fields { try encode(value, forKey: key) }
+    }
+}

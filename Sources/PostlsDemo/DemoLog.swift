@@ -18,6 +18,22 @@ enum DemoLog {
         let modern = ["mail-wi0-x230.google.com[2a00:1450:400c:c05::230]", "mail-ot1-f41.google.com[209.85.210.41]",
                       "mail-eopbgr80094.outbound.protection.outlook.com[40.107.8.94]", "mx.mailbox.example[192.0.2.140]",
                       "smtp.partner.example[198.51.100.33]"]
+        // The failing sessions, each in the hours where hour % every == at, `offset` seconds into the hour:
+        // what smtpd logs between its SSL_accept error and the disconnect.
+        let failures: [(every: Int, at: Int, offset: Double, program: String, peer: (Int) -> String, acceptError: String,
+                        library: String?, after: String, commands: String)] = [
+            // Legacy senders offering only TLS 1.0/1.1, refused by smtpd_tls_protocols = >=TLSv1.2.
+            (2, 0, 900, "postfix/smtpd", { legacy[($0 / 2) % legacy.count] }, "-1",
+             "error:0A000102:SSL routines::unsupported protocol:../ssl/statem/statem_srvr.c:1657:", "STARTTLS", "ehlo=1 starttls=0/1 commands=1/2"),
+            // A mail client on 465 that verifies the chain: no intermediate, so "unknown ca".
+            (3, 1, 1500, "postfix/submissions/smtpd", { _ in "unknown[203.0.113.50]" }, "-1",
+             "error:0A000418:SSL routines::tlsv1 alert unknown ca:../ssl/record/rec_layer_s3.c:1584:SSL alert number 48:", "CONNECT", "commands=0/0"),
+            // A client speaking plaintext SMTP to the implicit-TLS port.
+            (6, 3, 2100, "postfix/submissions/smtpd", { _ in "laptop.home.example[198.51.100.201]" }, "-1",
+             "error:0A00010B:SSL routines::wrong version number:../ssl/record/ssl3_record.c:354:", "CONNECT", "commands=0/0"),
+            // Scanners closing mid-handshake: noise.
+            (4, 2, 2700, "postfix/smtpd", { _ in "scanner.example[192.0.2.250]" }, "lost connection", nil, "STARTTLS", "ehlo=1 starttls=0/1 commands=1/2"),
+        ]
         for hour in 0..<24 {
             let base = now.addingTimeInterval(-Double(24 - hour) * 3600)
             // Working senders: most of the traffic.
@@ -30,44 +46,12 @@ enum DemoLog {
                     "disconnect from \(peer) ehlo=2 starttls=1 mail=1 rcpt=1 data=1 quit=1 commands=7",
                 ])
             }
-            // Legacy senders offering only TLS 1.0/1.1, refused by smtpd_tls_protocols = >=TLSv1.2.
-            if hour % 2 == 0 {
-                let peer = legacy[(hour / 2) % legacy.count]
-                session(base.addingTimeInterval(900), program: "postfix/smtpd", peer: peer, body: [
-                    "SSL_accept error from \(peer): -1",
-                    "warning: TLS library problem: error:0A000102:SSL routines::unsupported protocol:../ssl/statem/statem_srvr.c:1657:",
-                    "lost connection after STARTTLS from \(peer)",
-                    "disconnect from \(peer) ehlo=1 starttls=0/1 commands=1/2",
-                ])
-            }
-            // A mail client on 465 that verifies the chain: no intermediate, so "unknown ca".
-            if hour % 3 == 1 {
-                let peer = "unknown[203.0.113.50]"
-                session(base.addingTimeInterval(1500), program: "postfix/submissions/smtpd", peer: peer, body: [
-                    "SSL_accept error from \(peer): -1",
-                    "warning: TLS library problem: error:0A000418:SSL routines::tlsv1 alert unknown ca:../ssl/record/rec_layer_s3.c:1584:SSL alert number 48:",
-                    "lost connection after CONNECT from \(peer)",
-                    "disconnect from \(peer) commands=0/0",
-                ])
-            }
-            // A client speaking plaintext SMTP to the implicit-TLS port.
-            if hour % 6 == 3 {
-                let peer = "laptop.home.example[198.51.100.201]"
-                session(base.addingTimeInterval(2100), program: "postfix/submissions/smtpd", peer: peer, body: [
-                    "SSL_accept error from \(peer): -1",
-                    "warning: TLS library problem: error:0A00010B:SSL routines::wrong version number:../ssl/record/ssl3_record.c:354:",
-                    "lost connection after CONNECT from \(peer)",
-                    "disconnect from \(peer) commands=0/0",
-                ])
-            }
-            // Scanners closing mid-handshake: noise.
-            if hour % 4 == 2 {
-                let peer = "scanner.example[192.0.2.250]"
-                session(base.addingTimeInterval(2700), program: "postfix/smtpd", peer: peer, body: [
-                    "SSL_accept error from \(peer): lost connection",
-                    "lost connection after STARTTLS from \(peer)",
-                    "disconnect from \(peer) ehlo=1 starttls=0/1 commands=1/2",
-                ])
+            for failure in failures where hour % failure.every == failure.at {
+                let peer = failure.peer(hour)
+                var body = ["SSL_accept error from \(peer): \(failure.acceptError)"]
+                if let library = failure.library { body.append("warning: TLS library problem: \(library)") }
+                body += ["lost connection after \(failure.after) from \(peer)", "disconnect from \(peer) \(failure.commands)"]
+                session(base.addingTimeInterval(failure.offset), program: failure.program, peer: peer, body: body)
             }
         }
         let formatter = DateFormatter()

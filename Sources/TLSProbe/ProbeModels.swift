@@ -126,9 +126,7 @@ public struct NegotiatedTLS: Codable, Sendable, Equatable {
 
     public func encode(to encoder: Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(`protocol`, forKey: .protocol)
-        try c.encode(cipher, forKey: .cipher)
-        try c.encode(group, forKey: .group)
+        try c.encode(fields: [.protocol: `protocol`, .cipher: cipher, .group: group])
     }
 }
 
@@ -202,10 +200,7 @@ public struct ProbeFinding: Codable, Sendable, Equatable {
 
     public func encode(to encoder: Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(id, forKey: .id)
-        try c.encode(cause, forKey: .cause)
-        try c.encode(severity, forKey: .severity)
-        try c.encode(message, forKey: .message)
+        try c.encode(fields: [.id: id, .cause: cause, .severity: severity, .message: message])
     }
 }
 
@@ -278,33 +273,18 @@ public struct ListenerProbeResult: Codable, Sendable, Equatable {
     // Contract fields that may be null are written as null, never left out.
     public func encode(to encoder: Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(host, forKey: .host)
-        try c.encode(address, forKey: .address)
-        try c.encode(port, forKey: .port)
-        try c.encode(mode, forKey: .mode)
+        try c.encode(fields: [.host: host, .address: address, .port: port, .mode: mode])
         try c.encodeIfPresent(family, forKey: .family)
-        try c.encode(greeting, forKey: .greeting)
-        try c.encode(starttlsOffered, forKey: .starttlsOffered)
-        try c.encode(starttlsReply, forKey: .starttlsReply)
-        try c.encode(capabilitiesBeforeTLS, forKey: .capabilitiesBeforeTLS)
-        try c.encode(capabilitiesAfterTLS, forKey: .capabilitiesAfterTLS)
-        try c.encode(protocols, forKey: .protocols)
-        try c.encode(negotiated, forKey: .negotiated)
-        try c.encode(negotiatedWithoutSNI, forKey: .negotiatedWithoutSNI)
-        try c.encode(sameChainWithoutSNI, forKey: .sameChainWithoutSNI)
-        try c.encode(chain, forKey: .chain)
-        try c.encode(chainOrderProblems, forKey: .chainOrderProblems)
-        try c.encode(verify, forKey: .verify)
-        try c.encode(expectedName, forKey: .expectedName)
-        try c.encode(nameMatch, forKey: .nameMatch)
-        try c.encode(daysToExpiry, forKey: .daysToExpiry)
+        try c.encode(fields: [.greeting: greeting, .starttlsOffered: starttlsOffered, .starttlsReply: starttlsReply,
+                              .capabilitiesBeforeTLS: capabilitiesBeforeTLS,
+                              .capabilitiesAfterTLS: capabilitiesAfterTLS, .protocols: protocols,
+                              .negotiated: negotiated, .negotiatedWithoutSNI: negotiatedWithoutSNI,
+                              .sameChainWithoutSNI: sameChainWithoutSNI, .chain: chain,
+                              .chainOrderProblems: chainOrderProblems, .verify: verify, .expectedName: expectedName,
+                              .nameMatch: nameMatch, .daysToExpiry: daysToExpiry])
         try c.encodeIfPresent(ciphers, forKey: .ciphers)
-        try c.encode(error, forKey: .error)
-        try c.encode(findings, forKey: .findings)
-        try c.encode(profiles, forKey: .profiles)
-        try c.encode(connections, forKey: .connections)
-        try c.encode(elapsedMs, forKey: .elapsedMs)
-        try c.encode(handshakeMs, forKey: .handshakeMs)
+        try c.encode(fields: [.error: error, .findings: findings, .profiles: profiles, .connections: connections,
+                              .elapsedMs: elapsedMs, .handshakeMs: handshakeMs])
     }
 
     /// Status of one version.

@@ -13,11 +13,8 @@ extension TLSReportSummary: Encodable {
 
     public func encode(to encoder: Encoder) throws {
         var c = encoder.container(keyedBy: Keys.self)
-        try c.encode(days, forKey: .days)
-        try c.encode(set.reports, forKey: .reports)
-        try c.encode(set.rejected, forKey: .rejected)
-        try c.encode(set.skipped, forKey: .skipped)
-        try c.encode(set.unreadable, forKey: .unreadable)
+        try c.encode(fields: [.days: days, .reports: set.reports, .rejected: set.rejected, .skipped: set.skipped,
+                              .unreadable: set.unreadable])
         var t = c.nestedContainer(keyedBy: TotalKeys.self, forKey: .totals)
         try t.encode(set.reports.count, forKey: .reports)
         try t.encode(successfulSessions, forKey: .successfulSessions)
@@ -32,8 +29,7 @@ extension TLSReportRejection: Encodable {
     enum Keys: String, CodingKey { case source, reason }
     public func encode(to encoder: Encoder) throws {
         var c = encoder.container(keyedBy: Keys.self)
-        try c.encode(source, forKey: .source)
-        try c.encode(reason, forKey: .reason)
+        try c.encode(fields: [.source: source, .reason: reason])
     }
 }
 
@@ -44,9 +40,7 @@ private struct ResultTypeCount: Encodable {
     enum Keys: String, CodingKey { case resultType = "result_type", cause, failedSessions = "failed_sessions" }
     func encode(to encoder: Encoder) throws {
         var c = encoder.container(keyedBy: Keys.self)
-        try c.encode(resultType, forKey: .resultType)
-        try c.encode(resultType.cause, forKey: .cause)
-        try c.encode(failedSessions, forKey: .failedSessions)
+        try c.encode(fields: [.resultType: resultType, .cause: resultType.cause, .failedSessions: failedSessions])
     }
 }
 
@@ -57,17 +51,12 @@ extension TLSReportDay: Encodable {
     }
     public func encode(to encoder: Encoder) throws {
         var c = encoder.container(keyedBy: Keys.self)
-        try c.encode(organization, forKey: .organization)
-        try c.encode(day, forKey: .day)
-        try c.encode(reports, forKey: .reports)
-        try c.encode(policyDomains, forKey: .policyDomains)
-        try c.encode(successfulSessions, forKey: .successfulSessions)
-        try c.encode(failedSessions, forKey: .failedSessions)
-        try c.encode(blockedSessions, forKey: .blockedSessions)
+        try c.encode(fields: [.organization: organization, .day: day, .reports: reports, .policyDomains: policyDomains,
+                              .successfulSessions: successfulSessions, .failedSessions: failedSessions,
+                              .blockedSessions: blockedSessions])
         let counts = failuresByResultType.sorted { ($1.value, $0.key) < ($0.value, $1.key) }
             .map { ResultTypeCount(resultType: $0.key, failedSessions: $0.value) }
-        try c.encode(counts, forKey: .failures)
-        try c.encode(failing, forKey: .failing)
+        try c.encode(fields: [.failures: counts, .failing: failing])
     }
 }
 
@@ -78,13 +67,10 @@ extension TLSFailingHost: Encodable {
     }
     public func encode(to encoder: Encoder) throws {
         var c = encoder.container(keyedBy: Keys.self)
-        try c.encode(resultType, forKey: .resultType)
-        try c.encode(resultType.cause, forKey: .cause)
-        try c.encode(receivingMXHostname, forKey: .receivingMXHostname)
-        try c.encode(receivingIP, forKey: .receivingIP)
-        try c.encode(failedSessions, forKey: .failedSessions)
-        try c.encode(sendingMTAIPs, forKey: .sendingMTAIPs)
-        try c.encode(failureReasonCodes, forKey: .failureReasonCodes)
+        try c.encode(fields: [.resultType: resultType, .cause: resultType.cause,
+                              .receivingMXHostname: receivingMXHostname, .receivingIP: receivingIP,
+                              .failedSessions: failedSessions, .sendingMTAIPs: sendingMTAIPs,
+                              .failureReasonCodes: failureReasonCodes])
     }
 }
 
@@ -95,15 +81,9 @@ extension TLSReport: Encodable {
     }
     public func encode(to encoder: Encoder) throws {
         var c = encoder.container(keyedBy: Keys.self)
-        try c.encode(source, forKey: .source)
-        try c.encode(organizationName, forKey: .organizationName)
-        try c.encode(contactInfo, forKey: .contactInfo)
-        try c.encode(reportID, forKey: .reportID)
-        try c.encode(startDatetime, forKey: .startDatetime)
-        try c.encode(endDatetime, forKey: .endDatetime)
-        try c.encode(day, forKey: .day)
-        try c.encode(submitter, forKey: .submitter)
-        try c.encode(policies, forKey: .policies)
+        try c.encode(fields: [.source: source, .organizationName: organizationName, .contactInfo: contactInfo,
+                              .reportID: reportID, .startDatetime: startDatetime, .endDatetime: endDatetime, .day: day,
+                              .submitter: submitter, .policies: policies])
     }
 }
 
@@ -114,14 +94,9 @@ extension TLSReportPolicy: Encodable {
     }
     public func encode(to encoder: Encoder) throws {
         var c = encoder.container(keyedBy: Keys.self)
-        try c.encode(policyType, forKey: .policyType)
-        try c.encode(policyString, forKey: .policyString)
-        try c.encode(policyDomain, forKey: .policyDomain)
-        try c.encode(mxHosts, forKey: .mxHosts)
-        try c.encode(successfulSessions, forKey: .successfulSessions)
-        try c.encode(failedSessions, forKey: .failedSessions)
-        try c.encode(blocksDelivery, forKey: .blocksDelivery)
-        try c.encode(failures, forKey: .failures)
+        try c.encode(fields: [.policyType: policyType, .policyString: policyString, .policyDomain: policyDomain,
+                              .mxHosts: mxHosts, .successfulSessions: successfulSessions,
+                              .failedSessions: failedSessions, .blocksDelivery: blocksDelivery, .failures: failures])
     }
 }
 
@@ -133,14 +108,9 @@ extension TLSReportFailure: Encodable {
     }
     public func encode(to encoder: Encoder) throws {
         var c = encoder.container(keyedBy: Keys.self)
-        try c.encode(resultType, forKey: .resultType)
-        try c.encode(resultType.cause, forKey: .cause)
-        try c.encode(failedSessions, forKey: .failedSessions)
-        try c.encode(sendingMTAIP, forKey: .sendingMTAIP)
-        try c.encode(receivingIP, forKey: .receivingIP)
-        try c.encode(receivingMXHostname, forKey: .receivingMXHostname)
-        try c.encode(receivingMXHelo, forKey: .receivingMXHelo)
-        try c.encode(failureReasonCode, forKey: .failureReasonCode)
-        try c.encode(additionalInformation, forKey: .additionalInformation)
+        try c.encode(fields: [.resultType: resultType, .cause: resultType.cause, .failedSessions: failedSessions,
+                              .sendingMTAIP: sendingMTAIP, .receivingIP: receivingIP,
+                              .receivingMXHostname: receivingMXHostname, .receivingMXHelo: receivingMXHelo,
+                              .failureReasonCode: failureReasonCode, .additionalInformation: additionalInformation])
     }
 }

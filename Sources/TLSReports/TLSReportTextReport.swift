@@ -37,18 +37,9 @@ public enum TLSReportTextReport {
                 }
             }
         }
-        if !set.rejected.isEmpty {
-            out += "\nRejected:\n"
-            for r in set.rejected { out += "  \(r.source): \(r.reason)\n" }
-        }
-        if !set.unreadable.isEmpty {
-            out += "\nUnreadable:\n"
-            for r in set.unreadable { out += "  \(r.source): \(r.reason)\n" }
-        }
-        if !set.skipped.isEmpty {
-            out += "\nSkipped:\n"
-            for r in set.skipped { out += "  \(r.source): \(r.reason)\n" }
-        }
+        out.appendSection("Rejected", set.rejected) { "\($0.source): \($0.reason)" }
+        out.appendSection("Unreadable", set.unreadable) { "\($0.source): \($0.reason)" }
+        out.appendSection("Skipped", set.skipped) { "\($0.source): \($0.reason)" }
         return out
     }
 }

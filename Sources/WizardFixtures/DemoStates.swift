@@ -229,17 +229,7 @@ public enum DemoStates {
     public static func all(size: TerminalSize) -> [(name: String, state: WizardState)] {
         var out: [(String, WizardState)] = []
         let base = loaded(size: size)
-        func press(_ s: WizardState, _ keys: [WizardKey]) -> WizardState {
-            keys.reduce(s) { reduce($0, .key($1)).0 }
-        }
-
-        var starting = WizardState(hostName: host, configDirectory: "/etc/postfix", size: size)
-        _ = starting.beginStartup()
-        starting = reduce(starting, .probeStarted(total: 4)).0
-        starting = reduce(starting, .probeResult(listeners[0])).0
-        starting = reduce(starting, .probeProgress(done: 1, total: 4, current: "smtp 25 [2001:db8::25]")).0
-        starting = reduce(starting, .logsProgress(linesRead: 1_250_000, file: "/var/log/mail.log.1")).0
-        out.append(("starting", starting))
+        out.append(("starting", starting(size: size)))
         out.append(("overview", base))
         out.append(("overview-help", press(base, [.character("?")])))
         var config = base
@@ -267,6 +257,35 @@ public enum DemoStates {
         out.append(("fixes", press(fixes, [.down])))
         out.append(("fixes-confirm", press(fixes, [.down, .enter])))
 
+        out += applyStates(from: fixes)
+
+        var report = base
+        report.step = .report
+        out.append(("report", report))
+        out.append(("report-written", reduce(press(report, [.character("r"), .enter]), .reportWritten(path: "/tmp/postls-report.md")).0))
+
+        out.append(("too-small", reduce(base, .resize(width: 70, height: 20)).0))
+        return out
+    }
+
+    private static func press(_ s: WizardState, _ keys: [WizardKey]) -> WizardState {
+        keys.reduce(s) { reduce($0, .key($1)).0 }
+    }
+
+    /// The first second: probing and reading logs, nothing loaded yet.
+    private static func starting(size: TerminalSize) -> WizardState {
+        var starting = WizardState(hostName: host, configDirectory: "/etc/postfix", size: size)
+        _ = starting.beginStartup()
+        starting = reduce(starting, .probeStarted(total: 4)).0
+        starting = reduce(starting, .probeResult(listeners[0])).0
+        starting = reduce(starting, .probeProgress(done: 1, total: 4, current: "smtp 25 [2001:db8::25]")).0
+        starting = reduce(starting, .logsProgress(linesRead: 1_250_000, file: "/var/log/mail.log.1")).0
+        return starting
+    }
+
+    /// Applying the fix from the fixes step: running, done, rolled back, quitting, failed.
+    private static func applyStates(from fixes: WizardState) -> [(String, WizardState)] {
+        var out: [(String, WizardState)] = []
         var applying = press(fixes, [.down, .enter, .character("y")])
         applying = reduce(applying, .applyProgress(ApplyStepRow(id: "backup", label: "Back up the files", status: .done, detail: "main.cf.postls-20261128T091502"))).0
         applying = reduce(applying, .applyProgress(ApplyStepRow(id: "write", label: "Write the change", status: .done, detail: "main.cf line 34"))).0
@@ -302,13 +321,6 @@ public enum DemoStates {
         failed = reduce(failed, .applyFinished(succeeded: false, before: [], after: [],
                                                message: "postfix check failed, so Postfix was not reloaded.")).0
         out.append(("apply-failed", failed))
-
-        var report = base
-        report.step = .report
-        out.append(("report", report))
-        out.append(("report-written", reduce(press(report, [.character("r"), .enter]), .reportWritten(path: "/tmp/postls-report.md")).0))
-
-        out.append(("too-small", reduce(base, .resize(width: 70, height: 20)).0))
         return out
     }
 }
