@@ -1,9 +1,10 @@
 import Foundation
 import PostlsCore
 
-/// A JSON document as a typed tree, for the one writer that must rewrite every string of a document it built from
-/// Encodable parts: the support report, whose redaction replaces names in values and keys alike. It is Codable, so
-/// it is written through `ContractJSON` like every contract.
+/// A JSON document as a typed tree, for the one writer that rewrites every string of a document built from
+/// Encodable parts: the support report, whose redaction replaces names in values and object keys alike (peer
+/// domains are keys). Codable, so the tree is written through `ContractJSON` like every contract. It lives
+/// beside its one user, not in PostlsCore.
 public enum JSONValue: Sendable, Equatable, Codable {
     case null
     case bool(Bool)
