@@ -51,11 +51,6 @@ extension DiagnosisReport: Encodable {
     /// The contract's JSON (ContractJSON), ending in a newline.
     public func jsonData() throws -> Data { try ContractJSON.line(self) }
 
-    /// The contract as a JSON tree, for the support report, which redacts and embeds it.
-    public var jsonObject: [String: Any] {
-        (try? JSONSerialization.jsonObject(with: ContractJSON.encode(self))) as? [String: Any] ?? [:]
-    }
-
     /// Text for a terminal: most important first, each with evidence and fix ids.
     public func text(color: Bool = false) -> String {
         func paint(_ s: String, _ code: String) -> String { color ? "\u{1B}[\(code)m\(s)\u{1B}[0m" : s }

@@ -60,15 +60,6 @@ public struct ServiceTLS: Sendable, Equatable, Codable {
         case mandatoryExcludeCiphers = "mandatory_exclude_ciphers", certFiles = "cert_files", keyFiles = "key_files"
         case chainFiles = "chain_files", authOnly = "auth_only"
     }
-
-    /// The `tls` object of a listener in the support report's JSON, the keys `postls config --json` writes (the
-    /// contract in docs/json/ has no mandatory_exclude_ciphers).
-    public func jsonObject() -> [String: Any] {
-        ["security_level": securityLevel, "wrappermode": wrappermode, "protocols": protocols,
-         "mandatory_protocols": mandatoryProtocols, "ciphers": ciphers, "mandatory_ciphers": mandatoryCiphers,
-         "exclude_ciphers": excludeCiphers, "cert_files": certFiles, "key_files": keyFiles,
-         "chain_files": chainFiles, "auth_only": authOnly]
-    }
 }
 
 /// One smtpd listener (an `inet` smtpd service, or the `pass` smtpd behind postscreen) with its TLS settings.

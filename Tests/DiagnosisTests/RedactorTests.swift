@@ -1,4 +1,5 @@
 import Foundation
+import PostlsCore
 import Testing
 @testable import Diagnosis
 
@@ -60,8 +61,9 @@ import Testing
     @Test func jsonKeysAndValuesAreRedacted() throws {
         var r = Redactor()
         r.learn(domain: "google.com")
-        let object = r.redact(json: ["by_peer_domain": ["google.com": 3], "peer": "mail-wi0.google.com[81.2.69.142]"] as [String: Any])
-        let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
+        let object = r.redact(json: .object(["by_peer_domain": .object(["google.com": .int(3)]),
+                                             "peer": .string("mail-wi0.google.com[81.2.69.142]")]))
+        let data = try ContractJSON.encode(object)
         let text = String(decoding: data, as: UTF8.self)
         #expect(!text.contains("google"))
         #expect(!text.contains("81.2.69.142"))

@@ -148,7 +148,7 @@ final class Scenario: @unchecked Sendable {
         func canonical(_ value: Any?) throws -> String {
             String(decoding: try JSONSerialization.data(withJSONObject: value ?? NSNull(), options: [.prettyPrinted, .sortedKeys]), as: UTF8.self)
         }
-        let wizardJSON = wizard.report.jsonObject
+        let wizardJSON = try #require(try JSONSerialization.jsonObject(with: ContractJSON.encode(wizard.report)) as? [String: Any], sourceLocation: sourceLocation)
         #expect(try canonical(wizardJSON["diagnoses"]) == canonical(cli["diagnoses"]),
                 "wizard:\n\(Self.describe(wizard.report))\ndiagnose --json:\n\(diagnose.stdout)", sourceLocation: sourceLocation)
         #expect(try canonical(wizardJSON["fixes"]) == canonical(cli["fixes"]), sourceLocation: sourceLocation)

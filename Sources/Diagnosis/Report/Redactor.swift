@@ -207,16 +207,11 @@ public struct Redactor: Sendable {
         return (placeholder(forName: name, isDomain: labels.count == 2) ?? name) + suffix
     }
 
-    /// Redacts every string (keys included) of a JSON object tree.
-    public mutating func redact(json value: Any) -> Any {
-        switch value {
-        case let s as String: return redact(s)
-        case let array as [Any]: return array.map { redact(json: $0) }
-        case let object as [String: Any]:
-            var out: [String: Any] = [:]
-            for (key, item) in object { out[redact(key)] = redact(json: item) }
-            return out
-        default: return value
-        }
+    /// Redacts every string (keys included) of a JSON tree.
+    public mutating func redact(json value: JSONValue) -> JSONValue {
+        var copy = self
+        let out = value.mapStrings { copy.redact($0) }
+        self = copy
+        return out
     }
 }

@@ -66,24 +66,26 @@ public enum SupportReport {
         return out
     }
 
-    /// The report as JSON (UTF-8, pretty-printed, keys sorted).
+    /// The report as JSON, written by ContractJSON (pretty-printed, keys sorted).
     public static func json(gathered: Gathered, redact: Bool, versions: Versions? = nil, now: Date = Date(),
                             dovecotConfig: String?) throws -> Data {
         let v = versions ?? Versions.collect(gathered: gathered)
-        var object: Any = jsonObject(gathered: gathered, versions: v, redacted: redact, now: now,
-                                     dovecot: dovecotConfig.flatMap { try? DovecotConfig(path: $0) })
+        let document = document(gathered: gathered, versions: v, redacted: redact, now: now,
+                                dovecot: dovecotConfig.flatMap { try? DovecotConfig(path: $0) })
+        // Redaction rewrites every string, keys included, so it works on the encoded tree.
+        var tree = try JSONValue(encoding: document)
         if redact {
             var redactor = redactor(for: gathered)
-            object = redactor.redact(json: object)
+            tree = redactor.redact(json: tree)
         } else {
-            object = stripKeys(object)
+            tree = tree.mapStrings(KeyMaterial.strip)
         }
         // Version strings (2.3.19.1) look like addresses to the generic pass: they go in after redaction.
-        if var dictionary = object as? [String: Any] {
-            dictionary["versions"] = stripKeys(["postls": v.postls, "postfix": v.postfix ?? NSNull(), "dovecot": v.dovecot ?? NSNull(), "openssl": v.openssl] as [String: Any])
-            object = dictionary
+        if case .object(var fields) = tree {
+            fields["versions"] = try JSONValue(encoding: VersionsDocument(v)).mapStrings(KeyMaterial.strip)
+            tree = .object(fields)
         }
-        return try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
+        return try ContractJSON.encode(tree)
     }
 
     /// A redactor that knows every name and address in the gathered data.
@@ -181,86 +183,159 @@ public enum SupportReport {
         }
     }
 
-    private static func stripKeys(_ value: Any) -> Any {
-        switch value {
-        case let s as String: return KeyMaterial.strip(s)
-        case let array as [Any]: return array.map(stripKeys)
-        case let object as [String: Any]:
-            var out: [String: Any] = [:]
-            for (key, item) in object { out[KeyMaterial.strip(key)] = stripKeys(item) }
-            return out
-        default: return value
+    // MARK: - JSON
+
+    /// The JSON report (docs/json/report.schema.json). Its parts are the contracts' own Encodable types (the
+    /// listener's `tls` is `postls config --json`'s ServiceTLS, `probe` is `postls probe --json`'s report, the
+    /// diagnoses are `postls diagnose --json`'s), so each key is spelt once.
+    struct Document: Encodable {
+        var versions: VersionsDocument
+        var generated: String
+        var redacted: Bool
+        var configDirectory: String?
+        var configError: String?
+        var listeners: [Listener]
+        var certificates: [CertificateDocument]
+        var findings: [FindingDocument]
+        var probe: ProbeReport?
+        var logs: Logs?
+        var logError: String?
+        var dovecot: [String: String?]?
+        var report: DiagnosisReport
+
+        enum CodingKeys: String, CodingKey {
+            case reportVersion = "report_version", generated, redacted, versions, configDirectory = "config_directory"
+            case configError = "config_error", listeners, certificates, findings, probe, logs, logError = "log_error"
+            case dovecot, diagnoses, fixes, limitations, exitCode = "exit_code"
+        }
+
+        func encode(to encoder: Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(1, forKey: .reportVersion); try c.encode(generated, forKey: .generated)
+            try c.encode(redacted, forKey: .redacted); try c.encode(versions, forKey: .versions)
+            try c.encode(configDirectory, forKey: .configDirectory); try c.encode(configError, forKey: .configError)
+            try c.encode(listeners, forKey: .listeners); try c.encode(certificates, forKey: .certificates)
+            try c.encode(findings, forKey: .findings); try c.encode(probe, forKey: .probe)
+            try c.encode(logs, forKey: .logs); try c.encode(logError, forKey: .logError)
+            try c.encode(dovecot, forKey: .dovecot)
+            try c.encode(report.diagnoses, forKey: .diagnoses); try c.encode(report.fixes, forKey: .fixes)
+            try c.encode(report.limitations, forKey: .limitations)
+            try c.encode(Int(report.exitCode.rawValue), forKey: .exitCode)
         }
     }
 
-    // MARK: - JSON
+    struct VersionsDocument: Encodable {
+        var postls: String, postfix: String?, dovecot: String?, openssl: String
 
-    static func jsonObject(gathered: Gathered, versions: Versions, redacted: Bool, now: Date, dovecot: DovecotConfig?) -> [String: Any] {
-        func orNull(_ v: Any?) -> Any { v ?? NSNull() }
-        var object: [String: Any] = [
-            "report_version": 1,
-            "generated": TimeFormat.iso8601(now),
-            "redacted": redacted,
-            "versions": ["postls": versions.postls, "postfix": orNull(versions.postfix), "dovecot": orNull(versions.dovecot), "openssl": versions.openssl],
-            "config_directory": orNull(gathered.configuration?.directory),
-            "config_error": orNull(gathered.configError),
-        ]
-        let listeners: [[String: Any]] = (gathered.configuration?.smtpdListeners ?? []).map { l in
-            [
-                "service": l.service.name, "type": l.service.type, "listen": l.listen.service, "host": orNull(l.listen.host),
-                "port": orNull(l.listen.port), "line": l.service.line, "tls": l.tls.jsonObject(),
-                "sources": l.sources.mapValues(\.description),
-            ]
+        init(_ v: Versions) { postls = v.postls; postfix = v.postfix; dovecot = v.dovecot; openssl = v.openssl }
+
+        enum CodingKeys: String, CodingKey { case postls, postfix, dovecot, openssl }
+
+        func encode(to encoder: Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(postls, forKey: .postls); try c.encode(postfix, forKey: .postfix)
+            try c.encode(dovecot, forKey: .dovecot); try c.encode(openssl, forKey: .openssl)
         }
-        object["listeners"] = listeners
-        object["certificates"] = configuredCertificates(gathered).map { cert -> [String: Any] in
-            var o: [String: Any] = ["file": cert.file, "error": orNull(cert.error)]
-            if let i = cert.info {
-                o["subject"] = i.subject; o["issuer"] = i.issuer; o["san"] = i.san; o["key"] = i.key
-                o["not_before"] = TimeFormat.iso8601(i.notBefore); o["not_after"] = TimeFormat.iso8601(i.notAfter)
-                o["days_to_expiry"] = i.daysUntilExpiry(from: now); o["sha256"] = i.sha256; o["self_issued"] = i.isSelfIssued
-            }
-            return o
+    }
+
+    struct Listener: Encodable {
+        var service: String, type: String, listen: String, host: String?, port: Int?, line: Int
+        var tls: ServiceTLS
+        var sources: [String: String]
+
+        enum CodingKeys: String, CodingKey { case service, type, listen, host, port, line, tls, sources }
+
+        func encode(to encoder: Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(service, forKey: .service); try c.encode(type, forKey: .type); try c.encode(listen, forKey: .listen)
+            try c.encode(host, forKey: .host); try c.encode(port, forKey: .port); try c.encode(line, forKey: .line)
+            try c.encode(tls, forKey: .tls); try c.encode(sources, forKey: .sources)
         }
-        object["findings"] = gathered.findings.sortedForReport().map { f -> [String: Any] in
-            ["id": f.id, "cause": f.cause.rawValue, "severity": f.severity.rawValue, "file": orNull(f.file), "line": orNull(f.line),
-             "parameter": orNull(f.parameter), "message": f.message, "fix": orNull(f.fix?.summary)]
+    }
+
+    struct CertificateDocument: Encodable {
+        var certificate: ConfiguredCertificate
+        var now: Date
+
+        enum CodingKeys: String, CodingKey {
+            case file, error, subject, issuer, san, key, notBefore = "not_before", notAfter = "not_after"
+            case daysToExpiry = "days_to_expiry", sha256, selfIssued = "self_issued"
         }
-        if let probe = gathered.probe, let data = try? ContractJSON.encode(probe), let decoded = try? JSONSerialization.jsonObject(with: data) {
-            object["probe"] = decoded
-        } else {
-            object["probe"] = NSNull()
+
+        func encode(to encoder: Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(certificate.file, forKey: .file); try c.encode(certificate.error, forKey: .error)
+            // The description's fields are there only when the file could be read.
+            guard let i = certificate.info else { return }
+            try c.encode(i.subject, forKey: .subject); try c.encode(i.issuer, forKey: .issuer)
+            try c.encode(i.san, forKey: .san); try c.encode(i.key, forKey: .key)
+            try c.encode(TimeFormat.iso8601(i.notBefore), forKey: .notBefore)
+            try c.encode(TimeFormat.iso8601(i.notAfter), forKey: .notAfter)
+            try c.encode(i.daysUntilExpiry(from: now), forKey: .daysToExpiry)
+            try c.encode(i.sha256, forKey: .sha256); try c.encode(i.isSelfIssued, forKey: .selfIssued)
         }
-        if let logs = gathered.logReport {
-            let s = logs.summary
-            object["logs"] = [
-                "files": gathered.logFiles, "lines_read": s.linesRead, "lines_skipped": s.linesSkipped, "events": s.events,
-                "by_cause": Dictionary(uniqueKeysWithValues: s.byCause.map { ($0.key.rawValue, $0.value) }),
-                "by_peer_domain": s.byPeerDomain, "by_service": s.byService,
-                "tls_established": s.tlsEstablished, "tls_ciphers": s.tlsCiphers,
-                "first_seen": orNull(s.firstSeen.map(TimeFormat.iso8601)), "last_seen": orNull(s.lastSeen.map(TimeFormat.iso8601)),
-                "warnings": s.warnings,
-            ] as [String: Any]
-        } else {
-            object["logs"] = NSNull()
+    }
+
+    struct FindingDocument: Encodable {
+        var finding: Finding
+
+        enum CodingKeys: String, CodingKey { case id, cause, severity, file, line, parameter, message, fix }
+
+        func encode(to encoder: Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            let f = finding
+            try c.encode(f.id, forKey: .id); try c.encode(f.cause.rawValue, forKey: .cause)
+            try c.encode(f.severity.rawValue, forKey: .severity); try c.encode(f.file, forKey: .file)
+            try c.encode(f.line, forKey: .line); try c.encode(f.parameter, forKey: .parameter)
+            try c.encode(f.message, forKey: .message); try c.encode(f.fix?.summary, forKey: .fix)
         }
-        object["log_error"] = orNull(gathered.logError)
+    }
+
+    struct Logs: Encodable {
+        var files: [String]
+        var summary: LogSummary
+
+        enum CodingKeys: String, CodingKey {
+            case files, linesRead = "lines_read", linesSkipped = "lines_skipped", events, byCause = "by_cause"
+            case byPeerDomain = "by_peer_domain", byService = "by_service", tlsEstablished = "tls_established"
+            case tlsCiphers = "tls_ciphers", firstSeen = "first_seen", lastSeen = "last_seen", warnings
+        }
+
+        func encode(to encoder: Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            let s = summary
+            try c.encode(files, forKey: .files); try c.encode(s.linesRead, forKey: .linesRead)
+            try c.encode(s.linesSkipped, forKey: .linesSkipped); try c.encode(s.events, forKey: .events)
+            try c.encode(Dictionary(uniqueKeysWithValues: s.byCause.map { ($0.key.rawValue, $0.value) }), forKey: .byCause)
+            try c.encode(s.byPeerDomain, forKey: .byPeerDomain); try c.encode(s.byService, forKey: .byService)
+            try c.encode(s.tlsEstablished, forKey: .tlsEstablished); try c.encode(s.tlsCiphers, forKey: .tlsCiphers)
+            try c.encode(s.firstSeen.map(TimeFormat.iso8601), forKey: .firstSeen)
+            try c.encode(s.lastSeen.map(TimeFormat.iso8601), forKey: .lastSeen)
+            try c.encode(s.warnings, forKey: .warnings)
+        }
+    }
+
+    static func document(gathered: Gathered, versions: Versions, redacted: Bool, now: Date, dovecot: DovecotConfig?) -> Document {
+        var settings: [String: String?]? = nil
         if let dovecot {
-            var settings: [String: Any] = ["config": dovecot.path]
-            for (name, value) in dovecotGlobalSettings(dovecot) { settings[name] = orNull(value) }
+            var s: [String: String?] = ["config": dovecot.path]
+            for (name, value) in dovecotGlobalSettings(dovecot) { s[name] = .some(value) }
             for filter in dovecotFilterSettings(dovecot) {
-                for setting in filter.settings { settings["\(setting.key) (\(filter.criteria))"] = setting.value }
+                for setting in filter.settings { s["\(setting.key) (\(filter.criteria))"] = .some(setting.value) }
             }
-            object["dovecot"] = settings
-        } else {
-            object["dovecot"] = NSNull()
+            settings = s
         }
-        let report = gathered.report.jsonObject
-        object["diagnoses"] = report["diagnoses"]
-        object["fixes"] = report["fixes"]
-        object["limitations"] = report["limitations"]
-        object["exit_code"] = Int(gathered.report.exitCode.rawValue)
-        return object
+        return Document(
+            versions: VersionsDocument(versions), generated: TimeFormat.iso8601(now), redacted: redacted,
+            configDirectory: gathered.configuration?.directory, configError: gathered.configError,
+            listeners: (gathered.configuration?.smtpdListeners ?? []).map { l in
+                Listener(service: l.service.name, type: l.service.type, listen: l.listen.service, host: l.listen.host,
+                         port: l.listen.port, line: l.service.line, tls: l.tls, sources: l.sources.mapValues(\.description))
+            },
+            certificates: configuredCertificates(gathered).map { CertificateDocument(certificate: $0, now: now) },
+            findings: gathered.findings.sortedForReport().map(FindingDocument.init),
+            probe: gathered.probe, logs: gathered.logReport.map { Logs(files: gathered.logFiles, summary: $0.summary) },
+            logError: gathered.logError, dovecot: settings, report: gathered.report)
     }
 
     // MARK: - Dovecot
