@@ -122,7 +122,7 @@ final class Scenario: @unchecked Sendable {
             for record in [wizardRecord, cliRecord] {
                 let added = (FileManager.default.contents(atPath: record) ?? Data()).dropFirst(priorRecord.count)
                 if !added.isEmpty, !FileManager.default.fileExists(atPath: sharedRecord) {
-                    FileManager.default.createFile(atPath: sharedRecord, contents: nil)
+                    _ = FileManager.default.createFile(atPath: sharedRecord, contents: nil)
                 }
                 if !added.isEmpty, let handle = FileHandle(forWritingAtPath: sharedRecord) {
                     handle.seekToEndOfFile(); handle.write(Data(added)); try? handle.close()

@@ -86,7 +86,7 @@ struct ApplyFailureTests {
         while let relative = enumerator?.nextObject() as? String {
             guard relative != "filler" else { continue }
             var isDirectory: ObjCBool = false
-            FileManager.default.fileExists(atPath: directory + "/" + relative, isDirectory: &isDirectory)
+            _ = FileManager.default.fileExists(atPath: directory + "/" + relative, isDirectory: &isDirectory)
             files[relative] = isDirectory.boolValue ? Data("<dir>".utf8) : (FileManager.default.contents(atPath: directory + "/" + relative) ?? Data())
         }
         return files
