@@ -158,12 +158,16 @@ public struct SenderVerdict: Codable, Sendable, Equatable {
     }
 
     enum CodingKeys: String, CodingKey { case id, label, outcome, `protocol`, cipher, policy, reasons, source, approximation }
+    /// Written, never read back: the field of the earlier generic profiles (contract fields are added, never removed).
+    private enum DerivedKeys: String, CodingKey { case getsTLS = "gets_tls" }
 
     public func encode(to encoder: Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(id, forKey: .id)
         try c.encode(label, forKey: .label)
         try c.encode(outcome, forKey: .outcome)
+        var derived = encoder.container(keyedBy: DerivedKeys.self)
+        try derived.encode(getsTLS, forKey: .getsTLS)
         try c.encode(`protocol`, forKey: .protocol)
         try c.encode(cipher, forKey: .cipher)
         try c.encode(policy, forKey: .policy)
