@@ -230,7 +230,12 @@ public final class TCPListener: @unchecked Sendable {
     public func accept(deadline: Deadline) throws -> TCPSocket? {
         while true {
             let client = Glibc.accept(fd, nil, nil)
-            if client >= 0 { return TCPSocket(fd: client, remote: nil) }
+            if client >= 0 {
+                // Close-on-exec at once (Glibc's module has no accept4): a child another thread spawns must not
+                // inherit the connection and hold it open after it is closed here (the peer would see a stall).
+                _ = fcntl(client, F_SETFD, FD_CLOEXEC)
+                return TCPSocket(fd: client, remote: nil)
+            }
             if errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR {
                 var p = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
                 let rc = poll(&p, 1, deadline.remainingMilliseconds)
