@@ -97,25 +97,55 @@ def parameter_table():
     out = header([c[1] for c in captures] + [tls_path])
     out += "\nextension ParameterCatalog {\n"
     out += "    /// The oldest `postconf -d` capture: the version and its `name = value` lines (host-dependent values\n"
-    out += "    /// are `@computed`).\n"
-    base_version, _, base_lines = captures[0]
-    out += f"    static let capturedBase: (version: String, text: String) = (version: \"{base_version}\", text: {raw_literal(base_lines, base_version)})\n\n"
+    out += f"    /// are `@computed`; `lmtp_X = {LMTP_MIRROR}`: the LMTP client's default is the SMTP client's `smtp_X`\n"
+    out += "    /// default with `smtp_` read as `lmtp_`, as Postfix builds it).\n"
+    base_version, base_relative, base_lines = captures[0]
+    compact_base = mirror_lmtp(base_lines)
+    if unmirror_lmtp(compact_base) != base_lines:
+        fail(f"{base_relative}: its lmtp_ lines cannot be rebuilt from the smtp_ ones")
+    out += f"    static let capturedBase: (version: String, text: String) = (version: \"{base_version}\", text: {raw_literal(compact_base, base_version)})\n\n"
     out += "    /// Each later capture, oldest first, as its differences from the one before (so a line the releases\n"
     out += "    /// share is held once): the lines new or changed in it, and the names it no longer has.\n"
     out += "    static let capturedChanges: [(version: String, changed: String, removed: String)] = [\n"
-    previous = base_lines
+    previous = compact_base
     for version, relative, lines in captures[1:]:
-        changed, removed = capture_changes(previous, lines)
-        if apply_changes(previous, changed, removed) != lines:
+        compact = mirror_lmtp(lines)
+        changed, removed = capture_changes(previous, compact)
+        if unmirror_lmtp(apply_changes(previous, changed, removed)) != lines:
             fail(f"{relative}: its lines are not sorted by name, so they cannot be rebuilt from the changes")
         out += f"        (version: \"{version}\", changed: {raw_literal(changed, version)},\n"
         out += f"         removed: {raw_literal(removed, version)}),\n"
-        previous = lines
+        previous = compact
     out += "    ]\n\n"
     out += "    /// The TLS-related parameters (`NAME SIDE` lines), in the order `postls config --all` knows them.\n"
     out += f"    static let tlsParameterLines: String = {raw_literal(tls_lines, tls_path)}\n"
     out += "}\n"
     return out
+
+
+LMTP_MIRROR = "@smtp"
+
+
+def mirror_lmtp(lines):
+    """`lines` with each `lmtp_X = value` that is its `smtp_X` line with smtp_ read as lmtp_ written
+    `lmtp_X = @smtp`: Postfix's LMTP client is its SMTP client, and 110 of its 120 parameters say so."""
+    by_name = {line_name(l): l for l in lines}
+    def mirrored(line):
+        name = line_name(line)
+        twin = by_name.get("smtp_" + name[len("lmtp_"):]) if name.startswith("lmtp_") else None
+        return twin is not None and "lmtp_" + twin[len("smtp_"):].replace("smtp_", "lmtp_") == line
+    return [f"{line_name(l)} = {LMTP_MIRROR}" if mirrored(l) else l for l in lines]
+
+
+def unmirror_lmtp(lines):
+    """What ParameterCatalog.capturedDefaults does with `lmtp_X = @smtp`: the `smtp_X` line, smtp_ read as lmtp_."""
+    by_name = {line_name(l): l for l in lines}
+    def expanded(line):
+        name = line_name(line)
+        if line != f"{name} = {LMTP_MIRROR}":
+            return line
+        return "lmtp_" + by_name["smtp_" + name[len("lmtp_"):]][len("smtp_"):].replace("smtp_", "lmtp_")
+    return [expanded(l) for l in lines]
 
 
 def line_name(line):

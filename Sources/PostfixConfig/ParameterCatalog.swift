@@ -60,22 +60,38 @@ public struct ParameterCatalog: Sendable {
     }
 
     /// `postconf -d` captures, oldest Postfix first: the version and the capture's `name = value` lines
-    /// (host-dependent values are `@computed`), each later one rebuilt from the one before and its changes
-    /// (scripts/generate-resources.py checks that this gives the capture back).
+    /// (host-dependent values are `@computed`), each later one rebuilt from the one before and its changes,
+    /// its `lmtp_X = @smtp` lines read from their `smtp_X` twins (scripts/generate-resources.py checks that
+    /// this gives the capture back).
     static let capturedDefaults: [(version: String, text: String)] = {
         func name(_ line: Substring) -> Substring { line.prefix { $0 != " " } }
         var lines = capturedBase.text.split(separator: "\n")
-        var out = [capturedBase]
+        var out = [(capturedBase.version, unmirrorLMTP(lines))]
         for change in capturedChanges {
             let removed = Set(change.removed.split(separator: "\n"))
             var byName: [Substring: Substring] = [:]
             for line in lines where !removed.contains(name(line)) { byName[name(line)] = line }
             for line in change.changed.split(separator: "\n") { byName[name(line)] = line }
             lines = byName.keys.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }.map { byName[$0]! }
-            out.append((change.version, lines.joined(separator: "\n")))
+            out.append((change.version, unmirrorLMTP(lines)))
         }
         return out
     }()
+
+    /// The capture's text with each `lmtp_X = @smtp` line written out: Postfix's LMTP client is its SMTP
+    /// client, so the default is `smtp_X`'s with `smtp_` read as `lmtp_` (`$smtp_tls_dcert_file` becomes
+    /// `$lmtp_tls_dcert_file`).
+    private static func unmirrorLMTP(_ lines: [Substring]) -> String {
+        func name(_ line: Substring) -> Substring { line.prefix { $0 != " " } }
+        var byName: [Substring: Substring] = [:]
+        for line in lines { byName[name(line)] = line }
+        return lines.map { line -> String in
+            let lmtpName = name(line)
+            guard lmtpName.hasPrefix("lmtp_"), line == lmtpName + " = @smtp",
+                  let twin = byName[Substring("smtp_" + lmtpName.dropFirst(5))] else { return String(line) }
+            return "lmtp_" + twin.dropFirst(5).replacing("smtp_", with: "lmtp_")
+        }.joined(separator: "\n")
+    }
 
     /// What a capture holds instead of a value Postfix computes on the host.
     static let computedMarker = "@computed"
