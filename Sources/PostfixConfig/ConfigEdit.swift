@@ -246,33 +246,44 @@ extension MasterCF {
 import Foundation
 
 extension MasterCF {
-    /// A master.cf service entry to add: the eight columns and its `-o` overrides.
+    /// A master.cf service entry to add: the eight columns and its `-o` overrides. Its JSON (the fix journal)
+    /// keeps the columns beside `overrides`, as when they were fields of their own.
+    @dynamicMemberLookup
     public struct ServiceDefinition: Sendable, Equatable, Hashable, Codable {
         public struct Setting: Sendable, Equatable, Hashable, Codable {
             public var name: String
             public var value: String
             public init(name: String, value: String) { self.name = name; self.value = value }
         }
-        public var name: String
-        public var type: String
-        public var privateField: String
-        public var unprivileged: String
-        public var chroot: String
-        public var wakeup: String
-        public var maxproc: String
-        public var command: String
+        public var columns: Columns
         public var overrides: [Setting]
 
         public init(name: String, type: String = "inet", privateField: String = "n", unprivileged: String = "-", chroot: String = "-",
                     wakeup: String = "-", maxproc: String = "-", command: String, overrides: [Setting] = []) {
-            self.name = name; self.type = type; self.privateField = privateField; self.unprivileged = unprivileged
-            self.chroot = chroot; self.wakeup = wakeup; self.maxproc = maxproc; self.command = command; self.overrides = overrides
+            columns = Columns(name: name, type: type, privateField: privateField, unprivileged: unprivileged, chroot: chroot,
+                              wakeup: wakeup, maxproc: maxproc, command: command)
+            self.overrides = overrides
         }
 
-        public var qualifiedName: String { "\(name)/\(type)" }
+        public subscript<Value>(dynamicMember column: WritableKeyPath<Columns, Value>) -> Value {
+            get { columns[keyPath: column] }
+            set { columns[keyPath: column] = newValue }
+        }
+        public subscript<Value>(dynamicMember column: KeyPath<Columns, Value>) -> Value { columns[keyPath: column] }
+
+        enum CodingKeys: String, CodingKey { case overrides }
+        public init(from decoder: Decoder) throws {
+            columns = try Columns(from: decoder)
+            overrides = try decoder.container(keyedBy: CodingKeys.self).decode([Setting].self, forKey: .overrides)
+        }
+        public func encode(to encoder: Encoder) throws {
+            try columns.encode(to: encoder)
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(overrides, forKey: .overrides)
+        }
 
         func validate() throws {
-            let fields = [name, type, privateField, unprivileged, chroot, wakeup, maxproc, command]
+            let fields = columns.all
             if fields.contains(where: { $0.isEmpty || $0.contains(where: { $0.isWhitespace || $0 == "#" }) }) {
                 throw ConfigError.editNotApplicable("a master.cf service field is empty or contains blanks: \(fields.joined(separator: " "))")
             }
@@ -282,7 +293,8 @@ extension MasterCF {
         /// The entry as master.cf lines, aligned like Postfix's own master.cf, one `-o` per line.
         public var text: String {
             func pad(_ s: String, _ width: Int) -> String { s.count >= width ? s + " " : s + String(repeating: " ", count: width - s.count) }
-            var line = pad(name, 10) + pad(type, 6) + [privateField, unprivileged, chroot, wakeup, maxproc].map { pad($0, 8) }.joined() + command
+            let c = columns
+            var line = pad(c.name, 10) + pad(c.type, 6) + [c.privateField, c.unprivileged, c.chroot, c.wakeup, c.maxproc].map { pad($0, 8) }.joined() + c.command
             for setting in overrides {
                 line += "\n  " + MasterCF.overrideText(name: setting.name, value: setting.value.trimmingCharacters(in: .whitespaces))
             }

@@ -11,8 +11,8 @@ public struct MasterCF: LosslessDocument {
         public var byteRange: Range<Int>
     }
 
-    /// One service (one logical line).
-    public struct Service: Sendable, Equatable {
+    /// The eight columns of a service entry, as master.cf writes them (`-` for the default).
+    public struct Columns: Sendable, Equatable, Hashable, Codable {
         /// Service name field, e.g. `smtp`, `submission`, `127.0.0.1:10025`.
         public var name: String
         /// `inet`, `unix`, `unix-dgram`, `fifo` or `pass`.
@@ -24,6 +24,17 @@ public struct MasterCF: LosslessDocument {
         public var maxproc: String
         /// The command, e.g. `smtpd`.
         public var command: String
+
+        /// The columns in file order.
+        public var all: [String] { [name, type, privateField, unprivileged, chroot, wakeup, maxproc, command] }
+        /// `service/type`, Postfix's name for the entry.
+        public var qualifiedName: String { "\(name)/\(type)" }
+    }
+
+    /// One service (one logical line).
+    @dynamicMemberLookup
+    public struct Service: Sendable, Equatable {
+        public var columns: Columns
         /// Command arguments after option normalisation, `{}` extracted.
         public var arguments: [String]
         /// Every `-o` override with a valid `name=value`, in file order (duplicates included).
@@ -41,8 +52,11 @@ public struct MasterCF: LosslessDocument {
             return result
         }
 
-        /// `service/type`, Postfix's name for the entry.
-        public var qualifiedName: String { "\(name)/\(type)" }
+        public subscript<Value>(dynamicMember column: WritableKeyPath<Columns, Value>) -> Value {
+            get { columns[keyPath: column] }
+            set { columns[keyPath: column] = newValue }
+        }
+        public subscript<Value>(dynamicMember column: KeyPath<Columns, Value>) -> Value { columns[keyPath: column] }
     }
 
     public struct Problem: Error, Sendable, Equatable {
@@ -222,10 +236,10 @@ public struct MasterCF: LosslessDocument {
         for index in field..<args.count where args[index].text.first == UInt8(ascii: "{") {
             args[index].text = extractBraces(args[index].text)
         }
+        let columns = Columns(name: fields[0], type: fields[1], privateField: fields[2], unprivileged: fields[3], chroot: fields[4],
+                              wakeup: fields[5], maxproc: fields[6], command: fields[7])
         let service = Service(
-            name: fields[0], type: fields[1], privateField: fields[2], unprivileged: fields[3], chroot: fields[4],
-            wakeup: fields[5], maxproc: fields[6], command: fields[7],
-            arguments: args.map { decodeText($0.text) }, overrides: overrides,
+            columns: columns, arguments: args.map { decodeText($0.text) }, overrides: overrides,
             line: lineNumber, lastLine: logical.lastLineNumber, lineIndices: logical.lineIndices,
             optionInsertOffset: endOffset(tokens[insertAfterToken]))
         return .success(service)
