@@ -9,22 +9,23 @@ public enum DemoStates {
     public static let host = "mail.example.org"
 
     public static let listeners: [ListenerStatus] = [
-        ListenerStatus(service: "smtp", port: 25, address: "203.0.113.25", family: .ipv4, mode: .starttls, tlsOK: true,
-                       protocolVersion: "TLSv1.3", cipher: "TLS_AES_256_GCM_SHA384", verifyCode: 20,
-                       verifyMessage: "unable to get local issuer certificate", daysToExpiry: 61, cause: .incompleteChain,
-                       protocolSupport: ["TLSv1": false, "TLSv1.1": false, "TLSv1.2": false, "TLSv1.3": true]),
-        ListenerStatus(service: "smtp", port: 25, address: "2001:db8::25", family: .ipv6, mode: .starttls, tlsOK: true,
-                       protocolVersion: "TLSv1.3", cipher: "TLS_AES_256_GCM_SHA384", verifyCode: 20,
-                       verifyMessage: "unable to get local issuer certificate", daysToExpiry: 61, cause: .incompleteChain,
-                       protocolSupport: ["TLSv1": false, "TLSv1.1": false, "TLSv1.2": false, "TLSv1.3": true]),
-        ListenerStatus(service: "submission", port: 587, address: "203.0.113.25", family: .ipv4, mode: .starttls, tlsOK: true,
-                       protocolVersion: "TLSv1.3", cipher: "TLS_AES_256_GCM_SHA384", verifyCode: 20,
-                       verifyMessage: "unable to get local issuer certificate", daysToExpiry: 61, cause: .incompleteChain,
-                       protocolSupport: ["TLSv1": false, "TLSv1.1": false, "TLSv1.2": true, "TLSv1.3": true]),
+        servingLeafOnly("smtp", 25, "203.0.113.25", .ipv4, acceptsTLSv12: false),
+        servingLeafOnly("smtp", 25, "2001:db8::25", .ipv6, acceptsTLSv12: false),
+        servingLeafOnly("submission", 587, "203.0.113.25", .ipv4, acceptsTLSv12: true),
         ListenerStatus(service: "smtps", port: 465, address: "203.0.113.25", family: .ipv4, mode: .implicit, tlsOK: false,
                        errorPhase: "handshake", errorMessage: "server closed the connection during the handshake (TLS disabled: key does not match certificate)",
                        cause: .keyMismatch),
     ]
+
+    /// A STARTTLS listener serving cert.pem without its intermediate: the story's listeners differ only in where
+    /// they listen and whether port 25's TLSv1.3-only floor applies.
+    private static func servingLeafOnly(_ service: String, _ port: Int, _ address: String, _ family: ListenerStatus.Family,
+                                        acceptsTLSv12: Bool) -> ListenerStatus {
+        ListenerStatus(service: service, port: port, address: address, family: family, mode: .starttls, tlsOK: true,
+                       protocolVersion: "TLSv1.3", cipher: "TLS_AES_256_GCM_SHA384", verifyCode: 20,
+                       verifyMessage: "unable to get local issuer certificate", daysToExpiry: 61, cause: .incompleteChain,
+                       protocolSupport: ["TLSv1": false, "TLSv1.1": false, "TLSv1.2": acceptsTLSv12, "TLSv1.3": true])
+    }
 
     public static let findings: [ConfigFindingRow] = [
         ConfigFindingRow(severity: .critical, cause: .keyMismatch, file: "master.cf", line: 23, parameter: "smtpd_tls_key_file",
@@ -114,53 +115,40 @@ public enum DemoStates {
 
     public static let fixes: [FixRow] = [
         FixRow(id: "smtps-key", title: "Use the certificate's own key for smtps", kind: .configEdit,
-               diff: """
-               --- master.cf
-               +++ master.cf
-               @@ -21,4 +21,3 @@
-                  -o smtpd_tls_security_level=encrypt
-                  -o smtpd_tls_wrappermode=yes
-               -  -o smtpd_tls_key_file=/etc/ssl/private/old.key
-                  -o smtpd_sasl_auth_enable=yes
-               """,
+               diff: diff("master.cf", "@@ -21,4 +21,3 @@", [
+                   "   -o smtpd_tls_security_level=encrypt",
+                   "   -o smtpd_tls_wrappermode=yes",
+                   "-  -o smtpd_tls_key_file=/etc/ssl/private/old.key",
+                   "   -o smtpd_sasl_auth_enable=yes",
+               ]),
                commands: ["postfix check", "postfix reload"],
                impact: "smtps inherits main.cf's key; mail clients on 465 can connect again"),
         FixRow(id: "use-fullchain", title: "Serve the full chain (fullchain.pem)", kind: .configEdit,
-               diff: """
-               --- main.cf
-               +++ main.cf
-               @@ -33,3 +33,3 @@
-                smtpd_tls_session_cache_database = btree:${data_directory}/smtpd_scache
-               -smtpd_tls_cert_file = /etc/letsencrypt/live/mail.example.org/cert.pem
-               +smtpd_tls_cert_file = /etc/letsencrypt/live/mail.example.org/fullchain.pem
-                smtpd_tls_key_file = /etc/letsencrypt/live/mail.example.org/privkey.pem
-               """,
+               diff: mainCFDiff(line: 34, to: "smtpd_tls_cert_file = /etc/letsencrypt/live/mail.example.org/fullchain.pem"),
                commands: ["postfix check", "postfix reload"],
                impact: "all listeners serve leaf + intermediate; nothing else changes"),
         FixRow(id: "port25-protocols", title: "Accept TLSv1.2 on port 25 again", kind: .configEdit,
-               diff: """
-               --- main.cf
-               +++ main.cf
-               @@ -40,3 +40,3 @@
-                # Raised after an audit (ticket 4411)
-               -smtpd_tls_protocols = >=TLSv1.3
-               +smtpd_tls_protocols = >=TLSv1.2
-                smtpd_tls_mandatory_protocols = >=TLSv1.2
-               """,
+               diff: mainCFDiff(line: 41, to: "smtpd_tls_protocols = >=TLSv1.2"),
                commands: ["postfix reload"],
                impact: "21 peers seen in the log can use TLS again; submission/smtps keep their own floor"),
         FixRow(id: "port25-protocols-default", title: "Use Postfix's default protocols on port 25", kind: .configEdit,
-               diff: """
-               --- main.cf
-               +++ main.cf
-               @@ -40,3 +40,2 @@
-                # Raised after an audit (ticket 4411)
-               -smtpd_tls_protocols = >=TLSv1.3
-                smtpd_tls_mandatory_protocols = >=TLSv1.2
-               """,
+               diff: mainCFDiff(line: 41, to: nil),
                commands: ["postfix reload"],
                impact: "port 25 accepts TLSv1 and newer (the default): opportunistic TLS never fails on version"),
     ]
+
+    /// A unified diff of one hunk of `file`, as the fixes step shows it.
+    private static func diff(_ file: String, _ hunk: String, _ lines: [String]) -> String {
+        (["--- \(file)", "+++ \(file)", hunk] + lines).joined(separator: "\n")
+    }
+
+    /// The diff that changes line `line` of `mainCF` to `replacement` (nil: removes it), with a line of context
+    /// either side: the fixes are edits of the file the config step shows.
+    private static func mainCFDiff(line: Int, to replacement: String?) -> String {
+        let added = replacement.map { ["+" + $0] } ?? []
+        return diff("main.cf", "@@ -\(line - 1),3 +\(line - 1),\(2 + added.count) @@",
+                    [" " + mainCF[line - 2], "-" + mainCF[line - 1]] + added + [" " + mainCF[line]])
+    }
 
     /// A few dozen log events over four causes, in the formats Postfix 3.7 on OpenSSL 3 writes.
     public static func logEvents() -> [LogEventRow] {
@@ -169,42 +157,46 @@ public enum DemoStates {
                        ("mail.school.example", "192.0.2.81"), ("smtp.legacy-isp.example", "198.51.100.99")]
         for i in 0..<18 {
             let (name, addr) = oldMTAs[i % oldMTAs.count]
-            let time = String(format2: 28 - i / 6, 6 + i % 12, (i * 7) % 60, (i * 13) % 60)
-            let pid = 4121 + i * 3
-            events.append(LogEventRow(time: time, peerName: name, peerAddress: addr, service: "smtp", cause: .protocolMismatch, confidence: .high, lines: [
-                "\(time) mail postfix/smtpd[\(pid)]: connect from \(name)[\(addr)]",
-                "\(time) mail postfix/smtpd[\(pid)]: SSL_accept error from \(name)[\(addr)]: -1",
-                "\(time) mail postfix/smtpd[\(pid)]: warning: TLS library problem: error:0A000102:SSL routines::unsupported protocol:../ssl/statem/statem_srvr.c:1657:",
-                "\(time) mail postfix/smtpd[\(pid)]: lost connection after STARTTLS from \(name)[\(addr)]",
-                "\(time) mail postfix/smtpd[\(pid)]: disconnect from \(name)[\(addr)] ehlo=1 starttls=0/1 commands=1/2",
+            events.append(event(String(format2: 28 - i / 6, 6 + i % 12, (i * 7) % 60, (i * 13) % 60), "postfix/smtpd", pid: 4121 + i * 3,
+                                peer: (name, addr), service: "smtp", cause: .protocolMismatch, confidence: .high, [
+                "connect from \(name)[\(addr)]",
+                "SSL_accept error from \(name)[\(addr)]: -1",
+                "warning: TLS library problem: error:0A000102:SSL routines::unsupported protocol:../ssl/statem/statem_srvr.c:1657:",
+                "lost connection after STARTTLS from \(name)[\(addr)]",
+                "disconnect from \(name)[\(addr)] ehlo=1 starttls=0/1 commands=1/2",
             ]))
         }
         for i in 0..<9 {
-            let time = String(format2: 28 - i / 4, 9 + i, (i * 11) % 60, (i * 17) % 60)
-            let pid = 4410 + i
             let addr = "203.0.113.\(140 + i)"
-            events.append(LogEventRow(time: time, peerName: nil, peerAddress: addr, service: "smtps", cause: .keyMismatch, confidence: .high, lines: [
-                "\(time) mail postfix/smtps/smtpd[\(pid)]: warning: cannot get RSA private key from file \"/etc/ssl/private/old.key\": disabling TLS support",
-                "\(time) mail postfix/smtps/smtpd[\(pid)]: warning: TLS library problem: error:05800074:x509 certificate routines::key values mismatch:../crypto/x509/x509_cmp.c:405:",
-                "\(time) mail postfix/smtps/smtpd[\(pid)]: warning: TLS handshake failed: Wrapper-mode request dropped from unknown[\(addr)]",
+            events.append(event(String(format2: 28 - i / 4, 9 + i, (i * 11) % 60, (i * 17) % 60), "postfix/smtps/smtpd", pid: 4410 + i,
+                                peer: (nil, addr), service: "smtps", cause: .keyMismatch, confidence: .high, [
+                "warning: cannot get RSA private key from file \"/etc/ssl/private/old.key\": disabling TLS support",
+                "warning: TLS library problem: error:05800074:x509 certificate routines::key values mismatch:../crypto/x509/x509_cmp.c:405:",
+                "warning: TLS handshake failed: Wrapper-mode request dropped from unknown[\(addr)]",
             ]))
         }
         for i in 0..<6 {
-            let time = String(format2: 27, 2 + i * 3, (i * 19) % 60, (i * 23) % 60)
-            let pid = 5120 + i
             let addr = "45.148.10.\(60 + i * 7)"
-            events.append(LogEventRow(time: time, peerName: nil, peerAddress: addr, service: "smtp", cause: .peerAborted, confidence: .medium, lines: [
-                "\(time) mail postfix/smtpd[\(pid)]: connect from unknown[\(addr)]",
-                "\(time) mail postfix/smtpd[\(pid)]: SSL_accept error from unknown[\(addr)]: lost connection",
-                "\(time) mail postfix/smtpd[\(pid)]: lost connection after STARTTLS from unknown[\(addr)]",
+            events.append(event(String(format2: 27, 2 + i * 3, (i * 19) % 60, (i * 23) % 60), "postfix/smtpd", pid: 5120 + i,
+                                peer: (nil, addr), service: "smtp", cause: .peerAborted, confidence: .medium, [
+                "connect from unknown[\(addr)]",
+                "SSL_accept error from unknown[\(addr)]: lost connection",
+                "lost connection after STARTTLS from unknown[\(addr)]",
             ]))
         }
-        let time = "Nov 26 17:42:09"
-        events.append(LogEventRow(time: time, peerName: "mta.partner.example", peerAddress: "192.0.2.200", service: "submission", cause: .unclassified, confidence: .low, lines: [
-            "\(time) mail postfix/submission/smtpd[6001]: SSL_accept error from mta.partner.example[192.0.2.200]: -1",
-            "\(time) mail postfix/submission/smtpd[6001]: warning: TLS library problem: error:0A0000C1:SSL routines::no shared cipher:../ssl/statem/statem_srvr.c:2220:",
+        events.append(event("Nov 26 17:42:09", "postfix/submission/smtpd", pid: 6001, peer: ("mta.partner.example", "192.0.2.200"),
+                            service: "submission", cause: .unclassified, confidence: .low, [
+            "SSL_accept error from mta.partner.example[192.0.2.200]: -1",
+            "warning: TLS library problem: error:0A0000C1:SSL routines::no shared cipher:../ssl/statem/statem_srvr.c:2220:",
         ]))
         return events
+    }
+
+    /// One event: `messages` as the syslog lines `program[pid]` wrote at `time`.
+    private static func event(_ time: String, _ program: String, pid: Int, peer: (name: String?, address: String), service: String,
+                              cause: Cause, confidence: Confidence, _ messages: [String]) -> LogEventRow {
+        LogEventRow(time: time, peerName: peer.name, peerAddress: peer.address, service: service, cause: cause, confidence: confidence,
+                    lines: messages.map { "\(time) mail \(program)[\(pid)]: \($0)" })
     }
 
     public static func logSummary(_ events: [LogEventRow]) -> LogTotals {
@@ -272,6 +264,11 @@ public enum DemoStates {
         keys.reduce(s) { reduce($0, .key($1)).0 }
     }
 
+    /// `s` after the apply steps report `steps`, in order.
+    private static func progress(_ s: WizardState, _ steps: [ApplyStepRow]) -> WizardState {
+        steps.reduce(s) { reduce($0, .applyProgress($1)).0 }
+    }
+
     /// The first second: probing and reading logs, nothing loaded yet.
     private static func starting(size: TerminalSize) -> WizardState {
         var starting = WizardState(hostName: host, configDirectory: "/etc/postfix", size: size)
@@ -286,15 +283,17 @@ public enum DemoStates {
     /// Applying the fix from the fixes step: running, done, rolled back, quitting, failed.
     private static func applyStates(from fixes: WizardState) -> [(String, WizardState)] {
         var out: [(String, WizardState)] = []
-        var applying = press(fixes, [.down, .enter, .character("y")])
-        applying = reduce(applying, .applyProgress(ApplyStepRow(id: "backup", label: "Back up the files", status: .done, detail: "main.cf.postls-20261128T091502"))).0
-        applying = reduce(applying, .applyProgress(ApplyStepRow(id: "write", label: "Write the change", status: .done, detail: "main.cf line 34"))).0
-        applying = reduce(applying, .applyProgress(ApplyStepRow(id: "check", label: "postfix check", status: .running))).0
+        let applying = progress(press(fixes, [.down, .enter, .character("y")]), [
+            ApplyStepRow(id: "backup", label: "Back up the files", status: .done, detail: "main.cf.postls-20261128T091502"),
+            ApplyStepRow(id: "write", label: "Write the change", status: .done, detail: "main.cf line 34"),
+            ApplyStepRow(id: "check", label: "postfix check", status: .running),
+        ])
         out.append(("apply-running", applying))
-        var applied = applying
-        applied = reduce(applied, .applyProgress(ApplyStepRow(id: "check", label: "postfix check", status: .done, detail: "no warnings"))).0
-        applied = reduce(applied, .applyProgress(ApplyStepRow(id: "reload", label: "postfix reload", status: .done, detail: "master reloaded"))).0
-        applied = reduce(applied, .applyProgress(ApplyStepRow(id: "reprobe", label: "Probe again", status: .done, detail: "3 of 4 listeners verify"))).0
+        var applied = progress(applying, [
+            ApplyStepRow(id: "check", label: "postfix check", status: .done, detail: "no warnings"),
+            ApplyStepRow(id: "reload", label: "postfix reload", status: .done, detail: "master reloaded"),
+            ApplyStepRow(id: "reprobe", label: "Probe again", status: .done, detail: "3 of 4 listeners verify"),
+        ])
         applied = reduce(applied, .applyFinished(succeeded: true, before: [
             "smtp 25 203.0.113.25        verify 20 unable to get local issuer certificate",
             "smtp 25 [2001:db8::25]      verify 20 unable to get local issuer certificate",
@@ -313,11 +312,11 @@ public enum DemoStates {
         out.append(("apply-rollback-differs", reduce(rollingBack, .rollbackFinished(succeeded: true, after: [before[0], "smtp 25 [2001:db8::25]      verify 10 certificate has expired", before[2]],
                                                                                     message: "restored main.cf from main.cf.postls-20261128T091502; reloaded Postfix")).0))
         out.append(("quit-confirm", press(applying, [.character("q")])))
-        var failed = applying
-        failed = reduce(failed, .applyProgress(ApplyStepRow(id: "check", label: "postfix check", status: .failed,
-                                                              detail: "postfix/postfix-script: fatal: cannot read fullchain.pem"))).0
-        failed = reduce(failed, .applyProgress(ApplyStepRow(id: "reload", label: "postfix reload", status: .skipped))).0
-        failed = reduce(failed, .applyProgress(ApplyStepRow(id: "reprobe", label: "Probe again", status: .skipped))).0
+        var failed = progress(applying, [
+            ApplyStepRow(id: "check", label: "postfix check", status: .failed, detail: "postfix/postfix-script: fatal: cannot read fullchain.pem"),
+            ApplyStepRow(id: "reload", label: "postfix reload", status: .skipped),
+            ApplyStepRow(id: "reprobe", label: "Probe again", status: .skipped),
+        ])
         failed = reduce(failed, .applyFinished(succeeded: false, before: [], after: [],
                                                message: "postfix check failed, so Postfix was not reloaded.")).0
         out.append(("apply-failed", failed))
