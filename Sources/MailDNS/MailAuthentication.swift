@@ -16,65 +16,59 @@ public enum MailAuthentication {
     static let spfMechanisms: Set<String> = ["all", "include", "a", "mx", "ptr", "ip4", "ip6", "exists"]
     static let spfModifiers: Set<String> = ["redirect", "exp"]
 
-    /// The first of the TXT strings that are records of one kind, with a note when there is none and a warning
-    /// when there are several (SPF, DMARC and TLS-RPT all want exactly one).
+    /// The first of the TXT strings that are records of one kind, with a note when there is none, a warning
+    /// when there are several (SPF, DMARC and TLS-RPT all want exactly one), and a warning for each problem
+    /// `problems` finds in the record.
     static func select(_ txt: [String], topic: String, where isRecord: (String) -> Bool, none: String,
-                       several: (Int) -> String) -> (record: String?, notes: [DNSNote]) {
+                       several: (Int) -> String, problems: (String) -> [String]) -> (record: String?, notes: [DNSNote]) {
         let records = txt.filter(isRecord)
         guard let record = records.first else { return (nil, [DNSNote(topic: topic, message: none)]) }
-        return (record, records.count > 1 ? [DNSNote(topic: topic, severity: .warning, message: several(records.count))] : [])
+        let warnings = (records.count > 1 ? [several(records.count)] : []) + problems(record)
+        return (record, warnings.map { DNSNote(topic: topic, severity: .warning, message: $0) })
     }
 
     /// The SPF record among a domain's TXT records and remarks about it (RFC 7208).
     public static func spf(_ txt: [String], domain: String) -> (record: String?, notes: [DNSNote]) {
-        let selected = select(txt, topic: "spf", where: { $0.lowercased() == "v=spf1" || $0.lowercased().hasPrefix("v=spf1 ") },
-                              none: "\(domain) publishes no SPF record (v=spf1)",
-                              several: { "\(domain) has \($0) SPF records: receivers treat that as a permanent error" })
-        guard let record = selected.record else { return selected }
-        var notes = selected.notes
-        var lookups = 0
-        for term in record.split(separator: " ").dropFirst() where !term.isEmpty {
-            var t = Substring(term.lowercased())
-            if let first = t.first, "+-~?".contains(first) { t = t.dropFirst() }
-            let name = t.split(separator: ":", maxSplits: 1).first.map { $0.split(separator: "/").first.map(String.init) ?? "" } ?? ""
-            if let eq = t.firstIndex(of: "="), !t[..<eq].contains(":") {
-                let modifier = String(t[..<eq])
-                if modifier == "redirect" { lookups += 1 }
-                if !spfModifiers.contains(modifier) && modifier.isEmpty {
-                    notes.append(DNSNote(topic: "spf", severity: .warning, message: "SPF term \"\(term)\" is not valid"))
+        select(txt, topic: "spf", where: { $0.lowercased() == "v=spf1" || $0.lowercased().hasPrefix("v=spf1 ") },
+               none: "\(domain) publishes no SPF record (v=spf1)",
+               several: { "\(domain) has \($0) SPF records: receivers treat that as a permanent error" }) { record in
+            var problems: [String] = []
+            var lookups = 0
+            for term in record.split(separator: " ").dropFirst() where !term.isEmpty {
+                var t = Substring(term.lowercased())
+                if let first = t.first, "+-~?".contains(first) { t = t.dropFirst() }
+                let name = t.split(separator: ":", maxSplits: 1).first.map { $0.split(separator: "/").first.map(String.init) ?? "" } ?? ""
+                if let eq = t.firstIndex(of: "="), !t[..<eq].contains(":") {
+                    let modifier = String(t[..<eq])
+                    if modifier == "redirect" { lookups += 1 }
+                    if !spfModifiers.contains(modifier) && modifier.isEmpty { problems.append("SPF term \"\(term)\" is not valid") }
+                    continue
                 }
-                continue
+                guard spfMechanisms.contains(name) else {
+                    problems.append("SPF term \"\(term)\" is not a known mechanism")
+                    continue
+                }
+                if ["include", "a", "mx", "ptr", "exists"].contains(name) { lookups += 1 }
             }
-            guard spfMechanisms.contains(name) else {
-                notes.append(DNSNote(topic: "spf", severity: .warning, message: "SPF term \"\(term)\" is not a known mechanism"))
-                continue
-            }
-            if ["include", "a", "mx", "ptr", "exists"].contains(name) { lookups += 1 }
+            if lookups > 10 { problems.append("the SPF record needs \(lookups) DNS lookups; more than 10 is a permanent error") }
+            return problems
         }
-        if lookups > 10 {
-            notes.append(DNSNote(topic: "spf", severity: .warning, message: "the SPF record needs \(lookups) DNS lookups; more than 10 is a permanent error"))
-        }
-        return (record, notes)
     }
 
     /// The DMARC record at `_dmarc.DOMAIN` and remarks (RFC 7489).
     public static func dmarc(_ txt: [String], domain: String) -> (record: String?, notes: [DNSNote]) {
-        let selected = select(txt, topic: "dmarc", where: { $0.hasPrefix("v=DMARC1") },
-                              none: "\(domain) publishes no DMARC record at _dmarc.\(domain)",
-                              several: { "\($0) DMARC records: receivers ignore DMARC for \(domain)" })
-        guard let record = selected.record else { return selected }
-        var notes = selected.notes
-        let tags = tagList(record)
-        if tags.first?.0 != "v" || tags.first?.1 != "DMARC1" {
-            notes.append(DNSNote(topic: "dmarc", severity: .warning, message: "the DMARC record must start with v=DMARC1"))
+        select(txt, topic: "dmarc", where: { $0.hasPrefix("v=DMARC1") },
+               none: "\(domain) publishes no DMARC record at _dmarc.\(domain)",
+               several: { "\($0) DMARC records: receivers ignore DMARC for \(domain)" }) { record in
+            let tags = tagList(record)
+            var problems: [String] = []
+            if tags.first?.0 != "v" || tags.first?.1 != "DMARC1" { problems.append("the DMARC record must start with v=DMARC1") }
+            if tags.count < 2 || tags[1].0 != "p" { problems.append("the DMARC record needs p= right after v=DMARC1") }
+            if let p = tags.first(where: { $0.0 == "p" })?.1, !["none", "quarantine", "reject"].contains(p.lowercased()) {
+                problems.append("DMARC policy p=\(p) is not none, quarantine or reject")
+            }
+            return problems
         }
-        if tags.count < 2 || tags[1].0 != "p" {
-            notes.append(DNSNote(topic: "dmarc", severity: .warning, message: "the DMARC record needs p= right after v=DMARC1"))
-        }
-        if let p = tags.first(where: { $0.0 == "p" })?.1, !["none", "quarantine", "reject"].contains(p.lowercased()) {
-            notes.append(DNSNote(topic: "dmarc", severity: .warning, message: "DMARC policy p=\(p) is not none, quarantine or reject"))
-        }
-        return (record, notes)
     }
 
     /// A DKIM key record at `SELECTOR._domainkey.DOMAIN` and remarks (RFC 6376 §3.6.1).
@@ -104,16 +98,16 @@ public enum MailAuthentication {
 
     /// The TLS-RPT record at `_smtp._tls.DOMAIN` (RFC 8460).
     public static func tlsRPT(_ txt: [String], domain: String) -> (record: String?, notes: [DNSNote]) {
-        let selected = select(txt, topic: "tls_rpt", where: { $0.hasPrefix("v=TLSRPTv1") },
-                              none: "no TLS-RPT record at _smtp._tls.\(domain): senders cannot report TLS failures to you",
-                              several: { "\($0) TLS-RPT records: senders ignore them all" })
-        guard let record = selected.record else { return selected }
-        var notes = selected.notes
-        let rua = tagList(record).first(where: { $0.0 == "rua" })?.1 ?? ""
-        if rua.isEmpty || !rua.split(separator: ",").allSatisfy({ $0.trimmingCharacters(in: .whitespaces).hasPrefix("mailto:") || $0.trimmingCharacters(in: .whitespaces).hasPrefix("https:") }) {
-            notes.append(DNSNote(topic: "tls_rpt", severity: .warning, message: "the TLS-RPT record needs rua=mailto:... or rua=https://..."))
+        select(txt, topic: "tls_rpt", where: { $0.hasPrefix("v=TLSRPTv1") },
+               none: "no TLS-RPT record at _smtp._tls.\(domain): senders cannot report TLS failures to you",
+               several: { "\($0) TLS-RPT records: senders ignore them all" }) { record in
+            let rua = tagList(record).first(where: { $0.0 == "rua" })?.1 ?? ""
+            let uris = rua.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+            if rua.isEmpty || !uris.allSatisfy({ $0.hasPrefix("mailto:") || $0.hasPrefix("https:") }) {
+                return ["the TLS-RPT record needs rua=mailto:... or rua=https://..."]
+            }
+            return []
         }
-        return (record, notes)
     }
 }
 
