@@ -2,18 +2,13 @@ import Foundation
 import PostlsCore
 import TLSKit
 
-public enum HarnessError: Error, CustomStringConvertible {
-    case missing(String)
-    case startFailed(String)
-    case notListening(String)
+/// Why the harness could not give a test its servers: the sentence the failing test shows.
+public struct HarnessError: Error, CustomStringConvertible {
+    public let description: String
 
-    public var description: String {
-        switch self {
-        case .missing(let what): return "test prerequisite missing: \(what)"
-        case .startFailed(let why): return "Postfix did not start: \(why)"
-        case .notListening(let what): return "Postfix started but does not listen on \(what)"
-        }
-    }
+    public static func missing(_ what: String) -> HarnessError { HarnessError(description: "test prerequisite missing: \(what)") }
+    public static func startFailed(_ why: String) -> HarnessError { HarnessError(description: "Postfix did not start: \(why)") }
+    public static func notListening(_ what: String) -> HarnessError { HarnessError(description: "Postfix started but does not listen on \(what)") }
 }
 
 /// One smtpd listener of a throwaway instance.

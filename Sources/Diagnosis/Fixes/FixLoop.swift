@@ -23,18 +23,13 @@ public struct FixOutcome: Sendable {
     }
 }
 
-public enum FixError: Error, CustomStringConvertible, Sendable {
-    case notApplicable(String)
-    case fileExists(String)
-    case io(String)
+/// Why a fix was not applied: the sentence the operator reads (callers only throw and print it).
+public struct FixError: Error, CustomStringConvertible, Sendable {
+    public let description: String
 
-    public var description: String {
-        switch self {
-        case .notApplicable(let why): return why
-        case .fileExists(let path): return "\(path) already exists with other content; not overwritten"
-        case .io(let why): return why
-        }
-    }
+    public static func notApplicable(_ why: String) -> FixError { FixError(description: why) }
+    public static func fileExists(_ path: String) -> FixError { FixError(description: "\(path) already exists with other content; not overwritten") }
+    public static func io(_ why: String) -> FixError { FixError(description: why) }
 }
 
 /// The fix loop: write safely (config engine), validate, reload, probe again, compare, roll back if worse.
