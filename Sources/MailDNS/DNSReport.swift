@@ -18,8 +18,7 @@ public struct DNSFinding: Sendable, Equatable, Encodable {
 
     enum CodingKeys: String, CodingKey { case cause, severity, message, topic, host }
     public func encode(to encoder: Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(fields: [.cause: cause, .severity: severity, .message: message, .topic: topic, .host: host])
+        try encoder.encode(fields: [CodingKeys.cause: cause, .severity: severity, .message: message, .topic: topic, .host: host])
     }
 }
 
@@ -48,8 +47,7 @@ public struct TLSAReport: Sendable, Equatable, Encodable {
 
     enum CodingKeys: String, CodingKey { case records, validated, matches, dnssec }
     public func encode(to encoder: Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(fields: [.records: records, .validated: validated, .matches: matches, .dnssec: dnssec])
+        try encoder.encode(fields: [CodingKeys.records: records, .validated: validated, .matches: matches, .dnssec: dnssec])
     }
 }
 
@@ -76,9 +74,8 @@ public struct MXReport: Sendable, Encodable {
 
     enum CodingKeys: String, CodingKey { case host, preference, addresses, dnssec, certificate, tlsa, ptr, probeError = "probe_error" }
     public func encode(to encoder: Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(fields: [.host: host, .preference: preference, .addresses: addresses, .dnssec: dnssec, .certificate: certificate,
-                              .tlsa: tlsa, .ptr: ptr, .probeError: probeError])
+        try encoder.encode(fields: [CodingKeys.host: host, .preference: preference, .addresses: addresses, .dnssec: dnssec,
+                                    .certificate: certificate, .tlsa: tlsa, .ptr: ptr, .probeError: probeError])
     }
 }
 
@@ -92,8 +89,7 @@ public struct MTASTSReport: Sendable, Equatable, Encodable {
 
     enum CodingKeys: String, CodingKey { case txt, policy, mxCovered = "mx_covered", uncoveredMX = "uncovered_mx", error }
     public func encode(to encoder: Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(fields: [.txt: txt, .policy: policy, .mxCovered: mxCovered, .uncoveredMX: uncoveredMX, .error: error])
+        try encoder.encode(fields: [CodingKeys.txt: txt, .policy: policy, .mxCovered: mxCovered, .uncoveredMX: uncoveredMX, .error: error])
     }
 }
 
@@ -138,8 +134,7 @@ public struct LookupSummary: Sendable, Equatable, Encodable {
 
     enum CodingKeys: String, CodingKey { case name, type, result, dnssec, records, cnames, error }
     public func encode(to encoder: Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(fields: [.name: name, .type: type, .result: result, .dnssec: dnssec, .records: records, .cnames: cnames, .error: error])
+        try encoder.encode(fields: [CodingKeys.name: name, .type: type, .result: result, .dnssec: dnssec, .records: records, .cnames: cnames, .error: error])
     }
 }
 

@@ -24,8 +24,7 @@ public struct RecordSuggestion: Sendable, Equatable, Encodable {
 
     enum CodingKeys: String, CodingKey { case kind, name, type, value, reason, zoneLine = "zone_line" }
     public func encode(to encoder: Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(fields: [.kind: kind, .name: name, .type: type, .value: value, .reason: reason, .zoneLine: zoneLine])
+        try encoder.encode(fields: [CodingKeys.kind: kind, .name: name, .type: type, .value: value, .reason: reason, .zoneLine: zoneLine])
     }
 
     /// TXT data as zone-file strings of at most 255 bytes each.

@@ -154,11 +154,10 @@ extension ConfigReport: Encodable {
     }
 
     public func encode(to encoder: Encoder) throws {
-        var c = encoder.container(keyedBy: Keys.self)
-        try c.encode(fields: [.configDirectory: configDirectory, .parameters: parameters, .services: services,
-                              .dovecot: dovecot,
-                              .findings: findings.indices.map { FindingJSON(finding: findings[$0], diff: fixDiffs[$0]) },
-                              .defaults: defaultsOrigin])
+        try encoder.encode(fields: [Keys.configDirectory: configDirectory, .parameters: parameters, .services: services,
+                                    .dovecot: dovecot,
+                                    .findings: findings.indices.map { FindingJSON(finding: findings[$0], diff: fixDiffs[$0]) },
+                                    .defaults: defaultsOrigin])
     }
 
     /// A finding with its fix as the contract shows it: the edit's action, target and diff.

@@ -37,3 +37,12 @@ extension KeyedEncodingContainer {
         for (key, value) in fields { try encode(value, forKey: key) }
     }
 }
+
+extension Encoder {
+    /// A value whose JSON is one object of `fields`, each written, a nil one as null: the whole encoder of most
+    /// contract types (`try encoder.encode(fields: [CodingKeys.id: id, .cause: cause])`).
+    public func encode<Key: CodingKey>(fields: KeyValuePairs<Key, any Encodable>) throws {
+        var c = container(keyedBy: Key.self)
+        try c.encode(fields: fields)
+    }
+}

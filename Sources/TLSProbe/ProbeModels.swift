@@ -125,8 +125,7 @@ public struct NegotiatedTLS: Codable, Sendable, Equatable {
     enum CodingKeys: String, CodingKey { case `protocol`, cipher, group }
 
     public func encode(to encoder: Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(fields: [.protocol: `protocol`, .cipher: cipher, .group: group])
+        try encoder.encode(fields: [CodingKeys.protocol: `protocol`, .cipher: cipher, .group: group])
     }
 }
 
@@ -199,8 +198,7 @@ public struct ProbeFinding: Codable, Sendable, Equatable {
     enum CodingKeys: String, CodingKey { case id, cause, severity, message }
 
     public func encode(to encoder: Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(fields: [.id: id, .cause: cause, .severity: severity, .message: message])
+        try encoder.encode(fields: [CodingKeys.id: id, .cause: cause, .severity: severity, .message: message])
     }
 }
 

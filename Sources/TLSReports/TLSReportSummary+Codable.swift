@@ -28,8 +28,7 @@ extension TLSReportSummary: Encodable {
 extension TLSReportRejection: Encodable {
     enum Keys: String, CodingKey { case source, reason }
     public func encode(to encoder: Encoder) throws {
-        var c = encoder.container(keyedBy: Keys.self)
-        try c.encode(fields: [.source: source, .reason: reason])
+        try encoder.encode(fields: [Keys.source: source, .reason: reason])
     }
 }
 
@@ -39,8 +38,7 @@ private struct ResultTypeCount: Encodable {
     let failedSessions: Int
     enum Keys: String, CodingKey { case resultType = "result_type", cause, failedSessions = "failed_sessions" }
     func encode(to encoder: Encoder) throws {
-        var c = encoder.container(keyedBy: Keys.self)
-        try c.encode(fields: [.resultType: resultType, .cause: resultType.cause, .failedSessions: failedSessions])
+        try encoder.encode(fields: [Keys.resultType: resultType, .cause: resultType.cause, .failedSessions: failedSessions])
     }
 }
 
@@ -66,11 +64,10 @@ extension TLSFailingHost: Encodable {
         case failedSessions = "failed_sessions", sendingMTAIPs = "sending_mta_ips", failureReasonCodes = "failure_reason_codes"
     }
     public func encode(to encoder: Encoder) throws {
-        var c = encoder.container(keyedBy: Keys.self)
-        try c.encode(fields: [.resultType: resultType, .cause: resultType.cause,
-                              .receivingMXHostname: receivingMXHostname, .receivingIP: receivingIP,
-                              .failedSessions: failedSessions, .sendingMTAIPs: sendingMTAIPs,
-                              .failureReasonCodes: failureReasonCodes])
+        try encoder.encode(fields: [Keys.resultType: resultType, .cause: resultType.cause,
+                                    .receivingMXHostname: receivingMXHostname, .receivingIP: receivingIP,
+                                    .failedSessions: failedSessions, .sendingMTAIPs: sendingMTAIPs,
+                                    .failureReasonCodes: failureReasonCodes])
     }
 }
 
@@ -80,10 +77,9 @@ extension TLSReport: Encodable {
         case startDatetime = "start_datetime", endDatetime = "end_datetime", day, submitter, policies
     }
     public func encode(to encoder: Encoder) throws {
-        var c = encoder.container(keyedBy: Keys.self)
-        try c.encode(fields: [.source: source, .organizationName: organizationName, .contactInfo: contactInfo,
-                              .reportID: reportID, .startDatetime: startDatetime, .endDatetime: endDatetime, .day: day,
-                              .submitter: submitter, .policies: policies])
+        try encoder.encode(fields: [Keys.source: source, .organizationName: organizationName, .contactInfo: contactInfo,
+                                    .reportID: reportID, .startDatetime: startDatetime, .endDatetime: endDatetime, .day: day,
+                                    .submitter: submitter, .policies: policies])
     }
 }
 
@@ -93,10 +89,9 @@ extension TLSReportPolicy: Encodable {
         case successfulSessions = "successful_sessions", failedSessions = "failed_sessions", blocksDelivery = "blocks_delivery", failures
     }
     public func encode(to encoder: Encoder) throws {
-        var c = encoder.container(keyedBy: Keys.self)
-        try c.encode(fields: [.policyType: policyType, .policyString: policyString, .policyDomain: policyDomain,
-                              .mxHosts: mxHosts, .successfulSessions: successfulSessions,
-                              .failedSessions: failedSessions, .blocksDelivery: blocksDelivery, .failures: failures])
+        try encoder.encode(fields: [Keys.policyType: policyType, .policyString: policyString, .policyDomain: policyDomain,
+                                    .mxHosts: mxHosts, .successfulSessions: successfulSessions,
+                                    .failedSessions: failedSessions, .blocksDelivery: blocksDelivery, .failures: failures])
     }
 }
 
@@ -107,10 +102,9 @@ extension TLSReportFailure: Encodable {
         case failureReasonCode = "failure_reason_code", additionalInformation = "additional_information"
     }
     public func encode(to encoder: Encoder) throws {
-        var c = encoder.container(keyedBy: Keys.self)
-        try c.encode(fields: [.resultType: resultType, .cause: resultType.cause, .failedSessions: failedSessions,
-                              .sendingMTAIP: sendingMTAIP, .receivingIP: receivingIP,
-                              .receivingMXHostname: receivingMXHostname, .receivingMXHelo: receivingMXHelo,
-                              .failureReasonCode: failureReasonCode, .additionalInformation: additionalInformation])
+        try encoder.encode(fields: [Keys.resultType: resultType, .cause: resultType.cause, .failedSessions: failedSessions,
+                                    .sendingMTAIP: sendingMTAIP, .receivingIP: receivingIP,
+                                    .receivingMXHostname: receivingMXHostname, .receivingMXHelo: receivingMXHelo,
+                                    .failureReasonCode: failureReasonCode, .additionalInformation: additionalInformation])
     }
 }
