@@ -8,6 +8,8 @@ Inputs and outputs:
     Resources/postfix/postconf-d-*.txt      -> Sources/PostfixConfig/Generated/ParameterCatalog+Table.swift
     Resources/postfix/tls-parameters.txt
     Resources/causes/causes.json            -> Sources/PostlsCore/Generated/CauseCatalog+Table.swift
+                                               docs/json/common.schema.json (the cause enum, in the order of CAUSES.md)
+                                               docs/CAUSES.md (each `### `id`` heading's title; its prose is written by hand)
     Resources/log-messages/messages.tsv     -> Sources/MailLog/Generated/LogMessageCatalog+Table.swift
                                                docs/LOG-MESSAGES.md
 
@@ -23,6 +25,9 @@ import sys
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PARAMETERS_OUT = "Sources/PostfixConfig/Generated/ParameterCatalog+Table.swift"
 CAUSES_OUT = "Sources/PostlsCore/Generated/CauseCatalog+Table.swift"
+CAUSES_IN = "Resources/causes/causes.json"
+CAUSES_DOC = "docs/CAUSES.md"
+CAUSES_SCHEMA = "docs/json/common.schema.json"
 MESSAGES_IN = "Resources/log-messages/messages.tsv"
 MESSAGES_OUT = "Sources/MailLog/Generated/LogMessageCatalog+Table.swift"
 MESSAGES_DOC = "docs/LOG-MESSAGES.md"
@@ -201,6 +206,49 @@ def cause_table():
     return out
 
 
+def cause_doc(causes):
+    """docs/CAUSES.md with each `### `id`` heading titled from causes.json, and the ids of each `##` section in
+    order. A cause without a section, or a section of no cause, fails: its prose is for a person to write."""
+    lines = read(CAUSES_DOC).split("\n")
+    sections, seen = [[]], set()
+    for n, line in enumerate(lines):
+        if line.startswith("## "):
+            sections.append([])
+        heading = re.match(r"### `([^`]+)`", line)
+        if not heading:
+            continue
+        cause = heading.group(1)
+        if cause not in causes or cause in seen:
+            fail(f"{CAUSES_DOC}: the heading {cause} is {'no cause of ' + CAUSES_IN if cause not in causes else 'there twice'}")
+        seen.add(cause)
+        sections[-1].append(cause)
+        lines[n] = f"### `{cause}`: {causes[cause]['title']}"
+    missing = sorted(set(causes) - seen)
+    if missing:
+        fail(f"{CAUSES_DOC} has no `### `id`` section for {', '.join(missing)}: write one (how it is concluded, how it is fixed)")
+    return "\n".join(lines), [section for section in sections if section]
+
+
+def cause_schema(sections):
+    """docs/json/common.schema.json with the cause enum written from `sections`: a line of ids per CAUSES.md section."""
+    text = read(CAUSES_SCHEMA)
+    found = re.search(r'(\n    "cause": \{\n(?:      .*\n)*?      "enum": \[\n)(?:        .*\n)*?(      \])', text)
+    if not found:
+        fail(f'{CAUSES_SCHEMA}: no "enum": [ ... ] under $defs.cause (one id line per row, closing bracket on its own line)')
+    rows = []
+    for section in sections:
+        row = ""
+        for cause in section:
+            item = json.dumps(cause) + ","
+            if row and len(row) + 1 + len(item) > 120:
+                rows.append(row)
+                row = ""
+            row = f"{row} {item}" if row else "        " + item
+        rows.append(row)
+    rows[-1] = rows[-1].rstrip(",")
+    return text[:found.end(1)] + "\n".join(rows) + "\n" + text[found.start(2):]
+
+
 def message_rows():
     causes = set(json.loads(read("Resources/causes/causes.json")))
     lines = data_lines(read(MESSAGES_IN))
@@ -273,7 +321,9 @@ def main():
     check = "--check" in sys.argv[1:]
     stale = []
     rows = message_rows()
+    causes_doc, cause_sections = cause_doc(json.loads(read(CAUSES_IN)))
     for path, text in ((PARAMETERS_OUT, parameter_table()), (CAUSES_OUT, cause_table()),
+                       (CAUSES_DOC, causes_doc), (CAUSES_SCHEMA, cause_schema(cause_sections)),
                        (MESSAGES_OUT, message_table(rows)), (MESSAGES_DOC, message_doc(rows))):
         full = os.path.join(ROOT, path)
         try:
