@@ -57,6 +57,16 @@ import Testing
         #expect(edit.summary == "master.cf: add service submission/inet")
     }
 
+    /// The journal keeps the eight columns beside `overrides`, as before they became one `Columns` value.
+    @Test func theJournalShapeOfADefinitionIsFlat() throws {
+        let written = #"{"name":"submission","type":"inet","privateField":"n","unprivileged":"-","chroot":"y","wakeup":"-","#
+            + #""maxproc":"-","command":"smtpd","overrides":[{"name":"syslog_name","value":"postfix/submission"}]}"#
+        let decoded = try JSONDecoder().decode(MasterCF.ServiceDefinition.self, from: Data(written.utf8))
+        #expect(decoded.chroot == "y" && decoded.command == "smtpd" && decoded.overrides.map(\.value) == ["postfix/submission"])
+        let object = try #require(try JSONSerialization.jsonObject(with: JSONEncoder().encode(decoded)) as? [String: Any])
+        #expect(Set(object.keys) == ["name", "type", "privateField", "unprivileged", "chroot", "wakeup", "maxproc", "command", "overrides"])
+    }
+
     @Test(.enabled(if: RealPostconf.shouldRun))
     func postconfReadsTheAddedServiceAsWritten() throws {
         let dir = try TemporaryConfigDirectory(main: "compatibility_level = 3.6\n", master: master + "\n")
