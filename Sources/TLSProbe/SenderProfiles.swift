@@ -70,8 +70,10 @@ extension SenderProfile {
             groups: "P-256:P-384", sendsSNI: false, verification: .opportunistic, source: "docs/SENDERS.md#legacy-mta"),
     ]
 
-    /// The profiles named in a comma-separated list ("gmail,microsoft365"); throws on an unknown name.
+    /// The profiles named in a comma-separated list ("gmail,microsoft365"); "none" for no sender handshakes (the
+    /// probe's own five connections only, e.g. where the server limits connections per client); throws on an unknown name.
     public static func named(_ list: String) throws(SenderProfileError) -> [SenderProfile] {
+        if list.trimmingCharacters(in: .whitespaces).lowercased() == "none" { return [] }
         var out: [SenderProfile] = []
         for raw in list.split(separator: ",") {
             let id = raw.trimmingCharacters(in: .whitespaces).lowercased()

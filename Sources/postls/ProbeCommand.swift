@@ -56,7 +56,7 @@ struct ProbeCommand: ParsableCommand {
 
     @OptionGroup var color: ColorOption
 
-    @Option(name: .customLong("as"), help: ArgumentHelp("Named senders to simulate, one handshake each (default: all of \(SenderProfile.all.map(\.id).joined(separator: ","))).", valueName: "SENDERS"))
+    @Option(name: .customLong("as"), help: ArgumentHelp("Named senders to simulate, one handshake each (default: all of \(SenderProfile.all.map(\.id).joined(separator: ","))); none: only the probe's own five connections.", valueName: "SENDERS"))
     var senders: String?
 
     @Option(name: .long, help: ArgumentHelp("The mail domain: enforcing senders check the certificate against its MTA-STS policy (enforce) and DNSSEC-valid TLSA records.", valueName: "DOMAIN"))

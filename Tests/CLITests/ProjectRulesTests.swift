@@ -89,6 +89,28 @@ struct ProjectRulesTests {
         }
     }
 
+    /// Every long option of every command, as `--help` lists it, is in the man page and the completions: the
+    /// generated files are regenerated (scripts/generate-docs.sh) whenever an option is added.
+    @Test func manPageAndCompletionsNameEveryOption() throws {
+        let page = try String(contentsOf: Self.root.appendingPathComponent("docs/man/postls.1"), encoding: .utf8)
+        let bash = try String(contentsOf: Self.root.appendingPathComponent("docs/completions/postls.bash"), encoding: .utf8)
+        var checked = 0
+        for command in ["config", "probe", "logs", "diagnose", "fix", "check", "report", "dns", "tlsrpt", "setup", "demo"] {
+            let help = try PostlsBinary.run([command, "--help"]).stdout
+            let options = Set(help.split(whereSeparator: { " ,\n".contains($0) }).compactMap { word -> String? in
+                guard word.hasPrefix("--"), word.count > 2, word != "--help", word != "--version" else { return nil }
+                return String(word.dropFirst(2).prefix { $0.isLetter || $0.isNumber || $0 == "-" })
+            })
+            for option in options.sorted() where !option.isEmpty {
+                checked += 1
+                let inPage = page.contains("Fl -\(option)"), inBash = bash.contains("--\(option)")
+                #expect(inPage, "the man page lacks \(command) --\(option): run scripts/generate-docs.sh")
+                #expect(inBash, "the bash completion lacks \(command) --\(option): run scripts/generate-docs.sh")
+            }
+        }
+        #expect(checked > 40)
+    }
+
     @Test func completionsCoverEveryCommand() throws {
         let bash = try String(contentsOf: Self.root.appendingPathComponent("docs/completions/postls.bash"), encoding: .utf8)
         let zsh = try String(contentsOf: Self.root.appendingPathComponent("docs/completions/_postls"), encoding: .utf8)

@@ -99,6 +99,8 @@ struct ContractTests {
         #expect(SenderProfile.all.allSatisfy { $0.label.contains("approximation") && $0.source.hasPrefix("docs/SENDERS.md#") })
         #expect(throws: SenderProfileError.self) { try SenderProfile.named("gmail,hotmail") }
         #expect(try SenderProfile.named("gmail, microsoft365,legacy").map(\.id) == ["gmail", "microsoft365", "legacy"])
+        #expect(try SenderProfile.named("none").isEmpty)
+        #expect(throws: SenderProfileError.self) { try SenderProfile.named("gmail,none") }
     }
 }
 
