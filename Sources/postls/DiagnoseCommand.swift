@@ -48,6 +48,9 @@ struct GatherArguments: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("Resolver for --domain (a validating one reports DNSSEC).", valueName: "ADDR[:PORT]"))
     var resolver: String?
 
+    @Option(name: .long, help: ArgumentHelp("Senders' TLS reports (RFC 8460) to join with the logs and the probe: files, Maildir folders, mbox, .eml, gzip, as `postls tlsrpt` reads them (repeatable).", valueName: "PATH"))
+    var tlsrpt: [String] = []
+
     @Option(name: .customLong("dovecot-config"),
             help: "Dovecot configuration to check too (default: /etc/dovecot/dovecot.conf when present and --config-dir is /etc/postfix).")
     var dovecotConfig: String?
@@ -82,6 +85,7 @@ struct GatherArguments: ParsableArguments {
         o.resolver = resolver.flatMap(parseResolverAddress)
         o.smtpPorts = Set(((try? ProbeCommand.ports(smtpPort, option: "--smtp-port")) ?? []).map(Int.init))
         o.dovecotConfig = effectiveDovecotConfig
+        o.tlsReports = tlsrpt
         o.probeRecords = ProbeRecordWiring.store()
         o.command = ProbeRecordWiring.command
         o.cache = .standard()
@@ -100,6 +104,7 @@ struct GatherArguments: ParsableArguments {
             case .probe: return
             case .logs(let files): text = "reading \(files)"
             case .dns(let domain): text = "looking up \(domain) in DNS"
+            case .tlsReports(let paths): text = "reading senders' TLS reports in \(paths)"
             case .diagnosis: text = "joining the evidence"
             }
             FileHandle.standardError.write(Data("\r\u{1B}[K\(text)".utf8))
