@@ -27,7 +27,8 @@ public struct ReportedFailure: Sendable, Equatable {
     public var periodStart: Date?
     public var periodEnd: Date?
     /// How the local logs were matched: `sending-mta-ip`, or `time` (failed sessions of the same cause on a
-    /// public SMTP listener in the period, when the report names no sending address); nil: logs not read.
+    /// public SMTP listener in the period, when the report names no sending address); `not-applicable` for a
+    /// failure before any SMTP session (`TLSResultType.reachesServer`); nil: logs not read.
     public var matchedBy: String?
     /// The local log lines of the same sessions (at most `LocalLogMatcher.keptLines`), with their file and line.
     public var localLines: [LocalLine]
@@ -35,7 +36,7 @@ public struct ReportedFailure: Sendable, Equatable {
     public var localLineCount: Int
 
     /// Read logs hold nothing of these sessions: the vantage-point limit (something in front answered them).
-    public var notSeenLocally: Bool { matchedBy != nil && localLineCount == 0 }
+    public var notSeenLocally: Bool { (matchedBy == "sending-mta-ip" || matchedBy == "time") && localLineCount == 0 }
 
     public struct LocalLine: Sendable, Equatable {
         /// `mail.log:12`
@@ -62,6 +63,7 @@ public enum LocalLogMatcher {
         let lines = scan(files: logFiles, addresses: addresses)
         let mxServices = Self.mxServices(configuration, smtpPorts: smtpPorts)
         for i in failures.indices {
+            guard failures[i].resultType.reachesServer else { failures[i].matchedBy = "not-applicable"; continue }
             let period = failures[i].periodStart.flatMap { s in failures[i].periodEnd.map { s.addingTimeInterval(-slack)...$0.addingTimeInterval(slack) } }
             if let ip = failures[i].sendingMTAIP {
                 failures[i].matchedBy = "sending-mta-ip"
@@ -226,7 +228,9 @@ extension Builder {
             text += " to " + [f.receivingIP, f.receivingMXHostname.map { "(\($0))" }].compactMap { $0 }.joined(separator: " ")
         }
         if let code = f.failureReasonCode { text += "; reason: \(code)" }
-        if f.matchedBy != nil {
+        if f.matchedBy == "not-applicable" {
+            text += "; fails before any SMTP session with the MX (policy host or DNS), so no log line is expected"
+        } else if f.matchedBy != nil {
             text += f.localLineCount == 0 ? "; no local log line" : "; \(f.localLineCount) local log line\(f.localLineCount == 1 ? "" : "s") (by \(f.matchedBy ?? ""))"
         }
         return text

@@ -165,4 +165,16 @@ struct SenderReportScenarioTests {
         #expect(report.diagnoses.map(\.cause) == [.incompleteChain])
         #expect(report.diagnoses[0].severity == .critical && report.diagnoses[0].sources == [.tlsrpt])
     }
+
+    @Test func policyFetchFailuresAreNotExpectedInTheMXLogs() throws {
+        let reader = TLSReportReader()
+        reader.read(bytes: Array(TLSReportSamples.microsoft(fetchErrors: 3).utf8), source: "m.json")
+        let failures = LocalLogMatcher.join(reader.set, logFiles: [], events: [], logsRead: true, configuration: nil, smtpPorts: [],
+                                            certificateCause: nil)
+        #expect(failures.count == 1 && failures[0].cause == .mtaSTSMismatch && failures[0].blocksDelivery)
+        #expect(failures[0].matchedBy == "not-applicable" && !failures[0].notSeenLocally)
+        let report = DiagnosisEngine().diagnose(DiagnosisInput(reportedFailures: failures))
+        #expect(report.diagnoses.map(\.cause) == [.mtaSTSMismatch], "\(report.diagnoses)")
+        #expect(report.diagnoses.first?.evidence.first?.text.contains("no log line is expected") == true)
+    }
 }
