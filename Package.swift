@@ -71,7 +71,7 @@ let package = Package(
         .testTarget(name: "PostfixConfigTests", dependencies: ["PostfixConfig", "TestSupport", "PostlsCore", "TLSKit"], resources: [.copy("Corpus")]),
         .testTarget(name: "TLSProbeTests", dependencies: ["TLSProbe", "TestSupport", "PostlsCore", "TLSKit"], exclude: ["Golden"]),
         .testTarget(name: "MailLogTests", dependencies: ["MailLog", "TestSupport", "PostlsCore", "TLSKit"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "TerminalUITests", dependencies: ["TerminalUI", "WizardCore", "CursesTerminal", "WizardFixtures", "TestSupport", "PostlsCore", "MailLog", "TLSProbe"], resources: [.copy("Golden")]),
+        .testTarget(name: "TerminalUITests", dependencies: ["TerminalUI", "WizardCore", "CursesTerminal", "WizardFixtures", "TestSupport", "PostlsCore", "MailLog", "TLSProbe", "Diagnosis", "TLSReports"], resources: [.copy("Golden")]),
         .testTarget(name: "MailDNSTests", dependencies: ["MailDNS", "TestSupport", "TLSKit", "PostlsCore", "TLSProbe"]),
         .testTarget(name: "TLSReportsTests", dependencies: ["TLSReports", "TestSupport", "PostlsCore"]),
         .testTarget(name: "DiagnosisTests", dependencies: ["Diagnosis", "TestSupport", "PostfixConfig", "TLSProbe", "MailLog", "MailDNS", "TLSKit", "PostlsCore", "TLSReports"]),
