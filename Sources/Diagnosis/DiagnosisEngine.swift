@@ -411,6 +411,11 @@ struct Builder {
             let rows = dovecot ? settleDovecotFromLogs : settleFromLogs
             return (rows.first { $0.causes.contains(cause) } ?? rows[rows.count - 1]).text
         }
+        if sources.contains(.tlsrpt), !sources.contains(.log) {
+            // A sender's report is a real peer's failure; whether the logs show it is said in the notes already.
+            return cause == .reportedNotSeenLocally ? ""
+                : "Settle it: a sender's report is evidence from outside; `postls diagnose --domain YOUR-DOMAIN` checks the MX, MTA-STS and TLSA it names against what the server serves."
+        }
         if !sources.contains(.log) {
             return (dovecot ? "Dovecot's logs" : "The logs")
                 + " show no failure for this yet: it may not have hurt \(dovecot ? "a mail client" : "a real peer") (or the logs read did not cover the time)."

@@ -215,7 +215,7 @@ extension Builder {
     }
 
     static func reportLocation(_ f: ReportedFailure) -> String {
-        "tlsrpt \(f.organization) \(f.day)"
+        "\(f.organization) \(f.day)"
     }
 
     /// "5 failed sessions: certificate-host-mismatch under sts (enforce: mail deferred) from 209.85.128.70 to 192.0.2.25 (mx1.example.com)"

@@ -131,11 +131,12 @@ struct DiagnoseCommand: ParsableCommand {
     @OptionGroup var color: ColorOption
 
     func run() throws {
-        let report = gather.gather().report
+        let gathered = gather.gather()
+        let report = gathered.report
         if format.json {
             try CommandOutput.write(json: report)
         } else {
-            CommandOutput.write(text: report.text(color: color.useColor))
+            CommandOutput.write(text: gathered.diagnoseText(color: color.useColor))
         }
         try CommandOutput.exit(report.exitCode)
     }

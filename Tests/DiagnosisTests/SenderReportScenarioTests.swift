@@ -116,7 +116,7 @@ struct SenderReportScenarioTests {
         // says how many local lines it found.
         let name = try #require(gathered.report.diagnoses.first { $0.cause == .nameMismatch }, "\(described)")
         #expect(name.sources.isSuperset(of: [.probe, .tlsrpt, .log]) && name.severity == .critical && name.confidence == .high, "\(described)")
-        #expect(name.evidence.contains { $0.source == .tlsrpt && $0.location == "tlsrpt Google Inc. \(aborted.day)" && $0.text.contains("from 127.0.0.2") },
+        #expect(name.evidence.contains { $0.source == .tlsrpt && $0.location == "Google Inc. \(aborted.day)" && $0.text.contains("from 127.0.0.2") },
                 "\(described)")
         #expect(name.evidence.contains { $0.source == .log && $0.text.contains("[127.0.0.2]") }, "\(described)")
         #expect(name.notes.contains { $0.contains("127.0.0.9") }, "\(name.notes)")
@@ -136,6 +136,9 @@ struct SenderReportScenarioTests {
         #expect(causes.contains("reported_not_seen_locally") && causes.contains("name_mismatch"), "\(causes)")
         let text = try s.postls(["diagnose", "--tlsrpt", reports] + s.cliArguments).stdout
         #expect(text.contains("Reported by senders (TLS-RPT): 2 reports") && text.contains("not seen locally"), "\(text)")
+        // The named senders' verdicts per listener, from the same probe (the support report's table, in columns).
+        let listener = "127.0.0.1:\(try s.port("smtp"))"
+        #expect(text.contains("\nSenders (approximations") && text.contains(listener) && text.contains("gmail"), "\(text)")
 
         var wizardOptions = options
         wizardOptions.command = "wizard"
