@@ -121,7 +121,10 @@ struct DiagnoseCommand: ParsableCommand {
         discussion: """
             Reads main.cf/master.cf, probes every smtpd listener, reads the mail logs, and names the root \
             causes, most important first, each with its evidence (file:line, probe, log line), how sure it is, \
-            and fixes. Apply a fix with `postls fix apply ID`. Exit 0 nothing wrong, 1 warnings, 2 critical.
+            and fixes; then the named senders' verdicts per listener (docs/SENDERS.md). With --tlsrpt PATH, senders' \
+            TLS reports (RFC 8460) join in: each reported failure becomes evidence for its cause with the local log \
+            lines of its sessions, and failures the logs never saw are said plainly (reported_not_seen_locally). \
+            Apply a fix with `postls fix apply ID`. Exit 0 nothing wrong, 1 warnings, 2 critical.
             """ + " " + JSONOption.schema("diagnose"))
 
     @OptionGroup var gather: GatherArguments
