@@ -140,12 +140,13 @@ public enum LocalLogMatcher {
         var evidence: ReportedFailure.LocalLine { .init(location: "\(Builder.basename(file)):\(number)", text: message) }
     }
 
-    /// The lines that say most first: a TLS error or the disconnect counters before a bare `connect from`. A line
+    /// The lines that say most first: a TLS error or a lost connection, then the disconnect counters, then the rest. A line
     /// that says only that a handshake failed (`SSL_accept error from ...: -1`) is left out: the next says why.
     static func telling(_ lines: [MatchedLine]) -> [MatchedLine] {
         func rank(_ l: MatchedLine) -> Int {
-            if l.message.contains("TLS") || l.message.contains("warning") || l.message.contains("SSL_accept") { return 0 }
-            if l.message.hasPrefix("disconnect from") || l.message.hasPrefix("lost connection") { return 1 }
+            let m = l.message
+            if m.contains("warning") || m.contains("SSL_accept") || m.contains("TLS library") || m.hasPrefix("lost connection") { return 0 }
+            if m.hasPrefix("disconnect from") { return 1 }
             return 2
         }
         return lines.filter { !$0.message.hasSuffix(": -1") }.enumerated()
@@ -171,20 +172,21 @@ public enum LocalLogMatcher {
         return found
     }
 
-    /// Whether `needle` (`[ADDRESS]`, never empty) occurs in the line: a scan for its first byte, then a compare.
+    /// Whether `needle` (`[ADDRESS]`, never empty) occurs in the line: `memchr` to each `[` (few in a line), then a
+    /// compare.
     static func contains(_ haystack: UnsafeRawBufferPointer, _ needle: [UInt8]) -> Bool {
-        let n = needle.count, count = haystack.count
-        guard n > 0, count >= n, let first = needle.first else { return false }
-        var i = 0
-        while i <= count - n {
-            if haystack[i] == first {
-                var k = 1
-                while k < n, haystack[i + k] == needle[k] { k += 1 }
-                if k == n { return true }
+        guard let base = haystack.baseAddress, let first = needle.first, haystack.count >= needle.count else { return false }
+        let n = needle.count, end = base + haystack.count
+        var from = base
+        return needle.withUnsafeBytes { nb in
+            while end - from >= n, let hit = memchr(from, Int32(first), end - from) {
+                let at = UnsafeRawPointer(hit)
+                if end - at < n { return false }
+                if memcmp(at, nb.baseAddress!, n) == 0 { return true }
+                from = at + 1
             }
-            i += 1
+            return false
         }
-        return false
     }
 }
 

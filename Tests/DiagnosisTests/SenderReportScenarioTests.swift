@@ -140,6 +140,10 @@ struct SenderReportScenarioTests {
         let listener = "127.0.0.1:\(try s.port("smtp"))"
         #expect(text.contains("\nSenders (approximations") && text.contains(listener) && text.contains("gmail"), "\(text)")
 
+        // `postls --tlsrpt PATH` (the wizard) without a terminal prints the same diagnosis text.
+        let wizardText = try s.postls(["--tlsrpt", reports] + s.cliArguments).stdout
+        #expect(wizardText.contains("Reported by senders (TLS-RPT): 2 reports") && wizardText.contains("reported_not_seen_locally"), "\(wizardText)")
+
         var wizardOptions = options
         wizardOptions.command = "wizard"
         let wizard = try #require(StepwiseGathering(options: wizardOptions, gatherer: s.gatherer).gatherAll())
