@@ -140,6 +140,10 @@ struct SenderReportScenarioTests {
         let listener = "127.0.0.1:\(try s.port("smtp"))"
         #expect(text.contains("\nSenders (approximations") && text.contains(listener) && text.contains("gmail"), "\(text)")
 
+        // The support report carries the same section.
+        let support = try s.postls(["report", "--tlsrpt", reports] + s.cliArguments).stdout
+        #expect(support.contains("## Reported by senders (TLS-RPT)") && support.contains("from 127.0.0.9 to 127.0.0.1 (mail.postls.test); no local log line"), "\(support)")
+
         // `postls --tlsrpt PATH` (the wizard) without a terminal prints the same diagnosis text.
         let wizardText = try s.postls(["--tlsrpt", reports] + s.cliArguments).stdout
         #expect(wizardText.contains("Reported by senders (TLS-RPT): 2 reports") && wizardText.contains("reported_not_seen_locally"), "\(wizardText)")
