@@ -154,7 +154,7 @@ extension ReportedFailure: Encodable {
         try c.encode(receivingMXHostname, forKey: .receivingMXHostname); try c.encode(failureReasonCode, forKey: .failureReasonCode)
         try c.encode(periodStart.map(TimeFormat.iso8601), forKey: .periodStart); try c.encode(periodEnd.map(TimeFormat.iso8601), forKey: .periodEnd)
         try c.encode(matchedBy, forKey: .matchedBy)
-        try c.encode(matchedBy == nil || matchedBy == "not-applicable" ? nil : !notSeenLocally, forKey: .seenLocally)
+        try c.encode(matchedBy != "sending-mta-ip" && matchedBy != "time" ? nil : !notSeenLocally, forKey: .seenLocally)
         try c.encode(localLineCount, forKey: .localLineCount)
         try c.encode(localLines.map { LineJSON(location: $0.location, text: $0.text) }, forKey: .localLines)
     }

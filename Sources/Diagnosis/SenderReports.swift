@@ -27,8 +27,10 @@ public struct ReportedFailure: Sendable, Equatable {
     public var periodStart: Date?
     public var periodEnd: Date?
     /// How the local logs were matched: `sending-mta-ip`, or `time` (failed sessions of the same cause on a
-    /// public SMTP listener in the period, when the report names no sending address); `not-applicable` for a
-    /// failure before any SMTP session (`TLSResultType.reachesServer`); nil: logs not read.
+    /// public SMTP listener, on the `receiving-ip` where it names one, in the period, when the report names no
+    /// sending address); `not-applicable` for a failure before any SMTP session (`TLSResultType.reachesServer`);
+    /// `no-address` for `starttls-not-supported` without a sending address (a plaintext session logs no TLS
+    /// failure to match by time); nil: logs not read. Only `sending-mta-ip` and `time` can be unseen.
     public var matchedBy: String?
     /// The local log lines of the same sessions (at most `LocalLogMatcher.keptLines`), with their file and line.
     public var localLines: [LocalLine]
@@ -61,7 +63,6 @@ public enum LocalLogMatcher {
         guard logsRead else { return failures }
         let addresses = Set(failures.compactMap(\.sendingMTAIP))
         let lines = scan(files: logFiles, addresses: addresses)
-        let mxServices = Self.mxServices(configuration, smtpPorts: smtpPorts)
         for i in failures.indices {
             guard failures[i].resultType.reachesServer else { failures[i].matchedBy = "not-applicable"; continue }
             let period = failures[i].periodStart.flatMap { s in failures[i].periodEnd.map { s.addingTimeInterval(-slack)...$0.addingTimeInterval(slack) } }
@@ -70,9 +71,13 @@ public enum LocalLogMatcher {
                 let found = (lines[ip] ?? []).filter { line in period.map { p in line.time.map(p.contains) ?? true } ?? true }
                 failures[i].localLineCount = found.count
                 failures[i].localLines = telling(found).prefix(keptLines).map { $0.evidence }
+            } else if failures[i].resultType == .starttlsNotSupported {
+                // A session without STARTTLS logs no TLS failure: without the sender's address nothing matches it.
+                failures[i].matchedBy = "no-address"
             } else {
                 failures[i].matchedBy = "time"
                 let causes = Self.family(failures[i].cause)
+                let mxServices = Self.mxServices(configuration, smtpPorts: smtpPorts, receivingIP: failures[i].receivingIP)
                 let found = events.filter { event in
                     !event.ownProbe && causes.contains(event.cause) && (event.service.map { mxServices.isEmpty || mxServices.contains($0) } ?? true)
                         && (period.map { p in event.time.map(p.contains) ?? false } ?? true)
@@ -125,11 +130,14 @@ public enum LocalLogMatcher {
         return type.cause
     }
 
-    /// The smtpd service labels of the listeners that receive internet mail (port 25, `--smtp-port`).
-    static func mxServices(_ configuration: PostfixConfiguration?, smtpPorts: Set<Int>) -> Set<String> {
+    /// The smtpd service labels of the listeners that receive internet mail (port 25, `--smtp-port`); with the
+    /// report's `receiving-ip`, those on that address or on every address.
+    static func mxServices(_ configuration: PostfixConfiguration?, smtpPorts: Set<Int>, receivingIP: String?) -> Set<String> {
         guard let configuration else { return [] }
-        return Set(configuration.smtpdListeners.filter { l in l.isPublicSMTP || l.listen.port.map(smtpPorts.contains) == true }
-            .map(\.logServiceLabel))
+        return Set(configuration.smtpdListeners.filter { l in
+            (l.isPublicSMTP || l.listen.port.map(smtpPorts.contains) == true)
+                && (receivingIP == nil || l.listen.host == nil || l.listen.host == receivingIP)
+        }.map(\.logServiceLabel))
     }
 
     struct MatchedLine {
@@ -232,6 +240,8 @@ extension Builder {
         if let code = f.failureReasonCode { text += "; reason: \(code)" }
         if f.matchedBy == "not-applicable" {
             text += "; fails before any SMTP session with the MX (policy host or DNS), so no log line is expected"
+        } else if f.matchedBy == "no-address" {
+            text += "; no sending address, and a session without STARTTLS logs no TLS failure to match by time"
         } else if f.matchedBy != nil {
             text += f.localLineCount == 0 ? "; no local log line" : "; \(f.localLineCount) local log line\(f.localLineCount == 1 ? "" : "s") (by \(f.matchedBy ?? ""))"
         }

@@ -188,4 +188,16 @@ struct SenderReportScenarioTests {
         #expect(report.diagnoses.map(\.cause) == [.mtaSTSMismatch], "\(report.diagnoses)")
         #expect(report.diagnoses.first?.evidence.first?.text.contains("no log line is expected") == true)
     }
+
+    @Test func aPlaintextFailureWithoutTheSendersAddressIsNeitherMatchedNorClaimedUnseen() throws {
+        let reader = TLSReportReader()
+        reader.read(bytes: Array(Self.microsoftShaped(start: "2026-12-01T00:00:00Z", end: "2026-12-01T23:59:59Z",
+                                                      type: "starttls-not-supported", count: 4).utf8), source: "m.json")
+        let failures = LocalLogMatcher.join(reader.set, logFiles: [], events: [], logsRead: true, configuration: nil, smtpPorts: [],
+                                            certificateCause: nil)
+        #expect(failures.count == 1 && failures[0].cause == .starttlsUnavailable && failures[0].matchedBy == "no-address")
+        #expect(!failures[0].notSeenLocally)
+        let report = DiagnosisEngine().diagnose(DiagnosisInput(reportedFailures: failures))
+        #expect(!report.diagnoses.contains { $0.cause == .reportedNotSeenLocally })
+    }
 }

@@ -26,6 +26,7 @@ extension SenderReportsRow {
             let status: String
             if f.notSeenLocally { status = "not seen locally" }
             else if f.matchedBy == "not-applicable" { status = "before SMTP" }
+            else if f.matchedBy == "no-address" { status = "no address" }
             else if f.matchedBy != nil { status = "\(f.localLineCount) log line\(f.localLineCount == 1 ? "" : "s")" }
             else { status = "logs not read" }
             return "\(status): \(f.cause.rawValue)  \(f.failedSessions) \(f.resultType.rawValue)\(f.sendingMTAIP.map { " from \($0)" } ?? "") (\(f.organization))"
