@@ -26,13 +26,15 @@ public struct DiagnosisInput: Sendable {
     public var dovecot: DovecotConfig?
     /// Whether master runs (from its pid file), when known: a stopped Postfix explains every refused connection.
     public var master: MasterStatus?
+    /// Senders' TLS reports' failure details, joined to the local logs (`LocalLogMatcher`), when reports were given.
+    public var reportedFailures: [ReportedFailure] = []
 
     public init(configuration: PostfixConfiguration? = nil, configFindings: [Finding] = [], probe: ProbeReport? = nil,
                 logEvents: [TLSEvent] = [], logSummary: LogSummary? = nil, postfixVersion: String? = nil, now: Date = Date(),
-                smtpPorts: Set<Int> = [], plaintextRefusals: [PlaintextRefusals] = []) {
+                smtpPorts: Set<Int> = [], plaintextRefusals: [PlaintextRefusals] = [], reportedFailures: [ReportedFailure] = []) {
         self.configuration = configuration; self.configFindings = configFindings; self.probe = probe
         self.logEvents = logEvents; self.logSummary = logSummary; self.postfixVersion = postfixVersion; self.now = now
-        self.smtpPorts = smtpPorts; self.plaintextRefusals = plaintextRefusals
+        self.smtpPorts = smtpPorts; self.plaintextRefusals = plaintextRefusals; self.reportedFailures = reportedFailures
     }
 
     /// Whether a listener on `port` receives mail from the internet.
@@ -64,6 +66,7 @@ public struct DiagnosisEngine: Sendable {
         builder.joinLogsToConfigAndProbe()
         builder.addLogEvents()
         builder.addOutboundHops()
+        builder.addSenderReports()
         builder.mergeTLSDisabledIntoRootCause()
         var diagnoses = builder.finish()
         let planner = FixPlanner(input: input)
@@ -407,6 +410,11 @@ struct Builder {
         if sources == [.log] {
             let rows = dovecot ? settleDovecotFromLogs : settleFromLogs
             return (rows.first { $0.causes.contains(cause) } ?? rows[rows.count - 1]).text
+        }
+        if sources.contains(.tlsrpt), !sources.contains(.log) {
+            // A sender's report is a real peer's failure; whether the logs show it is said in the notes already.
+            return cause == .reportedNotSeenLocally ? ""
+                : "Settle it: a sender's report is evidence from outside; `postls diagnose --domain YOUR-DOMAIN` checks the MX, MTA-STS and TLSA it names against what the server serves."
         }
         if !sources.contains(.log) {
             return (dovecot ? "Dovecot's logs" : "The logs")

@@ -1,11 +1,13 @@
 import Foundation
 import PostfixConfig
 import PostlsCore
+import TLSReports
 
 /// One piece of evidence for a diagnosis, with where it came from.
 public struct Evidence: Codable, Sendable, Equatable {
     /// `system`: the state of the running server apart from its listeners, such as whether master runs (its pid file).
-    public enum Source: String, Codable, Sendable, CaseIterable { case config, probe, log, dns, system }
+    /// `tlsrpt`: a sender's SMTP TLS report (RFC 8460), the one view from outside the server.
+    public enum Source: String, Codable, Sendable, CaseIterable { case config, probe, log, dns, system, tlsrpt }
 
     public var source: Source
     /// `main.cf:14`, `mail.log:8812`, `probe 127.0.0.1:25 (IPv4)`
@@ -100,10 +102,41 @@ public struct DiagnosisReport: Sendable {
     public var fixes: [Fix]
     /// What was not looked at (no probe, logs unreadable...), so the admin knows the limits.
     public var limitations: [String]
+    /// Senders' TLS reports and their join with the local logs, when reports were given (`--tlsrpt`).
+    public var senderReports: SenderReports? = nil
 
     public var exitCode: ExitCode {
         ExitCode(worst: diagnoses.filter { $0.status == .active }.map(\.severity).max())
     }
 
     public func fix(id: String) -> Fix? { fixes.first { $0.id == id } }
+}
+
+/// What senders reported (`--tlsrpt`): the reports read, those rejected with their reason, and each failure
+/// detail joined to the local logs.
+public struct SenderReports: Sendable, Equatable {
+    public var reports: Int
+    public var organizations: [String]
+    public var successfulSessions: Int
+    public var failedSessions: Int
+    public var rejected: [TLSReportRejection]
+    public var failures: [ReportedFailure]
+    /// Whether logs were read: without them no failure is matched, and none is claimed unseen.
+    public var logsRead: Bool
+
+    public init(set: TLSReportSet, failures: [ReportedFailure], logsRead: Bool) {
+        reports = set.reports.count
+        organizations = Array(Set(set.reports.map(\.organization))).sorted()
+        successfulSessions = set.reports.reduce(0) { Self.sum($0, $1.successfulSessions) }
+        failedSessions = set.reports.reduce(0) { Self.sum($0, $1.failedSessions) }
+        rejected = set.rejected + set.unreadable
+        self.failures = failures
+        self.logsRead = logsRead
+    }
+
+    /// Counts as senders write them can be huge: a sum stops at Int.max.
+    static func sum(_ a: Int, _ b: Int) -> Int { let (r, o) = a.addingReportingOverflow(b); return o ? .max : r }
+
+    /// The failure details no local log line matches.
+    public var notSeenLocally: [ReportedFailure] { failures.filter(\.notSeenLocally) }
 }

@@ -40,12 +40,16 @@ extension Fix {
 }
 
 extension DiagnosisReport: Encodable {
-    private enum ContractKeys: String, CodingKey { case diagnoses, fixes, limitations }
+    private enum ContractKeys: String, CodingKey {
+        case diagnoses, fixes, limitations
+        case senderReports = "sender_reports"
+    }
 
     public func encode(to encoder: Encoder) throws {
         var c = encoder.container(keyedBy: ContractKeys.self)
         try c.encode(diagnoses, forKey: .diagnoses); try c.encode(fixes, forKey: .fixes)
         try c.encode(limitations, forKey: .limitations)
+        try c.encodeIfPresent(senderReports, forKey: .senderReports)
     }
 
     /// The contract's JSON (ContractJSON), ending in a newline.
@@ -85,10 +89,73 @@ extension DiagnosisReport: Encodable {
                 }
             }
         }
+        if let senderReports { out += senderReports.text() }
         if !limitations.isEmpty {
             out += "\nLimits of this diagnosis:\n"
             for l in limitations { out += "  - \(l)\n" }
         }
         return out
+    }
+}
+
+extension SenderReports: Encodable {
+    private enum ContractKeys: String, CodingKey {
+        case reports, organizations, rejected, failures
+        case successfulSessions = "successful_sessions", failedSessions = "failed_sessions", logsRead = "logs_read"
+        case notSeenLocally = "not_seen_locally"
+    }
+
+    private struct RejectedJSON: Encodable { var source: String; var reason: String }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: ContractKeys.self)
+        try c.encode(reports, forKey: .reports); try c.encode(organizations, forKey: .organizations)
+        try c.encode(successfulSessions, forKey: .successfulSessions); try c.encode(failedSessions, forKey: .failedSessions)
+        try c.encode(rejected.map { RejectedJSON(source: $0.source, reason: $0.reason) }, forKey: .rejected)
+        try c.encode(failures, forKey: .failures); try c.encode(logsRead, forKey: .logsRead)
+        try c.encode(notSeenLocally.count, forKey: .notSeenLocally)
+    }
+
+    /// The "Reported by senders" section of `postls diagnose`: each failure detail with what the local logs hold of it.
+    public func text() -> String {
+        var out = "\nReported by senders (TLS-RPT): \(reports) report\(reports == 1 ? "" : "s")"
+        out += organizations.isEmpty ? "" : " from \(organizations.joined(separator: ", "))"
+        out += ", \(successfulSessions) successful and \(failedSessions) failed sessions.\n"
+        for f in failures {
+            out += "  - \(Builder.reportLocation(f)): \(Builder.reportText(f)) → \(f.cause.rawValue)\n"
+            if f.notSeenLocally { out += "    not seen locally: a path the local probe cannot see (firewall/NAT in front, another MX)\n" }
+            for line in f.localLines { out += "    \(line.location): \(line.text)\n" }
+        }
+        for r in rejected { out += "  - rejected \(r.source): \(r.reason)\n" }
+        if !logsRead, !failures.isEmpty { out += "  (no mail log was read: the failures were not matched to local lines)\n" }
+        return out
+    }
+}
+
+extension ReportedFailure: Encodable {
+    private enum ContractKeys: String, CodingKey {
+        case organization, day, source, cause
+        case policyType = "policy_type", policyDomain = "policy_domain", blocksDelivery = "blocks_delivery"
+        case resultType = "result_type", failedSessions = "failed_sessions", sendingMTAIP = "sending_mta_ip"
+        case receivingIP = "receiving_ip", receivingMXHostname = "receiving_mx_hostname", failureReasonCode = "failure_reason_code"
+        case periodStart = "period_start", periodEnd = "period_end", matchedBy = "matched_by", seenLocally = "seen_locally"
+        case localLines = "local_lines", localLineCount = "local_line_count"
+    }
+
+    private struct LineJSON: Encodable { var location: String; var text: String }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: ContractKeys.self)
+        try c.encode(organization, forKey: .organization); try c.encode(day, forKey: .day); try c.encode(source, forKey: .source)
+        try c.encode(policyType, forKey: .policyType); try c.encode(policyDomain, forKey: .policyDomain)
+        try c.encode(blocksDelivery, forKey: .blocksDelivery); try c.encode(resultType.rawValue, forKey: .resultType)
+        try c.encode(cause, forKey: .cause); try c.encode(failedSessions, forKey: .failedSessions)
+        try c.encode(sendingMTAIP, forKey: .sendingMTAIP); try c.encode(receivingIP, forKey: .receivingIP)
+        try c.encode(receivingMXHostname, forKey: .receivingMXHostname); try c.encode(failureReasonCode, forKey: .failureReasonCode)
+        try c.encode(periodStart.map(TimeFormat.iso8601), forKey: .periodStart); try c.encode(periodEnd.map(TimeFormat.iso8601), forKey: .periodEnd)
+        try c.encode(matchedBy, forKey: .matchedBy)
+        try c.encode(matchedBy != "sending-mta-ip" && matchedBy != "time" ? nil : !notSeenLocally, forKey: .seenLocally)
+        try c.encode(localLineCount, forKey: .localLineCount)
+        try c.encode(localLines.map { LineJSON(location: $0.location, text: $0.text) }, forKey: .localLines)
     }
 }

@@ -5,6 +5,7 @@ import PostfixConfig
 import PostlsCore
 import TLSKit
 import TLSProbe
+import TLSReports
 
 /// What to gather for a diagnosis: the options of `postls diagnose`, `fix`, `report` and the wizard.
 public struct GatherOptions: Sendable {
@@ -43,6 +44,9 @@ public struct GatherOptions: Sendable {
     public var includeOwnProbes = false
     /// The command gathering, noted in the probe record (`diagnose`, `report`, `fix`, `wizard`).
     public var command = "diagnose"
+    /// Senders' TLS reports (RFC 8460) to join (`--tlsrpt`): files, folders (Maildir), mbox, .eml, gzip, as
+    /// `postls tlsrpt` reads them. Empty: none.
+    public var tlsReports: [String] = []
 
     public init() {}
 }
@@ -60,13 +64,15 @@ public struct Gathered: Sendable {
     public var postfixVersion: String?
     public var report: DiagnosisReport
     public var dns: DNSReport?
+    /// The senders' reports read (`--tlsrpt`), nil when none were given; their join is `report.senderReports`.
+    public var tlsReports: TLSReportSet?
 
     public init(configuration: PostfixConfiguration?, configError: String?, findings: [Finding], probe: ProbeReport?,
                 probeTargets: [ProbeTarget], logReport: LogReport?, logFiles: [String], logError: String?,
-                postfixVersion: String?, report: DiagnosisReport, dns: DNSReport? = nil) {
+                postfixVersion: String?, report: DiagnosisReport, dns: DNSReport? = nil, tlsReports: TLSReportSet? = nil) {
         self.configuration = configuration; self.configError = configError; self.findings = findings; self.probe = probe
         self.probeTargets = probeTargets; self.logReport = logReport; self.logFiles = logFiles; self.logError = logError
-        self.postfixVersion = postfixVersion; self.report = report; self.dns = dns
+        self.postfixVersion = postfixVersion; self.report = report; self.dns = dns; self.tlsReports = tlsReports
     }
 }
 
@@ -79,7 +85,7 @@ public struct Gatherer: Sendable {
         self.runner = runner; self.clock = clock
     }
 
-    public enum Step: Sendable { case config, probe(ProbeProgress), logs(String), dns(String), diagnosis }
+    public enum Step: Sendable { case config, probe(ProbeProgress), logs(String), dns(String), tlsReports(String), diagnosis }
 
     /// The whole gathering, one step after another: config, logs (before the probe, so the probe's own refused
     /// handshakes are not among the peers' failures), probe, DNS, then the join. The wizard runs the same steps
@@ -91,8 +97,9 @@ public struct Gatherer: Sendable {
         let targets = options.probe ? probeTargets(options, configuration: config.configuration) : []
         let probe = options.probe ? self.probe(targets, options: options) { progress?(.probe($0)) } : nil
         let dns = gatherDNS(options) { progress?(.dns($0)) }
+        let reports = gatherReports(options) { progress?(.tlsReports($0)) }
         progress?(.diagnosis)
-        return join(config: config, logs: logs, probe: probe, probeTargets: targets, dns: dns, options: options)
+        return join(config: config, logs: logs, probe: probe, probeTargets: targets, dns: dns, reports: reports, options: options)
     }
 
     // MARK: the steps
@@ -166,10 +173,20 @@ public struct Gatherer: Sendable {
         return dnsReport(domain: domain, options: options)
     }
 
-    /// Step 5: the join. Scans for refused plaintext senders when the MX requires TLS (the log engine does not
+    /// Step 5: senders' TLS reports, when `options.tlsReports` names any (`TLSReportReader`, as `postls tlsrpt`
+    /// reads them). `reading` is told the paths first.
+    public func gatherReports(_ options: GatherOptions, reading: ((String) -> Void)? = nil) -> TLSReportSet? {
+        guard !options.tlsReports.isEmpty else { return nil }
+        reading?(options.tlsReports.joined(separator: ", "))
+        let reader = TLSReportReader()
+        reader.read(paths: options.tlsReports)
+        return reader.set
+    }
+
+    /// Step 6: the join. Scans for refused plaintext senders when the MX requires TLS (the log engine does not
     /// report them), diagnoses, and notes what could not be read among the limitations.
     public func join(config: ConfigStep, logs: LogStep, probe: ProbeReport?, probeTargets: [ProbeTarget], dns: DNSReport?,
-                     options: GatherOptions) -> Gathered {
+                     reports: TLSReportSet? = nil, options: GatherOptions) -> Gathered {
         var refusals: [PlaintextRefusals] = []
         if logs.report != nil, let configuration = config.configuration, config.findings.contains(where: { $0.id == "tls_required_on_mx" }) {
             refusals = PlaintextRefusals.scan(files: logs.files, labels: PlaintextRefusals.programs(configuration, smtpPorts: options.smtpPorts))
@@ -181,13 +198,29 @@ public struct Gatherer: Sendable {
         input.dnsFindings = dns?.findings ?? []
         input.dovecot = options.loadDovecot()
         input.master = options.masterStatus(configuration: config.configuration)
+        if let reports {
+            input.reportedFailures = LocalLogMatcher.join(reports, logFiles: logs.files, events: logs.report?.events ?? [],
+                                                          logsRead: logs.report != nil, configuration: config.configuration,
+                                                          smtpPorts: options.smtpPorts, certificateCause: Self.mxCertificateCause(probe, smtpPorts: options.smtpPorts))
+        }
         var report = DiagnosisEngine().diagnose(input)
+        if let reports {
+            report.senderReports = SenderReports(set: reports, failures: input.reportedFailures, logsRead: logs.report != nil)
+            if logs.report == nil { report.limitations.append("tlsrpt: no mail log was read, so the senders' reported failures were not matched to local lines") }
+        }
         if let configError = config.configError { report.limitations.insert("config: \(configError)", at: 0) }
         if let logError = logs.error { report.limitations.append("logs: \(logError)") }
         if let note = logs.report?.summary.ownProbesNote { report.limitations.append(note) }
         return Gathered(configuration: config.configuration, configError: config.configError, findings: config.findings, probe: probe,
                         probeTargets: probeTargets, logReport: logs.report, logFiles: logs.files, logError: logs.error,
-                        postfixVersion: config.postfixVersion, report: report, dns: dns)
+                        postfixVersion: config.postfixVersion, report: report, dns: dns, tlsReports: reports)
+    }
+
+    /// What the probe found wrong with the certificate a public SMTP listener serves (its verify code, else the
+    /// name): what a sender's vague `certificate-not-trusted` or `validation-failure` stands for.
+    static func mxCertificateCause(_ probe: ProbeReport?, smtpPorts: Set<Int>) -> Cause? {
+        guard let probe else { return nil }
+        return probe.targets.filter { $0.port == 25 || smtpPorts.contains($0.port) }.lazy.compactMap(Builder.certificateCause).first
     }
 
     /// The DNS side of the domain, through the given resolver or the system's first nameserver.

@@ -53,3 +53,39 @@ extension SenderPolicyJoin {
         return out + "\n"
     }
 }
+
+extension SenderPolicyJoin {
+    /// The "Senders" table of `postls diagnose`'s text: the support report's table in columns, the outcomes
+    /// other than TLS with their reasons below it. Empty when no listener has sender verdicts.
+    public static func sendersText(_ probe: ProbeReport, dns: DNSReport?) -> String {
+        var probe = probe
+        if let dns { apply(dns, to: &probe, profiles: SenderProfile.all) }
+        let ids = SenderProfile.all.map(\.id).filter { id in probe.targets.contains { $0.profiles.contains { $0.id == id } } }
+        guard !ids.isEmpty else { return "" }
+        var rows: [[String]] = [["listener"] + ids]
+        for t in probe.targets where !t.profiles.isEmpty {
+            let address = t.address.contains(":") ? "[\(t.address)]" : t.address
+            rows.append(["\(address):\(t.port)"] + ids.map { id in
+                t.profiles.first { $0.id == id }.map { "\($0.outcome.rawValue)\($0.protocol.map { " \($0)" } ?? "")" } ?? "-"
+            })
+        }
+        let widths = rows[0].indices.map { c in rows.map { $0[c].count }.max() ?? 0 }
+        var out = "\nSenders (approximations; sources in docs/SENDERS.md\(dns.map { "; the DNS of \($0.domain) applied" } ?? "")):\n"
+        for row in rows {
+            out += "  " + row.enumerated().map { $0.element.padding(toLength: widths[$0.offset], withPad: " ", startingAt: 0) }
+                .joined(separator: "  ").trimmingCharacters(in: .whitespaces) + "\n"
+        }
+        for t in probe.targets {
+            for v in t.profiles where v.outcome != .tls { out += "  - \(t.address):\(t.port) \(v.id) \(v.outcome.rawValue): \(v.reasons.joined(separator: "; "))\n" }
+        }
+        return out
+    }
+}
+
+extension Gathered {
+    /// What `postls diagnose` prints (and `postls` without a terminal): the diagnoses, then the named senders'
+    /// verdicts per listener when the probe ran them.
+    public func diagnoseText(color: Bool) -> String {
+        report.text(color: color) + (probe.map { SenderPolicyJoin.sendersText($0, dns: dns) } ?? "")
+    }
+}

@@ -3,6 +3,7 @@ import MailLog
 import PostfixConfig
 import Synchronization
 import TLSProbe
+import TLSReports
 
 /// The wizard's gathering: `Gatherer`'s own steps, started together so each screen fills as its step ends (the
 /// probe waits for the log read, as in `Gatherer.gather`), then `Gatherer.join` once config, probe and logs are in.
@@ -25,6 +26,8 @@ public final class StepwiseGathering: Sendable {
         /// A step stored a result the last join has not seen.
         var changed = false
         var gathered: Gathered?
+        /// The senders' reports, read once (`Gatherer.gatherReports`): a change to the configuration does not change them.
+        var reports: TLSReportSet??
     }
 
     public init(options: GatherOptions, gatherer: Gatherer = Gatherer()) {
@@ -63,7 +66,8 @@ public final class StepwiseGathering: Sendable {
         return step
     }
 
-    /// Once config, probe and logs are in: the DNS step and the join (`Gatherer.gatherDNS`, `Gatherer.join`).
+    /// Once config, probe and logs are in: the DNS step, the senders' reports (`Gatherer.gatherReports`) and the
+    /// join (`Gatherer.gatherDNS`, `Gatherer.join`).
     /// Nil while a step is missing, and when no step has ended since the last join (two steps ending together
     /// join once).
     public func joinIfReady() -> Gathered? {
@@ -74,7 +78,10 @@ public final class StepwiseGathering: Sendable {
         }
         guard let (config, logs, probe) = steps else { return nil }
         let dns = gatherer.gatherDNS(options)
-        let gathered = gatherer.join(config: config, logs: logs, probe: probe.report, probeTargets: probe.targets, dns: dns, options: options)
+        let reports = state.withLock { $0.reports } ?? gatherer.gatherReports(options)
+        state.withLock { $0.reports = .some(reports) }
+        let gathered = gatherer.join(config: config, logs: logs, probe: probe.report, probeTargets: probe.targets, dns: dns,
+                                     reports: reports, options: options)
         state.withLock { $0.gathered = gathered }
         return gathered
     }

@@ -25,6 +25,7 @@ public enum Cause: String, Codable, CaseIterable, Sendable, Comparable {
     case tlsTableError = "tls_table_error"
     case tlsEngineFailure = "tls_engine_failure"
     case dovecotConfigPre24 = "dovecot_config_pre_2_4"
+    case reportedNotSeenLocally = "reported_not_seen_locally"
     // Outbound
     case remoteCertificateUnverified = "remote_certificate_unverified"
     case remoteCertificateExpired = "remote_certificate_expired"

@@ -97,6 +97,7 @@ final class EngineEffectHandler: WizardEffectHandler, Sendable {
     private func diagnoseIfReady(_ post: @escaping @Sendable (WizardEvent) -> Void) {
         guard let made = gathering.joinIfReady()?.report else { return }
         post(.diagnosesLoaded(diagnoses: made.diagnoses.map(DiagnosisRow.init), fixes: made.fixes.map(FixRow.init)))
+        if let senders = made.senderReports { post(.senderReportsLoaded(SenderReportsRow(senders))) }
     }
 
     /// What was gathered, in the shape the fix loop takes.

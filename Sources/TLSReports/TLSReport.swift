@@ -39,6 +39,17 @@ public struct TLSReport: Sendable, Equatable {
         return "unknown"
     }
 
+    /// The period the report covers: its date range, else the file name's day (a whole UTC day); nil when
+    /// neither says. A range whose end is before its start is taken as written the other way round.
+    public var period: ClosedRange<Date>? {
+        if let start = startDatetime.flatMap(RFC3339.parse) {
+            let end = endDatetime.flatMap(RFC3339.parse) ?? start.addingTimeInterval(86_400)
+            return min(start, end)...max(start, end)
+        }
+        if let fileNameStart { return fileNameStart...fileNameStart.addingTimeInterval(86_400) }
+        return nil
+    }
+
     public var successfulSessions: Int { policies.reduce(0) { saturating($0, $1.successfulSessions) } }
     public var failedSessions: Int { policies.reduce(0) { saturating($0, $1.failedSessions) } }
 }

@@ -37,6 +37,13 @@ public struct TLSResultType: RawRepresentable, Hashable, Comparable, Sendable, C
         .daneRequired: .dnssecInsecure,
     ]
 
+    /// Failures that happen before any SMTP session with the receiving MX: the MTA-STS policy fetched over HTTPS
+    /// from the policy host, and DNSSEC validation of the MX's records. The MX's own logs cannot hold them.
+    public static let beforeSession: Set<TLSResultType> = [.stsPolicyFetchError, .stsPolicyInvalid, .stsWebPKIInvalid, .dnssecInvalid]
+
+    /// Whether a failed session of this type reached the receiving MX (and may have left lines in its logs).
+    public var reachesServer: Bool { !Self.beforeSession.contains(self) }
+
     /// The result types RFC 8460 defines.
     public static var known: [TLSResultType] { causes.keys.sorted() }
 

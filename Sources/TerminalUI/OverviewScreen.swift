@@ -7,6 +7,7 @@ enum OverviewScreen {
         var y = body.y
         renderListeners(s, into: &buffer, body: body, y: &y, glyphs: glyphs)
         renderProblems(s, into: &buffer, body: body, y: &y, glyphs: glyphs)
+        renderSenders(s, into: &buffer, body: body, y: &y, glyphs: glyphs)
         renderLog(s, into: &buffer, body: body, y: &y, glyphs: glyphs)
         renderHint(s, into: &buffer, body: body, y: y, glyphs: glyphs)
     }
@@ -54,7 +55,7 @@ enum OverviewScreen {
         }
         buffer.write("Problems" + (counts.isEmpty ? "" : " (" + counts.joined(separator: ", ") + ")"), x: 1, y: y, style: Style(.heading, [.bold]))
         y += 1
-        let logsRows = 3, hintRows = 2
+        let logsRows = 3 + sendersRows(s), hintRows = 2
         let problemRows = max(1, bottom - y - logsRows - hintRows)
         if diagnoses.isEmpty {
             buffer.write("No problems diagnosed yet.", x: 3, y: y, style: Style(.muted))
@@ -79,6 +80,29 @@ enum OverviewScreen {
                     y += 1
                 }
             }
+        }
+        y += 1
+    }
+
+    /// Rows the "Reported by senders" section takes: heading and headline, up to three failure lines, a gap.
+    static func sendersRows(_ s: WizardState) -> Int {
+        guard let r = s.senderReports else { return 0 }
+        return 2 + min(3, r.lines.count)
+    }
+
+    /// Senders' TLS reports (`--tlsrpt`): what they reported, joined to the logs; the unseen failures said plainly.
+    private static func renderSenders(_ s: WizardState, into buffer: inout ScreenBuffer, body: Rect, y: inout Int, glyphs: Glyphs) {
+        guard let r = s.senderReports else { return }
+        let w = body.width
+        buffer.write([Span("Reported by senders", Style(.heading, [.bold])), Span("  " + r.headline, Style(.muted))],
+                     x: 1, y: y, width: w - 2, ellipsis: glyphs.ellipsis)
+        y += 1
+        let shown = min(3, r.lines.count)
+        for (i, line) in r.lines.prefix(shown).enumerated() {
+            let text = i == shown - 1 && r.lines.count > shown ? line + "  (+\(r.lines.count - shown) more)" : line
+            let unseen = line.hasPrefix("not seen locally")
+            buffer.write(text, x: 3, y: y, width: w - 4, style: unseen ? Style(.warning) : .normal, ellipsis: glyphs.ellipsis)
+            y += 1
         }
         y += 1
     }

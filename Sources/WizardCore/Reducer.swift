@@ -48,6 +48,8 @@ extension WizardState {
             logs.loadError = why
         case .diagnosesLoaded(let diagnoses, let fixRows):
             fixes.receive(diagnoses: diagnoses, fixes: fixRows)
+        case .senderReportsLoaded(let row):
+            senderReports = row
         case .applyProgress(let row):
             if let i = apply.steps.firstIndex(where: { $0.id == row.id }) { apply.steps[i] = row } else { apply.steps.append(row) }
         case .applyFinished(let succeeded, let before, let after, let text):

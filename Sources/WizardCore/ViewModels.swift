@@ -157,6 +157,20 @@ public struct DiagnosisRow: Sendable, Hashable {
     }
 }
 
+/// What senders reported (`--tlsrpt`), as the Overview's "Reported by senders" section shows it.
+public struct SenderReportsRow: Sendable, Hashable {
+    /// "2 reports from Google Inc., Microsoft Corporation: 94 successful, 13 failed sessions"
+    public var headline: String
+    /// One line per failure detail: cause, count, result type, sender, and what the local logs hold of it.
+    public var lines: [String]
+    /// Failure details the local logs do not show (the vantage-point limit).
+    public var notSeenLocally: Int
+
+    public init(headline: String, lines: [String], notSeenLocally: Int) {
+        self.headline = headline; self.lines = lines; self.notSeenLocally = notSeenLocally
+    }
+}
+
 /// A fix the wizard can show and (for config edits, files and commands) apply.
 public struct FixRow: Sendable, Hashable {
     public enum Kind: String, Sendable, Hashable { case configEdit = "config_edit", command, dnsRecord = "dns_record", file }

@@ -26,6 +26,8 @@ public enum WizardEvent: Sendable {
     case logsLoaded(any LogEventSource, LogTotals)
     case logsFailed(String)
     case diagnosesLoaded(diagnoses: [DiagnosisRow], fixes: [FixRow])
+    /// Senders' TLS reports joined to the logs, when reports were given (`--tlsrpt`).
+    case senderReportsLoaded(SenderReportsRow)
     case applyProgress(ApplyStepRow)
     case applyFinished(succeeded: Bool, before: [String], after: [String], message: String)
     /// `after`: the applied fix's listeners probed again after the rollback, lines as in `applyFinished`.

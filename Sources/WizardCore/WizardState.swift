@@ -170,6 +170,8 @@ public struct WizardState: Sendable {
     public var fixes = FixesStepState()
     public var apply = ApplyStepState()
     public var report = ReportStepState()
+    /// Senders' TLS reports (`--tlsrpt`), shown on the Overview; nil when none were given.
+    public var senderReports: SenderReportsRow?
     public var quitting = false
 
     public init(hostName: String, configDirectory: String = "/etc/postfix", size: TerminalSize) {

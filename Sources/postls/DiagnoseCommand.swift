@@ -48,6 +48,9 @@ struct GatherArguments: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("Resolver for --domain (a validating one reports DNSSEC).", valueName: "ADDR[:PORT]"))
     var resolver: String?
 
+    @Option(name: .long, help: ArgumentHelp("Senders' TLS reports (RFC 8460) to join with the logs and the probe: files, Maildir folders, mbox, .eml, gzip, as `postls tlsrpt` reads them (repeatable).", valueName: "PATH"))
+    var tlsrpt: [String] = []
+
     @Option(name: .customLong("dovecot-config"),
             help: "Dovecot configuration to check too (default: /etc/dovecot/dovecot.conf when present and --config-dir is /etc/postfix).")
     var dovecotConfig: String?
@@ -82,6 +85,7 @@ struct GatherArguments: ParsableArguments {
         o.resolver = resolver.flatMap(parseResolverAddress)
         o.smtpPorts = Set(((try? ProbeCommand.ports(smtpPort, option: "--smtp-port")) ?? []).map(Int.init))
         o.dovecotConfig = effectiveDovecotConfig
+        o.tlsReports = tlsrpt
         o.probeRecords = ProbeRecordWiring.store()
         o.command = ProbeRecordWiring.command
         o.cache = .standard()
@@ -100,6 +104,7 @@ struct GatherArguments: ParsableArguments {
             case .probe: return
             case .logs(let files): text = "reading \(files)"
             case .dns(let domain): text = "looking up \(domain) in DNS"
+            case .tlsReports(let paths): text = "reading senders' TLS reports in \(paths)"
             case .diagnosis: text = "joining the evidence"
             }
             FileHandle.standardError.write(Data("\r\u{1B}[K\(text)".utf8))
@@ -116,7 +121,10 @@ struct DiagnoseCommand: ParsableCommand {
         discussion: """
             Reads main.cf/master.cf, probes every smtpd listener, reads the mail logs, and names the root \
             causes, most important first, each with its evidence (file:line, probe, log line), how sure it is, \
-            and fixes. Apply a fix with `postls fix apply ID`. Exit 0 nothing wrong, 1 warnings, 2 critical.
+            and fixes; then the named senders' verdicts per listener (docs/SENDERS.md). With --tlsrpt PATH, senders' \
+            TLS reports (RFC 8460) join in: each reported failure becomes evidence for its cause with the local log \
+            lines of its sessions, and failures the logs never saw are said plainly (reported_not_seen_locally). \
+            Apply a fix with `postls fix apply ID`. Exit 0 nothing wrong, 1 warnings, 2 critical.
             """ + " " + JSONOption.schema("diagnose"))
 
     @OptionGroup var gather: GatherArguments
@@ -126,11 +134,12 @@ struct DiagnoseCommand: ParsableCommand {
     @OptionGroup var color: ColorOption
 
     func run() throws {
-        let report = gather.gather().report
+        let gathered = gather.gather()
+        let report = gathered.report
         if format.json {
             try CommandOutput.write(json: report)
         } else {
-            CommandOutput.write(text: report.text(color: color.useColor))
+            CommandOutput.write(text: gathered.diagnoseText(color: color.useColor))
         }
         try CommandOutput.exit(report.exitCode)
     }

@@ -28,8 +28,9 @@ struct WizardCommand: ParsableCommand {
             if code != 0 { throw ArgumentParser.ExitCode(code) }
             return
         }
-        let report = gather.gather().report
-        CommandOutput.write(text: report.text(color: color.useColor))
+        let gathered = gather.gather()
+        let report = gathered.report
+        CommandOutput.write(text: gathered.diagnoseText(color: color.useColor))
         try CommandOutput.exit(report.exitCode)
     }
 }

@@ -198,6 +198,24 @@ struct JSONContractTests {
                             schema: "diagnose.schema.json")
     }
 
+    /// `diagnose --tlsrpt`: `sender_reports` with both providers' shapes, a rejected report, failures unseen locally
+    /// (the samples' Google addresses never reached this server), and without logs (nothing matched).
+    @Test func diagnoseWithSenderReportsMatchesItsSchema() throws {
+        let google = try fixture.dir.write("diagnose-tlsrpt/google.json", TLSReportSamples.google())
+        let microsoft = fixture.dir.file("diagnose-tlsrpt/microsoft.json.gz")
+        try TLSReportSamples.gzip(TLSReportSamples.microsoft()).write(to: URL(fileURLWithPath: microsoft))
+        let broken = try fixture.dir.write("diagnose-tlsrpt/broken.json", TLSReportSamples.malformed)
+        let text = try expectValid(["diagnose", "--json", "--tlsrpt", google, "--tlsrpt", microsoft, "--tlsrpt", broken] + fixture.gather,
+                                   schema: "diagnose.schema.json")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
+        let senders = try #require(object["sender_reports"] as? [String: Any], "\(text.prefix(2000))")
+        #expect(senders["reports"] as? Int == 2 && (senders["rejected"] as? [Any])?.count == 1, "\(senders)")
+        #expect(senders["not_seen_locally"] as? Int == 2, "\(senders)")
+        let noLogs = try expectValid(["diagnose", "--json", "--no-probe", "--no-logs", "--tlsrpt", google, "--config-dir", fixture.postfix.configDirectory],
+                                     schema: "diagnose.schema.json")
+        #expect(noLogs.contains("\"logs_read\" : false") || noLogs.contains("\"logs_read\":false"), "\(noLogs.prefix(2000))")
+    }
+
     @Test func demoMatchesTheDiagnoseSchema() throws {
         let text = try expectValid(["demo", "--print", "--json"], schema: "diagnose.schema.json")
         let object = try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])

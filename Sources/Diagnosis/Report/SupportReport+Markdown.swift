@@ -22,6 +22,7 @@ extension SupportReport {
             + markdownProbe(gathered)
             + markdownLogs(gathered)
             + markdownDNS(gathered)
+            + markdownSenderReports(gathered)
             + markdownDiagnoses(gathered)
     }
 
@@ -176,6 +177,12 @@ extension SupportReport {
     }
 
     /// MX, DNSSEC and TLSA with `--domain`.
+    /// Senders' TLS reports (`--tlsrpt`) joined to the logs: `postls diagnose`'s section, as it prints it.
+    static func markdownSenderReports(_ gathered: Gathered) -> String {
+        guard let senders = gathered.report.senderReports else { return "" }
+        return "## Reported by senders (TLS-RPT)\n\n```\n" + senders.text().trimmingCharacters(in: .newlines) + "\n```\n\n"
+    }
+
     static func markdownDNS(_ gathered: Gathered) -> String {
         var out = ""
         if let dns = gathered.dns {

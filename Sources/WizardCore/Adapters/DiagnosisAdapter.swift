@@ -13,6 +13,28 @@ extension DiagnosisRow {
     }
 }
 
+extension SenderReportsRow {
+    /// The join of senders' reports with the logs in the Overview's words: each failure detail with its cause and
+    /// the local lines found for it, the unseen ones said plainly.
+    public init(_ r: SenderReports) {
+        var headline = "\(r.reports) report\(r.reports == 1 ? "" : "s")"
+        if !r.organizations.isEmpty { headline += " from \(r.organizations.joined(separator: ", "))" }
+        headline += ": \(r.successfulSessions) successful, \(r.failedSessions) failed sessions"
+        if !r.rejected.isEmpty { headline += ", \(r.rejected.count) rejected" }
+        // What the logs hold first: an 80-column Overview cuts the end of the line.
+        let lines = r.failures.map { f in
+            let status: String
+            if f.notSeenLocally { status = "not seen locally" }
+            else if f.matchedBy == "not-applicable" { status = "before SMTP" }
+            else if f.matchedBy == "no-address" { status = "no address" }
+            else if f.matchedBy != nil { status = "\(f.localLineCount) log line\(f.localLineCount == 1 ? "" : "s")" }
+            else { status = "logs not read" }
+            return "\(status): \(f.cause.rawValue)  \(f.failedSessions) \(f.resultType.rawValue)\(f.sendingMTAIP.map { " from \($0)" } ?? "") (\(f.organization))"
+        }
+        self.init(headline: headline, lines: lines, notSeenLocally: r.notSeenLocally.count)
+    }
+}
+
 extension FixRow {
     public init(_ f: Fix) {
         let kind: Kind
