@@ -22,6 +22,31 @@ public struct RecordSuggestion: Sendable, Equatable, Encodable {
         }
     }
 
+    /// The record as lines to paste into a zone file, none wider than `width` where the zone-file syntax allows:
+    /// a long record continues inside parentheses and TLSA data splits at whitespace (RFC 6698 allows it). A policy
+    /// file is its URL as a comment, then its lines.
+    public func pasteLines(width: Int = 76) -> [String] {
+        guard let line = zoneLine else { return ["; serve at \(name)"] + value.split(separator: "\n").map(String.init) }
+        if line.count <= width { return [line] }
+        var lines = ["\(name). 3600 IN \(type) ("]
+        var data = type == "TXT" ? Self.quotedTXT(value) : value
+        let room = max(16, width - 8)
+        if type == "TLSA" {
+            // "3 1 1 hex": the fields, then the hex in pieces.
+            let parts = value.split(separator: " ", maxSplits: 3).map(String.init)
+            if parts.count == 4 {
+                lines.append("        " + parts[0..<3].joined(separator: " "))
+                data = parts[3]
+            }
+        }
+        while data.count > room && type != "TXT" {
+            lines.append("        " + data.prefix(room))
+            data = String(data.dropFirst(room))
+        }
+        lines.append("        " + data + " )")
+        return lines
+    }
+
     enum CodingKeys: String, CodingKey { case kind, name, type, value, reason, zoneLine = "zone_line" }
     public func encode(to encoder: Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)

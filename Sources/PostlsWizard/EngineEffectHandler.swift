@@ -1,5 +1,6 @@
 import Diagnosis
 import Foundation
+import MailDNS
 import MailLog
 import PostfixConfig
 import PostlsCore
@@ -35,6 +36,7 @@ final class EngineEffectHandler: WizardEffectHandler, Sendable {
         case .loadConfig: queue.async { self.loadConfig(post) }
         case .runProbe: DispatchQueue.global().async { self.runProbe(post) }
         case .loadLogs: DispatchQueue.global().async { self.loadLogs(post) }
+        case .checkDNS(let domain): DispatchQueue.global().async { self.checkDNS(domain, post) }
         case .applyFix(let id): queue.async { self.apply(id, post) }
         case .rollback: queue.async { self.rollback(post) }
         case .writeReport(let path, let redact): queue.async { self.writeReport(path: path, redact: redact, post) }
@@ -51,6 +53,20 @@ final class EngineEffectHandler: WizardEffectHandler, Sendable {
                      message: "cannot read the configuration: \($0)")]
         } ?? step.findings
         post(.configLoaded(settings: step.configuration.map(ConfigSettingRow.rows) ?? [], findings: rows.sortedForReport().map(ConfigFindingRow.init)))
+        post(.dnsCandidates(step.configuration.map(MailDomains.candidates) ?? []))
+        diagnoseIfReady(post)
+    }
+
+    /// The DNS step of the gathering for `domain`; the diagnosis is joined again with its findings.
+    private func checkDNS(_ domain: String, _ post: @escaping @Sendable (WizardEvent) -> Void) {
+        guard let report = gathering.runDNS(domain: domain) else {
+            post(.dnsFailed("no resolver to ask (give one with --resolver)"))
+            return
+        }
+        let configuration = try? gathering.gatherer.loadConfiguration(options)
+        let host = options.name ?? configuration?.value("myhostname") ?? ""
+        let local = Set(gathering.gatherer.probeTargets(options, configuration: configuration).map(\.address.ip))
+        post(.dnsLoaded(DNSView(report, hostName: host, localAddresses: local)))
         diagnoseIfReady(post)
     }
 

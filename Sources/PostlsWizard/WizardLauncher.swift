@@ -12,7 +12,9 @@ public enum WizardLauncher {
     public static func run(options: GatherOptions, hostName: String, noColor: Bool, fixLoop: FixLoop? = nil,
                            wrapEffects: (WizardEffectHandler) -> WizardEffectHandler = { $0 }) throws -> Int32 {
         let env = ProcessInfo.processInfo.environment
-        let state = WizardState(hostName: hostName, configDirectory: options.configDirectory, size: TerminalSize(width: 80, height: 24))
+        var state = WizardState(hostName: hostName, configDirectory: options.configDirectory, size: TerminalSize(width: 80, height: 24))
+        // `--domain`: the DNS step checks it from the start, as `postls diagnose --domain` does.
+        state.dns.domain = options.domain
         let handler = wrapEffects(EngineEffectHandler(options: options, fixLoop: fixLoop))
         // The theme applies the one colour rule (ColorChoice) to the flag, NO_COLOR and the terminal's colours.
         let final = try CursesWizard.run(state, effects: handler, environment: env, noColor: noColor)

@@ -29,6 +29,7 @@ public enum WizardScreen {
         case .fixes: FixesScreen.render(state, into: &buffer, body: body, glyphs: glyphs)
         case .apply: ApplyScreen.render(state, into: &buffer, body: body, glyphs: glyphs)
         case .report: ReportScreen.render(state, into: &buffer, body: body, glyphs: glyphs)
+        case .dns: DNSScreen.render(state, into: &buffer, body: body, glyphs: glyphs)
         }
         messageLine(state, into: &buffer, y: h - 2, glyphs: glyphs)
         StatusLine(hints: WizardHelp.statusKeys(state).map { KeyHint(asciiKeys($0.keys, glyphs), $0.label) })

@@ -48,6 +48,13 @@ extension WizardState {
             logs.loadError = why
         case .diagnosesLoaded(let diagnoses, let fixRows):
             fixes.receive(diagnoses: diagnoses, fixes: fixRows)
+        case .dnsCandidates(let names):
+            (dns.candidates, dns.candidatesKnown) = (names, true)
+            if let domain = dns.domain, let i = names.firstIndex(of: domain) { dns.list.selection = i }
+        case .dnsLoaded(let view):
+            (dns.view, dns.status, dns.domain, dns.top) = (view, .checked, view.domain, 0)
+        case .dnsFailed(let why):
+            dns.status = .failed(why)
         case .applyProgress(let row):
             if let i = apply.steps.firstIndex(where: { $0.id == row.id }) { apply.steps[i] = row } else { apply.steps.append(row) }
         case .applyFinished(let succeeded, let before, let after, let text):
@@ -98,7 +105,7 @@ extension WizardState {
         if let effects = handleStepKey(key) { return effects }
 
         switch key {
-        case .character(let c) where ("1"..."7").contains(c):
+        case .character(let c) where ("1"..."8").contains(c):
             if let n = c.wholeNumberValue, let target = WizardStep(rawValue: n - 1) { step = target }
         case .left, .character("h"):
             goToStep(offset: -1)
@@ -189,6 +196,33 @@ extension WizardState {
 
         case .report:
             return handleReportKey(key)
+
+        case .dns:
+            return handleDNSKey(key)
+        }
+    }
+
+    /// The DNS step: choose among the configuration's mail domains, check one (Enter), scroll the result.
+    private mutating func handleDNSKey(_ key: WizardKey) -> [WizardEffect]? {
+        switch key {
+        case .up, .down, .character("j"), .character("k"), .home, .end:
+            let d = movement(key, page: 1) ?? 0
+            dns.list.move(by: d, count: dns.candidates.count, height: max(1, min(dns.candidates.count, WizardLayout.dnsCandidateRows)))
+            return []
+        case .pageUp, .pageDown:
+            let page = WizardLayout.dnsReportHeight(size, candidates: dns.candidates.count)
+            dns.top = max(0, min(1_000, dns.top + (key == .pageUp ? -page : page)))
+            return []
+        case .enter, .character("c"):
+            guard let domain = dns.selectedDomain else {
+                message = dns.candidatesKnown ? "No mail domain in main.cf: start postls with --domain DOMAIN." : "Reading main.cf first; try again in a moment."
+                return []
+            }
+            if dns.status == .checking { message = "A DNS check is already running."; return [] }
+            (dns.domain, dns.status) = (domain, .checking)
+            return [.checkDNS(domain: domain)]
+        default:
+            return nil
         }
     }
 
@@ -327,7 +361,7 @@ extension WizardState {
         // Long lines wrap on screen; count them generously (the renderer clamps the scroll anyway).
         func wrapped(_ text: String) -> Int { text.count / 40 + 1 }
         let evidence = d.evidence.reduce(0) { $0 + wrapped($1) }
-        let fixText = wrapped(fix?.title ?? "") + wrapped(fix?.impact ?? "")
+        let fixText = wrapped(fix?.title ?? "") + wrapped(fix?.impact ?? "") + (fix?.records.count ?? 0) + 1
         return 4 + wrapped(d.summary) + evidence + fixText + (fix?.commands.count ?? 0) + diffLines
     }
 

@@ -26,6 +26,10 @@ public enum WizardEvent: Sendable {
     case logsLoaded(any LogEventSource, LogTotals)
     case logsFailed(String)
     case diagnosesLoaded(diagnoses: [DiagnosisRow], fixes: [FixRow])
+    /// The mail domains the configuration receives mail for (the DNS step's choice when no `--domain` was given).
+    case dnsCandidates([String])
+    case dnsLoaded(DNSView)
+    case dnsFailed(String)
     case applyProgress(ApplyStepRow)
     case applyFinished(succeeded: Bool, before: [String], after: [String], message: String)
     /// `after`: the applied fix's listeners probed again after the rollback, lines as in `applyFinished`.
@@ -44,6 +48,9 @@ public enum WizardEffect: Sendable, Hashable {
     case openFile(path: String, line: Int)
     case runProbe
     case loadLogs
+    /// Check the mail domain's DNS against this server (answered with `dnsLoaded` or `dnsFailed`; the diagnosis
+    /// is joined again with its findings).
+    case checkDNS(domain: String)
     case applyFix(id: String)
     case rollback
     case writeReport(path: String, redact: Bool)

@@ -57,13 +57,19 @@ public enum WizardHelp {
             }
         case .report:
             return [KeyHelp("Enter", "write"), KeyHelp("e", "edit path"), KeyHelp("r", "redact on/off")] + common
+        case .dns:
+            var keys: [KeyHelp] = []
+            if s.dns.candidates.count > 1 { keys.append(KeyHelp("↑↓", "domain")) }
+            if s.dns.status != .checking && s.dns.selectedDomain != nil { keys.append(KeyHelp("Enter", s.dns.status == .idle ? "check DNS" : "check again")) }
+            if s.dns.view != nil { keys.append(KeyHelp("PgUp/PgDn", "scroll")) }
+            return keys + common
         }
     }
 
     /// The `?` overlay of a step: what the screen is for, then every key that works on it.
     public static func help(for step: WizardStep) -> (intro: [String], sections: [(heading: String, keys: [KeyHelp])]) {
         let everywhere: (heading: String, keys: [KeyHelp]) = ("Everywhere", [
-            KeyHelp("1-7", "jump to a step"), KeyHelp("← → h l", "previous / next step"),
+            KeyHelp("1-8", "jump to a step"), KeyHelp("← → h l", "previous / next step"),
             KeyHelp("Esc", "close, or go back a step"), KeyHelp("?", "this help"),
             KeyHelp("q", "quit (asks if a fix is half applied)"),
         ])
@@ -101,6 +107,15 @@ public enum WizardHelp {
             return (["Applying a fix: back up, write, postfix check, reload, probe again.",
                      "The backup stays, so the change can be rolled back."],
                     [("Here", [KeyHelp("r", "roll back the last fix (asks first)"), KeyHelp("Enter", "go on to the report")]), everywhere])
+        case .dns:
+            return (["The mail domain's DNS as senders see it: its MX hosts (which one is",
+                     "this server), TLSA against the served key and the key on disk (a",
+                     "rollover in progress vs a stale record), MTA-STS against the MX",
+                     "names and certificate, TLS-RPT. Problems join the Problems list,",
+                     "with the records to publish ready to paste. The domain: --domain,",
+                     "else main.cf's mydomain, mydestination, virtual_mailbox_domains."],
+                    [("Here", [KeyHelp("↑ ↓ j k", "choose the domain to check"), KeyHelp("Enter / c", "check its DNS (again)"),
+                               KeyHelp("PgUp PgDn", "scroll the result")]), everywhere])
         case .report:
             return (["A support report of everything postls found. It never contains",
                      "key material; redaction replaces names and addresses consistently."],

@@ -2,7 +2,7 @@ import PostlsCore
 
 /// The wizard's steps, in the order an admin walks them.
 public enum WizardStep: Int, CaseIterable, Sendable, Hashable {
-    case overview, config, probe, logs, fixes, apply, report
+    case overview, config, probe, logs, fixes, apply, report, dns
 
     public var title: String {
         switch self {
@@ -13,6 +13,7 @@ public enum WizardStep: Int, CaseIterable, Sendable, Hashable {
         case .fixes: "Fixes"
         case .apply: "Apply"
         case .report: "Report"
+        case .dns: "DNS"
         }
     }
 }
@@ -146,6 +147,29 @@ public struct ApplyStepState: Sendable, Hashable {
     }
 }
 
+/// The DNS step: which mail domain, and what its DNS says against this server.
+public struct DNSStepState: Sendable, Hashable {
+    public enum Status: Sendable, Hashable { case idle, checking, checked, failed(String) }
+    /// The domain checked (or being checked): `--domain`, or the candidate the admin chose.
+    public var domain: String?
+    /// Mail domains derived from the configuration (mydomain, mydestination, virtual_mailbox_domains).
+    public var candidates: [String] = []
+    /// Whether the candidates are known yet (the configuration was read).
+    public var candidatesKnown = false
+    public var status: Status = .idle
+    public var view: DNSView?
+    /// The selected candidate.
+    public var list = ListPosition()
+    /// First line of the report shown.
+    public var top = 0
+    public init(domain: String? = nil) { self.domain = domain }
+
+    /// What Enter checks: the selected candidate, else the domain already given.
+    public var selectedDomain: String? {
+        candidates.indices.contains(list.selection) ? candidates[list.selection] : domain
+    }
+}
+
 public struct ReportStepState: Sendable, Hashable {
     public enum Status: Sendable, Hashable { case idle, writing, written(path: String), failed(message: String) }
     public var path: String
@@ -170,6 +194,7 @@ public struct WizardState: Sendable {
     public var fixes = FixesStepState()
     public var apply = ApplyStepState()
     public var report = ReportStepState()
+    public var dns = DNSStepState()
     public var quitting = false
 
     public init(hostName: String, configDirectory: String = "/etc/postfix", size: TerminalSize) {
@@ -194,7 +219,10 @@ public struct WizardState: Sendable {
     public mutating func beginStartup() -> [WizardEffect] {
         probe.running = true
         logs.loading = true
-        return WizardState.startupEffects
+        guard let domain = dns.domain else { return WizardState.startupEffects }
+        // `--domain`: its DNS is a step of the gathering, as in `postls diagnose --domain`.
+        dns.status = .checking
+        return WizardState.startupEffects + [.checkDNS(domain: domain)]
     }
 
     public var criticalCount: Int { fixes.diagnoses.filter { $0.severity == .critical }.count }

@@ -18,6 +18,10 @@ public final class DemoEffectHandler: WizardEffectHandler, @unchecked Sendable {
             switch effect {
             case .loadConfig:
                 post(.configLoaded(settings: DemoStates.settings, findings: DemoStates.findings))
+                post(.dnsCandidates(["example.org"]))
+            case .checkDNS:
+                pause()
+                post(.dnsLoaded(DemoStates.dnsView))
             case .runProbe:
                 let listeners = DemoStates.listeners
                 post(.probeStarted(total: listeners.count))

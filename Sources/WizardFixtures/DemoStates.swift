@@ -264,6 +264,8 @@ public enum DemoStates {
         out.append(("report", report))
         out.append(("report-written", reduce(press(report, [.character("r"), .enter]), .reportWritten(path: "/tmp/postls-report.md")).0))
 
+        out += dnsStates(from: base)
+
         out.append(("too-small", reduce(base, .resize(width: 70, height: 20)).0))
         return out
     }
@@ -323,6 +325,66 @@ public enum DemoStates {
         out.append(("apply-failed", failed))
         return out
     }
+
+    // MARK: DNS
+
+    /// example.org's DNS after a renewal: the TLSA record still pins the old key (stale), MTA-STS in testing mode
+    /// covers the MX, no TLS-RPT record.
+    public static let dnsRecords: [String] = [
+        "_25._tcp.mail.example.org. 3600 IN TLSA (",
+        "        3 1 1",
+        "        8f4d2c7a91e0b3f6d5c4a3b2e1f09876a5b4c3d2e1f0a9b8c7d6e5f4a3b2c1d0 )",
+    ]
+
+    public static let dnsView = DNSView(
+        domain: "example.org", resolver: "127.0.0.53:53", dnssec: "secure",
+        mx: [
+            DNSView.MX(host: "mail.example.org", preference: 10, addresses: ["203.0.113.25", "2001:db8::25"], isThisServer: true, lines: [
+                DNSView.Line(.ok, "certificate", "covers mail.example.org, verifies, key 8f4d2c7a91e0b3f6…"),
+                DNSView.Line(.critical, "TLSA", "1 record: STALE, match neither the served key nor the key on disk"),
+            ]),
+            DNSView.MX(host: "backup-mx.example.net", preference: 20, addresses: ["198.51.100.7"], isThisServer: false, lines: [
+                DNSView.Line(.ok, "certificate", "covers backup-mx.example.net, verifies, key 1a2b3c4d5e6f7a8b…"),
+                DNSView.Line(.none, "TLSA", "none published (the zone is signed: DANE could be used)"),
+            ]),
+        ],
+        policies: [
+            DNSView.Line(.ok, "MTA-STS", "testing, covers every MX (mail.example.org, backup-mx.example.net)"),
+            DNSView.Line(.warning, "TLS-RPT", "no _smtp._tls record: senders cannot report TLS failures"),
+        ],
+        findings: [
+            DNSView.Finding(severity: .critical, cause: .daneMismatch,
+                            message: "no TLSA record at _25._tcp.mail.example.org matches the certificate chain it serves (leaf SPKI SHA-256 8f4d2c7a…) nor the key on disk: the records are stale: DANE senders defer mail"),
+        ],
+        records: dnsRecords + ["_smtp._tls.example.org. 3600 IN TXT \"v=TLSRPTv1; rua=mailto:tls-reports@example.org\""])
+
+    public static let dnsDiagnosis = DiagnosisRow(
+        cause: .daneMismatch, severity: .critical, confidence: .high,
+        summary: "no TLSA record at _25._tcp.mail.example.org matches the certificate chain it serves: DANE senders defer mail",
+        evidence: ["dns dns mail.example.org: no TLSA record at _25._tcp.mail.example.org matches the certificate chain it serves (leaf SPKI SHA-256 8f4d2c7a…) nor the key on disk: the records are stale"],
+        fixIDs: ["dane_mismatch-4be1d0"])
+
+    public static let dnsFix = FixRow(id: "dane_mismatch-4be1d0", title: "Publish TLSA at _25._tcp.mail.example.org", kind: .dnsRecord,
+                                      diff: nil, commands: [], impact: "", runsItself: false, records: dnsRecords)
+
+    /// The DNS step: choosing among main.cf's domains, the stale-TLSA result, its help; the DNS problem on Fixes.
+    private static func dnsStates(from base: WizardState) -> [(String, WizardState)] {
+        var choose = reduce(base, .dnsCandidates(["example.org", "example.net", "lists.example.org"])).0
+        choose.step = .dns
+        var out: [(String, WizardState)] = [("dns-choose", choose)]
+        var checked = reduce(press(choose, [.enter]), .dnsLoaded(dnsView)).0
+        checked = reduce(checked, .diagnosesLoaded(diagnoses: [dnsDiagnosis] + diagnoses, fixes: [dnsFix] + fixes)).0
+        out.append(("dns", checked))
+        out.append(("dns-help", press(checked, [.character("?")])))
+        var overview = checked
+        overview.step = .overview
+        out.append(("overview-dns", overview))
+        var fixesStep = checked
+        fixesStep.step = .fixes
+        out.append(("fixes-dns", press(fixesStep, [.tab, .pageDown])))
+        return out
+    }
+
 }
 
 extension String {

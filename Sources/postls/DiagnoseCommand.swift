@@ -48,6 +48,10 @@ struct GatherArguments: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("Resolver for --domain (a validating one reports DNSSEC).", valueName: "ADDR[:PORT]"))
     var resolver: String?
 
+    /// The SMTP port the DNS check probes on each MX (a test's Postfix listens elsewhere than 25).
+    @Option(name: .customLong("mx-port"), help: .hidden)
+    var mxPort: UInt16 = 25
+
     @Option(name: .customLong("dovecot-config"),
             help: "Dovecot configuration to check too (default: /etc/dovecot/dovecot.conf when present and --config-dir is /etc/postfix).")
     var dovecotConfig: String?
@@ -80,6 +84,7 @@ struct GatherArguments: ParsableArguments {
         o.phaseTimeout = timeout
         o.domain = domain
         o.resolver = resolver.flatMap(parseResolverAddress)
+        o.dnsSMTPPort = mxPort
         o.smtpPorts = Set(((try? ProbeCommand.ports(smtpPort, option: "--smtp-port")) ?? []).map(Int.init))
         o.dovecotConfig = effectiveDovecotConfig
         o.probeRecords = ProbeRecordWiring.store()

@@ -9,9 +9,9 @@ import PostlsWizard
 struct WizardCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "wizard",
-        abstract: "The interactive wizard (what `postls` alone runs): overview, config, probe, logs, fixes, apply, report.",
+        abstract: "The interactive wizard (what `postls` alone runs): overview, config, probe, logs, fixes, apply, report, DNS (with --domain, or a domain from main.cf).",
         discussion: """
-            Keys: arrows or hjkl move, Tab switches panes, Enter opens, Esc goes back, 1-7 jump to a step, \
+            Keys: arrows or hjkl move, Tab switches panes, Enter opens, Esc goes back, 1-8 jump to a step, \
             / searches the logs, ? shows help on every screen, q quits (and asks if a change is half applied). \
             Without a terminal (piped, cron, TERM=dumb) it prints what `postls diagnose` prints and exits with its code.
             """)

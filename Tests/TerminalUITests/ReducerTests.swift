@@ -30,8 +30,8 @@ struct NavigationTests {
         d.press(.right, .character("l"))
         #expect(d.state.step == .apply)
         d.press(.character("l"), .character("l"), .character("l"))
-        #expect(d.state.step == .report)
-        d.press(.left, .character("h"))
+        #expect(d.state.step == .dns)
+        d.press(.left, .character("h"), .left)
         #expect(d.state.step == .fixes)
         d.press(.character("1"), .left)
         #expect(d.state.step == .overview)
@@ -568,5 +568,37 @@ struct FixesDetailScrollTests {
         for _ in 0..<60 { d.press(.down) }
         let last = WizardScreen.render(d.state).dump()[21]
         #expect(last.contains("Then runs: postfix reload"), "last detail row: \(last)")
+    }
+}
+
+struct DNSStepTests {
+    @Test("the DNS step offers main.cf's domains, checks the chosen one with Enter, and shows the result")
+    func chooseAndCheck() {
+        var d = Driver(DemoStates.loaded())
+        d.send(.dnsCandidates(["example.org", "example.net"]))
+        d.press(.character("8"))
+        #expect(d.state.step == .dns)
+        #expect(d.state.dns.status == .idle && d.effects.isEmpty, "nothing is looked up before the admin asks")
+        d.press(.down, .enter)
+        #expect(d.effects == [.checkDNS(domain: "example.net")])
+        #expect(d.state.dns.status == .checking)
+        d.press(.enter)
+        #expect(d.effects.count == 1, "a second Enter while checking starts nothing")
+        d.send(.dnsLoaded(DemoStates.dnsView))
+        #expect(d.state.dns.status == .checked && d.state.dns.domain == "example.org")
+        let screen = WizardScreen.render(d.state).dump().joined(separator: "\n")
+        #expect(screen.contains("STALE") && screen.contains("this server"), "\(screen)")
+    }
+
+    @Test("--domain checks DNS from the start; without a domain Enter says how to give one")
+    func startupAndNoDomain() {
+        var s = WizardState(hostName: "mail.example.org", size: TerminalSize(width: 80, height: 24))
+        s.dns.domain = "example.org"
+        #expect(s.beginStartup().contains(.checkDNS(domain: "example.org")))
+        var d = Driver(DemoStates.loaded())
+        d.send(.dnsCandidates([]))
+        d.press(.character("8"), .enter)
+        #expect(d.effects.isEmpty)
+        #expect(d.state.message?.contains("--domain") == true)
     }
 }
