@@ -138,7 +138,9 @@ enum OverviewScreen {
         let w = body.width
         let bottom = body.maxY
         let hint: String
-        if let d = s.fixes.selectedDiagnosis {
+        if s.needsSetup {
+            hint = "Next: no listener offers TLS. s sets it up (certificate, STARTTLS, ports 587 and 465)."
+        } else if let d = s.fixes.selectedDiagnosis {
             hint = "Next: Enter shows the evidence and the fix for \(d.cause.rawValue)."
         } else if s.probe.running || s.logs.loading || !s.config.loaded {
             hint = "Working: reading main.cf, master.cf and the mail log, probing the listeners."

@@ -55,6 +55,8 @@ extension WizardState {
             (dns.view, dns.status, dns.domain, dns.top) = (view, .checked, view.domain, 0)
         case .dnsFailed(let why):
             dns.status = .failed(why)
+        case .setupSources, .setupPlanned, .setupFailed:
+            receiveSetup(event)
         case .applyProgress(let row):
             if let i = apply.steps.firstIndex(where: { $0.id == row.id }) { apply.steps[i] = row } else { apply.steps.append(row) }
         case .applyFinished(let succeeded, let before, let after, let text):
@@ -126,7 +128,9 @@ extension WizardState {
     }
 
     private mutating func goToStep(offset: Int) {
-        let n = WizardStep.allCases.count
+        // Setup is entered from the Overview and left back to it.
+        if step == .setup { step = .overview; return }
+        let n = WizardStep.tabs.count
         step = WizardStep(rawValue: max(0, min(n - 1, step.rawValue + offset))) ?? step
     }
 
@@ -154,7 +158,7 @@ extension WizardState {
     }
 
     /// Vertical movement common to lists: arrows, vi keys, pages, ends. nil when the key is not one.
-    private func movement(_ key: WizardKey, page: Int) -> Int? {
+    func movement(_ key: WizardKey, page: Int) -> Int? {
         switch key {
         case .up, .character("k"): -1
         case .down, .character("j"): 1
@@ -174,6 +178,7 @@ extension WizardState {
             if let d = movement(key, page: 5) { fixes.list.move(by: d, count: n, height: WizardLayout.fixesListHeight(size, count: fixes.diagnoses.count)); return [] }
             if key == .enter, n > 0 { step = .fixes; fixes.pane = .diagnoses; fixes.fixIndex = 0; fixes.detailTop = 0; return [] }
             if key == .character("e") { return showLogEvents(of: fixes.selectedDiagnosis?.cause) }
+            if key == .character("s") { return openSetup() }
             return nil
 
         case .config:
@@ -199,6 +204,9 @@ extension WizardState {
 
         case .dns:
             return handleDNSKey(key)
+
+        case .setup:
+            return handleSetupKey(key)
         }
     }
 
@@ -475,6 +483,8 @@ extension WizardState {
             apply.afterRollback = []
             apply.message = nil
             return [.rollback]
+        case .confirmSetup:
+            return startSetupApply()
         }
     }
 

@@ -205,6 +205,14 @@ public struct ApplyStepRow: Sendable, Hashable {
         ApplyStepRow(id: "reload", label: "postfix reload"),
         ApplyStepRow(id: "reprobe", label: "Probe again"),
     ]
+
+    /// The steps of applying first-time setup (`Setup.apply`: files, the safe apply of the edits, reload, probe).
+    public static let setupSteps: [ApplyStepRow] = [
+        ApplyStepRow(id: "files", label: "Create the certificate files"),
+        ApplyStepRow(id: "write", label: "Back up, write, postfix check"),
+        ApplyStepRow(id: "reload", label: "postfix reload"),
+        ApplyStepRow(id: "reprobe", label: "Probe every listener"),
+    ]
 }
 
 /// The DNS step's view of a mail domain: its MX hosts (which one is this server), their TLSA records against the

@@ -30,6 +30,10 @@ public enum WizardEvent: Sendable {
     case dnsCandidates([String])
     case dnsLoaded(DNSView)
     case dnsFailed(String)
+    /// Setup's discovery: the certificate sources to choose from.
+    case setupSources([SetupSource])
+    case setupPlanned(SetupPlanView)
+    case setupFailed(String)
     case applyProgress(ApplyStepRow)
     case applyFinished(succeeded: Bool, before: [String], after: [String], message: String)
     /// `after`: the applied fix's listeners probed again after the rollback, lines as in `applyFinished`.
@@ -52,6 +56,11 @@ public enum WizardEffect: Sendable, Hashable {
     /// is joined again with its findings).
     case checkDNS(domain: String)
     case applyFix(id: String)
+    /// First-time setup (`postls setup`'s engine): discover the certificate sources, plan with one, apply the plan
+    /// (answered like `applyFix`: `applyProgress` for `ApplyStepRow.setupSteps`, then `applyFinished`).
+    case discoverSetup
+    case planSetup(SetupSource.Kind)
+    case applySetup
     case rollback
     case writeReport(path: String, redact: Bool)
     case quit

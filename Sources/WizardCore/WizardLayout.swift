@@ -38,4 +38,11 @@ public enum WizardLayout {
         let choice = candidates > 1 ? min(candidates, dnsCandidateRows) + 1 : 0
         return max(1, bodyHeight(size) - 2 - choice)
     }
+
+    /// Setup: the certificate sources (at most six rows) above the plan.
+    public static func setupSourceRows(_ size: TerminalSize, count: Int) -> Int { max(1, min(count, 6)) }
+    /// Setup: a heading, the sources, a rule, then the plan.
+    public static func setupPlanHeight(_ size: TerminalSize, count: Int) -> Int {
+        max(1, bodyHeight(size) - 3 - setupSourceRows(size, count: count))
+    }
 }

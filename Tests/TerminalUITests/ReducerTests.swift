@@ -602,3 +602,38 @@ struct DNSStepTests {
         #expect(d.state.message?.contains("--domain") == true)
     }
 }
+
+struct SetupStepTests {
+    @Test("s on the Overview opens Setup: discover, plan with the chosen source, confirm, apply on the Apply step")
+    func setupFlow() {
+        var d = Driver(DemoStates.loaded())
+        d.press(.character("s"))
+        #expect(d.state.step == .setup && d.effects == [.discoverSetup])
+        d.send(.setupSources(DemoStates.setupSources))
+        #expect(d.state.setup.selectedSource == DemoStates.setupSources[0])
+        d.press(.down, .enter)
+        #expect(d.state.message?.contains("cannot be used") == true, "an unusable certificate is not planned")
+        #expect(d.effects == [.discoverSetup])
+        d.press(.up, .enter)
+        #expect(d.effects.last == .planSetup(DemoStates.setupSources[0].kind))
+        d.send(.setupPlanned(DemoStates.setupPlan))
+        d.press(.enter)
+        #expect(d.state.dialog == .confirmSetup)
+        d.press(.character("y"))
+        #expect(d.effects.last == .applySetup)
+        #expect(d.state.step == .apply && d.state.apply.phase == .running && d.state.apply.steps == ApplyStepRow.setupSteps)
+        #expect(d.state.isHalfApplied, "quitting mid-setup asks first, as mid-fix")
+    }
+
+    @Test("Setup is not a tab: Esc and arrows lead back to the Overview; the number keys stay 1-8")
+    func setupIsNotATab() {
+        var d = Driver(DemoStates.loaded())
+        d.press(.character("s"), .escape)
+        #expect(d.state.step == .overview)
+        d.press(.character("s"), .right)
+        #expect(d.state.step == .overview)
+        d.press(.character("9"))
+        #expect(d.state.step == .overview)
+        #expect(WizardStep.tabs.count == 8 && !WizardStep.tabs.contains(.setup))
+    }
+}
