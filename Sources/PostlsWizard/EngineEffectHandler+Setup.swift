@@ -47,7 +47,12 @@ extension EngineEffectHandler {
         case .selfSigned: options.certificate = .selfSigned
         }
         do {
-            let inputs = try setupEngine().discover(options)
+            var inputs = try setupEngine().discover(options)
+            // A certificate chosen from the list keeps the origin it was found under (setup calls a given one --cert).
+            if let given = inputs.given {
+                let found = ([inputs.configured].compactMap { $0 } + inputs.found).first { $0.certificateFile == given.certificateFile }
+                inputs.given?.origin = found?.origin ?? "chosen in the wizard"
+            }
             let plan = try Setup.plan(inputs)
             setupPlan.withLock { $0 = (inputs, plan) }
             post(.setupPlanned(Self.view(plan)))

@@ -38,7 +38,7 @@ struct WizardSetupTests {
         #expect(selected?.contains("fullchain.pem") == true, "the usable certificate found is offered first: \(screen)")
         try t.send("Enter")
         (found, screen) = t.waitFor("The plan: Enter applies it", timeout: 30)
-        #expect(found, "\(screen)")
+        #expect(found && screen.contains("(Let's Encrypt, CN=mail.postls.test"), "the plan names where the certificate was found: \(screen)")
         #expect(screen.contains("+smtpd_tls_chain_files = \(live)/privkey.pem, "), "\(screen)")
         try t.send("PageDown")
         (found, screen) = t.waitFor("smtpd_tls_wrappermode=yes", timeout: 10)
