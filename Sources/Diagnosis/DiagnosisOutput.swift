@@ -84,7 +84,7 @@ extension DiagnosisReport: Encodable {
                 else {
                     if fix.server == .dovecot { out += "     Advice only: postls does not edit Dovecot's files (see the diff: postls fix show \(fix.id))\n" }
                     for c in fix.commands { out += "     $ \(c)\n" }
-                    if !fix.records.isEmpty { out += "     Publish at your DNS provider:\n" + fix.records.flatMap { $0.pasteLines() }.map { "       \($0)\n" }.joined() }
+                    if !fix.records.isEmpty { out += "     Publish at your DNS provider (`postls fix show \(fix.id)` prints them from the first column, to paste):\n" + fix.records.flatMap { $0.pasteLines() }.map { "       \($0)\n" }.joined() }
                 }
             }
         }

@@ -26,7 +26,8 @@ public struct RecordSuggestion: Sendable, Equatable, Encodable {
     /// a long record continues inside parentheses and TLSA data splits at whitespace (RFC 6698 allows it). A policy
     /// file is its URL as a comment, then its lines.
     public func pasteLines(width: Int = 76) -> [String] {
-        guard let line = zoneLine else { return ["; serve at \(name)"] + value.split(separator: "\n").map(String.init) }
+        // The policy's lines end in CRLF (RFC 8461), one Character in Swift: split at any line end.
+        guard let line = zoneLine else { return ["; serve at \(name)"] + value.split(whereSeparator: \.isNewline).map(String.init) }
         if line.count <= width { return [line] }
         var lines = ["\(name). 3600 IN \(type) ("]
         var data = type == "TXT" ? Self.quotedTXT(value) : value
@@ -43,7 +44,8 @@ public struct RecordSuggestion: Sendable, Equatable, Encodable {
             lines.append("        " + data.prefix(room))
             data = String(data.dropFirst(room))
         }
-        lines.append("        " + data + " )")
+        // The closing parenthesis on the last data line when it fits, else on a line of its own.
+        if 8 + data.count + 2 <= width { lines.append("        " + data + " )") } else { lines += ["        " + data, "        )"] }
         return lines
     }
 

@@ -64,7 +64,7 @@ extension EngineEffectHandler {
     static func view(_ plan: SetupPlan) -> SetupPlanView {
         SetupPlanView(certificate: plan.certificate.summary, notes: plan.notes, fileActions: plan.fileActions.map(\.description), diff: plan.diff,
                       dovecotChanges: plan.dovecotChanges, dovecotDiff: plan.dovecotDiff, expectations: plan.expectations,
-                      records: plan.dnsRecords.flatMap { $0.pasteLines(width: 72) }, isEmpty: plan.isEmpty,
+                      records: plan.dnsRecords.flatMap { $0.pasteLines() }, isEmpty: plan.isEmpty,
                       enablesTLS: plan.certificate.files != nil)
     }
 

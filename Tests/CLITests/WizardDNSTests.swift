@@ -36,6 +36,7 @@ struct WizardDNSTests {
             // A critical problem on the Overview, with the DNS evidence.
             var (found, screen) = t.waitFor("CRIT  dane_mismatch", timeout: 60)
             #expect(found, "the stale TLSA record must be among the Problems: \(screen)")
+            try t.capture("1-overview-dns", restoring: 132, 45)
             #expect(screen.contains("stale.postls.example: 1 problem (dane_mismatch), MX mx.stale.postls.example is this server"), "\(screen)")
 
             // The DNS step: the MX is this server, the record is stale (neither key), the record to publish pins the served key.
@@ -43,6 +44,7 @@ struct WizardDNSTests {
             (found, screen) = t.waitFor("STALE", timeout: 10)
             #expect(found, "\(screen)")
             #expect(screen.contains("mx.stale.postls.example") && screen.contains("this server"), "\(screen)")
+            try t.capture("8-dns-stale-tlsa", restoring: 132, 45)
             #expect(screen.contains("match neither the served key nor the key on disk"), "\(screen)")
             #expect(screen.contains("TLS-RPT") && screen.contains("v=TLSRPTv1; rua=mailto:tls@stale.postls.example"), "\(screen)")
             try t.send("PageDown")
@@ -67,6 +69,7 @@ struct WizardDNSTests {
                 (found, screen) = t.waitFor(served, timeout: 10)
             }
             #expect(found && screen.contains("Publish at your DNS provider"), "\(screen)")
+            try t.capture("5-fixes-dns-record", restoring: 132, 45)
             try t.send("q")
             usleep(300_000)
             if t.screen().contains("Quit") { try t.send("y") }

@@ -30,12 +30,14 @@ struct WizardSetupTests {
         try t.send("Enter")
         var (found, screen) = t.waitFor("s sets it up", timeout: 60)
         #expect(found, "a server without TLS leads to Setup: \(screen)")
+        try t.capture("1-overview-no-tls", restoring: 120, 40)
 
         try t.send("s")
         (found, screen) = t.waitFor("fullchain.pem", timeout: 30)
         #expect(found && screen.contains("covers mail.postls.test") && screen.contains("Self-signed stopgap"), "\(screen)")
         let selected = screen.split(separator: "\n").first { $0.contains("▶") }
         #expect(selected?.contains("fullchain.pem") == true, "the usable certificate found is offered first: \(screen)")
+        try t.capture("9-setup-sources", restoring: 120, 40)
         try t.send("Enter")
         (found, screen) = t.waitFor("The plan: Enter applies it", timeout: 30)
         #expect(found && screen.contains("(Let's Encrypt, CN=mail.postls.test"), "the plan names where the certificate was found: \(screen)")
@@ -43,6 +45,7 @@ struct WizardSetupTests {
         try t.send("PageDown")
         (found, screen) = t.waitFor("smtpd_tls_wrappermode=yes", timeout: 10)
         #expect(found && screen.contains("127.0.0.1:\(submission)"), "master.cf's submission and submissions are in the plan: \(screen)")
+        try t.capture("9-setup-plan", restoring: 120, 40)
 
         try t.send("Enter")
         (found, screen) = t.waitFor("Apply first-time setup?", timeout: 10)
@@ -67,6 +70,7 @@ struct WizardSetupTests {
         #expect(row(smtp)?.contains("STARTTLS") == true, "\(screen)")
         #expect(row(submission)?.contains("STARTTLS") == true, "\(screen)")
         #expect(row(submissions)?.contains("implicit") == true, "\(screen)")
+        try t.capture("9-setup-probe-after", restoring: 120, 40)
 
         // Rollback restores master.cf as it was.
         try t.send("6")

@@ -17,7 +17,7 @@ extension DNSView {
         self.init(domain: r.domain, resolver: r.resolver, dnssec: r.dnssec.rawValue, mx: mx,
                   policies: [Self.mtaSTSLine(r), Self.tlsRPTLine(r)],
                   findings: r.findings.map { Finding(severity: $0.severity, cause: $0.cause, message: $0.message) },
-                  records: r.suggestions.flatMap { $0.pasteLines(width: 72) })
+                  records: r.suggestions.flatMap { $0.pasteLines() })
     }
 
     static func certificateLine(_ m: MXReport) -> Line {

@@ -23,7 +23,7 @@ extension FixRow {
         case .file: kind = .file
         }
         self.init(id: f.id, title: f.title, kind: kind, diff: f.diff, commands: f.commands, impact: f.impact ?? "",
-                  runsItself: f.applicable, records: f.records.flatMap { $0.pasteLines(width: 72) })
+                  runsItself: f.applicable, records: f.records.flatMap { $0.pasteLines() })
     }
 }
 
