@@ -76,7 +76,9 @@ enum FixesScreen {
             // From the first column: a zone file reads a line that starts with a blank as the previous owner's.
             for record in fix.records { lines.append([Span(record, Style(.key))]) }
         }
-        if !fix.isApplicable {
+        if fix.opensSetup {
+            lines.append([Span("Enter runs it here: the Setup step (choose the certificate, read the plan, apply).", Style(.key))])
+        } else if !fix.isApplicable {
             let text = fix.kind == .dnsRecord ? "This is a DNS change: publish it at your DNS provider."
                                               : "postls does not run this fix: run the commands yourself."
             lines.append([Span(text, Style(.warning))])

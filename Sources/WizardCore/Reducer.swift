@@ -331,6 +331,7 @@ extension WizardState {
                 message = "This diagnosis has no automatic fix; the evidence above says what to change."
                 return []
             }
+            if fix.opensSetup { return openSetup() }
             if !fix.isApplicable {
                 message = fix.kind == .dnsRecord
                     ? "This fix is a DNS change: publish the record at your DNS provider; postls cannot apply it."

@@ -173,6 +173,8 @@ public struct FixRow: Sendable, Hashable {
 
     /// A DNS fix's records, as lines to paste into a zone file.
     public var records: [String]
+    /// The fix is `postls setup`: the wizard runs it as its Setup step.
+    public var opensSetup = false
 
     public init(id: String, title: String, kind: Kind, diff: String?, commands: [String], impact: String, runsItself: Bool = true,
                 records: [String] = []) {

@@ -287,9 +287,10 @@ public struct WizardState: Sendable {
         return WizardState.startupEffects + [.checkDNS(domain: domain)]
     }
 
-    /// No listener offers TLS (probed, none negotiated): the Overview leads to first-time setup.
+    /// No listener offers TLS (probed, none negotiated), or the diagnosis proposes `postls setup` (no certificate
+    /// configured): the Overview leads to first-time setup.
     public var needsSetup: Bool {
-        !probe.running && !probe.listeners.isEmpty && !probe.listeners.contains { $0.tlsOK == true }
+        (!probe.running && !probe.listeners.isEmpty && !probe.listeners.contains { $0.tlsOK == true }) || fixes.fixes.contains { $0.opensSetup }
     }
 
     public var criticalCount: Int { fixes.diagnoses.filter { $0.severity == .critical }.count }

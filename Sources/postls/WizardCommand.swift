@@ -12,7 +12,8 @@ struct WizardCommand: ParsableCommand {
         abstract: "The interactive wizard (what `postls` alone runs): overview, config, probe, logs, fixes, apply, report, DNS (with --domain, or a domain from main.cf).",
         discussion: """
             Keys: arrows or hjkl move, Tab switches panes, Enter opens, Esc goes back, 1-8 jump to a step, \
-            / searches the logs, ? shows help on every screen, q quits (and asks if a change is half applied). \
+            / searches the logs, s on the Overview starts first-time TLS setup (postls setup's plan and safe apply), \
+            8 shows the DNS (--domain, or a mail domain of main.cf to choose), ? shows help on every screen, q quits (and asks if a change is half applied). \
             Without a terminal (piped, cron, TERM=dumb) it prints what `postls diagnose` prints and exits with its code.
             """)
 

@@ -636,4 +636,17 @@ struct SetupStepTests {
         #expect(d.state.step == .overview)
         #expect(WizardStep.tabs.count == 8 && !WizardStep.tabs.contains(.setup))
     }
+
+    @Test("the diagnosis's `postls setup` fix opens the Setup step instead of listing commands, and the Overview offers s")
+    func setupFixOpensSetup() {
+        var fix = FixRow(id: "starttls_unavailable-1", title: "Set up TLS with postls setup", kind: .command, diff: nil,
+                         commands: ["postls setup --config-dir /etc/postfix --dry-run"], impact: "", runsItself: false)
+        fix.opensSetup = true
+        var d = Driver(DemoStates.loaded())
+        d.send(.diagnosesLoaded(diagnoses: [DiagnosisRow(cause: .starttlsUnavailable, severity: .critical, confidence: .high, summary: "no STARTTLS",
+                                                         evidence: [], fixIDs: [fix.id])], fixes: [fix]))
+        #expect(d.state.needsSetup)
+        d.press(.enter, .enter)
+        #expect(d.state.step == .setup && d.effects == [.discoverSetup])
+    }
 }
