@@ -35,7 +35,7 @@ let package = Package(
         .target(name: "Diagnosis", dependencies: ["PostlsCore", "PostfixConfig", "TLSProbe", "MailLog", "MailDNS", "TLSKit", "TLSReports"]),
 
         // The wizard: pure state machine, pure rendering, and the one curses backend.
-        .target(name: "WizardCore", dependencies: ["PostlsCore", "Diagnosis", "PostfixConfig", "TLSProbe", "MailLog"]),
+        .target(name: "WizardCore", dependencies: ["PostlsCore", "Diagnosis", "PostfixConfig", "TLSProbe", "MailLog", "MailDNS"]),
         .target(name: "TerminalUI", dependencies: ["WizardCore", "PostlsCore"]),
         .target(name: "CTerminalRestore"),  // the signal handlers that give the terminal back, async-signal-safe
         .target(name: "CursesTerminal", dependencies: ["CNcurses", "CTerminalRestore", "TerminalUI", "WizardCore"]),

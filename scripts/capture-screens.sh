@@ -29,5 +29,7 @@ keys Enter; shot 5-fixes-confirm
 keys y; sleep 3; shot 6-apply
 keys 7; shot 7-report
 keys '?'; shot 7-report-help; keys Escape
+keys 8; shot 8-dns
+keys '?'; shot 8-dns-help; keys Escape
 keys q
 echo "screens written to $out/"

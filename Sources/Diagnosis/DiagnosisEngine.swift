@@ -18,6 +18,8 @@ public struct DiagnosisInput: Sendable {
     public var now: Date
     /// Findings of the DNS side (MX, TLSA, MTA-STS), when a domain was checked.
     public var dnsFindings: [DNSFinding] = []
+    /// The records the DNS engine suggests publishing: the fixes of the DNS diagnoses.
+    public var dnsSuggestions: [RecordSuggestion] = []
     /// Ports that receive mail from the internet besides 25 (`--smtp-port`).
     public var smtpPorts: Set<Int>
     /// Senders refused for not using TLS where the MX requires it (from the same logs).

@@ -1,4 +1,5 @@
 import Foundation
+import MailDNS
 import PostfixConfig
 import PostlsCore
 import TLSReports
@@ -88,6 +89,8 @@ public struct Fix: Encodable, Sendable, Equatable {
     /// Whose configuration the fix changes. `fix apply` edits only Postfix's main.cf/master.cf; a Dovecot fix is
     /// advice (a diff of Dovecot's file to review, and commands), never applied by postls.
     public var server: MailServer = .postfix
+    /// For `dns_record`: the records (and MTA-STS policy file) to publish, from the DNS engine's suggestions.
+    public var records: [RecordSuggestion] = []
 
     public struct FileAction: Sendable, Equatable {
         public var path: String

@@ -1,4 +1,5 @@
 import Foundation
+import MailDNS
 import PostfixConfig
 import PostlsCore
 
@@ -23,7 +24,7 @@ extension Diagnosis {
 
 extension Fix {
     private enum ContractKeys: String, CodingKey {
-        case id, title, kind, cause, diff, commands, edits, impact, applicable, ports, files, server
+        case id, title, kind, cause, diff, commands, edits, impact, applicable, ports, files, server, records
     }
 
     /// A file action's contents (a generated key, say) are never printed: only where and why.
@@ -36,6 +37,7 @@ extension Fix {
         try c.encode(edits, forKey: .edits); try c.encode(impact, forKey: .impact); try c.encode(applicable, forKey: .applicable)
         try c.encode(ports, forKey: .ports); try c.encode(server, forKey: .server)
         try c.encode(files.map { FileJSON(path: $0.path, explanation: $0.explanation) }, forKey: .files)
+        if kind == .dnsRecord { try c.encode(records, forKey: .records) }
     }
 }
 
@@ -86,6 +88,7 @@ extension DiagnosisReport: Encodable {
                 else {
                     if fix.server == .dovecot { out += "     Advice only: postls does not edit Dovecot's files (see the diff: postls fix show \(fix.id))\n" }
                     for c in fix.commands { out += "     $ \(c)\n" }
+                    if !fix.records.isEmpty { out += "     Publish at your DNS provider (`postls fix show \(fix.id)` prints them from the first column, to paste):\n" + fix.records.flatMap { $0.pasteLines() }.map { "       \($0)\n" }.joined() }
                 }
             }
         }

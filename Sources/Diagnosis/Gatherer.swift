@@ -96,7 +96,7 @@ public struct Gatherer: Sendable {
         let logs = gatherLogs(options, configuration: config.configuration) { progress?(.logs($0)) }
         let targets = options.probe ? probeTargets(options, configuration: config.configuration) : []
         let probe = options.probe ? self.probe(targets, options: options) { progress?(.probe($0)) } : nil
-        let dns = gatherDNS(options) { progress?(.dns($0)) }
+        let dns = gatherDNS(options, configuration: config.configuration) { progress?(.dns($0)) }
         let reports = gatherReports(options) { progress?(.tlsReports($0)) }
         progress?(.diagnosis)
         return join(config: config, logs: logs, probe: probe, probeTargets: targets, dns: dns, reports: reports, options: options)
@@ -166,11 +166,14 @@ public struct Gatherer: Sendable {
         return prober.probe(targets) { event in progress?(event) }
     }
 
-    /// Step 4: the mail domain's DNS, when `options.domain` names one. `looking` is told the domain first.
-    public func gatherDNS(_ options: GatherOptions, looking: ((String) -> Void)? = nil) -> DNSReport? {
+    /// Step 4: the mail domain's DNS, when `options.domain` names one. `looking` is told the domain first. With the
+    /// configuration, the TLSA records are also held against the MX service's key and certificate on disk (a
+    /// rollover in progress, records published ahead of a reload, stale records).
+    public func gatherDNS(_ options: GatherOptions, configuration: PostfixConfiguration? = nil,
+                          looking: ((String) -> Void)? = nil) -> DNSReport? {
         guard let domain = options.domain else { return nil }
         looking?(domain)
-        return dnsReport(domain: domain, options: options)
+        return dnsReport(domain: domain, options: options, onDisk: configuration.map { OnDiskCredentials(configuration: $0, smtpPorts: options.smtpPorts) })
     }
 
     /// Step 5: senders' TLS reports, when `options.tlsReports` names any (`TLSReportReader`, as `postls tlsrpt`
@@ -196,6 +199,7 @@ public struct Gatherer: Sendable {
                                    postfixVersion: config.postfixVersion, now: clock.now(), smtpPorts: options.smtpPorts,
                                    plaintextRefusals: refusals)
         input.dnsFindings = dns?.findings ?? []
+        input.dnsSuggestions = dns?.suggestions ?? []
         input.dovecot = options.loadDovecot()
         input.master = options.masterStatus(configuration: config.configuration)
         if let reports {
@@ -224,12 +228,13 @@ public struct Gatherer: Sendable {
     }
 
     /// The DNS side of the domain, through the given resolver or the system's first nameserver.
-    func dnsReport(domain: String, options: GatherOptions) -> DNSReport? {
+    func dnsReport(domain: String, options: GatherOptions, onDisk: OnDiskCredentials? = nil) -> DNSReport? {
         let server = options.resolver
             ?? (try? String(contentsOfFile: "/etc/resolv.conf", encoding: .utf8)).flatMap { firstNameserver(inResolvConf: $0) }
             ?? SocketAddress(ip: "127.0.0.1", port: 53)
         guard let server else { return nil }
-        let checkOptions = DNSCheckOptions(smtpPort: options.dnsSMTPPort, timeout: min(options.phaseTimeout, 5))
+        let checkOptions = DNSCheckOptions(smtpPort: options.dnsSMTPPort, timeout: min(options.phaseTimeout, 5),
+                                           onDiskKeyDER: onDisk?.publicKeyDER, onDiskCertificate: onDisk?.certificate)
         return MailDomainInspector.standard(server: server, trust: options.trust, options: checkOptions).inspect(domain: domain)
     }
 

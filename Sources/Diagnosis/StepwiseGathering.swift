@@ -1,4 +1,5 @@
 import Foundation
+import MailDNS
 import MailLog
 import PostfixConfig
 import Synchronization
@@ -23,6 +24,8 @@ public final class StepwiseGathering: Sendable {
         var logs: Gatherer.LogStep?
         /// Set once the probe step ended; its report is nil when it did not run or OpenSSL could not be set up.
         var probe: (report: ProbeReport?, targets: [ProbeTarget])?
+        /// The DNS step's domain and report (nil report: the lookup could not start).
+        var dns: (domain: String, report: DNSReport?)?
         /// A step stored a result the last join has not seen.
         var changed = false
         var gathered: Gathered?
@@ -66,18 +69,30 @@ public final class StepwiseGathering: Sendable {
         return step
     }
 
-    /// Once config, probe and logs are in: the DNS step, the senders' reports (`Gatherer.gatherReports`) and the
-    /// join (`Gatherer.gatherDNS`, `Gatherer.join`).
-    /// Nil while a step is missing, and when no step has ended since the last join (two steps ending together
-    /// join once).
+    /// The DNS step (`Gatherer.gatherDNS`) for `domain` (`options.domain`, or one the wizard derived and the admin
+    /// chose): after the log read, as the probe, since it connects to each MX. A later join includes it.
+    public func runDNS(domain: String, looking: ((String) -> Void)? = nil) -> DNSReport? {
+        var dnsOptions = options
+        dnsOptions.domain = domain
+        if options.logs { logsRead.wait(seconds: Self.logWaitSeconds) }
+        let report = gatherer.gatherDNS(dnsOptions, configuration: try? gatherer.loadConfiguration(options), looking: looking)
+        state.withLock { $0.dns = (domain, report); $0.changed = true }
+        return report
+    }
+
+    /// Once config, probe and logs are in (and the DNS step, when `options.domain` names a domain): the senders'
+    /// reports (`Gatherer.gatherReports`, read once) and the join (`Gatherer.join`), with the DNS step's report when
+    /// there is one. Nil while a step is missing, and when no step has ended since the last join (two steps ending
+    /// together join once).
     public func joinIfReady() -> Gathered? {
-        let steps: (Gatherer.ConfigStep, Gatherer.LogStep, (report: ProbeReport?, targets: [ProbeTarget]))? = state.withLock {
-            guard let config = $0.config, let logs = $0.logs, let probe = $0.probe, $0.changed else { return nil }
+        typealias Ready = (Gatherer.ConfigStep, Gatherer.LogStep, (report: ProbeReport?, targets: [ProbeTarget]), DNSReport?)
+        let expectDNS = options.domain != nil
+        let steps: Ready? = state.withLock {
+            guard let config = $0.config, let logs = $0.logs, let probe = $0.probe, $0.changed, !expectDNS || $0.dns != nil else { return nil }
             $0.changed = false
-            return (config, logs, probe)
+            return (config, logs, probe, $0.dns?.report)
         }
-        guard let (config, logs, probe) = steps else { return nil }
-        let dns = gatherer.gatherDNS(options)
+        guard let (config, logs, probe, dns) = steps else { return nil }
         let reports = state.withLock { $0.reports } ?? gatherer.gatherReports(options)
         state.withLock { $0.reports = .some(reports) }
         let gathered = gatherer.join(config: config, logs: logs, probe: probe.report, probeTargets: probe.targets, dns: dns,
@@ -89,7 +104,7 @@ public final class StepwiseGathering: Sendable {
     /// The last join's result.
     public var gathered: Gathered? { state.withLock { $0.gathered } }
 
-    /// After a change to the configuration: config and probe run again; the logs keep what they read.
+    /// After a change to the configuration: config and probe run again; the logs and DNS keep what they read.
     public func forgetConfigAndProbe() {
         state.withLock { $0.config = nil; $0.probe = nil }
     }
@@ -98,7 +113,9 @@ public final class StepwiseGathering: Sendable {
     /// the wizard's gathering without a terminal.
     public func gatherAll() -> Gathered? {
         let group = DispatchGroup()
-        for step in [{ _ = self.runConfig() }, { _ = self.runProbe() }, { _ = self.runLogs() }] as [@Sendable () -> Void] {
+        var steps: [@Sendable () -> Void] = [{ _ = self.runConfig() }, { _ = self.runProbe() }, { _ = self.runLogs() }]
+        if let domain = options.domain { steps.append { _ = self.runDNS(domain: domain) } }
+        for step in steps {
             DispatchQueue.global().async(group: group, execute: step)
         }
         group.wait()

@@ -44,10 +44,19 @@ public struct TLSAReport: Sendable, Equatable, Encodable {
     /// A usable record matches the served chain; nil when no chain was served.
     public var matches: Bool?
     public var dnssec: DNSSECStatus
+    /// A usable record pins the key on disk (`DNSCheckOptions.onDiskKeyDER`); nil when no key on disk was given.
+    /// With `matches` it tells a rollover in progress (both pinned) from a stale record (neither) and from records
+    /// published ahead of a reload (the key on disk pinned, the served one not).
+    public var onDiskKeyPinned: Bool?
 
-    enum CodingKeys: String, CodingKey { case records, validated, matches, dnssec }
+    public init(records: [String], validated: Bool, matches: Bool?, dnssec: DNSSECStatus, onDiskKeyPinned: Bool? = nil) {
+        self.records = records; self.validated = validated; self.matches = matches; self.dnssec = dnssec
+        self.onDiskKeyPinned = onDiskKeyPinned
+    }
+
+    enum CodingKeys: String, CodingKey { case records, validated, matches, dnssec, onDiskKeyPinned = "on_disk_key_pinned" }
     public func encode(to encoder: Encoder) throws {
-        try encoder.encode(fields: [CodingKeys.records: records, .validated: validated, .matches: matches, .dnssec: dnssec])
+        try encoder.encode(fields: [CodingKeys.records: records, .validated: validated, .matches: matches, .dnssec: dnssec, .onDiskKeyPinned: onDiskKeyPinned])
     }
 }
 

@@ -395,6 +395,7 @@ public struct MailDomainInspector: Sendable {
         let validated = tlsaLookup.dnssec == .secure
         var report = TLSAReport(records: records.map(\.description), validated: validated, matches: nil, dnssec: tlsaLookup.dnssec)
         if !chain.isEmpty { report.matches = usableTLSA.contains { DANE.matches($0, chain: chain) } }
+        if let key = options.onDiskKeyDER { report.onDiskKeyPinned = usableTLSA.contains { Self.pins($0, key: key) } }
         mx.tlsa = report
         if tlsaLookup.dnssec == .insecure {
             findings.append(DNSFinding(cause: .dnssecInsecure, severity: .warning,
@@ -407,8 +408,12 @@ public struct MailDomainInspector: Sendable {
                                            message: "no TLSA record at _25._tcp.\(hostText) is usable for SMTP (only usages 2 and 3 with selector 0/1 and matching type 0/1/2 count)",
                                            topic: "tlsa", host: hostText))
             } else if report.matches == false {
+                // Records that pin the key on disk wait for a reload; records that pin neither key are stale.
+                let state = report.onDiskKeyPinned == true
+                    ? "; they pin the key on disk, which Postfix does not serve yet: reload Postfix"
+                    : report.onDiskKeyPinned == false ? " nor the key on disk: the records are stale" : ""
                 findings.append(DNSFinding(cause: .daneMismatch, severity: .critical,
-                                           message: "no TLSA record at _25._tcp.\(hostText) matches the certificate chain it serves (leaf SPKI SHA-256 \(mx.certificate?.spkiSHA256 ?? "?")): DANE senders defer mail",
+                                           message: "no TLSA record at _25._tcp.\(hostText) matches the certificate chain it serves (leaf SPKI SHA-256 \(mx.certificate?.spkiSHA256 ?? "?"))\(state): DANE senders defer mail",
                                            topic: "tlsa", host: hostText))
             } else if report.matches == true, let warning = renewalWarning(usableTLSA, chain: chain, host: hostText) {
                 findings.append(warning)
@@ -440,6 +445,11 @@ public struct MailDomainInspector: Sendable {
         return added
     }
 
+    /// A `x 1 y` record whose association is that of the public key `key` (DER SPKI).
+    static func pins(_ record: TLSARecord, key: [UInt8]) -> Bool {
+        record.selector == 1 && DANE.association(record.matchingType, of: key).map { $0 == record.data } == true
+    }
+
     /// The key or certificate on disk differs from the served one and no record pins it: the next reload breaks DANE.
     func renewalWarning(_ usable: [TLSARecord], chain: [Certificate], host: String) -> DNSFinding? {
         guard let leaf = chain.first else { return nil }
@@ -448,9 +458,7 @@ public struct MailDomainInspector: Sendable {
         // A DANE-TA record survives a renewal from the same CA; only judge when DANE-EE records are all there is.
         guard !eeRecords.isEmpty, eeRecords.count == usable.count else { return nil }
         if let key = options.onDiskKeyDER, key != servedKey {
-            let pinned = eeRecords.contains { r in
-                r.selector == 1 && DANE.association(r.matchingType, of: key).map { $0 == r.data } == true
-            }
+            let pinned = eeRecords.contains { Self.pins($0, key: key) }
             if !pinned {
                 return DNSFinding(cause: .daneMismatch, severity: .warning,
                                   message: "the key on disk is not the key \(host) serves, and no TLSA record pins it: the next reload or renewal breaks DANE; publish a 3 1 1 record for it first (two TTLs ahead)",

@@ -22,6 +22,33 @@ public struct RecordSuggestion: Sendable, Equatable, Encodable {
         }
     }
 
+    /// The record as lines to paste into a zone file, none wider than `width` where the zone-file syntax allows:
+    /// a long record continues inside parentheses and TLSA data splits at whitespace (RFC 6698 allows it). A policy
+    /// file is its URL as a comment, then its lines.
+    public func pasteLines(width: Int = 76) -> [String] {
+        // The policy's lines end in CRLF (RFC 8461), one Character in Swift: split at any line end.
+        guard let line = zoneLine else { return ["; serve at \(name)"] + value.split(whereSeparator: \.isNewline).map(String.init) }
+        if line.count <= width { return [line] }
+        var lines = ["\(name). 3600 IN \(type) ("]
+        var data = type == "TXT" ? Self.quotedTXT(value) : value
+        let room = max(16, width - 8)
+        if type == "TLSA" {
+            // "3 1 1 hex": the fields, then the hex in pieces.
+            let parts = value.split(separator: " ", maxSplits: 3).map(String.init)
+            if parts.count == 4 {
+                lines.append("        " + parts[0..<3].joined(separator: " "))
+                data = parts[3]
+            }
+        }
+        while data.count > room && type != "TXT" {
+            lines.append("        " + data.prefix(room))
+            data = String(data.dropFirst(room))
+        }
+        // The closing parenthesis on the last data line when it fits, else on a line of its own.
+        if 8 + data.count + 2 <= width { lines.append("        " + data + " )") } else { lines += ["        " + data, "        )"] }
+        return lines
+    }
+
     enum CodingKeys: String, CodingKey { case kind, name, type, value, reason, zoneLine = "zone_line" }
     public func encode(to encoder: Encoder) throws {
         try encoder.encode(fields: [CodingKeys.kind: kind, .name: name, .type: type, .value: value, .reason: reason, .zoneLine: zoneLine])

@@ -1,5 +1,6 @@
 import Diagnosis
 import Foundation
+import MailDNS
 import MailLog
 import PostfixConfig
 import PostlsCore
@@ -15,13 +16,21 @@ final class EngineEffectHandler: WizardEffectHandler, Sendable {
     let options: GatherOptions
     let runner: ProcessRunner
     let fixLoop: FixLoop
+    /// What first-time setup is asked (its config directory and Dovecot file are the gathering's).
+    let setupOptions: SetupOptions
+    /// The plan the Setup step shows, and what discovery read for it: what `applySetup` applies.
+    let setupPlan = Mutex<(SetupInputs, SetupPlan)?>(nil)
     private let queue = DispatchQueue(label: "postls.engine-effects")
     /// `postls diagnose`'s own steps, run side by side; the diagnosis is their join once all three are in.
-    private let gathering: StepwiseGathering
+    let gathering: StepwiseGathering
     /// The listeners of the fix applied last: a rollback probes them again the way the apply did.
     private let appliedTargets = Mutex<[ProbeTarget]>([])
 
-    init(options: GatherOptions, runner: ProcessRunner = SystemProcessRunner(), fixLoop: FixLoop? = nil) {
+    init(options: GatherOptions, setupOptions: SetupOptions? = nil, runner: ProcessRunner = SystemProcessRunner(), fixLoop: FixLoop? = nil) {
+        var setup = setupOptions ?? SetupOptions()
+        setup.configDirectory = options.configDirectory
+        setup.dovecotConfig = options.dovecotConfig
+        self.setupOptions = setup
         var options = options
         options.command = "wizard"
         self.options = options
@@ -35,6 +44,10 @@ final class EngineEffectHandler: WizardEffectHandler, Sendable {
         case .loadConfig: queue.async { self.loadConfig(post) }
         case .runProbe: DispatchQueue.global().async { self.runProbe(post) }
         case .loadLogs: DispatchQueue.global().async { self.loadLogs(post) }
+        case .checkDNS(let domain): DispatchQueue.global().async { self.checkDNS(domain, post) }
+        case .discoverSetup: queue.async { self.discoverSetup(post) }
+        case .planSetup(let kind): queue.async { self.planSetup(kind, post) }
+        case .applySetup: queue.async { self.applySetup(post) }
         case .applyFix(let id): queue.async { self.apply(id, post) }
         case .rollback: queue.async { self.rollback(post) }
         case .writeReport(let path, let redact): queue.async { self.writeReport(path: path, redact: redact, post) }
@@ -51,6 +64,20 @@ final class EngineEffectHandler: WizardEffectHandler, Sendable {
                      message: "cannot read the configuration: \($0)")]
         } ?? step.findings
         post(.configLoaded(settings: step.configuration.map(ConfigSettingRow.rows) ?? [], findings: rows.sortedForReport().map(ConfigFindingRow.init)))
+        post(.dnsCandidates(step.configuration.map(MailDomains.candidates) ?? []))
+        diagnoseIfReady(post)
+    }
+
+    /// The DNS step of the gathering for `domain`; the diagnosis is joined again with its findings.
+    private func checkDNS(_ domain: String, _ post: @escaping @Sendable (WizardEvent) -> Void) {
+        guard let report = gathering.runDNS(domain: domain) else {
+            post(.dnsFailed("no resolver to ask (give one with --resolver)"))
+            return
+        }
+        let configuration = try? gathering.gatherer.loadConfiguration(options)
+        let host = options.name ?? configuration?.value("myhostname") ?? ""
+        let local = Set(gathering.gatherer.probeTargets(options, configuration: configuration).map(\.address.ip))
+        post(.dnsLoaded(DNSView(report, hostName: host, localAddresses: local)))
         diagnoseIfReady(post)
     }
 
@@ -166,7 +193,9 @@ final class EngineEffectHandler: WizardEffectHandler, Sendable {
     }
 
     /// After a change: read the config again, probe again and re-diagnose (logs keep what they had).
-    private func refreshAfterChange(_ post: @escaping @Sendable (WizardEvent) -> Void) {
+    func setAppliedTargets(_ targets: [ProbeTarget]) { appliedTargets.withLock { $0 = targets } }
+
+    func refreshAfterChange(_ post: @escaping @Sendable (WizardEvent) -> Void) {
         gathering.forgetConfigAndProbe()
         loadConfig(post)
         runProbe(post)

@@ -9,11 +9,13 @@ import WizardCore
 /// Starts the wizard on a terminal with the real engines behind it.
 public enum WizardLauncher {
     /// `wrapEffects` puts something in front of the engines; only the crash tests' binary does (a crash on demand).
-    public static func run(options: GatherOptions, hostName: String, noColor: Bool, fixLoop: FixLoop? = nil,
+    public static func run(options: GatherOptions, setupOptions: SetupOptions? = nil, hostName: String, noColor: Bool, fixLoop: FixLoop? = nil,
                            wrapEffects: (WizardEffectHandler) -> WizardEffectHandler = { $0 }) throws -> Int32 {
         let env = ProcessInfo.processInfo.environment
-        let state = WizardState(hostName: hostName, configDirectory: options.configDirectory, size: TerminalSize(width: 80, height: 24))
-        let handler = wrapEffects(EngineEffectHandler(options: options, fixLoop: fixLoop))
+        var state = WizardState(hostName: hostName, configDirectory: options.configDirectory, size: TerminalSize(width: 80, height: 24))
+        // `--domain`: the DNS step checks it from the start, as `postls diagnose --domain` does.
+        state.dns.domain = options.domain
+        let handler = wrapEffects(EngineEffectHandler(options: options, setupOptions: setupOptions, fixLoop: fixLoop))
         // The theme applies the one colour rule (ColorChoice) to the flag, NO_COLOR and the terminal's colours.
         let final = try CursesWizard.run(state, effects: handler, environment: env, noColor: noColor)
         if final.isHalfApplied {

@@ -71,7 +71,14 @@ enum FixesScreen {
             }
         }
         if !fix.commands.isEmpty { lines.append([Span("  Then runs: ", Style(.muted)), Span(fix.commands.joined(separator: "; "), Style(.key))]) }
-        if !fix.isApplicable {
+        if !fix.records.isEmpty {
+            lines.append([Span("  Publish at your DNS provider (zone-file lines, ready to paste):", Style(.muted))])
+            // From the first column: a zone file reads a line that starts with a blank as the previous owner's.
+            for record in fix.records { lines.append([Span(record, Style(.key))]) }
+        }
+        if fix.opensSetup {
+            lines.append([Span("Enter runs it here: the Setup step (choose the certificate, read the plan, apply).", Style(.key))])
+        } else if !fix.isApplicable {
             let text = fix.kind == .dnsRecord ? "This is a DNS change: publish it at your DNS provider."
                                               : "postls does not run this fix: run the commands yourself."
             lines.append([Span(text, Style(.warning))])

@@ -9,6 +9,7 @@ enum OverviewScreen {
         renderProblems(s, into: &buffer, body: body, y: &y, glyphs: glyphs)
         renderSenders(s, into: &buffer, body: body, y: &y, glyphs: glyphs)
         renderLog(s, into: &buffer, body: body, y: &y, glyphs: glyphs)
+        renderDNS(s, into: &buffer, body: body, y: &y, glyphs: glyphs)
         renderHint(s, into: &buffer, body: body, y: y, glyphs: glyphs)
     }
 
@@ -55,7 +56,7 @@ enum OverviewScreen {
         }
         buffer.write("Problems" + (counts.isEmpty ? "" : " (" + counts.joined(separator: ", ") + ")"), x: 1, y: y, style: Style(.heading, [.bold]))
         y += 1
-        let logsRows = 3 + sendersRows(s), hintRows = 2
+        let logsRows = 4 + sendersRows(s), hintRows = 2
         let problemRows = max(1, bottom - y - logsRows - hintRows)
         if diagnoses.isEmpty {
             buffer.write("No problems diagnosed yet.", x: 3, y: y, style: Style(.muted))
@@ -130,12 +131,40 @@ enum OverviewScreen {
         y += 2
     }
 
+    /// The mail domain's DNS in one line; the DNS step (8) has the detail.
+    private static func renderDNS(_ s: WizardState, into buffer: inout ScreenBuffer, body: Rect, y: inout Int, glyphs: Glyphs) {
+        let d = s.dns
+        buffer.write("DNS", x: 1, y: y, style: Style(.heading, [.bold]))
+        let spans: [Span]
+        switch d.status {
+        case .checking: spans = [Span("checking \(d.domain ?? "")\(glyphs.ellipsis)", Style(.muted))]
+        case .failed(let why): spans = [Span("\(d.domain ?? ""): \(why)", Style(.warning))]
+        case .checked:
+            let findings = d.view?.findings ?? []
+            let causes = Set(findings.map(\.cause.rawValue)).sorted().joined(separator: ", ")
+            let mine = d.view?.mx.first { $0.isThisServer }.map { "MX \($0.host) is this server" } ?? "no MX is this server"
+            spans = [Span("\(d.domain ?? ""): ", Style(.normal, [.bold])),
+                     findings.isEmpty ? Span("no problems", Style(.ok, [.bold])) : Span("\(findings.count) problem\(findings.count == 1 ? "" : "s") (\(causes))", Style(.warning, [.bold])),
+                     Span(", \(mine); 8 shows it", Style(.muted))]
+        case .idle:
+            if let domain = d.selectedDomain {
+                spans = [Span("not checked: 8, then Enter checks \(domain)" + (d.candidates.count > 1 ? " (or another of \(d.candidates.count))" : ""), Style(.muted))]
+            } else {
+                spans = [Span(d.candidatesKnown ? "no mail domain in main.cf; --domain DOMAIN checks one" : "not checked", Style(.muted))]
+            }
+        }
+        buffer.write(spans, x: 11, y: y, width: body.width - 12, ellipsis: glyphs.ellipsis)
+        y += 1
+    }
+
     /// Where to go next, in words.
     private static func renderHint(_ s: WizardState, into buffer: inout ScreenBuffer, body: Rect, y: Int, glyphs: Glyphs) {
         let w = body.width
         let bottom = body.maxY
         let hint: String
-        if let d = s.fixes.selectedDiagnosis {
+        if s.needsSetup {
+            hint = "Next: no listener offers TLS. s sets it up (certificate, STARTTLS, ports 587 and 465)."
+        } else if let d = s.fixes.selectedDiagnosis {
             hint = "Next: Enter shows the evidence and the fix for \(d.cause.rawValue)."
         } else if s.probe.running || s.logs.loading || !s.config.loaded {
             hint = "Working: reading main.cf, master.cf and the mail log, probing the listeners."

@@ -61,12 +61,14 @@ public struct HeaderBar: Sendable {
             buffer.write(summary.map { Span($0.text, Style(.title, $0.style.attributes)) }, x: width - summaryWidth - 1, y: 0)
         }
         var x = 1
-        for (i, tab) in tabs.enumerated() {
-            let label = " \(i + 1) \(tab) "
+        let labels = tabs.enumerated().map { " \($0.offset + 1) \($0.element) " }
+        // A blank between tabs while they all fit with it (the labels' own padding keeps them apart otherwise).
+        let gap = 1 + labels.reduce(0) { $0 + CharacterWidth.of($1) + 1 } <= width ? 1 : 0
+        for (i, label) in labels.enumerated() {
             let w = CharacterWidth.of(label)
             if x + w > width { break }
             buffer.write(label, x: x, y: 1, style: i == current ? Style(.tabActive, [.bold]) : Style(.tab))
-            x += w + 1
+            x += w + gap
         }
     }
 }

@@ -29,6 +29,8 @@ public enum WizardScreen {
         case .fixes: FixesScreen.render(state, into: &buffer, body: body, glyphs: glyphs)
         case .apply: ApplyScreen.render(state, into: &buffer, body: body, glyphs: glyphs)
         case .report: ReportScreen.render(state, into: &buffer, body: body, glyphs: glyphs)
+        case .dns: DNSScreen.render(state, into: &buffer, body: body, glyphs: glyphs)
+        case .setup: SetupScreen.render(state, into: &buffer, body: body, glyphs: glyphs)
         }
         messageLine(state, into: &buffer, y: h - 2, glyphs: glyphs)
         StatusLine(hints: WizardHelp.statusKeys(state).map { KeyHint(asciiKeys($0.keys, glyphs), $0.label) })
@@ -59,7 +61,7 @@ public enum WizardScreen {
         if crit == 0 && warn == 0 && !state.fixes.diagnoses.isEmpty { summary.append(Span("no problems", Style(.title))) }
         if state.probe.running { summary.append(Span((summary.isEmpty ? "" : "  ") + "probing\(glyphs.ellipsis)", Style(.title))) }
         return HeaderBar(title: "postls \(glyphs.isUnicode ? "·" : "-") \(state.hostName)", summary: summary,
-                         tabs: WizardStep.allCases.map(\.title), current: state.step.rawValue)
+                         tabs: WizardStep.tabs.map(\.title), current: state.step == .setup ? -1 : state.step.rawValue)
     }
 
     static func messageLine(_ state: WizardState, into buffer: inout ScreenBuffer, y: Int, glyphs: Glyphs) {
@@ -113,6 +115,13 @@ public enum WizardScreen {
             if let commands = fix?.commands, !commands.isEmpty { lines.append("Then runs: " + commands.joined(separator: ", ") + ", probes again.") }
             if let impact = fix?.impact, !impact.isEmpty { lines += Label.wrap("Impact: " + impact, width: 60) }
             return ConfirmDialog(title: "Apply this fix?", lines: lines, choices: [KeyHint("y", "apply"), KeyHint("n", "cancel")])
+        case .confirmSetup:
+            let plan = state.setup.plan
+            var lines = Label.wrap("Certificate: " + (plan?.certificate ?? "?"), width: 60)
+            if let files = plan?.fileActions, !files.isEmpty { lines.append("Creates \(files.count) file\(files.count == 1 ? "" : "s") (a key stays mode 0600).") }
+            lines.append("Changes main.cf and master.cf; backups are kept and")
+            lines.append("postfix check runs before the reload; r on Apply rolls back.")
+            return ConfirmDialog(title: "Apply first-time setup?", lines: lines, choices: [KeyHint("y", "apply"), KeyHint("n", "cancel")])
         case .confirmRollback:
             return ConfirmDialog(title: "Roll back?", lines: [
                 "Restores the backup taken before \(state.apply.fixTitle ?? "the fix"),",

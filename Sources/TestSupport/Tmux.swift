@@ -50,6 +50,17 @@ public final class TmuxSession: @unchecked Sendable {
         _ = try runner.run("tmux", ["-L", socketName, "resize-window", "-t", session, "-x", String(width), "-y", String(height)], timeout: 10)
     }
 
+    /// With `POSTLS_CAPTURE_SCREENS=DIR` in the environment: the screen at 80x24 (the size docs/screens/ shows)
+    /// written to `DIR/name.txt`, then the window put back to `width` x `height`. Without it, nothing.
+    public func capture(_ name: String, restoring width: Int, _ height: Int) throws {
+        guard let dir = ProcessInfo.processInfo.environment["POSTLS_CAPTURE_SCREENS"], !dir.isEmpty else { return }
+        try resize(width: 80, height: 24)
+        usleep(800_000)
+        try screen().write(toFile: dir + "/" + name + ".txt", atomically: true, encoding: .utf8)
+        try resize(width: width, height: height)
+        usleep(500_000)
+    }
+
     /// Waits until the screen contains `text`; returns the screen either way.
     @discardableResult
     public func waitFor(_ text: String, timeout: Double = 20) -> (found: Bool, screen: String) {

@@ -50,6 +50,15 @@ extension WizardState {
             fixes.receive(diagnoses: diagnoses, fixes: fixRows)
         case .senderReportsLoaded(let row):
             senderReports = row
+        case .dnsCandidates(let names):
+            (dns.candidates, dns.candidatesKnown) = (names, true)
+            if let domain = dns.domain, let i = names.firstIndex(of: domain) { dns.list.selection = i }
+        case .dnsLoaded(let view):
+            (dns.view, dns.status, dns.domain, dns.top) = (view, .checked, view.domain, 0)
+        case .dnsFailed(let why):
+            dns.status = .failed(why)
+        case .setupSources, .setupPlanned, .setupFailed:
+            receiveSetup(event)
         case .applyProgress(let row):
             if let i = apply.steps.firstIndex(where: { $0.id == row.id }) { apply.steps[i] = row } else { apply.steps.append(row) }
         case .applyFinished(let succeeded, let before, let after, let text):
@@ -100,7 +109,7 @@ extension WizardState {
         if let effects = handleStepKey(key) { return effects }
 
         switch key {
-        case .character(let c) where ("1"..."7").contains(c):
+        case .character(let c) where ("1"..."8").contains(c):
             if let n = c.wholeNumberValue, let target = WizardStep(rawValue: n - 1) { step = target }
         case .left, .character("h"):
             goToStep(offset: -1)
@@ -121,7 +130,9 @@ extension WizardState {
     }
 
     private mutating func goToStep(offset: Int) {
-        let n = WizardStep.allCases.count
+        // Setup is entered from the Overview and left back to it.
+        if step == .setup { step = .overview; return }
+        let n = WizardStep.tabs.count
         step = WizardStep(rawValue: max(0, min(n - 1, step.rawValue + offset))) ?? step
     }
 
@@ -149,7 +160,7 @@ extension WizardState {
     }
 
     /// Vertical movement common to lists: arrows, vi keys, pages, ends. nil when the key is not one.
-    private func movement(_ key: WizardKey, page: Int) -> Int? {
+    func movement(_ key: WizardKey, page: Int) -> Int? {
         switch key {
         case .up, .character("k"): -1
         case .down, .character("j"): 1
@@ -169,6 +180,7 @@ extension WizardState {
             if let d = movement(key, page: 5) { fixes.list.move(by: d, count: n, height: WizardLayout.fixesListHeight(size, count: fixes.diagnoses.count)); return [] }
             if key == .enter, n > 0 { step = .fixes; fixes.pane = .diagnoses; fixes.fixIndex = 0; fixes.detailTop = 0; return [] }
             if key == .character("e") { return showLogEvents(of: fixes.selectedDiagnosis?.cause) }
+            if key == .character("s") { return openSetup() }
             return nil
 
         case .config:
@@ -191,6 +203,36 @@ extension WizardState {
 
         case .report:
             return handleReportKey(key)
+
+        case .dns:
+            return handleDNSKey(key)
+
+        case .setup:
+            return handleSetupKey(key)
+        }
+    }
+
+    /// The DNS step: choose among the configuration's mail domains, check one (Enter), scroll the result.
+    private mutating func handleDNSKey(_ key: WizardKey) -> [WizardEffect]? {
+        switch key {
+        case .up, .down, .character("j"), .character("k"), .home, .end:
+            let d = movement(key, page: 1) ?? 0
+            dns.list.move(by: d, count: dns.candidates.count, height: max(1, min(dns.candidates.count, WizardLayout.dnsCandidateRows)))
+            return []
+        case .pageUp, .pageDown:
+            let page = WizardLayout.dnsReportHeight(size, candidates: dns.candidates.count)
+            dns.top = max(0, min(1_000, dns.top + (key == .pageUp ? -page : page)))
+            return []
+        case .enter, .character("c"):
+            guard let domain = dns.selectedDomain else {
+                message = dns.candidatesKnown ? "No mail domain in main.cf: start postls with --domain DOMAIN." : "Reading main.cf first; try again in a moment."
+                return []
+            }
+            if dns.status == .checking { message = "A DNS check is already running."; return [] }
+            (dns.domain, dns.status) = (domain, .checking)
+            return [.checkDNS(domain: domain)]
+        default:
+            return nil
         }
     }
 
@@ -291,6 +333,7 @@ extension WizardState {
                 message = "This diagnosis has no automatic fix; the evidence above says what to change."
                 return []
             }
+            if fix.opensSetup { return openSetup() }
             if !fix.isApplicable {
                 message = fix.kind == .dnsRecord
                     ? "This fix is a DNS change: publish the record at your DNS provider; postls cannot apply it."
@@ -329,7 +372,7 @@ extension WizardState {
         // Long lines wrap on screen; count them generously (the renderer clamps the scroll anyway).
         func wrapped(_ text: String) -> Int { text.count / 40 + 1 }
         let evidence = d.evidence.reduce(0) { $0 + wrapped($1) }
-        let fixText = wrapped(fix?.title ?? "") + wrapped(fix?.impact ?? "")
+        let fixText = wrapped(fix?.title ?? "") + wrapped(fix?.impact ?? "") + (fix?.records.count ?? 0) + 1
         return 4 + wrapped(d.summary) + evidence + fixText + (fix?.commands.count ?? 0) + diffLines
     }
 
@@ -443,6 +486,8 @@ extension WizardState {
             apply.afterRollback = []
             apply.message = nil
             return [.rollback]
+        case .confirmSetup:
+            return startSetupApply()
         }
     }
 

@@ -185,9 +185,15 @@ public struct FixRow: Sendable, Hashable {
     /// Whether postls can carry the fix out itself; commands for the admin (a CSR, client settings) are not.
     public var runsItself: Bool
 
-    public init(id: String, title: String, kind: Kind, diff: String?, commands: [String], impact: String, runsItself: Bool = true) {
+    /// A DNS fix's records, as lines to paste into a zone file.
+    public var records: [String]
+    /// The fix is `postls setup`: the wizard runs it as its Setup step.
+    public var opensSetup = false
+
+    public init(id: String, title: String, kind: Kind, diff: String?, commands: [String], impact: String, runsItself: Bool = true,
+                records: [String] = []) {
         self.id = id; self.title = title; self.kind = kind; self.diff = diff; self.commands = commands; self.impact = impact
-        self.runsItself = runsItself
+        self.runsItself = runsItself; self.records = records
     }
 
     /// DNS changes happen at the DNS provider, and some fixes are commands for the admin: postls only shows them.
@@ -215,4 +221,61 @@ public struct ApplyStepRow: Sendable, Hashable {
         ApplyStepRow(id: "reload", label: "postfix reload"),
         ApplyStepRow(id: "reprobe", label: "Probe again"),
     ]
+
+    /// The steps of applying first-time setup (`Setup.apply`: files, the safe apply of the edits, reload, probe).
+    public static let setupSteps: [ApplyStepRow] = [
+        ApplyStepRow(id: "files", label: "Create the certificate files"),
+        ApplyStepRow(id: "write", label: "Back up, write, postfix check"),
+        ApplyStepRow(id: "reload", label: "postfix reload"),
+        ApplyStepRow(id: "reprobe", label: "Probe every listener"),
+    ]
+}
+
+/// The DNS step's view of a mail domain: its MX hosts (which one is this server), their TLSA records against the
+/// served key and the key on disk, MTA-STS and TLS-RPT, the findings and the records to publish.
+public struct DNSView: Sendable, Hashable {
+    /// How a line reads at a glance (words on screen, never colour alone).
+    public enum Mark: String, Sendable, Hashable { case ok = "OK", warning = "WARN", critical = "CRIT", none = "-" }
+
+    public struct Line: Sendable, Hashable {
+        public var mark: Mark
+        public var label: String
+        public var text: String
+        public init(_ mark: Mark, _ label: String, _ text: String) { self.mark = mark; self.label = label; self.text = text }
+    }
+
+    public struct MX: Sendable, Hashable {
+        public var host: String
+        public var preference: Int
+        public var addresses: [String]
+        public var isThisServer: Bool
+        /// The certificate the MX served and the TLSA state, one line each.
+        public var lines: [Line]
+        public init(host: String, preference: Int, addresses: [String], isThisServer: Bool, lines: [Line]) {
+            self.host = host; self.preference = preference; self.addresses = addresses; self.isThisServer = isThisServer; self.lines = lines
+        }
+    }
+
+    public struct Finding: Sendable, Hashable {
+        public var severity: Severity
+        public var cause: Cause
+        public var message: String
+        public init(severity: Severity, cause: Cause, message: String) { self.severity = severity; self.cause = cause; self.message = message }
+    }
+
+    public var domain: String
+    public var resolver: String
+    /// "secure", "insecure", "bogus"…: whether DANE applies at all.
+    public var dnssec: String
+    public var mx: [MX]
+    /// MTA-STS and TLS-RPT, one line each.
+    public var policies: [Line]
+    public var findings: [Finding]
+    /// Every suggested record, ready to paste into a zone file.
+    public var records: [String]
+
+    public init(domain: String, resolver: String, dnssec: String, mx: [MX], policies: [Line], findings: [Finding], records: [String]) {
+        self.domain = domain; self.resolver = resolver; self.dnssec = dnssec; self.mx = mx; self.policies = policies
+        self.findings = findings; self.records = records
+    }
 }

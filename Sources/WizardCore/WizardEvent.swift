@@ -28,6 +28,14 @@ public enum WizardEvent: Sendable {
     case diagnosesLoaded(diagnoses: [DiagnosisRow], fixes: [FixRow])
     /// Senders' TLS reports joined to the logs, when reports were given (`--tlsrpt`).
     case senderReportsLoaded(SenderReportsRow)
+    /// The mail domains the configuration receives mail for (the DNS step's choice when no `--domain` was given).
+    case dnsCandidates([String])
+    case dnsLoaded(DNSView)
+    case dnsFailed(String)
+    /// Setup's discovery: the certificate sources to choose from.
+    case setupSources([SetupSource])
+    case setupPlanned(SetupPlanView)
+    case setupFailed(String)
     case applyProgress(ApplyStepRow)
     case applyFinished(succeeded: Bool, before: [String], after: [String], message: String)
     /// `after`: the applied fix's listeners probed again after the rollback, lines as in `applyFinished`.
@@ -46,7 +54,15 @@ public enum WizardEffect: Sendable, Hashable {
     case openFile(path: String, line: Int)
     case runProbe
     case loadLogs
+    /// Check the mail domain's DNS against this server (answered with `dnsLoaded` or `dnsFailed`; the diagnosis
+    /// is joined again with its findings).
+    case checkDNS(domain: String)
     case applyFix(id: String)
+    /// First-time setup (`postls setup`'s engine): discover the certificate sources, plan with one, apply the plan
+    /// (answered like `applyFix`: `applyProgress` for `ApplyStepRow.setupSteps`, then `applyFinished`).
+    case discoverSetup
+    case planSetup(SetupSource.Kind)
+    case applySetup
     case rollback
     case writeReport(path: String, redact: Bool)
     case quit

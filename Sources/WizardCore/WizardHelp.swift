@@ -16,6 +16,7 @@ public enum WizardHelp {
             case .confirmQuit: return [KeyHelp("y", "quit anyway"), KeyHelp("n/Esc", "stay")]
             case .confirmApply: return [KeyHelp("y/Enter", "apply"), KeyHelp("n/Esc", "cancel")]
             case .confirmRollback: return [KeyHelp("y/Enter", "roll back"), KeyHelp("n/Esc", "cancel")]
+            case .confirmSetup: return [KeyHelp("y/Enter", "apply setup"), KeyHelp("n/Esc", "cancel")]
             }
         }
         if let input = s.input {
@@ -32,6 +33,7 @@ public enum WizardHelp {
             var keys = [move]
             if !s.fixes.diagnoses.isEmpty { keys.append(KeyHelp("Enter", "see fix")) }
             if !s.probe.running { keys.append(KeyHelp("r", "re-probe")) }
+            if s.needsSetup { keys.insert(KeyHelp("s", "set up TLS"), at: 1) }
             return keys + common
         case .config:
             if s.config.file != nil { return [KeyHelp("↑↓", "scroll"), KeyHelp("Esc", "close file"), KeyHelp("?", "help"), KeyHelp("q", "quit")] }
@@ -57,13 +59,25 @@ public enum WizardHelp {
             }
         case .report:
             return [KeyHelp("Enter", "write"), KeyHelp("e", "edit path"), KeyHelp("r", "redact on/off")] + common
+        case .dns:
+            var keys: [KeyHelp] = []
+            if s.dns.candidates.count > 1 { keys.append(KeyHelp("↑↓", "domain")) }
+            if s.dns.status != .checking && s.dns.selectedDomain != nil { keys.append(KeyHelp("Enter", s.dns.status == .idle ? "check DNS" : "check again")) }
+            if s.dns.view != nil { keys.append(KeyHelp("PgUp/PgDn", "scroll")) }
+            return keys + common
+        case .setup:
+            var keys = [KeyHelp("↑↓", "source")]
+            if s.setup.phase == .planned && s.setup.plannedSource == s.setup.selectedSource { keys.append(KeyHelp("Enter", "apply")) }
+            else { keys.append(KeyHelp("Enter", "show plan")) }
+            if s.setup.plan != nil { keys.append(KeyHelp("PgUp/PgDn", "scroll")) }
+            return keys + [KeyHelp("Esc", "overview"), KeyHelp("?", "help"), KeyHelp("q", "quit")]
         }
     }
 
     /// The `?` overlay of a step: what the screen is for, then every key that works on it.
     public static func help(for step: WizardStep) -> (intro: [String], sections: [(heading: String, keys: [KeyHelp])]) {
         let everywhere: (heading: String, keys: [KeyHelp]) = ("Everywhere", [
-            KeyHelp("1-7", "jump to a step"), KeyHelp("← → h l", "previous / next step"),
+            KeyHelp("1-8", "jump to a step"), KeyHelp("← → h l", "previous / next step"),
             KeyHelp("Esc", "close, or go back a step"), KeyHelp("?", "this help"),
             KeyHelp("q", "quit (asks if a fix is half applied)"),
         ])
@@ -73,7 +87,8 @@ public enum WizardHelp {
             return (["What postls found at a glance: each listener's TLS status, the most",
                      "important problems, and the TLS failures counted in the mail log."],
                     [("Here", [moving, KeyHelp("Enter", "show the selected problem and its fix"),
-                               KeyHelp("e", "the log events of the selected problem"), KeyHelp("r", "probe the listeners again")]), everywhere])
+                               KeyHelp("e", "the log events of the selected problem"), KeyHelp("r", "probe the listeners again"),
+                               KeyHelp("s", "first-time TLS setup (certificate, ports)")]), everywhere])
         case .config:
             return (["Postfix's effective TLS settings per service (main.cf, master.cf -o",
                      "overrides, defaults) and the problems found in them, at file:line."],
@@ -101,6 +116,25 @@ public enum WizardHelp {
             return (["Applying a fix: back up, write, postfix check, reload, probe again.",
                      "The backup stays, so the change can be rolled back."],
                     [("Here", [KeyHelp("r", "roll back the last fix (asks first)"), KeyHelp("Enter", "go on to the report")]), everywhere])
+        case .dns:
+            return (["The mail domain's DNS as senders see it: its MX hosts (which one is",
+                     "this server), TLSA against the served key and the key on disk (a",
+                     "rollover in progress vs a stale record), MTA-STS against the MX",
+                     "names and certificate, TLS-RPT. Problems join the Problems list,",
+                     "with the records to publish ready to paste. The domain: --domain,",
+                     "else main.cf's mydomain, mydestination, virtual_mailbox_domains."],
+                    [("Here", [KeyHelp("↑ ↓ j k", "choose the domain to check"), KeyHelp("Enter / c", "check its DNS (again)"),
+                               KeyHelp("PgUp PgDn", "scroll the result")]), everywhere])
+        case .setup:
+            return (["First-time TLS, as `postls setup` does it: choose where the",
+                     "certificate comes from, read the plan (main.cf and master.cf diffs:",
+                     "STARTTLS on 25, submission 587, submissions 465; Dovecot advice),",
+                     "apply it with backups, postfix check, reload and a probe; r on",
+                     "Apply rolls it back. A self-signed stopgap encrypts, but senders",
+                     "that verify refuse it: replace it with a CA-issued one soon."],
+                    [("Here", [KeyHelp("↑ ↓ j k", "choose the certificate source"),
+                               KeyHelp("Enter", "show the plan; again: apply it (asks first)"),
+                               KeyHelp("PgUp PgDn", "scroll the plan"), KeyHelp("Esc", "back to the Overview")]), everywhere])
         case .report:
             return (["A support report of everything postls found. It never contains",
                      "key material; redaction replaces names and addresses consistently."],

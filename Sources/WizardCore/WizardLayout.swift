@@ -30,4 +30,19 @@ public enum WizardLayout {
 
     /// Overlays (raw lines of an event, a config file).
     public static func overlayTextHeight(_ size: TerminalSize) -> Int { max(1, size.height - 8) }
+
+    /// DNS: at most this many candidate domains show as a choice above the report.
+    public static let dnsCandidateRows = 4
+    /// DNS: the domain line, the candidates (with their heading), then the report.
+    public static func dnsReportHeight(_ size: TerminalSize, candidates: Int) -> Int {
+        let choice = candidates > 1 ? min(candidates, dnsCandidateRows) + 1 : 0
+        return max(1, bodyHeight(size) - 2 - choice)
+    }
+
+    /// Setup: the certificate sources (at most six rows) above the plan.
+    public static func setupSourceRows(_ size: TerminalSize, count: Int) -> Int { max(1, min(count, 6)) }
+    /// Setup: a heading, the sources, a rule, then the plan.
+    public static func setupPlanHeight(_ size: TerminalSize, count: Int) -> Int {
+        max(1, bodyHeight(size) - 3 - setupSourceRows(size, count: count))
+    }
 }

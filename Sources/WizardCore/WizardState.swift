@@ -2,7 +2,12 @@ import PostlsCore
 
 /// The wizard's steps, in the order an admin walks them.
 public enum WizardStep: Int, CaseIterable, Sendable, Hashable {
-    case overview, config, probe, logs, fixes, apply, report
+    case overview, config, probe, logs, fixes, apply, report, dns
+    /// First-time TLS setup: reached from the Overview (s), not a tab.
+    case setup
+
+    /// The steps on the tab bar, numbered 1-8 (Setup is entered from the Overview).
+    public static let tabs: [WizardStep] = allCases.filter { $0 != .setup }
 
     public var title: String {
         switch self {
@@ -13,6 +18,8 @@ public enum WizardStep: Int, CaseIterable, Sendable, Hashable {
         case .fixes: "Fixes"
         case .apply: "Apply"
         case .report: "Report"
+        case .dns: "DNS"
+        case .setup: "Setup"
         }
     }
 }
@@ -32,6 +39,8 @@ public enum Dialog: Sendable, Hashable {
     case confirmQuit
     case confirmApply(fixID: String)
     case confirmRollback
+    /// Apply the first-time setup plan shown on the Setup step.
+    case confirmSetup
 }
 
 /// A one-line text prompt and what its text is for.
@@ -146,6 +155,82 @@ public struct ApplyStepState: Sendable, Hashable {
     }
 }
 
+/// The DNS step: which mail domain, and what its DNS says against this server.
+public struct DNSStepState: Sendable, Hashable {
+    public enum Status: Sendable, Hashable { case idle, checking, checked, failed(String) }
+    /// The domain checked (or being checked): `--domain`, or the candidate the admin chose.
+    public var domain: String?
+    /// Mail domains derived from the configuration (mydomain, mydestination, virtual_mailbox_domains).
+    public var candidates: [String] = []
+    /// Whether the candidates are known yet (the configuration was read).
+    public var candidatesKnown = false
+    public var status: Status = .idle
+    public var view: DNSView?
+    /// The selected candidate.
+    public var list = ListPosition()
+    /// First line of the report shown.
+    public var top = 0
+    public init(domain: String? = nil) { self.domain = domain }
+
+    /// What Enter checks: the selected candidate, else the domain already given.
+    public var selectedDomain: String? {
+        candidates.indices.contains(list.selection) ? candidates[list.selection] : domain
+    }
+}
+
+/// A certificate source the Setup step offers: files found on disk (or configured), a CSR for a CA, or a
+/// self-signed stopgap.
+public struct SetupSource: Sendable, Hashable {
+    public enum Kind: Sendable, Hashable { case files(certificate: String, key: String), csr, selfSigned }
+    public var kind: Kind
+    public var title: String
+    /// Why it can or cannot be used, or what choosing it means.
+    public var detail: String
+    public var usable: Bool
+    public init(kind: Kind, title: String, detail: String, usable: Bool) {
+        self.kind = kind; self.title = title; self.detail = detail; self.usable = usable
+    }
+}
+
+/// `postls setup`'s plan as the Setup step shows it.
+public struct SetupPlanView: Sendable, Hashable {
+    public var certificate: String
+    public var notes: [String]
+    public var fileActions: [String]
+    /// main.cf and master.cf as a unified diff.
+    public var diff: String
+    public var dovecotChanges: [String]
+    public var dovecotDiff: String
+    public var expectations: [String]
+    /// DNS records for the new key, ready to paste (empty when the key is generated on apply).
+    public var records: [String]
+    /// Nothing to change: TLS is set up as setup would set it up.
+    public var isEmpty: Bool
+    /// A plan that enables inbound TLS (a CSR alone waits for the CA).
+    public var enablesTLS: Bool
+    public init(certificate: String, notes: [String], fileActions: [String], diff: String, dovecotChanges: [String], dovecotDiff: String,
+                expectations: [String], records: [String], isEmpty: Bool, enablesTLS: Bool) {
+        self.certificate = certificate; self.notes = notes; self.fileActions = fileActions; self.diff = diff
+        self.dovecotChanges = dovecotChanges; self.dovecotDiff = dovecotDiff; self.expectations = expectations; self.records = records
+        self.isEmpty = isEmpty; self.enablesTLS = enablesTLS
+    }
+}
+
+/// The Setup step: choose a certificate source, read the plan, apply it (on the Apply step).
+public struct SetupStepState: Sendable, Hashable {
+    public enum Phase: Sendable, Hashable { case idle, discovering, choosing, planning, planned, failed(String) }
+    public var phase: Phase = .idle
+    public var sources: [SetupSource] = []
+    public var list = ListPosition()
+    /// The source the plan shown was made for.
+    public var plannedSource: SetupSource?
+    public var plan: SetupPlanView?
+    public var top = 0
+    public init() {}
+
+    public var selectedSource: SetupSource? { sources.indices.contains(list.selection) ? sources[list.selection] : nil }
+}
+
 public struct ReportStepState: Sendable, Hashable {
     public enum Status: Sendable, Hashable { case idle, writing, written(path: String), failed(message: String) }
     public var path: String
@@ -172,6 +257,8 @@ public struct WizardState: Sendable {
     public var report = ReportStepState()
     /// Senders' TLS reports (`--tlsrpt`), shown on the Overview; nil when none were given.
     public var senderReports: SenderReportsRow?
+    public var dns = DNSStepState()
+    public var setup = SetupStepState()
     public var quitting = false
 
     public init(hostName: String, configDirectory: String = "/etc/postfix", size: TerminalSize) {
@@ -196,7 +283,16 @@ public struct WizardState: Sendable {
     public mutating func beginStartup() -> [WizardEffect] {
         probe.running = true
         logs.loading = true
-        return WizardState.startupEffects
+        guard let domain = dns.domain else { return WizardState.startupEffects }
+        // `--domain`: its DNS is a step of the gathering, as in `postls diagnose --domain`.
+        dns.status = .checking
+        return WizardState.startupEffects + [.checkDNS(domain: domain)]
+    }
+
+    /// No listener offers TLS (probed, none negotiated), or the diagnosis proposes `postls setup` (no certificate
+    /// configured): the Overview leads to first-time setup.
+    public var needsSetup: Bool {
+        (!probe.running && !probe.listeners.isEmpty && !probe.listeners.contains { $0.tlsOK == true }) || fixes.fixes.contains { $0.opensSetup }
     }
 
     public var criticalCount: Int { fixes.diagnoses.filter { $0.severity == .critical }.count }

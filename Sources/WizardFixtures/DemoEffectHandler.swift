@@ -18,6 +18,18 @@ public final class DemoEffectHandler: WizardEffectHandler, @unchecked Sendable {
             switch effect {
             case .loadConfig:
                 post(.configLoaded(settings: DemoStates.settings, findings: DemoStates.findings))
+                post(.dnsCandidates(["example.org"]))
+            case .checkDNS:
+                pause()
+                post(.dnsLoaded(DemoStates.dnsView))
+            case .discoverSetup:
+                post(.setupSources(DemoStates.setupSources))
+            case .planSetup:
+                pause()
+                post(.setupPlanned(DemoStates.setupPlan))
+            case .applySetup:
+                pause()
+                post(.applyFinished(succeeded: true, before: [], after: DemoStates.setupAfter, message: "Set up. Press r to roll back."))
             case .runProbe:
                 let listeners = DemoStates.listeners
                 post(.probeStarted(total: listeners.count))

@@ -256,6 +256,9 @@ public enum DemoStates {
         out.append(("report", report))
         out.append(("report-written", reduce(press(report, [.character("r"), .enter]), .reportWritten(path: "/tmp/postls-report.md")).0))
 
+        out += dnsStates(from: base)
+        out += setupStates(size: size)
+
         out.append(("too-small", reduce(base, .resize(width: 70, height: 20)).0))
         return out
     }
@@ -322,6 +325,144 @@ public enum DemoStates {
         out.append(("apply-failed", failed))
         return out
     }
+
+    // MARK: DNS
+
+    /// example.org's DNS after a renewal: the TLSA record still pins the old key (stale), MTA-STS in testing mode
+    /// covers the MX, no TLS-RPT record.
+    public static let dnsRecords: [String] = [
+        "_25._tcp.mail.example.org. 3600 IN TLSA (",
+        "        3 1 1",
+        "        8f4d2c7a91e0b3f6d5c4a3b2e1f09876a5b4c3d2e1f0a9b8c7d6e5f4a3b2c1d0 )",
+    ]
+
+    public static let dnsView = DNSView(
+        domain: "example.org", resolver: "127.0.0.53:53", dnssec: "secure",
+        mx: [
+            DNSView.MX(host: "mail.example.org", preference: 10, addresses: ["203.0.113.25", "2001:db8::25"], isThisServer: true, lines: [
+                DNSView.Line(.ok, "certificate", "covers mail.example.org, verifies, key 8f4d2c7a91e0b3f6…"),
+                DNSView.Line(.critical, "TLSA", "1 record: STALE, match neither the served key nor the key on disk"),
+            ]),
+            DNSView.MX(host: "backup-mx.example.net", preference: 20, addresses: ["198.51.100.7"], isThisServer: false, lines: [
+                DNSView.Line(.ok, "certificate", "covers backup-mx.example.net, verifies, key 1a2b3c4d5e6f7a8b…"),
+                DNSView.Line(.none, "TLSA", "none published (the zone is signed: DANE could be used)"),
+            ]),
+        ],
+        policies: [
+            DNSView.Line(.ok, "MTA-STS", "testing, covers every MX (mail.example.org, backup-mx.example.net)"),
+            DNSView.Line(.warning, "TLS-RPT", "no _smtp._tls record: senders cannot report TLS failures"),
+        ],
+        findings: [
+            DNSView.Finding(severity: .critical, cause: .daneMismatch,
+                            message: "no TLSA record at _25._tcp.mail.example.org matches the certificate chain it serves (leaf SPKI SHA-256 8f4d2c7a…) nor the key on disk: the records are stale: DANE senders defer mail"),
+        ],
+        records: dnsRecords + ["_smtp._tls.example.org. 3600 IN TXT \"v=TLSRPTv1; rua=mailto:tls-reports@example.org\""])
+
+    public static let dnsDiagnosis = DiagnosisRow(
+        cause: .daneMismatch, severity: .critical, confidence: .high,
+        summary: "no TLSA record at _25._tcp.mail.example.org matches the certificate chain it serves: DANE senders defer mail",
+        evidence: ["dns dns mail.example.org: no TLSA record at _25._tcp.mail.example.org matches the certificate chain it serves (leaf SPKI SHA-256 8f4d2c7a…) nor the key on disk: the records are stale"],
+        fixIDs: ["dane_mismatch-4be1d0"])
+
+    public static let dnsFix = FixRow(id: "dane_mismatch-4be1d0", title: "Publish TLSA at _25._tcp.mail.example.org", kind: .dnsRecord,
+                                      diff: nil, commands: [], impact: "", runsItself: false, records: dnsRecords)
+
+    // MARK: Setup
+
+    public static let setupSources: [SetupSource] = [
+        SetupSource(kind: .files(certificate: "/etc/letsencrypt/live/mail.example.org/fullchain.pem", key: "/etc/letsencrypt/live/mail.example.org/privkey.pem"),
+                    title: "/etc/letsencrypt/live/mail.example.org/fullchain.pem", detail: "Let's Encrypt: covers mail.example.org, until 2027-02-04", usable: true),
+        SetupSource(kind: .files(certificate: "/etc/ssl/certs/ssl-cert-snakeoil.pem", key: "/etc/ssl/private/ssl-cert-snakeoil.key"),
+                    title: "/etc/ssl/certs/ssl-cert-snakeoil.pem", detail: "it does not cover mail.example.org (names: debian)", usable: false),
+        SetupSource(kind: .csr, title: "A CSR for a certificate authority",
+                    detail: "a new key and a request to send; TLS starts once the CA's certificate is installed", usable: true),
+        SetupSource(kind: .selfSigned, title: "Self-signed stopgap",
+                    detail: "encrypts now, but senders that verify (DANE, MTA-STS) refuse it: replace it soon", usable: true),
+    ]
+
+    public static let setupPlan = SetupPlanView(
+        certificate: "use /etc/letsencrypt/live/mail.example.org/fullchain.pem with key /etc/letsencrypt/live/mail.example.org/privkey.pem (Let's Encrypt, CN=mail.example.org, until 2027-02-04T08:11:02Z)",
+        notes: ["host name mail.example.org (from myhostname, main.cf:12)"], fileActions: [],
+        diff: """
+            --- a/main.cf
+            +++ b/main.cf
+            @@ -40,0 +41,4 @@
+            +smtpd_tls_security_level = may
+            +smtpd_tls_chain_files = /etc/letsencrypt/live/mail.example.org/privkey.pem, /etc/letsencrypt/live/mail.example.org/fullchain.pem
+            +smtp_tls_security_level = may
+            +smtpd_tls_loglevel = 1
+            --- a/master.cf
+            +++ b/master.cf
+            @@ -17,0 +18,6 @@
+            +submission inet n       -       y       -       -       smtpd
+            +  -o smtpd_tls_security_level=encrypt
+            +  -o smtpd_sasl_auth_enable=yes
+            +submissions inet n       -       y       -       -       smtpd
+            +  -o smtpd_tls_wrappermode=yes
+            +  -o smtpd_sasl_auth_enable=yes
+            """,
+        dovecotChanges: ["conf.d/10-ssl.conf:6: ssl_cert = </etc/letsencrypt/live/mail.example.org/fullchain.pem"],
+        dovecotDiff: "", expectations: ["port 25: STARTTLS offered (may)", "submission: STARTTLS required (encrypt)", "submissions: TLS from the first byte (wrapper mode)"],
+        records: ["_25._tcp.mail.example.org. 3600 IN TLSA (", "        3 1 1", "        8f4d2c7a91e0b3f6d5c4a3b2e1f09876a5b4c3d2e1f0a9b8c7d6e5f4a3b2c1d0 )"],
+        isEmpty: false, enablesTLS: true)
+
+    public static let setupAfter = [
+        "127.0.0.1:25  TLSv1.3 TLS_AES_256_GCM_SHA384, verify 0, accepts TLSv1.2 TLSv1.3",
+        "127.0.0.1:587  TLSv1.3 TLS_AES_256_GCM_SHA384, verify 0, accepts TLSv1.2 TLSv1.3",
+        "127.0.0.1:465  TLSv1.3 TLS_AES_256_GCM_SHA384, verify 0, accepts TLSv1.2 TLSv1.3",
+    ]
+
+    /// A server without TLS: the Overview leads to Setup; the sources, the plan, the confirmation.
+    private static func setupStates(size: TerminalSize) -> [(String, WizardState)] {
+        var s = WizardState(hostName: host, configDirectory: "/etc/postfix", size: size)
+        s = reduce(s, .configLoaded(settings: [], findings: [])).0
+        let bare = listeners.filter { $0.port == 25 }.map { l -> ListenerStatus in
+            var l = l
+            (l.tlsOK, l.protocolVersion, l.cipher, l.verifyCode, l.verifyMessage, l.cause) = (false, nil, nil, nil, nil, .starttlsUnavailable)
+            (l.errorPhase, l.errorMessage) = ("ehlo", "the server does not offer STARTTLS")
+            return l
+        }
+        s = reduce(s, .probeFinished(bare)).0
+        s = reduce(s, .logsLoaded(LogEventList([]), LogTotals(linesRead: 1_204))).0
+        s = reduce(s, .diagnosesLoaded(diagnoses: [DiagnosisRow(cause: .starttlsUnavailable, severity: .critical, confidence: .high,
+                                                                 summary: "No listener offers STARTTLS: no certificate is configured",
+                                                                 evidence: ["probe 203.0.113.25:25: the server does not offer STARTTLS"], fixIDs: [])], fixes: [])).0
+        var out: [(String, WizardState)] = [("overview-no-tls", s)]
+        s = reduce(press(s, [.character("s")]), .setupSources(setupSources)).0
+        out.append(("setup-sources", s))
+        s = reduce(press(s, [.enter]), .setupPlanned(setupPlan)).0
+        out.append(("setup-plan", s))
+        out.append(("setup-help", press(s, [.character("?")])))
+        out.append(("setup-confirm", press(s, [.enter])))
+        var applied = press(s, [.enter, .character("y")])
+        for row in ApplyStepRow.setupSteps {
+            var done = row
+            done.status = row.id == "files" ? .skipped : .done
+            applied = reduce(applied, .applyProgress(done)).0
+        }
+        applied = reduce(applied, .applyFinished(succeeded: true, before: [], after: setupAfter, message: "Set up (journal 20261207T162301). Press r to roll back.")).0
+        out.append(("setup-applied", applied))
+        return out
+    }
+
+    /// The DNS step: choosing among main.cf's domains, the stale-TLSA result, its help; the DNS problem on Fixes.
+    private static func dnsStates(from base: WizardState) -> [(String, WizardState)] {
+        var choose = reduce(base, .dnsCandidates(["example.org", "example.net", "lists.example.org"])).0
+        choose.step = .dns
+        var out: [(String, WizardState)] = [("dns-choose", choose)]
+        var checked = reduce(press(choose, [.enter]), .dnsLoaded(dnsView)).0
+        checked = reduce(checked, .diagnosesLoaded(diagnoses: [dnsDiagnosis] + diagnoses, fixes: [dnsFix] + fixes)).0
+        out.append(("dns", checked))
+        out.append(("dns-help", press(checked, [.character("?")])))
+        var overview = checked
+        overview.step = .overview
+        out.append(("overview-dns", overview))
+        var fixesStep = checked
+        fixesStep.step = .fixes
+        out.append(("fixes-dns", press(fixesStep, [.tab, .pageDown])))
+        return out
+    }
+
 }
 
 extension String {

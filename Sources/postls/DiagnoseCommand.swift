@@ -50,6 +50,9 @@ struct GatherArguments: ParsableArguments {
 
     @Option(name: .long, help: ArgumentHelp("Senders' TLS reports (RFC 8460) to join with the logs and the probe: files, Maildir folders, mbox, .eml, gzip, as `postls tlsrpt` reads them (repeatable).", valueName: "PATH"))
     var tlsrpt: [String] = []
+    /// The SMTP port the DNS check probes on each MX (a test's Postfix listens elsewhere than 25).
+    @Option(name: .customLong("mx-port"), help: .hidden)
+    var mxPort: UInt16 = 25
 
     @Option(name: .customLong("dovecot-config"),
             help: "Dovecot configuration to check too (default: /etc/dovecot/dovecot.conf when present and --config-dir is /etc/postfix).")
@@ -83,6 +86,7 @@ struct GatherArguments: ParsableArguments {
         o.phaseTimeout = timeout
         o.domain = domain
         o.resolver = resolver.flatMap(parseResolverAddress)
+        o.dnsSMTPPort = mxPort
         o.smtpPorts = Set(((try? ProbeCommand.ports(smtpPort, option: "--smtp-port")) ?? []).map(Int.init))
         o.dovecotConfig = effectiveDovecotConfig
         o.tlsReports = tlsrpt

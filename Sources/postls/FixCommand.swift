@@ -1,6 +1,7 @@
 import ArgumentParser
 import Diagnosis
 import Foundation
+import MailDNS
 import PostfixConfig
 import PostlsCore
 
@@ -71,7 +72,8 @@ struct FixCommand: ParsableCommand {
             }
             print(FixCommand.describe(fix))
             guard fix.applicable, fix.server == .postfix else {
-                let why = fix.server == .dovecot ? "is advice for Dovecot (postls does not edit Dovecot's files): review the diff and run the commands above yourself"
+                let why = fix.kind == .dnsRecord ? "is a DNS change: publish the records above at your DNS provider"
+                    : fix.server == .dovecot ? "is advice for Dovecot (postls does not edit Dovecot's files): review the diff and run the commands above yourself"
                                                  : "is not applied automatically: run the commands above yourself"
                 FileHandle.standardError.write(Data("postls fix: \(fix.id) \(why).\n".utf8))
                 throw ArgumentParser.ExitCode(PostlsCore.ExitCode.usage.rawValue)
@@ -143,6 +145,7 @@ struct FixCommand: ParsableCommand {
         for file in fix.files { out += "  creates \(file.path): \(file.explanation)\n" }
         if let diff = fix.diff, !diff.isEmpty { out += "\n" + diff + (diff.hasSuffix("\n") ? "" : "\n") }
         if !fix.commands.isEmpty { out += "\n" + fix.commands.map { "  $ \($0)" }.joined(separator: "\n") + "\n" }
+        if !fix.records.isEmpty { out += "\nPublish at your DNS provider:\n" + fix.records.flatMap { $0.pasteLines() }.joined(separator: "\n") + "\n" }
         return out
     }
 }

@@ -9,10 +9,11 @@ import PostlsWizard
 struct WizardCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "wizard",
-        abstract: "The interactive wizard (what `postls` alone runs): overview, config, probe, logs, fixes, apply, report.",
+        abstract: "The interactive wizard (what `postls` alone runs): overview, config, probe, logs, fixes, apply, report, DNS (with --domain, or a domain from main.cf).",
         discussion: """
-            Keys: arrows or hjkl move, Tab switches panes, Enter opens, Esc goes back, 1-7 jump to a step, \
-            / searches the logs, ? shows help on every screen, q quits (and asks if a change is half applied). \
+            Keys: arrows or hjkl move, Tab switches panes, Enter opens, Esc goes back, 1-8 jump to a step, \
+            / searches the logs, s on the Overview starts first-time TLS setup (postls setup's plan and safe apply), \
+            8 shows the DNS (--domain, or a mail domain of main.cf to choose), ? shows help on every screen, q quits (and asks if a change is half applied). \
             Without a terminal (piped, cron, TERM=dumb) it prints what `postls diagnose` prints and exits with its code.
             """)
 
@@ -20,10 +21,27 @@ struct WizardCommand: ParsableCommand {
 
     @OptionGroup var color: ColorOption
 
+    // First-time setup's places, as `postls setup` takes them (for tests: loopback ports, a PKI's directories).
+    @Option(name: .customLong("submission-port"), help: .hidden) var submissionPort = "submission"
+    @Option(name: .customLong("submissions-port"), help: .hidden) var submissionsPort = "submissions"
+    @Option(name: .customLong("tls-dir"), help: .hidden) var tlsDir: String?
+    @Option(name: .customLong("letsencrypt-dir"), help: .hidden) var letsEncryptDir = "/etc/letsencrypt/live"
+    @Option(name: .customLong("ssl-dir"), help: .hidden) var sslDir = "/etc/ssl"
+
+    var setupOptions: SetupOptions {
+        var o = SetupOptions()
+        o.submissionService = submissionPort
+        o.submissionsService = submissionsPort
+        o.tlsDirectory = tlsDir
+        o.letsEncryptDirectory = letsEncryptDir
+        o.sslDirectory = sslDir
+        return o
+    }
+
     func run() throws {
         let env = ProcessInfo.processInfo.environment
         if CursesWizard.terminalIsUsable(environment: env) {
-            let code = try WizardLauncher.run(options: gather.options, hostName: WizardLauncher.hostName(configDirectory: gather.configDir),
+            let code = try WizardLauncher.run(options: gather.options, setupOptions: setupOptions, hostName: WizardLauncher.hostName(configDirectory: gather.configDir),
                                               noColor: color.noColor)
             if code != 0 { throw ArgumentParser.ExitCode(code) }
             return

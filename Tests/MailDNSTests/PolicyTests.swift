@@ -126,3 +126,25 @@ struct PolicyTests {
         #expect(RecordSuggestion.quotedTXT("say \"hi\"") == "\"say \\\"hi\\\"\"")
     }
 }
+
+@Suite("Records ready to paste")
+struct PasteLinesTests {
+    @Test("a long TLSA record continues inside parentheses, a policy file is its URL and its lines (CRLF split)")
+    func pasteLines() {
+        let tlsa = RecordGenerator.tlsa(mxHosts: ["mx.example.org"], currentKeyDER: Array(repeating: 7, count: 91))[0]
+        let lines = tlsa.pasteLines(width: 72)
+        #expect(lines.first == "_25._tcp.mx.example.org. 3600 IN TLSA (")
+        #expect(lines.allSatisfy { $0.count <= 72 }, "\(lines)")
+        #expect(lines.joined(separator: " ").split(separator: " ").contains { $0.count == 64 }, "the hex stays whole: \(lines)")
+        #expect(lines.last?.hasSuffix(" )") == true)
+        let short = RecordGenerator.tlsRPT(domain: "e.org")
+        #expect(short.pasteLines() == [short.zoneLine!])
+        let long = RecordGenerator.tlsRPT(domain: "example.org").pasteLines(width: 60)
+        #expect(long.first == "_smtp._tls.example.org. 3600 IN TXT (" && long.last?.hasSuffix(")") == true, "\(long)")
+        let policy = RecordGenerator.mtaSTS(domain: "example.org", mxHosts: ["mx.example.org"], now: Date(timeIntervalSince1970: 0))[0]
+        let policyLines = policy.pasteLines()
+        #expect(policyLines.first == "; serve at https://mta-sts.example.org/.well-known/mta-sts.txt")
+        #expect(policyLines.dropFirst().first == "version: STSv1")
+        #expect(!policyLines.contains { $0.contains("\r") || $0.contains("\n") })
+    }
+}

@@ -94,6 +94,43 @@ struct RealDNSTests {
         }
     }
 
+    /// The key on disk told apart: records pinning both keys are a rollover in progress (no finding), records pinning
+    /// the key on disk but not the served one wait for a reload, records pinning neither are stale.
+    @Test func tlsaAgainstTheServedKeyAndTheKeyOnDisk() throws {
+        let world = try World()
+        let next = try PrivateKey.generate(.ecdsaP256)
+        let nextTLSA = DANE.record311(publicKeyDER: next.publicKeyDER).description
+        let dns = try DNSServers(zones: [
+            Self.mxZone("good.postls.example", signing: .signed, extra: ["_25._tcp.mx IN TLSA \(world.tlsa)", "_25._tcp.mx IN TLSA \(nextTLSA)"]),
+            Self.mxZone("early.postls.example", signing: .signed, extra: ["_25._tcp.mx IN TLSA \(nextTLSA)"]),
+        ])
+        defer { dns.stop() }
+        try world.withPostfix { port in
+            let rollover = world.inspect("good.postls.example", dns: dns, smtpPort: port) { $0.onDiskKeyDER = next.publicKeyDER }
+            let tlsa = try #require(rollover.mx.first?.tlsa)
+            #expect(tlsa.matches == true && tlsa.onDiskKeyPinned == true)
+            #expect(!rollover.findings.contains { $0.cause == .daneMismatch }, "\(rollover.findings)")
+
+            // The key on disk pinned by none of the records (the served key is): the next reload breaks DANE.
+            let unpinned = world.inspect("good.postls.example", dns: dns, smtpPort: port) {
+                $0.onDiskKeyDER = try? PrivateKey.generate(.ecdsaP256).publicKeyDER
+            }
+            #expect(unpinned.mx.first?.tlsa?.onDiskKeyPinned == false)
+            #expect(unpinned.findings.contains { $0.cause == .daneMismatch && $0.severity == .warning && $0.message.contains("next reload") })
+
+            // Only the key on disk pinned: published ahead of a reload, not stale.
+            let early = world.inspect("early.postls.example", dns: dns, smtpPort: port) { $0.onDiskKeyDER = next.publicKeyDER }
+            #expect(early.mx.first?.tlsa?.matches == false && early.mx.first?.tlsa?.onDiskKeyPinned == true)
+            let pending = try #require(early.findings.first { $0.cause == .daneMismatch })
+            #expect(pending.severity == .critical && pending.message.contains("reload Postfix") && !pending.message.contains("stale"))
+
+            // Neither key pinned: stale.
+            let stale = world.inspect("early.postls.example", dns: dns, smtpPort: port) { $0.onDiskKeyDER = world.leaf.certificate.publicKeyDER }
+            #expect(stale.mx.first?.tlsa?.onDiskKeyPinned == false)
+            #expect(stale.findings.contains { $0.cause == .daneMismatch && $0.message.contains("the records are stale") })
+        }
+    }
+
     @Test func unsignedTLSAIsInsecureAndAnMXOutsideTheCertificateIsNameMismatch() throws {
         let world = try World()
         let dns = try DNSServers(zones: [

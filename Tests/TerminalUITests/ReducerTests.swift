@@ -30,8 +30,8 @@ struct NavigationTests {
         d.press(.right, .character("l"))
         #expect(d.state.step == .apply)
         d.press(.character("l"), .character("l"), .character("l"))
-        #expect(d.state.step == .report)
-        d.press(.left, .character("h"))
+        #expect(d.state.step == .dns)
+        d.press(.left, .character("h"), .left)
         #expect(d.state.step == .fixes)
         d.press(.character("1"), .left)
         #expect(d.state.step == .overview)
@@ -568,5 +568,85 @@ struct FixesDetailScrollTests {
         for _ in 0..<60 { d.press(.down) }
         let last = WizardScreen.render(d.state).dump()[21]
         #expect(last.contains("Then runs: postfix reload"), "last detail row: \(last)")
+    }
+}
+
+struct DNSStepTests {
+    @Test("the DNS step offers main.cf's domains, checks the chosen one with Enter, and shows the result")
+    func chooseAndCheck() {
+        var d = Driver(DemoStates.loaded())
+        d.send(.dnsCandidates(["example.org", "example.net"]))
+        d.press(.character("8"))
+        #expect(d.state.step == .dns)
+        #expect(d.state.dns.status == .idle && d.effects.isEmpty, "nothing is looked up before the admin asks")
+        d.press(.down, .enter)
+        #expect(d.effects == [.checkDNS(domain: "example.net")])
+        #expect(d.state.dns.status == .checking)
+        d.press(.enter)
+        #expect(d.effects.count == 1, "a second Enter while checking starts nothing")
+        d.send(.dnsLoaded(DemoStates.dnsView))
+        #expect(d.state.dns.status == .checked && d.state.dns.domain == "example.org")
+        let screen = WizardScreen.render(d.state).dump().joined(separator: "\n")
+        #expect(screen.contains("STALE") && screen.contains("this server"), "\(screen)")
+    }
+
+    @Test("--domain checks DNS from the start; without a domain Enter says how to give one")
+    func startupAndNoDomain() {
+        var s = WizardState(hostName: "mail.example.org", size: TerminalSize(width: 80, height: 24))
+        s.dns.domain = "example.org"
+        #expect(s.beginStartup().contains(.checkDNS(domain: "example.org")))
+        var d = Driver(DemoStates.loaded())
+        d.send(.dnsCandidates([]))
+        d.press(.character("8"), .enter)
+        #expect(d.effects.isEmpty)
+        #expect(d.state.message?.contains("--domain") == true)
+    }
+}
+
+struct SetupStepTests {
+    @Test("s on the Overview opens Setup: discover, plan with the chosen source, confirm, apply on the Apply step")
+    func setupFlow() {
+        var d = Driver(DemoStates.loaded())
+        d.press(.character("s"))
+        #expect(d.state.step == .setup && d.effects == [.discoverSetup])
+        d.send(.setupSources(DemoStates.setupSources))
+        #expect(d.state.setup.selectedSource == DemoStates.setupSources[0])
+        d.press(.down, .enter)
+        #expect(d.state.message?.contains("cannot be used") == true, "an unusable certificate is not planned")
+        #expect(d.effects == [.discoverSetup])
+        d.press(.up, .enter)
+        #expect(d.effects.last == .planSetup(DemoStates.setupSources[0].kind))
+        d.send(.setupPlanned(DemoStates.setupPlan))
+        d.press(.enter)
+        #expect(d.state.dialog == .confirmSetup)
+        d.press(.character("y"))
+        #expect(d.effects.last == .applySetup)
+        #expect(d.state.step == .apply && d.state.apply.phase == .running && d.state.apply.steps == ApplyStepRow.setupSteps)
+        #expect(d.state.isHalfApplied, "quitting mid-setup asks first, as mid-fix")
+    }
+
+    @Test("Setup is not a tab: Esc and arrows lead back to the Overview; the number keys stay 1-8")
+    func setupIsNotATab() {
+        var d = Driver(DemoStates.loaded())
+        d.press(.character("s"), .escape)
+        #expect(d.state.step == .overview)
+        d.press(.character("s"), .right)
+        #expect(d.state.step == .overview)
+        d.press(.character("9"))
+        #expect(d.state.step == .overview)
+        #expect(WizardStep.tabs.count == 8 && !WizardStep.tabs.contains(.setup))
+    }
+
+    @Test("the diagnosis's `postls setup` fix opens the Setup step instead of listing commands, and the Overview offers s")
+    func setupFixOpensSetup() {
+        var fix = FixRow(id: "starttls_unavailable-1", title: "Set up TLS with postls setup", kind: .command, diff: nil,
+                         commands: ["postls setup --config-dir /etc/postfix --dry-run"], impact: "", runsItself: false)
+        fix.opensSetup = true
+        var d = Driver(DemoStates.loaded())
+        d.send(.diagnosesLoaded(diagnoses: [DiagnosisRow(cause: .starttlsUnavailable, severity: .critical, confidence: .high, summary: "no STARTTLS",
+                                                         evidence: [], fixIDs: [fix.id])], fixes: [fix]))
+        #expect(d.state.needsSetup)
+        d.press(.enter, .enter)
+        #expect(d.state.step == .setup && d.effects == [.discoverSetup])
     }
 }

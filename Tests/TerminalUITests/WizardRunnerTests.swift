@@ -33,6 +33,14 @@ final class CannedEngines: WizardEffectHandler, @unchecked Sendable {
                 post(.applyFinished(succeeded: true, before: ["smtps 465: no TLS"], after: ["smtps 465: TLSv1.3, verify ok"], message: "smtps has TLS again."))
             case .rollback:
                 post(.rollbackFinished(succeeded: true, after: ["smtps 465: no TLS"], message: "restored"))
+            case .checkDNS:
+                post(.dnsLoaded(DemoStates.dnsView))
+            case .discoverSetup:
+                post(.setupSources(DemoStates.setupSources))
+            case .planSetup:
+                post(.setupPlanned(DemoStates.setupPlan))
+            case .applySetup:
+                post(.applyFinished(succeeded: true, before: [], after: ["smtp 25: TLSv1.3, verify ok"], message: "Set up."))
             case .writeReport(let path, _):
                 post(.reportWritten(path: path))
             case .openFile(let path, _):

@@ -1,4 +1,5 @@
 import Foundation
+import MailDNS
 import MailLog
 import PostfixConfig
 import PostlsCore
@@ -16,6 +17,7 @@ struct FixPlanner {
         if diagnosis.servers.contains(.postfix) {
             out += postfixFixes(for: diagnosis, findings: findings.filter { $0.server == .postfix })
         }
+        if diagnosis.sources.contains(.dns) { out += dnsRecordFixes(for: diagnosis) }
         if diagnosis.servers.contains(.dovecot) {
             let events = input.logEvents.filter { $0.kind == .dovecot && $0.cause == diagnosis.cause }
             out += DovecotFixPlanner(input: input).fixes(cause: diagnosis.cause, findings: findings.filter { $0.server == .dovecot }, events: events)
@@ -250,6 +252,30 @@ struct FixPlanner {
                                   "# or with an ACME client, e.g.: certbot certonly --standalone -d \(host)",
                                   "# then: smtpd_tls_chain_files = \(dir)/\(host).key, /path/to/fullchain.pem; \(reloadCommand)"],
                        applicable: false)
+    }
+
+    /// The DNS engine's suggested records that answer a DNS diagnosis: a stale or missing TLSA its host's records
+    /// (the served key, and the next key on disk during a rollover), an MTA-STS problem the policy and its TXT.
+    func dnsRecordFixes(for diagnosis: Diagnosis) -> [Fix] {
+        let hosts = Set(input.dnsFindings.filter { $0.cause == diagnosis.cause }.compactMap(\.host))
+        let records: [RecordSuggestion]
+        switch diagnosis.cause {
+        case .daneMismatch:
+            records = input.dnsSuggestions.filter { s in s.kind == .tlsa && hosts.contains { s.name == DANE.ownerName(mxHost: $0) } }
+        case .mtaSTSMismatch:
+            records = input.dnsSuggestions.filter { $0.kind == .mtaSTSPolicy || $0.kind == .mtaSTSRecord }
+        default:
+            records = []
+        }
+        guard !records.isEmpty else { return [] }
+        let names = records.map { $0.type == "file" ? "the MTA-STS policy file" : "\($0.type) at \($0.name)" }
+        var unique: [String] = []
+        for n in names where !unique.contains(n) { unique.append(n) }
+        var fix = makeFix(cause: diagnosis.cause, title: "Publish " + unique.joined(separator: ", "), kind: .dnsRecord, applicable: false)
+        // The MTA-STS id is a time stamp: the id follows the records, not the run.
+        fix.id = Self.id(cause: diagnosis.cause, key: records.filter { $0.kind != .mtaSTSRecord }.map { $0.name + " " + $0.value }.joined(separator: ";"))
+        fix.records = records
+        return [fix]
     }
 
     func makeFix(cause: Cause, title: String, kind: FixKind, commands: [String] = [], edits: [ConfigEdit] = [], applicable: Bool) -> Fix {

@@ -45,7 +45,8 @@ extension FixRow {
         case .file: kind = .file
         }
         self.init(id: f.id, title: f.title, kind: kind, diff: f.diff, commands: f.commands, impact: f.impact ?? "",
-                  runsItself: f.applicable)
+                  runsItself: f.applicable, records: f.records.flatMap { $0.pasteLines() })
+        opensSetup = f.kind == .command && f.commands.contains { $0.hasPrefix("postls setup ") }
     }
 }
 
