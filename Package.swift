@@ -50,7 +50,7 @@ let package = Package(
             dependencies: [
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 "PostlsCore", "TLSKit", "PostfixConfig", "TLSProbe", "MailLog", "MailDNS", "Diagnosis", "TLSReports",
-                "CursesTerminal", "PostlsWizard", "PostlsDemo",
+                "CursesTerminal", "PostlsWizard", "PostlsDemo", "WizardCore",
             ]
         ),
 
@@ -71,7 +71,7 @@ let package = Package(
         .testTarget(name: "PostfixConfigTests", dependencies: ["PostfixConfig", "TestSupport", "PostlsCore", "TLSKit"], resources: [.copy("Corpus")]),
         .testTarget(name: "TLSProbeTests", dependencies: ["TLSProbe", "TestSupport", "PostlsCore", "TLSKit"], exclude: ["Golden"]),
         .testTarget(name: "MailLogTests", dependencies: ["MailLog", "TestSupport", "PostlsCore", "TLSKit"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "TerminalUITests", dependencies: ["TerminalUI", "WizardCore", "CursesTerminal", "WizardFixtures", "TestSupport", "PostlsCore", "MailLog", "TLSProbe"], resources: [.copy("Golden")]),
+        .testTarget(name: "TerminalUITests", dependencies: ["TerminalUI", "WizardCore", "Diagnosis", "CursesTerminal", "WizardFixtures", "TestSupport", "PostlsCore", "MailLog", "TLSProbe"], resources: [.copy("Golden")]),
         .testTarget(name: "MailDNSTests", dependencies: ["MailDNS", "TestSupport", "TLSKit", "PostlsCore", "TLSProbe"]),
         .testTarget(name: "TLSReportsTests", dependencies: ["TLSReports", "TestSupport", "PostlsCore"]),
         .testTarget(name: "DiagnosisTests", dependencies: ["Diagnosis", "TestSupport", "PostfixConfig", "TLSProbe", "MailLog", "MailDNS", "TLSKit", "PostlsCore"]),

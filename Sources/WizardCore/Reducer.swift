@@ -138,6 +138,7 @@ extension WizardState {
     }
 
     private mutating func startProbe() -> [WizardEffect] {
+        if let readOnly { message = readOnly.note + " The probe results are the customer's."; return [] }
         if probe.running { message = "A probe is already running."; return [] }
         probe.running = true
         probe.done = 0
@@ -230,6 +231,7 @@ extension WizardState {
     private mutating func handleApplyKey(_ key: WizardKey) -> [WizardEffect]? {
         switch key {
         case .character("r"), .character("u"):
+            if let readOnly { message = readOnly.note + " Rollback is disabled."; return [] }
             switch apply.phase {
             case .succeeded, .failed, .rollbackFailed: dialog = .confirmRollback
             case .running, .rollingBack: message = "Wait until the current step finishes."
@@ -253,7 +255,13 @@ extension WizardState {
         case .character("r"):
             report.redact.toggle()
             return []
+        case .character("b"):
+            if let readOnly { message = readOnly.note + " Write a bundle on the customer's server."; return [] }
+            if report.status == .writing { return [] }
+            report.status = .writing
+            return [.writeBundle(path: report.bundlePath, redact: report.redact)]
         case .enter, .character("w"):
+            if let readOnly { message = readOnly.note + " Write the report on the customer's server."; return [] }
             if report.status == .writing { return [] }
             report.status = .writing
             return [.writeReport(path: report.path, redact: report.redact)]
@@ -295,6 +303,7 @@ extension WizardState {
                     : "postls does not run this fix: run the commands shown yourself, then press r on Probe to check."
                 return []
             }
+            if let readOnly { message = readOnly.note + " Apply is disabled."; return [] }
             if apply.phase == .running || apply.phase == .rollingBack {
                 message = "Another fix is being applied; wait until it finishes."
                 return []
@@ -385,6 +394,7 @@ extension WizardState {
             logs.list = ListPosition()
             return []
         case .character("r"):
+            if let readOnly { message = readOnly.note + " The log is the customer's."; return [] }
             logs.loading = true
             logs.loadError = nil
             return [.loadLogs]

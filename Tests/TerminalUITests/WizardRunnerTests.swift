@@ -33,7 +33,7 @@ final class CannedEngines: WizardEffectHandler, @unchecked Sendable {
                 post(.applyFinished(succeeded: true, before: ["smtps 465: no TLS"], after: ["smtps 465: TLSv1.3, verify ok"], message: "smtps has TLS again."))
             case .rollback:
                 post(.rollbackFinished(succeeded: true, after: ["smtps 465: no TLS"], message: "restored"))
-            case .writeReport(let path, _):
+            case .writeReport(let path, _), .writeBundle(let path, _):
                 post(.reportWritten(path: path))
             case .openFile(let path, _):
                 post(.fileLoaded(path: path, lines: DemoStates.mainCF))
