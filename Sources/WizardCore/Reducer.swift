@@ -293,6 +293,7 @@ extension WizardState {
             }
             return []
         case .enter, .character("a"):
+            if let readOnly { message = readOnly.note + " Apply is disabled."; return [] }
             guard let fix = fixes.selectedFix else {
                 message = "This diagnosis has no automatic fix; the evidence above says what to change."
                 return []
@@ -303,7 +304,6 @@ extension WizardState {
                     : "postls does not run this fix: run the commands shown yourself, then press r on Probe to check."
                 return []
             }
-            if let readOnly { message = readOnly.note + " Apply is disabled."; return [] }
             if apply.phase == .running || apply.phase == .rollingBack {
                 message = "Another fix is being applied; wait until it finishes."
                 return []
