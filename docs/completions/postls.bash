@@ -173,13 +173,13 @@ _postls() {
     unset 'unparsed_words[0]'
     unparsed_words=("${unparsed_words[@]}")
     case "${subcommand}" in
-    wizard|version|config|probe|logs|diagnose|fix|check|dns|tlsrpt|demo|report|setup|help)
+    wizard|version|config|probe|logs|diagnose|fix|check|dns|tlsrpt|demo|report|open|setup|help)
         # Offer subcommand argument completions
         "_postls_${subcommand}"
         ;;
     *)
         # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'wizard version config probe logs diagnose fix check dns tlsrpt demo report setup help' -- "${cur}"))
+        COMPREPLY+=($(compgen -W 'wizard version config probe logs diagnose fix check dns tlsrpt demo report open setup help' -- "${cur}"))
         ;;
     esac
 }
@@ -262,7 +262,7 @@ _postls_probe() {
     repeating_flags=()
     non_repeating_flags=(--ipv4 --ipv6 --json --ciphers --progress --no-color --version -h --help)
     repeating_options=()
-    non_repeating_options=(--port --starttls --implicit --name --ca-file --timeout --max-connections --ehlo)
+    non_repeating_options=(--port --starttls --implicit --name --ca-file --timeout --max-connections --ehlo --as --domain --resolver)
     __postls_offer_flags_options -1
 
     # Offer option value completions
@@ -289,6 +289,15 @@ _postls_probe() {
         return
         ;;
     '--ehlo')
+        return
+        ;;
+    '--as')
+        return
+        ;;
+    '--domain')
+        return
+        ;;
+    '--resolver')
         return
         ;;
     esac
@@ -635,7 +644,7 @@ _postls_dns() {
 
 _postls_tlsrpt() {
     repeating_flags=()
-    non_repeating_flags=(--json --version -h --help)
+    non_repeating_flags=(--json --no-color --version -h --help)
     repeating_options=()
     non_repeating_options=()
     __postls_offer_flags_options -1
@@ -653,7 +662,7 @@ _postls_report() {
     repeating_flags=()
     non_repeating_flags=(--no-probe --no-logs --redact --version -h --help)
     repeating_options=(--log --host)
-    non_repeating_options=(--config-dir --port --implicit --name --smtp-port --ca-file --timeout --domain --resolver --dovecot-config --format --output)
+    non_repeating_options=(--config-dir --port --implicit --name --smtp-port --ca-file --timeout --domain --resolver --dovecot-config --format --output --bundle)
     __postls_offer_flags_options 0
 
     # Offer option value completions
@@ -701,7 +710,18 @@ _postls_report() {
     '--output')
         return
         ;;
+    '--bundle')
+        return
+        ;;
     esac
+}
+
+_postls_open() {
+    repeating_flags=()
+    non_repeating_flags=(--no-color --version -h --help)
+    repeating_options=()
+    non_repeating_options=()
+    __postls_offer_flags_options 1
 }
 
 _postls_setup() {
