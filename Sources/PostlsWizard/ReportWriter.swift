@@ -31,6 +31,8 @@ public enum BundleWriter {
             var redactor = SupportReport.redactor(for: gathered)
             redactor.learn(host: hostName)
             bundle = try bundle.redacted(with: &redactor)
+        } else {
+            bundle = try bundle.strippingKeyMaterial()
         }
         return bundle
     }

@@ -27,11 +27,7 @@ struct OpenCommand: ParsableCommand {
     func run() throws {
         let bundle: WizardBundle
         do {
-            let handle = try FileHandle(forReadingFrom: URL(fileURLWithPath: file))
-            defer { try? handle.close() }
-            // Read one byte past the limit, so a larger file is refused without reading all of it.
-            let data = try handle.read(upToCount: WizardBundle.maximumBytes + 1) ?? Data()
-            bundle = try WizardBundle.read(data)
+            bundle = try WizardBundle.read(OpenCommand.contents(of: file))
         } catch {
             FileHandle.standardError.write(Data("postls open: \(file): \(OpenCommand.describe(error))\n".utf8))
             throw ArgumentParser.ExitCode(PostlsCore.ExitCode.inputUnreadable.rawValue)
@@ -44,10 +40,22 @@ struct OpenCommand: ParsableCommand {
         CommandOutput.write(text: OpenCommand.text(bundle, path: file))
     }
 
+    struct Unreadable: Error { var reason: String }
+
+    /// The file's bytes; a directory, a missing file and one larger than a bundle can be are refused before reading.
+    static func contents(of path: String) throws -> Data {
+        var info = stat()
+        guard stat(path, &info) == 0 else { throw Unreadable(reason: String(cString: strerror(errno))) }
+        if info.st_mode & S_IFMT == S_IFDIR { throw Unreadable(reason: "it is a directory") }
+        if info.st_size > WizardBundle.maximumBytes { throw WizardBundle.ReadError.tooLarge(Int(info.st_size)) }
+        guard let data = FileManager.default.contents(atPath: path) else { throw Unreadable(reason: "permission denied or not a regular file") }
+        return data
+    }
+
     static func describe(_ error: Error) -> String {
         if let e = error as? WizardBundle.ReadError { return e.description }
-        if let e = error as? CocoaError, let underlying = e.underlying as? POSIXError { return "cannot read it: \(underlying.code)" }
-        return "cannot read it: \(error.localizedDescription)"
+        if let e = error as? Unreadable { return "cannot read it: \(e.reason)" }
+        return "cannot read it: \(error)"
     }
 
     /// The bundle's diagnoses as text, for a pipe: one line a diagnosis, then its evidence.

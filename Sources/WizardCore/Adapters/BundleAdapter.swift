@@ -91,4 +91,11 @@ extension WizardBundle {
         (out.format, out.bundleVersion, out.postlsVersion, out.generated, out.redacted) = (format, bundleVersion, postlsVersion, generated, true)
         return out
     }
+
+    /// The bundle with key material removed from every string (a key pasted into a log line, a diff): done to every
+    /// bundle, redacted or not, as to every support report.
+    public func strippingKeyMaterial() throws -> WizardBundle {
+        let tree = try JSONValue(encoding: self).mapStrings(KeyMaterial.strip)
+        return try JSONDecoder().decode(WizardBundle.self, from: ContractJSON.encode(tree))
+    }
 }
