@@ -50,7 +50,7 @@ let package = Package(
             dependencies: [
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 "PostlsCore", "TLSKit", "PostfixConfig", "TLSProbe", "MailLog", "MailDNS", "Diagnosis", "TLSReports",
-                "CursesTerminal", "PostlsWizard", "PostlsDemo",
+                "CursesTerminal", "PostlsWizard", "PostlsDemo", "WizardCore",
             ]
         ),
 

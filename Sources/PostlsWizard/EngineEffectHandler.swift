@@ -25,6 +25,8 @@ final class EngineEffectHandler: WizardEffectHandler, Sendable {
     let gathering: StepwiseGathering
     /// The listeners of the fix applied last: a rollback probes them again the way the apply did.
     private let appliedTargets = Mutex<[ProbeTarget]>([])
+    /// The applies and rollbacks of this session, for a support bundle written from it.
+    private let actions = Mutex<[WizardBundle.Action]>([])
 
     init(options: GatherOptions, setupOptions: SetupOptions? = nil, runner: ProcessRunner = SystemProcessRunner(), fixLoop: FixLoop? = nil) {
         var setup = setupOptions ?? SetupOptions()
@@ -51,6 +53,7 @@ final class EngineEffectHandler: WizardEffectHandler, Sendable {
         case .applyFix(let id): queue.async { self.apply(id, post) }
         case .rollback: queue.async { self.rollback(post) }
         case .writeReport(let path, let redact): queue.async { self.writeReport(path: path, redact: redact, post) }
+        case .writeBundle(let path, let redact): queue.async { self.writeBundle(path: path, redact: redact, post) }
         case .openFile(let path, let line): queue.async { self.openFile(path, line: line, post) }
         case .quit, .continueSearch, .continueFilter: break
         }
@@ -59,11 +62,8 @@ final class EngineEffectHandler: WizardEffectHandler, Sendable {
     private func loadConfig(_ post: @escaping @Sendable (WizardEvent) -> Void) {
         let step = gathering.runConfig()
         // The diagnosis notes an unreadable configuration among its limitations; the config screen shows it as a row.
-        let rows = step.configError.map {
-            [Finding(id: "config_unreadable", cause: .unclassified, severity: .critical, file: options.configDirectory + "/main.cf",
-                     message: "cannot read the configuration: \($0)")]
-        } ?? step.findings
-        post(.configLoaded(settings: step.configuration.map(ConfigSettingRow.rows) ?? [], findings: rows.sortedForReport().map(ConfigFindingRow.init)))
+        let rows = ConfigFindingRow.rows(findings: step.findings, configError: step.configError, configDirectory: options.configDirectory)
+        post(.configLoaded(settings: step.configuration.map(ConfigSettingRow.rows) ?? [], findings: rows))
         post(.dnsCandidates(step.configuration.map(MailDomains.candidates) ?? []))
         diagnoseIfReady(post)
     }
@@ -158,13 +158,16 @@ final class EngineEffectHandler: WizardEffectHandler, Sendable {
                 for id in order where steps.status(id) != .done && steps.status(id) != .skipped {
                     mark(id, steps.status(id) == .running ? .done : .skipped, "")
                 }
+                record(.apply, fix: fix.id, outcome: outcome, succeeded: true, steps: steps.all)
                 post(.applyFinished(succeeded: true, before: Self.lines(outcome.before), after: Self.lines(outcome.after),
                                     message: (outcome.messages + ["Applied \(fix.id)\(outcome.journalID.map { " (journal \($0))" } ?? ""). Press r to roll back."]).joined(separator: "; ")))
                 refreshAfterChange(post)
             case .validationFailed:
                 mark("check", .failed, outcome.messages.first ?? "")
+                record(.apply, fix: fix.id, outcome: outcome, succeeded: false, steps: steps.all)
                 post(.applyFinished(succeeded: false, before: [], after: [], message: outcome.messages.joined(separator: "; ")))
             case .rolledBackAutomatically:
+                record(.apply, fix: fix.id, outcome: outcome, succeeded: false, steps: steps.all)
                 post(.applyFinished(succeeded: false, before: Self.lines(outcome.before), after: Self.lines(outcome.after),
                                     message: outcome.messages.joined(separator: "; ")))
                 refreshAfterChange(post)
@@ -172,8 +175,17 @@ final class EngineEffectHandler: WizardEffectHandler, Sendable {
         } catch {
             let failedStep = current.withLock { $0 }
             mark(failedStep.isEmpty ? "backup" : failedStep, .failed, "\(error)")
+            actions.withLock { $0.append(WizardBundle.Action(kind: .apply, source: "wizard", time: TimeFormat.iso8601(Date()), fixID: fix.id,
+                                                              journalID: nil, succeeded: false, message: "\(error)", steps: steps.all)) }
             post(.applyFinished(succeeded: false, before: [], after: [], message: "\(error)"))
         }
+    }
+
+    private func record(_ kind: WizardBundle.Action.Kind, fix: String, outcome: FixOutcome, succeeded: Bool, steps: [ApplyStepRow]) {
+        let action = WizardBundle.Action(kind: kind, source: "wizard", time: TimeFormat.iso8601(Date()), fixID: fix, journalID: outcome.journalID,
+                                         succeeded: succeeded, message: outcome.messages.joined(separator: "; "), steps: steps,
+                                         before: Self.lines(outcome.before), after: Self.lines(outcome.after))
+        actions.withLock { $0.append(action) }
     }
 
     static func lines(_ results: [ListenerProbeResult]) -> [String] {
@@ -185,9 +197,14 @@ final class EngineEffectHandler: WizardEffectHandler, Sendable {
             let (entry, messages) = try fixLoop.rollback(configDirectory: options.configDirectory, dovecotConfig: options.dovecotConfig)
             // What TLS is now, probed as the apply probed: the screen sets it beside before and applied.
             let after = fixLoop.reprobe(appliedTargets.withLock { $0 }, options: options)
+            actions.withLock { $0.append(WizardBundle.Action(kind: .rollback, source: "wizard", time: TimeFormat.iso8601(Date()), fixID: nil,
+                                                              journalID: entry.id, succeeded: true, message: messages.joined(separator: "; "),
+                                                              after: Self.lines(after), files: entry.files.map(\.path))) }
             post(.rollbackFinished(succeeded: true, after: Self.lines(after), message: (messages + ["Rolled back \(entry.id)."]).joined(separator: "; ")))
             refreshAfterChange(post)
         } catch {
+            actions.withLock { $0.append(WizardBundle.Action(kind: .rollback, source: "wizard", time: TimeFormat.iso8601(Date()), fixID: nil,
+                                                              journalID: nil, succeeded: false, message: "\(error)")) }
             post(.rollbackFinished(succeeded: false, after: [], message: "\(error)"))
         }
     }
@@ -206,6 +223,19 @@ final class EngineEffectHandler: WizardEffectHandler, Sendable {
         let text = ReportWriter.markdown(gathered, redact: redact, dovecotConfig: options.dovecotConfig)
         do {
             try ReportWriter.writeNew(path: path, contents: text)
+            post(.reportWritten(path: path))
+        } catch {
+            post(.reportFailed("\(error)"))
+        }
+    }
+
+    /// The support bundle of what this wizard shows and the fixes this session applied and rolled back.
+    private func writeBundle(path: String, redact: Bool, _ post: @escaping @Sendable (WizardEvent) -> Void) {
+        guard let gathered = gathered() else { post(.reportFailed("the diagnosis is not finished yet")); return }
+        do {
+            let bundle = try BundleWriter.bundle(gathered, options: options, hostName: DefaultHost.name(configDirectory: options.configDirectory),
+                                                 redact: redact, session: actions.withLock { $0 })
+            try ReportWriter.writeNew(path: path, contents: String(decoding: try bundle.encoded(), as: UTF8.self))
             post(.reportWritten(path: path))
         } catch {
             post(.reportFailed("\(error)"))
@@ -243,17 +273,7 @@ private final class StepRows: Sendable {
     }
 
     func status(_ id: String) -> ApplyStepStatus? { rows.withLock { $0[id]?.status } }
-}
 
-/// The name shown for each listening port (`SMTPDListener.displayName`).
-private struct ServiceNames: Sendable {
-    private var names: [Int: String] = [:]
-    init(configuration: PostfixConfiguration?) {
-        for listener in configuration?.smtpdListeners ?? [] {
-            guard let port = listener.listen.port else { continue }
-            names[port] = listener.displayName
-        }
-    }
-    subscript(port: Int) -> String? { names[port] }
-    func name(port: Int) -> String { names[port] ?? "port \(port)" }
+    /// The steps in their order, as they stand.
+    var all: [ApplyStepRow] { rows.withLock { rows in ApplyStepRow.standardSteps.compactMap { rows[$0.id] } } }
 }

@@ -25,6 +25,14 @@ public enum WizardLauncher {
         return 0
     }
 
+    /// The wizard on a support bundle (`postls open`), read-only: the same screens, answered from the bundle.
+    public static func open(_ bundle: WizardBundle, path: String, noColor: Bool) throws -> Int32 {
+        var state = WizardState(hostName: bundle.hostName, configDirectory: bundle.configDirectory, size: TerminalSize(width: 80, height: 24))
+        state.readOnly = ReadOnlySource(path: path, generated: bundle.generated, redacted: bundle.redacted, actions: bundle.actions.map(\.line))
+        _ = try CursesWizard.run(state, effects: BundleEffectHandler(bundle: bundle), environment: ProcessInfo.processInfo.environment, noColor: noColor)
+        return 0
+    }
+
     /// The host name the wizard shows: myhostname from the configuration, else the system's.
     public static func hostName(configDirectory: String) -> String { DefaultHost.name(configDirectory: configDirectory) }
 }

@@ -7,6 +7,7 @@ enum ApplyScreen {
         let a = s.apply
         let w = body.width
         var y = body.y
+        if let readOnly = s.readOnly { return renderReadOnly(readOnly, into: &buffer, body: body, glyphs: glyphs) }
         guard a.phase != .idle else {
             buffer.write("No fix applied yet.", x: 1, y: y, style: Style(.heading, [.bold]))
             buffer.write("Pick a diagnosis in step 5 (Fixes), read its diff, and press Enter to apply it.", x: 1, y: y + 2, width: w - 2, ellipsis: glyphs.ellipsis)
@@ -71,6 +72,26 @@ enum ApplyScreen {
             sections.append(Section(title: title, lines: shown(a.afterRollback).map { ($0, differing.isEmpty ? .normal : .critical, !differing.isEmpty) }))
         }
         renderComparison(sections, into: &buffer, rect: Rect(x: 1, y: y, width: w - 2, height: body.maxY - y), glyphs: glyphs)
+    }
+
+    /// An opened bundle: nothing can be applied here; what the customer applied and rolled back, as recorded.
+    static func renderReadOnly(_ r: ReadOnlySource, into buffer: inout ScreenBuffer, body: Rect, glyphs: Glyphs) {
+        let w = body.width
+        var y = body.y
+        buffer.write("Read-only: Apply and rollback are disabled.", x: 1, y: y, width: w - 2, style: Style(.heading, [.bold]), ellipsis: glyphs.ellipsis)
+        y += 1
+        for line in Label.wrap(r.note + (r.redacted ? " Names and addresses are placeholders." : ""), width: w - 2).prefix(3) {
+            buffer.write(line, x: 1, y: y, width: w - 2, style: Style(.muted), ellipsis: glyphs.ellipsis)
+            y += 1
+        }
+        y += 1
+        buffer.write(r.actions.isEmpty ? "No applies or rollbacks recorded in the bundle." : "Applies and rollbacks recorded in the bundle:",
+                     x: 1, y: y, width: w - 2, style: Style(.normal, [.bold]), ellipsis: glyphs.ellipsis)
+        y += 1
+        for line in r.actions.flatMap({ Label.wrap($0, width: w - 4) }) where y < body.maxY {
+            buffer.write(line, x: 3, y: y, width: w - 4, ellipsis: glyphs.ellipsis)
+            y += 1
+        }
     }
 
     struct Section {

@@ -16,6 +16,8 @@ enum ReportScreen {
         y += 1
         buffer.write([Span("Path      ", Style(.muted)), Span(r.path, Style(.input, [.underline])), Span("   e: edit", Style(.muted))], x: 3, y: y, width: w - 4, ellipsis: glyphs.ellipsis)
         y += 1
+        buffer.write([Span("Bundle    ", Style(.muted)), Span(r.bundlePath), Span("   b: write", Style(.muted))], x: 3, y: y, width: w - 4, ellipsis: glyphs.ellipsis)
+        y += 1
         buffer.write([Span("Redact    ", Style(.muted)), Span(r.redact ? "yes" : "no", Style(.normal, [.bold])), Span("   r: switch", Style(.muted))], x: 3, y: y, width: w - 4)
         y += 1
         let contents = "\(s.fixes.diagnoses.count) diagnoses, \(s.config.findings.count) config findings, \(s.probe.listeners.count) listeners, \(Label.number(s.logs.totalEvents)) log events"
@@ -23,7 +25,8 @@ enum ReportScreen {
         y += 2
         switch r.status {
         case .idle:
-            buffer.write([Span("Enter", Style(.key, [.bold])), Span(" writes the report.")], x: 1, y: y, width: w - 2)
+            buffer.write([Span("Enter", Style(.key, [.bold])), Span(" writes the report, "), Span("b", Style(.key, [.bold])),
+                          Span(" the bundle for `postls open`.")], x: 1, y: y, width: w - 2, ellipsis: glyphs.ellipsis)
         case .writing:
             buffer.write("Writing\(glyphs.ellipsis)", x: 1, y: y, style: Style(.info, [.bold]))
         case .written(let path):

@@ -59,6 +59,7 @@ public enum WizardScreen {
         if crit > 0 { summary.append(Span("\(crit) critical", Style(.title, [.bold]))) }
         if warn > 0 { summary.append(Span((summary.isEmpty ? "" : "  ") + "\(warn) warning" + (warn == 1 ? "" : "s"), Style(.title))) }
         if crit == 0 && warn == 0 && !state.fixes.diagnoses.isEmpty { summary.append(Span("no problems", Style(.title))) }
+        if state.readOnly != nil { summary.append(Span((summary.isEmpty ? "" : "  ") + "read-only bundle", Style(.title, [.bold]))) }
         if state.probe.running { summary.append(Span((summary.isEmpty ? "" : "  ") + "probing\(glyphs.ellipsis)", Style(.title))) }
         return HeaderBar(title: "postls \(glyphs.isUnicode ? "·" : "-") \(state.hostName)", summary: summary,
                          tabs: WizardStep.tabs.map(\.title), current: state.step == .setup ? -1 : state.step.rawValue)

@@ -151,6 +151,7 @@ extension WizardState {
     }
 
     private mutating func startProbe() -> [WizardEffect] {
+        if let readOnly { message = readOnly.note + " The probe results are the customer's."; return [] }
         if probe.running { message = "A probe is already running."; return [] }
         probe.running = true
         probe.done = 0
@@ -274,6 +275,7 @@ extension WizardState {
     private mutating func handleApplyKey(_ key: WizardKey) -> [WizardEffect]? {
         switch key {
         case .character("r"), .character("u"):
+            if let readOnly { message = readOnly.note + " Rollback is disabled."; return [] }
             switch apply.phase {
             case .succeeded, .failed, .rollbackFailed: dialog = .confirmRollback
             case .running, .rollingBack: message = "Wait until the current step finishes."
@@ -297,7 +299,13 @@ extension WizardState {
         case .character("r"):
             report.redact.toggle()
             return []
+        case .character("b"):
+            if let readOnly { message = readOnly.note + " Write a bundle on the customer's server."; return [] }
+            if report.status == .writing { return [] }
+            report.status = .writing
+            return [.writeBundle(path: report.bundlePath, redact: report.redact)]
         case .enter, .character("w"):
+            if let readOnly { message = readOnly.note + " Write the report on the customer's server."; return [] }
             if report.status == .writing { return [] }
             report.status = .writing
             return [.writeReport(path: report.path, redact: report.redact)]
@@ -329,6 +337,7 @@ extension WizardState {
             }
             return []
         case .enter, .character("a"):
+            if let readOnly { message = readOnly.note + " Apply is disabled."; return [] }
             guard let fix = fixes.selectedFix else {
                 message = "This diagnosis has no automatic fix; the evidence above says what to change."
                 return []
@@ -430,6 +439,7 @@ extension WizardState {
             logs.list = ListPosition()
             return []
         case .character("r"):
+            if let readOnly { message = readOnly.note + " The log is the customer's."; return [] }
             logs.loading = true
             logs.loadError = nil
             return [.loadLogs]

@@ -4,10 +4,10 @@ import PostlsCore
 // executable) fill these from their types, so screens and the reducer never depend on engine internals.
 
 /// One listener (a master.cf service on one address) as the probe saw it.
-public struct ListenerStatus: Sendable, Hashable {
-    public enum Family: String, Sendable, Hashable { case ipv4, ipv6 }
+public struct ListenerStatus: Sendable, Hashable, Codable {
+    public enum Family: String, Sendable, Hashable, Codable { case ipv4, ipv6 }
     /// STARTTLS after EHLO (25, 587) or TLS from the first byte (465).
-    public enum Mode: String, Sendable, Hashable { case starttls, implicit }
+    public enum Mode: String, Sendable, Hashable, Codable { case starttls, implicit }
 
     public var service: String
     public var port: Int
@@ -29,6 +29,13 @@ public struct ListenerStatus: Sendable, Hashable {
     /// Which TLS versions the listener accepted ("TLSv1" ... "TLSv1.3": true accepted, false
     /// rejected); versions not tested are absent.
     public var protocolSupport: [String: Bool]
+
+    // Support bundles (docs/json/bundle.schema.json) spell fields as every contract does.
+    enum CodingKeys: String, CodingKey {
+        case service, port, address, family, mode, tlsOK = "tls_ok", protocolVersion = "protocol_version", cipher
+        case verifyCode = "verify_code", verifyMessage = "verify_message", daysToExpiry = "days_to_expiry"
+        case errorPhase = "error_phase", errorMessage = "error_message", cause, protocolSupport = "protocol_support"
+    }
 
     public init(service: String, port: Int, address: String, family: Family = .ipv4, mode: Mode = .starttls,
                 tlsOK: Bool? = nil, protocolVersion: String? = nil, cipher: String? = nil,
@@ -55,7 +62,7 @@ public struct ListenerStatus: Sendable, Hashable {
 }
 
 /// A config lint finding, at file and line.
-public struct ConfigFindingRow: Sendable, Hashable {
+public struct ConfigFindingRow: Sendable, Hashable, Codable {
     public var severity: Severity
     public var cause: Cause
     public var file: String
@@ -73,7 +80,7 @@ public struct ConfigFindingRow: Sendable, Hashable {
 }
 
 /// One effective TLS setting of one service.
-public struct ConfigSettingRow: Sendable, Hashable {
+public struct ConfigSettingRow: Sendable, Hashable, Codable {
     public var service: String
     public var parameter: String
     public var value: String
@@ -86,7 +93,7 @@ public struct ConfigSettingRow: Sendable, Hashable {
 }
 
 /// One failed TLS session from the mail log.
-public struct LogEventRow: Sendable, Hashable {
+public struct LogEventRow: Sendable, Hashable, Codable {
     public var time: String
     public var peerName: String?
     public var peerAddress: String?
@@ -95,6 +102,8 @@ public struct LogEventRow: Sendable, Hashable {
     public var confidence: Confidence
     /// The raw log lines of the session, as logged (with "file:line: " when known).
     public var lines: [String]
+
+    enum CodingKeys: String, CodingKey { case time, peerName = "peer_name", peerAddress = "peer_address", service, cause, confidence, lines }
 
     public init(time: String, peerName: String?, peerAddress: String?, service: String, cause: Cause,
                 confidence: Confidence, lines: [String]) {
@@ -143,13 +152,15 @@ public struct LogTotals: Sendable, Hashable {
 }
 
 /// A diagnosis: cause, how bad, how sure, and the evidence behind it.
-public struct DiagnosisRow: Sendable, Hashable {
+public struct DiagnosisRow: Sendable, Hashable, Codable {
     public var cause: Cause
     public var severity: Severity
     public var confidence: Confidence
     public var summary: String
     public var evidence: [String]
     public var fixIDs: [String]
+
+    enum CodingKeys: String, CodingKey { case cause, severity, confidence, summary, evidence, fixIDs = "fix_ids" }
 
     public init(cause: Cause, severity: Severity, confidence: Confidence, summary: String, evidence: [String], fixIDs: [String]) {
         self.cause = cause; self.severity = severity; self.confidence = confidence; self.summary = summary
@@ -172,8 +183,8 @@ public struct SenderReportsRow: Sendable, Hashable {
 }
 
 /// A fix the wizard can show and (for config edits, files and commands) apply.
-public struct FixRow: Sendable, Hashable {
-    public enum Kind: String, Sendable, Hashable { case configEdit = "config_edit", command, dnsRecord = "dns_record", file }
+public struct FixRow: Sendable, Hashable, Codable {
+    public enum Kind: String, Sendable, Hashable, Codable { case configEdit = "config_edit", command, dnsRecord = "dns_record", file }
 
     public var id: String
     public var title: String
@@ -190,6 +201,10 @@ public struct FixRow: Sendable, Hashable {
     /// The fix is `postls setup`: the wizard runs it as its Setup step.
     public var opensSetup = false
 
+    enum CodingKeys: String, CodingKey {
+        case id, title, kind, diff, commands, impact, runsItself = "runs_itself", records, opensSetup = "opens_setup"
+    }
+
     public init(id: String, title: String, kind: Kind, diff: String?, commands: [String], impact: String, runsItself: Bool = true,
                 records: [String] = []) {
         self.id = id; self.title = title; self.kind = kind; self.diff = diff; self.commands = commands; self.impact = impact
@@ -200,10 +215,10 @@ public struct FixRow: Sendable, Hashable {
     public var isApplicable: Bool { kind != .dnsRecord && runsItself }
 }
 
-public enum ApplyStepStatus: String, Sendable, Hashable { case pending, running, done, failed, skipped }
+public enum ApplyStepStatus: String, Sendable, Hashable, Codable { case pending, running, done, failed, skipped }
 
 /// One step of applying a fix: backup, write, check, reload, re-probe (or rollback's steps).
-public struct ApplyStepRow: Sendable, Hashable {
+public struct ApplyStepRow: Sendable, Hashable, Codable {
     public var id: String
     public var label: String
     public var status: ApplyStepStatus

@@ -65,6 +65,8 @@ public enum WizardEffect: Sendable, Hashable {
     case applySetup
     case rollback
     case writeReport(path: String, redact: Bool)
+    /// A support bundle (`WizardBundle`) of what the wizard shows and the fixes this session applied and rolled back.
+    case writeBundle(path: String, redact: Bool)
     case quit
     /// A long search wants another step: the runner reads pending keys, then sends
     /// `.searchContinue(generation:)` back. Effect handlers never see this one.

@@ -58,7 +58,7 @@ public enum WizardHelp {
             default: return [KeyHelp("r", "roll back"), KeyHelp("Enter", "report")] + common
             }
         case .report:
-            return [KeyHelp("Enter", "write"), KeyHelp("e", "edit path"), KeyHelp("r", "redact on/off")] + common
+            return [KeyHelp("Enter", "write"), KeyHelp("b", "bundle"), KeyHelp("e", "edit path"), KeyHelp("r", "redact on/off")] + common
         case .dns:
             var keys: [KeyHelp] = []
             if s.dns.candidates.count > 1 { keys.append(KeyHelp("↑↓", "domain")) }
@@ -138,7 +138,8 @@ public enum WizardHelp {
         case .report:
             return (["A support report of everything postls found. It never contains",
                      "key material; redaction replaces names and addresses consistently."],
-                    [("Here", [KeyHelp("Enter / w", "write the report"), KeyHelp("e", "edit the path"),
+                    [("Here", [KeyHelp("Enter / w", "write the report"), KeyHelp("b", "write a support bundle (postls open shows it)"),
+                               KeyHelp("e", "edit the path"),
                                KeyHelp("r", "redaction on or off")]), everywhere])
         }
     }

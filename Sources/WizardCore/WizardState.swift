@@ -237,6 +237,32 @@ public struct ReportStepState: Sendable, Hashable {
     public var redact = false
     public var status: Status = .idle
     public init(path: String = "/tmp/postls-report.md") { self.path = path }
+
+    /// Where `b` writes the support bundle: beside the report, `NAME.bundle.json`.
+    public var bundlePath: String {
+        var stem = path
+        if let dot = path.lastIndex(of: "."), dot > (path.lastIndex(of: "/") ?? path.startIndex) { stem = String(path[..<dot]) }
+        return stem + ".bundle.json"
+    }
+}
+
+/// The wizard opened on a support bundle (`postls open FILE`): every screen as the customer's wizard showed it,
+/// nothing done to this machine. Apply, rollback, probing again and reading the logs again are refused with `note`.
+public struct ReadOnlySource: Sendable, Hashable {
+    /// The bundle's path, as given to `postls open`.
+    public var path: String
+    /// When the bundle was written (ISO 8601) and whether its names are placeholders.
+    public var generated: String
+    public var redacted: Bool
+    /// The applies and rollbacks the bundle records, one line each, oldest first.
+    public var actions: [String]
+
+    public init(path: String, generated: String, redacted: Bool, actions: [String]) {
+        self.path = path; self.generated = generated; self.redacted = redacted; self.actions = actions
+    }
+
+    /// What a refused key says.
+    public var note: String { "Read-only: this is the support bundle \(path) (written \(generated)); nothing here changes a server." }
 }
 
 /// Everything the wizard shows. Changed only by `reduce`; rendered by TerminalUI.
@@ -260,6 +286,8 @@ public struct WizardState: Sendable {
     public var dns = DNSStepState()
     public var setup = SetupStepState()
     public var quitting = false
+    /// Set when the wizard shows a support bundle instead of this machine.
+    public var readOnly: ReadOnlySource?
 
     public init(hostName: String, configDirectory: String = "/etc/postfix", size: TerminalSize) {
         self.hostName = hostName

@@ -60,7 +60,7 @@ public final class DemoEffectHandler: WizardEffectHandler, @unchecked Sendable {
             case .rollback:
                 pause()
                 post(.rollbackFinished(succeeded: true, after: ["(demo) before"], message: "Demo: nothing to restore."))
-            case .writeReport(let path, _):
+            case .writeReport(let path, _), .writeBundle(let path, _):
                 post(.reportFailed("the demo writes no files (would write \(path))"))
             case .openFile(let path, _):
                 post(.fileLoaded(path: path, lines: DemoStates.mainCF))

@@ -31,6 +31,7 @@ struct Postls: ParsableCommand {
             TLSRPTCommand.self,
             DemoCommand.self,
             ReportCommand.self,
+            OpenCommand.self,
             SetupCommand.self,
         ],
         defaultSubcommand: WizardCommand.self

@@ -67,7 +67,7 @@ func expectValid(_ arguments: [String], schema: String, statuses: Set<Int32> = [
 
 @Suite("JSON schemas in docs/json", .enabled(if: Prerequisites.isCI || JSONSchemaValidator.isAvailable))
 struct JSONSchemaTests {
-    static let schemas = ["common", "config", "probe", "logs", "diagnose", "fix", "dns", "report", "version", "tlsrpt"].map { $0 + ".schema.json" }
+    static let schemas = ["common", "config", "probe", "logs", "diagnose", "fix", "dns", "report", "version", "tlsrpt", "bundle"].map { $0 + ".schema.json" }
 
     @Test func everySchemaIsAValidDraft2020Schema() throws {
         let (checked, errors) = try JSONSchemaValidator.checkSchemas()
@@ -107,6 +107,7 @@ struct JSONSchemaTests {
         ("dns.schema.json", #"{"domain": "example.org", "dnssec": "maybe", "mx": [], "mta_sts": null, "tls_rpt": null, "spf": null, "dmarc": null, "dkim": {}, "findings": []}"#, "/dnssec"),
         ("fix.schema.json", #"{"fixes": []}"#, "/"),
         ("version.schema.json", #"{"postls": "0.1.0"}"#, "/"),
+        ("bundle.schema.json", #"{"format": "postls-bundle", "bundle_version": 2, "postls_version": "0.1.0", "generated": "2026-12-07T16:00:00Z", "redacted": false, "host_name": "h", "config_directory": "/etc/postfix", "config": {"settings": [], "findings": []}, "probe": {"listeners": []}, "logs": {"events": [], "events_total": 0}, "diagnoses": [], "fixes": [], "files": [], "actions": []}"#, "/bundle_version"),
         ("tlsrpt.schema.json", #"{"days": [{"organization": "G", "day": "2026-12-01", "reports": 1, "policy_domains": [], "successful_sessions": 1, "failed_sessions": 1, "blocked_sessions": 0, "failures": [{"result_type": "certificate-expired", "cause": "expired", "failed_sessions": 1}], "failing": []}], "reports": [], "rejected": [], "skipped": [], "unreadable": [], "totals": {"reports": 0, "successful_sessions": 0, "failed_sessions": 0, "rejected": 0, "skipped": 0, "unreadable": 0}}"#, "/days/0/failures/0/cause"),
     ])
     func aWrongDocumentIsRejected(schema: String, document: String, place: String) throws {
@@ -236,6 +237,33 @@ struct JSONContractTests {
         #expect(!(object["probe"] is NSNull), "the probe section is validated too")
     }
 
+    /// The support bundle, written to a file as `postls open` reads it, plain and redacted.
+    @Test(arguments: [false, true])
+    func bundleMatchesItsSchema(redact: Bool) throws {
+        let path = fixture.dir.file("bundle-\(redact).json")
+        let out = try PostlsBinary.run(["report", "--bundle", path] + (redact ? ["--redact"] : []) + fixture.gather, timeout: 180)
+        #expect([0, 1, 2].contains(out.status), "\(out.stderr)")
+        #expect(out.stdout.isEmpty, "the bundle goes to its file only: \(out.stdout.prefix(500))")
+        let text = try String(contentsOfFile: path, encoding: .utf8)
+        let errors = try JSONSchemaValidator.validate(json: text, schema: "bundle.schema.json")
+        #expect(errors.isEmpty, "the bundle does not match docs/json/bundle.schema.json:\n\(errors.joined(separator: "\n"))")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
+        #expect(object["redacted"] as? Bool == redact)
+        // Every part the wizard shows is there: not an empty shell that passes the schema.
+        #expect(((object["probe"] as? [String: Any])?["listeners"] as? [Any])?.count == fixture.postfix.listeners.count)
+        #expect(((object["logs"] as? [String: Any])?["events"] as? [Any])?.isEmpty == false)
+        #expect((object["diagnoses"] as? [Any])?.isEmpty == false)
+        // The fixes are `postls fix list`'s, diffs included, for the same gathering.
+        let listed = try PostlsBinary.run(["fix", "list", "--json"] + fixture.gather, timeout: 180)
+        let expected = try JSONSerialization.jsonObject(with: Data(listed.stdout.utf8)) as? [[String: Any]]
+        let fixes = try #require(object["fixes"] as? [[String: Any]])
+        #expect(!fixes.isEmpty)
+        #expect(fixes.map { $0["id"] as? String } == (expected ?? []).map { $0["id"] as? String })
+        if !redact { #expect(fixes.map { $0["diff"] as? String } == (expected ?? []).map { $0["diff"] as? String }) }
+        let files = (object["files"] as? [[String: Any]] ?? []).map { ($0["path"] as? String ?? "").split(separator: "/").last.map(String.init) ?? "" }
+        #expect(Array(files.prefix(2)) == ["main.cf", "master.cf"], "\(files)")
+    }
+
     /// Reports of both shapes (gzip in a message, bare gzip), a malformed one, and mail that is no report.
     @Test func tlsrptMatchesItsSchema() throws {
         let google = try fixture.dir.write("tlsrpt/google.eml", TLSReportSamples.googleMessage(
@@ -294,7 +322,7 @@ struct JSONContractTests {
 
     /// Each command that prints JSON says in its --help where its schema is.
     @Test(arguments: [(["config"], "config"), (["probe"], "probe"), (["logs"], "logs"), (["diagnose"], "diagnose"),
-                      (["fix", "list"], "fix"), (["dns"], "dns"), (["report"], "report"), (["version"], "version"), (["tlsrpt"], "tlsrpt"),
+                      (["fix", "list"], "fix"), (["dns"], "dns"), (["report"], "report"), (["report"], "bundle"), (["open"], "bundle"), (["version"], "version"), (["tlsrpt"], "tlsrpt"),
                       (["demo"], "diagnose")])
     func helpNamesTheSchema(command: [String], schema: String) throws {
         let out = try PostlsBinary.run(command + ["--help"])

@@ -115,7 +115,7 @@ struct ProjectRulesTests {
         let bash = try String(contentsOf: Self.root.appendingPathComponent("docs/completions/postls.bash"), encoding: .utf8)
         let zsh = try String(contentsOf: Self.root.appendingPathComponent("docs/completions/_postls"), encoding: .utf8)
         let fish = try String(contentsOf: Self.root.appendingPathComponent("docs/completions/postls.fish"), encoding: .utf8)
-        for command in ["config", "probe", "logs", "diagnose", "fix", "check", "report", "dns", "tlsrpt", "setup", "demo"] {
+        for command in ["config", "probe", "logs", "diagnose", "fix", "check", "report", "open", "dns", "tlsrpt", "setup", "demo"] {
             #expect(bash.contains(command), "bash completion lacks \(command): run scripts/generate-docs.sh")
             #expect(zsh.contains(command), "zsh completion lacks \(command)")
             #expect(fish.contains(command), "fish completion lacks \(command)")

@@ -44,5 +44,17 @@ struct SecurityOutputTests {
             }
             #expect(out.status != 70 && out.status < 128, "postls \(command.joined(separator: " ")) failed: \(out.status) \(out.stderr)")
         }
+        // A support bundle carries main.cf and the log's lines: still no key, neither in the file nor when opened.
+        let bundle = dir.file("b.json")
+        let written = try PostlsBinary.run(["report", "--bundle", bundle, "--config-dir", etc, "--log", log, "--no-probe"], timeout: 120)
+        #expect(written.status != 70, "\(written.stderr)")
+        let opened = try PostlsBinary.run(["open", bundle], timeout: 60)
+        #expect(opened.status == 0 && opened.stdout.contains("postls bundle"), "\(opened.stderr)")
+        let file = try String(contentsOfFile: bundle, encoding: .utf8)
+        #expect(file.contains("smtpd_tls_key_file") && file.contains("tlsv1 alert unknown ca"), "the bundle holds main.cf and the log (else this proves nothing)")
+        for text in [file, opened.stdout + opened.stderr] {
+            #expect(!text.contains("PRIVATE KEY"))
+            for line in keyLines { #expect(!text.contains(line), "the bundle carries key material") }
+        }
     }
 }

@@ -41,7 +41,7 @@ final class CannedEngines: WizardEffectHandler, @unchecked Sendable {
                 post(.setupPlanned(DemoStates.setupPlan))
             case .applySetup:
                 post(.applyFinished(succeeded: true, before: [], after: ["smtp 25: TLSv1.3, verify ok"], message: "Set up."))
-            case .writeReport(let path, _):
+            case .writeReport(let path, _), .writeBundle(let path, _):
                 post(.reportWritten(path: path))
             case .openFile(let path, _):
                 post(.fileLoaded(path: path, lines: DemoStates.mainCF))

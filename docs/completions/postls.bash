@@ -173,13 +173,13 @@ _postls() {
     unset 'unparsed_words[0]'
     unparsed_words=("${unparsed_words[@]}")
     case "${subcommand}" in
-    wizard|version|config|probe|logs|diagnose|fix|check|dns|tlsrpt|demo|report|setup|help)
+    wizard|version|config|probe|logs|diagnose|fix|check|dns|tlsrpt|demo|report|open|setup|help)
         # Offer subcommand argument completions
         "_postls_${subcommand}"
         ;;
     *)
         # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'wizard version config probe logs diagnose fix check dns tlsrpt demo report setup help' -- "${cur}"))
+        COMPREPLY+=($(compgen -W 'wizard version config probe logs diagnose fix check dns tlsrpt demo report open setup help' -- "${cur}"))
         ;;
     esac
 }
@@ -187,7 +187,7 @@ _postls() {
 _postls_wizard() {
     repeating_flags=()
     non_repeating_flags=(--no-probe --no-logs --no-color --version -h --help)
-    repeating_options=(--log --host --tlsrpt)
+    repeating_options=(--log --host)
     non_repeating_options=(--config-dir --port --implicit --name --smtp-port --ca-file --timeout --domain --resolver --dovecot-config)
     __postls_offer_flags_options 0
 
@@ -224,9 +224,6 @@ _postls_wizard() {
         return
         ;;
     '--resolver')
-        return
-        ;;
-    '--tlsrpt')
         return
         ;;
     '--dovecot-config')
@@ -327,7 +324,7 @@ _postls_logs() {
 _postls_diagnose() {
     repeating_flags=()
     non_repeating_flags=(--no-probe --no-logs --json --no-color --version -h --help)
-    repeating_options=(--log --host --tlsrpt)
+    repeating_options=(--log --host)
     non_repeating_options=(--config-dir --port --implicit --name --smtp-port --ca-file --timeout --domain --resolver --dovecot-config)
     __postls_offer_flags_options 0
 
@@ -364,9 +361,6 @@ _postls_diagnose() {
         return
         ;;
     '--resolver')
-        return
-        ;;
-    '--tlsrpt')
         return
         ;;
     '--dovecot-config')
@@ -401,7 +395,7 @@ _postls_fix() {
 _postls_fix_list() {
     repeating_flags=()
     non_repeating_flags=(--no-probe --no-logs --json --version -h --help)
-    repeating_options=(--log --host --tlsrpt)
+    repeating_options=(--log --host)
     non_repeating_options=(--config-dir --port --implicit --name --smtp-port --ca-file --timeout --domain --resolver --dovecot-config)
     __postls_offer_flags_options 0
 
@@ -440,9 +434,6 @@ _postls_fix_list() {
     '--resolver')
         return
         ;;
-    '--tlsrpt')
-        return
-        ;;
     '--dovecot-config')
         return
         ;;
@@ -452,7 +443,7 @@ _postls_fix_list() {
 _postls_fix_show() {
     repeating_flags=()
     non_repeating_flags=(--no-probe --no-logs --version -h --help)
-    repeating_options=(--log --host --tlsrpt)
+    repeating_options=(--log --host)
     non_repeating_options=(--config-dir --port --implicit --name --smtp-port --ca-file --timeout --domain --resolver --dovecot-config)
     __postls_offer_flags_options 1
 
@@ -489,9 +480,6 @@ _postls_fix_show() {
         return
         ;;
     '--resolver')
-        return
-        ;;
-    '--tlsrpt')
         return
         ;;
     '--dovecot-config')
@@ -503,7 +491,7 @@ _postls_fix_show() {
 _postls_fix_apply() {
     repeating_flags=()
     non_repeating_flags=(--yes --no-reload --no-probe --no-logs --version -h --help)
-    repeating_options=(--log --host --tlsrpt)
+    repeating_options=(--log --host)
     non_repeating_options=(--config-dir --port --implicit --name --smtp-port --ca-file --timeout --domain --resolver --dovecot-config)
     __postls_offer_flags_options 1
 
@@ -540,9 +528,6 @@ _postls_fix_apply() {
         return
         ;;
     '--resolver')
-        return
-        ;;
-    '--tlsrpt')
         return
         ;;
     '--dovecot-config')
@@ -676,8 +661,8 @@ _postls_demo() {
 _postls_report() {
     repeating_flags=()
     non_repeating_flags=(--no-probe --no-logs --redact --version -h --help)
-    repeating_options=(--log --host --tlsrpt)
-    non_repeating_options=(--config-dir --port --implicit --name --smtp-port --ca-file --timeout --domain --resolver --dovecot-config --format --output)
+    repeating_options=(--log --host)
+    non_repeating_options=(--config-dir --port --implicit --name --smtp-port --ca-file --timeout --domain --resolver --dovecot-config --format --output --bundle)
     __postls_offer_flags_options 0
 
     # Offer option value completions
@@ -715,9 +700,6 @@ _postls_report() {
     '--resolver')
         return
         ;;
-    '--tlsrpt')
-        return
-        ;;
     '--dovecot-config')
         return
         ;;
@@ -728,7 +710,18 @@ _postls_report() {
     '--output')
         return
         ;;
+    '--bundle')
+        return
+        ;;
     esac
+}
+
+_postls_open() {
+    repeating_flags=()
+    non_repeating_flags=(--no-color --version -h --help)
+    repeating_options=()
+    non_repeating_options=()
+    __postls_offer_flags_options 1
 }
 
 _postls_setup() {
