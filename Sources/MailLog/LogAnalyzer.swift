@@ -227,8 +227,9 @@ public final class LogAnalyzer {
             relevant = true
         } else if Self.hasPrefix(m, mlen, "disconnect from ") {
             relevant = isOpen || Self.contains(m, mlen, " starttls=0/")
-        } else if Self.hasPrefix(m, mlen, "lost connection after ") {
-            relevant = isOpen || Self.hasPrefix(m, mlen, "lost connection after STARTTLS") || Self.hasPrefix(m, mlen, "lost connection after UNKNOWN")
+        } else if case let skip = ByteSearch.sessionTextStart(m, mlen), Self.hasPrefix(m + skip, mlen - skip, "lost connection after ") {
+            let s = m + skip, n = mlen - skip   // after Postfix 3.9+'s "NOQUEUE: "
+            relevant = isOpen || Self.hasPrefix(s, n, "lost connection after STARTTLS") || Self.hasPrefix(s, n, "lost connection after UNKNOWN")
         } else if Self.mentionsTLS(m, mlen) {
             relevant = true
         } else if Self.hasPrefix(m, mlen, "non-SMTP command") || Self.hasPrefix(m, mlen, "improper command pipelining") {
