@@ -84,24 +84,33 @@ struct PostfixProbeTests {
 
     init() throws { fixture = try ProbeFixture.shared.get() }
 
+    /// s_client of each generation's OpenSSL (the machine's 3.0, Debian 13's 3.5) against the same listener: two
+    /// oracles, and the probe must agree with both.
     private func expectAgreesWithOpenSSL(_ r: ListenerProbeResult, _ name: String, mode: ProbeMode = .starttls) throws {
         let address = try fixture.target(name, mode: mode).address
-        let oracle = try OpenSSLOracle.protocols(address, mode: mode)
-        #expect(r.protocols == oracle, "probe \(r.protocols) vs s_client \(oracle)")
-        let defaultHandshake = try OpenSSLOracle.handshake(address, mode: mode)
-        if let defaultHandshake {
-            #expect(r.negotiated?.protocol == defaultHandshake.protocolVersion)
-            #expect(r.negotiated?.cipher == defaultHandshake.cipher)
-        } else {
-            #expect(r.negotiated == nil)
+        for generation in Generation.all {
+            guard let servers = try generation.serversOrSkip() else { continue }
+            let runner = servers.toolRunner
+            let oracle = try OpenSSLOracle.protocols(address, mode: mode, runner: runner)
+            #expect(r.protocols == oracle, "probe \(r.protocols) vs \(generation)'s s_client \(oracle)")
+            let defaultHandshake = try OpenSSLOracle.handshake(address, mode: mode, runner: runner)
+            if let defaultHandshake {
+                #expect(r.negotiated?.protocol == defaultHandshake.protocolVersion, "\(generation)")
+                #expect(r.negotiated?.cipher == defaultHandshake.cipher, "\(generation)")
+            } else {
+                #expect(r.negotiated == nil, "\(generation)'s s_client made no handshake")
+            }
         }
     }
 
-    /// The verify code OpenSSL's own client reports against the same trust anchor.
+    /// The verify code each generation's OpenSSL client reports against the same trust anchor.
     private func expectSameVerifyCode(_ r: ListenerProbeResult, _ name: String, mode: ProbeMode = .starttls) throws {
         let address = try fixture.target(name, mode: mode).address
-        let oracle = try OpenSSLOracle.verifyCode(address, mode: mode, caFile: fixture.factory.rootFile)
-        #expect(r.verify?.code == oracle, "probe verify \(String(describing: r.verify?.code)) vs s_client \(String(describing: oracle))")
+        for generation in Generation.all {
+            guard let servers = try generation.serversOrSkip() else { continue }
+            let oracle = try OpenSSLOracle.verifyCode(address, mode: mode, caFile: fixture.factory.rootFile, runner: servers.toolRunner)
+            #expect(r.verify?.code == oracle, "probe verify \(String(describing: r.verify?.code)) vs \(generation)'s s_client \(String(describing: oracle))")
+        }
     }
 
     @Test func defaultTLSAcceptsEveryVersionAndVerifiesWithTheTestRoot() throws {
