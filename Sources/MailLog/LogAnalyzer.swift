@@ -464,6 +464,12 @@ public final class LogAnalyzer {
         for sig in facts.signals where !s.signals.contains(sig) { s.signals.append(sig) }
         s.facts.errors.append(contentsOf: facts.errors)
         if s.peer == nil { s.peer = facts.peer ?? Peer.find(in: Self.normalizeDovecot(line).message) }
+        // Postfix 3.10 logs "TLS is required, but was not offered by host x[ip]" (no port) before the delivery's
+        // status line; the status line's relay=x[ip]:port names the next hop's port.
+        else if s.role == .client, s.peer?.port == nil, line.text.utf8Contains(" relay="),
+                let relay = Peer.find(in: Self.normalizeDovecot(line).message), relay.address == s.peer?.address, relay.port != nil {
+            s.peer = relay
+        }
     }
 
     private func evictOldest() {
