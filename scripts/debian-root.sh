@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Prints the path of a minimal Debian root (mmdebstrap --variant=apt) for SUITE (bookworm or trixie) with
-# Postfix, Dovecot, OpenSSL, CA certificates and tmux, building it on first use. Roots are cached under
+# Postfix, Dovecot, OpenSSL, CA certificates, tmux and Cyrus SASL's mechanisms (libsasl2-2 only recommends them:
+# without them a submission service with smtpd_sasl_auth_enable sends no greeting, as on the host; see
+# scripts/test-packages.txt), building it on first use. Roots are cached under
 # $POSTLS_ROOT_CACHE (default /var/cache/postls-test/roots) in a folder named after the suite and a hash of
 # what goes in (packages, debconf answers, this script's recipe), so a changed package set builds a new root
 # and an unchanged one is reused. A root is built in a temporary folder beside the cache and renamed into
@@ -18,7 +20,7 @@ suite=${1:?usage: debian-root.sh [--cached] SUITE (bookworm or trixie)}
 case "$suite" in bookworm|trixie) ;; *) echo "debian-root.sh: unknown suite $suite (bookworm or trixie)" >&2; exit 2 ;; esac
 
 cache=${POSTLS_ROOT_CACHE:-/var/cache/postls-test/roots}
-packages=postfix,dovecot-core,dovecot-imapd,openssl,ca-certificates,tmux
+packages=postfix,dovecot-core,dovecot-imapd,openssl,ca-certificates,tmux,libsasl2-modules
 # "Local only": Postfix listens on loopback only and delivers nothing off the machine.
 debconf="postfix postfix/main_mailer_type select Local only
 postfix postfix/mailname string postls.test"

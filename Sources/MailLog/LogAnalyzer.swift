@@ -227,8 +227,9 @@ public final class LogAnalyzer {
             relevant = true
         } else if Self.hasPrefix(m, mlen, "disconnect from ") {
             relevant = isOpen || Self.contains(m, mlen, " starttls=0/")
-        } else if Self.hasPrefix(m, mlen, "lost connection after ") {
-            relevant = isOpen || Self.hasPrefix(m, mlen, "lost connection after STARTTLS") || Self.hasPrefix(m, mlen, "lost connection after UNKNOWN")
+        } else if case let skip = ByteSearch.sessionTextStart(m, mlen), Self.hasPrefix(m + skip, mlen - skip, "lost connection after ") {
+            let s = m + skip, n = mlen - skip   // after Postfix 3.9+'s "NOQUEUE: "
+            relevant = isOpen || Self.hasPrefix(s, n, "lost connection after STARTTLS") || Self.hasPrefix(s, n, "lost connection after UNKNOWN")
         } else if Self.mentionsTLS(m, mlen) {
             relevant = true
         } else if Self.hasPrefix(m, mlen, "non-SMTP command") || Self.hasPrefix(m, mlen, "improper command pipelining") {
@@ -463,6 +464,12 @@ public final class LogAnalyzer {
         for sig in facts.signals where !s.signals.contains(sig) { s.signals.append(sig) }
         s.facts.errors.append(contentsOf: facts.errors)
         if s.peer == nil { s.peer = facts.peer ?? Peer.find(in: Self.normalizeDovecot(line).message) }
+        // Postfix 3.10 logs "TLS is required, but was not offered by host x[ip]" (no port) before the delivery's
+        // status line; the status line's relay=x[ip]:port names the next hop's port.
+        else if s.role == .client, s.peer?.port == nil, line.text.utf8Contains(" relay="),
+                let relay = Peer.find(in: Self.normalizeDovecot(line).message), relay.address == s.peer?.address, relay.port != nil {
+            s.peer = relay
+        }
     }
 
     private func evictOldest() {

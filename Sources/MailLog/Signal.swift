@@ -195,8 +195,13 @@ public struct LineFacts: Sendable, Hashable {
     }
 
     /// connect, disconnect, lost connection, timeout: the session lines.
-    private static func addSessionSignals(_ m: MessageBytes, to f: inout LineFacts) {
+    private static func addSessionSignals(_ whole: MessageBytes, to f: inout LineFacts) {
         func add(_ s: Signal) { f.signals.append(s) }
+        // Postfix 3.9+ puts the queue ID (NOQUEUE) before "lost connection after" and "timeout after".
+        var m = whole
+        if let p = whole.bytes.baseAddress, case let skip = ByteSearch.sessionTextStart(p, whole.bytes.count), skip > 0 {
+            m = MessageBytes(UnsafeBufferPointer(rebasing: whole.bytes[skip...]))
+        }
         if m.starts("connect from ") { add(.connect) }
         else if m.starts("disconnect from ") {
             add(.disconnect)

@@ -3,6 +3,17 @@ import PostlsCore
 import Synchronization
 import TLSKit
 
+extension ProbeOptions {
+    /// The connections one listener's probe may make, step by step as `Prober.probeListener` makes them: the
+    /// default handshake; one per TLS version when the version matrix is on (all of them when the default one
+    /// failed); one without SNI; one per named sender. Retries after a 421 not counted. Nil with the cipher
+    /// enumeration, whose count depends on the server.
+    public var plannedConnectionsPerListener: Int? {
+        guard !enumerateCiphers else { return nil }
+        return 1 + (versionMatrix ? TLSVersion.allCases.count : 0) + (checkWithoutSNI ? 1 : 0) + senders.count
+    }
+}
+
 /// Progress of a probe run, for a progress line on stderr.
 public enum ProbeProgress: Sendable {
     case started(ProbeTarget)
@@ -77,11 +88,8 @@ public final class Prober: Sendable {
         return probe(target, recordID: ids.first, progress: progress)
     }
 
-    /// At most this many connections per listener (each may be retried once after a 421), bounding the failures an
-    /// opening record may claim; nil with the cipher enumeration, whose count depends on the server.
-    private var maxConnectionsPerListener: Int? {
-        options.enumerateCiphers ? nil : 2 * (2 + TLSVersion.allCases.count + options.senders.count)
-    }
+    /// The failures an opening record may claim: every connection `probeListener` plans, each retried once after a 421.
+    private var maxConnectionsPerListener: Int? { options.plannedConnectionsPerListener.map { 2 * $0 } }
 
     /// Probes one listener and, with a recorder, closes its record with the real window and source addresses.
     private func probe(_ target: ProbeTarget, recordID: String?, progress: (@Sendable (ProbeProgress) -> Void)?) -> ListenerProbeResult {

@@ -79,10 +79,12 @@ public enum Generation: String, Sendable, CaseIterable, CustomStringConvertible 
             made[suite] = result
             if case .success(let session) = result {
                 // The test log names the versions each generation really ran.
-                let versions = ["postconf": ["-h", "mail_version"], "dovecot": ["--version"]].compactMap { program, arguments -> String? in
-                    guard let out = try? SystemProcessRunner().run(session.binDirectory + "/" + program, arguments, timeout: 30), out.succeeded else { return nil }
-                    return "\(program == "postconf" ? "Postfix" : "Dovecot") \(out.stdout.trimmingCharacters(in: .whitespacesAndNewlines))"
-                }.sorted()
+                let versions = [("Postfix", session.binDirectory + "/postconf", ["-h", "mail_version"]),
+                                ("Dovecot", session.binDirectory + "/dovecot", ["--version"]),
+                                ("", session.toolDirectory + "/openssl", ["version"])].compactMap { name, program, arguments -> String? in
+                    guard let out = try? SystemProcessRunner().run(program, arguments, timeout: 30), out.succeeded else { return nil }
+                    return (name.isEmpty ? "" : name + " ") + out.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+                }
                 FileHandle.standardError.write(Data("Debian \(suite) servers from \(session.root.path): \(versions.joined(separator: ", "))\n".utf8))
             }
             return try result.get()
@@ -107,6 +109,10 @@ public struct ServerTools: Sendable {
     /// Where this generation's files are: "" for the machine's, the Debian root's path for Debian 13
     /// (`filesystemRoot + "/etc/postfix/main.cf"` is the file its package installed).
     public var filesystemRoot: String { session?.root.path ?? "" }
+
+    /// Runs this generation's client tools (`openssl`: 3.0 on Debian 12, 3.5 on Debian 13) by name, every other
+    /// program as usual: `Peers.opensslClient(..., runner: servers.toolRunner)` is that OpenSSL's `s_client`.
+    public var toolRunner: ProcessRunner { GenerationProcessRunner(binDirectory: session?.toolDirectory) }
 
     /// The folder of this generation's wrappers (nil for the machine's own packages).
     public var binDirectory: String? { session?.binDirectory }

@@ -15,12 +15,17 @@ final class RootSession: @unchecked Sendable {
     let directory: String
     let merged: String
     let binDirectory: String
+    /// Wrappers for the root's other programs (`openssl`), kept out of `binDirectory` so putting that first in PATH
+    /// changes only the servers: a test asks for these by path (`ServerTools.tool`).
+    let toolDirectory: String
     let holder: pid_t
     /// The write end of the holder's stdin: open as long as this process lives.
     private let keepAlive: Int32
 
     /// The programs wrapped, as found in the root.
     static let programs = ["postconf", "postfix", "postqueue", "postsuper", "postmulti", "sendmail", "dovecot", "doveconf", "doveadm"]
+    /// The root's client programs: OpenSSL's command line as the second oracle (3.5 on Debian 13).
+    static let tools = ["openssl"]
 
     init(root: DebianRoot) throws {
         self.root = root
@@ -29,8 +34,9 @@ final class RootSession: @unchecked Sendable {
         directory = temporary + "/postls-root-\(root.suite)-\(getpid())"
         merged = directory + "/merged"
         binDirectory = directory + "/bin"
+        toolDirectory = directory + "/tools"
         try? FileManager.default.removeItem(atPath: directory)
-        for dir in [merged, directory + "/rw", binDirectory] {
+        for dir in [merged, directory + "/rw", binDirectory, toolDirectory] {
             try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         }
         chmod(directory, 0o755)
@@ -76,19 +82,24 @@ final class RootSession: @unchecked Sendable {
         try inNamespace(["mkdir", "-p", merged + temporary])
         try inNamespace(["mount", "--bind", temporary, merged + temporary])
 
-        for program in Self.programs {
-            guard let inside = ["/usr/sbin/", "/usr/bin/", "/sbin/", "/bin/"].map({ $0 + program })
-                .first(where: { FileManager.default.isExecutableFile(atPath: root.path + $0) }) else { continue }
-            let wrapper = """
-                #!/bin/sh
-                # \(root.suite)'s \(program), run in \(root.path) through the test run's mount namespace (TestSupport RootSession).
-                exec \(nsenter) --target \(target) --mount /usr/sbin/chroot \(merged) \(inside) "$@"
-
-                """
-            let path = binDirectory + "/" + program
-            try wrapper.write(toFile: path, atomically: false, encoding: .utf8)
-            chmod(path, 0o755)
+        for (programs, folder) in [(Self.programs, binDirectory), (Self.tools, toolDirectory)] {
+            for program in programs { try writeWrapper(program, into: folder, nsenter: nsenter, target: target) }
         }
+    }
+
+    /// A script in `folder` that runs the root's `program` (if it has one) in this session's namespace.
+    private func writeWrapper(_ program: String, into folder: String, nsenter: String, target: String) throws {
+        guard let inside = ["/usr/sbin/", "/usr/bin/", "/sbin/", "/bin/"].map({ $0 + program })
+            .first(where: { FileManager.default.isExecutableFile(atPath: root.path + $0) }) else { return }
+        let wrapper = """
+            #!/bin/sh
+            # \(root.suite)'s \(program), run in \(root.path) through the test run's mount namespace (TestSupport RootSession).
+            exec \(nsenter) --target \(target) --mount /usr/sbin/chroot \(merged) \(inside) "$@"
+
+            """
+        let path = folder + "/" + program
+        try wrapper.write(toFile: path, atomically: false, encoding: .utf8)
+        chmod(path, 0o755)
     }
 
     /// Removes the session's folder (its mounts live only in the namespace; on the host these are empty folders).

@@ -109,8 +109,9 @@ struct SetupCommandTests {
         #expect(try f.configBytes() == original)
     }
 
-    @Test func selfSignedGeneratesAPrivateKeyAndAMarkedCertificateThenNothingMore() throws {
-        let f = try Fixture()
+    @Test(arguments: Generation.all) func selfSignedGeneratesAPrivateKeyAndAMarkedCertificateThenNothingMore(_ generation: Generation) throws {
+        guard try generation.serversOrSkip() != nil else { return }
+        let f = try Fixture(generation: generation)
         defer { f.postfix.stop() }
         let out = try f.setup(["--self-signed", "--yes", "--key", "rsa3072"])
         #expect(out.status == 0, "\(out.stdout)\(out.stderr)")
@@ -135,8 +136,9 @@ struct SetupCommandTests {
         #expect(try f.configBytes() == after)
     }
 
-    @Test func withoutConfirmationOrWhenDeclinedNothingChanges() throws {
-        let f = try Fixture()
+    @Test(arguments: Generation.all) func withoutConfirmationOrWhenDeclinedNothingChanges(_ generation: Generation) throws {
+        guard try generation.serversOrSkip() != nil else { return }
+        let f = try Fixture(generation: generation)
         defer { f.postfix.stop() }
         let leaf = try f.factory.leaf("mail", commonName: "mail.postls.test")
         let original = try f.configBytes()
@@ -167,8 +169,9 @@ struct SetupCommandTests {
         #expect(!FileManager.default.fileExists(atPath: f.postfix.configDirectory + "/.postls"))
     }
 
-    @Test func aKeyThatDoesNotMatchTheCertificateIsRefused() throws {
-        let f = try Fixture()
+    @Test(arguments: Generation.all) func aKeyThatDoesNotMatchTheCertificateIsRefused(_ generation: Generation) throws {
+        guard try generation.serversOrSkip() != nil else { return }
+        let f = try Fixture(generation: generation)
         defer { f.postfix.stop() }
         let leaf = try f.factory.leaf("mail", commonName: "mail.postls.test")
         let other = try f.factory.leaf("other", commonName: "mail.postls.test")
@@ -181,8 +184,9 @@ struct SetupCommandTests {
 }
 
 extension SetupCommandTests {
-    @Test func aLetsEncryptCertificateForTheHostIsFoundAndUsed() throws {
-        let f = try Fixture()
+    @Test(arguments: Generation.all) func aLetsEncryptCertificateForTheHostIsFoundAndUsed(_ generation: Generation) throws {
+        guard try generation.serversOrSkip() != nil else { return }
+        let f = try Fixture(generation: generation)
         defer { f.postfix.stop() }
         let leaf = try f.factory.leaf("le", commonName: "mail.postls.test")
         let other = try f.factory.leaf("le-other", commonName: "www.other.test")
@@ -202,8 +206,9 @@ extension SetupCommandTests {
         #expect((mx["verify"] as? [String: Any])?["code"] as? Int == 0, "\(mx)")
     }
 
-    @Test func csrOnlyWritesAKeyAndARequestAndSetsUpOutboundTLSOnly() throws {
-        let f = try Fixture()
+    @Test(arguments: Generation.all) func csrOnlyWritesAKeyAndARequestAndSetsUpOutboundTLSOnly(_ generation: Generation) throws {
+        guard try generation.serversOrSkip() != nil else { return }
+        let f = try Fixture(generation: generation)
         defer { f.postfix.stop() }
         let out = try f.setup(["--csr-only", "--yes", "--san", "smtp.postls.test"])
         #expect(out.status == 0, "\(out.stdout)\(out.stderr)")
@@ -219,8 +224,9 @@ extension SetupCommandTests {
         #expect(again.stdout.contains("Nothing to do"), "\(again.stdout)")
     }
 
-    @Test func rollbackOfASetupRemovesTheKeyAndRequestItMadeWithoutPrintingTheKey() throws {
-        let f = try Fixture()
+    @Test(arguments: Generation.all) func rollbackOfASetupRemovesTheKeyAndRequestItMadeWithoutPrintingTheKey(_ generation: Generation) throws {
+        guard try generation.serversOrSkip() != nil else { return }
+        let f = try Fixture(generation: generation)
         defer { f.postfix.stop() }
         let original = try f.configBytes()
         let out = try f.setup(["--csr-only", "--yes", "--no-reload"])
@@ -241,8 +247,9 @@ extension SetupCommandTests {
 }
 
 extension SetupCommandTests {
-    @Test func aLeafWithoutItsIntermediatesIsUsedWithAWarning() throws {
-        let f = try Fixture()
+    @Test(arguments: Generation.all) func aLeafWithoutItsIntermediatesIsUsedWithAWarning(_ generation: Generation) throws {
+        guard try generation.serversOrSkip() != nil else { return }
+        let f = try Fixture(generation: generation)
         defer { f.postfix.stop() }
         let leaf = try f.factory.leaf("mail", commonName: "mail.postls.test")
         let out = try f.setup(["--cert", leaf.certFile, "--key-file", leaf.keyFile, "--dry-run"])

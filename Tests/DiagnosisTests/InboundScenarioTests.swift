@@ -36,7 +36,8 @@ struct InboundScenarioTests {
         let fix = try #require(fixes.first { $0["id"] as? String == fixID })
         // The impact line of loosening: the failed sessions of real peers that would now get TLS.
         let impact = try #require(fix["impact"] as? String)
-        #expect(impact.contains("3 failed sessions") && impact.contains("would get TLS"), "\(impact)")
+        #expect(impact.contains("3 failed sessions") && impact.contains("would get TLS"),
+                "\(impact)\n\(s.logText)\n\(String(decoding: FileManager.default.contents(atPath: TestIsolation.probeRecord) ?? Data(), as: UTF8.self))")
         #expect((fix["diff"] as? String)?.contains(">=TLSv1") == true)
         // The text form says the same, most important first, with the impact and how to apply.
         let text = try s.postls(["diagnose"] + s.cliArguments).stdout

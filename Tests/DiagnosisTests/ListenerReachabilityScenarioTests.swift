@@ -32,8 +32,8 @@ struct ListenerReachabilityScenarioTests {
         #expect(postfix.masterPID == nil)
     }
 
-    @Test func withPostfixStoppedNothingListensOnTheMXAndTheFixStartsPostfix() throws {
-        let s = try Scenario()
+    @Test(arguments: Generation.all) func withPostfixStoppedNothingListensOnTheMXAndTheFixStartsPostfix(_ generation: Generation) throws {
+        guard let s = try Scenario.orSkip(generation) else { return }
         defer { s.stop() }
         try s.start(mainCF: s.tlsMainCF, listeners: [PostfixListener(name: "smtp")])
         s.smtpPorts = [try s.port("smtp")]
@@ -55,8 +55,8 @@ struct ListenerReachabilityScenarioTests {
         #expect((json.first?["sources"] as? [String]) == ["probe", "system"])
     }
 
-    @Test func anMXServiceCommentedOutOfMasterCFIsProbedAndNamedWithItsLine() throws {
-        let s = try Scenario()
+    @Test(arguments: Generation.all) func anMXServiceCommentedOutOfMasterCFIsProbedAndNamedWithItsLine(_ generation: Generation) throws {
+        guard let s = try Scenario.orSkip(generation) else { return }
         defer { s.stop() }
         try s.start(mainCF: s.tlsMainCF, listeners: [PostfixListener(name: "smtp"), PostfixListener(name: "submission")])
         let postfix = try s.instance()
@@ -87,8 +87,8 @@ struct ListenerReachabilityScenarioTests {
         #expect(try diagnoses(s).first?["cause"] as? String == "port_not_listening")
     }
 
-    @Test func loopbackOnlyInetInterfacesLeaveOutAnotherLoopbackAddress() throws {
-        let s = try Scenario()
+    @Test(arguments: Generation.all) func loopbackOnlyInetInterfacesLeaveOutAnotherLoopbackAddress(_ generation: Generation) throws {
+        guard let s = try Scenario.orSkip(generation) else { return }
         defer { s.stop() }
         // A service named by its port alone binds the addresses of inet_interfaces (the harness sets loopback-only).
         try s.start(mainCF: s.tlsMainCF, listeners: [PostfixListener(name: "smtp")]) { postfix in
@@ -128,8 +128,8 @@ struct ListenerReachabilityScenarioTests {
         return true
     }()
 
-    @Test(.enabled(if: nftables)) func aFirewallDroppingTheMXPortIsAFilteredPortWithTheVantagePointStated() throws {
-        let s = try Scenario()
+    @Test(.enabled(if: nftables), arguments: Generation.all) func aFirewallDroppingTheMXPortIsAFilteredPortWithTheVantagePointStated(_ generation: Generation) throws {
+        guard let s = try Scenario.orSkip(generation) else { return }
         defer { s.stop() }
         try s.start(mainCF: s.tlsMainCF, listeners: [PostfixListener(name: "smtp")])
         let port = try s.port("smtp")

@@ -44,8 +44,8 @@ struct OwnProbeScenarioTests {
         return try LogReport.analyze(paths: [try s.instance().logFile], options: options)
     }
 
-    @Test func theProbesRefusedVersionsAreOwnProbesAndALegacyPeerFromAnotherAddressInTheSameWindowStillCounts() throws {
-        let s = try Scenario()
+    @Test(arguments: Generation.all) func theProbesRefusedVersionsAreOwnProbesAndALegacyPeerFromAnotherAddressInTheSameWindowStillCounts(_ generation: Generation) throws {
+        guard let s = try Scenario.orSkip(generation) else { return }
         defer { s.stop() }
         try s.start(mainCF: s.tlsMainCF + "\nsmtpd_tls_protocols = >=TLSv1.2", listeners: [PostfixListener(name: "smtp")])
         let mx = try s.address("smtp")
@@ -84,8 +84,8 @@ struct OwnProbeScenarioTests {
 
     /// With `smtpd_client_port_logging = yes` a peer on the probe's own address (127.0.0.1), same port, same
     /// moment, is told apart by its client port.
-    @Test func withClientPortLoggingAPeerOnTheProbesOwnAddressStillCounts() throws {
-        let s = try Scenario()
+    @Test(arguments: Generation.all) func withClientPortLoggingAPeerOnTheProbesOwnAddressStillCounts(_ generation: Generation) throws {
+        guard let s = try Scenario.orSkip(generation) else { return }
         defer { s.stop() }
         try s.start(mainCF: s.tlsMainCF + "\nsmtpd_tls_protocols = >=TLSv1.2\nsmtpd_client_port_logging = yes",
                     listeners: [PostfixListener(name: "smtp")])
@@ -110,8 +110,8 @@ struct OwnProbeScenarioTests {
 
     /// The whole loop: diagnose probes (recording to a file), the next diagnose reads the log the first one left
     /// and neither counts those refusals as peers' failures nor hides them: the limitations say how many there were.
-    @Test func aSecondDiagnosisDoesNotBlameTheFirstOnesProbes() throws {
-        let s = try Scenario()
+    @Test(arguments: Generation.all) func aSecondDiagnosisDoesNotBlameTheFirstOnesProbes(_ generation: Generation) throws {
+        guard let s = try Scenario.orSkip(generation) else { return }
         defer { s.stop() }
         try s.start(mainCF: s.tlsMainCF + "\nsmtpd_tls_protocols = >=TLSv1.2", listeners: [PostfixListener(name: "smtp")])
         let record = ProbeRecordFile(path: s.dir.file("state/probes.jsonl"))

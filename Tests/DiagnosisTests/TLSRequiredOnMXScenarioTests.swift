@@ -9,8 +9,8 @@ import TestSupport
 /// service's effective level and the refused sessions' disconnect counters.
 @Suite("TLS required on the MX, on a real Postfix", .enabled(if: Prerequisites.postfix && Prerequisites.swaks))
 struct TLSRequiredOnMXScenarioTests {
-    @Test func encryptInMainCFWithAPlaintextSenderRefusedIsTheTopDiagnosisOfDiagnoseJSON() throws {
-        let s = try Scenario()
+    @Test(arguments: Generation.all) func encryptInMainCFWithAPlaintextSenderRefusedIsTheTopDiagnosisOfDiagnoseJSON(_ generation: Generation) throws {
+        guard let s = try Scenario.orSkip(generation) else { return }
         defer { s.stop() }
         try s.start(mainCF: s.tlsMainCF.replacingOccurrences(of: "smtpd_tls_security_level = may", with: "smtpd_tls_security_level = encrypt"),
                     listeners: [PostfixListener(name: "smtp")])

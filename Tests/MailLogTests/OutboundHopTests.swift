@@ -61,3 +61,18 @@ struct OutboundHopTests {
         #expect(text.contains("remote_certificate_unverified num=62:hostname mismatch"), "\(text)")
     }
 }
+
+/// Postfix 3.10 logs the refusal to deliver without TLS on a line of its own, naming the host without its port,
+/// before the status line; the next hop is still the status line's relay with its port (as on 3.7, whose status
+/// line alone says it).
+@Test func postfix310sTLSRequiredLineBeforeTheStatusLineKeepsTheNextHopsPort() {
+    let log = """
+        Dec 07 16:34:39 mail postfix/smtp[11602]: A22FDF842C1: TLS is required, but was not offered by host localhost[127.0.0.1]
+        Dec 07 16:34:39 mail postfix/smtp[11602]: A22FDF842C1: to=<user@notls.test>, relay=localhost[127.0.0.1]:43885, delay=0.23, delays=0.06/0.14/0.03/0, dsn=4.7.4, status=deferred (TLS is required, but was not offered by host localhost[127.0.0.1])
+        """
+    let report = analyze(log)
+    #expect(report.events.map(\.cause) == [.remoteTLSUnavailable])
+    #expect(report.events.first?.peer?.port == 43885)
+    let hop = report.summary.outbound["localhost[127.0.0.1]:43885"]
+    #expect(hop?.failuresByCause[.remoteTLSUnavailable] == 1 && hop?.deferred == 1, "\(report.summary.outbound.keys)")
+}

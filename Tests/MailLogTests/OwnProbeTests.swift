@@ -334,3 +334,47 @@ struct ProbeRecordTimeTests {
         #expect(ProbeRecordFile.parse(Array(bare.utf8)).first?.start == Date(timeIntervalSince1970: 951_782_400))
     }
 }
+
+/// Postfix 3.9 and later log the queue ID before "lost connection after" (`NOQUEUE: lost connection after STARTTLS
+/// from ...`). Read as an unknown message, every connection that completed TLS and then hung up (the probe's
+/// handshake-only connections) was a failed session; the probe's record counts only the connections it saw fail,
+/// so these took the claims of the windows they fell in, and a later window's own refused versions were left to
+/// count as peers' (InboundScenarioTests' TLS 1.2 floor on Debian 13: 5 failed sessions for 3 legacy peers).
+@Suite("Postfix 3.10's queue-ID session lines")
+struct QueueIDSessionLineTests {
+    @Test func aHandshakeThatSucceededAndThenHungUpIsNoFailureOnPostfix310() {
+        let lines = [
+            "Dec 07 16:17:48 mail postfix/smtpd[25126]: connect from localhost[127.0.0.1]",
+            "Dec 07 16:17:48 mail postfix/smtpd[25126]: Anonymous TLS connection established from localhost[127.0.0.1]: TLSv1.2 with cipher ECDHE-ECDSA-AES256-GCM-SHA384 (256/256 bits)",
+            "Dec 07 16:17:48 mail postfix/smtpd[25126]: NOQUEUE: lost connection after STARTTLS from localhost[127.0.0.1]",
+            "Dec 07 16:17:48 mail postfix/smtpd[25126]: disconnect from localhost[127.0.0.1] ehlo=1 starttls=1 commands=2",
+        ]
+        #expect(analyze(lines.joined(separator: "\n")).events.isEmpty)
+        // Without the disconnect line (a log cut there), the session still ended after TLS was lost, not refused.
+        let cut = analyze(lines.prefix(3).joined(separator: "\n"))
+        #expect(cut.events.allSatisfy { $0.cause != .unclassified }, "\(cut.events.map(\.rule))")
+    }
+
+    @Test func theQueueIDIsSkippedOnlyBeforeSessionLines() {
+        let facts = LineFacts.recognize("NOQUEUE: lost connection after STARTTLS from localhost[127.0.0.1]", role: .server)
+        #expect(facts.signals == [.lostAfterSTARTTLS])
+        #expect(LineFacts.recognize("4F2A81C2B3: timeout after STARTTLS from x[192.0.2.1]", role: .server).signals == [.timeoutAfterSTARTTLS])
+        #expect(LineFacts.recognize("NOQUEUE: lost connection after UNKNOWN from x[192.0.2.1]", role: .server).signals == [.lostAfterUnknown])
+        #expect(!LineFacts.recognize("warning: lost connection after STARTTLS", role: .server).signals.contains(.lostAfterSTARTTLS))
+    }
+
+    /// The real Debian 13 log of that failure: three legacy peers, then two probe runs in the same second (a
+    /// wizard's and a diagnose's, two refused versions each), read with the record the diagnose read it with.
+    @Test func twoProbeRunsInOneSecondClaimTheirOwnRefusalsAndOnlyThePeersCount() throws {
+        let log = try String(contentsOfFile: fixturePath("postfix-3.10-two-probe-windows.log"), encoding: .utf8)
+        let records = ProbeRecordFile.parse(Array(try Data(contentsOf: URL(fileURLWithPath: fixturePath("postfix-3.10-two-probe-windows.probes.jsonl")))))
+        let windows = ProbeWindow.latest(records)
+        #expect(windows.map(\.failures) == [2, 2])
+        var options = LogAnalyzerOptions(ownProbes: OwnProbeMatcher(windows: windows, servicePorts: ["smtp": [23273]]))
+        options.timeZone = utc
+        let report = LogReport.analyze(text: log, options: options, reference: Date(timeIntervalSince1970: 1_796_662_000))
+        #expect(report.summary.byCause == [.protocolMismatch: 3], "\(report.events.map { "\($0.timeText) \($0.rule)" })")
+        #expect(report.summary.ownProbes == 4)
+        #expect(report.summary.ownProbesByCause == [.protocolMismatch: 4])
+    }
+}

@@ -108,6 +108,37 @@ struct RealPostfixTests {
         }
     }
 
+    /// A client that refuses the server's certificate sends an alert; the server's OpenSSL names it in the log:
+    /// "sslv3 alert certificate expired" in 3.0 (Debian 12), "ssl/tls alert certificate expired" in 3.2 and later
+    /// (Debian 13's 3.5). Both are rows of the message table and give the same causes.
+    @Test(arguments: Generation.all) func alertsFromAClientThatRefusesTheCertificateAreNamedInEitherOpenSSLsWords(_ generation: Generation) throws {
+        guard try generation.serversOrSkip() != nil else { return }
+        let dir = try TemporaryDirectory()
+        let factory = try CertificateFactory(directory: dir.file("pki"))
+        let expired = try factory.leaf("mail", notBefore: Date().addingTimeInterval(-100 * 86_400), notAfter: Date().addingTimeInterval(-10 * 86_400))
+        let mainCF = """
+            smtpd_tls_security_level = may
+            smtpd_tls_chain_files = \(expired.keyAndChainFile)
+            smtpd_tls_loglevel = 1
+            """
+        try PostfixInstance.with(mainCF: mainCF, listeners: [PostfixListener(name: "smtp")], generation: generation) { postfix in
+            let address = try #require(postfix.listener(named: "smtp")?.socketAddress)
+            // Checking against the test root, the client stops at the expiry and says so in an alert (45).
+            let out = try Peers.opensslClient(address, starttls: true, arguments: ["-CAfile", factory.rootFile, "-verify_return_error"])
+            #expect(out.stdout.contains("Cipher is (NONE)") || !out.succeeded, "\(out.stdout)")
+            #expect(waitFor(postfix, "alert certificate expired"), "\(postfix.logText())")
+            let named = generation == .debian12 ? "sslv3 alert certificate expired" : "ssl/tls alert certificate expired"
+            #expect(postfix.logText().contains(named), "\(postfix.logText())")
+            usleep(300_000)
+            let all = try events(postfix)
+            let event = try #require(all.first { $0.cause == .expiredCertificate }, "\(all.map(\.rule))\n\(postfix.logText())")
+            #expect(event.errors.contains { $0.reason == named }, "\(event.errors)")
+            #expect(event.messages.contains(generation == .debian12 ? "openssl.sslv3-alert-certificate-expired" : "openssl.ssl-tls-alert-certificate-expired"),
+                    "\(event.messages)")
+            #expect(uncataloguedLines(all).isEmpty, "\(uncataloguedLines(all))")
+        }
+    }
+
     @Test(arguments: Generation.all) func outboundFailuresAreNamedWithTheRemote(_ generation: Generation) throws {
         guard try generation.serversOrSkip() != nil else { return }
         let dir = try TemporaryDirectory()

@@ -1,4 +1,5 @@
 import Foundation
+import PostlsCore
 import Testing
 import TestSupport
 import TLSKit
@@ -14,22 +15,33 @@ struct VerifyTests {
         factory = try CertificateFactory(directory: dir.file("pki"))
     }
 
-    /// `openssl verify -CAfile root [-untrusted chain] leaf` → the code in "error N at depth".
-    func opensslVerifyCode(leaf: String, untrusted: String?) throws -> Int {
+    /// `openssl verify -CAfile root [-untrusted chain] leaf` → the code in "error N at depth", with `runner`'s
+    /// OpenSSL (the machine's 3.0 by default).
+    func opensslVerifyCode(leaf: String, untrusted: String?, runner: ProcessRunner = SystemProcessRunner()) throws -> Int {
         var args = ["verify", "-CAfile", factory.rootFile]
         if let untrusted { args += ["-untrusted", untrusted] }
         args.append(leaf)
-        let out = try SystemProcessRunnerShim.runAll("openssl", args)
+        let run = try runner.run("openssl", args, timeout: 30)
+        let out = run.stdout + run.stderr
         if out.contains(": OK") { return 0 }
         guard let range = out.range(of: #"error (\d+) at"#, options: .regularExpression) else { return -1 }
         return Int(out[range].split(separator: " ")[1]) ?? -1
+    }
+
+    /// `openssl verify` of every generation (3.0 on Debian 12, 3.5 from the Debian 13 root) says `code`.
+    func expectOpenSSLVerify(leaf: String, untrusted: String?, is code: Int, sourceLocation: SourceLocation = #_sourceLocation) throws {
+        for generation in Generation.all {
+            guard let servers = try generation.serversOrSkip() else { continue }
+            let theirs = try opensslVerifyCode(leaf: leaf, untrusted: untrusted, runner: servers.toolRunner)
+            #expect(theirs == code, "\(generation)'s openssl verify", sourceLocation: sourceLocation)
+        }
     }
 
     @Test func fullChainVerifiesWithTheTestRoot() throws {
         let issued = try factory.leaf("ok")
         let result = try ChainVerifier.verify(leaf: issued.certificate, intermediates: [factory.intermediate], trust: .file(factory.rootFile))
         #expect(result == VerifyResult(code: 0, message: "ok"))
-        #expect(try opensslVerifyCode(leaf: issued.certFile, untrusted: factory.intermediateFile) == 0)
+        try expectOpenSSLVerify(leaf: issued.certFile, untrusted: factory.intermediateFile, is: 0)
     }
 
     @Test func leafWithoutIntermediateIsCode20() throws {
@@ -37,7 +49,7 @@ struct VerifyTests {
         let result = try ChainVerifier.verify(leaf: issued.certificate, trust: .file(factory.rootFile))
         #expect(result.code == VerifyResult.unableToGetIssuerCertLocally)
         #expect(result.message == "unable to get local issuer certificate")
-        #expect(try opensslVerifyCode(leaf: issued.certFile, untrusted: nil) == result.code)
+        try expectOpenSSLVerify(leaf: issued.certFile, untrusted: nil, is: result.code)
     }
 
     @Test func tlsClientModeReportsWhatSClientPrintsForALeafServedAlone() throws {
@@ -56,14 +68,14 @@ struct VerifyTests {
         let issued = try factory.leaf("self", issuer: .selfSigned)
         let result = try ChainVerifier.verify(leaf: issued.certificate, trust: .file(factory.rootFile))
         #expect(result.code == VerifyResult.depthZeroSelfSigned)
-        #expect(try opensslVerifyCode(leaf: issued.certFile, untrusted: nil) == 18)
+        try expectOpenSSLVerify(leaf: issued.certFile, untrusted: nil, is: 18)
     }
 
     @Test func expiredLeafIsCode10() throws {
         let issued = try factory.leaf("expired", notBefore: Date().addingTimeInterval(-90 * 86_400), notAfter: Date().addingTimeInterval(-86_400))
         let result = try ChainVerifier.verify(leaf: issued.certificate, intermediates: [factory.intermediate], trust: .file(factory.rootFile))
         #expect(result.code == VerifyResult.certHasExpired)
-        #expect(try opensslVerifyCode(leaf: issued.certFile, untrusted: factory.intermediateFile) == 10)
+        try expectOpenSSLVerify(leaf: issued.certFile, untrusted: factory.intermediateFile, is: 10)
     }
 
     @Test func notYetValidLeafIsCode9() throws {

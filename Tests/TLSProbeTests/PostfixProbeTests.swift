@@ -13,8 +13,16 @@ final class ProbeFixture: @unchecked Sendable {
     let postfix: PostfixInstance
 
     static let shared: Result<ProbeFixture, Error> = Result { try ProbeFixture() }
+    /// The same listeners on Debian 13's Postfix 3.10 (OpenSSL 3.5 serving), made at first use.
+    static let trixie: Result<ProbeFixture, Error> = Result { try ProbeFixture(generation: .debian13) }
 
-    init() throws {
+    /// The fixture of `generation`, or nil (said on stderr) when that generation cannot run here.
+    static func of(_ generation: Generation, _ test: String = #function) throws -> ProbeFixture? {
+        guard try generation.serversOrSkip(test) != nil else { return nil }
+        return try (generation == .debian12 ? shared : trixie).get()
+    }
+
+    init(generation: Generation = .debian12) throws {
         directory = try TemporaryDirectory(prefix: "postls-probe")
         factory = try CertificateFactory(directory: directory.file("pki"))
         let good = try factory.leaf("mail")
@@ -54,7 +62,7 @@ final class ProbeFixture: @unchecked Sendable {
             smtpd_tls_chain_files = \(good.keyAndChainFile)
             smtpd_tls_loglevel = 1
             """
-        postfix = try PostfixInstance(mainCF: mainCF, listeners: listeners)
+        postfix = try PostfixInstance(mainCF: mainCF, listeners: listeners, generation: generation)
         try postfix.start()
     }
 
@@ -78,33 +86,43 @@ final class ProbeFixture: @unchecked Sendable {
     }
 }
 
-@Suite("Probe against a real Postfix", .enabled(if: Prerequisites.postfix))
-struct PostfixProbeTests {
-    let fixture: ProbeFixture
-
-    init() throws { fixture = try ProbeFixture.shared.get() }
-
-    private func expectAgreesWithOpenSSL(_ r: ListenerProbeResult, _ name: String, mode: ProbeMode = .starttls) throws {
-        let address = try fixture.target(name, mode: mode).address
-        let oracle = try OpenSSLOracle.protocols(address, mode: mode)
-        #expect(r.protocols == oracle, "probe \(r.protocols) vs s_client \(oracle)")
-        let defaultHandshake = try OpenSSLOracle.handshake(address, mode: mode)
-        if let defaultHandshake {
-            #expect(r.negotiated?.protocol == defaultHandshake.protocolVersion)
-            #expect(r.negotiated?.cipher == defaultHandshake.cipher)
-        } else {
-            #expect(r.negotiated == nil)
+extension ProbeFixture {
+    /// s_client of each generation's OpenSSL (the machine's 3.0, Debian 13's 3.5) against the same listener: two
+    /// oracles, and the probe must agree with both.
+    func expectAgreesWithOpenSSL(_ r: ListenerProbeResult, _ name: String, mode: ProbeMode = .starttls) throws {
+        let address = try target(name, mode: mode).address
+        for generation in Generation.all {
+            guard let servers = try generation.serversOrSkip() else { continue }
+            let runner = servers.toolRunner
+            let oracle = try OpenSSLOracle.protocols(address, mode: mode, runner: runner)
+            #expect(r.protocols == oracle, "probe \(r.protocols) vs \(generation)'s s_client \(oracle)")
+            let defaultHandshake = try OpenSSLOracle.handshake(address, mode: mode, runner: runner)
+            if let defaultHandshake {
+                #expect(r.negotiated?.protocol == defaultHandshake.protocolVersion, "\(generation)")
+                #expect(r.negotiated?.cipher == defaultHandshake.cipher, "\(generation)")
+            } else {
+                #expect(r.negotiated == nil, "\(generation)'s s_client made no handshake")
+            }
         }
     }
 
-    /// The verify code OpenSSL's own client reports against the same trust anchor.
-    private func expectSameVerifyCode(_ r: ListenerProbeResult, _ name: String, mode: ProbeMode = .starttls) throws {
-        let address = try fixture.target(name, mode: mode).address
-        let oracle = try OpenSSLOracle.verifyCode(address, mode: mode, caFile: fixture.factory.rootFile)
-        #expect(r.verify?.code == oracle, "probe verify \(String(describing: r.verify?.code)) vs s_client \(String(describing: oracle))")
+    /// The verify code each generation's OpenSSL client reports against the same trust anchor.
+    func expectSameVerifyCode(_ r: ListenerProbeResult, _ name: String, mode: ProbeMode = .starttls) throws {
+        let address = try target(name, mode: mode).address
+        for generation in Generation.all {
+            guard let servers = try generation.serversOrSkip() else { continue }
+            let oracle = try OpenSSLOracle.verifyCode(address, mode: mode, caFile: factory.rootFile, runner: servers.toolRunner)
+            #expect(r.verify?.code == oracle, "probe verify \(String(describing: r.verify?.code)) vs \(generation)'s s_client \(String(describing: oracle))")
+        }
     }
+}
 
-    @Test func defaultTLSAcceptsEveryVersionAndVerifiesWithTheTestRoot() throws {
+/// Each test against the fixture of both generations: the listeners served by Postfix 3.7 on OpenSSL 3.0 and by
+/// Postfix 3.10 on OpenSSL 3.5.
+@Suite("Probe against a real Postfix", .enabled(if: Prerequisites.postfix))
+struct PostfixProbeTests {
+    @Test(arguments: Generation.all) func defaultTLSAcceptsEveryVersionAndVerifiesWithTheTestRoot(_ generation: Generation) throws {
+        guard let fixture = try ProbeFixture.of(generation) else { return }
         let r = try fixture.probe("default")
         #expect(r.error == nil)
         #expect(r.greeting == "220 mail.postls.test ESMTP postls-test")
@@ -126,27 +144,30 @@ struct PostfixProbeTests {
         #expect(r.profiles.map(\.id) == SenderProfile.all.map(\.id))
         #expect(r.profiles.first { $0.id == "gmail" }?.protocol == "TLSv1.3")
         #expect(!r.findings.contains { $0.severity == .critical })
-        try expectAgreesWithOpenSSL(r, "default")
+        try fixture.expectAgreesWithOpenSSL(r, "default")
     }
 
-    @Test func fullChainVerifiesOnlyAgainstTheTestRoot() throws {
+    @Test(arguments: Generation.all) func fullChainVerifiesOnlyAgainstTheTestRoot(_ generation: Generation) throws {
+        guard let fixture = try ProbeFixture.of(generation) else { return }
         // Against the system store the private test CA is unknown: 20 (unable to get local issuer).
         let r = try fixture.probe("default", trust: .system)
         #expect(r.verify?.code == 20)
         #expect(r.findings.contains { $0.id == "verify_failed" })
     }
 
-    @Test func protocolsAtLeastTLS13RejectEveryOlderVersion() throws {
+    @Test(arguments: Generation.all) func protocolsAtLeastTLS13RejectEveryOlderVersion(_ generation: Generation) throws {
+        guard let fixture = try ProbeFixture.of(generation) else { return }
         let r = try fixture.probe("tls13only")
         #expect(r.protocols == ["TLSv1": .rejected, "TLSv1.1": .rejected, "TLSv1.2": .rejected, "TLSv1.3": .accepted])
         #expect(r.negotiated?.protocol == "TLSv1.3")
         #expect(r.error == nil)
         #expect(r.profiles.first { $0.id == "legacy" }?.outcome == .plaintext)
         #expect(r.profiles.first { $0.id == "gmail" }?.outcome == .tls)
-        try expectAgreesWithOpenSSL(r, "tls13only")
+        try fixture.expectAgreesWithOpenSSL(r, "tls13only")
     }
 
-    @Test func cipherListWithoutOverlapFailsEveryHandshake() throws {
+    @Test(arguments: Generation.all) func cipherListWithoutOverlapFailsEveryHandshake(_ generation: Generation) throws {
+        guard let fixture = try ProbeFixture.of(generation) else { return }
         let r = try fixture.probe("nocipher")
         #expect(r.starttlsOffered == true)
         #expect(r.negotiated == nil)
@@ -154,10 +175,11 @@ struct PostfixProbeTests {
         #expect(r.protocols.values.allSatisfy { $0 == .rejected })
         #expect(r.findings.contains { $0.cause == .noSharedCipher })
         #expect(r.profiles.allSatisfy { $0.outcome == .plaintext }, "opportunistic senders fall back to plaintext")
-        try expectAgreesWithOpenSSL(r, "nocipher")
+        try fixture.expectAgreesWithOpenSSL(r, "nocipher")
     }
 
-    @Test func selfSignedLeafIsVerifyCode18() throws {
+    @Test(arguments: Generation.all) func selfSignedLeafIsVerifyCode18(_ generation: Generation) throws {
+        guard let fixture = try ProbeFixture.of(generation) else { return }
         let r = try fixture.probe("selfsigned")
         #expect(r.error == nil)
         #expect(r.verify?.code == 18)
@@ -165,48 +187,53 @@ struct PostfixProbeTests {
         #expect(r.chain.first?.selfIssued == true)
         #expect(r.findings.contains { $0.cause == .untrustedCertificate && $0.severity == .critical })
         #expect(r.profiles.first { $0.id == "gmail" }?.outcome == .tls, "opportunistic senders still get TLS")
-        try expectAgreesWithOpenSSL(r, "selfsigned")
-        try expectSameVerifyCode(r, "selfsigned")
+        try fixture.expectAgreesWithOpenSSL(r, "selfsigned")
+        try fixture.expectSameVerifyCode(r, "selfsigned")
     }
 
-    @Test func leafWithoutItsIntermediateIsVerifyCode21() throws {
+    @Test(arguments: Generation.all) func leafWithoutItsIntermediateIsVerifyCode21(_ generation: Generation) throws {
+        guard let fixture = try ProbeFixture.of(generation) else { return }
         let r = try fixture.probe("nointermediate")
         #expect(r.chain.count == 1)
         #expect(r.verify?.code == 21, "as s_client reports a leaf served alone")
         #expect(r.findings.contains { $0.cause == .incompleteChain })
-        try expectAgreesWithOpenSSL(r, "nointermediate")
-        try expectSameVerifyCode(r, "nointermediate")
+        try fixture.expectAgreesWithOpenSSL(r, "nointermediate")
+        try fixture.expectSameVerifyCode(r, "nointermediate")
     }
 
-    @Test func expiredLeafIsVerifyCode10() throws {
+    @Test(arguments: Generation.all) func expiredLeafIsVerifyCode10(_ generation: Generation) throws {
+        guard let fixture = try ProbeFixture.of(generation) else { return }
         let r = try fixture.probe("expired")
         #expect(r.verify?.code == 10)
         #expect((r.daysToExpiry ?? 0) < 0)
         #expect(r.findings.contains { $0.cause == .expiredCertificate && $0.severity == .critical })
-        try expectAgreesWithOpenSSL(r, "expired")
-        try expectSameVerifyCode(r, "expired")
+        try fixture.expectAgreesWithOpenSSL(r, "expired")
+        try fixture.expectSameVerifyCode(r, "expired")
     }
 
-    @Test func certificateForAnotherNameDoesNotMatch() throws {
+    @Test(arguments: Generation.all) func certificateForAnotherNameDoesNotMatch(_ generation: Generation) throws {
+        guard let fixture = try ProbeFixture.of(generation) else { return }
         let r = try fixture.probe("wrongname")
         #expect(r.verify?.code == 0)
         #expect(r.nameMatch == false)
         #expect(r.findings.contains { $0.cause == .nameMismatch })
         #expect(r.profiles.first { $0.id == "gmail" }?.outcome == .tls, "without a domain policy nobody checks the name")
-        try expectAgreesWithOpenSSL(r, "wrongname")
+        try fixture.expectAgreesWithOpenSSL(r, "wrongname")
     }
 
-    @Test func weakKeyAndSHA1SignatureAreFindings() throws {
+    @Test(arguments: Generation.all) func weakKeyAndSHA1SignatureAreFindings(_ generation: Generation) throws {
+        guard let fixture = try ProbeFixture.of(generation) else { return }
         let r = try fixture.probe("weakkey")
         #expect(r.error == nil)
         #expect(r.chain.first?.key == "RSA 1024")
         #expect(r.chain.first?.signature == "ecdsa-with-SHA1", "signed by the ECDSA intermediate with SHA-1")
         #expect(r.findings.contains { $0.id == "weak_key" && $0.cause == .weakCertificate })
         #expect(r.findings.contains { $0.id == "weak_signature" && $0.cause == .weakCertificate })
-        try expectAgreesWithOpenSSL(r, "weakkey")
+        try fixture.expectAgreesWithOpenSSL(r, "weakkey")
     }
 
-    @Test func chainServedOutOfOrderIsReported() throws {
+    @Test(arguments: Generation.all) func chainServedOutOfOrderIsReported(_ generation: Generation) throws {
+        guard let fixture = try ProbeFixture.of(generation) else { return }
         let r = try fixture.probe("misordered")
         #expect(r.chain.count == 3)
         #expect(r.chain[1].subject.contains("Root") && r.chain[2].subject.contains("Intermediate"), "served as sent: \(r.chain.map(\.subject))")
@@ -216,12 +243,14 @@ struct PostfixProbeTests {
         #expect(r.verify?.code == 0, "OpenSSL itself reorders the untrusted certificates")
     }
 
-    @Test func literalAddressWithoutNameHasNoNameMatch() throws {
+    @Test(arguments: Generation.all) func literalAddressWithoutNameHasNoNameMatch(_ generation: Generation) throws {
+        guard let fixture = try ProbeFixture.of(generation) else { return }
         let r = try fixture.probe("wrongname", expectedName: nil)
         #expect(r.nameMatch == nil)
     }
 
-    @Test func securityLevelNoneMeansSTARTTLSNotOffered() throws {
+    @Test(arguments: Generation.all) func securityLevelNoneMeansSTARTTLSNotOffered(_ generation: Generation) throws {
+        guard let fixture = try ProbeFixture.of(generation) else { return }
         let r = try fixture.probe("notls")
         #expect(r.greeting?.hasPrefix("220 ") == true)
         #expect(r.starttlsOffered == false)
@@ -234,7 +263,8 @@ struct PostfixProbeTests {
         #expect(try OpenSSLOracle.handshake(address, mode: .starttls) == nil, "s_client agrees: no TLS")
     }
 
-    @Test func missingKeyFileGives454() throws {
+    @Test(arguments: Generation.all) func missingKeyFileGives454(_ generation: Generation) throws {
+        guard let fixture = try ProbeFixture.of(generation) else { return }
         let r = try fixture.probe("nokey")
         #expect(r.starttlsOffered == true)
         #expect(r.starttlsReply?.hasPrefix("454") == true)
@@ -245,17 +275,19 @@ struct PostfixProbeTests {
         #expect(try OpenSSLOracle.handshake(address, mode: .starttls) == nil, "s_client agrees: STARTTLS refused")
     }
 
-    @Test func wrapperModeListenerNegotiatesImplicitTLS() throws {
+    @Test(arguments: Generation.all) func wrapperModeListenerNegotiatesImplicitTLS(_ generation: Generation) throws {
+        guard let fixture = try ProbeFixture.of(generation) else { return }
         let r = try fixture.probe("smtps", mode: .implicit)
         #expect(r.error == nil)
         #expect(r.mode == .implicit)
         #expect(r.greeting == "220 mail.postls.test ESMTP postls-test", "the greeting arrives inside TLS")
         #expect(r.starttlsOffered == nil)
         #expect(r.verify?.code == 0)
-        try expectAgreesWithOpenSSL(r, "smtps", mode: .implicit)
+        try fixture.expectAgreesWithOpenSSL(r, "smtps", mode: .implicit)
     }
 
-    @Test func plaintextListenerProbedAsImplicitIsReportedAsPlaintext() throws {
+    @Test(arguments: Generation.all) func plaintextListenerProbedAsImplicitIsReportedAsPlaintext(_ generation: Generation) throws {
+        guard let fixture = try ProbeFixture.of(generation) else { return }
         let started = Deadline.now()
         let r = try fixture.probe("plain465", mode: .implicit)
         #expect(r.error?.phase == .handshake)
@@ -267,26 +299,28 @@ struct PostfixProbeTests {
         #expect(try OpenSSLOracle.handshake(address, mode: .implicit) == nil, "s_client agrees: no TLS on this port")
     }
 
-    @Test func wrapperModeListenerProbedAsSTARTTLSSaysNoGreeting() throws {
+    @Test(arguments: Generation.all) func wrapperModeListenerProbedAsSTARTTLSSaysNoGreeting(_ generation: Generation) throws {
+        guard let fixture = try ProbeFixture.of(generation) else { return }
         let r = try fixture.probe("smtps", mode: .starttls, timeout: 1)
         #expect(r.error?.phase == .greeting)
         #expect(r.error?.message.contains("--implicit") == true)
         #expect(r.findings.contains { $0.cause == .plaintextOnTLSPort })
     }
 
-    @Test func authOfferedBeforeTLSOnSubmissionIsAFinding() throws {
+    @Test(arguments: Generation.all) func authOfferedBeforeTLSOnSubmissionIsAFinding(_ generation: Generation) throws {
+        guard let fixture = try ProbeFixture.of(generation) else { return }
         let r = try fixture.probe("submission")
         #expect(r.capabilitiesBeforeTLS?.contains { $0.hasPrefix("AUTH") } == true)
         #expect(r.findings.contains { $0.id == "auth_before_tls" })
     }
 
-    @Test(.enabled(if: Prerequisites.ipv6Loopback))
-    func ipv6ListenerIsProbedOverIPv6() throws {
+    @Test(.enabled(if: Prerequisites.ipv6Loopback), arguments: Generation.all) func ipv6ListenerIsProbedOverIPv6(_ generation: Generation) throws {
+        guard let fixture = try ProbeFixture.of(generation) else { return }
         let r = try fixture.probe("smtp6")
         #expect(r.address == "::1")
         #expect(r.family == "IPv6")
         #expect(r.error == nil)
         #expect(r.verify?.code == 0)
-        try expectAgreesWithOpenSSL(r, "smtp6")
+        try fixture.expectAgreesWithOpenSSL(r, "smtp6")
     }
 }

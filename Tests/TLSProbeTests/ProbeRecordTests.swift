@@ -45,6 +45,7 @@ struct ProbeRecordTests {
         // The opening record bounds what a log read during the probe may attribute: its window and a claim limit.
         let opening = try #require(store.raw.first)
         #expect(!opening.complete && opening.failures == 2 * (2 + TLSVersion.allCases.count + SenderProfile.all.count) && opening.sources == [ip])
+        #expect(result.connections <= ProbeOptions().plannedConnectionsPerListener ?? 0, "the plan bounds what the probe did")
         let windows = store.windows()
         let window = try #require(windows.first)
         #expect(windows.count == 1 && window.complete && window.command == "probe")
@@ -57,6 +58,23 @@ struct ProbeRecordTests {
         #expect(result.protocols["TLSv1"] == .rejected && result.protocols["TLSv1.1"] == .rejected, "\(result.protocols)")
         #expect(window.failures == 2)
         #expect(opening.id == window.id && opening.end >= window.end && opening.start <= window.start)
+    }
+
+    /// The opening record's claim limit follows the steps the options turn on (twice: each may be retried after a
+    /// 421), not a fixed formula: a probe without the version matrix, the check without SNI and senders plans one.
+    @Test func theOpeningRecordsClaimLimitIsWhatTheProbePlans() throws {
+        let listener = try TCPListener(ip: "127.0.0.1")
+        let address = listener.address
+        listener.close()
+        var options = ProbeOptions(phaseTimeout: 2, checkWithoutSNI: false)
+        options.versionMatrix = false
+        options.senders = []
+        #expect(options.plannedConnectionsPerListener == 1)
+        let store = OrderedStore()
+        _ = try Prober(options: options, recorder: ProbeRecorder(store: store, command: "probe"))
+            .probe([ProbeTarget(host: "127.0.0.1", address: address, mode: .starttls, expectedName: nil)])
+        #expect(store.raw.first.map { !$0.complete && $0.failures == 2 } == true, "\(store.raw)")
+        #expect(ProbeOptions(enumerateCiphers: true).plannedConnectionsPerListener == nil)
     }
 
     @Test func aListenerNobodyAnswersOnLeavesARecordWithNoSources() throws {
