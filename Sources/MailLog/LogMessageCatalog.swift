@@ -70,17 +70,18 @@ public struct LogMessage: Sendable, Hashable, CustomStringConvertible {
         pattern = f[7]; needs = f[8]; note = f[9]; example = f[10]
         var literals: [[UInt8]] = [], gaps: [String?] = []
         var gap: String? = nil
-        var rest = Substring(pattern)
-        while !rest.isEmpty {
-            if rest.first == "{", let close = rest.firstIndex(of: "}") {
-                gap = String(rest[rest.index(after: rest.startIndex)..<close])
-                rest = rest[rest.index(after: close)...]
+        let u = Array(pattern.utf8)
+        var i = 0
+        while i < u.count {
+            if u[i] == 123, let close = u[(i + 1)...].firstIndex(of: 125) { // {name}
+                gap = String(decoding: u[(i + 1)..<close], as: UTF8.self)
+                i = close + 1
                 continue
             }
-            let end = rest.firstIndex(of: "{") ?? rest.endIndex
-            literals.append(Array(rest[..<end].utf8)); gaps.append(gap)
+            let end = u[i...].firstIndex(of: 123) ?? u.count
+            literals.append(Array(u[i..<end])); gaps.append(gap)
             gap = nil
-            rest = rest[end...]
+            i = end
         }
         guard !literals.isEmpty else { return nil }
         self.literals = literals; gapNames = gaps; trailingGap = gap
@@ -125,12 +126,25 @@ public struct LogMessage: Sendable, Hashable, CustomStringConvertible {
 /// starts with three bytes found in it (a bitmap says which three-byte keys exist), so a line costs one pass
 /// over its bytes plus a few row checks, whatever the table's size.
 public enum LogMessageCatalog {
+    /// Parsed on the text's bytes: String's split walks Characters, and parsing the table that way cost more
+    /// than reading a 10 MB log (it runs at the first warning or event of every run).
     public static let all: [LogMessage] = {
         var rows: [LogMessage] = []
-        for line in tableText.split(separator: "\n", omittingEmptySubsequences: true) {
-            let fields = line.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
-            guard let row = LogMessage(fields: fields) else { preconditionFailure("bad message row: \(line.prefix(60))") }
-            rows.append(row)
+        var text = tableText
+        text.withUTF8 { u in
+            func field(_ s: Int, _ e: Int) -> String { String(decoding: UnsafeBufferPointer(rebasing: u[s..<e]), as: UTF8.self) }
+            var start = 0
+            while start < u.count {
+                var end = start
+                while end < u.count && u[end] != 10 { end += 1 }
+                defer { start = end + 1 }
+                guard end > start else { continue }
+                var fields: [String] = []
+                var from = start
+                for k in start...end where k == end || u[k] == 9 { fields.append(field(from, k)); from = k + 1 }
+                guard let row = LogMessage(fields: fields) else { preconditionFailure("bad message row: \(field(start, min(end, start + 60)))") }
+                rows.append(row)
+            }
         }
         return rows
     }()
