@@ -40,6 +40,7 @@ public final class LogAnalyzer {
     public var summary: LogSummary {
         var s = counts
         handshakes.merge(into: &s)
+        outbound.merge(into: &s)
         return s
     }
     // The state touched per line is marked @exclusivity(unchecked): the analyzer is used from one thread and
@@ -50,6 +51,9 @@ public final class LogAnalyzer {
     /// Successful handshakes per protocol, cipher and peer, counted from bytes.
     @exclusivity(unchecked)
     private var handshakes = HandshakeTally(maxTrackedPeers: LogSummary().maxTrackedPeers)
+    /// The smtp client's established lines per next hop, counted from bytes (merged into `summary.outbound`).
+    @exclusivity(unchecked)
+    private var outbound = OutboundTally()
     private let onEvent: (TLSEvent) -> Void
     /// postls's own probe windows, with what each has claimed so far.
     private var ownProbes: OwnProbeMatcher?
@@ -345,19 +349,12 @@ public final class LogAnalyzer {
                                  cipherStart: cipherStart, cipherEnd: cipherEnd)
     }
 
-    /// A client line's trust and next hop, for the per-next-hop view (client lines are few: strings are fine here).
+    /// A client line's trust and next hop, for the per-next-hop view: counted from bytes (`OutboundTally`).
+    @inline(__always)
     private func recordOutbound(_ r: EstablishedRanges, _ m: UnsafePointer<UInt8>, _ base: UnsafePointer<UInt8>, _ h: LineHeader) {
-        func text(_ p: UnsafePointer<UInt8>, _ s: Int, _ e: Int) -> String {
-            String(decoding: UnsafeBufferPointer(start: p + s, count: max(0, e - s)), as: UTF8.self)
-        }
         guard r.nexthopEnd > r.peerStart else { return }
-        let program = text(base, h.programStart, h.programEnd)
-        let service: String?
-        if let known = services[program] { service = known } else {
-            service = TLSEvent.service(ofProgram: program)
-            if services.count < 1024 { services[program] = service }
-        }
-        counts.recordOutbound(trust: text(m, 0, r.trustEnd), nexthop: text(m, r.peerStart, r.nexthopEnd), service: service)
+        outbound.record(trust: .of(m, r.trustEnd), nexthop: m, r.peerStart, r.nexthopEnd,
+                        program: base, h.programStart, h.programEnd, into: &counts)
     }
 
     private static func isClientProgram(_ p: UnsafePointer<UInt8>, _ h: LineHeader) -> Bool {
@@ -594,6 +591,8 @@ public final class LogAnalyzer {
 
     /// Once per failed connection (not per line): the place to tell postls's own probes from peers.
     private func deliver(_ event: TLSEvent) {
+        // The next hop's established lines so far name its service before the failure does.
+        if event.kind == .delivery, let peer = event.peer { outbound.flush(nexthop: OutboundHop.nexthop(of: peer), into: &counts) }
         if ownProbes?.claim(event) != nil || claimAfterReload(event) {
             counts.ownProbes += 1
             counts.ownProbesByCause[event.cause, default: 0] += 1
