@@ -381,7 +381,7 @@ public final class LogAnalyzer {
     }
 
     /// Dovecot's syslog lines are `dovecot: imap-login: ...`: use the inner program.
-    private static func normalizeDovecot(_ line: LogLine) -> (program: String, message: String) {
+    static func normalizeDovecot(_ line: LogLine) -> (program: String, message: String) {
         if line.program == "dovecot", let r = line.message.range(of: ": ") {
             let inner = line.message[..<r.lowerBound]
             if !inner.contains(" ") { return (String(inner), String(line.message[r.upperBound...])) }
@@ -526,7 +526,6 @@ public final class LogAnalyzer {
         var service: String?
         var loopback: Bool
         var port: Int?
-        var messages: [Int]
     }
     private var classified: [ClassificationKey: (Cause, Confidence, String)] = [:]
     /// `TLSEvent.service(ofProgram:)` and `Role.of(program:)` per program name: a log has a handful.
@@ -548,21 +547,21 @@ public final class LogAnalyzer {
             service = TLSEvent.service(ofProgram: program)
             if services.count < 1024 { services[program] = service }
         }
-        // The message-table rows of the lines, in line order (each line's own row before the OpenSSL texts in it).
-        var messages: [Int] = []
-        for l in s.lines {
-            var text = Self.normalizeDovecot(l).message
-            for r in text.withUTF8({ LogMessageCatalog.matchIndices($0) }) where !messages.contains(r) { messages.append(r) }
-        }
         let key = ClassificationKey(signals: Signal.mask(s.signals), reasons: reasons, role: s.role, service: service,
-                                    loopback: s.peer?.isLoopback ?? false, port: s.peer?.port, messages: messages)
+                                    loopback: s.peer?.isLoopback ?? false, port: s.peer?.port)
         var (cause, confidence, rule): (Cause, Confidence, String)
         if let known = classified[key] {
             (cause, confidence, rule) = known
         } else {
             let facts = EventFacts(signals: Set(s.signals), reasons: reasons, role: s.role, service: service, peer: s.peer)
-            (cause, confidence, rule) = classify(facts, messages: messages.map { LogMessageCatalog.all[$0] })
+            (cause, confidence, rule) = classifyByRules(facts)
             if classified.count < 4096 { classified[key] = (cause, confidence, rule) }
+        }
+        // The message-table rows of the lines only when the rules are not sure (matching every line of every
+        // event cost as much as the rest of the event).
+        if needsMessages((cause, confidence, rule)) {
+            (cause, confidence, rule) = refine((cause, confidence, rule),
+                                               messages: LogMessageCatalog.rowIndices(of: s.lines).map { LogMessageCatalog.all[$0] })
         }
         var lines = s.lines
         // A session that failed only because the process had no working TLS inherits the start-up cause.
@@ -571,10 +570,11 @@ public final class LogAnalyzer {
             cause = pc; confidence = pconf; rule = "process-" + prule
             lines = plines + lines
         }
-        return TLSEvent(kind: kind, time: first.time, timeText: first.timeText, host: first.host, program: program,
-                        pid: first.pid, service: service, peer: s.peer, signals: s.signals, errors: s.facts.errors,
-                        cause: cause, confidence: confidence, rule: rule, lines: lines, omittedLines: s.omitted,
-                        messages: messages.map { LogMessageCatalog.all[$0].id })
+        var event = TLSEvent(kind: kind, time: first.time, timeText: first.timeText, host: first.host, program: program,
+                             pid: first.pid, service: service, peer: s.peer, signals: s.signals, errors: s.facts.errors,
+                             cause: cause, confidence: confidence, rule: rule, lines: lines, omittedLines: s.omitted)
+        event.inheritedLines = lines.count - s.lines.count
+        return event
     }
 
     /// Reads the record again for a failed session no window claimed, keeping what the old windows claimed.

@@ -166,6 +166,17 @@ public enum LogMessageCatalog {
         return nil
     }
 
+    /// The rows of a connection's lines, in line order (each line's own row before the OpenSSL texts in it),
+    /// each once; Dovecot's `dovecot: imap-login: ` lines are matched on the inner message.
+    static func rowIndices<Lines: Sequence<LogLine>>(of lines: Lines) -> [Int] {
+        var rows: [Int] = []
+        for l in lines {
+            var text = LogAnalyzer.normalizeDovecot(l).message
+            for r in text.withUTF8({ matchIndices($0) }) where !rows.contains(r) { rows.append(r) }
+        }
+        return rows
+    }
+
     /// True when the message's own row makes an event (level failure or config).
     static func namesEvent(_ u: UnsafeBufferPointer<UInt8>) -> Bool {
         guard let first = matchIndices(u).first else { return false }
