@@ -239,11 +239,40 @@ public enum LogMessageCatalog {
         var bytes: [UInt8] = []
     }
 
+    /// How often each three-byte key occurs in the examples: open addressing over flat arrays (a dictionary
+    /// of tens of thousands of updates cost milliseconds at start-up).
+    /// Sized for twice as many keys as it can be given (`capacity`), so it never fills.
+    struct TrigramCounts {
+        let mask: Int
+        var keys: [UInt32]
+        var counts: [Int32]
+
+        init(capacity: Int) {
+            var slots = 1024
+            while slots < 2 * capacity { slots *= 2 }
+            mask = slots - 1
+            keys = [UInt32](repeating: Index.empty, count: slots)
+            counts = [Int32](repeating: 0, count: slots)
+        }
+
+        private func slot(_ key: UInt32) -> Int {
+            var slot = Int(truncatingIfNeeded: UInt64(key) &* 0x9E37_79B9_7F4A_7C15 >> 40) & mask
+            while keys[slot] != Index.empty && keys[slot] != key { slot = (slot + 1) & mask }
+            return slot
+        }
+        mutating func add(_ key: UInt32) {
+            let s = slot(key)
+            keys[s] = key
+            counts[s] += 1
+        }
+        func count(_ key: UInt32) -> Int { Int(counts[slot(key)]) }
+    }
+
     static let index: Index = {
-        var frequency: [UInt32: Int] = [:]
+        var frequency = TrigramCounts(capacity: all.reduce(0) { $0 + $1.example.utf8.count })
         for row in all {
             let u = Array(row.example.utf8)
-            if u.count >= 3 { for i in 0...(u.count - 3) { frequency[UInt32(u[i]) | UInt32(u[i + 1]) << 8 | UInt32(u[i + 2]) << 16, default: 0] += 1 } }
+            if u.count >= 3 { for i in 0...(u.count - 3) { frequency.add(UInt32(u[i]) | UInt32(u[i + 1]) << 8 | UInt32(u[i + 2]) << 16) } }
         }
         var ix = Index()
         var entries: [Index.Entry] = []
@@ -252,7 +281,7 @@ public enum LogMessageCatalog {
             var best = 0, bestScore = Int.max
             for j in 0...(literal.count - 3) {
                 let key = UInt32(literal[j]) | UInt32(literal[j + 1]) << 8 | UInt32(literal[j + 2]) << 16
-                let score = frequency[key, default: 0]
+                let score = frequency.count(key)
                 if score < bestScore { best = j; bestScore = score }
             }
             let key = UInt32(literal[best]) | UInt32(literal[best + 1]) << 8 | UInt32(literal[best + 2]) << 16
