@@ -398,7 +398,7 @@ public final class LogAnalyzer {
         }
         if role == .other && (message.utf8Contains("-login: ") || program.hasPrefix("doveconf")) { role = .dovecot }
         // The peer is looked up only for a connection that does not know it yet (see `append`).
-        var facts = LineFacts.recognize(message, role: role, findPeer: false)
+        var facts = recognized(message, role: role)
         if facts.signals.isEmpty {
             // A message the signals do not name may still be in the message table.
             guard let row = LogMessageCatalog.primary(message)?.row, row.level != .info else { return }
@@ -441,6 +441,25 @@ public final class LogAnalyzer {
         lastSessionKey = key
         if facts.signals.contains(.disconnect) || (role == .client && message.utf8Contains(" status=")) { close(key) }
     }
+
+    /// `LineFacts.recognize` (without the peer), once per distinct `TLS library problem` text: the same few
+    /// OpenSSL errors repeat word for word, and decoding them is most of recognising such a line.
+    private func recognized(_ message: String, role: Role) -> LineFacts {
+        guard message.utf8.starts(with: "warning: TLS library problem: ".utf8) else {
+            return LineFacts.recognize(message, role: role, findPeer: false)
+        }
+        var copy = message
+        let key = copy.withUTF8 { u in HandshakeTally.hash(u.baseAddress!, 0, u.count) } ^ UInt64(role.hashBits)
+        if let known = libraryProblems.find(key) { return libraryProblemFacts[known] }
+        let facts = LineFacts.recognize(message, role: role, findPeer: false)
+        if libraryProblemFacts.count < 4096 {
+            libraryProblems.insert(key, libraryProblemFacts.count)
+            libraryProblemFacts.append(facts)
+        }
+        return facts
+    }
+    private var libraryProblems = HashSlots()
+    private var libraryProblemFacts: [LineFacts] = []
 
     /// Closes sessions nobody logged to for `idleLines` lines (a lost disconnect line must not keep
     /// the slow path on), and forgets process failures much older than that.
