@@ -60,16 +60,16 @@ public final class LogAnalyzer {
     private var ownProbesLoaded: Deadline?
     @exclusivity(unchecked)
     private var sessions: [UInt64: OpenSession] = [:]
-    private var sessionOrder: [(UInt64, Int)] = []   // (key, serial) in opening order, for eviction
-    private var sessionOrderHead = 0
-    private var serial = 0
+    @exclusivity(unchecked) private var sessionOrder: [(UInt64, Int)] = []   // (key, serial) in opening order, for eviction
+    @exclusivity(unchecked) private var sessionOrderHead = 0
+    @exclusivity(unchecked) private var serial = 0
     /// Per process: why its TLS set-up failed (from its start-up warnings), so later sessions inherit it.
     @exclusivity(unchecked)
     private var processFailures: [UInt64: (Cause, Confidence, String, [LogLine])] = [:]
     /// Lines read (skipped ones included), and when each open session and process failure was last touched (for idle expiry).
     @exclusivity(unchecked)
     private var linesSeen = 0
-    private var lastTouched: [UInt64: Int] = [:]
+    @exclusivity(unchecked) private var lastTouched: [UInt64: Int] = [:]
     /// Sessions idle this many lines are closed; process failures are forgotten after ten times as many.
     private let idleLines = 20_000
 
@@ -107,7 +107,7 @@ public final class LogAnalyzer {
     }
 
     /// Lines start counting here in the source being read (the line reader numbers from 1 per source).
-    private var linesBefore = 0
+    @exclusivity(unchecked) private var linesBefore = 0
 
     /// Feeds one line of text (tests, pasted fragments).
     public func feed(_ text: String, file: String = "-", lineNumber: Int = 0, resolver: LogTimeResolver = LogTimeResolver()) {
@@ -181,8 +181,8 @@ public final class LogAnalyzer {
 
     /// The source being read: kept here rather than passed per line (a struct of class references
     /// costs retains and releases on every call).
-    private var currentResolver = LogTimeResolver()
-    private var currentFile = "-"
+    @exclusivity(unchecked) private var currentResolver = LogTimeResolver()
+    @exclusivity(unchecked) private var currentFile = "-"
 
     /// One line. `hint` is where the bulk reader found a trigger byte in it (-1 when it did not look).
     private func consume(_ line: UnsafeRawBufferPointer, lineNumber: Int, hint: Int = -1) {
@@ -372,11 +372,13 @@ public final class LogAnalyzer {
         let serial: Int
         let kind: TLSEvent.Kind
         let role: Role
-        var lines: [LogLine] = []
-        var omitted = 0
-        var facts = LineFacts()
-        var signals: [Signal] = []
-        var peer: Peer?
+        // Touched several times per line of a failing connection, from the analyzer's one thread, never passed
+        // inout to code that reaches them again: unchecked, like the analyzer's own per-line state.
+        @exclusivity(unchecked) var lines: [LogLine] = []
+        @exclusivity(unchecked) var omitted = 0
+        @exclusivity(unchecked) var facts = LineFacts()
+        @exclusivity(unchecked) var signals: [Signal] = []
+        @exclusivity(unchecked) var peer: Peer?
         init(serial: Int, kind: TLSEvent.Kind, role: Role) { self.serial = serial; self.kind = kind; self.role = role }
     }
 
@@ -445,11 +447,15 @@ public final class LogAnalyzer {
     /// `LineFacts.recognize` (without the peer), once per distinct `TLS library problem` text: the same few
     /// OpenSSL errors repeat word for word, and decoding them is most of recognising such a line.
     private func recognized(_ message: String, role: Role) -> LineFacts {
-        guard message.utf8.starts(with: "warning: TLS library problem: ".utf8) else {
-            return LineFacts.recognize(message, role: role, findPeer: false)
-        }
         var copy = message
-        let key = copy.withUTF8 { u in HandshakeTally.hash(u.baseAddress!, 0, u.count) } ^ UInt64(role.hashBits)
+        let hash = copy.withUTF8 { u -> UInt64? in
+            let prefix: StaticString = "warning: TLS library problem: "
+            guard let p = u.baseAddress, u.count >= prefix.utf8CodeUnitCount,
+                  memcmp(p, prefix.utf8Start, prefix.utf8CodeUnitCount) == 0 else { return nil }
+            return HandshakeTally.hash(p, 0, u.count)
+        }
+        guard let hash else { return LineFacts.recognize(message, role: role, findPeer: false) }
+        let key = hash ^ role.hashBits
         if let known = libraryProblems.find(key) { return libraryProblemFacts[known] }
         let facts = LineFacts.recognize(message, role: role, findPeer: false)
         if libraryProblemFacts.count < 4096 {
@@ -458,8 +464,8 @@ public final class LogAnalyzer {
         }
         return facts
     }
-    private var libraryProblems = HashSlots()
-    private var libraryProblemFacts: [LineFacts] = []
+    @exclusivity(unchecked) private var libraryProblems = HashSlots()
+    @exclusivity(unchecked) private var libraryProblemFacts: [LineFacts] = []
 
     /// Closes sessions nobody logged to for `idleLines` lines (a lost disconnect line must not keep
     /// the slow path on), and forgets process failures much older than that.
@@ -472,7 +478,7 @@ public final class LogAnalyzer {
     }
 
     /// The connection that got the latest line, for bare fragments.
-    private var lastSessionKey: UInt64?
+    @exclusivity(unchecked) private var lastSessionKey: UInt64?
 
     private func append(_ line: LogLine, _ facts: LineFacts, to s: OpenSession) {
         if s.lines.count < options.maxLinesPerEvent { s.lines.append(line) } else { s.omitted += 1 }
@@ -546,10 +552,10 @@ public final class LogAnalyzer {
         var loopback: Bool
         var port: Int?
     }
-    private var classified: [ClassificationKey: (Cause, Confidence, String)] = [:]
+    @exclusivity(unchecked) private var classified: [ClassificationKey: (Cause, Confidence, String)] = [:]
     /// `TLSEvent.service(ofProgram:)` and `Role.of(program:)` per program name: a log has a handful.
-    private var services: [String: String?] = [:]
-    private var roles: [String: Role] = [:]
+    @exclusivity(unchecked) private var services: [String: String?] = [:]
+    @exclusivity(unchecked) private var roles: [String: Role] = [:]
 
     private func makeEvent(_ s: OpenSession, kind: TLSEvent.Kind, program: String,
                            inherited: (Cause, Confidence, String, [LogLine])?) -> TLSEvent {
