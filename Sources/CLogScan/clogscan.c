@@ -30,6 +30,7 @@ clogscan_candidate clogscan_next(const uint8_t *p, size_t from, size_t n, size_t
             __m256i v0 = _mm256_loadu_si256((const __m256i *)(p + i));
             __m256i v1 = _mm256_loadu_si256((const __m256i *)(p + i + 1));
             __m256i v2 = _mm256_loadu_si256((const __m256i *)(p + i + 2));
+            __m256i v3 = _mm256_loadu_si256((const __m256i *)(p + i + 3));
             __m256i v7 = _mm256_loadu_si256((const __m256i *)(p + i + 7));
             __m256i hit = _mm256_cmpeq_epi8(_mm256_and_si256(v0, fe), lm);
             hit = _mm256_or_si256(hit, _mm256_cmpeq_epi8(v0, u));
@@ -40,9 +41,11 @@ clogscan_candidate clogscan_next(const uint8_t *p, size_t from, size_t n, size_t
             hit = _mm256_or_si256(hit, _mm256_and_si256(_mm256_cmpeq_epi8(v0, f), _mm256_cmpeq_epi8(v1, a)));
             hit = _mm256_or_si256(hit, _mm256_and_si256(_mm256_and_si256(_mm256_cmpeq_epi8(v0, rb), _mm256_cmpeq_epi8(v1, colon)),
                                                         _mm256_cmpgt_epi8(v2, slash)));
-            /* ": w", ": f": Postfix's "warning: " and "fatal: " (messages of the message table with no other trigger). */
+            /* ": wa", ": fa": Postfix's "warning: " and "fatal: " (messages of the message table with no other trigger);
+               the "a" keeps out qmgr's ": from=" on every message. */
             hit = _mm256_or_si256(hit, _mm256_and_si256(_mm256_and_si256(_mm256_cmpeq_epi8(v0, colon), _mm256_cmpeq_epi8(v1, space)),
-                                                        _mm256_or_si256(_mm256_cmpeq_epi8(v2, w), _mm256_cmpeq_epi8(v2, fl))));
+                                                        _mm256_and_si256(_mm256_or_si256(_mm256_cmpeq_epi8(v2, w), _mm256_cmpeq_epi8(v2, fl)),
+                                                                         _mm256_cmpeq_epi8(v3, a))));
             uint32_t ends = (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(v0, nl));
             uint32_t hits = (uint32_t)_mm256_movemask_epi8(hit);
             if (hits) {

@@ -181,12 +181,20 @@ public let classificationRules: [ClassificationRule] = [
 /// neither explains is `.unclassified` with low confidence. Rule ids of rows are `message:<row id>`.
 public func classify(_ facts: EventFacts, messages: [LogMessage] = [],
                      rules: [ClassificationRule] = classificationRules) -> (cause: Cause, confidence: Confidence, rule: String) {
-    var result: (cause: Cause, confidence: Confidence, rule: String) = (.unclassified, .low, "unclassified")
-    for rule in rules where rule.condition.holds(facts) {
-        result = (rule.cause, rule.confidence, rule.id)
-        break
-    }
-    if result.confidence == .high { return result }
+    refine(classifyByRules(facts, rules: rules), messages: messages)
+}
+
+/// The first rule that holds, else `.unclassified` with low confidence.
+func classifyByRules(_ facts: EventFacts, rules: [ClassificationRule] = classificationRules)
+    -> (cause: Cause, confidence: Confidence, rule: String) {
+    for rule in rules where rule.condition.holds(facts) { return (rule.cause, rule.confidence, rule.id) }
+    return (.unclassified, .low, "unclassified")
+}
+
+/// The message table's say over a rules' result; a sure result needs no rows (`needsMessages`).
+func refine(_ result: (cause: Cause, confidence: Confidence, rule: String), messages: [LogMessage])
+    -> (cause: Cause, confidence: Confidence, rule: String) {
+    if !needsMessages(result) { return result }
     let named = messages.first { $0.cause != nil && $0.cause != .unclassified && ($0.level != .info || $0.software == .openssl) }
     guard let row = named, let cause = row.cause, cause != result.cause else { return result }
     if result.cause == .unclassified || (row.level == .config && row.software != .openssl) {
@@ -194,3 +202,6 @@ public func classify(_ facts: EventFacts, messages: [LogMessage] = [],
     }
     return result
 }
+
+/// False when the rules are sure: the message table cannot change their result.
+func needsMessages(_ result: (cause: Cause, confidence: Confidence, rule: String)) -> Bool { result.confidence != .high }

@@ -7,7 +7,8 @@ public final class LogJSONWriter {
     private let write: (String) -> Void
     private let writeBytes: ((UnsafeRawBufferPointer) -> Void)?
     private var count = 0
-    private var buffer: [UInt8] = []
+    /// Written once per event, from one thread, and handed out only for the length of a call: unchecked.
+    @exclusivity(unchecked) private var buffer: [UInt8] = []
 
     public init(write: @escaping (String) -> Void) {
         self.write = write
@@ -78,7 +79,9 @@ public final class LogJSONWriter {
             let space = SIMD16<UInt8>(repeating: 32), quote = SIMD16<UInt8>(repeating: 34), backslash = SIMD16<UInt8>(repeating: 92)
             while i + 16 <= bytes.count {
                 let v = UnsafeRawPointer(base + i).loadUnaligned(as: SIMD16<UInt8>.self)
-                if any((v .< space) .| (v .== quote) .| (v .== backslash)) { plain = false; break }
+                // The lanes as two words (any() on the mask reduces lane by lane).
+                let lanes = unsafeBitCast((v .< space) .| (v .== quote) .| (v .== backslash), to: SIMD2<UInt64>.self)
+                if lanes[0] | lanes[1] != 0 { plain = false; break }
                 i += 16
             }
         }

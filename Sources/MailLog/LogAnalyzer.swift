@@ -40,6 +40,7 @@ public final class LogAnalyzer {
     public var summary: LogSummary {
         var s = counts
         handshakes.merge(into: &s)
+        outbound.merge(into: &s)
         return s
     }
     // The state touched per line is marked @exclusivity(unchecked): the analyzer is used from one thread and
@@ -50,22 +51,25 @@ public final class LogAnalyzer {
     /// Successful handshakes per protocol, cipher and peer, counted from bytes.
     @exclusivity(unchecked)
     private var handshakes = HandshakeTally(maxTrackedPeers: LogSummary().maxTrackedPeers)
+    /// The smtp client's established lines per next hop, counted from bytes (merged into `summary.outbound`).
+    @exclusivity(unchecked)
+    private var outbound = OutboundTally()
     private let onEvent: (TLSEvent) -> Void
     /// postls's own probe windows, with what each has claimed so far.
     private var ownProbes: OwnProbeMatcher?
     private var ownProbesLoaded: Deadline?
     @exclusivity(unchecked)
     private var sessions: [UInt64: OpenSession] = [:]
-    private var sessionOrder: [(UInt64, Int)] = []   // (key, serial) in opening order, for eviction
-    private var sessionOrderHead = 0
-    private var serial = 0
+    @exclusivity(unchecked) private var sessionOrder: [(UInt64, Int)] = []   // (key, serial) in opening order, for eviction
+    @exclusivity(unchecked) private var sessionOrderHead = 0
+    @exclusivity(unchecked) private var serial = 0
     /// Per process: why its TLS set-up failed (from its start-up warnings), so later sessions inherit it.
     @exclusivity(unchecked)
     private var processFailures: [UInt64: (Cause, Confidence, String, [LogLine])] = [:]
     /// Lines read (skipped ones included), and when each open session and process failure was last touched (for idle expiry).
     @exclusivity(unchecked)
     private var linesSeen = 0
-    private var lastTouched: [UInt64: Int] = [:]
+    @exclusivity(unchecked) private var lastTouched: [UInt64: Int] = [:]
     /// Sessions idle this many lines are closed; process failures are forgotten after ten times as many.
     private let idleLines = 20_000
 
@@ -103,7 +107,7 @@ public final class LogAnalyzer {
     }
 
     /// Lines start counting here in the source being read (the line reader numbers from 1 per source).
-    private var linesBefore = 0
+    @exclusivity(unchecked) private var linesBefore = 0
 
     /// Feeds one line of text (tests, pasted fragments).
     public func feed(_ text: String, file: String = "-", lineNumber: Int = 0, resolver: LogTimeResolver = LogTimeResolver()) {
@@ -177,8 +181,8 @@ public final class LogAnalyzer {
 
     /// The source being read: kept here rather than passed per line (a struct of class references
     /// costs retains and releases on every call).
-    private var currentResolver = LogTimeResolver()
-    private var currentFile = "-"
+    @exclusivity(unchecked) private var currentResolver = LogTimeResolver()
+    @exclusivity(unchecked) private var currentFile = "-"
 
     /// One line. `hint` is where the bulk reader found a trigger byte in it (-1 when it did not look).
     private func consume(_ line: UnsafeRawBufferPointer, lineNumber: Int, hint: Int = -1) {
@@ -346,19 +350,12 @@ public final class LogAnalyzer {
                                  cipherStart: cipherStart, cipherEnd: cipherEnd)
     }
 
-    /// A client line's trust and next hop, for the per-next-hop view (client lines are few: strings are fine here).
+    /// A client line's trust and next hop, for the per-next-hop view: counted from bytes (`OutboundTally`).
+    @inline(__always)
     private func recordOutbound(_ r: EstablishedRanges, _ m: UnsafePointer<UInt8>, _ base: UnsafePointer<UInt8>, _ h: LineHeader) {
-        func text(_ p: UnsafePointer<UInt8>, _ s: Int, _ e: Int) -> String {
-            String(decoding: UnsafeBufferPointer(start: p + s, count: max(0, e - s)), as: UTF8.self)
-        }
         guard r.nexthopEnd > r.peerStart else { return }
-        let program = text(base, h.programStart, h.programEnd)
-        let service: String?
-        if let known = services[program] { service = known } else {
-            service = TLSEvent.service(ofProgram: program)
-            if services.count < 1024 { services[program] = service }
-        }
-        counts.recordOutbound(trust: text(m, 0, r.trustEnd), nexthop: text(m, r.peerStart, r.nexthopEnd), service: service)
+        outbound.record(trust: .of(m, r.trustEnd), nexthop: m, r.peerStart, r.nexthopEnd,
+                        program: base, h.programStart, h.programEnd, into: &counts)
     }
 
     private static func isClientProgram(_ p: UnsafePointer<UInt8>, _ h: LineHeader) -> Bool {
@@ -376,16 +373,18 @@ public final class LogAnalyzer {
         let serial: Int
         let kind: TLSEvent.Kind
         let role: Role
-        var lines: [LogLine] = []
-        var omitted = 0
-        var facts = LineFacts()
-        var signals: [Signal] = []
-        var peer: Peer?
+        // Touched several times per line of a failing connection, from the analyzer's one thread, never passed
+        // inout to code that reaches them again: unchecked, like the analyzer's own per-line state.
+        @exclusivity(unchecked) var lines: [LogLine] = []
+        @exclusivity(unchecked) var omitted = 0
+        @exclusivity(unchecked) var facts = LineFacts()
+        @exclusivity(unchecked) var signals: [Signal] = []
+        @exclusivity(unchecked) var peer: Peer?
         init(serial: Int, kind: TLSEvent.Kind, role: Role) { self.serial = serial; self.kind = kind; self.role = role }
     }
 
     /// Dovecot's syslog lines are `dovecot: imap-login: ...`: use the inner program.
-    private static func normalizeDovecot(_ line: LogLine) -> (program: String, message: String) {
+    static func normalizeDovecot(_ line: LogLine) -> (program: String, message: String) {
         if line.program == "dovecot", let r = line.message.range(of: ": ") {
             let inner = line.message[..<r.lowerBound]
             if !inner.contains(" ") { return (String(inner), String(line.message[r.upperBound...])) }
@@ -402,7 +401,7 @@ public final class LogAnalyzer {
         }
         if role == .other && (message.utf8Contains("-login: ") || program.hasPrefix("doveconf")) { role = .dovecot }
         // The peer is looked up only for a connection that does not know it yet (see `append`).
-        var facts = LineFacts.recognize(message, role: role, findPeer: false)
+        var facts = recognized(message, role: role)
         if facts.signals.isEmpty {
             // A message the signals do not name may still be in the message table.
             guard let row = LogMessageCatalog.primary(message)?.row, row.level != .info else { return }
@@ -446,6 +445,29 @@ public final class LogAnalyzer {
         if facts.signals.contains(.disconnect) || (role == .client && message.utf8Contains(" status=")) { close(key) }
     }
 
+    /// `LineFacts.recognize` (without the peer), once per distinct `TLS library problem` text: the same few
+    /// OpenSSL errors repeat word for word, and decoding them is most of recognising such a line.
+    private func recognized(_ message: String, role: Role) -> LineFacts {
+        var copy = message
+        let hash = copy.withUTF8 { u -> UInt64? in
+            let prefix: StaticString = "warning: TLS library problem: "
+            guard let p = u.baseAddress, u.count >= prefix.utf8CodeUnitCount,
+                  memcmp(p, prefix.utf8Start, prefix.utf8CodeUnitCount) == 0 else { return nil }
+            return HandshakeTally.hash(p, 0, u.count)
+        }
+        guard let hash else { return LineFacts.recognize(message, role: role, findPeer: false) }
+        let key = hash ^ role.hashBits
+        if let known = libraryProblems.find(key) { return libraryProblemFacts[known] }
+        let facts = LineFacts.recognize(message, role: role, findPeer: false)
+        if libraryProblemFacts.count < 4096 {
+            libraryProblems.insert(key, libraryProblemFacts.count)
+            libraryProblemFacts.append(facts)
+        }
+        return facts
+    }
+    @exclusivity(unchecked) private var libraryProblems = HashSlots()
+    @exclusivity(unchecked) private var libraryProblemFacts: [LineFacts] = []
+
     /// Closes sessions nobody logged to for `idleLines` lines (a lost disconnect line must not keep
     /// the slow path on), and forgets process failures much older than that.
     private func expireIdle() {
@@ -457,7 +479,7 @@ public final class LogAnalyzer {
     }
 
     /// The connection that got the latest line, for bare fragments.
-    private var lastSessionKey: UInt64?
+    @exclusivity(unchecked) private var lastSessionKey: UInt64?
 
     private func append(_ line: LogLine, _ facts: LineFacts, to s: OpenSession) {
         if s.lines.count < options.maxLinesPerEvent { s.lines.append(line) } else { s.omitted += 1 }
@@ -536,12 +558,11 @@ public final class LogAnalyzer {
         var service: String?
         var loopback: Bool
         var port: Int?
-        var messages: [Int]
     }
-    private var classified: [ClassificationKey: (Cause, Confidence, String)] = [:]
+    @exclusivity(unchecked) private var classified: [ClassificationKey: (Cause, Confidence, String)] = [:]
     /// `TLSEvent.service(ofProgram:)` and `Role.of(program:)` per program name: a log has a handful.
-    private var services: [String: String?] = [:]
-    private var roles: [String: Role] = [:]
+    @exclusivity(unchecked) private var services: [String: String?] = [:]
+    @exclusivity(unchecked) private var roles: [String: Role] = [:]
 
     private func makeEvent(_ s: OpenSession, kind: TLSEvent.Kind, program: String,
                            inherited: (Cause, Confidence, String, [LogLine])?) -> TLSEvent {
@@ -558,21 +579,21 @@ public final class LogAnalyzer {
             service = TLSEvent.service(ofProgram: program)
             if services.count < 1024 { services[program] = service }
         }
-        // The message-table rows of the lines, in line order (each line's own row before the OpenSSL texts in it).
-        var messages: [Int] = []
-        for l in s.lines {
-            var text = Self.normalizeDovecot(l).message
-            for r in text.withUTF8({ LogMessageCatalog.matchIndices($0) }) where !messages.contains(r) { messages.append(r) }
-        }
         let key = ClassificationKey(signals: Signal.mask(s.signals), reasons: reasons, role: s.role, service: service,
-                                    loopback: s.peer?.isLoopback ?? false, port: s.peer?.port, messages: messages)
+                                    loopback: s.peer?.isLoopback ?? false, port: s.peer?.port)
         var (cause, confidence, rule): (Cause, Confidence, String)
         if let known = classified[key] {
             (cause, confidence, rule) = known
         } else {
             let facts = EventFacts(signals: Set(s.signals), reasons: reasons, role: s.role, service: service, peer: s.peer)
-            (cause, confidence, rule) = classify(facts, messages: messages.map { LogMessageCatalog.all[$0] })
+            (cause, confidence, rule) = classifyByRules(facts)
             if classified.count < 4096 { classified[key] = (cause, confidence, rule) }
+        }
+        // The message-table rows of the lines only when the rules are not sure (matching every line of every
+        // event cost as much as the rest of the event).
+        if needsMessages((cause, confidence, rule)) {
+            (cause, confidence, rule) = refine((cause, confidence, rule),
+                                               messages: LogMessageCatalog.rowIndices(of: s.lines).map { LogMessageCatalog.all[$0] })
         }
         var lines = s.lines
         // A session that failed only because the process had no working TLS inherits the start-up cause.
@@ -581,10 +602,11 @@ public final class LogAnalyzer {
             cause = pc; confidence = pconf; rule = "process-" + prule
             lines = plines + lines
         }
-        return TLSEvent(kind: kind, time: first.time, timeText: first.timeText, host: first.host, program: program,
-                        pid: first.pid, service: service, peer: s.peer, signals: s.signals, errors: s.facts.errors,
-                        cause: cause, confidence: confidence, rule: rule, lines: lines, omittedLines: s.omitted,
-                        messages: messages.map { LogMessageCatalog.all[$0].id })
+        var event = TLSEvent(kind: kind, time: first.time, timeText: first.timeText, host: first.host, program: program,
+                             pid: first.pid, service: service, peer: s.peer, signals: s.signals, errors: s.facts.errors,
+                             cause: cause, confidence: confidence, rule: rule, lines: lines, omittedLines: s.omitted)
+        event.inheritedLines = lines.count - s.lines.count
+        return event
     }
 
     /// Reads the record again for a failed session no window claimed, keeping what the old windows claimed.
@@ -601,6 +623,8 @@ public final class LogAnalyzer {
 
     /// Once per failed connection (not per line): the place to tell postls's own probes from peers.
     private func deliver(_ event: TLSEvent) {
+        // The next hop's established lines so far name its service before the failure does.
+        if event.kind == .delivery, let peer = event.peer { outbound.flush(nexthop: OutboundHop.nexthop(of: peer), into: &counts) }
         if ownProbes?.claim(event) != nil || claimAfterReload(event) {
             counts.ownProbes += 1
             counts.ownProbesByCause[event.cause, default: 0] += 1

@@ -70,17 +70,18 @@ public struct LogMessage: Sendable, Hashable, CustomStringConvertible {
         pattern = f[7]; needs = f[8]; note = f[9]; example = f[10]
         var literals: [[UInt8]] = [], gaps: [String?] = []
         var gap: String? = nil
-        var rest = Substring(pattern)
-        while !rest.isEmpty {
-            if rest.first == "{", let close = rest.firstIndex(of: "}") {
-                gap = String(rest[rest.index(after: rest.startIndex)..<close])
-                rest = rest[rest.index(after: close)...]
+        let u = Array(pattern.utf8)
+        var i = 0
+        while i < u.count {
+            if u[i] == 123, let close = u[(i + 1)...].firstIndex(of: 125) { // {name}
+                gap = String(decoding: u[(i + 1)..<close], as: UTF8.self)
+                i = close + 1
                 continue
             }
-            let end = rest.firstIndex(of: "{") ?? rest.endIndex
-            literals.append(Array(rest[..<end].utf8)); gaps.append(gap)
+            let end = u[i...].firstIndex(of: 123) ?? u.count
+            literals.append(Array(u[i..<end])); gaps.append(gap)
             gap = nil
-            rest = rest[end...]
+            i = end
         }
         guard !literals.isEmpty else { return nil }
         self.literals = literals; gapNames = gaps; trailingGap = gap
@@ -125,12 +126,25 @@ public struct LogMessage: Sendable, Hashable, CustomStringConvertible {
 /// starts with three bytes found in it (a bitmap says which three-byte keys exist), so a line costs one pass
 /// over its bytes plus a few row checks, whatever the table's size.
 public enum LogMessageCatalog {
+    /// Parsed on the text's bytes: String's split walks Characters, and parsing the table that way cost more
+    /// than reading a 10 MB log (it runs at the first warning or event of every run).
     public static let all: [LogMessage] = {
         var rows: [LogMessage] = []
-        for line in tableText.split(separator: "\n", omittingEmptySubsequences: true) {
-            let fields = line.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
-            guard let row = LogMessage(fields: fields) else { preconditionFailure("bad message row: \(line.prefix(60))") }
-            rows.append(row)
+        var text = tableText
+        text.withUTF8 { u in
+            func field(_ s: Int, _ e: Int) -> String { String(decoding: UnsafeBufferPointer(rebasing: u[s..<e]), as: UTF8.self) }
+            var start = 0
+            while start < u.count {
+                var end = start
+                while end < u.count && u[end] != 10 { end += 1 }
+                defer { start = end + 1 }
+                guard end > start else { continue }
+                var fields: [String] = []
+                var from = start
+                for k in start...end where k == end || u[k] == 9 { fields.append(field(from, k)); from = k + 1 }
+                guard let row = LogMessage(fields: fields) else { preconditionFailure("bad message row: \(field(start, min(end, start + 60)))") }
+                rows.append(row)
+            }
         }
         return rows
     }()
@@ -150,6 +164,17 @@ public enum LogMessageCatalog {
             if let fields = row.match(message) { return (row, fields) }
         }
         return nil
+    }
+
+    /// The rows of a connection's lines, in line order (each line's own row before the OpenSSL texts in it),
+    /// each once; Dovecot's `dovecot: imap-login: ` lines are matched on the inner message.
+    static func rowIndices<Lines: Sequence<LogLine>>(of lines: Lines) -> [Int] {
+        var rows: [Int] = []
+        for l in lines {
+            var text = LogAnalyzer.normalizeDovecot(l).message
+            for r in text.withUTF8({ matchIndices($0) }) where !rows.contains(r) { rows.append(r) }
+        }
+        return rows
     }
 
     /// True when the message's own row makes an event (level failure or config).
@@ -214,11 +239,40 @@ public enum LogMessageCatalog {
         var bytes: [UInt8] = []
     }
 
+    /// How often each three-byte key occurs in the examples: open addressing over flat arrays (a dictionary
+    /// of tens of thousands of updates cost milliseconds at start-up).
+    /// Sized for twice as many keys as it can be given (`capacity`), so it never fills.
+    struct TrigramCounts {
+        let mask: Int
+        var keys: [UInt32]
+        var counts: [Int32]
+
+        init(capacity: Int) {
+            var slots = 1024
+            while slots < 2 * capacity { slots *= 2 }
+            mask = slots - 1
+            keys = [UInt32](repeating: Index.empty, count: slots)
+            counts = [Int32](repeating: 0, count: slots)
+        }
+
+        private func slot(_ key: UInt32) -> Int {
+            var slot = Int(truncatingIfNeeded: UInt64(key) &* 0x9E37_79B9_7F4A_7C15 >> 40) & mask
+            while keys[slot] != Index.empty && keys[slot] != key { slot = (slot + 1) & mask }
+            return slot
+        }
+        mutating func add(_ key: UInt32) {
+            let s = slot(key)
+            keys[s] = key
+            counts[s] += 1
+        }
+        func count(_ key: UInt32) -> Int { Int(counts[slot(key)]) }
+    }
+
     static let index: Index = {
-        var frequency: [UInt32: Int] = [:]
+        var frequency = TrigramCounts(capacity: all.reduce(0) { $0 + $1.example.utf8.count })
         for row in all {
             let u = Array(row.example.utf8)
-            if u.count >= 3 { for i in 0...(u.count - 3) { frequency[UInt32(u[i]) | UInt32(u[i + 1]) << 8 | UInt32(u[i + 2]) << 16, default: 0] += 1 } }
+            if u.count >= 3 { for i in 0...(u.count - 3) { frequency.add(UInt32(u[i]) | UInt32(u[i + 1]) << 8 | UInt32(u[i + 2]) << 16) } }
         }
         var ix = Index()
         var entries: [Index.Entry] = []
@@ -227,7 +281,7 @@ public enum LogMessageCatalog {
             var best = 0, bestScore = Int.max
             for j in 0...(literal.count - 3) {
                 let key = UInt32(literal[j]) | UInt32(literal[j + 1]) << 8 | UInt32(literal[j + 2]) << 16
-                let score = frequency[key, default: 0]
+                let score = frequency.count(key)
                 if score < bestScore { best = j; bestScore = score }
             }
             let key = UInt32(literal[best]) | UInt32(literal[best + 1]) << 8 | UInt32(literal[best + 2]) << 16

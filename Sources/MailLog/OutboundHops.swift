@@ -97,11 +97,13 @@ extension OutboundHop {
 extension LogSummary {
     /// The next hops by failures, then sessions, then name.
     public var outboundHops: [OutboundHop] {
-        outbound.values.sorted { a, b in
+        // Sorted as keys with their two counts: sorting the hops themselves copies each (strings, a dictionary) per move.
+        let keys = outbound.values.map { (failures: $0.failures, established: $0.established, nexthop: $0.nexthop) }
+        return keys.sorted { a, b in
             if a.failures != b.failures { return a.failures > b.failures }
             if a.established != b.established { return a.established > b.established }
             return a.nexthop < b.nexthop
-        }
+        }.map { outbound[$0.nexthop]! }
     }
 
     mutating func recordOutbound(trust: String, nexthop: String, service: String?) {

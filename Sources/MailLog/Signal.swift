@@ -128,6 +128,16 @@ extension Signal {
 public enum Role: String, Sendable, Codable, Hashable {
     case server, client, dovecot, other
 
+    /// Distinct bits per role, to mix into a hash of bytes.
+    var hashBits: UInt64 {
+        switch self {
+        case .server: return 0x1000_0000_0000_0001
+        case .client: return 0x2000_0000_0000_0002
+        case .dovecot: return 0x3000_0000_0000_0003
+        case .other: return 0x4000_0000_0000_0004
+        }
+    }
+
     static func of(program: String) -> Role {
         let u = program.utf8
         let last = u.lastIndex(of: 47).map { String(program[program.index(after: $0)...]) } ?? program

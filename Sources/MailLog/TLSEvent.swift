@@ -41,16 +41,19 @@ public struct TLSEvent: Sendable, Hashable {
     /// `LogAnalyzerOptions.includeOwnProbes` asks for them.
     public var ownProbe = false
     /// The message-table rows its lines matched (LogMessageCatalog ids), in line order: the direction and
-    /// the fields (`nexthop`, `num`) of each line come from `LogMessageCatalog.primary(_:)`.
-    public var messages: [String] = []
+    /// the fields (`nexthop`, `num`) of each line come from `LogMessageCatalog.primary(_:)`. Matched when
+    /// asked (the analyzer matches them only for events its rules are not sure of); the lines a session
+    /// inherited from its process's start-up are not its own.
+    public var messages: [String] { LogMessageCatalog.rowIndices(of: lines.dropFirst(inheritedLines)).map { LogMessageCatalog.all[$0].id } }
+    /// How many of `lines` come first from the process's start-up warnings (see `LogAnalyzer`).
+    var inheritedLines = 0
 
     public init(kind: Kind, time: Date?, timeText: String, host: String, program: String, pid: Int?, service: String?,
                 peer: Peer?, signals: [Signal], errors: [OpenSSLError], cause: Cause, confidence: Confidence, rule: String,
-                lines: [LogLine], omittedLines: Int = 0, messages: [String] = []) {
+                lines: [LogLine], omittedLines: Int = 0) {
         self.kind = kind; self.time = time; self.timeText = timeText; self.host = host; self.program = program
         self.pid = pid; self.service = service; self.peer = peer; self.signals = signals; self.errors = errors
         self.cause = cause; self.confidence = confidence; self.rule = rule; self.lines = lines; self.omittedLines = omittedLines
-        self.messages = messages
     }
 
     /// The service a program name stands for: `postfix/smtps/smtpd` → smtps, `postfix/submission/smtpd`

@@ -67,7 +67,7 @@ enum TriggerScan {
     ///
     /// A superset of `mayMatter`'s hits: the rare bytes L (TLS, SSL), U (UNKNOWN, Unknown), M (non-SMTP,
     /// SMTPS), backslash and NUL alone; S, H, F and ] only with a second byte (`Server c`, `H p` of
-    /// `DH param`, `Fa`, `]:` + digit); `: w` and `: f` (Postfix's `warning: `, `fatal: `). Reads 7 bytes past each 16-byte block, so it stops 23 bytes
+    /// `DH param`, `Fa`, `]:` + digit); `: wa` and `: fa` (Postfix's `warning: `, `fatal: `; not qmgr's `: from=`). Reads 7 bytes past each 16-byte block, so it stops 23 bytes
     /// before `n`; the caller reads the rest line by line.
     /// True when the CPU runs CLogScan's AVX2 kernel (32 bytes per step); else the portable Swift kernel runs.
     static let nativeKernelAvailable = clogscan_available() != 0
@@ -103,11 +103,12 @@ enum TriggerScan {
                 let v0 = r.loadUnaligned(as: SIMD16<Int8>.self)
                 let v1 = r.loadUnaligned(fromByteOffset: 1, as: SIMD16<Int8>.self)
                 let v2 = r.loadUnaligned(fromByteOffset: 2, as: SIMD16<Int8>.self)
+                let v3 = r.loadUnaligned(fromByteOffset: 3, as: SIMD16<Int8>.self)
                 let v7 = r.loadUnaligned(fromByteOffset: 7, as: SIMD16<Int8>.self)
                 let hit = (v0 .== l) .| (v0 .== u) .| (v0 .== bs) .| (v0 .== zero) .| (v0 .== m)
                     .| ((v0 .== s) .& (v7 .== c)) .| ((v0 .== h) .& (v2 .== lp)) .| ((v0 .== f) .& (v1 .== a))
                     .| ((v0 .== rb) .& (v1 .== colon) .& (v2 .> beforeZero) .& (v2 .< afterNine))
-                    .| ((v0 .== colon) .& (v1 .== space) .& ((v2 .== w) .| (v2 .== fl)))
+                    .| ((v0 .== colon) .& (v1 .== space) .& ((v2 .== w) .| (v2 .== fl)) .& (v3 .== a))
                 let ends = unsafeBitCast(v0 .== nl, to: SIMD16<UInt8>.self)
                 let halves = unsafeBitCast(hit, to: SIMD2<UInt64>.self)
                 if halves[0] | halves[1] != 0 {
