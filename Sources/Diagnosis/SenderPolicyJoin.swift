@@ -26,59 +26,55 @@ public enum SenderPolicyJoin {
 }
 
 extension SenderPolicyJoin {
-    /// The "Senders" table of the support report: one row per listener, one column per named sender, with the
-    /// domain's policy applied when its DNS was checked. Empty when no listener has sender verdicts.
-    public static func sendersMarkdown(_ probe: ProbeReport, dns: DNSReport?) -> String {
-        var probe = probe
-        if let dns { apply(dns, to: &probe, profiles: SenderProfile.all) }
-        let ids = SenderProfile.all.map(\.id).filter { id in probe.targets.contains { $0.profiles.contains { $0.id == id } } }
-        guard !ids.isEmpty else { return "" }
-        var out = "### Senders\n\nWhat named senders do with mail for each listener: approximations, sources in docs/SENDERS.md"
-        out += (dns.map { " (the DNS of \($0.domain) applied)" } ?? "") + ".\n\n"
-        out += "| Listener | " + ids.joined(separator: " | ") + " |\n|---|" + String(repeating: "---|", count: ids.count) + "\n"
-        for t in probe.targets where !t.profiles.isEmpty {
-            let address = t.address.contains(":") ? "[\(t.address)]" : t.address
-            out += "| \(address):\(t.port) |"
-            for id in ids {
-                guard let v = t.profiles.first(where: { $0.id == id }) else { out += " - |"; continue }
-                out += " \(v.outcome.rawValue)\(v.protocol.map { " \($0)" } ?? "") |"
-            }
-            out += "\n"
-        }
-        let notes = probe.targets.flatMap { t in t.profiles.filter { $0.outcome != .tls }.map { (t, $0) } }
-        if !notes.isEmpty {
-            out += "\n"
-            for (t, v) in notes { out += "- \(t.address):\(t.port) \(v.id) \(v.outcome.rawValue): \(v.reasons.joined(separator: "; "))\n" }
-        }
-        return out + "\n"
+    /// The senders table both renderings share: the named senders with a verdict somewhere, one row per listener
+    /// with verdicts (its outcome per sender, "-" where it has none), and a note per outcome other than TLS.
+    struct SendersTable {
+        var ids: [String]
+        var rows: [(listener: String, cells: [String])]
+        var notes: [String]
     }
-}
 
-extension SenderPolicyJoin {
-    /// The "Senders" table of `postls diagnose`'s text: the support report's table in columns, the outcomes
-    /// other than TLS with their reasons below it. Empty when no listener has sender verdicts.
-    public static func sendersText(_ probe: ProbeReport, dns: DNSReport?) -> String {
+    /// The table with the domain's policy applied when its DNS was checked; nil when no listener has sender verdicts.
+    static func sendersTable(_ probe: ProbeReport, dns: DNSReport?) -> SendersTable? {
         var probe = probe
         if let dns { apply(dns, to: &probe, profiles: SenderProfile.all) }
         let ids = SenderProfile.all.map(\.id).filter { id in probe.targets.contains { $0.profiles.contains { $0.id == id } } }
-        guard !ids.isEmpty else { return "" }
-        var rows: [[String]] = [["listener"] + ids]
-        for t in probe.targets where !t.profiles.isEmpty {
-            let address = t.address.contains(":") ? "[\(t.address)]" : t.address
-            rows.append(["\(address):\(t.port)"] + ids.map { id in
+        guard !ids.isEmpty else { return nil }
+        let rows = probe.targets.filter { !$0.profiles.isEmpty }.map { t in
+            (listener: "\(t.address.contains(":") ? "[\(t.address)]" : t.address):\(t.port)", cells: ids.map { id in
                 t.profiles.first { $0.id == id }.map { "\($0.outcome.rawValue)\($0.protocol.map { " \($0)" } ?? "")" } ?? "-"
             })
         }
+        let notes = probe.targets.flatMap { t in
+            t.profiles.filter { $0.outcome != .tls }.map { v in "\(t.address):\(t.port) \(v.id) \(v.outcome.rawValue): \(v.reasons.joined(separator: "; "))" }
+        }
+        return SendersTable(ids: ids, rows: rows, notes: notes)
+    }
+
+    /// The "Senders" table of the support report: one row per listener, one column per named sender, with the
+    /// domain's policy applied when its DNS was checked. Empty when no listener has sender verdicts.
+    public static func sendersMarkdown(_ probe: ProbeReport, dns: DNSReport?) -> String {
+        guard let table = sendersTable(probe, dns: dns) else { return "" }
+        var out = "### Senders\n\nWhat named senders do with mail for each listener: approximations, sources in docs/SENDERS.md"
+        out += (dns.map { " (the DNS of \($0.domain) applied)" } ?? "") + ".\n\n"
+        out += "| Listener | " + table.ids.joined(separator: " | ") + " |\n|---|" + String(repeating: "---|", count: table.ids.count) + "\n"
+        for row in table.rows { out += "| \(row.listener) |" + row.cells.map { " \($0) |" }.joined() + "\n" }
+        if !table.notes.isEmpty { out += "\n" + table.notes.map { "- \($0)\n" }.joined() }
+        return out + "\n"
+    }
+
+    /// The "Senders" table of `postls diagnose`'s text: the support report's table in columns, the outcomes
+    /// other than TLS with their reasons below it. Empty when no listener has sender verdicts.
+    public static func sendersText(_ probe: ProbeReport, dns: DNSReport?) -> String {
+        guard let table = sendersTable(probe, dns: dns) else { return "" }
+        let rows = [["listener"] + table.ids] + table.rows.map { [$0.listener] + $0.cells }
         let widths = rows[0].indices.map { c in rows.map { $0[c].count }.max() ?? 0 }
         var out = "\nSenders (approximations; sources in docs/SENDERS.md\(dns.map { "; the DNS of \($0.domain) applied" } ?? "")):\n"
         for row in rows {
             out += "  " + row.enumerated().map { $0.element.padding(toLength: widths[$0.offset], withPad: " ", startingAt: 0) }
                 .joined(separator: "  ").trimmingCharacters(in: .whitespaces) + "\n"
         }
-        for t in probe.targets {
-            for v in t.profiles where v.outcome != .tls { out += "  - \(t.address):\(t.port) \(v.id) \(v.outcome.rawValue): \(v.reasons.joined(separator: "; "))\n" }
-        }
-        return out
+        return out + table.notes.map { "  - \($0)\n" }.joined()
     }
 }
 

@@ -139,26 +139,13 @@ public struct LogTimeResolver: Sendable {
         refYear = c.year ?? 1970; refMonth = c.month ?? 1; refDay = c.day ?? 1
     }
 
-    /// The month of three packed letters (`Apr`), without hashing.
+    /// The months' three letters packed as the parser reads them (`Apr` is 0x417072), January first.
+    private static let monthKeys: [UInt32] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+        .map { $0.utf8.reduce(0) { $0 << 8 | UInt32($1) } }
+
+    /// The month of three packed letters (`Apr`), without hashing: a scan of twelve integers.
     private static func month(_ key: UInt32) -> Int? {
-        @inline(__always) func k(_ s: StaticString) -> UInt32 {
-            UInt32(s.utf8Start[0]) << 16 | UInt32(s.utf8Start[1]) << 8 | UInt32(s.utf8Start[2])
-        }
-        switch key {
-        case k("Jan"): return 1
-        case k("Feb"): return 2
-        case k("Mar"): return 3
-        case k("Apr"): return 4
-        case k("May"): return 5
-        case k("Jun"): return 6
-        case k("Jul"): return 7
-        case k("Aug"): return 8
-        case k("Sep"): return 9
-        case k("Oct"): return 10
-        case k("Nov"): return 11
-        case k("Dec"): return 12
-        default: return nil
-        }
+        monthKeys.firstIndex(of: key).map { $0 + 1 }
     }
 
     /// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).

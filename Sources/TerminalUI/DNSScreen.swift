@@ -21,13 +21,8 @@ enum DNSScreen {
         }
         y += 1
         let height = WizardLayout.dnsReportHeight(s.size, candidates: d.candidates.count)
-        let lines = reportLines(s, width: w - 3, glyphs: glyphs)
-        let top = max(0, min(d.top, max(0, lines.count - height)))
-        for (i, line) in lines.dropFirst(top).prefix(height).enumerated() {
-            buffer.write(line, x: 1, y: y + i, width: w - 3, ellipsis: glyphs.ellipsis)
-        }
-        if top > 0 { buffer.put(glyphs.moreAbove, x: w - 1, y: y, style: Style(.muted)) }
-        if top + height < lines.count { buffer.put(glyphs.moreBelow, x: w - 1, y: y + height - 1, style: Style(.muted)) }
+        ScrolledLines(lines: reportLines(s, width: w - 3, glyphs: glyphs), top: d.top)
+            .render(into: &buffer, rect: Rect(x: 1, y: y, width: w - 1, height: height), glyphs: glyphs)
     }
 
     static func domainLine(_ d: DNSStepState, glyphs: Glyphs) -> String {

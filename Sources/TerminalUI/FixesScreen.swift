@@ -27,16 +27,12 @@ enum FixesScreen {
         y += 1
         let lines = detailLines(s, d, width: w - 3, glyphs: glyphs)
         let height = WizardLayout.fixesDetailHeight(s.size, count: f.diagnoses.count)
-        let top = max(0, min(f.detailTop, max(0, lines.count - height)))
-        for (i, line) in lines.dropFirst(top).prefix(height).enumerated() {
-            buffer.write(line, x: 1, y: y + i, width: w - 3, ellipsis: glyphs.ellipsis)
-        }
+        ScrolledLines(lines: lines, top: f.detailTop)
+            .render(into: &buffer, rect: Rect(x: 1, y: y, width: w - 1, height: height), glyphs: glyphs)
         if lines.count > height, f.pane == .diagnoses {
             let hint = " Tab, then \(glyphs.isUnicode ? "↓" : "Dn") for more "
             buffer.write(hint, x: w - CharacterWidth.of(hint) - 1, y: y - 1, style: Style(.muted))
         }
-        if top > 0 { buffer.put(glyphs.moreAbove, x: w - 1, y: y, style: Style(.muted)) }
-        if top + height < lines.count { buffer.put(glyphs.moreBelow, x: w - 1, y: y + height - 1, style: Style(.muted)) }
     }
 
     static func detailLines(_ s: WizardState, _ d: DiagnosisRow, width: Int, glyphs: Glyphs) -> [[Span]] {

@@ -32,13 +32,8 @@ enum SetupScreen {
         buffer.drawRule(y: y, x: 0, width: w, label: ruleLabel(st), glyphs: glyphs, style: Style(.border))
         y += 1
         let height = WizardLayout.setupPlanHeight(s.size, count: st.sources.count)
-        let lines = planLines(st, width: w - 3, glyphs: glyphs)
-        let top = max(0, min(st.top, max(0, lines.count - height)))
-        for (i, line) in lines.dropFirst(top).prefix(height).enumerated() {
-            buffer.write(line, x: 1, y: y + i, width: w - 3, ellipsis: glyphs.ellipsis)
-        }
-        if top > 0 { buffer.put(glyphs.moreAbove, x: w - 1, y: y, style: Style(.muted)) }
-        if top + height < lines.count { buffer.put(glyphs.moreBelow, x: w - 1, y: y + height - 1, style: Style(.muted)) }
+        ScrolledLines(lines: planLines(st, width: w - 3, glyphs: glyphs), top: st.top)
+            .render(into: &buffer, rect: Rect(x: 1, y: y, width: w - 1, height: height), glyphs: glyphs)
     }
 
     static func ruleLabel(_ st: SetupStepState) -> String {

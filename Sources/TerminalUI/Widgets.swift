@@ -135,9 +135,33 @@ public struct VirtualList {
                 buffer.addAttributes(focused ? [.reverse] : [.bold], in: Rect(x: rect.x + 1, y: y, width: rect.width - 2, height: 1))
             }
         }
-        if first > 0 { buffer.put(glyphs.moreAbove, x: rect.maxX - 1, y: rect.y, style: Style(.muted)) }
-        if first + rect.height < count { buffer.put(glyphs.moreBelow, x: rect.maxX - 1, y: rect.maxY - 1, style: Style(.muted)) }
+        buffer.drawScrollMarks(rect, first: first, count: count, glyphs: glyphs)
         return first
+    }
+}
+
+extension ScreenBuffer {
+    /// The more-above and more-below marks in the last column of a scrolled area showing `count` rows from `first`.
+    public mutating func drawScrollMarks(_ rect: Rect, first: Int, count: Int, glyphs: Glyphs) {
+        if first > 0 { put(glyphs.moreAbove, x: rect.maxX - 1, y: rect.y, style: Style(.muted)) }
+        if first + rect.height < count { put(glyphs.moreBelow, x: rect.maxX - 1, y: rect.maxY - 1, style: Style(.muted)) }
+    }
+}
+
+/// A pane of styled lines scrolled to `top` (kept so the last page stays full), with more-above/below marks in its
+/// last column; the lines get the width up to one column before the marks.
+public struct ScrolledLines {
+    public var lines: [[Span]]
+    public var top: Int
+
+    public init(lines: [[Span]], top: Int) { self.lines = lines; self.top = top }
+
+    public func render(into buffer: inout ScreenBuffer, rect: Rect, glyphs: Glyphs) {
+        let first = max(0, min(top, max(0, lines.count - rect.height)))
+        for (i, line) in lines.dropFirst(first).prefix(rect.height).enumerated() {
+            buffer.write(line, x: rect.x, y: rect.y + i, width: rect.width - 2, ellipsis: glyphs.ellipsis)
+        }
+        buffer.drawScrollMarks(rect, first: first, count: lines.count, glyphs: glyphs)
     }
 }
 
@@ -182,8 +206,7 @@ public struct TextViewer: Sendable {
             buffer.write(expandTabs(lines[i]), x: x, y: y, width: rect.maxX - x - 1, style: style, ellipsis: glyphs.ellipsis)
             if i == highlight { buffer.addAttributes([.reverse], in: Rect(x: rect.x, y: y, width: rect.width - 1, height: 1)) }
         }
-        if start > 0 { buffer.put(glyphs.moreAbove, x: rect.maxX - 1, y: rect.y, style: Style(.muted)) }
-        if start + rect.height < lines.count { buffer.put(glyphs.moreBelow, x: rect.maxX - 1, y: rect.maxY - 1, style: Style(.muted)) }
+        buffer.drawScrollMarks(rect, first: start, count: lines.count, glyphs: glyphs)
     }
 
     private func expandTabs(_ s: String) -> String {

@@ -176,41 +176,34 @@ extension WizardState {
     /// Step-specific keys; nil when the key is not the step's, so global keys apply.
     private mutating func handleStepKey(_ key: WizardKey) -> [WizardEffect]? {
         switch step {
-        case .overview:
-            let n = fixes.diagnoses.count
-            if let d = movement(key, page: 5) { fixes.list.move(by: d, count: n, height: WizardLayout.fixesListHeight(size, count: fixes.diagnoses.count)); return [] }
-            if key == .enter, n > 0 { step = .fixes; fixes.pane = .diagnoses; fixes.fixIndex = 0; fixes.detailTop = 0; return [] }
-            if key == .character("e") { return showLogEvents(of: fixes.selectedDiagnosis?.cause) }
-            if key == .character("s") { return openSetup() }
-            return nil
-
-        case .config:
-            return handleConfigKey(key)
-
-        case .probe:
-            let h = WizardLayout.probeListHeight(size)
-            if let d = movement(key, page: h) { probe.list.move(by: d, count: probe.listeners.count, height: h); return [] }
-            if key == .enter { return startProbe() }
-            return nil
-
-        case .logs:
-            return handleLogsKey(key)
-
-        case .fixes:
-            return handleFixesKey(key)
-
-        case .apply:
-            return handleApplyKey(key)
-
-        case .report:
-            return handleReportKey(key)
-
-        case .dns:
-            return handleDNSKey(key)
-
-        case .setup:
-            return handleSetupKey(key)
+        case .overview: handleOverviewKey(key)
+        case .config: handleConfigKey(key)
+        case .probe: handleProbeKey(key)
+        case .logs: handleLogsKey(key)
+        case .fixes: handleFixesKey(key)
+        case .apply: handleApplyKey(key)
+        case .report: handleReportKey(key)
+        case .dns: handleDNSKey(key)
+        case .setup: handleSetupKey(key)
         }
+    }
+
+    /// The Overview: move among the problems, open one in Fixes (Enter), its log events (e), first-time setup (s).
+    private mutating func handleOverviewKey(_ key: WizardKey) -> [WizardEffect]? {
+        let n = fixes.diagnoses.count
+        if let d = movement(key, page: 5) { fixes.list.move(by: d, count: n, height: WizardLayout.fixesListHeight(size, count: fixes.diagnoses.count)); return [] }
+        if key == .enter, n > 0 { step = .fixes; fixes.pane = .diagnoses; fixes.fixIndex = 0; fixes.detailTop = 0; return [] }
+        if key == .character("e") { return showLogEvents(of: fixes.selectedDiagnosis?.cause) }
+        if key == .character("s") { return openSetup() }
+        return nil
+    }
+
+    /// The Probe step: move among the listeners, probe again (Enter).
+    private mutating func handleProbeKey(_ key: WizardKey) -> [WizardEffect]? {
+        let h = WizardLayout.probeListHeight(size)
+        if let d = movement(key, page: h) { probe.list.move(by: d, count: probe.listeners.count, height: h); return [] }
+        if key == .enter { return startProbe() }
+        return nil
     }
 
     /// The DNS step: choose among the configuration's mail domains, check one (Enter), scroll the result.

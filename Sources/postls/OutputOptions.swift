@@ -1,4 +1,5 @@
 import ArgumentParser
+import Diagnosis
 import Foundation
 import PostlsCore
 import TLSKit
@@ -23,6 +24,27 @@ struct ColorOption: ParsableArguments {
     var useColor: Bool {
         ColorChoice.useColor(noColorFlag: noColor, environment: ProcessInfo.processInfo.environment,
                              outputIsColorTerminal: isatty(STDOUT_FILENO) == 1)
+    }
+}
+
+/// Where first-time setup looks and writes, as `postls setup` and the wizard's Setup step both take them; hidden,
+/// for tests (loopback ports, a PKI's directories).
+struct SetupPlaces: ParsableArguments {
+    @Option(name: .customLong("submission-port"), help: .hidden) var submissionPort = "submission"
+    @Option(name: .customLong("submissions-port"), help: .hidden) var submissionsPort = "submissions"
+    @Option(name: .customLong("tls-dir"), help: .hidden) var tlsDir: String?
+    @Option(name: .customLong("letsencrypt-dir"), help: .hidden) var letsEncryptDir = "/etc/letsencrypt/live"
+    @Option(name: .customLong("ssl-dir"), help: .hidden) var sslDir = "/etc/ssl"
+
+    /// Setup's options with these places and the rest at their defaults.
+    var options: SetupOptions {
+        var o = SetupOptions()
+        o.submissionService = submissionPort
+        o.submissionsService = submissionsPort
+        o.tlsDirectory = tlsDir
+        o.letsEncryptDirectory = letsEncryptDir
+        o.sslDirectory = sslDir
+        return o
     }
 }
 

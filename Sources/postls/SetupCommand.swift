@@ -46,10 +46,7 @@ struct SetupCommand: ParsableCommand {
     @Option(name: .customLong("dovecot-config"), help: "Dovecot configuration (default: /etc/dovecot/dovecot.conf when present and --config-dir is /etc/postfix).") var dovecotConfig: String?
     @Option(name: .customLong("ca-file"), help: "Verify the probed certificates against these trust anchors.") var caFile: String?
     @Option(name: .long, help: "Seconds allowed for each probe phase.") var timeout: Double = 10
-    @Option(name: .customLong("submission-port"), help: .hidden) var submissionPort = "submission"
-    @Option(name: .customLong("submissions-port"), help: .hidden) var submissionsPort = "submissions"
-    @Option(name: .customLong("tls-dir"), help: .hidden) var tlsDir: String?
-    @Option(name: .customLong("letsencrypt-dir"), help: .hidden) var letsEncryptDir = "/etc/letsencrypt/live"
+    @OptionGroup var places: SetupPlaces
 
     func validate() throws {
         if (cert == nil) != (keyFile == nil) { throw ValidationError("--cert and --key-file go together") }
@@ -60,18 +57,14 @@ struct SetupCommand: ParsableCommand {
     }
 
     var options: SetupOptions {
-        var o = SetupOptions()
+        var o = places.options
         o.configDirectory = configDir
         o.hostname = hostname
         o.key = key.spec
         if let cert, let keyFile { o.certificate = .files(certificate: cert, key: keyFile) }
         else if selfSigned { o.certificate = .selfSigned }
         else if csrOnly { o.certificate = .requestOnly }
-        o.submissionService = submissionPort
-        o.submissionsService = submissionsPort
         o.dovecotConfig = dovecotConfig
-        o.tlsDirectory = tlsDir
-        o.letsEncryptDirectory = letsEncryptDir
         o.extraNames = names
         return o
     }

@@ -21,27 +21,13 @@ struct WizardCommand: ParsableCommand {
 
     @OptionGroup var color: ColorOption
 
-    // First-time setup's places, as `postls setup` takes them (for tests: loopback ports, a PKI's directories).
-    @Option(name: .customLong("submission-port"), help: .hidden) var submissionPort = "submission"
-    @Option(name: .customLong("submissions-port"), help: .hidden) var submissionsPort = "submissions"
-    @Option(name: .customLong("tls-dir"), help: .hidden) var tlsDir: String?
-    @Option(name: .customLong("letsencrypt-dir"), help: .hidden) var letsEncryptDir = "/etc/letsencrypt/live"
-    @Option(name: .customLong("ssl-dir"), help: .hidden) var sslDir = "/etc/ssl"
-
-    var setupOptions: SetupOptions {
-        var o = SetupOptions()
-        o.submissionService = submissionPort
-        o.submissionsService = submissionsPort
-        o.tlsDirectory = tlsDir
-        o.letsEncryptDirectory = letsEncryptDir
-        o.sslDirectory = sslDir
-        return o
-    }
+    // First-time setup's places, as `postls setup` takes them.
+    @OptionGroup var places: SetupPlaces
 
     func run() throws {
         let env = ProcessInfo.processInfo.environment
         if CursesWizard.terminalIsUsable(environment: env) {
-            let code = try WizardLauncher.run(options: gather.options, setupOptions: setupOptions, hostName: WizardLauncher.hostName(configDirectory: gather.configDir),
+            let code = try WizardLauncher.run(options: gather.options, setupOptions: places.options, hostName: WizardLauncher.hostName(configDirectory: gather.configDir),
                                               noColor: color.noColor)
             if code != 0 { throw ArgumentParser.ExitCode(code) }
             return
