@@ -283,7 +283,7 @@ extension Gatherer {
         var context = LintContext(configuration: configuration, cipherEvaluator: OpenSSLCipherEvaluator(runner: runner),
                                   trustAnchors: options.trust, publicSMTPPorts: options.smtpPorts, dovecot: dovecot)
         context.dovecotValidation = dovecot?.validate(runner: runner, cache: options.cache)
-        if dovecot != nil { context.dovecotVersion = DovecotConfig.installedVersion(runner: runner) }
+        if dovecot != nil { context.dovecotVersion = DovecotConfig.installedVersion(runner: runner, cache: options.cache) }
         return Linter().run(context) + extra
     }
 }

@@ -61,9 +61,18 @@ extension DovecotConfig {
     public var needsUpgradeTo24: Bool { !declaresConfigVersion || !settingsRenamedIn24.isEmpty }
 
     /// The installed Dovecot's version (`dovecot --version`: "2.4.1-4 (7d8c0e5759)" → "2.4.1"), nil when absent.
-    public static func installedVersion(runner: ProcessRunner) -> String? {
-        guard let out = try? runner.run("dovecot", ["--version"], timeout: 10), out.succeeded else { return nil }
-        let version = out.stdout.prefix { $0.isNumber || $0 == "." }
+    /// With a `cache`, kept while the dovecot program is the same file: starting dovecot costs as much as all of
+    /// `postls config`'s own work.
+    public static func installedVersion(runner: ProcessRunner, executable: String = "dovecot", cache: CommandOutputCache = .disabled) -> String? {
+        let run = { () throws -> String in
+            let out = try runner.run(executable, ["--version"], timeout: 10)
+            return out.succeeded ? out.stdout : ""
+        }
+        let program = cache.directory == nil ? nil : findExecutable(executable) ?? (executable.hasPrefix("/") ? executable : nil)
+        let text = program.map { program in
+            try? cache.output(name: "dovecot-version", key: "dovecot --version\nprogram " + CommandOutputCache.identity(of: program), compute: run)
+        } ?? (try? run())
+        let version = (text ?? "").prefix { $0.isNumber || $0 == "." }
         return version.isEmpty ? nil : String(version)
     }
 

@@ -52,7 +52,7 @@ struct ConfigCommand: ParsableCommand {
         }
         var context = LintContext(configuration: configuration, cipherEvaluator: OpenSSLCipherEvaluator(runner: runner), dovecot: dovecot)
         context.dovecotValidation = dovecot?.validate(runner: runner, cache: .standard())
-        if dovecot != nil { context.dovecotVersion = DovecotConfig.installedVersion(runner: runner) }
+        if dovecot != nil { context.dovecotVersion = DovecotConfig.installedVersion(runner: runner, cache: .standard()) }
         // Cipher lists are evaluated by the openssl command; time it apart from the in-process rules.
         var findings = Linter(rules: Linter.standardRules.filter { !($0 is CipherRule) }).run(context)
         clock.mark("lint")

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import PostlsCore
 import Testing
 import TestSupport
@@ -26,7 +27,7 @@ struct PostconfCacheTests {
         init() throws {
             root = try TemporaryDirectory()
             program = root.path + "/postconf"
-            FileManager.default.createFile(atPath: program, contents: Data("#!/bin/sh\n".utf8), attributes: [.posixPermissions: 0o755])
+            _ = FileManager.default.createFile(atPath: program, contents: Data("#!/bin/sh\n".utf8), attributes: [.posixPermissions: 0o755])
             cache = CommandOutputCache(directory: root.path + "/cache")
         }
     }
@@ -40,6 +41,29 @@ struct PostconfCacheTests {
         #expect(second.values["mail_name"] == "Postfix")
         #expect(second.values["relayhost"] == "")
         #expect(second.origin == "postconf -d (Postfix 9.9.9)")
+    }
+
+    /// `dovecot --version` (which 2.x is installed) is kept the same way, keyed by the dovecot program's file.
+    @Test func dovecotsVersionIsKeptUntilDovecotIsReplaced() throws {
+        final class CountingDovecot: ProcessRunner, @unchecked Sendable {
+            let runs = Mutex(0)
+            func run(_ executable: String, _ arguments: [String], stdin: Data?, environment: [String: String]?, timeout: Double?) throws -> ProcessOutput {
+                runs.withLock { $0 += 1 }
+                return ProcessOutput(status: 0, stdout: "2.4.1-4 (7d8c0e5759)\n", stderr: "")
+            }
+        }
+        let s = try Setup(), runner = CountingDovecot()
+        let program = s.root.path + "/dovecot"
+        _ = FileManager.default.createFile(atPath: program, contents: Data("#!/bin/sh\n".utf8), attributes: [.posixPermissions: 0o755])
+        #expect(DovecotConfig.installedVersion(runner: runner, executable: program, cache: s.cache) == "2.4.1")
+        #expect(DovecotConfig.installedVersion(runner: runner, executable: program, cache: s.cache) == "2.4.1")
+        #expect(runner.runs.withLock { $0 } == 1)
+        try Data("#!/bin/sh\n# upgraded\n".utf8).write(to: URL(fileURLWithPath: program))
+        #expect(DovecotConfig.installedVersion(runner: runner, executable: program, cache: s.cache) == "2.4.1")
+        #expect(runner.runs.withLock { $0 } == 2)
+        // Without a cache every call asks dovecot.
+        _ = DovecotConfig.installedVersion(runner: runner, executable: program)
+        #expect(runner.runs.withLock { $0 } == 3)
     }
 
     @Test func anUpgradedPostconfIsRunAgain() throws {
