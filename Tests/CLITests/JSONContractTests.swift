@@ -318,6 +318,25 @@ struct JSONContractTests {
         _ = try expectValid(["dns", "nothing-here.example"] + common, schema: "dns.schema.json")
         _ = try expectValid(["diagnose", "--json", "--domain", "stale.example", "--resolver", dns.resolverArgument] + fixture.gather,
                             schema: "diagnose.schema.json")
+        // A bundle with the DNS step and senders' reports: both are in it and both are validated, plain and redacted.
+        let google = try fixture.dir.write("bundle-dns/google.json", TLSReportSamples.google(domain: "stale.example"))
+        for redact in [false, true] {
+            let path = fixture.dir.file("bundle-dns-\(redact).json")
+            let out = try PostlsBinary.run(["report", "--bundle", path, "--domain", "stale.example", "--resolver", dns.resolverArgument,
+                                            "--mx-port", String(smtp), "--tlsrpt", google] + (redact ? ["--redact"] : []) + fixture.gather, timeout: 180)
+            #expect([0, 1, 2].contains(out.status), "\(out.stderr)")
+            let text = try String(contentsOfFile: path, encoding: .utf8)
+            let errors = try JSONSchemaValidator.validate(json: text, schema: "bundle.schema.json")
+            #expect(errors.isEmpty, "the bundle does not match docs/json/bundle.schema.json:\n\(errors.joined(separator: "\n"))")
+            let object = try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
+            let view = try #require((object["dns"] as? [String: Any])?["view"] as? [String: Any], "\(text.prefix(3000))")
+            #expect((view["mx"] as? [[String: Any]])?.first?["is_this_server"] as? Bool == true, "\(view)")
+            #expect((view["findings"] as? [[String: Any]])?.contains { $0["cause"] as? String == "dane_mismatch" } == true, "\(view)")
+            let senders = try #require(object["sender_reports"] as? [String: Any], "\(text.prefix(3000))")
+            #expect((senders["headline"] as? String)?.hasPrefix("1 report from Google Inc.") == true && (senders["lines"] as? [String])?.count == 2, "\(senders)")
+            // (Names under .example are documentation names the redactor keeps; the sender's address is not.)
+            #expect(text.contains("209.85.128.70") == !redact, "\(text.prefix(3000))")
+        }
     }
 
     /// Each command that prints JSON says in its --help where its schema is.
