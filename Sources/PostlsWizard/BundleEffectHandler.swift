@@ -23,6 +23,7 @@ final class BundleEffectHandler: WizardEffectHandler, Sendable {
         switch effect {
         case .loadConfig:
             post(.configLoaded(settings: b.config.settings, findings: b.config.findings))
+            post(.dnsCandidates(b.dns?.candidates ?? []))
             diagnoseIfReady("config", post)
         case .runProbe:
             post(.probeStarted(total: b.probe.listeners.count))
@@ -42,8 +43,8 @@ final class BundleEffectHandler: WizardEffectHandler, Sendable {
             post(.applyFinished(succeeded: false, before: [], after: [], message: "read-only bundle: nothing was applied"))
         case .rollback:
             post(.rollbackFinished(succeeded: false, after: [], message: "read-only bundle: nothing was rolled back"))
-        case .checkDNS:
-            post(.dnsFailed("Read-only bundle: it holds no DNS check; run postls dns on the customer's server"))
+        case .checkDNS(let domain):
+            post(dnsAnswer(domain))
         case .discoverSetup, .planSetup, .applySetup:
             post(.setupFailed("Read-only bundle: setup runs on the customer's server"))
         case .writeReport, .writeBundle:
@@ -53,11 +54,21 @@ final class BundleEffectHandler: WizardEffectHandler, Sendable {
         }
     }
 
+    /// The bundle's view of `domain` when the customer checked it; nothing is looked up from here.
+    private func dnsAnswer(_ domain: String) -> WizardEvent {
+        let same = { (other: String?) in other.map { $0.lowercased() == domain.lowercased() } ?? false }
+        if let view = bundle.dns?.view, same(view.domain) { return .dnsLoaded(view) }
+        if let error = bundle.dns?.error, same(bundle.dns?.domain) { return .dnsFailed(error) }
+        return .dnsFailed("Read-only bundle: it holds no DNS check of \(domain); run postls dns \(domain) on the customer's server")
+    }
+
     private func diagnoseIfReady(_ step: String, _ post: @escaping @Sendable (WizardEvent) -> Void) {
         let ready = answered.withLock { done -> Bool in
             let first = done.insert(step).inserted
             return first && done.count == 3
         }
-        if ready { post(.diagnosesLoaded(diagnoses: bundle.diagnoses, fixes: bundle.fixes)) }
+        guard ready else { return }
+        post(.diagnosesLoaded(diagnoses: bundle.diagnoses, fixes: bundle.fixes))
+        if let senders = bundle.senderReports { post(.senderReportsLoaded(senders)) }
     }
 }

@@ -26,7 +26,8 @@ public enum BundleWriter {
         let journal = WizardBundle.journalActions(configDirectory: options.configDirectory).filter { $0.journalID.map { !seen.contains($0) } ?? true }
         let probeError = options.probe ? "OpenSSL could not be set up for probing" : "not probed (--no-probe)"
         var bundle = WizardBundle.make(gathered: gathered, hostName: hostName, configDirectory: options.configDirectory,
-                                       probeError: probeError, actions: journal + session, now: now)
+                                       probeError: probeError, actions: journal + session, dnsDomain: options.domain,
+                                       certificateName: options.name, now: now)
         if redact {
             var redactor = SupportReport.redactor(for: gathered)
             redactor.learn(host: hostName)

@@ -28,6 +28,8 @@ public enum WizardLauncher {
     /// The wizard on a support bundle (`postls open`), read-only: the same screens, answered from the bundle.
     public static func open(_ bundle: WizardBundle, path: String, noColor: Bool) throws -> Int32 {
         var state = WizardState(hostName: bundle.hostName, configDirectory: bundle.configDirectory, size: TerminalSize(width: 80, height: 24))
+        // The domain the customer's DNS step checked: checked again from the start, answered from the bundle.
+        state.dns.domain = bundle.dns?.domain
         state.readOnly = ReadOnlySource(path: path, generated: bundle.generated, redacted: bundle.redacted, actions: bundle.actions.map(\.line))
         _ = try CursesWizard.run(state, effects: BundleEffectHandler(bundle: bundle), environment: ProcessInfo.processInfo.environment, noColor: noColor)
         return 0

@@ -169,13 +169,15 @@ public struct DiagnosisRow: Sendable, Hashable, Codable {
 }
 
 /// What senders reported (`--tlsrpt`), as the Overview's "Reported by senders" section shows it.
-public struct SenderReportsRow: Sendable, Hashable {
+public struct SenderReportsRow: Sendable, Hashable, Codable {
     /// "2 reports from Google Inc., Microsoft Corporation: 94 successful, 13 failed sessions"
     public var headline: String
     /// One line per failure detail: cause, count, result type, sender, and what the local logs hold of it.
     public var lines: [String]
     /// Failure details the local logs do not show (the vantage-point limit).
     public var notSeenLocally: Int
+
+    enum CodingKeys: String, CodingKey { case headline, lines, notSeenLocally = "not_seen_locally" }
 
     public init(headline: String, lines: [String], notSeenLocally: Int) {
         self.headline = headline; self.lines = lines; self.notSeenLocally = notSeenLocally
@@ -248,30 +250,31 @@ public struct ApplyStepRow: Sendable, Hashable, Codable {
 
 /// The DNS step's view of a mail domain: its MX hosts (which one is this server), their TLSA records against the
 /// served key and the key on disk, MTA-STS and TLS-RPT, the findings and the records to publish.
-public struct DNSView: Sendable, Hashable {
+public struct DNSView: Sendable, Hashable, Codable {
     /// How a line reads at a glance (words on screen, never colour alone).
-    public enum Mark: String, Sendable, Hashable { case ok = "OK", warning = "WARN", critical = "CRIT", none = "-" }
+    public enum Mark: String, Sendable, Hashable, Codable { case ok = "OK", warning = "WARN", critical = "CRIT", none = "-" }
 
-    public struct Line: Sendable, Hashable {
+    public struct Line: Sendable, Hashable, Codable {
         public var mark: Mark
         public var label: String
         public var text: String
         public init(_ mark: Mark, _ label: String, _ text: String) { self.mark = mark; self.label = label; self.text = text }
     }
 
-    public struct MX: Sendable, Hashable {
+    public struct MX: Sendable, Hashable, Codable {
         public var host: String
         public var preference: Int
         public var addresses: [String]
         public var isThisServer: Bool
         /// The certificate the MX served and the TLSA state, one line each.
         public var lines: [Line]
+        enum CodingKeys: String, CodingKey { case host, preference, addresses, isThisServer = "is_this_server", lines }
         public init(host: String, preference: Int, addresses: [String], isThisServer: Bool, lines: [Line]) {
             self.host = host; self.preference = preference; self.addresses = addresses; self.isThisServer = isThisServer; self.lines = lines
         }
     }
 
-    public struct Finding: Sendable, Hashable {
+    public struct Finding: Sendable, Hashable, Codable {
         public var severity: Severity
         public var cause: Cause
         public var message: String

@@ -5,11 +5,14 @@ import PostlsCore
 /// configuration files as the Config step shows them, the fix actions that were tried), written by
 /// `postls report --bundle FILE` and the wizard's Report step, read by `postls open FILE`, which shows the same
 /// screens read-only. Its JSON is docs/json/bundle.schema.json; `bundle_version` says which shape it has, and a
-/// reader refuses another version rather than guess.
+/// reader refuses another version rather than guess. Optional fields (`dns`, `sender_reports`) were added within
+/// version 1: a bundle without them reads as one whose wizard had none, and a reader of version 1 ignores fields
+/// it does not know, so adding an optional field never raises the version.
 public struct WizardBundle: Codable, Sendable, Equatable {
     /// The `format` every bundle carries: how a reader tells a bundle from any other JSON.
     public static let formatName = "postls-bundle"
-    /// The shape this postls writes and reads. Raised when a field changes meaning or goes away.
+    /// The shape this postls writes and reads. Raised when a field changes meaning or goes away (or a new field is
+    /// one a reader must understand); not for a new optional field.
     public static let currentVersion = 1
     /// Log events kept per cause: every group the Logs step shows is there, each up to this many events.
     public static let eventsPerCause = 200
@@ -33,6 +36,24 @@ public struct WizardBundle: Codable, Sendable, Equatable {
     public var files: [File]
     /// Fixes applied and rolled back: from the wizard session that wrote the bundle, and the fix journal on disk.
     public var actions: [Action]
+    /// The DNS step: the mail domains to choose from and the domain checked, if one was (`--domain`, or the one
+    /// checked in the wizard session). Nil in a bundle written before the DNS step was carried.
+    public var dns: DNS?
+    /// The Overview's "Reported by senders" (`--tlsrpt`); nil when no senders' reports were read.
+    public var senderReports: SenderReportsRow?
+
+    public struct DNS: Codable, Sendable, Equatable {
+        /// The configuration's mail domains (mydomain, mydestination, virtual_mailbox_domains).
+        public var candidates: [String]
+        /// The checked domain's view; nil when none was checked.
+        public var view: DNSView?
+        /// Why the check of `domain` gave no view (no resolver); nil when it gave one or none was made.
+        public var error: String?
+        public var domain: String?
+        public init(candidates: [String], view: DNSView?, domain: String? = nil, error: String? = nil) {
+            self.candidates = candidates; self.view = view; self.domain = domain ?? view?.domain; self.error = error
+        }
+    }
 
     public struct Config: Codable, Sendable, Equatable {
         public var settings: [ConfigSettingRow]
@@ -116,16 +137,18 @@ public struct WizardBundle: Codable, Sendable, Equatable {
     enum CodingKeys: String, CodingKey {
         case format, bundleVersion = "bundle_version", postlsVersion = "postls_version", generated, redacted
         case hostName = "host_name", configDirectory = "config_directory", config, probe, logs, diagnoses, fixes, files, actions
+        case dns, senderReports = "sender_reports"
     }
 
     public init(generated: String, redacted: Bool = false, hostName: String, configDirectory: String, config: Config, probe: Probe,
-                logs: Logs, diagnoses: [DiagnosisRow], fixes: [FixRow], files: [File], actions: [Action]) {
+                logs: Logs, diagnoses: [DiagnosisRow], fixes: [FixRow], files: [File], actions: [Action], dns: DNS? = nil,
+                senderReports: SenderReportsRow? = nil) {
         format = Self.formatName
         bundleVersion = Self.currentVersion
         postlsVersion = PostlsVersion.string
         self.generated = generated; self.redacted = redacted; self.hostName = hostName; self.configDirectory = configDirectory
         self.config = config; self.probe = probe; self.logs = logs; self.diagnoses = diagnoses; self.fixes = fixes
-        self.files = files; self.actions = actions
+        self.files = files; self.actions = actions; self.dns = dns; self.senderReports = senderReports
     }
 
     // MARK: Reading and writing

@@ -67,6 +67,8 @@ struct OpenCommand: ParsableCommand {
             for line in d.evidence { out += "    \(line)\n" }
         }
         if b.diagnoses.isEmpty { out += "No problems found.\n" }
+        if let view = b.dns?.view { out += "\nDNS of \(view.domain): \(view.findings.count) problem\(view.findings.count == 1 ? "" : "s")\n" }
+        if let senders = b.senderReports { out += "\nReported by senders: \(senders.headline)\n" + senders.lines.map { "    \($0)\n" }.joined() }
         for a in b.actions { out += "\n\(a.line)" }
         return out + (b.actions.isEmpty ? "" : "\n")
     }

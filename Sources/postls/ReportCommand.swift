@@ -16,7 +16,8 @@ struct ReportCommand: ParsableCommand {
             Private key material is never included, with or without --redact. \
             --bundle FILE writes a support bundle instead (schema: docs/json/bundle.schema.json): everything the wizard \
             shows (findings, settings, probe results, log totals and events, up to 200 a cause, diagnoses, fixes with \
-            diffs, main.cf and master.cf) and the fix journal's applies and rollbacks; `postls open FILE` shows it in the \
+            diffs, main.cf and master.cf, the DNS step with --domain, senders' reports with --tlsrpt) and the fix journal's \
+            applies and rollbacks; `postls open FILE` shows it in the \
             wizard, read-only. With --redact the same placeholders as the report's.
             """)
 

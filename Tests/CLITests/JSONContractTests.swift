@@ -108,6 +108,7 @@ struct JSONSchemaTests {
         ("fix.schema.json", #"{"fixes": []}"#, "/"),
         ("version.schema.json", #"{"postls": "0.1.0"}"#, "/"),
         ("bundle.schema.json", #"{"format": "postls-bundle", "bundle_version": 2, "postls_version": "0.1.0", "generated": "2026-12-07T16:00:00Z", "redacted": false, "host_name": "h", "config_directory": "/etc/postfix", "config": {"settings": [], "findings": []}, "probe": {"listeners": []}, "logs": {"events": [], "events_total": 0}, "diagnoses": [], "fixes": [], "files": [], "actions": []}"#, "/bundle_version"),
+        ("bundle.schema.json", #"{"format": "postls-bundle", "bundle_version": 1, "postls_version": "0.1.0", "generated": "2026-12-07T16:00:00Z", "redacted": false, "host_name": "h", "config_directory": "/etc/postfix", "config": {"settings": [], "findings": []}, "probe": {"listeners": []}, "logs": {"events": [], "events_total": 0}, "diagnoses": [], "fixes": [], "files": [], "actions": [], "dns": {"candidates": [], "view": {"domain": "d", "resolver": "r", "dnssec": "secure", "mx": [{"host": "m", "preference": 10, "addresses": [], "is_this_server": "yes", "lines": []}], "policies": [], "findings": [], "records": []}}}"#, "/dns/view/mx/0/is_this_server"),
         ("tlsrpt.schema.json", #"{"days": [{"organization": "G", "day": "2026-12-01", "reports": 1, "policy_domains": [], "successful_sessions": 1, "failed_sessions": 1, "blocked_sessions": 0, "failures": [{"result_type": "certificate-expired", "cause": "expired", "failed_sessions": 1}], "failing": []}], "reports": [], "rejected": [], "skipped": [], "unreadable": [], "totals": {"reports": 0, "successful_sessions": 0, "failed_sessions": 0, "rejected": 0, "skipped": 0, "unreadable": 0}}"#, "/days/0/failures/0/cause"),
     ])
     func aWrongDocumentIsRejected(schema: String, document: String, place: String) throws {
@@ -318,6 +319,25 @@ struct JSONContractTests {
         _ = try expectValid(["dns", "nothing-here.example"] + common, schema: "dns.schema.json")
         _ = try expectValid(["diagnose", "--json", "--domain", "stale.example", "--resolver", dns.resolverArgument] + fixture.gather,
                             schema: "diagnose.schema.json")
+        // A bundle with the DNS step and senders' reports: both are in it and both are validated, plain and redacted.
+        let google = try fixture.dir.write("bundle-dns/google.json", TLSReportSamples.google(domain: "stale.example"))
+        for redact in [false, true] {
+            let path = fixture.dir.file("bundle-dns-\(redact).json")
+            let out = try PostlsBinary.run(["report", "--bundle", path, "--domain", "stale.example", "--resolver", dns.resolverArgument,
+                                            "--mx-port", String(smtp), "--tlsrpt", google] + (redact ? ["--redact"] : []) + fixture.gather, timeout: 180)
+            #expect([0, 1, 2].contains(out.status), "\(out.stderr)")
+            let text = try String(contentsOfFile: path, encoding: .utf8)
+            let errors = try JSONSchemaValidator.validate(json: text, schema: "bundle.schema.json")
+            #expect(errors.isEmpty, "the bundle does not match docs/json/bundle.schema.json:\n\(errors.joined(separator: "\n"))")
+            let object = try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
+            let view = try #require((object["dns"] as? [String: Any])?["view"] as? [String: Any], "\(text.prefix(3000))")
+            #expect((view["mx"] as? [[String: Any]])?.first?["is_this_server"] as? Bool == true, "\(view)")
+            #expect((view["findings"] as? [[String: Any]])?.contains { $0["cause"] as? String == "dane_mismatch" } == true, "\(view)")
+            let senders = try #require(object["sender_reports"] as? [String: Any], "\(text.prefix(3000))")
+            #expect((senders["headline"] as? String)?.hasPrefix("1 report from Google Inc.") == true && (senders["lines"] as? [String])?.count == 2, "\(senders)")
+            // (Names under .example are documentation names the redactor keeps; the sender's address is not.)
+            #expect(text.contains("209.85.128.70") == !redact, "\(text.prefix(3000))")
+        }
     }
 
     /// Each command that prints JSON says in its --help where its schema is.

@@ -98,6 +98,30 @@ struct BundleTests {
         #expect(redacted.postlsVersion == PostlsVersion.string && redacted.bundleVersion == 1 && redacted.generated == "2026-12-07T16:00:00Z")
     }
 
+    /// The DNS step and the senders' reports read back as written; a version 1 bundle written before they were
+    /// carried (no `dns`, no `sender_reports`) still opens, with neither.
+    @Test func theDNSStepAndSendersReportsAreOptionalFieldsOfVersion1() throws {
+        var bundle = CustomerBundle.make()
+        let mx = DNSView.MX(host: CustomerBundle.host, preference: 10, addresses: [CustomerBundle.v4], isThisServer: true,
+                            lines: [.init(.critical, "TLSA", "1 record: STALE, match neither the served key nor the key on disk")])
+        bundle.dns = .init(candidates: ["customer-corp.de", "lists.customer-corp.de"],
+                           view: DNSView(domain: "customer-corp.de", resolver: "127.0.0.53:53", dnssec: "secure", mx: [mx],
+                                         policies: [.init(.ok, "TLS-RPT", "v=TLSRPTv1; rua=mailto:tls@customer-corp.de")],
+                                         findings: [.init(severity: .critical, cause: .daneMismatch, message: "stale")], records: ["; publish"]))
+        bundle.senderReports = SenderReportsRow(headline: "1 report from Google Inc.: 1200 successful, 7 failed sessions",
+                                                lines: ["not seen locally: name_mismatch  5 certificate-host-mismatch from 209.85.128.70 (Google Inc.)"],
+                                                notSeenLocally: 1)
+        let text = try CustomerBundle.text(bundle)
+        #expect(text.contains("\"is_this_server\" : true") && text.contains("\"not_seen_locally\" : 1") && text.contains("\"sender_reports\""), "\(text)")
+        #expect(try WizardBundle.read(bundle.encoded()) == bundle)
+        #expect(bundle.dns?.domain == "customer-corp.de")
+        var object = try #require(try JSONSerialization.jsonObject(with: bundle.encoded()) as? [String: Any])
+        object["dns"] = nil
+        object["sender_reports"] = nil
+        let older = try WizardBundle.read(JSONSerialization.data(withJSONObject: object))
+        #expect(older.dns == nil && older.senderReports == nil && older.diagnoses == bundle.diagnoses)
+    }
+
     @Test func twoBundlesOfOneServerRedactedAlikeShareTheirStandIns() throws {
         var first = CustomerBundle.redactor(), second = CustomerBundle.redactor()
         #expect(try CustomerBundle.make().redacted(with: &first) == CustomerBundle.make().redacted(with: &second))

@@ -71,6 +71,14 @@ public struct Redactor: Sendable {
         pattern = nil
     }
 
+    /// Learns a shortened form of a learned literal (a key hash cut to 16 digits on a screen) as the same placeholder.
+    public mutating func learn(prefix: String, of raw: String) {
+        let full = raw.trimmingCharacters(in: .whitespaces).lowercased(), short = prefix.lowercased()
+        guard short.count >= 8, let placeholder = names[full], names[short] == nil else { return }
+        names[short] = placeholder
+        pattern = nil
+    }
+
     /// Learns every name and address in a free-form value (a parameter like `mydestination` or `relayhost`).
     public mutating func learn(namesIn value: String, asDomains: Bool) {
         for token in value.split(whereSeparator: { $0 == "," || $0 == " " || $0 == "\t" }) {

@@ -137,11 +137,37 @@ public enum SupportReport {
                 r.learn(namesIn: usage.peer, asDomains: false)
             }
         }
+        learnDNS(gathered.dns, into: &r)
+        for f in gathered.report.senderReports?.failures ?? [] {
+            // The customer's side of a sender's report: its domain, MX and address; the sender's address as a peer's.
+            // Reporting organizations stay readable (the generic pass still replaces one that looks like a domain).
+            if let domain = f.policyDomain { r.learn(domain: domain) }
+            if let host = f.receivingMXHostname { r.learn(host: host) }
+            for address in [f.receivingIP, f.sendingMTAIP].compactMap({ $0 }) { r.learn(address: address) }
+        }
         var buffer = [CChar](repeating: 0, count: 256)
         if gethostname(&buffer, buffer.count) == 0 {
             r.learn(host: String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))
         }
         return r
+    }
+
+    /// The mail domain's DNS: the domain, its MX hosts and their addresses and reverse names, the names and key hashes
+    /// of the certificates they served (the 16-digit form the DNS step shows too), MTA-STS's MX patterns.
+    static func learnDNS(_ dns: DNSReport?, into r: inout Redactor) {
+        guard let dns else { return }
+        r.learn(domain: dns.domain)
+        for mx in dns.mx {
+            r.learn(host: mx.host)
+            for address in mx.addresses { r.learn(address: address) }
+            for ptr in mx.ptr { ptr.names.forEach { r.learn(host: $0) } }
+            guard let c = mx.certificate else { continue }
+            c.names.forEach { r.learn(namesIn: $0, asDomains: false) }
+            r.learn(literal: c.sha256, kind: "sha256-fingerprint-")
+            r.learn(literal: c.spkiSHA256, kind: "spki-sha256-")
+            r.learn(prefix: String(c.spkiSHA256.prefix(16)), of: c.spkiSHA256)
+        }
+        for pattern in dns.mtaSTS?.policy?.mx ?? [] { r.learn(namesIn: pattern, asDomains: false) }
     }
 
     /// Values of RFC 2253 name attributes (`O=Example Corp,CN=...`), escapes kept as written.

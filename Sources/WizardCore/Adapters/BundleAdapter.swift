@@ -34,7 +34,7 @@ public struct ServiceNames: Sendable {
 extension WizardBundle {
     /// The bundle of a gathering: every step's rows as the wizard shows them, the configuration files, and `actions`.
     public static func make(gathered: Gathered, hostName: String, configDirectory: String, probeError: String?,
-                            actions: [Action], now: Date = Date()) -> WizardBundle {
+                            actions: [Action], dnsDomain: String? = nil, certificateName: String? = nil, now: Date = Date()) -> WizardBundle {
         let services = ServiceNames(configuration: gathered.configuration)
         let events = gathered.logReport?.events.map(LogEventRow.init) ?? []
         let logs = Logs(totals: gathered.logReport.map { LogTotals($0.summary, sources: gathered.logFiles) },
@@ -47,7 +47,22 @@ extension WizardBundle {
             probe: Probe(listeners: gathered.probe?.targets.map { ListenerStatus($0, service: services[$0.port]) } ?? [],
                          error: gathered.probe == nil ? probeError ?? "not probed" : nil),
             logs: logs, diagnoses: gathered.report.diagnoses.map(DiagnosisRow.init), fixes: gathered.report.fixes.map(FixRow.init),
-            files: configurationFiles(configDirectory: configDirectory, findings: findings), actions: actions)
+            files: configurationFiles(configDirectory: configDirectory, findings: findings), actions: actions,
+            dns: dnsStep(gathered, domain: dnsDomain, certificateName: certificateName),
+            senderReports: gathered.report.senderReports.map(SenderReportsRow.init))
+    }
+
+    /// The DNS step as the wizard holds it: the configuration's mail domains, and the checked domain's view (which
+    /// MX is this server by myhostname, or `certificateName`, and the probed addresses, as the live step decides).
+    /// `domain` is the one asked for (`--domain`): without a report it was asked but could not be checked.
+    static func dnsStep(_ gathered: Gathered, domain: String?, certificateName: String?) -> DNS {
+        let candidates = gathered.configuration.map(MailDomains.candidates) ?? []
+        guard let report = gathered.dns else {
+            return DNS(candidates: candidates, view: nil, domain: domain, error: domain.map { _ in "no resolver to ask (give one with --resolver)" })
+        }
+        let host = certificateName ?? gathered.configuration?.value("myhostname") ?? ""
+        let local = Set(gathered.probeTargets.map(\.address.ip))
+        return DNS(candidates: candidates, view: DNSView(report, hostName: host, localAddresses: local))
     }
 
     /// main.cf, master.cf and the other files findings point at, as the Config step's file view shows them: never a
