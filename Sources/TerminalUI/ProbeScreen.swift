@@ -47,10 +47,13 @@ enum ProbeScreen {
         }
         y += listHeight
 
-        // The selected listener in full.
-        let box = Rect(x: 1, y: y, width: w - 2, height: WizardLayout.probeDetailRows(s.size))
         guard p.listeners.indices.contains(p.list.selection) else { return }
-        let l = p.listeners[p.list.selection]
+        renderDetail(p.listeners[p.list.selection], into: &buffer, box: Rect(x: 1, y: y, width: w - 2, height: WizardLayout.probeDetailRows(s.size)),
+                     glyphs: glyphs)
+    }
+
+    /// The selected listener in full: its TLS, then its named senders.
+    private static func renderDetail(_ l: ListenerStatus, into buffer: inout ScreenBuffer, box: Rect, glyphs: Glyphs) {
         buffer.drawBox(box, title: "\(l.service) \(l.port) \(Label.address(l)) \(l.mode == .implicit ? "implicit TLS" : "STARTTLS")", glyphs: glyphs)
         let inner = box.inset(1)
         var rows: [[Span]] = []
