@@ -41,6 +41,23 @@ enum OverviewScreen {
             buffer.write("\(listeners.count - maxListeners + 1) more on the Probe step (3)", x: 3, y: y, style: Style(.muted))
             y += 1
         }
+        renderMXSenders(s, into: &buffer, body: body, y: &y, glyphs: glyphs)
+        y += 1
+    }
+
+    /// One line when a named sender would defer or fall back to plaintext on an MX listener (port 25).
+    private static func renderMXSenders(_ s: WizardState, into buffer: inout ScreenBuffer, body: Rect, y: inout Int, glyphs: Glyphs) {
+        let affected = s.probe.listeners.mxSendersWithoutTLS
+        guard !affected.isEmpty else { return }
+        let arrow = glyphs.isUnicode ? "→" : "->"
+        var spans = [Span("Senders: ", Style(.muted, [.bold]))]
+        for (i, a) in affected.enumerated() {
+            spans.append(Span((i > 0 ? "; " : "") + "\(a.sender) \(arrow) "))
+            spans.append(Span(a.outcome.rawValue, Style(a.outcome == .defer ? .critical : .warning, [.bold])))
+            spans.append(Span(" on " + a.listeners.joined(separator: ", ")))
+        }
+        spans.append(Span("  (approximations; 3 shows them)", Style(.muted)))
+        buffer.write(spans, x: 3, y: y, width: body.width - 4, ellipsis: glyphs.ellipsis)
         y += 1
     }
 
@@ -71,7 +88,7 @@ enum OverviewScreen {
             list.render(into: &buffer, rect: Rect(x: 1, y: y, width: w - 2, height: shown), glyphs: glyphs)
             y += shown
             // Why the selected problem is believed: its evidence, while there is room.
-            let room = bottom - y - 1 - logsRows - hintRows
+            let room = bottom - y - logsRows - hintRows
             if let d = s.fixes.selectedDiagnosis, room >= 2, !d.evidence.isEmpty {
                 buffer.write("Evidence for \(d.cause.rawValue) (\(d.confidence.rawValue) confidence)", x: 3, y: y, width: w - 4,
                              style: Style(.muted, [.bold]), ellipsis: glyphs.ellipsis)

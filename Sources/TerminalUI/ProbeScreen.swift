@@ -47,10 +47,13 @@ enum ProbeScreen {
         }
         y += listHeight
 
-        // The selected listener in full.
-        let box = Rect(x: 1, y: y, width: w - 2, height: WizardLayout.probeDetailRows)
         guard p.listeners.indices.contains(p.list.selection) else { return }
-        let l = p.listeners[p.list.selection]
+        renderDetail(p.listeners[p.list.selection], into: &buffer, box: Rect(x: 1, y: y, width: w - 2, height: WizardLayout.probeDetailRows(s.size)),
+                     glyphs: glyphs)
+    }
+
+    /// The selected listener in full: its TLS, then its named senders.
+    private static func renderDetail(_ l: ListenerStatus, into buffer: inout ScreenBuffer, box: Rect, glyphs: Glyphs) {
         buffer.drawBox(box, title: "\(l.service) \(l.port) \(Label.address(l)) \(l.mode == .implicit ? "implicit TLS" : "STARTTLS")", glyphs: glyphs)
         let inner = box.inset(1)
         var rows: [[Span]] = []
@@ -79,9 +82,30 @@ enum ProbeScreen {
         if let cause = l.cause {
             rows.append([Span("Cause     ", Style(.muted)), Span(cause.rawValue, Style(.key)), Span(": " + CauseCatalog.shared.title(cause))])
         }
+        rows += senderRows(l)
         for (i, row) in rows.prefix(inner.height).enumerated() {
             buffer.write(row, x: inner.x + 1, y: inner.y + i, width: inner.width - 2, ellipsis: glyphs.ellipsis)
         }
+    }
+
+    /// The named senders' verdicts: a note that they are approximations, then per sender its name, the outcome as a
+    /// word (TLS, plaintext, defer) and the version and cipher it got, or why not.
+    static func senderRows(_ l: ListenerStatus) -> [[Span]] {
+        guard let senders = l.senders, !senders.isEmpty else { return [] }
+        var rows: [[Span]] = [[Span("Senders   ", Style(.muted)),
+                               Span("approximations of real MTAs; sources in docs/SENDERS.md", Style(.muted))]]
+        let nameWidth = (senders.map(\.label.count).max() ?? 0) + 2
+        for v in senders {
+            let style: Style = switch v.outcome {
+            case .tls: Style(.ok, [.bold])
+            case .plaintext: Style(.warning, [.bold])
+            case .defer: Style(.critical, [.bold])
+            }
+            let tail = v.outcome == .tls && v.protocol != nil
+                ? [v.protocol, v.cipher].compactMap { $0 }.joined(separator: " ") : (v.reasons.first ?? "")
+            rows.append([Span("  " + Label.padded(v.label, nameWidth)), Span(Label.padded(v.outcomeWord, 11), style), Span(tail)])
+        }
+        return rows
     }
 
     static func columns(width: Int) -> (service: Int, address: Int) {

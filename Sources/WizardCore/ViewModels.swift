@@ -29,25 +29,34 @@ public struct ListenerStatus: Sendable, Hashable, Codable {
     /// Which TLS versions the listener accepted ("TLSv1" ... "TLSv1.3": true accepted, false
     /// rejected); versions not tested are absent.
     public var protocolSupport: [String: Bool]
+    /// What each named sender (docs/SENDERS.md) would do with mail for this listener; nil when the probe ran none
+    /// (`--as none`, or a bundle written before senders existed).
+    public var senders: [SenderStatus]?
 
     // Support bundles (docs/json/bundle.schema.json) spell fields as every contract does.
     enum CodingKeys: String, CodingKey {
         case service, port, address, family, mode, tlsOK = "tls_ok", protocolVersion = "protocol_version", cipher
         case verifyCode = "verify_code", verifyMessage = "verify_message", daysToExpiry = "days_to_expiry"
-        case errorPhase = "error_phase", errorMessage = "error_message", cause, protocolSupport = "protocol_support"
+        case errorPhase = "error_phase", errorMessage = "error_message", cause, protocolSupport = "protocol_support", senders
     }
 
     public init(service: String, port: Int, address: String, family: Family = .ipv4, mode: Mode = .starttls,
                 tlsOK: Bool? = nil, protocolVersion: String? = nil, cipher: String? = nil,
                 verifyCode: Int? = nil, verifyMessage: String? = nil, daysToExpiry: Int? = nil,
                 errorPhase: String? = nil, errorMessage: String? = nil, cause: Cause? = nil,
-                protocolSupport: [String: Bool] = [:]) {
+                protocolSupport: [String: Bool] = [:], senders: [SenderStatus]? = nil) {
         self.service = service; self.port = port; self.address = address; self.family = family; self.mode = mode
         self.tlsOK = tlsOK; self.protocolVersion = protocolVersion; self.cipher = cipher
         self.verifyCode = verifyCode; self.verifyMessage = verifyMessage; self.daysToExpiry = daysToExpiry
         self.errorPhase = errorPhase; self.errorMessage = errorMessage; self.cause = cause
-        self.protocolSupport = protocolSupport
+        self.protocolSupport = protocolSupport; self.senders = senders
     }
+
+    /// Where other domains' MTAs deliver: port 25, or master.cf's `smtp` service moved to another port.
+    public var isMX: Bool { port == 25 || service == "smtp" }
+
+    /// Named senders that would not deliver over TLS here (plaintext or defer).
+    public var sendersWithoutTLS: [SenderStatus] { (senders ?? []).filter { $0.outcome != .tls } }
 
     /// What an admin needs first: does TLS work here, and can peers verify the certificate.
     public enum Health: Sendable, Hashable { case notProbed, ok, warning, failed }
@@ -58,6 +67,53 @@ public struct ListenerStatus: Sendable, Hashable, Codable {
         if let code = verifyCode, code != 0 { return .warning }
         if let days = daysToExpiry, days < 14 { return .warning }
         return .ok
+    }
+}
+
+/// One named sender's verdict for one listener, as the Probe step shows it: an approximation of a real MTA.
+public struct SenderStatus: Sendable, Hashable, Codable {
+    /// What the sender does with the mail: delivers over TLS, in plaintext after a failed or missing TLS, or defers.
+    public enum Outcome: String, Sendable, Hashable, Codable { case tls, plaintext, `defer` }
+
+    /// The profile id (`postls probe --as ID`), e.g. "gmail", "legacy".
+    public var id: String
+    /// The profile's short name, e.g. "Microsoft 365".
+    public var label: String
+    public var outcome: Outcome
+    /// Version and cipher of the sender's handshake when it completed.
+    public var `protocol`: String?
+    public var cipher: String?
+    /// The policy the sender applied: "none", "mta-sts", "dane".
+    public var policy: String
+    public var reasons: [String]
+
+    public init(id: String, label: String, outcome: Outcome, protocol: String? = nil, cipher: String? = nil,
+                policy: String = "none", reasons: [String] = []) {
+        self.id = id; self.label = label; self.outcome = outcome; self.protocol = `protocol`; self.cipher = cipher
+        self.policy = policy; self.reasons = reasons
+    }
+
+    /// "TLS", "plaintext", "defer": a word on screen, never colour alone.
+    public var outcomeWord: String { outcome == .tls ? "TLS" : outcome.rawValue }
+}
+
+extension [ListenerStatus] {
+    /// The named senders that would not deliver over TLS to an MX listener (port 25, or master.cf's `smtp` service on
+    /// another port), one entry per sender and outcome with the listeners ("smtp 25", once for all its addresses), in
+    /// the listeners' and profiles' order.
+    public var mxSendersWithoutTLS: [(sender: String, outcome: SenderStatus.Outcome, listeners: [String])] {
+        var out: [(sender: String, outcome: SenderStatus.Outcome, listeners: [String])] = []
+        for l in self where l.isMX {
+            for v in l.sendersWithoutTLS {
+                let name = "\(l.service) \(l.port)"
+                if let i = out.firstIndex(where: { $0.sender == v.id && $0.outcome == v.outcome }) {
+                    if !out[i].listeners.contains(name) { out[i].listeners.append(name) }
+                } else {
+                    out.append((v.id, v.outcome, [name]))
+                }
+            }
+        }
+        return out
     }
 }
 

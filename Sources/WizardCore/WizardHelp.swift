@@ -96,7 +96,11 @@ public enum WizardHelp {
                                KeyHelp("Enter", "open the file at the line (read-only)")]), everywhere])
         case .probe:
             return (["Live TLS handshakes with each listener and address, as a sending",
-                     "server would do them: protocol, cipher, certificate check."],
+                     "server would do them: protocol, cipher, certificate check. Senders:",
+                     "what named senders (Gmail, Microsoft 365, Postfix, a legacy MTA)",
+                     "would do with mail here: TLS, plaintext (TLS failed, delivered",
+                     "anyway) or defer (queued: their policy forbids plaintext). These",
+                     "are approximations; docs/SENDERS.md cites their sources."],
                     [("Here", [moving, KeyHelp("r / Enter", "probe again")]), everywhere])
         case .logs:
             return (["Failed TLS sessions from the mail log, grouped by cause. Every",

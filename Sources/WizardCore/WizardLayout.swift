@@ -19,9 +19,10 @@ public enum WizardLayout {
         max(1, bodyHeight(size) - 2 - configDetailRows - configFindingsHeight(size))
     }
 
-    /// Probe: a heading, a column heading, the listeners, then a detail box of the selected one.
-    public static let probeDetailRows = 7
-    public static func probeListHeight(_ size: TerminalSize) -> Int { max(1, bodyHeight(size) - 2 - probeDetailRows) }
+    /// Probe: a heading, a column heading, the listeners, then a detail box of the selected one: five rows of TLS,
+    /// then the named senders (a note and one row each) where the screen leaves the list three rows or more.
+    public static func probeDetailRows(_ size: TerminalSize) -> Int { max(7, min(13, bodyHeight(size) - 5)) }
+    public static func probeListHeight(_ size: TerminalSize) -> Int { max(1, bodyHeight(size) - 2 - probeDetailRows(size)) }
 
     /// Fixes: the diagnoses list on top, the detail (evidence, fix, diff) below.
     /// The list is no taller than its rows, so the detail gets what is left.

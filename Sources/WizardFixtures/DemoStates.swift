@@ -14,8 +14,21 @@ public enum DemoStates {
         servingLeafOnly("submission", 587, "203.0.113.25", .ipv4, acceptsTLSv12: true),
         ListenerStatus(service: "smtps", port: 465, address: "203.0.113.25", family: .ipv4, mode: .implicit, tlsOK: false,
                        errorPhase: "handshake", errorMessage: "server closed the connection during the handshake (TLS disabled: key does not match certificate)",
-                       cause: .keyMismatch),
+                       cause: .keyMismatch, senders: senders { _ in
+                           (.plaintext, ["TLS fails for every client: server closed the connection during the handshake (TLS disabled: key does not match certificate)",
+                                         "an opportunistic sender delivers in plaintext instead"])
+                       }),
     ]
+
+    /// The named senders' verdicts as the probe gives them: those that get TLS get TLSv1.3; the rest say why not.
+    private static func senders(_ without: (String) -> (SenderStatus.Outcome, [String])?) -> [SenderStatus] {
+        [("gmail", "Gmail"), ("microsoft365", "Microsoft 365"), ("postfix", "Postfix 3.x default client"),
+         ("postfix_dane", "Postfix 3.x with DANE"), ("legacy", "Legacy MTA")].map { id, label in
+            if let (outcome, reasons) = without(id) { return SenderStatus(id: id, label: label, outcome: outcome, reasons: reasons) }
+            return SenderStatus(id: id, label: label, outcome: .tls, protocol: "TLSv1.3", cipher: "TLS_AES_256_GCM_SHA384",
+                                reasons: ["delivers over TLSv1.3 with TLS_AES_256_GCM_SHA384 without checking the certificate"])
+        }
+    }
 
     /// A STARTTLS listener serving cert.pem without its intermediate: the story's listeners differ only in where
     /// they listen and whether port 25's TLSv1.3-only floor applies.
@@ -24,7 +37,11 @@ public enum DemoStates {
         ListenerStatus(service: service, port: port, address: address, family: family, mode: .starttls, tlsOK: true,
                        protocolVersion: "TLSv1.3", cipher: "TLS_AES_256_GCM_SHA384", verifyCode: 20,
                        verifyMessage: "unable to get local issuer certificate", daysToExpiry: 61, cause: .incompleteChain,
-                       protocolSupport: ["TLSv1": false, "TLSv1.1": false, "TLSv1.2": acceptsTLSv12, "TLSv1.3": true])
+                       protocolSupport: ["TLSv1": false, "TLSv1.1": false, "TLSv1.2": acceptsTLSv12, "TLSv1.3": true],
+                       senders: senders { id in
+                           id == "legacy" ? (.plaintext, ["the server rejects TLSv1, every version this sender offers (smtpd_tls_protocols)",
+                                                          "an opportunistic sender delivers in plaintext instead"]) : nil
+                       })
     }
 
     public static let findings: [ConfigFindingRow] = [
@@ -232,6 +249,7 @@ public enum DemoStates {
         var probe = base
         probe.step = .probe
         out.append(("probe", press(probe, [.down, .down, .down])))
+        out.append(("probe-senders", probe))
         var probing = probe
         probing = reduce(probing, .key(.character("r"))).0
         probing = reduce(probing, .probeProgress(done: 2, total: 4, current: "submission 587 [203.0.113.25]")).0

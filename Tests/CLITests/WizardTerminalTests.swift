@@ -34,6 +34,8 @@ struct WizardTerminalTests {
         var (found, screen) = t.waitFor("Problems (", timeout: 30)
         #expect(found, "\(screen)")
         #expect(screen.contains("protocol_mismatch"))
+        // The demo's own probe runs the named senders: its MX stand-in refuses TLS 1.0, the legacy sender's only version.
+        #expect(t.waitFor("Senders: legacy → plaintext on smtp", timeout: 20).0, "\(t.screen())")
         let demoDir = screen.range(of: #"/[^ ]*postls-demo-[A-Za-z0-9]+"#, options: .regularExpression).map { String(screen[$0]) }
         try t.send("Enter")
         (found, screen) = t.waitFor("Fix 1 of 1", timeout: 10)

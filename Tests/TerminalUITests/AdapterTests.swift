@@ -31,6 +31,65 @@ struct ProbeAdapterTests {
         let row = ListenerStatus(r)
         #expect(row.health == .failed && row.errorPhase == "handshake" && row.mode == .implicit)
         #expect(row.service == "port 465")
+        #expect(row.senders == nil, "a probe that ran no senders leaves them out")
+    }
+}
+
+struct SenderAdapterTests {
+    /// Port 25 restricted to TLS 1.2+, verdicts made by the probe engine's own rules: the legacy sender's only
+    /// version is rejected by the matrix, Gmail's handshake completed.
+    static func restrictedPort25(address: String) -> ListenerProbeResult {
+        var r = ListenerProbeResult(host: "mail.example.org", address: address, port: 25, mode: .starttls,
+                                    family: address.contains(":") ? "IPv6" : "IPv4", expectedName: nil)
+        r.negotiated = NegotiatedTLS(protocol: "TLSv1.3", cipher: "TLS_AES_256_GCM_SHA384", group: "X25519")
+        r.protocols = ["TLSv1": .rejected, "TLSv1.1": .rejected, "TLSv1.2": .accepted, "TLSv1.3": .accepted]
+        let gmail = SenderProfile.all.first { $0.id == "gmail" }!, legacy = SenderProfile.all.first { $0.id == "legacy" }!
+        r.profiles = [
+            SenderVerdicts.verdict(gmail, result: r, handshake: SenderHandshake(negotiated: r.negotiated, failure: nil)),
+            SenderVerdicts.verdict(legacy, result: r, handshake: nil),
+        ]
+        return r
+    }
+
+    @Test("each sender verdict becomes a row: short name, outcome, version and cipher or the reasons")
+    func verdictsBecomeRows() throws {
+        let row = ListenerStatus(Self.restrictedPort25(address: "192.0.2.25"), service: "smtp")
+        let senders = try #require(row.senders)
+        #expect(senders.map(\.id) == ["gmail", "legacy"])
+        #expect(senders.map(\.label) == ["Gmail", "Legacy MTA"], "the label without its approximation note")
+        #expect(senders[0].outcome == .tls && senders[0].protocol == "TLSv1.3" && senders[0].cipher == "TLS_AES_256_GCM_SHA384")
+        #expect(senders[0].outcomeWord == "TLS" && senders[0].policy == "none")
+        #expect(senders[1].outcome == .plaintext && senders[1].outcomeWord == "plaintext" && senders[1].protocol == nil)
+        #expect(senders[1].reasons.first?.contains("smtpd_tls_protocols") == true, "\(senders[1].reasons)")
+        #expect(row.sendersWithoutTLS.map(\.id) == ["legacy"])
+    }
+
+    @Test("the Overview's summary names each sender without TLS once per MX service, not per address, and skips other ports")
+    func mxSummary() {
+        var submission = Self.restrictedPort25(address: "192.0.2.25")
+        submission.port = 587
+        let rows = [ListenerStatus(Self.restrictedPort25(address: "192.0.2.25"), service: "smtp"),
+                    ListenerStatus(Self.restrictedPort25(address: "2001:db8::25"), service: "smtp"),
+                    ListenerStatus(submission, service: "submission")]
+        let summary = rows.mxSendersWithoutTLS
+        #expect(summary.count == 1)
+        #expect(summary.first?.sender == "legacy" && summary.first?.outcome == .plaintext && summary.first?.listeners == ["smtp 25"])
+        #expect([ListenerStatus(submission, service: "submission")].mxSendersWithoutTLS.isEmpty)
+    }
+
+    @Test("senders travel in a bundle row with snake_case keys; a row without them (an older bundle) still decodes")
+    func codable() throws {
+        let row = ListenerStatus(Self.restrictedPort25(address: "192.0.2.25"), service: "smtp")
+        let data = try JSONEncoder().encode(row)
+        let object = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        let senders = try #require(object["senders"] as? [[String: Any]])
+        #expect(senders.map { $0["outcome"] as? String } == ["tls", "plaintext"])
+        #expect(Set(senders[0].keys).isSubset(of: ["id", "label", "outcome", "protocol", "cipher", "policy", "reasons"]))
+        #expect(try JSONDecoder().decode(ListenerStatus.self, from: data) == row)
+        let old = #"{"service": "smtp", "port": 25, "address": "192.0.2.25", "family": "ipv4", "mode": "starttls", "protocol_support": {}}"#
+        #expect(try JSONDecoder().decode(ListenerStatus.self, from: Data(old.utf8)).senders == nil)
+        let none = try JSONEncoder().encode(ListenerStatus(service: "smtp", port: 25, address: "192.0.2.25"))
+        #expect(!String(decoding: none, as: UTF8.self).contains("senders"))
     }
 }
 
@@ -102,5 +161,27 @@ struct OutboundWizardTests {
         s.step = .logs
         let text = WizardScreen.render(s, glyphs: .ascii).dump().joined(separator: "\n")
         #expect(text.contains("outbound: 2 next hops, 1 failing"), "\(text)")
+    }
+}
+
+struct SenderScreenTests {
+    @Test("the Probe step lists the selected listener's senders as words, marked as approximations", arguments: GoldenScreenTests.sizes)
+    func probeShowsSenders(size: TerminalSize) {
+        var s = DemoStates.loaded(size: size)
+        s.step = .probe
+        let text = WizardScreen.render(s).dump().joined(separator: "\n")
+        #expect(text.contains("approximations of real MTAs; sources in docs/SENDERS.md"))
+        for name in ["Gmail", "Microsoft 365", "Postfix 3.x default client", "Postfix 3.x with DANE", "Legacy MTA"] {
+            #expect(text.contains(name), "\(size.width)x\(size.height): \(name)")
+        }
+        #expect(text.contains("plaintext  the server rejects TLSv1"))
+        #expect(text.contains("TLS        TLSv1.3 TLS_AES_256_GCM_SHA384"))
+    }
+
+    @Test("the Overview says which sender falls back to plaintext on port 25, in ASCII too")
+    func overviewLine() {
+        let s = DemoStates.loaded(size: TerminalSize(width: 80, height: 24))
+        #expect(WizardScreen.render(s).dump().contains { $0.contains("Senders: legacy → plaintext on smtp 25") })
+        #expect(WizardScreen.render(s, glyphs: .ascii).dump().contains { $0.contains("Senders: legacy -> plaintext on smtp 25") })
     }
 }

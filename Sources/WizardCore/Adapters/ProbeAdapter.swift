@@ -24,7 +24,21 @@ extension ListenerStatus {
                       case .rejected: false
                       case .untested: nil
                       }
-                  })
+                  },
+                  senders: r.profiles.isEmpty ? nil : r.profiles.map(SenderStatus.init))
+    }
+}
+
+extension SenderStatus {
+    /// The row for one named sender's verdict; the label without its parenthesised approximation note.
+    public init(_ v: SenderVerdict) {
+        let short = v.label.range(of: " (").map { String(v.label[..<$0.lowerBound]) } ?? v.label
+        let outcome: Outcome = switch v.outcome {
+        case .tls: .tls
+        case .plaintext: .plaintext
+        case .defer: .defer
+        }
+        self.init(id: v.id, label: short, outcome: outcome, protocol: v.protocol, cipher: v.cipher, policy: v.policy, reasons: v.reasons)
     }
 }
 
