@@ -97,7 +97,11 @@ struct ProjectRulesTests {
         var checked = 0
         for command in ["config", "probe", "logs", "diagnose", "fix", "check", "report", "dns", "tlsrpt", "setup", "demo"] {
             let help = try PostlsBinary.run([command, "--help"]).stdout
-            let options = Set(help.split(whereSeparator: { " ,\n".contains($0) }).compactMap { word -> String? in
+            // The options as the OPTIONS section declares them ("  -c, --config-dir <dir>  ..."), not `--x` in prose.
+            let declared = help.split(separator: "\n").filter { $0.hasPrefix("  ") && $0.drop { $0 == " " }.hasPrefix("-") }
+            let options = Set(declared.flatMap { line in
+                line.split(separator: " ").prefix { !$0.isEmpty && ($0.hasPrefix("-") || $0.hasPrefix("<")) }
+            }.compactMap { word -> String? in
                 guard word.hasPrefix("--"), word.count > 2, word != "--help", word != "--version" else { return nil }
                 return String(word.dropFirst(2).prefix { $0.isLetter || $0.isNumber || $0 == "-" })
             })

@@ -187,7 +187,7 @@ _postls() {
 _postls_wizard() {
     repeating_flags=()
     non_repeating_flags=(--no-probe --no-logs --no-color --version -h --help)
-    repeating_options=(--log --host)
+    repeating_options=(--log --host --tlsrpt)
     non_repeating_options=(--config-dir --port --implicit --name --smtp-port --ca-file --timeout --domain --resolver --dovecot-config)
     __postls_offer_flags_options 0
 
@@ -224,6 +224,9 @@ _postls_wizard() {
         return
         ;;
     '--resolver')
+        return
+        ;;
+    '--tlsrpt')
         return
         ;;
     '--dovecot-config')
@@ -324,7 +327,7 @@ _postls_logs() {
 _postls_diagnose() {
     repeating_flags=()
     non_repeating_flags=(--no-probe --no-logs --json --no-color --version -h --help)
-    repeating_options=(--log --host)
+    repeating_options=(--log --host --tlsrpt)
     non_repeating_options=(--config-dir --port --implicit --name --smtp-port --ca-file --timeout --domain --resolver --dovecot-config)
     __postls_offer_flags_options 0
 
@@ -361,6 +364,9 @@ _postls_diagnose() {
         return
         ;;
     '--resolver')
+        return
+        ;;
+    '--tlsrpt')
         return
         ;;
     '--dovecot-config')
@@ -395,7 +401,7 @@ _postls_fix() {
 _postls_fix_list() {
     repeating_flags=()
     non_repeating_flags=(--no-probe --no-logs --json --version -h --help)
-    repeating_options=(--log --host)
+    repeating_options=(--log --host --tlsrpt)
     non_repeating_options=(--config-dir --port --implicit --name --smtp-port --ca-file --timeout --domain --resolver --dovecot-config)
     __postls_offer_flags_options 0
 
@@ -434,6 +440,9 @@ _postls_fix_list() {
     '--resolver')
         return
         ;;
+    '--tlsrpt')
+        return
+        ;;
     '--dovecot-config')
         return
         ;;
@@ -443,7 +452,7 @@ _postls_fix_list() {
 _postls_fix_show() {
     repeating_flags=()
     non_repeating_flags=(--no-probe --no-logs --version -h --help)
-    repeating_options=(--log --host)
+    repeating_options=(--log --host --tlsrpt)
     non_repeating_options=(--config-dir --port --implicit --name --smtp-port --ca-file --timeout --domain --resolver --dovecot-config)
     __postls_offer_flags_options 1
 
@@ -480,6 +489,9 @@ _postls_fix_show() {
         return
         ;;
     '--resolver')
+        return
+        ;;
+    '--tlsrpt')
         return
         ;;
     '--dovecot-config')
@@ -491,7 +503,7 @@ _postls_fix_show() {
 _postls_fix_apply() {
     repeating_flags=()
     non_repeating_flags=(--yes --no-reload --no-probe --no-logs --version -h --help)
-    repeating_options=(--log --host)
+    repeating_options=(--log --host --tlsrpt)
     non_repeating_options=(--config-dir --port --implicit --name --smtp-port --ca-file --timeout --domain --resolver --dovecot-config)
     __postls_offer_flags_options 1
 
@@ -528,6 +540,9 @@ _postls_fix_apply() {
         return
         ;;
     '--resolver')
+        return
+        ;;
+    '--tlsrpt')
         return
         ;;
     '--dovecot-config')
@@ -661,7 +676,7 @@ _postls_demo() {
 _postls_report() {
     repeating_flags=()
     non_repeating_flags=(--no-probe --no-logs --redact --version -h --help)
-    repeating_options=(--log --host)
+    repeating_options=(--log --host --tlsrpt)
     non_repeating_options=(--config-dir --port --implicit --name --smtp-port --ca-file --timeout --domain --resolver --dovecot-config --format --output --bundle)
     __postls_offer_flags_options 0
 
@@ -698,6 +713,9 @@ _postls_report() {
         return
         ;;
     '--resolver')
+        return
+        ;;
+    '--tlsrpt')
         return
         ;;
     '--dovecot-config')
