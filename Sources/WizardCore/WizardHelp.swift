@@ -81,19 +81,25 @@ public enum WizardHelp {
             KeyHelp("Esc", "close, or go back a step"), KeyHelp("?", "this help"),
             KeyHelp("q", "quit (asks if a fix is half applied)"),
         ])
+        let (intro, here) = about(step)
+        return (intro, [("Here", here), everywhere])
+    }
+
+    /// A step's purpose in a few lines and the keys that work only there.
+    private static func about(_ step: WizardStep) -> (intro: [String], keys: [KeyHelp]) {
         let moving = KeyHelp("↑ ↓ j k", "move; PgUp PgDn, g G: page, first, last")
         switch step {
         case .overview:
             return (["What postls found at a glance: each listener's TLS status, the most",
                      "important problems, and the TLS failures counted in the mail log."],
-                    [("Here", [moving, KeyHelp("Enter", "show the selected problem and its fix"),
-                               KeyHelp("e", "the log events of the selected problem"), KeyHelp("r", "probe the listeners again"),
-                               KeyHelp("s", "first-time TLS setup (certificate, ports)")]), everywhere])
+                    [moving, KeyHelp("Enter", "show the selected problem and its fix"),
+                     KeyHelp("e", "the log events of the selected problem"), KeyHelp("r", "probe the listeners again"),
+                     KeyHelp("s", "first-time TLS setup (certificate, ports)")])
         case .config:
             return (["Postfix's effective TLS settings per service (main.cf, master.cf -o",
                      "overrides, defaults) and the problems found in them, at file:line."],
-                    [("Here", [moving, KeyHelp("Tab", "switch between findings and settings"),
-                               KeyHelp("Enter", "open the file at the line (read-only)")]), everywhere])
+                    [moving, KeyHelp("Tab", "switch between findings and settings"),
+                     KeyHelp("Enter", "open the file at the line (read-only)")])
         case .probe:
             return (["Live TLS handshakes with each listener and address, as a sending",
                      "server would do them: protocol, cipher, certificate check. Senders:",
@@ -101,25 +107,25 @@ public enum WizardHelp {
                      "would do with mail here: TLS, plaintext (TLS failed, delivered",
                      "anyway) or defer (queued: their policy forbids plaintext). These",
                      "are approximations; docs/SENDERS.md cites their sources."],
-                    [("Here", [moving, KeyHelp("r / Enter", "probe again")]), everywhere])
+                    [moving, KeyHelp("r / Enter", "probe again")])
         case .logs:
             return (["Failed TLS sessions from the mail log, grouped by cause. Every",
                      "event keeps its raw log lines."],
-                    [("Here", [moving, KeyHelp("Enter", "raw lines of an event; fold or unfold a cause"),
-                               KeyHelp("/", "search (as you type, any case)"), KeyHelp("n N", "next / previous match"),
-                               KeyHelp("c", "filter by cause (repeat to cycle)"), KeyHelp("p", "filter by peer name or address"),
-                               KeyHelp("s", "filter by service (smtpd, submission…)"), KeyHelp("x", "clear filters and search"),
-                               KeyHelp("r", "read the logs again")]), everywhere])
+                    [moving, KeyHelp("Enter", "raw lines of an event; fold or unfold a cause"),
+                     KeyHelp("/", "search (as you type, any case)"), KeyHelp("n N", "next / previous match"),
+                     KeyHelp("c", "filter by cause (repeat to cycle)"), KeyHelp("p", "filter by peer name or address"),
+                     KeyHelp("s", "filter by service (smtpd, submission…)"), KeyHelp("x", "clear filters and search"),
+                     KeyHelp("r", "read the logs again")])
         case .fixes:
             return (["Each diagnosis with its evidence and fixes: the exact change (a",
                      "diff of main.cf or master.cf), the commands, and who it affects."],
-                    [("Here", [moving, KeyHelp("Tab", "switch between the list and the detail"),
-                               KeyHelp("f", "next fix of this diagnosis"), KeyHelp("e", "the log events of this cause"),
-                               KeyHelp("Enter / a", "apply the fix (asks first)")]), everywhere])
+                    [moving, KeyHelp("Tab", "switch between the list and the detail"),
+                     KeyHelp("f", "next fix of this diagnosis"), KeyHelp("e", "the log events of this cause"),
+                     KeyHelp("Enter / a", "apply the fix (asks first)")])
         case .apply:
             return (["Applying a fix: back up, write, postfix check, reload, probe again.",
                      "The backup stays, so the change can be rolled back."],
-                    [("Here", [KeyHelp("r", "roll back the last fix (asks first)"), KeyHelp("Enter", "go on to the report")]), everywhere])
+                    [KeyHelp("r", "roll back the last fix (asks first)"), KeyHelp("Enter", "go on to the report")])
         case .dns:
             return (["The mail domain's DNS as senders see it: its MX hosts (which one is",
                      "this server), TLSA against the served key and the key on disk (a",
@@ -127,8 +133,8 @@ public enum WizardHelp {
                      "names and certificate, TLS-RPT. Problems join the Problems list,",
                      "with the records to publish ready to paste. The domain: --domain,",
                      "else main.cf's mydomain, mydestination, virtual_mailbox_domains."],
-                    [("Here", [KeyHelp("↑ ↓ j k", "choose the domain to check"), KeyHelp("Enter / c", "check its DNS (again)"),
-                               KeyHelp("PgUp PgDn", "scroll the result")]), everywhere])
+                    [KeyHelp("↑ ↓ j k", "choose the domain to check"), KeyHelp("Enter / c", "check its DNS (again)"),
+                     KeyHelp("PgUp PgDn", "scroll the result")])
         case .setup:
             return (["First-time TLS, as `postls setup` does it: choose where the",
                      "certificate comes from, read the plan (main.cf and master.cf diffs:",
@@ -136,15 +142,15 @@ public enum WizardHelp {
                      "apply it with backups, postfix check, reload and a probe; r on",
                      "Apply rolls it back. A self-signed stopgap encrypts, but senders",
                      "that verify refuse it: replace it with a CA-issued one soon."],
-                    [("Here", [KeyHelp("↑ ↓ j k", "choose the certificate source"),
-                               KeyHelp("Enter", "show the plan; again: apply it (asks first)"),
-                               KeyHelp("PgUp PgDn", "scroll the plan"), KeyHelp("Esc", "back to the Overview")]), everywhere])
+                    [KeyHelp("↑ ↓ j k", "choose the certificate source"),
+                     KeyHelp("Enter", "show the plan; again: apply it (asks first)"),
+                     KeyHelp("PgUp PgDn", "scroll the plan"), KeyHelp("Esc", "back to the Overview")])
         case .report:
             return (["A support report of everything postls found. It never contains",
                      "key material; redaction replaces names and addresses consistently."],
-                    [("Here", [KeyHelp("Enter / w", "write the report"), KeyHelp("b", "write a support bundle (postls open shows it)"),
-                               KeyHelp("e", "edit the path"),
-                               KeyHelp("r", "redaction on or off")]), everywhere])
+                    [KeyHelp("Enter / w", "write the report"), KeyHelp("b", "write a support bundle (postls open shows it)"),
+                     KeyHelp("e", "edit the path"),
+                     KeyHelp("r", "redaction on or off")])
         }
     }
 }
