@@ -7,6 +7,9 @@ enum OverviewScreen {
         var y = body.y
         renderListeners(s, into: &buffer, body: body, y: &y, glyphs: glyphs)
         renderProblems(s, into: &buffer, body: body, y: &y, glyphs: glyphs)
+        // The sections below keep their rows whatever the selected problem's evidence takes: a move in the list
+        // then rewrites only the list and the evidence, not every line under them (bytes over a slow SSH link).
+        y = max(y, body.maxY - 5 - sendersRows(s))
         renderSenders(s, into: &buffer, body: body, y: &y, glyphs: glyphs)
         renderLog(s, into: &buffer, body: body, y: &y, glyphs: glyphs)
         renderDNS(s, into: &buffer, body: body, y: &y, glyphs: glyphs)
