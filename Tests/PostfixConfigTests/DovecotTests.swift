@@ -28,6 +28,21 @@ import TestSupport
         #expect(config.problems.isEmpty)
     }
 
+    /// A file saved with CRLF line ends (edited on Windows) reads as the same settings, lines and sections.
+    @Test func crlfLineEndsReadLikeLF() throws {
+        let text = "ssl = required\nssl_cert = </etc/ssl/mail.pem\nprotocol imap {\n  ssl_cert = </etc/ssl/imap.pem\n}\nssl_min_protocol = TLSv1.2 \\\n\n"
+        let directory = try TemporaryConfigDirectory(main: "", master: "")
+        try directory.write("lf.conf", Array(text.utf8))
+        try directory.write("crlf.conf", Array(text.replacingOccurrences(of: "\n", with: "\r\n").utf8))
+        let lf = try DovecotConfig(path: directory.path + "/lf.conf")
+        let crlf = try DovecotConfig(path: directory.path + "/crlf.conf")
+        #expect(crlf.ssl().certFile == "/etc/ssl/mail.pem")
+        #expect(crlf.ssl(protocol: "imap").certFile == "/etc/ssl/imap.pem")
+        #expect(crlf.setting("ssl_min_protocol")?.value == "TLSv1.2")
+        #expect(crlf.setting("ssl_min_protocol")?.line == lf.setting("ssl_min_protocol")?.line)
+        #expect(crlf.problems.isEmpty && lf.problems.isEmpty)
+    }
+
     @Test func dovecot24NamesAndMissingIncludesAreHandled() throws {
         let directory = try TemporaryConfigDirectory(main: "", master: "")
         try directory.write("dovecot.conf", Array("""
