@@ -188,6 +188,27 @@ import TestSupport
         }
     }
 
+    /// Where 2.4 and 2.3 part: 2.4 takes the last of equally deep filters, so a `local 192.0.2.0/24` written after
+    /// `local 192.0.2.10` wins for 192.0.2.10 (2.3: the longer prefix), and a protocol after a local_name wins.
+    @Test(.enabled(if: findExecutable("doveconf") != nil || RealPostconf.isCI, "needs doveconf"), arguments: [true, false])
+    func dovecot24TakesTheLastOfEquallyDeepFilters(_ wideLast: Bool) throws {
+        guard let servers = try Generation.debian13.serversOrSkip() else { return }
+        let narrow = "local 192.0.2.10 {\n  ssl_min_protocol = TLSv1.3\n}\n", wide = "local 192.0.2.0/24 {\n  ssl_min_protocol = TLSv1.1\n}\n"
+        let text = "dovecot_config_version = 2.4.1\ndovecot_storage_version = 2.4.1\n" + (wideLast ? narrow + wide : wide + narrow)
+            + "local_name a.example.org {\n  ssl_cipher_list = NAME\n}\nprotocol imap {\n  ssl_cipher_list = PROTO\n}\n"
+        let directory = try TemporaryConfigDirectory(main: "", master: "")
+        try directory.write("dovecot.conf", Array(text.utf8))
+        let path = directory.path + "/dovecot.conf"
+        let output = try servers.runner.run("doveconf", ["-c", path, "-f", "local=192.0.2.10", "-f", "local_name=a.example.org", "-f", "protocol=imap", "-a"], timeout: 30)
+        #expect(output.succeeded, "\(output.stderr)")
+        let answered = Self.topLevelSettings(output.stdout)
+        #expect(answered["ssl_min_protocol"] == (wideLast ? "TLSv1.1" : "TLSv1.3") && answered["ssl_cipher_list"] == "PROTO")
+        let config = try DovecotConfig(path: path)
+        let query = FilterQuery(protocol: "imap", local: "192.0.2.10", localName: "a.example.org")
+        #expect(config.setting("ssl_min_protocol", for: query)?.value == answered["ssl_min_protocol"])
+        #expect(config.setting("ssl_cipher_list", for: query)?.value == answered["ssl_cipher_list"])
+    }
+
     /// The settings outside filters in `doveconf -a`/`-n` output of Dovecot 2.4; `ssl_server { cert_file = x }` is
     /// `ssl_server_cert_file` (2.4 prints the flat name empty and the value in the block).
     static func topLevelSettings(_ text: String) -> [String: String] {
