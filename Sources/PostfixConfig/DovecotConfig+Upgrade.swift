@@ -57,8 +57,23 @@ extension DovecotConfig {
     /// 2.4 stops unless the main file's first setting is `dovecot_config_version`.
     public var declaresConfigVersion: Bool { root.settings.first { $0.file == path }?.key == "dovecot_config_version" }
 
-    /// Whether this is (partly) a 2.3 configuration: no `dovecot_config_version` first, or a renamed ssl setting.
-    public var needsUpgradeTo24: Bool { !declaresConfigVersion || !settingsRenamedIn24.isEmpty }
+    /// `local_name "a b" { }` blocks: 2.3 served several names from one; 2.4 refuses them ("Multiple names no
+    /// longer supported in local_name value").
+    public var multiNameLocalNames: [Section] {
+        var out: [Section] = []
+        func walk(_ section: Section) {
+            for child in section.sections {
+                if child.type == "local_name" && child.name.trimmingWhitespace().contains(" ") { out.append(child) }
+                walk(child)
+            }
+        }
+        walk(root)
+        return out
+    }
+
+    /// Whether this is (partly) a 2.3 configuration: no `dovecot_config_version` first, a renamed ssl setting, or
+    /// a `local_name` block with several names.
+    public var needsUpgradeTo24: Bool { !declaresConfigVersion || !settingsRenamedIn24.isEmpty || !multiNameLocalNames.isEmpty }
 
     /// The installed Dovecot's version (`dovecot --version`: "2.4.1-4 (7d8c0e5759)" → "2.4.1"), nil when absent.
     /// With a `cache`, kept while the dovecot program is the same file: starting dovecot costs as much as all of
@@ -85,11 +100,13 @@ extension DovecotConfig {
 
     /// The files of this configuration rewritten for 2.4 `version`: each renamed setting under its new name and
     /// value (indentation kept), and `dovecot_config_version`/`dovecot_storage_version` first in the main file
-    /// when missing. Only files that change, each as (path, old bytes, new bytes).
+    /// when missing; a `local_name "a b" { }` block once per name. Only files that change, each as (path, old
+    /// bytes, new bytes).
     public func upgradedTo24(version: String, fileSystem: ConfigFileSystem = LocalFileSystem()) -> [(file: String, old: [UInt8], new: [UInt8])] {
         var byFile: [String: [Setting]] = [:]
         for setting in settingsRenamedIn24 { byFile[setting.file, default: []].append(setting) }
-        var changed = files.filter { byFile[$0] != nil }
+        let splits = Dictionary(grouping: multiNameLocalNames, by: \.file)
+        var changed = files.filter { byFile[$0] != nil || splits[$0] != nil }
         if !declaresConfigVersion && !changed.contains(path) { changed.insert(path, at: 0) }
         return changed.compactMap { file in
             guard let bytes = try? fileSystem.read(file) else { return nil }
@@ -103,6 +120,8 @@ extension DovecotConfig {
                 let comment = afterEquals.range(of: " #").map { String(afterEquals[$0.lowerBound...]) } ?? ""
                 lines[setting.line - 1] = "\(indent)\(rename.new) = \(rename.newValue(setting.value))\(comment)"
             }
+            // Last block first, so the line numbers of the earlier ones stay true.
+            for section in (splits[file] ?? []).sorted(by: { $0.line > $1.line }) { Self.splitLocalName(section, in: &lines) }
             if file == path && !declaresConfigVersion {
                 // The storage stays readable by 2.3 until it is raised (Dovecot's upgrade notes).
                 lines.insert(contentsOf: ["dovecot_config_version = \(version)", "dovecot_storage_version = 2.3.0"], at: 0)
@@ -110,5 +129,26 @@ extension DovecotConfig {
             let new = Array(lines.joined(separator: "\n").utf8)
             return new == bytes ? nil : (file, bytes, new)
         }
+    }
+
+    /// Writes the `local_name` block `section` (several names) once per name, its body repeated in each.
+    static func splitLocalName(_ section: Section, in lines: inout [String]) {
+        let start = section.line - 1
+        guard start >= 0 && start < lines.count else { return }
+        var depth = 0
+        var end = start
+        for index in start..<lines.count {
+            let text = (lines[index].split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? "")
+                .trimmingCharacters(in: .whitespaces)
+            if text.hasSuffix("{") { depth += 1 }
+            if text == "}" { depth -= 1 }
+            end = index
+            if depth == 0 { break }
+        }
+        guard depth == 0, end > start else { return }
+        let indent = String(lines[start].prefix { $0 == " " || $0 == "\t" })
+        let body = Array(lines[(start + 1)...end])
+        let names = section.name.trimmingWhitespace().split(separator: " ").map(String.init)
+        lines.replaceSubrange(start...end, with: names.flatMap { ["\(indent)local_name \($0) {"] + body })
     }
 }

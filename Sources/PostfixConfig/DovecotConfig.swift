@@ -88,24 +88,37 @@ public struct DovecotConfig: Sendable {
         setting(key, for: FilterQuery(protocol: name))
     }
 
-    /// A setting's value for a connection: the most specific matching filter that sets it wins, in
-    /// Dovecot's order (config-filter.c): a `local_name` filter first, then the longest `local` prefix, the
-    /// longest `remote` prefix, then a protocol; then the global value.
+    /// A setting's value for a connection: the most specific matching filter that sets it wins, then the global
+    /// value. Dovecot 2.3's order (config-filter.c): a `local_name` filter first, then the longest `local` prefix,
+    /// the longest `remote` prefix, then a protocol. Dovecot 2.4 (measured with doveconf 2.4.1 -a -f ...): the
+    /// most deeply nested filter first, and among equally deep ones the last in the file; no conflicts.
     public func setting(_ key: String, for query: FilterQuery) -> Setting? {
         candidates(key, for: query).first?.setting ?? root.setting(key)
     }
 
     /// Matching filters that set `key`, the one that wins first.
     private func candidates(_ key: String, for query: FilterQuery) -> [(criteria: FilterCriteria, setting: Setting)] {
-        filters.filter { $0.criteria.matches(query) }
-            .compactMap { filter in filter.section.setting(key).map { (filter.criteria, $0) } }
-            .sorted { $0.criteria.precedes($1.criteria) }
+        let found = filters.filter { $0.criteria.matches(query) }
+            .compactMap { filter in filter.section.setting(key).map { (filter.criteria, $0, Self.filterDepth(filter.section)) } }
+        guard syntaxVersion == "2.4" else { return found.sorted { $0.0.precedes($1.0) }.map { ($0.0, $0.1) } }
+        let order = Dictionary(files.enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
+        let position = { (s: Setting) in ((order[s.file] ?? 0), s.line) }
+        return found.sorted { $0.2 != $1.2 ? $0.2 > $1.2 : position($0.1) > position($1.1) }.map { ($0.0, $0.1) }
+    }
+
+    /// How many filters a filter section is (itself included).
+    static func filterDepth(_ section: Section) -> Int {
+        var depth = 0
+        var current: Section? = section
+        while let s = current { if s.isFilter { depth += 1 }; current = s.parent }
+        return depth
     }
 
     /// Two settings of `key` that both apply to the connection where neither filter contains the other
-    /// (say `protocol pop3 { }` and `local_name x { }`): Dovecot refuses that connection's configuration
-    /// ("Conflict in setting ... found from filter").
+    /// (say `protocol pop3 { }` and `local_name x { }`): Dovecot 2.3 refuses that connection's configuration
+    /// ("Conflict in setting ... found from filter"); 2.4 takes the winner by its order instead.
     public func conflict(_ key: String, for query: FilterQuery) -> (Setting, Setting)? {
+        guard syntaxVersion != "2.4" else { return nil }
         let found = candidates(key, for: query)
         guard let winner = found.first else { return nil }
         for other in found.dropFirst() where !other.criteria.isSuperset(of: winner.criteria) { return (winner.setting, other.setting) }
@@ -113,8 +126,9 @@ public struct DovecotConfig: Sendable {
     }
 
     /// Pairs of filters that set the same `key` for some possible connection without one containing the
-    /// other: every connection matching both is refused.
+    /// other: every connection matching both is refused (by Dovecot 2.3; 2.4 has no such conflicts).
     public func conflicts(_ key: String) -> [(Setting, Setting)] {
+        guard syntaxVersion != "2.4" else { return [] }
         let setting = filters.compactMap { filter in filter.section.setting(key).map { (filter.criteria, $0) } }
         var out: [(Setting, Setting)] = []
         for (index, a) in setting.enumerated() {

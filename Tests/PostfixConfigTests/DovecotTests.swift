@@ -90,6 +90,35 @@ import TestSupport
         }
     }
 
+    /// The same oracle on Dovecot 2.4, for the corpus in 2.4's form (postls's own upgrade of it: 2.4 names, the
+    /// version first). 2.4's `doveconf -h` prints the flat `ssl_server_cert_file` empty, so the answer is the top
+    /// level of `doveconf -a`.
+    @Test(.enabled(if: findExecutable("doveconf") != nil || RealPostconf.isCI, "needs doveconf"))
+    func settingsMatchDoveconf24() throws {
+        guard let servers = try Generation.debian13.serversOrSkip() else { return }
+        guard servers.has("doveconf") else { Issue.record("doveconf missing in the Debian 13 root"); return }
+        let directory = try TemporaryConfigDirectory(main: "", master: "")
+        let copy = directory.path + "/dovecot-includes"
+        try FileManager.default.copyItem(atPath: Corpus.root.appendingPathComponent("dovecot-includes").path, toPath: copy)
+        let changes = try DovecotConfig(path: copy + "/dovecot.conf").upgradedTo24(version: "2.4.1")
+        #expect(changes.count == 2)
+        for change in changes { try Data(change.new).write(to: URL(fileURLWithPath: change.file)) }
+        let config = try DovecotConfig(path: copy + "/dovecot.conf")
+        #expect(config.syntaxVersion == "2.4" && !config.needsUpgradeTo24)
+        let keys = ["ssl", "ssl_cert", "ssl_ca", "ssl_dh", "ssl_min_protocol", "ssl_cipher_list", "ssl_prefer_server_ciphers"]
+        for filter in [nil, "imap", "pop3"] as [String?] {
+            var arguments = ["-c", copy + "/dovecot.conf"]
+            if let filter { arguments += ["-f", "protocol=\(filter)"] }
+            let output = try servers.runner.run("doveconf", arguments + ["-a"], timeout: 30)
+            #expect(output.succeeded, "\(output.stderr)")
+            let answered = Self.topLevelSettings(output.stdout)
+            for key in keys.map({ DovecotConfig.rename(of: $0)?.new ?? $0 }) {
+                let ours = try #require(config.setting(key, protocol: filter)?.value, "\(key) unset in the corpus")
+                #expect(ours == answered[key], "\(filter ?? "global") \(key)")
+            }
+        }
+    }
+
     static var filtersFile: String { Corpus.root.appendingPathComponent("dovecot-filters/dovecot.conf").path }
 
     /// Connections that exercise each filter kind and their precedence.
@@ -126,6 +155,75 @@ import TestSupport
             if key == "ssl_cipher_list" && config.setting(key, for: query) == nil { continue }
             #expect(config.setting(key, for: query)?.value == expected, "\(query) \(key)")
         }
+    }
+
+    static var filters24File: String { Corpus.root.appendingPathComponent("dovecot-filters-24/dovecot.conf").path }
+
+    /// The same connections against Dovecot 2.4 and the 2.4 form of the corpus. 2.4's doveconf has no `lname`
+    /// filter key (it is `local_name`) and answers `-h` of a filtered setting with "Multiple settings matched", so
+    /// the oracle is the top level of `doveconf -a -f ...`: the settings the matching filters give a connection.
+    @Test(.enabled(if: findExecutable("doveconf") != nil || RealPostconf.isCI, "needs doveconf"), arguments: filterQueries)
+    func filterPrecedenceMatchesDoveconf24(_ query: FilterQuery) throws {
+        guard let servers = try Generation.debian13.serversOrSkip() else { return }
+        guard servers.has("doveconf") else { Issue.record("doveconf missing in the Debian 13 root"); return }
+        let directory = try TemporaryConfigDirectory(main: "", master: "")
+        try directory.write("dovecot.conf", Array(try Data(contentsOf: URL(fileURLWithPath: Self.filters24File))))
+        let path = directory.path + "/dovecot.conf"
+        let config = try DovecotConfig(path: path)
+        #expect(config.syntaxVersion == "2.4" && config.problems.isEmpty)
+        var arguments = ["-c", path]
+        if let value = query.protocol { arguments += ["-f", "protocol=\(value)"] }
+        if let value = query.local { arguments += ["-f", "local=\(value)"] }
+        if let value = query.remote { arguments += ["-f", "remote=\(value)"] }
+        if let value = query.localName { arguments += ["-f", "local_name=\(value)"] }
+        let output = try servers.runner.run("doveconf", arguments + ["-a"], timeout: 30)
+        // 2.4 refuses no connection where 2.3 saw a conflict.
+        #expect(output.succeeded, "\(query): \(output.stderr)")
+        let answered = Self.topLevelSettings(output.stdout)
+        for key in ["ssl_server_cert_file", "ssl_server_key_file", "ssl_min_protocol", "ssl_cipher_list"] {
+            #expect(config.conflict(key, for: query) == nil)
+            let expected = try #require(answered[key], "\(query) \(key) missing in doveconf -a")
+            if key == "ssl_cipher_list" && config.setting(key, for: query) == nil { continue }
+            #expect(config.setting(key, for: query)?.value == expected, "\(query) \(key)")
+        }
+    }
+
+    /// Where 2.4 and 2.3 part: 2.4 takes the last of equally deep filters, so a `local 192.0.2.0/24` written after
+    /// `local 192.0.2.10` wins for 192.0.2.10 (2.3: the longer prefix), and a protocol after a local_name wins.
+    @Test(.enabled(if: findExecutable("doveconf") != nil || RealPostconf.isCI, "needs doveconf"), arguments: [true, false])
+    func dovecot24TakesTheLastOfEquallyDeepFilters(_ wideLast: Bool) throws {
+        guard let servers = try Generation.debian13.serversOrSkip() else { return }
+        let narrow = "local 192.0.2.10 {\n  ssl_min_protocol = TLSv1.3\n}\n", wide = "local 192.0.2.0/24 {\n  ssl_min_protocol = TLSv1.1\n}\n"
+        let text = "dovecot_config_version = 2.4.1\ndovecot_storage_version = 2.4.1\n" + (wideLast ? narrow + wide : wide + narrow)
+            + "local_name a.example.org {\n  ssl_cipher_list = NAME\n}\nprotocol imap {\n  ssl_cipher_list = PROTO\n}\n"
+        let directory = try TemporaryConfigDirectory(main: "", master: "")
+        try directory.write("dovecot.conf", Array(text.utf8))
+        let path = directory.path + "/dovecot.conf"
+        let output = try servers.runner.run("doveconf", ["-c", path, "-f", "local=192.0.2.10", "-f", "local_name=a.example.org", "-f", "protocol=imap", "-a"], timeout: 30)
+        #expect(output.succeeded, "\(output.stderr)")
+        let answered = Self.topLevelSettings(output.stdout)
+        #expect(answered["ssl_min_protocol"] == (wideLast ? "TLSv1.1" : "TLSv1.3") && answered["ssl_cipher_list"] == "PROTO")
+        let config = try DovecotConfig(path: path)
+        let query = FilterQuery(protocol: "imap", local: "192.0.2.10", localName: "a.example.org")
+        #expect(config.setting("ssl_min_protocol", for: query)?.value == answered["ssl_min_protocol"])
+        #expect(config.setting("ssl_cipher_list", for: query)?.value == answered["ssl_cipher_list"])
+    }
+
+    /// The settings outside filters in `doveconf -a`/`-n` output of Dovecot 2.4; `ssl_server { cert_file = x }` is
+    /// `ssl_server_cert_file` (2.4 prints the flat name empty and the value in the block).
+    static func topLevelSettings(_ text: String) -> [String: String] {
+        var out: [String: String] = [:]
+        var blocks: [String] = []
+        for raw in text.split(separator: "\n", omittingEmptySubsequences: false) {
+            let line = raw.trimmingCharacters(in: .whitespaces)
+            if line.hasPrefix("#") || line.isEmpty { continue }
+            if line == "}" { _ = blocks.popLast(); continue }
+            if line.hasSuffix("{") { blocks.append(String(line.dropLast()).trimmingCharacters(in: .whitespaces)); continue }
+            guard let equals = line.range(of: " = ") ?? (line.hasSuffix(" =") ? line.range(of: " =", options: .backwards) : nil) else { continue }
+            let key = String(line[..<equals.lowerBound]), value = String(line[equals.upperBound...])
+            if blocks.isEmpty { out[key] = value } else if blocks == ["ssl_server"] { out["ssl_server_" + key] = value }
+        }
+        return out
     }
 
     @Test func conflictingFiltersArePairedForLint() throws {
@@ -231,6 +329,36 @@ import TestSupport
         try directory.write("dovecot.conf", Array("\(header)\(old) = \(old23)\n".utf8))
         let refused = try servers.runner.run("doveconf", ["-c", path, "-n"], timeout: 30)
         #expect(!refused.succeeded && refused.stderr.contains("Unknown setting"), "\(old): \(refused.stderr)")
+    }
+
+    /// 2.4 refuses `local_name "a b" { }`; the upgrade writes one block per name, and the real 2.4 loads the result
+    /// (the 2.3 filters corpus, upgraded) and serves each name what 2.3 did.
+    @Test func theUpgradeTo24SplitsMultiNameLocalNameBlocksAndDovecot24LoadsIt() throws {
+        let directory = try TemporaryConfigDirectory(main: "", master: "")
+        try directory.write("dovecot.conf", Array(try Data(contentsOf: URL(fileURLWithPath: Self.filtersFile))))
+        let path = directory.path + "/dovecot.conf"
+        let old = try DovecotConfig(path: path)
+        #expect(old.multiNameLocalNames.map(\.line) == [36])
+        let changes = old.upgradedTo24(version: "2.4.1")
+        #expect(changes.count == 1)
+        for change in changes { try Data(change.new).write(to: URL(fileURLWithPath: change.file)) }
+        let text = try String(contentsOfFile: path, encoding: .utf8)
+        #expect(text.contains("local_name imap.example.net {\n  ssl_server_cert_file = /etc/ssl/mail/sni-net.pem\n}\nlocal_name pop.example.net {\n  ssl_server_cert_file = /etc/ssl/mail/sni-net.pem\n}\n"))
+        let upgraded = try DovecotConfig(path: path)
+        #expect(!upgraded.needsUpgradeTo24 && upgraded.multiNameLocalNames.isEmpty && upgraded.problems.isEmpty)
+        for name in ["imap.example.net", "pop.example.net"] {
+            let query = FilterQuery(localName: name)
+            #expect(upgraded.ssl(for: query).certFile == old.ssl(for: query).certFile)
+        }
+        // A 2.4 file whose only 2.3 trait is the multi-name block still needs the upgrade.
+        try directory.write("only.conf", Array("dovecot_config_version = 2.4.1\nlocal_name \"a.example.org b.example.org\" {\n  ssl_min_protocol = TLSv1.3\n}\n".utf8))
+        #expect(try DovecotConfig(path: directory.path + "/only.conf").needsUpgradeTo24)
+        guard let servers = try Generation.debian13.serversOrSkip() else { return }
+        let refused = try servers.runner.run("doveconf", ["-c", directory.path + "/only.conf", "-n"], timeout: 30)
+        #expect(!refused.succeeded && refused.stderr.contains("Multiple names no longer supported in local_name value"), "\(refused.stderr)")
+        let loaded = try servers.runner.run("doveconf", ["-c", path, "-n"], timeout: 30)
+        #expect(loaded.succeeded, "\(loaded.stderr)")
+        #expect(loaded.stdout.contains("local_name imap.example.net {") && loaded.stdout.contains("local_name pop.example.net {"))
     }
 
     @Test func theUpgradeTo24RenamesEverySSLSettingWhereItIsAndPutsTheVersionFirst() throws {
