@@ -9,13 +9,16 @@ R=$(mktemp -d /var/tmp/postls-fresh-root.XXXXXX)
 TC=$(dirname "$(dirname "$(dirname "$(readlink -f "$(command -v swift)")")")")
 M=$(git config --get-regexp '^url\..*\.insteadof$' | head -1 | sed 's/^url\.\(.*\)\.insteadof .*/\1/' || true)
 cleanup() {
-  for m in "$R/tmp" "$R/dev" "$R/proc" ${M:+"$R$M"} "$R$TC"; do umount -R -l "$m" 2>/dev/null || true; done
+  for m in "$R/tmp" "$R/dev" "$R/proc" ${M:+"$R$M"} "$R$TC" "$R"; do umount -R -l "$m" 2>/dev/null || true; done
   rm -rf --one-file-system "$R"
 }
 trap cleanup EXIT
 mmdebstrap --quiet --variant=apt \
   --include=ca-certificates,git,binutils,libc6-dev,libcurl4-openssl-dev,libedit2,libgcc-12-dev,libpython3-dev,libsqlite3-0,libstdc++-12-dev,libxml2-dev,libz3-dev,pkg-config,tzdata,zlib1g-dev,python3,procps,iproute2 \
   bookworm "$R"
+# The root a mount point of its own, as / is on a real machine: the Debian 13 harness's `unshare --mount
+# --propagation private` cannot make a chroot's / private otherwise (EINVAL).
+mount --bind "$R" "$R"
 mkdir -p "$R$TC" "$R/src"; mount --bind "$TC" "$R$TC"
 if [ -n "$M" ]; then mkdir -p "$R$M"; mount --bind "$M" "$R$M"; chroot "$R" git config --system "url.$M.insteadof" https://github.com/; fi
 mount --bind /proc "$R/proc"; mount --rbind /dev "$R/dev"; mount -t tmpfs tmpfs "$R/tmp"

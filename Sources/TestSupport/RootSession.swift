@@ -50,8 +50,12 @@ final class RootSession: @unchecked Sendable {
             close(fds[1])
             throw HarnessError.missing("unshare, nsenter, chroot (util-linux, coreutils)")
         }
+        // unshare's complaints go to a file, so a holder that dies says why.
+        let errorsPath = directory + "/unshare.err"
+        let errors = open(errorsPath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+        defer { if errors >= 0 { close(errors) } }
         switch spawnProcess(unshare, arguments: ["--mount", "--propagation", "private", "cat"],
-                            environment: ProcessInfo.processInfo.environment, stdin: fds[0], stdout: null, stderr: null) {
+                            environment: ProcessInfo.processInfo.environment, stdin: fds[0], stdout: null, stderr: errors >= 0 ? errors : null) {
         case .success(let pid): holder = pid
         case .failure(let error):
             close(fds[1])
@@ -62,6 +66,13 @@ final class RootSession: @unchecked Sendable {
         // namespace can propagate to the host.
         let deadline = Deadline.after(seconds: 10)
         while (try? String(contentsOfFile: "/proc/\(holder)/comm", encoding: .utf8))?.hasPrefix("cat") != true {
+            var status: Int32 = 0
+            if waitpid(holder, &status, WNOHANG) == holder {
+                let said = ((try? String(contentsOfFile: errorsPath, encoding: .utf8)) ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+                // In a chroot whose / is not a mount point, unshare cannot make / private (EINVAL).
+                let hint = said.contains("propagation") ? " (in a chroot, / must be a mount point: mount --bind DIR DIR before chroot DIR)" : ""
+                throw HarnessError.startFailed("unshare --mount exited (status \(status)): \(said.isEmpty ? "no message" : said)\(hint)")
+            }
             guard !deadline.hasPassed else { throw HarnessError.startFailed("unshare did not start its namespace holder") }
             usleep(5_000)
         }
