@@ -79,8 +79,10 @@ final class RootSession: @unchecked Sendable {
 
         let runner = SystemProcessRunner()
         let target = String(holder)
+        // `--root`: entering a mount namespace moves a process to the namespace's root, which is the host's / even
+        // when this test run is itself in a chroot (a fresh-root run); the holder's root is this run's /.
         func inNamespace(_ arguments: [String]) throws {
-            let out = try runner.run(nsenter, ["--target", target, "--mount"] + arguments, timeout: 30)
+            let out = try runner.run(nsenter, ["--target", target, "--mount", "--root"] + arguments, timeout: 30)
             guard out.succeeded else { throw HarnessError.startFailed("\(arguments.joined(separator: " ")): \(out.stderr)") }
         }
         let rw = directory + "/rw"
@@ -105,7 +107,7 @@ final class RootSession: @unchecked Sendable {
         let wrapper = """
             #!/bin/sh
             # \(root.suite)'s \(program), run in \(root.path) through the test run's mount namespace (TestSupport RootSession).
-            exec \(nsenter) --target \(target) --mount /usr/sbin/chroot \(merged) \(inside) "$@"
+            exec \(nsenter) --target \(target) --mount --root /usr/sbin/chroot \(merged) \(inside) "$@"
 
             """
         let path = folder + "/" + program
