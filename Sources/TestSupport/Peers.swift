@@ -16,6 +16,11 @@ public enum Peers {
         return try runner.run("openssl", args, stdin: Data(input.utf8), environment: nil, timeout: timeout)
     }
 
+    /// A legacy sender: STARTTLS offering TLS 1.0 only (OpenSSL at security level 0, as an old appliance).
+    public static func legacySender(_ address: SocketAddress, input: String = "QUIT\n") throws -> ProcessOutput {
+        try opensslClient(address, starttls: true, arguments: ["-tls1", "-cipher", "DEFAULT:@SECLEVEL=0"], input: input)
+    }
+
     /// `swaks` (a real SMTP client) with the given arguments.
     public static func swaks(_ arguments: [String], timeout: Double = 30, runner: ProcessRunner = SystemProcessRunner()) throws -> ProcessOutput {
         try runner.run("swaks", arguments, stdin: nil, environment: nil, timeout: timeout)

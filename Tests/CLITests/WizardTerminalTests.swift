@@ -185,7 +185,7 @@ struct WizardOnRealPostfixTests {
         let smtp = try #require(postfix.listener(named: "smtp")?.socketAddress)
         // A legacy sender that offers TLS 1.0 only: refused, and Postfix logs why.
         for _ in 0..<2 {
-            _ = try Peers.opensslClient(smtp, starttls: true, arguments: ["-tls1", "-cipher", "DEFAULT:@SECLEVEL=0"], input: "")
+            _ = try Peers.legacySender(smtp, input: "")
         }
         #expect(postfix.waitForLog(containing: "unsupported protocol"))
         let originalMaster = try Data(contentsOf: URL(fileURLWithPath: postfix.masterCFPath))

@@ -226,7 +226,7 @@ final class Scenario: @unchecked Sendable {
 
     /// A legacy sender: TLS 1.0 only (OpenSSL at security level 0, as an old appliance).
     func legacyPeer(_ address: SocketAddress) throws -> ProcessOutput {
-        try Peers.opensslClient(address, starttls: true, arguments: ["-tls1", "-cipher", "DEFAULT:@SECLEVEL=0"])
+        try Peers.legacySender(address)
     }
 
     /// A sender that verifies the chain and the MX name (as DANE/MTA-STS senders do) and aborts when they fail.
