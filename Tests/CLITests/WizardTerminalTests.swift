@@ -53,7 +53,8 @@ struct WizardTerminalTests {
         (found, screen) = t.waitFor("Roll back?", timeout: 10)
         #expect(found, "\(screen)")
         try t.send("y")
-        (found, screen) = t.waitFor("Rolled back", timeout: 30)
+        // The whole frame, not the message line alone: tmux can be read while curses is still drawing the rest.
+        (found, screen) = t.waitFor("After rollback", timeout: 30)
         #expect(found, "\(screen)")
         // Probed again after the rollback: TLS 1.0 refused again, as before the fix.
         #expect(screen.contains("Rolled back; TLS is as before"), "\(screen)")
