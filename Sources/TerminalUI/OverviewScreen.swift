@@ -84,19 +84,24 @@ enum OverviewScreen {
         } else {
             let causeWidth = min(24, (diagnoses.map { $0.cause.rawValue.count }.max() ?? 10) + 2)
             let shown = min(problemRows, diagnoses.count)
-            let list = VirtualList(count: diagnoses.count, selection: s.fixes.list.selection, top: s.fixes.list.top, focused: true) { i in
+            // The bar covers severity and cause: the row's summary stays as it is when the selection moves.
+            let list = VirtualList(count: diagnoses.count, selection: s.fixes.list.selection, top: s.fixes.list.top, focused: true,
+                                   barWidth: 4 + 2 + causeWidth) { i in
                 let d = diagnoses[i]
                 return [Label.severity(d.severity), Span("  " + Label.fit(d.cause.rawValue, causeWidth, glyphs)), Span(d.summary)]
             }
             list.render(into: &buffer, rect: Rect(x: 1, y: y, width: w - 2, height: shown), glyphs: glyphs)
             y += shown
-            // Why the selected problem is believed: its evidence, while there is room.
+            // Why the selected problem is believed: a line of each kind of evidence, while there is room.
             let room = bottom - y - logsRows - hintRows
             if let d = s.fixes.selectedDiagnosis, room >= 2, !d.evidence.isEmpty {
-                buffer.write("Evidence for \(d.cause.rawValue) (\(d.confidence.rawValue) confidence)", x: 3, y: y, width: w - 4,
+                // Two lines and a heading that names no cause: a move rewrites little (≤ 600 bytes over SSH at 132x43).
+                let preview = d.evidencePreview(limit: min(2, room - 1))
+                let more = d.evidence.count > preview.count ? "; \(preview.count) of \(d.evidence.count) lines, Enter shows all" : ""
+                buffer.write("Evidence (\(d.confidence.rawValue) confidence\(more))", x: 3, y: y, width: w - 4,
                              style: Style(.muted, [.bold]), ellipsis: glyphs.ellipsis)
                 y += 1
-                for e in d.evidence.prefix(room - 1) {
+                for e in preview {
                     buffer.write("  " + e, x: 3, y: y, width: w - 4, ellipsis: glyphs.ellipsis)
                     y += 1
                 }

@@ -113,9 +113,12 @@ public struct VirtualList {
     public var top: Int
     public var focused: Bool
     public var row: (Int) -> [Span]
+    /// Columns of the row's text the selection bar covers; nil: the whole row. A list that drives a pane beside it
+    /// bars only its key columns, so a move rewrites little of the row over a slow link.
+    public var barWidth: Int?
 
-    public init(count: Int, selection: Int?, top: Int, focused: Bool, row: @escaping (Int) -> [Span]) {
-        self.count = count; self.selection = selection; self.top = top; self.focused = focused; self.row = row
+    public init(count: Int, selection: Int?, top: Int, focused: Bool, barWidth: Int? = nil, row: @escaping (Int) -> [Span]) {
+        self.count = count; self.selection = selection; self.top = top; self.focused = focused; self.barWidth = barWidth; self.row = row
     }
 
     /// Draws the rows and returns the first row index shown (after keeping the selection visible).
@@ -132,7 +135,8 @@ public struct VirtualList {
             if selected { buffer.put(glyphs.pointer, x: rect.x, y: y, style: Style(.key, [.bold])) }
             buffer.write(row(index), x: rect.x + 2, y: y, width: textWidth, ellipsis: glyphs.ellipsis)
             if selected {
-                buffer.addAttributes(focused ? [.reverse] : [.bold], in: Rect(x: rect.x + 1, y: y, width: rect.width - 2, height: 1))
+                let width = barWidth.map { min($0 + 1, rect.width - 2) } ?? rect.width - 2
+                buffer.addAttributes(focused ? [.reverse] : [.bold], in: Rect(x: rect.x + 1, y: y, width: width, height: 1))
             }
         }
         buffer.drawScrollMarks(rect, first: first, count: count, glyphs: glyphs)

@@ -222,6 +222,18 @@ public struct DiagnosisRow: Sendable, Hashable, Codable {
         self.cause = cause; self.severity = severity; self.confidence = confidence; self.summary = summary
         self.evidence = evidence; self.fixIDs = fixIDs
     }
+
+    /// The Overview's glimpse of the evidence: the first line of each kind (config, probe, log, ...) in order, at
+    /// most `limit`. A fixed, small count keeps a move in the Problems list cheap over SSH (the Fixes step shows all).
+    public func evidencePreview(limit: Int) -> [String] {
+        var kinds: Set<Substring> = []
+        var out: [String] = []
+        for line in evidence where out.count < limit {
+            let kind = line.prefix { $0 != " " }
+            if kinds.insert(kind).inserted { out.append(line) }
+        }
+        return out
+    }
 }
 
 /// What senders reported (`--tlsrpt`), as the Overview's "Reported by senders" section shows it.
