@@ -65,6 +65,17 @@ public protocol LintRule: Sendable {
     func check(_ context: LintContext) -> [Finding]
 }
 
+/// A rule that judges each smtpd listener on its own; the loop over the listeners is written once, here.
+public protocol ListenerLintRule: LintRule {
+    func check(_ listener: SMTPDListener, in context: LintContext) -> [Finding]
+}
+
+extension ListenerLintRule {
+    public func check(_ context: LintContext) -> [Finding] {
+        context.configuration.smtpdListeners.flatMap { check($0, in: context) }
+    }
+}
+
 /// Runs every rule and returns the findings sorted for a report.
 public struct Linter: Sendable {
     public var rules: [LintRule]
@@ -232,25 +243,22 @@ public struct MXRequiresTLSRule: LintRule {
 }
 
 /// A protocol floor above TLSv1 on port 25 turns old senders' TLS into plaintext or bounces.
-public struct ProtocolFloorOnMXRule: LintRule {
+public struct ProtocolFloorOnMXRule: ListenerLintRule {
     public init() {}
     public var ids: [String] { ["protocol_floor_on_mx"] }
 
-    public func check(_ context: LintContext) -> [Finding] {
-        var out: [Finding] = []
-        for listener in context.configuration.smtpdListeners where context.isPublicMX(listener) && listener.tls.securityLevel != "none" {
-            let mandatory = listener.tls.securityLevel == "encrypt"
-            let parameter = mandatory ? "smtpd_tls_mandatory_protocols" : "smtpd_tls_protocols"
-            let list = mandatory ? listener.tls.mandatoryProtocols : listener.tls.protocols
-            let set = TLSProtocolSet(list)
-            guard !set.enabled.contains("TLSv1"), let floor = set.floor ?? Optional("none") else { continue }
-            out.append(finding("protocol_floor_on_mx", .protocolMismatch, .warning, source: listener.sources[parameter], parameter: parameter,
-                               "port \(listener.listen.port ?? 25) (\(listener.service.name)) accepts only \(floor) and newer (\(parameter) = \(list)): senders limited to TLS 1.0/1.1 "
-                               + (mandatory ? "cannot deliver at all" : "fall back to plaintext")
-                               + ". Opportunistic TLS on port 25 should keep Postfix's default floor (>=TLSv1); tighten it on 587/465 only.",
-                               fix: .setOverride(service: listener.service.name, type: listener.service.type, name: parameter, value: ">=TLSv1")))
-        }
-        return out
+    public func check(_ listener: SMTPDListener, in context: LintContext) -> [Finding] {
+        guard context.isPublicMX(listener) && listener.tls.securityLevel != "none" else { return [] }
+        let mandatory = listener.tls.securityLevel == "encrypt"
+        let parameter = mandatory ? "smtpd_tls_mandatory_protocols" : "smtpd_tls_protocols"
+        let list = mandatory ? listener.tls.mandatoryProtocols : listener.tls.protocols
+        let set = TLSProtocolSet(list)
+        guard !set.enabled.contains("TLSv1"), let floor = set.floor ?? Optional("none") else { return [] }
+        return [finding("protocol_floor_on_mx", .protocolMismatch, .warning, source: listener.sources[parameter], parameter: parameter,
+                        "port \(listener.listen.port ?? 25) (\(listener.service.name)) accepts only \(floor) and newer (\(parameter) = \(list)): senders limited to TLS 1.0/1.1 "
+                        + (mandatory ? "cannot deliver at all" : "fall back to plaintext")
+                        + ". Opportunistic TLS on port 25 should keep Postfix's default floor (>=TLSv1); tighten it on 587/465 only.",
+                        fix: .setOverride(service: listener.service.name, type: listener.service.type, name: parameter, value: ">=TLSv1"))]
     }
 }
 
@@ -294,55 +302,52 @@ public struct SSLProtocolsRule: LintRule {
 }
 
 /// TLS off, or on without a certificate.
-public struct STARTTLSUnavailableRule: LintRule {
+public struct STARTTLSUnavailableRule: ListenerLintRule {
     public init() {}
     public var ids: [String] { ["starttls_unavailable", "tls_without_certificate"] }
 
-    public func check(_ context: LintContext) -> [Finding] {
+    public func check(_ listener: SMTPDListener, in context: LintContext) -> [Finding] {
+        guard !listener.listen.isLoopback else { return [] }
         var out: [Finding] = []
-        for listener in context.configuration.smtpdListeners where !listener.listen.isLoopback {
-            let level = listener.tls.securityLevel
-            let hasCert = !listener.tls.certFiles.isEmpty
-            let source = listener.sources["smtpd_tls_security_level"]
-            if level == "none" && !listener.tls.wrappermode {
-                let fix: ConfigEdit? = hasCert ? (source.flatMap { if case .masterCF = $0 { return true } else { return nil } } != nil
-                    ? .setOverride(service: listener.service.name, type: listener.service.type, name: "smtpd_tls_security_level", value: "may")
-                    : .setMain(name: "smtpd_tls_security_level", value: "may")) : nil
-                out.append(finding("starttls_unavailable", .starttlsUnavailable, listener.listen.port == 25 ? .warning : .critical,
-                                   source: source.flatMap { $0 == .defaultValue ? nil : $0 }, parameter: "smtpd_tls_security_level",
-                                   "\(listener.service.name) does not offer STARTTLS (smtpd_tls_security_level is empty or none)"
-                                   + (hasCert ? "; a certificate is configured, so \"may\" enables it" : " and no certificate is configured (smtpd_tls_cert_file / smtpd_tls_chain_files)")
-                                   + ": mail and passwords travel in plaintext.",
-                                   fix: fix))
-            } else if !hasCert && (level != "none" || listener.tls.wrappermode) {
-                out.append(finding("tls_without_certificate", .certificateUnreadable, .critical, source: source, parameter: "smtpd_tls_cert_file",
-                                   "\(listener.service.name) has TLS enabled (\(level)\(listener.tls.wrappermode ? ", wrapper mode" : "")) but no certificate: smtpd logs \"TLS not available\" and answers STARTTLS with 454."))
-            }
+        let level = listener.tls.securityLevel
+        let hasCert = !listener.tls.certFiles.isEmpty
+        let source = listener.sources["smtpd_tls_security_level"]
+        if level == "none" && !listener.tls.wrappermode {
+            let fix: ConfigEdit? = hasCert ? (source.flatMap { if case .masterCF = $0 { return true } else { return nil } } != nil
+                ? .setOverride(service: listener.service.name, type: listener.service.type, name: "smtpd_tls_security_level", value: "may")
+                : .setMain(name: "smtpd_tls_security_level", value: "may")) : nil
+            out.append(finding("starttls_unavailable", .starttlsUnavailable, listener.listen.port == 25 ? .warning : .critical,
+                               source: source.flatMap { $0 == .defaultValue ? nil : $0 }, parameter: "smtpd_tls_security_level",
+                               "\(listener.service.name) does not offer STARTTLS (smtpd_tls_security_level is empty or none)"
+                               + (hasCert ? "; a certificate is configured, so \"may\" enables it" : " and no certificate is configured (smtpd_tls_cert_file / smtpd_tls_chain_files)")
+                               + ": mail and passwords travel in plaintext.",
+                               fix: fix))
+        } else if !hasCert && (level != "none" || listener.tls.wrappermode) {
+            out.append(finding("tls_without_certificate", .certificateUnreadable, .critical, source: source, parameter: "smtpd_tls_cert_file",
+                               "\(listener.service.name) has TLS enabled (\(level)\(listener.tls.wrappermode ? ", wrapper mode" : "")) but no certificate: smtpd logs \"TLS not available\" and answers STARTTLS with 454."))
         }
         return out
     }
 }
 
 /// Wrapper mode (implicit TLS) belongs on 465 only.
-public struct WrapperModeServerRule: LintRule {
+public struct WrapperModeServerRule: ListenerLintRule {
     public init() {}
     public var ids: [String] { ["wrappermode_on_starttls_port", "missing_wrappermode_on_465"] }
 
-    public func check(_ context: LintContext) -> [Finding] {
+    public func check(_ listener: SMTPDListener, in context: LintContext) -> [Finding] {
+        guard let port = listener.listen.port else { return [] }
         var out: [Finding] = []
-        for listener in context.configuration.smtpdListeners {
-            guard let port = listener.listen.port else { continue }
-            if listener.tls.wrappermode && (port == 25 || port == 587) {
-                out.append(finding("wrappermode_on_starttls_port", .plaintextOnTLSPort, .critical, source: listener.sources["smtpd_tls_wrappermode"],
-                                   parameter: "smtpd_tls_wrappermode",
-                                   "\(listener.service.name) (port \(port)) uses wrapper mode (implicit TLS), but clients speak plain SMTP with STARTTLS on port \(port).",
-                                   fix: .setOverride(service: listener.service.name, type: listener.service.type, name: "smtpd_tls_wrappermode", value: "no")))
-            } else if !listener.tls.wrappermode && port == 465 {
-                out.append(finding("missing_wrappermode_on_465", .tlsOnPlaintextPort, .critical, source: nil, parameter: "smtpd_tls_wrappermode",
-                                   "\(listener.service.name) (port 465) is not in wrapper mode: clients start TLS immediately on 465 and smtpd sees binary garbage.",
-                                   fix: .setOverride(service: listener.service.name, type: listener.service.type, name: "smtpd_tls_wrappermode", value: "yes"),
-                                   fallbackFile: "master.cf"))
-            }
+        if listener.tls.wrappermode && (port == 25 || port == 587) {
+            out.append(finding("wrappermode_on_starttls_port", .plaintextOnTLSPort, .critical, source: listener.sources["smtpd_tls_wrappermode"],
+                               parameter: "smtpd_tls_wrappermode",
+                               "\(listener.service.name) (port \(port)) uses wrapper mode (implicit TLS), but clients speak plain SMTP with STARTTLS on port \(port).",
+                               fix: .setOverride(service: listener.service.name, type: listener.service.type, name: "smtpd_tls_wrappermode", value: "no")))
+        } else if !listener.tls.wrappermode && port == 465 {
+            out.append(finding("missing_wrappermode_on_465", .tlsOnPlaintextPort, .critical, source: nil, parameter: "smtpd_tls_wrappermode",
+                               "\(listener.service.name) (port 465) is not in wrapper mode: clients start TLS immediately on 465 and smtpd sees binary garbage.",
+                               fix: .setOverride(service: listener.service.name, type: listener.service.type, name: "smtpd_tls_wrappermode", value: "yes"),
+                               fallbackFile: "master.cf"))
         }
         return out
     }
