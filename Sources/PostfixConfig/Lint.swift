@@ -442,27 +442,34 @@ private func clientTransports(_ config: PostfixConfiguration) -> [MasterCF.Servi
 
 private func clientPrefix(_ service: MasterCF.Service?) -> String { service?.command == "lmtp" ? "lmtp" : "smtp" }
 
+/// A rule that judges each smtp/lmtp client transport on its own (nil: main.cf's settings, when master.cf has no
+/// such transport), with the transport's parameter prefix; the loop over the transports is written once, here.
+public protocol ClientTransportLintRule: LintRule {
+    func check(_ transport: MasterCF.Service?, prefix: String, in context: LintContext) -> Finding?
+}
+
+extension ClientTransportLintRule {
+    public func check(_ context: LintContext) -> [Finding] {
+        clientTransports(context.configuration).compactMap { check($0, prefix: clientPrefix($0), in: context) }
+    }
+}
+
 /// verify/secure without a CA bundle: every certificate check fails.
-public struct ClientVerificationRule: LintRule {
+public struct ClientVerificationRule: ClientTransportLintRule {
     public init() {}
     public var ids: [String] { ["remote_certificate_unverified"] }
 
-    public func check(_ context: LintContext) -> [Finding] {
+    public func check(_ service: MasterCF.Service?, prefix: String, in context: LintContext) -> Finding? {
         let config = context.configuration
-        var out: [Finding] = []
-        for service in clientTransports(config) {
-            let prefix = clientPrefix(service)
-            let level = config.value("\(prefix)_tls_security_level", service: service).lowercased()
-            guard level == "verify" || level == "secure" else { continue }
-            let caFile = config.value("\(prefix)_tls_CAfile", service: service), caPath = config.value("\(prefix)_tls_CApath", service: service)
-            guard caFile.isEmpty && caPath.isEmpty else { continue }
-            let source = config.raw("\(prefix)_tls_security_level", service: service)?.source
-            out.append(finding("remote_certificate_unverified", .remoteCertificateUnverified, .critical, source: source,
-                               parameter: "\(prefix)_tls_security_level",
-                               "\(prefix)_tls_security_level = \(level)\(service.map { " (\($0.name) transport)" } ?? "") but neither \(prefix)_tls_CAfile nor \(prefix)_tls_CApath is set: no server certificate can be verified, so mail is deferred (\"Server certificate not verified\").",
-                               fix: .setMain(name: "\(prefix)_tls_CAfile", value: "/etc/ssl/certs/ca-certificates.crt")))
-        }
-        return out
+        let level = config.value("\(prefix)_tls_security_level", service: service).lowercased()
+        guard level == "verify" || level == "secure" else { return nil }
+        let caFile = config.value("\(prefix)_tls_CAfile", service: service), caPath = config.value("\(prefix)_tls_CApath", service: service)
+        guard caFile.isEmpty && caPath.isEmpty else { return nil }
+        let source = config.raw("\(prefix)_tls_security_level", service: service)?.source
+        return finding("remote_certificate_unverified", .remoteCertificateUnverified, .critical, source: source,
+                       parameter: "\(prefix)_tls_security_level",
+                       "\(prefix)_tls_security_level = \(level)\(service.map { " (\($0.name) transport)" } ?? "") but neither \(prefix)_tls_CAfile nor \(prefix)_tls_CApath is set: no server certificate can be verified, so mail is deferred (\"Server certificate not verified\").",
+                       fix: .setMain(name: "\(prefix)_tls_CAfile", value: "/etc/ssl/certs/ca-certificates.crt"))
     }
 }
 
@@ -549,31 +556,26 @@ public struct ClientPolicyLeakRule: LintRule {
 
 /// smtp_tls_CApath is read lazily, after a chrooted smtp client has entered the chroot
 /// (the queue directory): a CApath outside it finds no CA, so nothing verifies.
-public struct CApathChrootRule: LintRule {
+public struct CApathChrootRule: ClientTransportLintRule {
     public init() {}
     public var ids: [String] { ["capath_outside_chroot"] }
 
-    public func check(_ context: LintContext) -> [Finding] {
+    public func check(_ transport: MasterCF.Service?, prefix: String, in context: LintContext) -> Finding? {
+        // "-" is Postfix's default, which is n (no chroot) since Postfix 3.0.
+        guard let service = transport, service.chroot == "y" else { return nil }
         let config = context.configuration
-        var out: [Finding] = []
         let queue = config.value("queue_directory")
-        for service in config.master.services where service.type == "unix" && (service.command == "smtp" || service.command == "lmtp") {
-            // "-" is Postfix's default, which is n (no chroot) since Postfix 3.0.
-            guard service.chroot == "y" else { continue }
-            let prefix = clientPrefix(service)
-            let caPath = config.value("\(prefix)_tls_CApath", service: service), caFile = config.value("\(prefix)_tls_CAfile", service: service)
-            let level = config.value("\(prefix)_tls_security_level", service: service).lowercased()
-            guard !caPath.isEmpty, caFile.isEmpty, !level.isEmpty, level != "none" else { continue }
-            if !queue.isEmpty && context.fileSystem.exists(queue + caPath) { continue }
-            let verifying = level == "verify" || level == "secure"
-            out.append(finding("capath_outside_chroot", .remoteCertificateUnverified, verifying ? .critical : .info,
-                               source: config.raw("\(prefix)_tls_CApath", service: service)?.source, parameter: "\(prefix)_tls_CApath",
-                               "the \(service.name) transport runs chrooted (master.cf:\(service.line)) and looks up \(prefix)_tls_CApath = \(caPath) inside \(queue.isEmpty ? "the queue directory" : queue), where it does not exist: "
-                               + (verifying ? "no server certificate verifies and mail is deferred." : "every TLS connection is logged as \"Untrusted\".")
-                               + " Set \(prefix)_tls_CAfile = /etc/ssl/certs/ca-certificates.crt (read before the chroot) instead.",
-                               fix: .setMain(name: "\(prefix)_tls_CAfile", value: "/etc/ssl/certs/ca-certificates.crt")))
-        }
-        return out
+        let caPath = config.value("\(prefix)_tls_CApath", service: service), caFile = config.value("\(prefix)_tls_CAfile", service: service)
+        let level = config.value("\(prefix)_tls_security_level", service: service).lowercased()
+        guard !caPath.isEmpty, caFile.isEmpty, !level.isEmpty, level != "none" else { return nil }
+        if !queue.isEmpty && context.fileSystem.exists(queue + caPath) { return nil }
+        let verifying = level == "verify" || level == "secure"
+        return finding("capath_outside_chroot", .remoteCertificateUnverified, verifying ? .critical : .info,
+                       source: config.raw("\(prefix)_tls_CApath", service: service)?.source, parameter: "\(prefix)_tls_CApath",
+                       "the \(service.name) transport runs chrooted (master.cf:\(service.line)) and looks up \(prefix)_tls_CApath = \(caPath) inside \(queue.isEmpty ? "the queue directory" : queue), where it does not exist: "
+                       + (verifying ? "no server certificate verifies and mail is deferred." : "every TLS connection is logged as \"Untrusted\".")
+                       + " Set \(prefix)_tls_CAfile = /etc/ssl/certs/ca-certificates.crt (read before the chroot) instead.",
+                       fix: .setMain(name: "\(prefix)_tls_CAfile", value: "/etc/ssl/certs/ca-certificates.crt"))
     }
 }
 
