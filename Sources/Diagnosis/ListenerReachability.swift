@@ -51,26 +51,7 @@ extension GatherOptions {
 
 /// This machine's interface addresses (getifaddrs), to tell a probe of this host from one of another.
 enum LocalAddresses {
-    static func current() -> Set<String> {
-        var out: Set<String> = []
-        var list: UnsafeMutablePointer<ifaddrs>? = nil
-        guard getifaddrs(&list) == 0, let first = list else { return out }
-        defer { freeifaddrs(list) }
-        var cursor: UnsafeMutablePointer<ifaddrs>? = first
-        while let entry = cursor {
-            if let address = entry.pointee.ifa_addr, address.pointee.sa_family == sa_family_t(AF_INET) || address.pointee.sa_family == sa_family_t(AF_INET6) {
-                var host = [CChar](repeating: 0, count: Int(NI_MAXHOST))
-                let length = socklen_t(address.pointee.sa_family == sa_family_t(AF_INET) ? MemoryLayout<sockaddr_in>.size : MemoryLayout<sockaddr_in6>.size)
-                if getnameinfo(address, length, &host, socklen_t(host.count), nil, 0, NI_NUMERICHOST) == 0 {
-                    // A link-local IPv6 address carries its zone (`fe80::1%eth0`).
-                    let text = String(decoding: host.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-                    out.insert(String(text.split(separator: "%").first ?? ""))
-                }
-            }
-            cursor = entry.pointee.ifa_next
-        }
-        return out
-    }
+    static func current() -> Set<String> { Set(InterfaceEntry.all().map(\.text)) }
 
     static func isLoopback(_ address: SocketAddress) -> Bool {
         address.ip.hasPrefix("127.") || address.ip == "::1"

@@ -56,24 +56,13 @@ public struct CommandOutputCache: Sendable {
         uname(&name)
         let node = withUnsafeBytes(of: &name.nodename) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
         var lines = ["host \(node)"]
-        var list: UnsafeMutablePointer<ifaddrs>? = nil
-        guard getifaddrs(&list) == 0 else { return lines[0] + "\ninterfaces unknown" }
-        defer { freeifaddrs(list) }
-        var cursor = list
-        while let entry = cursor?.pointee {
-            cursor = entry.ifa_next
-            guard let address = entry.ifa_addr else { continue }
-            let length = address.pointee.sa_family == sa_family_t(AF_INET6) ? MemoryLayout<sockaddr_in6>.size
-                : address.pointee.sa_family == sa_family_t(AF_INET) ? MemoryLayout<sockaddr_in>.size : 0
-            guard length > 0 else { continue }
-            func hex(_ pointer: UnsafeMutablePointer<sockaddr>?) -> String {
-                guard let pointer else { return "-" }
-                let digits = Array("0123456789abcdef".utf8)
-                var out: [UInt8] = []
-                for byte in UnsafeRawBufferPointer(start: pointer, count: length) { out += [digits[Int(byte >> 4)], digits[Int(byte & 15)]] }
-                return String(decoding: out, as: UTF8.self)
-            }
-            lines.append("interface \(String(cString: entry.ifa_name)) \(hex(address)) \(hex(entry.ifa_netmask))")
+        let digits = Array("0123456789abcdef".utf8)
+        func hex(_ bytes: [UInt8]?) -> String {
+            guard let bytes else { return "-" }
+            return String(decoding: bytes.flatMap { [digits[Int($0 >> 4)], digits[Int($0 & 15)]] }, as: UTF8.self)
+        }
+        for entry in InterfaceEntry.all() {
+            lines.append("interface \(entry.name) \(entry.isUp ? "up" : "down") \(hex(entry.address)) \(hex(entry.mask))")
         }
         return lines.joined(separator: "\n")
     }
