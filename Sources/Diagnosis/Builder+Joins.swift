@@ -119,7 +119,7 @@ extension Builder {
     private mutating func addProbeVersionEvidence(_ cause: Cause, port: Int?) {
         guard let port, let probe = input.probe else { return }
         for t in probe.targets where t.port == port {
-            let location = "probe \(t.address):\(t.port) (\(t.family ?? "?"))"
+            let location = t.evidenceLocation
             let refused = ["TLSv1", "TLSv1.1", "TLSv1.2", "TLSv1.3"].filter { t.protocols[$0] == .rejected }
             let accepted = ["TLSv1", "TLSv1.1", "TLSv1.2", "TLSv1.3"].filter { t.protocols[$0] == .accepted }
             guard !refused.isEmpty || t.negotiated == nil else { continue }

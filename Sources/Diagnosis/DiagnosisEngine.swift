@@ -130,7 +130,7 @@ struct Builder {
     mutating func addProbeResults() {
         guard let probe = input.probe else { return }
         for t in probe.targets {
-            let location = "probe \(t.family == "IPv6" ? "[\(t.address)]" : t.address):\(t.port) (\(t.family ?? "?"), \(t.mode.rawValue))"
+            let location = t.evidenceLocation
             for f in t.findings {
                 guard let cause = f.cause else { continue }
                 add(cause, f.severity, Evidence(source: .probe, location: location, text: f.message), summary: f.message)
@@ -196,7 +196,7 @@ struct Builder {
                              text: "\(file) holds \(onDisk.sha256Fingerprint.prefix(16))…, valid until \(Self.day(onDisk.notAfter))"),
                     summary: "port \(port) still serves an older certificate than \(file): Postfix was not reloaded after the renewal")
                 add(.staleCertificate, .warning,
-                    Evidence(source: .probe, location: "probe \(t.family == "IPv6" ? "[\(t.address)]" : t.address):\(t.port) (\(t.family ?? "?"), \(t.mode.rawValue))",
+                    Evidence(source: .probe, location: t.evidenceLocation,
                              text: "serves \(served.sha256.prefix(16))…, valid until \(served.notAfter)"))
             }
         }

@@ -89,9 +89,7 @@ struct UnreachableListener: Sendable {
     /// Port 25 or a `--smtp-port`: senders on the internet use it.
     var isMX: Bool
 
-    var location: String {
-        "probe \(target.family == "IPv6" ? "[\(target.address)]" : target.address):\(target.port) (\(target.family ?? "?"), \(target.mode.rawValue))"
-    }
+    var location: String { target.evidenceLocation }
 
     var cause: Cause { kind == .refused ? .portNotListening : .portFiltered }
 
@@ -367,5 +365,13 @@ extension FixPlanner {
             }
         }
         return out
+    }
+}
+
+extension ListenerProbeResult {
+    /// Where a probe's evidence comes from, as diagnoses cite it: `127.0.0.1:25 (IPv4, starttls)`,
+    /// `[::1]:465 (IPv6, implicit)`; the evidence's source already says it is the probe.
+    var evidenceLocation: String {
+        "\(family == "IPv6" ? "[\(address)]" : address):\(port) (\(family ?? "?"), \(mode.rawValue))"
     }
 }

@@ -398,7 +398,7 @@ struct InboundScenarioTests {
         #expect(first.cause == .staleCertificate, "\(Scenario.describe(gathered.report))")
         #expect(first.sources == [.config, .probe])
         #expect(first.evidence.contains { $0.source == .config && $0.location.hasPrefix("main.cf:") }, "\(first.evidence)")
-        #expect(first.evidence.contains { $0.source == .probe && $0.location == "probe \(listener.ip):\(listener.port) (IPv4, starttls)" }, "\(first.evidence)")
+        #expect(first.evidence.contains { $0.source == .probe && $0.location == "\(listener.ip):\(listener.port) (IPv4, starttls)" }, "\(first.evidence)")
         let fix = try #require(first.fixes.compactMap(gathered.report.fix(id:)).first { $0.applicable })
         #expect(fix.edits.isEmpty && fix.commands.contains { $0.contains("reload") })
 
