@@ -380,7 +380,7 @@ struct Builder {
             var diagnosisNotes = notes[cause] ?? []
             if confidence != .high {
                 let onlyDovecot = items.allSatisfy { $0.server == .dovecot }
-                diagnosisNotes.append(Self.settle(cause, sources: sources, dovecot: onlyDovecot))
+                diagnosisNotes.append(Self.settle(cause, sources: sources, dovecot: onlyDovecot, logsRead: input.logSummary != nil))
             }
             let severity = severities[cause] ?? .info
             let summary = summaries[cause]?.first ?? CauseCatalog.shared.title(cause)
@@ -408,7 +408,7 @@ struct Builder {
 
     /// What evidence would settle a diagnosis that rests on too little; in Dovecot's terms when it rests on
     /// Dovecot's evidence alone.
-    static func settle(_ cause: Cause, sources: Set<Evidence.Source>, dovecot: Bool) -> String {
+    static func settle(_ cause: Cause, sources: Set<Evidence.Source>, dovecot: Bool, logsRead: Bool) -> String {
         if sources == [.log] {
             let rows = dovecot ? settleDovecotFromLogs : settleFromLogs
             return (rows.first { $0.causes.contains(cause) } ?? rows[rows.count - 1]).text
@@ -417,6 +417,10 @@ struct Builder {
             // A sender's report is a real peer's failure; whether the logs show it is said in the notes already.
             return cause == .reportedNotSeenLocally ? ""
                 : "Settle it: a sender's report is evidence from outside; `postls diagnose --domain YOUR-DOMAIN` checks the MX, MTA-STS and TLSA it names against what the server serves."
+        }
+        if !sources.contains(.log) && !logsRead {
+            // Nothing was read, so nothing can be said of the logs.
+            return "No mail log was read: whether this has hurt \(dovecot ? "a mail client" : "a real peer") is unknown (give the log with --log FILE)."
         }
         if !sources.contains(.log) {
             return (dovecot ? "Dovecot's logs" : "The logs")
