@@ -13,7 +13,7 @@ public enum SenderPolicyJoin {
         }
         for mx in report.mx {
             guard let tlsa = mx.tlsa, tlsa.validated, !tlsa.records.isEmpty else { continue }
-            policy.tlsaMatches[mx.host.lowercased().trimmingCharacters(in: CharacterSet(charactersIn: "."))] = tlsa.matches
+            policy.tlsaMatches[key(mx.host)] = tlsa.matches
         }
         return policy
     }
@@ -21,7 +21,29 @@ public enum SenderPolicyJoin {
     /// Applies the domain's policy to every listener's sender verdicts.
     public static func apply(_ report: DNSReport, to probe: inout ProbeReport, profiles: [SenderProfile]) {
         let policy = policy(from: report)
-        for i in probe.targets.indices { SenderVerdicts.apply(policy, to: &probe.targets[i], profiles: profiles) }
+        for i in probe.targets.indices {
+            var target = probe.targets[i]
+            // A DANE sender reaches this listener by the MX name whose address it has (the probe knows it by
+            // myhostname or its address): the verdict is that MX's TLSA records' and is worded with its name.
+            let name = (target.expectedName ?? target.host).lowercased()
+            if policy.tlsaMatches[name] == nil,
+               let mx = report.mx.first(where: { $0.addresses.contains(target.address) && policy.tlsaMatches[Self.key($0.host)] != nil }) {
+                target.expectedName = Self.key(mx.host)
+            }
+            SenderVerdicts.apply(policy, to: &target, profiles: profiles)
+            probe.targets[i].profiles = target.profiles
+        }
+    }
+
+    /// An MX host as the policy's tables key it: lower case, no trailing dot.
+    static func key(_ host: String) -> String { host.lowercased().trimmingCharacters(in: CharacterSet(charactersIn: ".")) }
+
+    /// The probe with the domain's policy applied to its sender verdicts when the DNS was checked: what the
+    /// `diagnose` and report tables and the wizard's Probe step show.
+    public static func applied(_ probe: ProbeReport, dns: DNSReport?) -> ProbeReport {
+        var probe = probe
+        if let dns { apply(dns, to: &probe, profiles: SenderProfile.all) }
+        return probe
     }
 }
 
@@ -36,17 +58,23 @@ extension SenderPolicyJoin {
 
     /// The table with the domain's policy applied when its DNS was checked; nil when no listener has sender verdicts.
     static func sendersTable(_ probe: ProbeReport, dns: DNSReport?) -> SendersTable? {
-        var probe = probe
-        if let dns { apply(dns, to: &probe, profiles: SenderProfile.all) }
+        let probe = applied(probe, dns: dns)
         let ids = SenderProfile.all.map(\.id).filter { id in probe.targets.contains { $0.profiles.contains { $0.id == id } } }
         guard !ids.isEmpty else { return nil }
+        func listener(_ t: ListenerProbeResult) -> String { "\(t.address.contains(":") ? "[\(t.address)]" : t.address):\(t.port)" }
         let rows = probe.targets.filter { !$0.profiles.isEmpty }.map { t in
-            (listener: "\(t.address.contains(":") ? "[\(t.address)]" : t.address):\(t.port)", cells: ids.map { id in
+            (listener: listener(t), cells: ids.map { id in
                 t.profiles.first { $0.id == id }.map { "\($0.outcome.rawValue)\($0.protocol.map { " \($0)" } ?? "")" } ?? "-"
             })
         }
         let notes = probe.targets.flatMap { t in
-            t.profiles.filter { $0.outcome != .tls }.map { v in "\(t.address):\(t.port) \(v.id) \(v.outcome.rawValue): \(v.reasons.joined(separator: "; "))" }
+            let others = t.profiles.filter { $0.outcome != .tls }
+            // Every sender turned away alike (nothing listens, say): one note, not one per sender.
+            if others.count > 1, others.count == t.profiles.count,
+               others.allSatisfy({ $0.outcome == others[0].outcome && $0.reasons == others[0].reasons }) {
+                return ["\(listener(t)) every sender \(others[0].outcome.rawValue): \(others[0].reasons.joined(separator: "; "))"]
+            }
+            return others.map { v in "\(listener(t)) \(v.id) \(v.outcome.rawValue): \(v.reasons.joined(separator: "; "))" }
         }
         return SendersTable(ids: ids, rows: rows, notes: notes)
     }

@@ -79,6 +79,16 @@ final class EngineEffectHandler: WizardEffectHandler, Sendable {
         let local = Set(gathering.gatherer.probeTargets(options, configuration: configuration).map(\.address.ip))
         post(.dnsLoaded(DNSView(report, hostName: host, localAddresses: local)))
         diagnoseIfReady(post)
+        postSenderVerdictsUnderPolicy(post)
+    }
+
+    /// The listeners again, their named senders' verdicts under the domain's MTA-STS and DANE policy, once both the
+    /// probe and the DNS are in (whichever came last): the same join as `postls diagnose --domain`'s table.
+    private func postSenderVerdictsUnderPolicy(_ post: @escaping @Sendable (WizardEvent) -> Void) {
+        guard let gathered = gathering.gathered, let dns = gathered.dns, let probe = gathered.probe else { return }
+        let services = ServiceNames(configuration: gathered.configuration)
+        let applied = SenderPolicyJoin.applied(probe, dns: dns)
+        post(.probeFinished(applied.targets.map { ListenerStatus($0, service: services[$0.port]) }))
     }
 
     private func runProbe(_ post: @escaping @Sendable (WizardEvent) -> Void) {
@@ -109,6 +119,7 @@ final class EngineEffectHandler: WizardEffectHandler, Sendable {
             post(.probeFailed("not probed (--no-probe)"))
         }
         diagnoseIfReady(post)
+        postSenderVerdictsUnderPolicy(post)
     }
 
     private func loadLogs(_ post: @escaping @Sendable (WizardEvent) -> Void) {

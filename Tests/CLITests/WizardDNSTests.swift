@@ -39,6 +39,14 @@ struct WizardDNSTests {
             try t.capture("1-overview-dns", restoring: 132, 45)
             #expect(screen.contains("stale.postls.example: 1 problem (dane_mismatch), MX mx.stale.postls.example is this server"), "\(screen)")
 
+            // The Probe step: the named senders under the domain's DANE policy, as `postls diagnose --domain`'s table has
+            // them: a DANE sender defers on a TLSA record that pins neither key, where the probe alone says TLS.
+            try t.send("3")
+            (found, screen) = t.waitFor("Postfix 3.x with DANE", timeout: 10)
+            #expect(found, "\(screen)")
+            let daneRow = screen.split(separator: "\n").first { $0.contains("Postfix 3.x with DANE") } ?? ""
+            #expect(daneRow.contains("defer"), "a DANE sender defers on a stale TLSA record: \(daneRow)")
+
             // The DNS step: the MX is this server, the record is stale (neither key), the record to publish pins the served key.
             try t.send("8")
             (found, screen) = t.waitFor("STALE", timeout: 10)
