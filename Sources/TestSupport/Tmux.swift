@@ -1,4 +1,5 @@
 import Foundation
+import Testing
 import PostlsCore
 
 /// Drives a program in a real terminal, as a person would: tmux on its own server socket, keys in,
@@ -31,7 +32,9 @@ public final class TmuxSession: @unchecked Sendable {
     }
 
     /// Sends keys as tmux names them ("Enter", "Escape", "C-c", "q", "Down").
-    public func send(_ keys: String...) throws {
+    public func send(_ keys: String...) throws { try send(keys) }
+
+    private func send(_ keys: [String]) throws {
         _ = try runner.run("tmux", ["-L", socketName, "send-keys", "-t", session] + keys, timeout: 10)
     }
 
@@ -72,6 +75,17 @@ public final class TmuxSession: @unchecked Sendable {
             usleep(100_000)
         } while !deadline.hasPassed
         return (false, last)
+    }
+
+    /// One step of a walk through the wizard: sends `keys`, waits for `text`, and records an issue with the screen
+    /// when it does not come. Returns the screen either way.
+    @discardableResult
+    public func step(_ keys: String..., until text: String, timeout: Double = 20,
+                     sourceLocation: SourceLocation = #_sourceLocation) throws -> String {
+        try send(keys)
+        let (found, screen) = waitFor(text, timeout: timeout)
+        if !found { Issue.record("no \"\(text)\" after \(keys.joined(separator: " ")): \(screen)", sourceLocation: sourceLocation) }
+        return screen
     }
 
     /// Whether the program in the pane has exited, and its status (remain-on-exit keeps the pane).

@@ -41,16 +41,12 @@ struct WizardDNSTests {
 
             // The Probe step: the named senders under the domain's DANE policy, as `postls diagnose --domain`'s table has
             // them: a DANE sender defers on a TLSA record that pins neither key, where the probe alone says TLS.
-            try t.send("3")
-            (found, screen) = t.waitFor("Postfix 3.x with DANE", timeout: 10)
-            #expect(found, "\(screen)")
+            screen = try t.step("3", until: "Postfix 3.x with DANE", timeout: 10)
             let daneRow = screen.split(separator: "\n").first { $0.contains("Postfix 3.x with DANE") } ?? ""
             #expect(daneRow.contains("defer"), "a DANE sender defers on a stale TLSA record: \(daneRow)")
 
             // The DNS step: the MX is this server, the record is stale (neither key), the record to publish pins the served key.
-            try t.send("8")
-            (found, screen) = t.waitFor("STALE", timeout: 10)
-            #expect(found, "\(screen)")
+            screen = try t.step("8", until: "STALE", timeout: 10)
             #expect(screen.contains("mx.stale.postls.example") && screen.contains("this server"), "\(screen)")
             try t.capture("8-dns-stale-tlsa", restoring: 132, 45)
             #expect(screen.contains("match neither the served key nor the key on disk"), "\(screen)")

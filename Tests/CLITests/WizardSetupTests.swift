@@ -47,12 +47,8 @@ struct WizardSetupTests {
         #expect(found && screen.contains("127.0.0.1:\(submission)"), "master.cf's submission and submissions are in the plan: \(screen)")
         try t.capture("9-setup-plan", restoring: 120, 40)
 
-        try t.send("Enter")
-        (found, screen) = t.waitFor("Apply first-time setup?", timeout: 10)
-        #expect(found, "\(screen)")
-        try t.send("y")
-        (found, screen) = t.waitFor("Applied and verified", timeout: 90)
-        #expect(found, "\(screen)")
+        screen = try t.step("Enter", until: "Apply first-time setup?", timeout: 10)
+        screen = try t.step("y", until: "Applied and verified", timeout: 90)
         for port in [smtp, submission, submissions] {
             #expect(screen.contains("127.0.0.1:\(port)  TLSv1."), "port \(port) negotiates TLS after setup: \(screen)")
         }
@@ -74,12 +70,8 @@ struct WizardSetupTests {
 
         // Rollback restores master.cf as it was.
         try t.send("6")
-        try t.send("r")
-        (found, screen) = t.waitFor("Roll back?", timeout: 10)
-        #expect(found, "\(screen)")
-        try t.send("y")
-        (found, screen) = t.waitFor("Rolled back", timeout: 60)
-        #expect(found, "\(screen)")
+        screen = try t.step("r", until: "Roll back?", timeout: 10)
+        screen = try t.step("y", until: "Rolled back", timeout: 60)
         #expect(try String(contentsOfFile: postfix.masterCFPath, encoding: .utf8) == originalMaster)
         try t.send("q")
         usleep(300_000)
