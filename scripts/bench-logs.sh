@@ -22,7 +22,7 @@ postls="$(swift build -c release --show-bin-path)/postls"
 # bench LOG: times every contender on one log and prints the table.
 bench() {
 local log="$1"
-bytes=$(stat -c %s "$log")
+bytes=$(stat -L -c %s "$log")  # -L: a symlinked log counts its target's size
 lines=$(wc -l < "$log")
 
 # Read the file once so every contender starts with it in the page cache.
