@@ -244,11 +244,15 @@ public struct Gatherer: Sendable {
         var targets: [ProbeTarget] = []
         var wrapperPorts = options.implicitPorts
         var listenerHosts: [UInt16: [String]] = [:]
+        var mxPorts = Set(([25] + options.smtpPorts).compactMap { UInt16(exactly: $0) })
+        var submissionPorts: Set<UInt16> = []
         var ports = options.ports
         if let configuration {
             for listener in configuration.smtpdListeners {
                 guard let p = listener.listen.port, let port = UInt16(exactly: p) else { continue }
                 if listener.tls.wrappermode { wrapperPorts.insert(port) }
+                // master.cf says what a listener is for: smtp receives from MTAs, the others serve mail clients.
+                if listener.displayName == "smtp" { mxPorts.insert(port) } else { submissionPorts.insert(port) }
                 if options.ports.isEmpty, !ports.contains(port) { ports.append(port) }
                 if let host = listener.listen.host { listenerHosts[port, default: []].append(host) }
                 else if let addresses = UnreachableListener.interfaceAddresses(configuration) { listenerHosts[port, default: []] += addresses }
@@ -262,7 +266,10 @@ public struct Gatherer: Sendable {
         for port in ports {
             let hosts = !options.hosts.isEmpty ? options.hosts : (listenerHosts[port] ?? ["127.0.0.1"])
             let expansion = ProbeTarget.expand(hosts: hosts, ports: [port], implicitPorts: wrapperPorts, name: expectedName)
-            for t in expansion.targets where !targets.contains(t) { targets.append(t) }
+            for var t in expansion.targets {
+                t.isMX = mxPorts.contains(port) || (!submissionPorts.contains(port) && !t.looksLikeSubmission)
+                if !targets.contains(t) { targets.append(t) }
+            }
         }
         return targets
     }

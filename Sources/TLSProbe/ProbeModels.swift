@@ -26,10 +26,17 @@ public struct ProbeTarget: Sendable, Hashable {
     public var mode: ProbeMode
     /// The name the certificate must cover; nil when there is none to check (a literal address without --name).
     public var expectedName: String?
+    /// Whether other mail servers deliver here, so that the named senders' handshakes mean something. A
+    /// submission listener (587, or implicit TLS on 465) serves mail clients: no MTA delivers there, and a
+    /// failed handshake there is no "fallback to plaintext".
+    public var isMX: Bool
 
-    public init(host: String, address: SocketAddress, mode: ProbeMode, expectedName: String?) {
-        self.host = host; self.address = address; self.mode = mode; self.expectedName = expectedName
+    public init(host: String, address: SocketAddress, mode: ProbeMode, expectedName: String?, isMX: Bool = true) {
+        self.host = host; self.address = address; self.mode = mode; self.expectedName = expectedName; self.isMX = isMX
     }
+
+    /// A submission port by its number and mode alone (when nothing else says what the listener is for).
+    public var looksLikeSubmission: Bool { mode == .implicit || port == 587 }
 
     public var port: UInt16 { address.port }
 

@@ -26,7 +26,8 @@ public enum ProbeProgress: Sendable {
 /// Per listener the default probe uses at most 6 connections: a default handshake with SNI (chain,
 /// negotiated parameters, capabilities before/after TLS, and its own version proven accepted), one
 /// handshake pinned to each other TLS version, and one default handshake without SNI; then one handshake per
-/// named sender profile (`options.senders`, 5 by default) unless the version matrix already rejected all its versions.
+/// named sender profile (`options.senders`, 5 by default) unless the version matrix already rejected all its versions,
+/// on listeners other mail servers deliver to (`ProbeTarget.isMX`) only.
 public final class Prober: Sendable {
     public let options: ProbeOptions
     private let clock: WallClock
@@ -174,7 +175,9 @@ public final class Prober: Sendable {
             result.error?.message += " — the server accepts none of TLS 1.0–1.3 as offered (protocol_mismatch)"
         }
         // 5. Named senders: one handshake each, where the version matrix leaves the answer open.
-        result.profiles = senderVerdicts(result, target: target, mayConnect: { canVary && !refusedAgain && !overall.hasPassed }, run: run)
+        if target.isMX {
+            result.profiles = senderVerdicts(result, target: target, mayConnect: { canVary && !refusedAgain && !overall.hasPassed }, run: run)
+        }
         result.connections = connections
         result.elapsedMs = Int((Deadline.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1_000_000)
         result.findings = ProbeAnalysis.findings(for: result, handshakeFailures: failureKinds, rateLimited: rateLimited)

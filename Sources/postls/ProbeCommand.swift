@@ -56,7 +56,7 @@ struct ProbeCommand: ParsableCommand {
 
     @OptionGroup var color: ColorOption
 
-    @Option(name: .customLong("as"), help: ArgumentHelp("Named senders to simulate, one handshake each (default: all of \(SenderProfile.all.map(\.id).joined(separator: ","))); none: only the probe's own five connections.", valueName: "SENDERS"))
+    @Option(name: .customLong("as"), help: ArgumentHelp("Named senders to simulate, one handshake each (default: all of \(SenderProfile.all.map(\.id).joined(separator: ",")), on ports other than 587 and implicit TLS, which serve mail clients); none: only the probe's own five connections.", valueName: "SENDERS"))
     var senders: String?
 
     @Option(name: .long, help: ArgumentHelp("The mail domain: enforcing senders check the certificate against its MTA-STS policy (enforce) and DNSSEC-valid TLSA records.", valueName: "DOMAIN"))
@@ -96,8 +96,12 @@ struct ProbeCommand: ParsableCommand {
         let implicitPorts = listener.implicitPorts
         let starttlsPorts = Set(try Self.ports(starttls, option: "--starttls"))
         let hostList = hosts.isEmpty ? [Self.defaultHost()] : hosts
-        let expansion = ProbeTarget.expand(hosts: hostList, ports: ports, implicitPorts: implicitPorts, starttlsPorts: starttlsPorts,
+        var expansion = ProbeTarget.expand(hosts: hostList, ports: ports, implicitPorts: implicitPorts, starttlsPorts: starttlsPorts,
                                            family: ipv4 ? .ipv4Only : ipv6 ? .ipv6Only : .any, name: listener.name)
+        // The named senders on submission ports only when asked for by name (--as).
+        if senders == nil {
+            for i in expansion.targets.indices where expansion.targets[i].looksLikeSubmission { expansion.targets[i].isMX = false }
+        }
         var options = ProbeOptions(phaseTimeout: timeout, trust: listener.trust,
                                    enumerateCiphers: ciphers, maxConnections: maxConnections)
         if let ehlo { options.ehloName = ehlo }

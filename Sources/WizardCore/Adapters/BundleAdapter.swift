@@ -44,7 +44,9 @@ extension WizardBundle {
         return WizardBundle(
             generated: TimeFormat.iso8601(now), hostName: hostName, configDirectory: configDirectory,
             config: Config(settings: gathered.configuration.map(ConfigSettingRow.rows) ?? [], findings: findings),
-            probe: Probe(listeners: gathered.probe?.targets.map { ListenerStatus($0, service: services[$0.port]) } ?? [],
+            // The senders under the domain's policy when the DNS was checked, as the live wizard shows them.
+            probe: Probe(listeners: gathered.probe.map { SenderPolicyJoin.applied($0, dns: gathered.dns) }?.targets
+                            .map { ListenerStatus($0, service: services[$0.port]) } ?? [],
                          error: gathered.probe == nil ? probeError ?? "not probed" : nil),
             logs: logs, diagnoses: gathered.report.diagnoses.map(DiagnosisRow.init), fixes: gathered.report.fixes.map(FixRow.init),
             files: configurationFiles(configDirectory: configDirectory, findings: findings), actions: actions,
