@@ -37,7 +37,9 @@ enum ProbeScreen {
             buffer.write(p.running ? "Waiting for the first results\(glyphs.ellipsis)" : "No listeners yet. Press r to probe.",
                          x: 3, y: y, style: Style(.muted))
         } else {
-            VirtualList(count: p.listeners.count, selection: p.list.selection, top: p.list.top, focused: true) { i in
+            // The list drives the pane below it: the bar covers status, service and port (see VirtualList.barWidth).
+            VirtualList(count: p.listeners.count, selection: p.list.selection, top: p.list.top, focused: true,
+                        barWidth: 6 + 2 + cols.service + 5) { i in
                 let l = p.listeners[i]
                 return [Label.health(l.health, glyphs), Span("  " + Label.fit(l.service, cols.service, glyphs) + Label.leftPadded(String(l.port), 5) + "  "
                                                              + Label.fit(Label.address(l), cols.address, glyphs)
@@ -54,13 +56,19 @@ enum ProbeScreen {
 
     /// The selected listener in full: its TLS, then its named senders.
     private static func renderDetail(_ l: ListenerStatus, into buffer: inout ScreenBuffer, box: Rect, glyphs: Glyphs) {
-        buffer.drawBox(box, title: "\(l.service) \(l.port) \(Label.address(l)) \(l.mode == .implicit ? "implicit TLS" : "STARTTLS")", glyphs: glyphs)
-        let inner = box.inset(1)
+        // A titled rule over the pane, as the Fixes step has, not a box: a row that gets shorter ends with a clear to
+        // the end of the line, which a right border would turn into a run of spaces (bytes over a slow SSH link).
+        buffer.drawRule(y: box.y, x: box.x - 1, width: box.width + 2,
+                        label: "\(l.service) \(l.port) \(Label.address(l)) \(l.mode == .implicit ? "implicit TLS" : "STARTTLS")", glyphs: glyphs)
+        let inner = Rect(x: box.x, y: box.y + 1, width: box.width, height: box.height - 1)
         var rows: [[Span]] = []
         switch l.health {
         case .notProbed: rows.append([Span("Not probed yet.", Style(.muted))])
         case .failed: rows.append([Span("Result    ", Style(.muted)), Span("no TLS session: failed in \(l.errorPhase ?? "the handshake")", Style(.critical, [.bold]))])
-        case .warning: rows.append([Span("Result    ", Style(.muted)), Span("TLS works, but not every sender will accept it", Style(.warning, [.bold]))])
+        case .warning:
+            // MTAs deliver to an MX listener; mail clients use the others.
+            let who = l.isMX ? "sender" : "mail client"
+            rows.append([Span("Result    ", Style(.muted)), Span("TLS works, but not every \(who) will accept it", Style(.warning, [.bold]))])
         case .ok: rows.append([Span("Result    ", Style(.muted)), Span("TLS works and the certificate verifies", Style(.ok, [.bold]))])
         }
         if let e = l.errorMessage { rows.append([Span("Error     ", Style(.muted)), Span(e)]) }
@@ -82,28 +90,44 @@ enum ProbeScreen {
         if let cause = l.cause {
             rows.append([Span("Cause     ", Style(.muted)), Span(cause.rawValue, Style(.key)), Span(": " + CauseCatalog.shared.title(cause))])
         }
-        rows += senderRows(l)
+        rows += senderRows(l, width: inner.width - 2)
         for (i, row) in rows.prefix(inner.height).enumerated() {
             buffer.write(row, x: inner.x + 1, y: inner.y + i, width: inner.width - 2, ellipsis: glyphs.ellipsis)
         }
     }
 
-    /// The named senders' verdicts: a note that they are approximations, then per sender its name, the outcome as a
-    /// word (TLS, plaintext, defer) and the version and cipher it got, or why not.
-    static func senderRows(_ l: ListenerStatus) -> [[Span]] {
-        guard let senders = l.senders, !senders.isEmpty else { return [] }
+    /// The named senders' verdicts: a note that they are approximations, then one row per outcome and what it
+    /// rests on (the version the TLS senders got, or the reason the others fall back or defer), naming the senders
+    /// that share it. Few rows: a glance says who is affected, and a move onto this listener writes little.
+    static func senderRows(_ l: ListenerStatus, width: Int) -> [[Span]] {
+        guard let senders = l.senders, !senders.isEmpty else {
+            // Not run here on purpose: say why, so an empty block does not read as "none would deliver".
+            return l.isMX || l.health == .notProbed ? []
+                : [[Span("Senders   ", Style(.muted)), Span("none: other MTAs deliver to port 25; this port serves mail clients", Style(.muted))]]
+        }
         var rows: [[Span]] = [[Span("Senders   ", Style(.muted)),
-                               Span("approximations of real MTAs; sources in docs/SENDERS.md", Style(.muted))]]
-        let nameWidth = (senders.map(\.label.count).max() ?? 0) + 2
-        for v in senders {
-            let style: Style = switch v.outcome {
+                               Span("approximated; see docs/SENDERS.md", Style(.muted))]]
+        var groups: [(outcome: SenderStatus.Outcome, basis: String, labels: [String])] = []
+        for outcome in [SenderStatus.Outcome.defer, .plaintext, .tls] {
+            for v in senders where v.outcome == outcome {
+                let basis = outcome == .tls ? (v.protocol ?? "") : (v.reasons.first ?? "")
+                if let i = groups.firstIndex(where: { $0.outcome == outcome && $0.basis == basis }) { groups[i].labels.append(v.label) }
+                else { groups.append((outcome, basis, [v.label])) }
+            }
+        }
+        for g in groups {
+            let style: Style = switch g.outcome {
             case .tls: Style(.ok, [.bold])
             case .plaintext: Style(.warning, [.bold])
             case .defer: Style(.critical, [.bold])
             }
-            let tail = v.outcome == .tls && v.protocol != nil
-                ? [v.protocol, v.cipher].compactMap { $0 }.joined(separator: " ") : (v.reasons.first ?? "")
-            rows.append([Span("  " + Label.padded(v.label, nameWidth)), Span(Label.padded(v.outcomeWord, 11), style), Span(tail)])
+            let names = g.labels.joined(separator: ", ")
+            let text = g.outcome == .tls ? (g.basis.isEmpty ? names : "\(g.basis)  \(names)") : (g.basis.isEmpty ? names : "\(names): \(g.basis)")
+            // Names wrap under themselves rather than being cut at 80 columns.
+            for (i, part) in Label.wrap(text, width: max(20, width - 13)).enumerated() {
+                rows.append([Span("  " + Label.padded(i == 0 ? (g.outcome == .tls ? "TLS" : g.outcome.rawValue) : "", 11), i == 0 ? style : .normal),
+                             Span(part)])
+            }
         }
         return rows
     }

@@ -96,6 +96,8 @@ struct WizardBytesPerKeyTests {
             figures.append(("Overview: Up", press("\u{1b}[A", pty, keeping: &all), Self.selectionLimit))
             figures.append(("step change to Probe (3)", press("3", pty, keeping: &all), nil))
             figures.append(("Probe: Down", press(down, pty, keeping: &all), Self.selectionLimit))
+            // Back onto the MX listener from a submission one: its senders' rows appear (new content, within the limit).
+            figures.append(("Probe: Up", press("\u{1b}[A", pty, keeping: &all), Self.selectionLimit))
             figures.append(("help (?)", press("?", pty, keeping: &all), nil))
             figures.append(("help closed (Esc)", press("\u{1b}", pty, keeping: &all), nil))
             quit(pty)
