@@ -22,8 +22,15 @@ struct TLSRequiredOnMXScenarioTests {
         #expect(before.severity == .warning && before.confidence == .medium && before.sources == [.config], "\(before)")
         #expect(before.notes.contains { $0.hasPrefix("Concluded from the configuration alone (medium confidence)") }, "\(before.notes)")
 
-        // The probe's own sender handshakes (the legacy profile fails on the ECDSA certificate) are logged before this point.
-        let probed = s.logText.count
+        // The probe's own sender handshakes (the legacy profile fails on the ECDSA certificate) are logged before this
+        // point: wait until the log has been still for a second (Postfix's lines can arrive after the probe returns).
+        var probed = s.logText.count
+        for _ in 0..<20 {
+            usleep(500_000)
+            let now = s.logText.count
+            if now == probed { usleep(500_000); if s.logText.count == now { break } }
+            probed = s.logText.count
+        }
         let refused = try Peers.swaks(["--server", "127.0.0.1", "--port", "\(mx.port)", "--from", "a@example.test", "--to", "b@example.test",
                                        "--quit-after", "RCPT", "--timeout", "5"])
         #expect(refused.stdout.contains("530"), "\(refused.stdout)")
