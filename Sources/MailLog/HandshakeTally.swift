@@ -57,8 +57,14 @@ struct HandshakeTally {
         }
         if i < e {
             var w: UInt64 = 0
-            var shift: UInt64 = 0
-            while i < e { w |= UInt64(p[i]) << shift; shift += 8; i += 1 }
+            // The last 1-7 bytes as the top of the 8 bytes that end at `e` (read again), shifted down: on a
+            // little-endian machine the same word as the byte loop builds, without the loop.
+            if e - s >= 8 && UInt16(1).littleEndian == 1 {
+                w = UnsafeRawPointer(p + e - 8).loadUnaligned(as: UInt64.self) >> UInt64(8 * (8 - (e - i)))
+            } else {
+                var shift: UInt64 = 0
+                while i < e { w |= UInt64(p[i]) << shift; shift += 8; i += 1 }
+            }
             h = (h ^ w) &* 0xC4CE_B9FE_1A85_EC53
             h ^= h >> 29
         }
