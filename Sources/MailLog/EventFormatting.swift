@@ -141,9 +141,9 @@ public final class LogJSONWriter {
 
     /// Appends one event's JSON object to `o`.
     static func appendJSON(_ e: TLSEvent, to o: JSONBytes) {
-        func raw(_ s: StaticString) { o.append(s.utf8Start, s.utf8CodeUnitCount) }
-        func str(_ s: String) { appendQuoted(s, to: o) }
-        func num(_ n: Int) { appendNumber(n, to: o) }
+        @inline(__always) func raw(_ s: StaticString) { o.append(s.utf8Start, s.utf8CodeUnitCount) }
+        @inline(__always) func str(_ s: String) { appendQuoted(s, to: o) }
+        @inline(__always) func num(_ n: Int) { appendNumber(n, to: o) }
         raw("{\"time\":"); str(timeString(e))
         raw(",\"host\":"); str(e.host)
         raw(",\"program\":"); str(e.program)
