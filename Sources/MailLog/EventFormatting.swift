@@ -94,6 +94,13 @@ public final class LogJSONWriter {
                 if lanes[0] | lanes[1] != 0 { plain = false; break }
                 i += 16
             }
+            // The last 1-15 bytes of a text of 16 or more: the 16 that end it, again (no byte loop).
+            if plain && i < bytes.count && bytes.count >= 16 {
+                let v = UnsafeRawPointer(base + bytes.count - 16).loadUnaligned(as: SIMD16<UInt8>.self)
+                let lanes = unsafeBitCast((v .< space) .| (v .== quote) .| (v .== backslash), to: SIMD2<UInt64>.self)
+                if lanes[0] | lanes[1] != 0 { plain = false }
+                i = bytes.count
+            }
         }
         if plain { for b in bytes[i...] where b < 32 || b == 34 || b == 92 { plain = false; break } }
         if plain {
