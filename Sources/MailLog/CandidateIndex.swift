@@ -72,7 +72,9 @@ final class CandidateIndex: @unchecked Sendable {
                 break
             }
             let newline = UnsafeRawPointer(p).distance(to: UnsafeRawPointer(nl))
-            if newline - lineStart > maxLineLength || Self.mayMatter(p + lineStart, newline - lineStart, hit: c.position - lineStart) {
+            if newline - lineStart > maxLineLength
+                || Self.mayMatter(p + lineStart, newline - lineStart, hit: c.position - lineStart, readable: end - lineStart,
+                                  groupBlocks: groupBlocks, native: native) {
                 append(Entry(lineStart: Int32(truncatingIfNeeded: lineStart), hit: Int32(truncatingIfNeeded: c.position),
                              newline: Int32(truncatingIfNeeded: newline), before: Int32(truncatingIfNeeded: newlines + c.newlines)))
             }
@@ -86,12 +88,37 @@ final class CandidateIndex: @unchecked Sendable {
     /// The analyzer's first test of a line while no connection is open (see `LogAnalyzer.consume`), done here
     /// on the reader thread: a candidate line that fails it is only counted. A journal record (`{`) is always
     /// kept (it is decoded before that test); so is a line over the cap (the delivery counts it).
+    ///
+    /// Past the first hit, only the words around the line's further kernel hits are checked (every trigger word
+    /// has a kernel byte at most two bytes after its check position, see `TriggerScan.firstCheck`): the kernel
+    /// skips the rest of the line 32 bytes a step, where `TriggerScan.mayMatter` tested every block for nine
+    /// bytes (most candidates that fail are delivery status lines with `]:25,`). `readable` bytes from `line` on
+    /// may be read; with fewer than the kernel's look-ahead past the line, `TriggerScan.mayMatter` scans it.
     @inline(__always)
-    static func mayMatter(_ line: UnsafePointer<UInt8>, _ n: Int, hit: Int) -> Bool {
+    static func mayMatter(_ line: UnsafePointer<UInt8>, _ n: Int, hit: Int, readable: Int, groupBlocks: Int, native: Bool) -> Bool {
         var e = n
         if e > 0 && line[e - 1] == 13 { e -= 1 }  // the CR the reader strips
         if e == 0 || line[0] == 123 { return true }
-        return TriggerScan.confirms(line, e, hit) || TriggerScan.mayMatter(line, e, from: TriggerScan.firstCheck(afterHit: hit))
+        if TriggerScan.confirms(line, e, hit) { return true }
+        let floor = TriggerScan.firstCheck(afterHit: hit)
+        guard n + 39 <= readable else { return TriggerScan.mayMatter(line, e, from: floor) }
+        // L and M end their words (TLS, SSL, non-SMTP, SMTPS: checked from T or S, one or two bytes before);
+        // every other kernel byte is where its word is checked (`confirms` did that for the first hit).
+        if line[hit] & 0xFE == 0x4C && hit >= 1 && endsWord(line, e, hit, floor: floor) { return true }
+        var h = hit
+        while true {
+            // The next kernel hit: the scan reads up to 39 bytes past a block's start, so it covers the whole line.
+            let c = TriggerScan.nextCandidate(line, from: h + 1, to: n + 39, groupBlocks: groupBlocks, native: native)
+            guard c.found, c.position < e else { return false }
+            h = c.position
+            if line[h] & 0xFE == 0x4C ? endsWord(line, e, h, floor: floor) : TriggerScan.check(line, e, h) { return true }
+        }
+    }
+
+    /// The words an L or M at `h` ends, checked from one and two bytes before (not before `floor`).
+    @inline(__always)
+    private static func endsWord(_ line: UnsafePointer<UInt8>, _ e: Int, _ h: Int, floor: Int) -> Bool {
+        TriggerScan.check(line, e, h - 1) || (h - 2 >= floor && TriggerScan.check(line, e, h - 2))
     }
 
     /// Newlines in p[from..<to], 8 bytes at a time (only where the analysing thread left the index's path).

@@ -7,8 +7,8 @@ public final class LogJSONWriter {
     private let write: (String) -> Void
     private let writeBytes: ((UnsafeRawBufferPointer) -> Void)?
     private var count = 0
-    /// Written once per event, from one thread, and handed out only for the length of a call: unchecked.
-    @exclusivity(unchecked) private var buffer: [UInt8] = []
+    /// Written once per event, from one thread, and handed out only for the length of a call.
+    private let buffer = JSONBytes()
 
     public init(write: @escaping (String) -> Void) {
         self.write = write
@@ -28,11 +28,11 @@ public final class LogJSONWriter {
 
     public func add(_ event: TLSEvent) {
         if let writeBytes {
-            buffer.removeAll(keepingCapacity: true)
+            buffer.removeAll()
             if count > 0 { buffer.append(44) }
             buffer.append(10)
-            Self.appendJSON(event, to: &buffer)
-            buffer.withUnsafeBytes(writeBytes)
+            Self.appendJSON(event, to: buffer)
+            writeBytes(buffer.bytes)
         } else {
             write((count == 0 ? "\n" : ",\n") + Self.json(event))
         }
@@ -48,10 +48,9 @@ public final class LogJSONWriter {
 
     /// JSON string escaping (RFC 8259), control characters as \u00XX.
     public static func quote(_ s: String) -> String {
-        var out: [UInt8] = []
-        out.reserveCapacity(s.utf8.count + 8)
-        appendQuoted(s, to: &out)
-        return String(decoding: out, as: UTF8.self)
+        let out = JSONBytes(capacity: s.utf8.count + 8)
+        appendQuoted(s, to: out)
+        return String(decoding: out.bytes, as: UTF8.self)
     }
 
     static func timeString(_ e: TLSEvent) -> String {
@@ -60,17 +59,28 @@ public final class LogJSONWriter {
     }
 
     static func hex8(_ v: UInt32) -> String {
-        let digits = Array("0123456789ABCDEF".utf8)
-        return String(decoding: (0..<8).map { digits[Int((v >> UInt32(28 - 4 * $0)) & 15)] }, as: UTF8.self)
+        let out = JSONBytes(capacity: 16)
+        hex8(v, to: out)
+        return String(decoding: out.bytes[1..<9], as: UTF8.self)
+    }
+
+    /// `v` as eight upper-case hex digits in quotes.
+    static func hex8(_ v: UInt32, to out: JSONBytes) {
+        out.append(34)
+        for k in 0..<8 {
+            let d = UInt8((v >> UInt32(28 - 4 * k)) & 15)
+            out.append(d < 10 ? 48 + d : 55 + d)
+        }
+        out.append(34)
     }
 
     /// Appends `s` as a JSON string literal to `out`, escaping on UTF-8 bytes.
-    static func appendQuoted(_ s: String, to out: inout [UInt8]) {
+    static func appendQuoted(_ s: String, to out: JSONBytes) {
         var s = s
-        s.withUTF8 { appendQuoted(bytes: $0, to: &out) }
+        s.withUTF8 { appendQuoted(bytes: $0, to: out) }
     }
 
-    static func appendQuoted(bytes: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]) {
+    static func appendQuoted(bytes: UnsafeBufferPointer<UInt8>, to out: JSONBytes) {
         out.append(34)
         // Most texts need no escaping: copy them whole (checked 16 bytes at a time).
         var plain = true
@@ -84,10 +94,17 @@ public final class LogJSONWriter {
                 if lanes[0] | lanes[1] != 0 { plain = false; break }
                 i += 16
             }
+            // The last 1-15 bytes of a text of 16 or more: the 16 that end it, again (no byte loop).
+            if plain && i < bytes.count && bytes.count >= 16 {
+                let v = UnsafeRawPointer(base + bytes.count - 16).loadUnaligned(as: SIMD16<UInt8>.self)
+                let lanes = unsafeBitCast((v .< space) .| (v .== quote) .| (v .== backslash), to: SIMD2<UInt64>.self)
+                if lanes[0] | lanes[1] != 0 { plain = false }
+                i = bytes.count
+            }
         }
         if plain { for b in bytes[i...] where b < 32 || b == 34 || b == 92 { plain = false; break } }
         if plain {
-            out.append(contentsOf: bytes)
+            if let base = bytes.baseAddress { out.append(base, bytes.count) }
             out.append(34)
             return
         }
@@ -99,7 +116,7 @@ public final class LogJSONWriter {
             case 13: out.append(92); out.append(114)
             case 9: out.append(92); out.append(116)
             case 0..<32:
-                out += [92, 117, 48, 48, hexDigits[Int(b >> 4)], hexDigits[Int(b & 15)]]
+                for c in [92, 117, 48, 48, hexDigits[Int(b >> 4)], hexDigits[Int(b & 15)]] { out.append(c) }
             default: out.append(b)
             }
         }
@@ -107,7 +124,7 @@ public final class LogJSONWriter {
     }
 
     /// Decimal digits of `n`, without a String.
-    static func appendNumber(_ n: Int, to out: inout [UInt8]) {
+    static func appendNumber(_ n: Int, to out: JSONBytes) {
         if n < 0 { out.append(45) }
         var v = n.magnitude
         var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
@@ -124,17 +141,16 @@ public final class LogJSONWriter {
 
     /// One event as a JSON object (the contract's fields plus kind, rule and the decoded OpenSSL errors).
     public static func json(_ e: TLSEvent) -> String {
-        var o: [UInt8] = []
-        o.reserveCapacity(512 + e.lines.reduce(0) { $0 + $1.text.utf8.count + 40 })
-        appendJSON(e, to: &o)
-        return String(decoding: o, as: UTF8.self)
+        let o = JSONBytes(capacity: 512 + e.lines.reduce(0) { $0 + $1.text.utf8.count + 40 })
+        appendJSON(e, to: o)
+        return String(decoding: o.bytes, as: UTF8.self)
     }
 
     /// Appends one event's JSON object to `o`.
-    static func appendJSON(_ e: TLSEvent, to o: inout [UInt8]) {
-        func raw(_ s: StaticString) { o.append(contentsOf: UnsafeBufferPointer(start: s.utf8Start, count: s.utf8CodeUnitCount)) }
-        func str(_ s: String) { appendQuoted(s, to: &o) }
-        func num(_ n: Int) { appendNumber(n, to: &o) }
+    static func appendJSON(_ e: TLSEvent, to o: JSONBytes) {
+        @inline(__always) func raw(_ s: StaticString) { o.append(s.utf8Start, s.utf8CodeUnitCount) }
+        @inline(__always) func str(_ s: String) { appendQuoted(s, to: o) }
+        @inline(__always) func num(_ n: Int) { appendNumber(n, to: o) }
         raw("{\"time\":"); str(timeString(e))
         raw(",\"host\":"); str(e.host)
         raw(",\"program\":"); str(e.program)
@@ -155,7 +171,7 @@ public final class LogJSONWriter {
         raw(",\"openssl_errors\":[")
         for (i, err) in e.errors.enumerated() {
             if i > 0 { raw(",") }
-            raw("{\"code\":"); str(hex8(err.code))
+            raw("{\"code\":"); hex8(err.code, to: o)
             raw(",\"library\":"); str(err.library)
             raw(",\"function\":"); str(err.function)
             raw(",\"reason\":"); str(err.reason)
@@ -217,6 +233,45 @@ public final class LogJSONWriter {
         o += ",\"own_probes_counted\":\(s.ownProbesCounted)"
         o += ",\"warnings\":[" + s.warnings.map(quote).joined(separator: ",") + "]"
         return o + "}"
+    }
+}
+
+/// Growing bytes written in place: `Array.append(contentsOf:)` cost more per JSON field than the field
+/// itself (uniqueness and capacity checks, a generic copy). One writer, one thread.
+final class JSONBytes {
+    private(set) var base: UnsafeMutablePointer<UInt8>
+    private(set) var count = 0
+    private var capacity: Int
+
+    init(capacity: Int = 4096) {
+        self.capacity = max(capacity, 16)
+        base = .allocate(capacity: self.capacity)
+    }
+    deinit { base.deallocate() }
+
+    var bytes: UnsafeRawBufferPointer { UnsafeRawBufferPointer(start: base, count: count) }
+    func removeAll() { count = 0 }
+
+    @inline(__always) func append(_ b: UInt8) {
+        if count == capacity { grow(count + 1) }
+        base[count] = b
+        count += 1
+    }
+
+    @inline(__always) func append(_ p: UnsafePointer<UInt8>, _ n: Int) {
+        if count + n > capacity { grow(count + n) }
+        (base + count).update(from: p, count: n)
+        count += n
+    }
+
+    private func grow(_ needed: Int) {
+        var c = capacity * 2
+        while c < needed { c *= 2 }
+        let bigger = UnsafeMutablePointer<UInt8>.allocate(capacity: c)
+        bigger.update(from: base, count: count)
+        base.deallocate()
+        base = bigger
+        capacity = c
     }
 }
 

@@ -28,6 +28,16 @@ struct HandshakeTally {
     /// Past this many distinct names, new ones share the last slot (a log cannot make the table grow without end).
     static let maxNames = 1024
 
+    /// The previous line's protocol-to-cipher bytes and what they were interned as (see `record`); a class so
+    /// that filling it is no copy of the struct. One analyzer owns the tally: copies are only read.
+    private final class Tail {
+        let bytes = UnsafeMutableRawPointer.allocate(byteCount: HandshakeTally.tailCapacity, alignment: 8)
+        var length = -1, protoLength = 0, version = 0, cipher = -1
+        deinit { bytes.deallocate() }
+    }
+    private static let tailCapacity = 128
+    private let lastTail = Tail()
+
     init(maxTrackedPeers: Int) {
         self.maxTrackedPeers = maxTrackedPeers
         peerTable = HashSlots()
@@ -47,8 +57,14 @@ struct HandshakeTally {
         }
         if i < e {
             var w: UInt64 = 0
-            var shift: UInt64 = 0
-            while i < e { w |= UInt64(p[i]) << shift; shift += 8; i += 1 }
+            // The last 1-7 bytes as the top of the 8 bytes that end at `e` (read again), shifted down: on a
+            // little-endian machine the same word as the byte loop builds, without the loop.
+            if e - s >= 8 && UInt16(1).littleEndian == 1 {
+                w = UnsafeRawPointer(p + e - 8).loadUnaligned(as: UInt64.self) >> UInt64(8 * (8 - (e - i)))
+            } else {
+                var shift: UInt64 = 0
+                while i < e { w |= UInt64(p[i]) << shift; shift += 8; i += 1 }
+            }
             h = (h ^ w) &* 0xC4CE_B9FE_1A85_EC53
             h ^= h >> 29
         }
@@ -73,9 +89,27 @@ struct HandshakeTally {
 
     /// Counts one `TLS connection established` line; `m` is its message, `r` the parts `LogAnalyzer.established` found.
     mutating func record(_ r: LogAnalyzer.EstablishedRanges, _ m: UnsafePointer<UInt8>, isClient: Bool) {
-        let version = intern(m, r.protoStart, r.protoEnd)
+        // Protocol and cipher, as the bytes from the protocol to the cipher's end: most lines repeat the
+        // previous line's, and one compare costs less than hashing and finding two names.
+        let version: Int, cipher: Int
+        let tailEnd = max(r.protoEnd, r.cipherEnd), tailLength = tailEnd - r.protoStart
+        let protoLength = r.protoEnd - r.protoStart
+        if tailLength == lastTail.length && protoLength == lastTail.protoLength && tailLength <= Self.tailCapacity
+            && memcmp(m + r.protoStart, lastTail.bytes, tailLength) == 0 {
+            version = lastTail.version; cipher = lastTail.cipher
+        } else {
+            version = intern(m, r.protoStart, r.protoEnd)
+            cipher = r.cipherEnd > r.cipherStart ? intern(m, r.cipherStart, r.cipherEnd) : -1
+            if tailLength <= Self.tailCapacity {
+                lastTail.bytes.copyMemory(from: m + r.protoStart, byteCount: tailLength)
+                lastTail.length = tailLength; lastTail.protoLength = protoLength
+                lastTail.version = version; lastTail.cipher = cipher
+            } else {
+                lastTail.length = -1
+            }
+        }
         asProtocol[version] += 1
-        if r.cipherEnd > r.cipherStart { asCipher[intern(m, r.cipherStart, r.cipherEnd)] += 1 }
+        if cipher >= 0 { asCipher[cipher] += 1 }
         if isClient && r.trustEnd >= 9 && (memcmp(m, "Untrusted", 9) == 0 || memcmp(m, "Anonymous", 9) == 0) {
             outboundUnverified += 1
         }

@@ -80,6 +80,28 @@ struct LineHeader {
         b < 64 ? (programBytesLow >> UInt64(b)) & 1 != 0 : b < 128 && (programBytesHigh >> UInt64(b &- 64)) & 1 != 0
     }
 
+    /// The first byte at or after `start` that is not a program byte (or `n`). Sixteen bytes at a time while
+    /// they are there: the byte loop cost more than the rest of a handshake line's header.
+    @inline(__always)
+    static func programEnd(_ p: UnsafePointer<UInt8>, _ start: Int, _ n: Int) -> Int {
+        var j = start
+        // Vector operands throughout: the operators taking a scalar compile to a loop over the lanes.
+        @inline(__always) func splat(_ c: UInt8) -> SIMD16<UInt8> { SIMD16<UInt8>(repeating: c) }
+        let dash = splat(0x2D), thirteen = splat(13), caseBit = splat(0x20), a = splat(0x61), letters = splat(26)
+        let underscore = splat(0x5F)
+        while j + 16 <= n {
+            let v = UnsafeRawPointer(p + j).loadUnaligned(as: SIMD16<UInt8>.self)
+            // - . / 0-9 are 0x2D...0x39; a letter of either case ORed with 0x20 is a...z; then _.
+            let ok = (v &- dash) .< thirteen .| ((v | caseBit) &- a) .< letters .| v .== underscore
+            let lanes = ~unsafeBitCast(ok, to: SIMD2<UInt64>.self)   // 0xFF in the lanes that end the name
+            if lanes[0] != 0 { return j + lanes[0].trailingZeroBitCount >> 3 }
+            if lanes[1] != 0 { return j + 8 + lanes[1].trailingZeroBitCount >> 3 }
+            j += 16
+        }
+        while j < n && isProgramByte(p[j]) { j += 1 }
+        return j
+    }
+
     /// Severity words that end with a colon but are not programs.
     @inline(__always) static func isSeverityWord(_ p: UnsafePointer<UInt8>, _ s: Int, _ e: Int) -> Bool {
         let len = e - s
@@ -92,16 +114,16 @@ struct LineHeader {
     /// `name:` or `name[pid]:` followed by a space (or the end). Returns program range, pid, message start.
     @inline(__always)
     static func programToken(_ p: UnsafePointer<UInt8>, _ start: Int, _ n: Int) -> (Int, Int, Int, Int)? {
-        var j = start
         // program names: letters, digits, / _ . - (postfix/smtps/smtpd, imap-login, dovecot)
-        while j < n && isProgramByte(p[j]) { j += 1 }
+        var j = programEnd(p, start, n)
         guard j > start, j < n else { return nil }
         let nameEnd = j
         var pid = -1
         if p[j] == 91 { // '['
             var k = j + 1
             var v = 0
-            while k < n && isDigit(p[k]) && k - j < 12 { v = v * 10 + Int(p[k] &- 48); k += 1 }
+            // At most 11 digits: no overflow to check.
+            while k < n && isDigit(p[k]) && k - j < 12 { v = v &* 10 &+ Int(p[k] &- 48); k += 1 }
             guard k < n, p[k] == 93, k > j + 1 else { return nil }
             pid = v
             j = k + 1

@@ -395,9 +395,12 @@ public final class LogAnalyzer {
     func handle(_ line: LogLine, key: UInt64) {
         let (program, message) = Self.normalizeDovecot(line)
         var role: Role
-        if let known = roles[program] { role = known } else {
-            role = Role.of(program: program)
-            if roles.count < 1024 { roles[program] = role }
+        if let last = lastRole, last.program == program { role = last.role } else {
+            if let known = roles[program] { role = known } else {
+                role = Role.of(program: program)
+                if roles.count < 1024 { roles[program] = role }
+            }
+            lastRole = (program, role)
         }
         if role == .other && (message.utf8Contains("-login: ") || program.hasPrefix("doveconf")) { role = .dovecot }
         // The peer is looked up only for a connection that does not know it yet (see `append`).
@@ -563,6 +566,10 @@ public final class LogAnalyzer {
     /// `TLSEvent.service(ofProgram:)` and `Role.of(program:)` per program name: a log has a handful.
     @exclusivity(unchecked) private var services: [String: String?] = [:]
     @exclusivity(unchecked) private var roles: [String: Role] = [:]
+    /// The latest program's of each: consecutive lines and events mostly share one, and comparing two short
+    /// strings costs less than hashing one.
+    @exclusivity(unchecked) private var lastRole: (program: String, role: Role)?
+    @exclusivity(unchecked) private var lastService: (program: String, service: String?)?
 
     private func makeEvent(_ s: OpenSession, kind: TLSEvent.Kind, program: String,
                            inherited: (Cause, Confidence, String, [LogLine])?) -> TLSEvent {
@@ -575,9 +582,12 @@ public final class LogAnalyzer {
             }
         }
         let service: String?
-        if let known = services[program] { service = known } else {
-            service = TLSEvent.service(ofProgram: program)
-            if services.count < 1024 { services[program] = service }
+        if let last = lastService, last.program == program { service = last.service } else {
+            if let known = services[program] { service = known } else {
+                service = TLSEvent.service(ofProgram: program)
+                if services.count < 1024 { services[program] = service }
+            }
+            lastService = (program, service)
         }
         let key = ClassificationKey(signals: Signal.mask(s.signals), reasons: reasons, role: s.role, service: service,
                                     loopback: s.peer?.isLoopback ?? false, port: s.peer?.port)

@@ -28,14 +28,24 @@ struct OutboundTally {
         /// False when the summary had no room for it when first seen: its lines are not counted.
         let admitted: Bool
         var counts: (verified: Int, trusted: Int, untrusted: Int, anonymous: Int) = (0, 0, 0, 0)
-        /// The service of its latest line, not yet written to the summary's entry.
-        var service: String?
+        /// The program of its latest line (in `programServices`), its service not yet written to the summary's
+        /// entry; -1 when none is pending, -2 for `unlistedService`. An index, not the String: no reference
+        /// counting per line.
+        var pendingProgram: Int32 = -1
+        /// The pending service of a program past the table's 1024.
+        var unlistedService: String?
+        func pendingService(in tally: OutboundTally) -> String? {
+            pendingProgram >= 0 ? tally.programServices[Int(pendingProgram)] : pendingProgram == -2 ? unlistedService : nil
+        }
     }
 
     private var hopTable = HashSlots()
     private var hops: [Hop] = []
     private var programTable = HashSlots()
     private var programServices: [String?] = []
+    /// The previous line's program field and its index in `programServices` (a log has a handful of client
+    /// programs, and consecutive lines mostly share one): compared before hashing.
+    private var lastProgram: (bytes: (UInt64, UInt64, UInt64, UInt64), length: Int, index: Int32) = ((0, 0, 0, 0), -1, -1)
 
     /// Counts one client line: `nexthop` is m[s..<e], `trust` the text before ` TLS connection`, `program`
     /// the line's program field.
@@ -60,28 +70,51 @@ struct OutboundTally {
         case .untrusted: hops[index].counts.untrusted += 1
         case .anonymous: hops[index].counts.anonymous += 1
         }
-        if let service = service(p, ps, pe) { hops[index].service = service }
+        let program = program(p, ps, pe)
+        if program >= 0 {
+            if programServices[Int(program)] != nil { hops[index].pendingProgram = program }
+        } else if let service = unlisted {
+            hops[index].pendingProgram = -2
+            hops[index].unlistedService = service
+        }
     }
 
-    /// `TLSEvent.service(ofProgram:)` of p[s..<e], once per distinct program.
-    private mutating func service(_ p: UnsafePointer<UInt8>, _ s: Int, _ e: Int) -> String? {
+    /// The index in `programServices` of p[s..<e] (`TLSEvent.service(ofProgram:)` computed once per distinct
+    /// program); past 1024 programs a new one is -1, its service in `unlisted`.
+    private mutating func program(_ p: UnsafePointer<UInt8>, _ s: Int, _ e: Int) -> Int32 {
+        let length = e - s
+        if length == lastProgram.length && withUnsafeBytes(of: &lastProgram.bytes, { memcmp($0.baseAddress!, p + s, length) }) == 0 {
+            return lastProgram.index
+        }
         let key = HandshakeTally.hash(p, s, e)
-        if let known = programTable.find(key) { return programServices[known] }
-        let service = TLSEvent.service(ofProgram: String(decoding: UnsafeBufferPointer(start: p + s, count: e - s), as: UTF8.self))
-        if programServices.count < 1024 {
+        let index: Int32
+        if let known = programTable.find(key) {
+            index = Int32(known)
+        } else {
+            let service = TLSEvent.service(ofProgram: String(decoding: UnsafeBufferPointer(start: p + s, count: length), as: UTF8.self))
+            guard programServices.count < 1024 else { unlisted = service; return -1 }
+            index = Int32(programServices.count)
             programTable.insert(key, programServices.count)
             programServices.append(service)
         }
-        return service
+        if length <= MemoryLayout.size(ofValue: lastProgram.bytes) {
+            withUnsafeMutableBytes(of: &lastProgram.bytes) { $0.baseAddress!.copyMemory(from: p + s, byteCount: length) }
+            lastProgram.length = length
+            lastProgram.index = index
+        }
+        return index
     }
+
+    private var unlisted: String?
 
     /// Writes the pending service of `nexthop` to the summary (before an event about that hop sets its own).
     mutating func flush(nexthop: String, into summary: inout LogSummary) {
         var copy = nexthop
         guard let key = copy.withUTF8({ u in u.baseAddress.map { HandshakeTally.hash($0, 0, u.count) } }),
-              let index = hopTable.find(key), let service = hops[index].service else { return }
+              let index = hopTable.find(key), let service = hops[index].pendingService(in: self) else { return }
         summary.outbound[hops[index].nexthop]?.service = service
-        hops[index].service = nil
+        hops[index].pendingProgram = -1
+        hops[index].unlistedService = nil
     }
 
     /// Adds the pending counts and services to a summary.
@@ -92,7 +125,7 @@ struct OutboundTally {
             entry.trusted += hop.counts.trusted
             entry.untrusted += hop.counts.untrusted
             entry.anonymous += hop.counts.anonymous
-            if let service = hop.service { entry.service = service }
+            if let service = hop.pendingService(in: self) { entry.service = service }
             summary.outbound[hop.nexthop] = entry
         }
     }

@@ -18,12 +18,16 @@ public struct Peer: Sendable, Hashable, Codable {
     }
 
     public var family: AddressFamily {
-        var colon = false, dot = false, other = false
-        for b in address.utf8 {
-            if b == 58 { colon = true } else if b == 46 { dot = true } else if b &- 48 >= 10 { other = true }
+        // On the contiguous bytes: iterating the UTF-8 view cost more than the rest of the event's summary count.
+        var address = address
+        return address.withUTF8 { u in
+            var colon = false, dot = false, other = false
+            for b in u {
+                if b == 58 { colon = true } else if b == 46 { dot = true } else if b &- 48 >= 10 { other = true }
+            }
+            if colon { return dot && u.count >= 7 && memcmp(u.baseAddress!, "::ffff:", 7) == 0 ? .ipv4 : .ipv6 }
+            return dot && !other ? .ipv4 : .unknown
         }
-        if colon { return dot && address.utf8.starts(with: "::ffff:".utf8) ? .ipv4 : .ipv6 }
-        return dot && !other ? .ipv4 : .unknown
     }
 
     public var isLoopback: Bool {
@@ -127,30 +131,38 @@ public struct Peer: Sendable, Hashable, Codable {
 /// the second-level label is a common generic one under a country code (`example.co.uk`).
 public enum RegistrableDomain {
     static let secondLevel: Set<String> = ["co", "com", "net", "org", "gov", "edu", "ac", "or", "ne", "go", "gob", "mil", "nic", "ltd", "plc", "sch", "gv", "nom"]
+    /// `secondLevel`'s words packed as the bytes are read (`co` is 0x636F): compared without a String or a hash.
+    private static let secondLevelKeys: [UInt32] = secondLevel.map { $0.utf8.reduce(0) { $0 << 8 | UInt32($1) } }
 
     public static func of(_ name: String) -> String? {
-        // On bytes: this runs for every event.
-        var u = Array(name.utf8)
-        if u.last == 46 { u.removeLast() }
-        if u.isEmpty { return nil }
-        var allNumeric = true
-        for k in u.indices {
-            if u[k] &- 65 < 26 { u[k] |= 0x20 }
-            if u[k] == 58 { return nil }
-            if u[k] != 46 && u[k] &- 48 >= 10 { allNumeric = false }
+        // On bytes, lower-cased in a scratch buffer, with one String for the result: this runs for every event.
+        var name = name
+        return name.withUTF8 { src -> String? in
+            var n = src.count
+            if n > 0 && src[n - 1] == 46 { n -= 1 }
+            if n == 0 { return nil }
+            return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: n) { u -> String? in
+                var allNumeric = true
+                // The last three dots (-1: none).
+                var last = -1, second = -1, third = -1
+                for k in 0..<n {
+                    var b = src[k]
+                    if b &- 65 < 26 { b |= 0x20 }
+                    if b == 58 { return nil }
+                    if b == 46 { third = second; second = last; last = k } else if b &- 48 >= 10 { allNumeric = false }
+                    u[k] = b
+                }
+                if allNumeric { return nil }
+                if (n == 7 && memcmp(u.baseAddress!, "unknown", 7) == 0) || (n == 9 && memcmp(u.baseAddress!, "localhost", 9) == 0) { return nil }
+                var from = second + 1   // 0 with fewer than two dots: the whole name
+                let tld = n - last - 1, sldLength = last - second - 1
+                if second >= 0 && tld == 2 && sldLength >= 2 && sldLength <= 3 {
+                    var key: UInt32 = 0
+                    for k in (second + 1)..<last { key = key << 8 | UInt32(u[k]) }
+                    if secondLevelKeys.contains(key) { from = third + 1 }
+                }
+                return String(decoding: UnsafeBufferPointer(rebasing: u[from..<n]), as: UTF8.self)
+            }
         }
-        if allNumeric { return nil }
-        let host = String(decoding: u, as: UTF8.self)
-        if host == "unknown" || host == "localhost" { return nil }
-        let dots = u.indices.filter { u[$0] == 46 }
-        if dots.count <= 1 { return host }
-        let last = dots[dots.count - 1], second = dots[dots.count - 2]
-        let tld = u.count - last - 1
-        let sld = String(decoding: u[(second + 1)..<last], as: UTF8.self)
-        if tld == 2 && secondLevel.contains(sld) {
-            let start = dots.count >= 3 ? dots[dots.count - 3] + 1 : 0
-            return String(decoding: u[start...], as: UTF8.self)
-        }
-        return String(decoding: u[(second + 1)...], as: UTF8.self)
     }
 }

@@ -175,10 +175,10 @@ public struct LineFacts: Sendable, Hashable {
 
     private static func recognize(_ message: String, bytes: UnsafeBufferPointer<UInt8>, role: Role) -> LineFacts {
         var f = LineFacts()
-        let m = MessageBytes(bytes)
-        addSessionSignals(m, to: &f)
+        addSessionSignals(MessageBytes(bytes, bytesPresent: false), to: &f)
         // Session lines say nothing else: skip the dozens of searches below.
         if !f.signals.isEmpty { return f }
+        let m = MessageBytes(bytes)
         addHandshakeSignals(m, to: &f)
         if m.has("TLS library problem") {
             // The OpenSSL error is all such a line holds.
@@ -210,7 +210,7 @@ public struct LineFacts: Sendable, Hashable {
         // Postfix 3.9+ puts the queue ID (NOQUEUE) before "lost connection after" and "timeout after".
         var m = whole
         if let p = whole.bytes.baseAddress, case let skip = ByteSearch.sessionTextStart(p, whole.bytes.count), skip > 0 {
-            m = MessageBytes(UnsafeBufferPointer(rebasing: whole.bytes[skip...]))
+            m = MessageBytes(UnsafeBufferPointer(rebasing: whole.bytes[skip...]), bytesPresent: false)
         }
         if m.starts("connect from ") { add(.connect) }
         else if m.starts("disconnect from ") {
@@ -314,10 +314,14 @@ private struct MessageBytes {
     let bytes: UnsafeBufferPointer<UInt8>
     let low: UInt64, high: UInt64
 
-    init(_ bytes: UnsafeBufferPointer<UInt8>) {
-        var low: UInt64 = 0, high: UInt64 = 0
-        for b in bytes {
-            if b < 64 { low |= 1 << UInt64(b) } else if b < 128 { high |= 1 << UInt64(b - 64) }
+    /// `bytesPresent: false` skips the byte sets (every byte may be there): for the few searches of a session
+    /// line, where collecting them cost more than the searches.
+    init(_ bytes: UnsafeBufferPointer<UInt8>, bytesPresent: Bool = true) {
+        var low: UInt64 = bytesPresent ? 0 : ~0, high: UInt64 = bytesPresent ? 0 : ~0
+        if bytesPresent {
+            for b in bytes {
+                if b < 64 { low |= 1 << UInt64(b) } else if b < 128 { high |= 1 << UInt64(b - 64) }
+            }
         }
         self.bytes = bytes
         self.low = low
