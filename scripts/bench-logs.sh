@@ -5,13 +5,15 @@
 #   scripts/bench-logs.sh [SIZE_MB] [LOG_FILE]      (default: 200 MB logs in $TMPDIR with 2% and 15%
 #                                                   failing connections; BENCH_FAIL_RATIOS="0.02 0.15")
 #
-# Throughput is from wall-clock time; on a shared machine also compare the "cpu s" column.
+# Throughput is from wall-clock time, the median of BENCH_RUNS (7) runs of postls and of grep; on a shared machine
+# also compare the "cpu s" column.
 # Needs: python3 (generator), /usr/bin/time (Debian package `time`), pflogsumm (Debian package
 # `pflogsumm`; skipped with a note when missing). Builds postls in release mode.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 size_mb="${1:-200}"
+runs="${BENCH_RUNS:-7}"
 timer=/usr/bin/time
 [ -x "$timer" ] || { echo "bench-logs: /usr/bin/time is missing (apt-get install time)" >&2; exit 1; }
 
@@ -28,29 +30,33 @@ lines=$(wc -l < "$log")
 # Read the file once so every contender starts with it in the page cache.
 cat "$log" > /dev/null
 
-# run NAME CMD...: prints "NAME seconds peak-RSS-KB", stdout of CMD discarded, exit status ignored.
+# run NAME RUNS CMD...: prints "NAME seconds peak-RSS-KB user-s sys-s" of the median run by wall time (stdout of
+# CMD discarded, exit status ignored). One run on a shared 2-CPU machine scatters by tens of percent.
 run() {
-  local name="$1"; shift
-  local stats
+  local name="$1" runs="$2"; shift 2
+  local stats all=()
   stats=$(mktemp)
-  # Output goes to a file, not /dev/null: GNU grep stops at the first match when stdout is /dev/null.
-  "$timer" -o "$stats" -f "%e %M %U %S" "$@" > "$stats.out" 2>/dev/null || true
-  echo "$name $(tail -1 "$stats")"
+  for _ in $(seq "$runs"); do
+    # Output goes to a file, not /dev/null: GNU grep stops at the first match when stdout is /dev/null.
+    "$timer" -o "$stats" -f "%e %M %U %S" "$@" > "$stats.out" 2>/dev/null || true
+    all+=("$(tail -1 "$stats")")
+  done
   rm -f "$stats" "$stats.out"
+  echo "$name $(printf '%s\n' "${all[@]}" | sort -n -k1,1 | sed -n "$(( (runs + 1) / 2 ))p")"
 }
 
 results=()
-results+=("$(run postls "$postls" logs --json "$log")")
-results+=("$(run grep grep -c -F TLS "$log")")
+results+=("$(run postls "$runs" "$postls" logs --json "$log")")
+results+=("$(run grep "$runs" grep -c -F TLS "$log")")
 if command -v pflogsumm > /dev/null; then
-  results+=("$(run pflogsumm pflogsumm "$log")")
+  results+=("$(run pflogsumm 1 pflogsumm "$log")")
 else
   echo "pflogsumm not installed (apt-get install pflogsumm): skipped" >&2
 fi
 
 mb=$(awk -v b="$bytes" 'BEGIN { printf "%.1f", b / 1048576 }')
 echo
-echo "Log: $log, $mb MB, $lines lines"
+echo "Log: $log, $mb MB, $lines lines (postls and grep: the median of $runs runs; pflogsumm: one)"
 printf "%-10s %10s %10s %12s %14s\n" tool seconds "cpu s" "MB/s" "peak RSS MB"
 declare -A speed
 for r in "${results[@]}"; do
