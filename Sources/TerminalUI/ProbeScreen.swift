@@ -103,7 +103,7 @@ enum ProbeScreen {
         guard let senders = l.senders, !senders.isEmpty else {
             // Not run here on purpose: say why, so an empty block does not read as "none would deliver".
             return l.isMX || l.health == .notProbed ? []
-                : [[Span("Senders   ", Style(.muted)), Span("none: other MTAs deliver to port 25; this port serves mail clients", Style(.muted))]]
+                : [[Span("Senders   ", Style(.muted)), Span("none: mail clients use this port; MTAs deliver to smtp", Style(.muted))]]
         }
         var rows: [[Span]] = [[Span("Senders   ", Style(.muted)),
                                Span("approximated; see docs/SENDERS.md", Style(.muted))]]
