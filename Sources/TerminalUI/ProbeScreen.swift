@@ -105,8 +105,11 @@ enum ProbeScreen {
             return l.isMX || l.health == .notProbed ? []
                 : [[Span("Senders   ", Style(.muted)), Span("none: mail clients use this port; MTAs deliver to smtp", Style(.muted))]]
         }
+        // Say when the domain's DNS decided a verdict: the rows change once the DNS step has checked it.
+        let policies = Set(senders.map(\.policy)).subtracting(["none"]).sorted().map { $0 == "dane" ? "DANE" : "MTA-STS" }
         var rows: [[Span]] = [[Span("Senders   ", Style(.muted)),
-                               Span("approximated; see docs/SENDERS.md", Style(.muted))]]
+                               Span("approximated; see docs/SENDERS.md" + (policies.isEmpty ? "" : "; under the domain's \(policies.joined(separator: " and "))"),
+                                    Style(.muted))]]
         var groups: [(outcome: SenderStatus.Outcome, basis: String, labels: [String])] = []
         for outcome in [SenderStatus.Outcome.defer, .plaintext, .tls] {
             for v in senders where v.outcome == outcome {

@@ -44,6 +44,7 @@ struct WizardDNSTests {
             screen = try t.step("3", until: "Postfix 3.x with DANE", timeout: 10)
             let daneRow = screen.split(separator: "\n").first { $0.contains("Postfix 3.x with DANE") } ?? ""
             #expect(daneRow.contains("defer"), "a DANE sender defers on a stale TLSA record: \(daneRow)")
+            #expect(screen.contains("under the domain's DANE"), "the heading says the DNS decided: \(screen)")
 
             // The DNS step: the MX is this server, the record is stale (neither key), the record to publish pins the served key.
             screen = try t.step("8", until: "STALE", timeout: 10)
