@@ -276,7 +276,7 @@ extension Builder {
             let t = unreachable.target
             // A service that is not the MX (submission, a content filter's return port) matters less than port 25.
             let severity: Severity = unreachable.isMX || unreachable.reasons.contains { if case .postfixStopped = $0 { true } else { false } } ? .critical : .warning
-            let where_ = "\(t.family == "IPv6" ? "[\(t.address)]" : t.address):\(t.port)"
+            let where_ = t.endpoint
             let error = t.error?.message ?? "no connection"
             add(cause, severity, Evidence(source: .probe, location: unreachable.location, text: error))
             let clause = unreachable.reasons.first?.clause
@@ -372,6 +372,6 @@ extension ListenerProbeResult {
     /// Where a probe's evidence comes from, as diagnoses cite it: `127.0.0.1:25 (IPv4, starttls)`,
     /// `[::1]:465 (IPv6, implicit)`; the evidence's source already says it is the probe.
     var evidenceLocation: String {
-        "\(family == "IPv6" ? "[\(address)]" : address):\(port) (\(family ?? "?"), \(mode.rawValue))"
+        "\(endpoint) (\(family ?? "?"), \(mode.rawValue))"
     }
 }

@@ -14,6 +14,7 @@ public enum SenderPolicyJoin {
         for mx in report.mx {
             guard let tlsa = mx.tlsa, tlsa.validated, !tlsa.records.isEmpty else { continue }
             policy.tlsaMatches[key(mx.host)] = tlsa.matches
+            for address in mx.addresses where policy.tlsaMXByAddress[address] == nil { policy.tlsaMXByAddress[address] = key(mx.host) }
         }
         return policy
     }
@@ -21,18 +22,7 @@ public enum SenderPolicyJoin {
     /// Applies the domain's policy to every listener's sender verdicts.
     public static func apply(_ report: DNSReport, to probe: inout ProbeReport, profiles: [SenderProfile]) {
         let policy = policy(from: report)
-        for i in probe.targets.indices {
-            var target = probe.targets[i]
-            // A DANE sender reaches this listener by the MX name whose address it has (the probe knows it by
-            // myhostname or its address): the verdict is that MX's TLSA records' and is worded with its name.
-            let name = (target.expectedName ?? target.host).lowercased()
-            if policy.tlsaMatches[name] == nil,
-               let mx = report.mx.first(where: { $0.addresses.contains(target.address) && policy.tlsaMatches[Self.key($0.host)] != nil }) {
-                target.expectedName = Self.key(mx.host)
-            }
-            SenderVerdicts.apply(policy, to: &target, profiles: profiles)
-            probe.targets[i].profiles = target.profiles
-        }
+        for i in probe.targets.indices { SenderVerdicts.apply(policy, to: &probe.targets[i], profiles: profiles) }
     }
 
     /// An MX host as the policy's tables key it: lower case, no trailing dot.
@@ -61,9 +51,8 @@ extension SenderPolicyJoin {
         let probe = applied(probe, dns: dns)
         let ids = SenderProfile.all.map(\.id).filter { id in probe.targets.contains { $0.profiles.contains { $0.id == id } } }
         guard !ids.isEmpty else { return nil }
-        func listener(_ t: ListenerProbeResult) -> String { "\(t.address.contains(":") ? "[\(t.address)]" : t.address):\(t.port)" }
         let rows = probe.targets.filter { !$0.profiles.isEmpty }.map { t in
-            (listener: listener(t), cells: ids.map { id in
+            (listener: t.endpoint, cells: ids.map { id in
                 t.profiles.first { $0.id == id }.map { "\($0.outcome.rawValue)\($0.protocol.map { " \($0)" } ?? "")" } ?? "-"
             })
         }
@@ -72,9 +61,9 @@ extension SenderPolicyJoin {
             // Every sender turned away alike (nothing listens, say): one note, not one per sender.
             if others.count > 1, others.count == t.profiles.count,
                others.allSatisfy({ $0.outcome == others[0].outcome && $0.reasons == others[0].reasons }) {
-                return ["\(listener(t)) every sender \(others[0].outcome.rawValue): \(others[0].reasons.joined(separator: "; "))"]
+                return ["\(t.endpoint) every sender \(others[0].outcome.rawValue): \(others[0].reasons.joined(separator: "; "))"]
             }
-            return others.map { v in "\(listener(t)) \(v.id) \(v.outcome.rawValue): \(v.reasons.joined(separator: "; "))" }
+            return others.map { v in "\(t.endpoint) \(v.id) \(v.outcome.rawValue): \(v.reasons.joined(separator: "; "))" }
         }
         return SendersTable(ids: ids, rows: rows, notes: notes)
     }

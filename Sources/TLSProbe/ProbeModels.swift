@@ -314,3 +314,8 @@ public struct ProbeReport: Codable, Sendable, Equatable {
         try JSONDecoder().decode(ProbeReport.self, from: data)
     }
 }
+
+extension ListenerProbeResult {
+    /// `127.0.0.1:25`, `[::1]:465`: the listener as logs, reports and evidence write it.
+    public var endpoint: String { "\(address.contains(":") ? "[\(address)]" : address):\(port)" }
+}

@@ -19,7 +19,7 @@ public struct ProbeTextRenderer: Sendable {
     public func render(_ report: ProbeReport) -> String {
         var out = ""
         for r in report.targets {
-            let where_ = r.address.isEmpty ? "\(r.host) port \(r.port)" : (r.address.contains(":") ? "[\(r.address)]:\(r.port)" : "\(r.address):\(r.port)")
+            let where_ = r.address.isEmpty ? "\(r.host) port \(r.port)" : r.endpoint
             out += "\(r.host)  \(where_)  \(r.mode == .implicit ? "implicit TLS" : "STARTTLS")  (\(r.connections) connection\(r.connections == 1 ? "" : "s"), \(r.elapsedMs) ms)\n"
             func row(_ label: String, _ value: String) { out += "  " + label.padding(toLength: 12, withPad: " ", startingAt: 0) + value + "\n" }
             if let g = r.greeting { row("greeting", g) }

@@ -104,9 +104,22 @@ public struct SenderDomainPolicy: Sendable, Equatable {
     public var mtaSTSMX: [String]
     /// Per MX host (lower case): DNSSEC-valid, usable TLSA records exist, and whether one matched the served chain.
     public var tlsaMatches: [String: Bool?]
+    /// Address → the MX host (a key of `tlsaMatches`) that resolves to it: senders connect by the MX name, so a
+    /// listener the probe knows by myhostname or an address is judged as that MX.
+    public var tlsaMXByAddress: [String: String]
 
-    public init(domain: String, mtaSTSEnforce: Bool = false, mtaSTSMX: [String] = [], tlsaMatches: [String: Bool?] = [:]) {
+    public init(domain: String, mtaSTSEnforce: Bool = false, mtaSTSMX: [String] = [], tlsaMatches: [String: Bool?] = [:],
+                tlsaMXByAddress: [String: String] = [:]) {
         self.domain = domain; self.mtaSTSEnforce = mtaSTSEnforce; self.mtaSTSMX = mtaSTSMX; self.tlsaMatches = tlsaMatches
+        self.tlsaMXByAddress = tlsaMXByAddress
+    }
+
+    /// The name a sender uses for this listener: its own when the policy knows it, else the TLSA-bearing MX whose
+    /// address it has, else its own.
+    public func mxName(of r: ListenerProbeResult) -> String {
+        let own = (r.expectedName ?? r.host).lowercased()
+        guard tlsaMatches[own] == nil, let mx = tlsaMXByAddress[r.address] else { return own }
+        return mx
     }
 
     /// RFC 8461 §4.1: an mx pattern "*.example.org" matches one label in place of the star.
@@ -201,7 +214,7 @@ public enum SenderVerdicts {
                                policy: SenderDomainPolicy? = nil) -> SenderVerdict {
         var v = SenderVerdict(id: profile.id, label: profile.label, outcome: .tls, protocol: nil, cipher: nil, policy: "none",
                               reasons: [], source: profile.source, approximation: true)
-        let mx = (r.expectedName ?? r.host).lowercased()
+        let mx = policy?.mxName(of: r) ?? (r.expectedName ?? r.host).lowercased()
         // Which policy binds this sender for this MX: DANE before MTA-STS (RFC 8461 §2).
         if profile.honoursDANE, policy?.tlsaMatches.keys.contains(mx) == true { v.policy = "dane" }
         else if profile.honoursMTASTS, let policy, policy.mtaSTSEnforce { v.policy = "mta-sts" }

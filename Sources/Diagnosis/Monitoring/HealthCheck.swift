@@ -56,7 +56,7 @@ public struct HealthCheck: Sendable {
             return
         }
         for t in report.targets {
-            let name = "\(t.family == "IPv6" ? "[\(t.address)]" : t.address):\(t.port)"
+            let name = t.endpoint
             let labels = ["host": t.host, "address": t.address, "port": String(t.port)]
             let tlsWorks = t.negotiated != nil
             perf.append(PerfValue(label: "tls_\(name)", value: tlsWorks ? 1 : 0, unit: "", warning: "", critical: "1:", labels: labels, metric: "postls_tls_ok"))

@@ -126,8 +126,7 @@ extension SupportReport {
             out += "| Listener | Mode | STARTTLS | Negotiated | TLSv1 | TLSv1.1 | TLSv1.2 | TLSv1.3 | Verify | Name match | Expires in | Error |\n"
             out += "|---|---|---|---|---|---|---|---|---|---|---|---|\n"
             for t in probe.targets {
-                let address = t.address.contains(":") ? "[\(t.address)]" : t.address
-                out += "| \(cell(t.host)) \(address):\(t.port) | \(t.mode.rawValue) | \(t.starttlsOffered.map { $0 ? "offered" : "not offered" } ?? "-")"
+                out += "| \(cell(t.host)) \(t.endpoint) | \(t.mode.rawValue) | \(t.starttlsOffered.map { $0 ? "offered" : "not offered" } ?? "-")"
                 out += " | \(t.negotiated.map { "\($0.protocol) \($0.cipher)" } ?? "-")"
                 for version in ["TLSv1", "TLSv1.1", "TLSv1.2", "TLSv1.3"] { out += " | \(t.protocols[version]?.rawValue ?? "-")" }
                 out += " | \(t.verify.map { "\($0.code) \($0.message)" } ?? "-") | \(t.nameMatch.map { $0 ? "yes" : "no" } ?? "-")"
