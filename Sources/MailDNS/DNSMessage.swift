@@ -1,4 +1,5 @@
 import Foundation
+import PostlsCore
 import TLSKit
 
 /// A 16-bit DNS code that keeps numbers it has no name for: printed by its mnemonic, else `PREFIX<number>`.

@@ -56,13 +56,8 @@ public struct CommandOutputCache: Sendable {
         uname(&name)
         let node = withUnsafeBytes(of: &name.nodename) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
         var lines = ["host \(node)"]
-        let digits = Array("0123456789abcdef".utf8)
-        func hex(_ bytes: [UInt8]?) -> String {
-            guard let bytes else { return "-" }
-            return String(decoding: bytes.flatMap { [digits[Int($0 >> 4)], digits[Int($0 & 15)]] }, as: UTF8.self)
-        }
         for entry in InterfaceEntry.all() {
-            lines.append("interface \(entry.name) \(entry.isUp ? "up" : "down") \(hex(entry.address)) \(hex(entry.mask))")
+            lines.append("interface \(entry.name) \(entry.isUp ? "up" : "down") \(hex(entry.address)) \(entry.mask.map(hex) ?? "-")")
         }
         return lines.joined(separator: "\n")
     }

@@ -1,5 +1,6 @@
 import COpenSSL
 import Foundation
+import PostlsCore
 
 /// A description of a certificate: everything postls shows, nothing secret.
 public struct CertificateInfo: Codable, Sendable, Equatable {
@@ -231,14 +232,6 @@ public func ipAddressText(_ bytes: [UInt8]) -> String {
         return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
     return bytes.map { String(format: "%02x", $0) }.joined()
-}
-
-/// Lower-case hex, two digits a byte (digests, TLSA association data).
-public func hex<S: Sequence>(_ bytes: S) -> String where S.Element == UInt8 {
-    let digits = Array("0123456789abcdef".utf8)
-    var out: [UInt8] = []
-    for b in bytes { out.append(digits[Int(b >> 4)]); out.append(digits[Int(b & 0xF)]) }
-    return String(decoding: out, as: UTF8.self)
 }
 
 func isIPAddress(_ s: String) -> Bool {

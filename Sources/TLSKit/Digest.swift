@@ -1,5 +1,6 @@
 import COpenSSL
 import Foundation
+import PostlsCore
 
 /// Message digests over bytes (what DANE TLSA matching types 1 and 2 need).
 public enum Digest: Sendable {
