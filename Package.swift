@@ -8,7 +8,7 @@ let package = Package(
     name: "postls",
     products: [
         .executable(name: "postls", targets: ["postls"]),
-        .library(name: "PostlsEngines", targets: ["TLSProbe", "PostfixConfig", "MailLog", "TLSReports"]),  // for Fuzz/Package.swift
+        .library(name: "PostlsEngines", targets: ["TLSProbe", "PostfixConfig", "ByteSources", "MailLog", "TLSReports"]),  // for Fuzz/Package.swift
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
@@ -28,11 +28,13 @@ let package = Package(
         // Engines: no UI.
         .target(name: "PostfixConfig", dependencies: ["PostlsCore", "TLSKit"]),
         .target(name: "TLSProbe", dependencies: ["PostlsCore", "TLSKit"]),
+        // The only importer of CZlib: where log bytes come from (files, gzip, standard input, journalctl, --follow).
+        .target(name: "ByteSources", dependencies: ["PostlsCore", "CZlib"]),
         .target(name: "CLogScan"),  // MailLog's bulk trigger scan in AVX2, picked at run time
-        .target(name: "MailLog", dependencies: ["PostlsCore", "CZlib", "CLogScan"]),
+        .target(name: "MailLog", dependencies: ["PostlsCore", "ByteSources", "CLogScan"]),
         .target(name: "MailDNS", dependencies: ["PostlsCore", "TLSKit", "TLSProbe"]),
-        .target(name: "TLSReports", dependencies: ["PostlsCore", "MailLog"]),  // RFC 8460 reports; gzip through MailLog
-        .target(name: "Diagnosis", dependencies: ["PostlsCore", "PostfixConfig", "TLSProbe", "MailLog", "MailDNS", "TLSKit", "TLSReports"]),
+        .target(name: "TLSReports", dependencies: ["PostlsCore", "ByteSources"]),  // RFC 8460 reports; gzip through ByteSources
+        .target(name: "Diagnosis", dependencies: ["PostlsCore", "PostfixConfig", "TLSProbe", "ByteSources", "MailLog", "MailDNS", "TLSKit", "TLSReports"]),
 
         // The wizard: pure state machine, pure rendering, and the one curses backend.
         .target(name: "WizardCore", dependencies: ["PostlsCore", "Diagnosis", "PostfixConfig", "TLSProbe", "MailLog", "MailDNS"]),
@@ -49,7 +51,7 @@ let package = Package(
             name: "postls",
             dependencies: [
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                "PostlsCore", "TLSKit", "PostfixConfig", "TLSProbe", "MailLog", "MailDNS", "Diagnosis", "TLSReports",
+                "PostlsCore", "TLSKit", "PostfixConfig", "TLSProbe", "ByteSources", "MailLog", "MailDNS", "Diagnosis", "TLSReports",
                 "CursesTerminal", "PostlsWizard", "PostlsDemo", "WizardCore",
             ]
         ),
@@ -70,7 +72,7 @@ let package = Package(
         .testTarget(name: "HarnessTests", dependencies: ["TestSupport", "TLSKit", "PostlsCore"]),
         .testTarget(name: "PostfixConfigTests", dependencies: ["PostfixConfig", "TestSupport", "PostlsCore", "TLSKit"], resources: [.copy("Corpus")]),
         .testTarget(name: "TLSProbeTests", dependencies: ["TLSProbe", "TestSupport", "PostlsCore", "TLSKit"], exclude: ["Golden"]),
-        .testTarget(name: "MailLogTests", dependencies: ["MailLog", "TestSupport", "PostlsCore", "TLSKit"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "MailLogTests", dependencies: ["MailLog", "ByteSources", "TestSupport", "PostlsCore", "TLSKit"], resources: [.copy("Fixtures")]),
         .testTarget(name: "TerminalUITests", dependencies: ["TerminalUI", "WizardCore", "CursesTerminal", "WizardFixtures", "TestSupport", "PostlsCore", "MailLog", "TLSProbe", "Diagnosis", "TLSReports"], resources: [.copy("Golden")]),
         .testTarget(name: "MailDNSTests", dependencies: ["MailDNS", "TestSupport", "TLSKit", "PostlsCore", "TLSProbe"]),
         .testTarget(name: "TLSReportsTests", dependencies: ["TLSReports", "TestSupport", "PostlsCore"]),

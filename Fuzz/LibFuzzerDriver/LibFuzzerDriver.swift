@@ -1,4 +1,4 @@
-import MailLog
+import ByteSources
 
 // What every harness shares. SwiftPM links an executable target's entry point as `<Target>_main` (aliased to
 // `main`), so libFuzzer's own `main` never runs: each harness defines `<Target>_main` and hands control to

@@ -1,3 +1,4 @@
+import ByteSources
 import Foundation
 
 /// Reads a source's next chunk on a second thread while the caller works on the current one.

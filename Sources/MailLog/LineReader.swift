@@ -1,3 +1,4 @@
+import ByteSources
 import Foundation
 
 /// Splits a byte source into lines, in large chunks, without allocating per line.

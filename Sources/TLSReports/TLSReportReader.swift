@@ -1,5 +1,5 @@
+import ByteSources
 import Foundation
-import MailLog
 
 /// Everything read from the inputs: the reports, and what was not a report or could not be read, each with its
 /// reason, so nothing is lost silently.
@@ -15,7 +15,7 @@ public struct TLSReportSet: Sendable, Equatable {
 }
 
 /// Reads SMTP TLS reports (RFC 8460) from JSON, gzip-compressed JSON, single messages (.eml), mbox files and
-/// Maildir folders, whatever the file is called: the content decides. Gzip is inflated by MailLog's
+/// Maildir folders, whatever the file is called: the content decides. Gzip is inflated by ByteSources'
 /// `GzipByteSource`, the project's one wrapper of zlib.
 public final class TLSReportReader {
     public private(set) var set = TLSReportSet()
@@ -317,7 +317,7 @@ public final class TLSReportReader {
     }
 }
 
-/// Bytes in memory as a `ByteSource`, for MailLog's gzip reader.
+/// Bytes in memory as a `ByteSource`, for the gzip reader.
 final class MemoryByteSource: ByteSource {
     let name: String
     private let bytes: ArraySlice<UInt8>

@@ -1,3 +1,4 @@
+import ByteSources
 import Foundation
 @testable import MailLog
 import Testing

@@ -18,7 +18,7 @@ extension ByteSource {
     public var allowsReadAhead: Bool { false }
 }
 
-/// Errors of the log engine, worded for a mail admin.
+/// Errors reading a log's bytes (opening, reading, inflating, running journalctl), worded for a mail admin.
 public enum LogReadError: Error, CustomStringConvertible, Sendable, Equatable {
     case cannotOpen(path: String, reason: String)
     case readFailed(path: String, reason: String)
