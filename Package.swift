@@ -31,7 +31,9 @@ let package = Package(
         // The only importer of CZlib: where log bytes come from (files, gzip, standard input, journalctl, --follow).
         .target(name: "ByteSources", dependencies: ["PostlsCore", "CZlib"]),
         .target(name: "CLogScan"),  // MailLog's bulk trigger scan in AVX2, picked at run time
-        .target(name: "MailLog", dependencies: ["PostlsCore", "ByteSources", "CLogScan"]),
+        // The only importer of CLogScan; inlinable, so the hot loop still calls the C kernel directly.
+        .target(name: "LogScan", dependencies: ["CLogScan"]),
+        .target(name: "MailLog", dependencies: ["PostlsCore", "ByteSources", "LogScan"]),
         .target(name: "MailDNS", dependencies: ["PostlsCore", "TLSKit", "TLSProbe"]),
         .target(name: "TLSReports", dependencies: ["PostlsCore", "ByteSources"]),  // RFC 8460 reports; gzip through ByteSources
         .target(name: "Diagnosis", dependencies: ["PostlsCore", "PostfixConfig", "TLSProbe", "ByteSources", "MailLog", "MailDNS", "TLSKit", "TLSReports"]),

@@ -1,4 +1,4 @@
-import CLogScan
+import LogScan
 
 /// The first filter every line meets: does it contain a byte sequence any TLS message needs?
 ///
@@ -69,15 +69,15 @@ enum TriggerScan {
     /// SMTPS), backslash and NUL alone; S, H, F and ] only with a second byte (`Server c`, `H p` of
     /// `DH param`, `Fa`, `]:` + digit); `: wa` and `: fa` (Postfix's `warning: `, `fatal: `; not qmgr's `: from=`). Reads 7 bytes past each 16-byte block, so it stops 23 bytes
     /// before `n`; the caller reads the rest line by line.
-    /// True when the CPU runs CLogScan's AVX2 kernel (32 bytes per step); else the portable Swift kernel runs.
-    static let nativeKernelAvailable = clogscan_available() != 0
+    /// True when the CPU runs CLogScan's AVX2 kernel (32 bytes per step, through LogScan); else the portable Swift kernel runs.
+    static var nativeKernelAvailable: Bool { NativeTriggerScan.isAvailable }
 
     /// `nextCandidate` with the native kernel when `native` (the same contract, 32-byte blocks).
     @inline(__always)
     static func nextCandidate(_ p: UnsafePointer<UInt8>, from: Int, to n: Int, groupBlocks: Int, native: Bool) -> Candidate {
         guard native else { return nextCandidate(p, from: from, to: n, groupBlocks: groupBlocks) }
-        let r = clogscan_next(p, from, n, groupBlocks * 16)
-        return Candidate(position: r.position, newlines: r.newlines, found: r.found != 0, longRun: r.long_run != 0)
+        let r = NativeTriggerScan.next(p, from: from, to: n, groupBytes: groupBlocks * 16)
+        return Candidate(position: r.position, newlines: r.newlines, found: r.found, longRun: r.longRun)
     }
 
     @inline(__always)

@@ -11,7 +11,7 @@ struct ProjectRulesTests {
 
     @Test func eachCModuleIsImportedByItsOneWrapperOnly() throws {
         let allowed = ["COpenSSL": "TLSKit", "CNcurses": "CursesTerminal", "CTerminalRestore": "CursesTerminal", "CZlib": "ByteSources",
-                       "CLogScan": "MailLog"]
+                       "CLogScan": "LogScan"]
         let sources = Self.root.appendingPathComponent("Sources")
         let enumerator = FileManager.default.enumerator(at: sources, includingPropertiesForKeys: nil)
         var checked = 0
