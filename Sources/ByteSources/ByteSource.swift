@@ -149,6 +149,27 @@ public final class GzipByteSource: ByteSource {
     }
 }
 
+/// Bytes already in memory (a pasted fragment, a gzip attachment, a test), as a source.
+public final class MemoryByteSource: ByteSource {
+    public let name: String
+    private let bytes: ArraySlice<UInt8>
+    private var offset: Int
+
+    public init(_ bytes: ArraySlice<UInt8>, name: String) {
+        self.bytes = bytes; self.name = name; offset = bytes.startIndex
+    }
+
+    public convenience init(_ bytes: [UInt8], name: String) { self.init(bytes[...], name: name) }
+
+    public func read(into buffer: UnsafeMutableRawBufferPointer) throws(LogReadError) -> Int {
+        let n = min(buffer.count, bytes.endIndex - offset)
+        guard n > 0 else { return 0 }
+        bytes[offset..<(offset + n)].withUnsafeBytes { buffer.copyMemory(from: UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
+        offset += n
+        return n
+    }
+}
+
 /// Reads the standard output of a command (journalctl) as it runs, without a shell.
 public final class CommandByteSource: ByteSource {
     public let name: String

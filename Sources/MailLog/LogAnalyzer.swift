@@ -680,21 +680,6 @@ public struct LogReport: Sendable {
     }
 }
 
-/// Bytes already in memory, as a source.
-public final class MemoryByteSource: ByteSource {
-    public let name: String
-    private let bytes: [UInt8]
-    private var offset = 0
-    public init(_ bytes: [UInt8], name: String) { self.bytes = bytes; self.name = name }
-    public func read(into buffer: UnsafeMutableRawBufferPointer) throws(LogReadError) -> Int {
-        let n = min(buffer.count, bytes.count - offset)
-        guard n > 0, let dst = buffer.baseAddress else { return 0 }
-        bytes.withUnsafeBytes { src in dst.copyMemory(from: src.baseAddress! + offset, byteCount: n) }
-        offset += n
-        return n
-    }
-}
-
 /// The analyzer receives the line reader's lines itself: a generic call on it is direct, with no closure
 /// context (whose retain and release per line cost as much as the rest of a skipped line's work).
 extension LogAnalyzer: CandidateLineSink {

@@ -316,22 +316,3 @@ public final class TLSReportReader {
         return Date(timeIntervalSince1970: Double(seconds))
     }
 }
-
-/// Bytes in memory as a `ByteSource`, for the gzip reader.
-final class MemoryByteSource: ByteSource {
-    let name: String
-    private let bytes: ArraySlice<UInt8>
-    private var offset: Int
-
-    init(_ bytes: ArraySlice<UInt8>, name: String) {
-        self.bytes = bytes; self.name = name; offset = bytes.startIndex
-    }
-
-    func read(into buffer: UnsafeMutableRawBufferPointer) throws(LogReadError) -> Int {
-        let n = min(buffer.count, bytes.endIndex - offset)
-        guard n > 0 else { return 0 }
-        bytes[offset..<(offset + n)].withUnsafeBytes { buffer.copyMemory(from: UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
-        offset += n
-        return n
-    }
-}
