@@ -75,17 +75,17 @@ if [ -n "${speed[pflogsumm]:-}" ]; then
   awk -v p="${speed[postls]}" -v f="${speed[pflogsumm]}" 'BEGIN { printf "postls / pflogsumm: %.1fx (target >= 20x)\n", p / f }'
 fi
 
-# postls reads regular files one chunk ahead on a second thread. On a machine with a free
-# core its wall time approaches the analysing thread's CPU time; on a busy one (or a 1-CPU share) it
-# cannot. With perf installed, show the CPU split per thread from a sampled run.
+# postls reads regular files one chunk ahead on a thread of its own (postls-read). On a machine with a free core its
+# wall time approaches the analysing thread's CPU time; on a busy one (or a 1-CPU share) it cannot. With perf
+# installed, show the CPU split per thread from a sampled run.
 if command -v perf > /dev/null; then
   pdata=$(mktemp)
   # perf passes on postls's exit status (1 when it found failures): look at the data instead.
   perf record -q -e task-clock -F 5000 -o "$pdata" -- "$postls" logs --json "$log" > /dev/null 2>&1 || true
   if [ -s "$pdata" ]; then
-    # The main thread (tid = pid) analyses; the other one reads.
-    perf script -i "$pdata" -F pid,tid,period 2>/dev/null | tr '/' ' ' | awk '
-      { k = ($1 == $2) ? "analysing" : "reading"; s[k] += $3; t += $3 }
+    # The main thread (tid = pid) analyses; the reading thread names itself (any other thread shows by its name).
+    perf script -i "$pdata" -F comm,pid,tid,period 2>/dev/null | tr '/' ' ' | awk '
+      { k = ($2 == $3) ? "analysing" : ($1 == "postls-read" ? "reading" : $1); s[k] += $4; t += $4 }
       END { for (k in s) printf "postls %-9s thread: %6.3f s CPU (%.0f%%, perf samples)\n", k, s[k] / 1e9, 100 * s[k] / t }'
   fi
   rm -f "$pdata"

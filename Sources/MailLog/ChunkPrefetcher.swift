@@ -61,6 +61,8 @@ final class ChunkPrefetcher: @unchecked Sendable {
         let rc = pthread_create(&tid, nil, { context in
             guard let context else { return nil }
             let prefetcher = Unmanaged<ChunkPrefetcher>.fromOpaque(context).takeRetainedValue()
+            // Named for `top -H` and perf (scripts/bench-logs.sh splits the CPU time by thread name).
+            Thread.current.name = "postls-read"
             prefetcher.readLoop()
             return nil
         }, context)
