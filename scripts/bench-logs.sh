@@ -84,9 +84,10 @@ if command -v perf > /dev/null; then
   # perf passes on postls's exit status (1 when it found failures): look at the data instead.
   perf record -q -e task-clock -F 5000 -o "$pdata" -- "$postls" logs --json "$log" > /dev/null 2>&1 || true
   if [ -s "$pdata" ]; then
-    # The main thread (tid = pid) analyses; the reading thread names itself (any other thread shows by its name).
+    # The main thread (tid = pid) analyses; the reading thread names itself postls-read once it runs (its first
+    # samples may carry the process's name).
     perf script -i "$pdata" -F comm,pid,tid,period 2>/dev/null | tr '/' ' ' | awk '
-      { k = ($2 == $3) ? "analysing" : ($1 == "postls-read" ? "reading" : $1); s[k] += $4; t += $4 }
+      { k = ($2 == $3) ? "analysing" : ($1 == "postls-read" || $1 == "postls" ? "reading" : $1); s[k] += $4; t += $4 }
       END { for (k in s) printf "postls %-9s thread: %6.3f s CPU (%.0f%%, perf samples)\n", k, s[k] / 1e9, 100 * s[k] / t }'
   fi
   rm -f "$pdata"
