@@ -58,7 +58,6 @@ public struct DiagnosisEngine: Sendable {
     public func diagnose(_ input: DiagnosisInput) -> DiagnosisReport {
         var builder = Builder(input: input)
         builder.refineCertificateRejections()
-        builder.refineOutboundVerification()
         builder.addConfigFindings()
         builder.joinPlaintextRefusals()
         builder.addProbeResults()

@@ -127,35 +127,12 @@ struct PolicyMapLookup {
 }
 
 extension Builder {
-    /// The outbound cause of a verify code (`num=`) in the client's verification line: the verify-code table
-    /// (`VerifyResult.cause(forCode:)`) read from the sender's side.
-    static func outboundCause(verifyCode code: Int) -> Cause {
-        switch VerifyResult.cause(forCode: code) {
-        case .expiredCertificate?: return .remoteCertificateExpired
-        case .nameMismatch?: return .remoteNameMismatch
-        default: return .remoteCertificateUnverified
-        }
-    }
-
-    /// The verify code of a delivery event's verification line: its `num=`, or the code of its OpenSSL text when
-    /// Postfix logged the text alone (`certificate has expired`, `self-signed certificate`).
-    static func verifyCode(_ event: TLSEvent) -> Int? {
-        for line in event.lines {
-            if let num = LogMessageCatalog.primary(line.message)?.fields["num"].flatMap({ Int($0) }) { return num }
-        }
-        return verifyReason(event).flatMap(VerifyResult.code(forMessage:))
-    }
+    /// The verify code of a delivery event's verification line (the one the log engine named its cause by).
+    static func verifyCode(_ event: TLSEvent) -> Int? { OutboundHop.verifyCode(of: event.lines) }
 
     /// The reason of a verification line that carries no `num=` (`self-signed certificate`).
     static func verifyReason(_ event: TLSEvent) -> String? {
         event.lines.lazy.compactMap { OutboundHop.verificationDetail($0.message) }.first
-    }
-
-    /// Delivery events whose verification line names OpenSSL's reason get the outbound cause of that reason.
-    mutating func refineOutboundVerification() {
-        for i in logEvents.indices where logEvents[i].kind == .delivery && logEvents[i].cause == .remoteCertificateUnverified {
-            if let code = Self.verifyCode(logEvents[i]) { logEvents[i].cause = Self.outboundCause(verifyCode: code) }
-        }
     }
 
     /// The delivery events of the outbound causes, by next hop (`host[address]:port`).
@@ -282,14 +259,13 @@ extension FixPlanner {
     func outboundFixes(cause: Cause) -> [Fix] {
         guard let configuration = input.configuration, let summary = input.logSummary else { return [] }
         var out: [Fix] = []
-        // The events as the diagnosis saw them: verification failures re-attributed by their verify code.
         let byHop = Builder.outboundEvents(input.logEvents)
         let hops = summary.outboundHops.filter { hop in byHop[hop.nexthop] != nil || (cause == .remoteCertificateUnverified && hop.untrusted > 0) }
         var seenCA = false
         for hop in hops where out.count < 10 {
             let policy = OutboundPolicy.of(nexthop: hop.nexthop, service: hop.service, configuration: configuration)
             let failed = byHop[hop.nexthop] ?? []
-            let causes = Set(failed.map { e in Builder.verifyCode(e).map(Builder.outboundCause(verifyCode:)) ?? e.cause })
+            let causes = Set(failed.map(\.cause))
             guard causes.contains(cause) || (cause == .remoteCertificateUnverified && failed.isEmpty) else { continue }
             if cause == .remoteCertificateUnverified && policy.noCA && !seenCA {
                 seenCA = true

@@ -606,6 +606,11 @@ public final class LogAnalyzer {
             (cause, confidence, rule) = refine((cause, confidence, rule),
                                                messages: LogMessageCatalog.rowIndices(of: s.lines).map { LogMessageCatalog.all[$0] })
         }
+        // A next hop's certificate that failed verification for a reason with a cause of its own (expired, wrong
+        // name): the verify code in the lines says which, as `postls diagnose` and the hop's counts read it.
+        if kind == .delivery && cause == .remoteCertificateUnverified, let code = OutboundHop.verifyCode(of: s.lines) {
+            cause = VerifyCode.outboundCause(forCode: code)
+        }
         var lines = s.lines
         // A session that failed only because the process had no working TLS inherits the start-up cause.
         if let (pc, pconf, prule, plines) = inherited, s.facts.errors.isEmpty,

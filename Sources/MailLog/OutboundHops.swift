@@ -85,6 +85,15 @@ extension OutboundHop {
 }
 
 extension OutboundHop {
+    /// The verify code a delivery's lines name: the `num=` of its verification line, or the code of the OpenSSL
+    /// text Postfix logged alone (`certificate has expired`).
+    public static func verifyCode(of lines: [LogLine]) -> Int? {
+        for line in lines {
+            if let num = LogMessageCatalog.primary(line.message)?.fields["num"].flatMap({ Int($0) }) { return num }
+        }
+        return lines.lazy.compactMap { verificationDetail($0.message) }.first.flatMap(VerifyCode.code(forText:))
+    }
+
     /// The reason of a verification line without `num=`: the text after the next hop.
     public static func verificationDetail(_ message: String) -> String? {
         guard let r = message.range(of: "certificate verification failed for "), !message.contains(": num=") else { return nil }

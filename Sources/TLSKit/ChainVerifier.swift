@@ -1,5 +1,6 @@
 import COpenSSL
 import Foundation
+import PostlsCore
 
 /// Which roots a verification trusts: the system store (like `openssl verify` with no -CAfile), or a
 /// PEM bundle of trust anchors (a private or test CA, like `-CAfile`).
@@ -21,19 +22,19 @@ public struct VerifyResult: Codable, Sendable, Equatable {
         self.message = String(cString: X509_verify_cert_error_string(code))
     }
 
-    // The codes postls reasons about (x509_vfy.h).
-    public static let ok = 0
-    public static let unableToGetIssuerCert = 2
-    public static let certNotYetValid = 9
-    public static let certHasExpired = 10
-    public static let depthZeroSelfSigned = 18
-    public static let selfSignedInChain = 19
-    public static let unableToGetIssuerCertLocally = 20
-    public static let unableToVerifyLeafSignature = 21
-    public static let hostnameMismatch = 62
-    public static let caKeyTooSmall = 67
-    public static let eeKeyTooSmall = 66
-    public static let caMDTooWeak = 68
+    // The codes postls reasons about (x509_vfy.h): `VerifyCode`'s, the one list.
+    public static let ok = VerifyCode.ok
+    public static let unableToGetIssuerCert = VerifyCode.unableToGetIssuerCert
+    public static let certNotYetValid = VerifyCode.certNotYetValid
+    public static let certHasExpired = VerifyCode.certHasExpired
+    public static let depthZeroSelfSigned = VerifyCode.depthZeroSelfSigned
+    public static let selfSignedInChain = VerifyCode.selfSignedInChain
+    public static let unableToGetIssuerCertLocally = VerifyCode.unableToGetIssuerCertLocally
+    public static let unableToVerifyLeafSignature = VerifyCode.unableToVerifyLeafSignature
+    public static let hostnameMismatch = VerifyCode.hostnameMismatch
+    public static let caKeyTooSmall = VerifyCode.caKeyTooSmall
+    public static let eeKeyTooSmall = VerifyCode.eeKeyTooSmall
+    public static let caMDTooWeak = VerifyCode.caMDTooWeak
 }
 
 /// Verifies a chain against trust anchors with OpenSSL's X509_verify_cert.

@@ -33,10 +33,10 @@ struct OutboundPolicyTests {
     }
 
     @Test func aVerifyCodeBecomesTheOutboundCauseThroughTheOneVerifyTable() {
-        #expect(Builder.outboundCause(verifyCode: 10) == .remoteCertificateExpired)
-        #expect(Builder.outboundCause(verifyCode: 9) == .remoteCertificateExpired)
-        #expect(Builder.outboundCause(verifyCode: 62) == .remoteNameMismatch)
-        #expect(Builder.outboundCause(verifyCode: 18) == .remoteCertificateUnverified)
-        #expect(Builder.outboundCause(verifyCode: 20) == .remoteCertificateUnverified)
+        #expect(VerifyCode.outboundCause(forCode: 10) == .remoteCertificateExpired)
+        #expect(VerifyCode.outboundCause(forCode: 9) == .remoteCertificateExpired)
+        #expect(VerifyCode.outboundCause(forCode: 62) == .remoteNameMismatch)
+        #expect(VerifyCode.outboundCause(forCode: 18) == .remoteCertificateUnverified)
+        #expect(VerifyCode.outboundCause(forCode: 20) == .remoteCertificateUnverified)
     }
 }

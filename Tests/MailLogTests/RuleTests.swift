@@ -63,8 +63,18 @@ let ruleExamples: [RuleExample] = [
         Apr  3 07:32:00 mx postfix/smtp[8100]: Untrusted TLS connection established to mx.example.com[203.0.113.5]:25: TLSv1.3 with cipher TLS_AES_256_GCM_SHA384 (256/256 bits)
         Apr  3 07:32:00 mx postfix/smtp[8100]: 4F2A31C0B3: to=<a@example.com>, relay=mx.example.com[203.0.113.5]:25, delay=1, dsn=4.7.5, status=deferred (Server certificate not verified)
         """),
-    .init(rule: "remote-certificate-unverified", cause: .remoteCertificateUnverified, log: """
+    // The rule says unverified; the verify code in the line names the cause (as `postls diagnose` reads it).
+    .init(rule: "remote-certificate-unverified", cause: .remoteNameMismatch, log: """
         Apr  3 07:32:00 mx postfix/smtp[8100]: server certificate verification failed for mx.example.com[203.0.113.5]:25: num=62:hostname mismatch
+        """),
+    .init(rule: "remote-certificate-unverified", cause: .remoteCertificateExpired, log: """
+        Apr  3 07:32:00 mx postfix/smtp[8100]: server certificate verification failed for mx.example.com[203.0.113.5]:25: certificate has expired
+        """),
+    .init(rule: "remote-certificate-unverified", cause: .remoteCertificateExpired, log: """
+        Apr  3 07:32:00 mx postfix/smtp[8100]: server certificate verification failed for mx.example.com[203.0.113.5]:25: certificate not yet valid
+        """),
+    .init(rule: "remote-certificate-unverified", cause: .remoteCertificateUnverified, log: """
+        Apr  3 07:32:00 mx postfix/smtp[8100]: server certificate verification failed for mx.example.com[203.0.113.5]:25: num=18:self-signed certificate
         """),
     .init(rule: "remote-tls-unavailable", cause: .remoteTLSUnavailable, log: """
         Apr  3 07:32:00 mx postfix/smtp[8100]: 4F2A31C0B3: to=<a@example.com>, relay=mx.example.com[203.0.113.5]:25, delay=0.2, dsn=4.7.4, status=deferred (TLS is required, but was not offered by host mx.example.com[203.0.113.5])

@@ -28,4 +28,22 @@ struct VerifyCauseTests {
     func aCodeWithoutItsOwnCauseIsAnUntrustedCertificate(_ code: Int) {
         #expect(VerifyResult.cause(forCode: code) == .untrustedCertificate)
     }
+
+    /// Postfix logs some verification failures with OpenSSL's text alone; the log engine reads the code back from a
+    /// table of those texts (a log may come from another OpenSSL than the one linked). The linked OpenSSL is the
+    /// oracle for its own wording; the other wording (1.1's "self signed", 3.x's "self-signed") must be the only
+    /// difference.
+    @Test func theLogEnginesVerifyTextsAreOpenSSLs() {
+        for (code, texts) in VerifyCode.texts {
+            let linked = VerifyResult(code: code).message.lowercased()
+            #expect(texts.contains(linked), "code \(code): OpenSSL says \"\(linked)\", the table has \(texts)")
+            for text in texts {
+                #expect(VerifyCode.code(forText: text) == code)
+                #expect(text.replacingOccurrences(of: "self signed", with: "self-signed") == linked.replacingOccurrences(of: "self signed", with: "self-signed"),
+                        "code \(code): \(text)")
+            }
+        }
+        #expect(VerifyCode.code(forText: "Certificate has expired") == VerifyCode.certHasExpired)
+        #expect(VerifyCode.code(forText: "no such text") == nil)
+    }
 }
