@@ -435,7 +435,7 @@ public struct MailDomainInspector: Sendable {
             findings[index].message += "; the MTA-STS policy is in enforce mode, so those senders refuse to deliver"
         }
         for host in mx {
-            guard let cert = host.certificate, !cert.verify.isOK, cert.verify.code != VerifyResult.hostnameMismatch else { continue }
+            guard let cert = host.certificate, !cert.verify.isOK, cert.verify.code != VerifyCode.hostnameMismatch else { continue }
             let cause = cert.verify.cause ?? .untrustedCertificate
             added.append(DNSFinding(cause: cause, severity: enforce ? .critical : .warning,
                                     message: "the certificate of \(host.host) does not verify (\(cert.verify.message), code \(cert.verify.code)) and the MTA-STS policy is in \(policy.mode.rawValue) mode: "

@@ -240,17 +240,17 @@ public struct CertificateFilesRule: LintRule {
         guard let leaf = certificates.first else { return [] }
         let result = try? ChainVerifier.verify(leaf: leaf, intermediates: Array(certificates.dropFirst()), trust: context.trustAnchors, at: now)
         switch result?.code {
-        case VerifyResult.depthZeroSelfSigned?:
+        case VerifyCode.depthZeroSelfSigned?:
             return [finding("self_signed_certificate", .untrustedCertificate, .warning, source: certSource, parameter: pair.certParameter,
                             "the certificate in \(pair.certFile) is self-signed: peers that verify (DANE, MTA-STS, mail clients) reject it. Use a certificate from a public CA (ACME).")]
-        case VerifyResult.unableToGetIssuerCertLocally?, VerifyResult.unableToVerifyLeafSignature?, VerifyResult.unableToGetIssuerCert?:
+        case VerifyCode.unableToGetIssuerCertLocally?, VerifyCode.unableToVerifyLeafSignature?, VerifyCode.unableToGetIssuerCert?:
             if certificates.count == 1 && !leaf.isSelfIssued {
                 return [finding("incomplete_chain", .incompleteChain, .warning, source: certSource, parameter: pair.certParameter,
                                 "\(pair.certFile) holds only the server certificate, without the intermediate CA certificate(s) that issued it: peers cannot build the chain. Point \(pair.certParameter) at the full chain (leaf first, e.g. fullchain.pem).")]
             }
             return [finding("untrusted_certificate", .untrustedCertificate, .warning, source: certSource, parameter: pair.certParameter,
                             "the chain in \(pair.certFile) does not lead to a trusted root (\(result?.message ?? "")): verifying peers reject it.")]
-        case VerifyResult.selfSignedInChain?:
+        case VerifyCode.selfSignedInChain?:
             return [finding("untrusted_certificate", .untrustedCertificate, .warning, source: certSource, parameter: pair.certParameter,
                             "the chain in \(pair.certFile) ends in a root that is not trusted here (\(result?.message ?? "")): verifying peers reject it.")]
         default:

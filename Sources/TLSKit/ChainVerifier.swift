@@ -22,19 +22,7 @@ public struct VerifyResult: Codable, Sendable, Equatable {
         self.message = String(cString: X509_verify_cert_error_string(code))
     }
 
-    // The codes postls reasons about (x509_vfy.h): `VerifyCode`'s, the one list.
-    public static let ok = VerifyCode.ok
-    public static let unableToGetIssuerCert = VerifyCode.unableToGetIssuerCert
-    public static let certNotYetValid = VerifyCode.certNotYetValid
-    public static let certHasExpired = VerifyCode.certHasExpired
-    public static let depthZeroSelfSigned = VerifyCode.depthZeroSelfSigned
-    public static let selfSignedInChain = VerifyCode.selfSignedInChain
-    public static let unableToGetIssuerCertLocally = VerifyCode.unableToGetIssuerCertLocally
-    public static let unableToVerifyLeafSignature = VerifyCode.unableToVerifyLeafSignature
-    public static let hostnameMismatch = VerifyCode.hostnameMismatch
-    public static let caKeyTooSmall = VerifyCode.caKeyTooSmall
-    public static let eeKeyTooSmall = VerifyCode.eeKeyTooSmall
-    public static let caMDTooWeak = VerifyCode.caMDTooWeak
+    // The codes postls reasons about are `VerifyCode`'s (PostlsCore), the one list.
 }
 
 /// Verifies a chain against trust anchors with OpenSSL's X509_verify_cert.

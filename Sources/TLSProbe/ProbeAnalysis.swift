@@ -21,7 +21,7 @@ public enum ProbeAnalysis {
             out.append(ProbeFinding(id: "verify_failed", cause: cause, severity: .critical,
                                     message: "the served chain does not verify: \(verify.code) (\(verify.message))"))
         }
-        if let days = r.daysToExpiry, days >= 0, days < expiryWarningDays, r.verify?.code != VerifyResult.certHasExpired {
+        if let days = r.daysToExpiry, days >= 0, days < expiryWarningDays, r.verify?.code != VerifyCode.certHasExpired {
             out.append(ProbeFinding(id: "expires_soon", cause: .expiredCertificate, severity: .warning,
                                     message: "the certificate expires in \(days) day(s)"))
         }

@@ -273,7 +273,7 @@ struct InboundScenarioTests {
         let outcome = try FixLoop(runner: s.servers.runner).apply(fix, gathered: gathered, options: s.options)
         #expect(outcome.state == .applied, "\(outcome.messages)")
         #expect(outcome.after.first?.verify?.code == 0, "\(outcome.comparison)")
-        #expect(outcome.before.first?.verify?.code == VerifyResult.unableToVerifyLeafSignature, "s_client's code for a leaf served alone")
+        #expect(outcome.before.first?.verify?.code == VerifyCode.unableToVerifyLeafSignature, "s_client's code for a leaf served alone")
         let offset = s.settledOffset()
         let again = try s.verifyingPeer(listener)
         #expect(Scenario.handshakeSucceeded(again), "\(again.stdout)\(again.stderr)")

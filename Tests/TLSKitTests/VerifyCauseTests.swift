@@ -5,12 +5,12 @@ import TLSKit
 /// The one table from OpenSSL verify codes to root causes, which the probe, the diagnosis and the DNS checks share.
 struct VerifyCauseTests {
     @Test(arguments: [
-        (VerifyResult.certHasExpired, Cause.expiredCertificate), (VerifyResult.certNotYetValid, .expiredCertificate),
-        (VerifyResult.unableToGetIssuerCert, .incompleteChain), (VerifyResult.unableToGetIssuerCertLocally, .incompleteChain),
-        (VerifyResult.unableToVerifyLeafSignature, .incompleteChain),
-        (VerifyResult.eeKeyTooSmall, .weakCertificate), (VerifyResult.caKeyTooSmall, .weakCertificate), (VerifyResult.caMDTooWeak, .weakCertificate),
-        (VerifyResult.hostnameMismatch, .nameMismatch),
-        (VerifyResult.depthZeroSelfSigned, .untrustedCertificate), (VerifyResult.selfSignedInChain, .untrustedCertificate),
+        (VerifyCode.certHasExpired, Cause.expiredCertificate), (VerifyCode.certNotYetValid, .expiredCertificate),
+        (VerifyCode.unableToGetIssuerCert, .incompleteChain), (VerifyCode.unableToGetIssuerCertLocally, .incompleteChain),
+        (VerifyCode.unableToVerifyLeafSignature, .incompleteChain),
+        (VerifyCode.eeKeyTooSmall, .weakCertificate), (VerifyCode.caKeyTooSmall, .weakCertificate), (VerifyCode.caMDTooWeak, .weakCertificate),
+        (VerifyCode.hostnameMismatch, .nameMismatch),
+        (VerifyCode.depthZeroSelfSigned, .untrustedCertificate), (VerifyCode.selfSignedInChain, .untrustedCertificate),
     ])
     func eachNamedVerifyCodeHasItsCause(_ code: Int, _ cause: Cause) {
         #expect(VerifyResult.cause(forCode: code) == cause)
@@ -18,7 +18,7 @@ struct VerifyCauseTests {
     }
 
     @Test func aVerifiedChainHasNoCause() {
-        #expect(VerifyResult.cause(forCode: VerifyResult.ok) == nil)
+        #expect(VerifyResult.cause(forCode: VerifyCode.ok) == nil)
         #expect(VerifyResult(code: 0).cause == nil)
     }
 

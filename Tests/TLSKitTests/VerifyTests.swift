@@ -47,7 +47,7 @@ struct VerifyTests {
     @Test func leafWithoutIntermediateIsCode20() throws {
         let issued = try factory.leaf("noint")
         let result = try ChainVerifier.verify(leaf: issued.certificate, trust: .file(factory.rootFile))
-        #expect(result.code == VerifyResult.unableToGetIssuerCertLocally)
+        #expect(result.code == VerifyCode.unableToGetIssuerCertLocally)
         #expect(result.message == "unable to get local issuer certificate")
         try expectOpenSSLVerify(leaf: issued.certFile, untrusted: nil, is: result.code)
     }
@@ -55,7 +55,7 @@ struct VerifyTests {
     @Test func tlsClientModeReportsWhatSClientPrintsForALeafServedAlone() throws {
         let issued = try factory.leaf("alone")
         let result = try ChainVerifier.verify(leaf: issued.certificate, trust: .file(factory.rootFile), mode: .tlsClient)
-        #expect(result.code == VerifyResult.unableToVerifyLeafSignature)
+        #expect(result.code == VerifyCode.unableToVerifyLeafSignature)
         #expect(result.message == "unable to verify the first certificate")
         // Errors that end verification stay the same in both modes.
         let expired = try factory.leaf("old", notBefore: Date().addingTimeInterval(-90 * 86_400), notAfter: Date().addingTimeInterval(-86_400))
@@ -67,21 +67,21 @@ struct VerifyTests {
     @Test func selfSignedLeafIsCode18() throws {
         let issued = try factory.leaf("self", issuer: .selfSigned)
         let result = try ChainVerifier.verify(leaf: issued.certificate, trust: .file(factory.rootFile))
-        #expect(result.code == VerifyResult.depthZeroSelfSigned)
+        #expect(result.code == VerifyCode.depthZeroSelfSigned)
         try expectOpenSSLVerify(leaf: issued.certFile, untrusted: nil, is: 18)
     }
 
     @Test func expiredLeafIsCode10() throws {
         let issued = try factory.leaf("expired", notBefore: Date().addingTimeInterval(-90 * 86_400), notAfter: Date().addingTimeInterval(-86_400))
         let result = try ChainVerifier.verify(leaf: issued.certificate, intermediates: [factory.intermediate], trust: .file(factory.rootFile))
-        #expect(result.code == VerifyResult.certHasExpired)
+        #expect(result.code == VerifyCode.certHasExpired)
         try expectOpenSSLVerify(leaf: issued.certFile, untrusted: factory.intermediateFile, is: 10)
     }
 
     @Test func notYetValidLeafIsCode9() throws {
         let issued = try factory.leaf("future", notBefore: Date().addingTimeInterval(86_400), notAfter: Date().addingTimeInterval(90 * 86_400))
         let result = try ChainVerifier.verify(leaf: issued.certificate, intermediates: [factory.intermediate], trust: .file(factory.rootFile))
-        #expect(result.code == VerifyResult.certNotYetValid)
+        #expect(result.code == VerifyCode.certNotYetValid)
     }
 
     @Test func verificationAtAFutureDateSeesExpiry() throws {
@@ -90,20 +90,20 @@ struct VerifyTests {
         let later = try ChainVerifier.verify(leaf: issued.certificate, intermediates: [factory.intermediate], trust: .file(factory.rootFile),
                                              at: Date().addingTimeInterval(30 * 86_400))
         #expect(now.code == 0)
-        #expect(later.code == VerifyResult.certHasExpired)
+        #expect(later.code == VerifyCode.certHasExpired)
     }
 
     @Test func hostnameCheckGivesCode62() throws {
         let issued = try factory.leaf("name", commonName: "mail.postls.test")
         let result = try ChainVerifier.verify(leaf: issued.certificate, intermediates: [factory.intermediate], trust: .file(factory.rootFile),
                                               hostname: "other.example.test")
-        #expect(result.code == VerifyResult.hostnameMismatch)
+        #expect(result.code == VerifyCode.hostnameMismatch)
     }
 
     @Test func testRootIsNotTrustedBySystemStore() throws {
         let issued = try factory.leaf("sys")
         let result = try ChainVerifier.verify(leaf: issued.certificate, intermediates: [factory.intermediate], trust: .system)
-        #expect(result.code == VerifyResult.unableToGetIssuerCertLocally)
+        #expect(result.code == VerifyCode.unableToGetIssuerCertLocally)
     }
 
     @Test func sha1SignedLeafIsDescribedAsSuch() throws {
