@@ -131,9 +131,7 @@ extension Builder {
     static func verifyCode(_ event: TLSEvent) -> Int? { OutboundHop.verifyCode(of: event.lines) }
 
     /// The reason of a verification line that carries no `num=` (`self-signed certificate`).
-    static func verifyReason(_ event: TLSEvent) -> String? {
-        event.lines.lazy.compactMap { OutboundHop.verificationDetail($0.message) }.first
-    }
+    static func verifyReason(_ event: TLSEvent) -> String? { OutboundHop.verifyReason(of: event.lines) }
 
     /// The delivery events of the outbound causes, by next hop (`host[address]:port`).
     static func outboundEvents(_ events: [TLSEvent]) -> [String: [TLSEvent]] {

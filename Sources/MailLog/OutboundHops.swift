@@ -91,7 +91,12 @@ extension OutboundHop {
         for line in lines {
             if let num = LogMessageCatalog.primary(line.message)?.fields["num"].flatMap({ Int($0) }) { return num }
         }
-        return lines.lazy.compactMap { verificationDetail($0.message) }.first.flatMap(VerifyCode.code(forText:))
+        return verifyReason(of: lines).flatMap(VerifyCode.code(forText:))
+    }
+
+    /// The reason of the first verification line that carries no `num=` (`self-signed certificate`).
+    public static func verifyReason(of lines: [LogLine]) -> String? {
+        lines.lazy.compactMap { verificationDetail($0.message) }.first
     }
 
     /// The reason of a verification line without `num=`: the text after the next hop.

@@ -13,12 +13,12 @@ struct VerifyCauseTests {
         (VerifyCode.depthZeroSelfSigned, .untrustedCertificate), (VerifyCode.selfSignedInChain, .untrustedCertificate),
     ])
     func eachNamedVerifyCodeHasItsCause(_ code: Int, _ cause: Cause) {
-        #expect(VerifyResult.cause(forCode: code) == cause)
+        #expect(VerifyCode.cause(forCode: code) == cause)
         #expect(VerifyResult(code: code).cause == cause)
     }
 
     @Test func aVerifiedChainHasNoCause() {
-        #expect(VerifyResult.cause(forCode: VerifyCode.ok) == nil)
+        #expect(VerifyCode.cause(forCode: VerifyCode.ok) == nil)
         #expect(VerifyResult(code: 0).cause == nil)
     }
 
@@ -26,7 +26,7 @@ struct VerifyCauseTests {
     /// that verifies refuses them all, so they are untrusted, never "unclassified" nor no cause at all.
     @Test(arguments: [7, 23, 24, 26, 28, 79, 9_999])
     func aCodeWithoutItsOwnCauseIsAnUntrustedCertificate(_ code: Int) {
-        #expect(VerifyResult.cause(forCode: code) == .untrustedCertificate)
+        #expect(VerifyCode.cause(forCode: code) == .untrustedCertificate)
     }
 
     /// Postfix logs some verification failures with OpenSSL's text alone; the log engine reads the code back from a
