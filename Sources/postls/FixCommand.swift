@@ -19,7 +19,7 @@ struct FixCommand: ParsableCommand {
         subcommands: [List.self, Show.self, Apply.self, Rollback.self])
 
     struct List: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List the fixes for the current diagnoses.",
+        static let configuration = CommandConfiguration(commandName: "list", abstract: "List the fixes for the current diagnoses.",
                                                         discussion: JSONOption.schema("fix"))
         @OptionGroup var gather: GatherArguments
         @OptionGroup var format: JSONOption
@@ -38,7 +38,7 @@ struct FixCommand: ParsableCommand {
     }
 
     struct Show: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Show one fix: its diff, commands and impact.")
+        static let configuration = CommandConfiguration(commandName: "show", abstract: "Show one fix: its diff, commands and impact.")
         @Argument(help: "The fix id (from `postls diagnose` or `postls fix list`).") var id: String
         @OptionGroup var gather: GatherArguments
 
@@ -53,7 +53,7 @@ struct FixCommand: ParsableCommand {
     }
 
     struct Apply: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Apply a fix safely, reload Postfix, probe again, and compare.")
+        static let configuration = CommandConfiguration(commandName: "apply", abstract: "Apply a fix safely, reload Postfix, probe again, and compare.")
         @Argument(help: "The fix id.") var id: String
         @Flag(name: .long, help: "Apply without asking.") var yes = false
         @Flag(name: .customLong("no-reload"), help: "Do not reload Postfix after writing.") var noReload = false
@@ -114,6 +114,7 @@ struct FixCommand: ParsableCommand {
 
     struct Rollback: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "rollback",
             abstract: "Restore the files of the last applied fix (or journal entry ID) byte for byte, remove the files it created, and reload.",
             discussion: """
                 A file the fix created (a full chain, a key, a CSR) is removed only while it holds what postls wrote and no \

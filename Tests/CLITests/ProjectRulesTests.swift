@@ -29,6 +29,26 @@ struct ProjectRulesTests {
         #expect(checked > 50)
     }
 
+    /// Every command names itself: without `commandName`, the argument parser derives the name from the type's
+    /// name on every start, a conformance scan over the whole static binary (about 1 ms per command).
+    @Test func everyCommandNamesItself() throws {
+        let dir = Self.root.appendingPathComponent("Sources/postls")
+        var commands = 0
+        for file in try FileManager.default.contentsOfDirectory(atPath: dir.path) where file.hasSuffix(".swift") {
+            let text = try String(contentsOf: dir.appendingPathComponent(file), encoding: .utf8)
+            let parts = text.components(separatedBy: ": ParsableCommand {")
+            for part in parts.dropFirst() {
+                commands += 1
+                // The configuration follows the declaration line; its first arguments name the command.
+                let configuration = part.components(separatedBy: "CommandConfiguration(").dropFirst().first ?? ""
+                let head = configuration.prefix(40).trimmingCharacters(in: .whitespacesAndNewlines)
+                let name = part.prefix(60).split(separator: "\n").first ?? ""
+                #expect(head.hasPrefix("commandName:"), "\(file): a command without commandName near \(name)")
+            }
+        }
+        #expect(commands >= 19)
+    }
+
     /// Fixtures are not product: canned states and synthetic events are for tests and benchmarks only.
     @Test func noProductTargetImportsTheFixtures() throws {
         let sources = Self.root.appendingPathComponent("Sources")
