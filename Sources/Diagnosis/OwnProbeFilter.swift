@@ -18,11 +18,13 @@ extension OwnProbeMatcher {
         return ports.isEmpty ? defaultServicePorts : ports
     }
 
-    /// A matcher over the record's windows for the services of `configuration`; nil when nothing was recorded
-    /// (then `configuration` is not evaluated: reading Postfix's files is needless without a window).
-    public static func from(_ records: (any ProbeRecordStore)?, configuration: @autoclosure () -> PostfixConfiguration?) -> OwnProbeMatcher? {
+    /// A matcher over the record's windows for the services of `configuration`; nil when nothing was recorded.
+    /// `configuration` is evaluated only when a failed session from a probe's address needs the ports (reading
+    /// Postfix's files costs milliseconds, needless for a log without such a session).
+    public static func from(_ records: (any ProbeRecordStore)?,
+                            configuration: @escaping @Sendable @autoclosure () -> PostfixConfiguration?) -> OwnProbeMatcher? {
         guard let windows = records?.windows(), !windows.isEmpty else { return nil }
-        return OwnProbeMatcher(windows: windows, servicePorts: servicePorts(configuration()))
+        return OwnProbeMatcher(windows: windows) { servicePorts(configuration()) }
     }
 }
 

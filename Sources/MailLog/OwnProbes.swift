@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import PostlsCore
 
 /// Tells postls's own probe connections from peers' in a server's log, from the probe record.
@@ -12,8 +13,12 @@ import PostlsCore
 /// probe's own refusals).
 public struct OwnProbeMatcher: Sendable {
     /// Ports each log service label listens on (`smtp` → 25, `submission` → 587): the log names the service,
-    /// the record the port.
-    public var servicePorts: [String: Set<Int>]
+    /// the record the port. Computed when a session first needs them (see `init(windows:lateSlack:servicePorts:)`).
+    public var servicePorts: [String: Set<Int>] {
+        get { ports.value }
+        set { ports = LazyPorts { newValue } }
+    }
+    private var ports: LazyPorts
     /// Seconds a log time may lie after a window's end: the server logs a moment after the client saw the end,
     /// and a syslog daemon stamps lines when it receives them.
     public var lateSlack: TimeInterval
@@ -29,6 +34,12 @@ public struct OwnProbeMatcher: Sendable {
     public static let defaultServicePorts: [String: Set<Int>] = ["smtp": [25], "submission": [587], "smtps": [465], "submissions": [465]]
 
     public init(windows: [ProbeWindow], servicePorts: [String: Set<Int>] = OwnProbeMatcher.defaultServicePorts, lateSlack: TimeInterval = 1) {
+        self.init(windows: windows, lateSlack: lateSlack) { servicePorts }
+    }
+
+    /// `servicePorts` runs once, when a failed session from a probe's address first needs the ports: reading the
+    /// configuration for them costs milliseconds, and most logs hold no such session.
+    public init(windows: [ProbeWindow], lateSlack: TimeInterval = 1, servicePorts: @escaping @Sendable () -> [String: Set<Int>]) {
         // A window whose probe saw no connection fail can claim nothing.
         let sorted = windows.filter { $0.end >= $0.start && $0.failures != 0 }.sorted { $0.start < $1.start }
         self.windows = sorted
@@ -36,8 +47,23 @@ public struct OwnProbeMatcher: Sendable {
         self.allSources = self.sources.reduce(into: Set<String>()) { $0.formUnion($1) }
         self.longest = sorted.map { $0.end.timeIntervalSince($0.start) }.max() ?? 0
         self.claimed = Array(repeating: 0, count: sorted.count)
-        self.servicePorts = servicePorts
+        self.ports = LazyPorts(servicePorts)
         self.lateSlack = lateSlack
+    }
+
+    /// The ports, computed on first read; shared by copies of the matcher (they read the same configuration).
+    private final class LazyPorts: Sendable {
+        private let compute: @Sendable () -> [String: Set<Int>]
+        private let computed = Mutex<[String: Set<Int>]?>(nil)
+        init(_ compute: @escaping @Sendable () -> [String: Set<Int>]) { self.compute = compute }
+        var value: [String: Set<Int>] {
+            computed.withLock { known in
+                if let known { return known }
+                let ports = compute()
+                known = ports
+                return ports
+            }
+        }
     }
 
     public var isEmpty: Bool { windows.isEmpty }

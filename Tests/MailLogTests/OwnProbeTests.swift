@@ -1,6 +1,7 @@
 import Foundation
 import MailLog
 import PostlsCore
+import Synchronization
 import Testing
 import TestSupport
 
@@ -37,6 +38,26 @@ struct OwnProbeTests {
         #expect(report.summary.byPeerDomain.isEmpty && report.summary.byService.isEmpty && report.summary.events == 0)
         #expect(report.summary.ownProbes == 1)
         #expect(report.summary.ownProbesByCause == [.protocolMismatch: 1])
+    }
+
+    /// The ports come from Postfix's configuration, read only when a failed session from a probe's address needs
+    /// them: a log of other peers' failures costs no configuration read.
+    @Test func servicePortsAreComputedOnlyWhenASessionFromAProbeAddressNeedsThem() {
+        let reads = Mutex(0)
+        func analyzeCounting(_ text: String) -> LogReport {
+            var options = LogAnalyzerOptions(ownProbes: OwnProbeMatcher(windows: [Self.window()]) {
+                reads.withLock { $0 += 1 }
+                return OwnProbeMatcher.defaultServicePorts
+            })
+            options.timeZone = utc
+            return LogReport.analyze(text: text, options: options, reference: referenceDate)
+        }
+        let peers = analyzeCounting(Self.refusal(peer: "mail.example.org[192.0.2.7]") + "\n" + Self.refusal(peer: "unknown[198.51.100.9]"))
+        #expect(peers.summary.byCause == [.protocolMismatch: 2])
+        #expect(reads.withLock { $0 } == 0)
+        let own = analyzeCounting(Self.refusal())
+        #expect(own.summary.ownProbes == 1 && own.summary.byCause.isEmpty)
+        #expect(reads.withLock { $0 } == 1)
     }
 
     @Test func withoutARecordTheSameRefusalIsAFailure() {
