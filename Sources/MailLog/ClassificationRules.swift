@@ -192,7 +192,8 @@ func classifyByRules(_ facts: EventFacts, rules: [ClassificationRule] = classifi
 }
 
 /// The message table's say over a rules' result; a sure result needs no rows (`needsMessages`).
-func refine(_ result: (cause: Cause, confidence: Confidence, rule: String), messages: [LogMessage])
+/// Only the first row that names a cause counts: a lazy `messages` is matched no further than that row.
+func refine(_ result: (cause: Cause, confidence: Confidence, rule: String), messages: some Sequence<LogMessage>)
     -> (cause: Cause, confidence: Confidence, rule: String) {
     if !needsMessages(result) { return result }
     let named = messages.first { $0.cause != nil && $0.cause != .unclassified && ($0.level != .info || $0.software == .openssl) }

@@ -602,10 +602,9 @@ public final class LogAnalyzer {
             if classified.count < 4096 { classified[key] = (cause, confidence, rule) }
         }
         // The message-table rows of the lines only when the rules are not sure (matching every line of every
-        // event cost as much as the rest of the event).
+        // event cost as much as the rest of the event), and only up to the first row that names a cause.
         if needsMessages((cause, confidence, rule)) {
-            (cause, confidence, rule) = refine((cause, confidence, rule),
-                                               messages: LogMessageCatalog.rowIndices(of: s.lines).map { LogMessageCatalog.all[$0] })
+            (cause, confidence, rule) = refine((cause, confidence, rule), messages: LogMessageCatalog.rows(of: s.lines))
         }
         // A next hop's certificate that failed verification for a reason with a cause of its own (expired, wrong
         // name): the verify code in the lines says which, as `postls diagnose` and the hop's counts read it.
