@@ -450,28 +450,40 @@ public final class LogAnalyzer {
         if facts.signals.contains(.disconnect) || (role == .client && message.utf8Contains(" status=")) { close(key) }
     }
 
-    /// `LineFacts.recognize` (without the peer), once per distinct `TLS library problem` text: the same few
-    /// OpenSSL errors repeat word for word, and decoding them is most of recognising such a line.
+    /// `LineFacts.recognize` (without the peer), once per message shape and role (`MessageShape`): the same few
+    /// messages repeat for every peer, and recognising one is most of what a failing connection's line costs.
     private func recognized(_ message: String, role: Role) -> LineFacts {
-        var copy = message
-        let hash = copy.withUTF8 { u -> UInt64? in
-            let prefix: StaticString = "warning: TLS library problem: "
-            guard let p = u.baseAddress, u.count >= prefix.utf8CodeUnitCount,
-                  memcmp(p, prefix.utf8Start, prefix.utf8CodeUnitCount) == 0 else { return nil }
-            return HandshakeTally.hash(p, 0, u.count)
-        }
-        guard let hash else { return LineFacts.recognize(message, role: role, findPeer: false) }
-        let key = hash ^ role.hashBits
-        if let known = libraryProblems.find(key) { return libraryProblemFacts[known] }
+        let key = MessageShape.hash(message) ^ role.hashBits
+        if let known = shapes.find(key) { return shapeFacts[known] }
         let facts = LineFacts.recognize(message, role: role, findPeer: false)
-        if libraryProblemFacts.count < 4096 {
-            libraryProblems.insert(key, libraryProblemFacts.count)
-            libraryProblemFacts.append(facts)
+        if shapeFacts.count < Self.maxShapes {
+            shapes.insert(key, shapeFacts.count)
+            shapeFacts.append(facts)
         }
         return facts
     }
-    @exclusivity(unchecked) private var libraryProblems = HashSlots()
-    @exclusivity(unchecked) private var libraryProblemFacts: [LineFacts] = []
+    @exclusivity(unchecked) private var shapes = HashSlots()
+    @exclusivity(unchecked) private var shapeFacts: [LineFacts] = []
+    /// Shapes remembered, for facts and for rows each: past it, new shapes are worked out every time.
+    private static let maxShapes = 4096
+
+    /// The message table's rows of one line, as `LogMessageCatalog.rowIndices(of:)` matches it, once per message shape.
+    private func messageRows(_ line: LogLine) -> [Int] {
+        var message = Self.normalizeDovecot(line).message
+        return message.withUTF8 { u -> [Int] in
+            guard let p = u.baseAddress else { return LogMessageCatalog.matchIndices(u) }
+            let key = MessageShape.hash(p, u.count)
+            if let known = rowShapes.find(key) { return rowsByShape[known] }
+            let rows = LogMessageCatalog.matchIndices(u)
+            if rowsByShape.count < Self.maxShapes {
+                rowShapes.insert(key, rowsByShape.count)
+                rowsByShape.append(rows)
+            }
+            return rows
+        }
+    }
+    @exclusivity(unchecked) private var rowShapes = HashSlots()
+    @exclusivity(unchecked) private var rowsByShape: [[Int]] = []
 
     /// Closes sessions nobody logged to for `idleLines` lines (a lost disconnect line must not keep
     /// the slow path on), and forgets process failures much older than that.
@@ -604,7 +616,8 @@ public final class LogAnalyzer {
         // The message-table rows of the lines only when the rules are not sure (matching every line of every
         // event cost as much as the rest of the event), and only up to the first row that names a cause.
         if needsMessages((cause, confidence, rule)) {
-            (cause, confidence, rule) = refine((cause, confidence, rule), messages: LogMessageCatalog.rows(of: s.lines))
+            (cause, confidence, rule) = refine((cause, confidence, rule),
+                                               messages: s.lines.lazy.flatMap { self.messageRows($0) }.map { LogMessageCatalog.all[$0] })
         }
         // A next hop's certificate that failed verification for a reason with a cause of its own (expired, wrong
         // name): the verify code in the lines says which, as `postls diagnose` and the hop's counts read it.

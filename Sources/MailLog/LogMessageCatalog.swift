@@ -177,15 +177,6 @@ public enum LogMessageCatalog {
         return rows
     }
 
-    /// The rows of a connection's lines in `rowIndices`' order (repeats kept), matched line by line as they are read:
-    /// a caller that wants the first row of a kind matches no line past it.
-    static func rows<Lines: Sequence<LogLine>>(of lines: Lines) -> some Sequence<LogMessage> {
-        lines.lazy.flatMap { l in
-            var text = LogAnalyzer.normalizeDovecot(l).message
-            return text.withUTF8 { matchIndices($0) }.map { all[$0] }
-        }
-    }
-
     /// True when the message's own row makes an event (level failure or config).
     static func namesEvent(_ u: UnsafeBufferPointer<UInt8>) -> Bool {
         guard let first = matchIndices(u).first else { return false }
