@@ -53,11 +53,6 @@ public final class LogJSONWriter {
         return String(decoding: out.bytes, as: UTF8.self)
     }
 
-    static func timeString(_ e: TLSEvent) -> String {
-        if let t = e.time { return isoString(t) }
-        return e.timeText
-    }
-
     static func hex8(_ v: UInt32) -> String {
         let out = JSONBytes(capacity: 16)
         hex8(v, to: out)
@@ -124,18 +119,7 @@ public final class LogJSONWriter {
     }
 
     /// Decimal digits of `n`, without a String.
-    static func appendNumber(_ n: Int, to out: JSONBytes) {
-        if n < 0 { out.append(45) }
-        var v = n.magnitude
-        var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
-                     UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) =
-            (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
-        var count = 0
-        withUnsafeMutableBytes(of: &digits) { d in
-            repeat { d[count] = UInt8(48 + v % 10); v /= 10; count += 1 } while v > 0
-            for k in stride(from: count - 1, through: 0, by: -1) { out.append(d[k]) }
-        }
-    }
+    static func appendNumber(_ n: Int, to out: JSONBytes) { out.appendDecimal(n) }
 
     private static let hexDigits = Array("0123456789abcdef".utf8)
 
@@ -151,7 +135,8 @@ public final class LogJSONWriter {
         @inline(__always) func raw(_ s: StaticString) { o.append(s.utf8Start, s.utf8CodeUnitCount) }
         @inline(__always) func str(_ s: String) { appendQuoted(s, to: o) }
         @inline(__always) func num(_ n: Int) { appendNumber(n, to: o) }
-        raw("{\"time\":"); str(timeString(e))
+        raw("{\"time\":")
+        if let t = e.time { o.appendISOTime(t) } else { str(e.timeText) }
         raw(",\"host\":"); str(e.host)
         raw(",\"program\":"); str(e.program)
         raw(",\"pid\":"); if let pid = e.pid { num(pid) } else { raw("null") }
@@ -262,6 +247,44 @@ final class JSONBytes {
         if count + n > capacity { grow(count + n) }
         (base + count).update(from: p, count: n)
         count += n
+    }
+
+    /// `n` in decimal, written backwards into room made once (no buffer per number).
+    func appendDecimal(_ n: Int) {
+        var v = n.magnitude
+        var digits = 1
+        var rest = v / 10
+        while rest > 0 { digits += 1; rest /= 10 }
+        let length = digits + (n < 0 ? 1 : 0)
+        if count + length > capacity { grow(count + length) }
+        if n < 0 { base[count] = 45 }
+        var at = count + length - 1
+        repeat { base[at] = UInt8(truncatingIfNeeded: 48 + v % 10); v /= 10; at -= 1 } while v > 0
+        count += length
+    }
+
+    /// The UTC day of the last `appendISOTime` (`YYYY-MM-DD`, from `TimeFormat.day`): a log's events share a few days.
+    private var lastDay = Int.min
+    private var dayText: [UInt8] = []
+
+    /// `date` as a quoted `TimeFormat.iso8601` string, the time of day written here (no String per event).
+    func appendISOTime(_ date: Date) {
+        let t = Int(date.timeIntervalSince1970.rounded(.down))
+        let day = t >= 0 ? t / 86400 : (t - 86399) / 86400
+        let s = t - day * 86400
+        if day != lastDay {
+            lastDay = day
+            dayText = Array(TimeFormat.day(date).utf8)
+        }
+        let length = dayText.count + 13
+        if count + length > capacity { grow(count + length) }
+        var at = count
+        @inline(__always) func put(_ b: UInt8) { base[at] = b; at += 1 }
+        @inline(__always) func two(_ v: Int) { put(UInt8(truncatingIfNeeded: 48 + v / 10)); put(UInt8(truncatingIfNeeded: 48 + v % 10)) }
+        put(34)
+        for b in dayText { put(b) }
+        put(84); two(s / 3600); put(58); two(s % 3600 / 60); put(58); two(s % 60); put(90); put(34)
+        count = at
     }
 
     private func grow(_ needed: Int) {

@@ -162,3 +162,16 @@ func programByteTable() {
         #expect(LineHeader.isProgramByte(UInt8(b)) == allowed.contains(UInt8(b)), "byte \(b)")
     }
 }
+
+@Test("JSON numbers and times are written as Swift and TimeFormat write them, also when a time repeats")
+func jsonNumbersAndTimes() {
+    let out = JSONBytes(capacity: 16)
+    let numbers = [0, 7, -7, 9, 10, 99, 100, 12_345, -1_000_000, Int.max, Int.min]
+    for n in numbers { LogJSONWriter.appendNumber(n, to: out); out.append(44) }
+    #expect(String(decoding: out.bytes, as: UTF8.self) == numbers.map(String.init).joined(separator: ",") + ",")
+    let times = [Date(timeIntervalSince1970: 1_712_129_447.9), Date(timeIntervalSince1970: 1_712_129_447.1),
+                 Date(timeIntervalSince1970: 1_712_129_448), Date(timeIntervalSince1970: -1.5)]
+    out.removeAll()
+    for t in times { out.appendISOTime(t) }
+    #expect(String(decoding: out.bytes, as: UTF8.self) == times.map { "\"\(TimeFormat.iso8601($0))\"" }.joined())
+}
