@@ -53,14 +53,15 @@ struct LineHeader: Equatable {
         }
         while i < n && p[i] == 32 { i += 1 }
 
-        // First token: "program:"/"program[pid]:" (no host) or a host followed by the program.
-        if let (ps, pe, pid, next) = programToken(p, i, n) {
+        // First token: "program:"/"program[pid]:" (no host) or a host followed by the program. A program token
+        // ends in ':' right before the first space (or the line's end), a host does not: only then is it tried.
+        var j = i
+        while j < n && p[j] != 32 { j += 1 }
+        if j > i && p[j - 1] == 58, let (ps, pe, pid, next) = programToken(p, i, n) {
             h.programStart = ps; h.programEnd = pe; h.pid = pid; h.messageStart = next
             return h
         }
         if h.timeKind != .none {
-            var j = i
-            while j < n && p[j] != 32 { j += 1 }
             if j > i && j < n, let (ps, pe, pid, next) = programToken(p, j + 1, n) {
                 h.hostStart = i; h.hostEnd = j
                 h.programStart = ps; h.programEnd = pe; h.pid = pid; h.messageStart = next

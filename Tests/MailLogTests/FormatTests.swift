@@ -39,6 +39,12 @@ let formatExamples: [FormatExample] = [
           host: "", program: "imap-login", pid: nil, messagePrefix: "Info: Disconnected", epoch: 1712129447),
     .init(name: "Dovecot via syslog", line: "Apr  3 07:30:47 mail dovecot: imap-login: Disconnected: x",
           host: "mail", program: "dovecot", pid: nil, messagePrefix: "imap-login: Disconnected", epoch: 1712129447),
+    .init(name: "program without a host", line: "Apr  3 07:30:47 postfix/smtpd[3]: connect from a[192.0.2.7]",
+          host: "", program: "postfix/smtpd", pid: 3, messagePrefix: "connect from", epoch: 1712129447),
+    .init(name: "a severity word is not a program", line: "Apr  3 07:30:47 mx warning: TLS library problem: x",
+          host: "", program: "", pid: nil, messagePrefix: "mx warning: TLS", epoch: 1712129447),
+    .init(name: "a token ending in a colon inside", line: "Apr  3 07:30:47 mx:1 postfix/smtpd[4]: x",
+          host: "mx:1", program: "postfix/smtpd", pid: 4, messagePrefix: "x", epoch: 1712129447),
     .init(name: "Dovecot with a pid", line: "Apr  3 07:30:47 mail dovecot[812]: master: Dovecot v2.3.19 starting up",
           host: "mail", program: "dovecot", pid: 812, messagePrefix: "master:", epoch: 1712129447),
 ]
