@@ -202,17 +202,23 @@ public final class PostfixInstance: ServerLog, @unchecked Sendable {
         guard out.succeeded else { throw HarnessError.startFailed("reload: \(out.stderr)") }
     }
 
-    /// The pid of master while it runs.
+    /// The pid of master while it runs (the instance's own pid file, naming a live process that is a master).
     public var masterPID: pid_t? {
         guard let text = try? String(contentsOfFile: queueDirectory + "/pid/master.pid", encoding: .utf8),
-              let pid = pid_t(text.trimmingCharacters(in: .whitespacesAndNewlines)) else { return nil }
-        return kill(pid, 0) == 0 ? pid : nil
+              let pid = pid_t(text.trimmingCharacters(in: .whitespacesAndNewlines)), kill(pid, 0) == 0 else { return nil }
+        // A stale file may name a pid reused since: only a master is ours to stop.
+        guard let cmdline = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline"),
+              let program = cmdline.split(separator: 0).first, program.split(separator: UInt8(ascii: "/")).last.map({ Array($0) }) == Array("master".utf8)
+        else { return nil }
+        return pid
     }
 
     /// Stops master (and so every daemon), then removes the instance's directory. Safe to call twice.
+    /// A master also runs after a start that failed late (it timed out, or postfix reported an error once master was
+    /// up): the instance's own pid file tells, so it is stopped too instead of outliving the tests.
     public func stop() {
-        if running {
-            let pid = masterPID
+        let pid = masterPID
+        if running || pid != nil {
             _ = try? runner.run("postfix", ["-c", configDirectory, "stop"], timeout: 20)
             if let pid {
                 // master exits after its children; wait for it, then make sure.

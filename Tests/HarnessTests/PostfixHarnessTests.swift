@@ -72,6 +72,21 @@ struct PostfixHarnessTests {
         #expect(!alive)
     }
 
+    /// A master that came up without `start()` finishing (a start that timed out or failed late) is stopped too.
+    @Test func aMasterStartedOutsideStartIsStoppedToo() throws {
+        let postfix = try PostfixInstance(listeners: [PostfixListener(name: "smtp")])
+        let out = try postfix.servers.runner.run("postfix", ["-c", postfix.configDirectory, "start"], timeout: 20)
+        #expect(out.succeeded, "\(out.stderr)")
+        var pid: pid_t?
+        for _ in 0..<100 { pid = postfix.masterPID; if pid != nil { break }; usleep(50_000) }
+        let masterPID = try #require(pid)
+        #expect(!postfix.isRunning)   // start() never ran
+        postfix.stop()
+        var alive = true
+        for _ in 0..<100 { if kill(masterPID, 0) != 0 { alive = false; break }; usleep(50_000) }
+        #expect(!alive)
+    }
+
     @Test func swaksDeliversOverSTARTTLSToTheInstance() throws {
         let dir = try TemporaryDirectory()
         let factory = try CertificateFactory(directory: dir.file("pki"))
