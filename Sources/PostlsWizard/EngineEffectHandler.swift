@@ -88,7 +88,7 @@ final class EngineEffectHandler: WizardEffectHandler, Sendable {
         guard let gathered = gathering.gathered, let dns = gathered.dns, let probe = gathered.probe else { return }
         let services = ServiceNames(configuration: gathered.configuration)
         let applied = SenderPolicyJoin.applied(probe, dns: dns)
-        post(.probeFinished(applied.targets.map { ListenerStatus($0, service: services[$0.port]) }))
+        post(.probeVerdictsJudged(applied.targets.map { ListenerStatus($0, service: services[$0.port]) }))
     }
 
     private func runProbe(_ post: @escaping @Sendable (WizardEvent) -> Void) {

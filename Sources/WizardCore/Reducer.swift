@@ -35,6 +35,11 @@ extension WizardState {
             probe.update(result)
         case .probeFinished(let listeners):
             probe.finished(listeners)
+        case .probeVerdictsJudged(let listeners):
+            if !probe.running {
+                probe.listeners = listeners
+                probe.list.clamp(count: listeners.count)
+            }
         case .probeFailed(let why):
             probe.running = false
             probe.error = why

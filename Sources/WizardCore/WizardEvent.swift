@@ -20,6 +20,9 @@ public enum WizardEvent: Sendable {
     /// One listener's result while the probe goes on (replaces an earlier result for the same listener).
     case probeResult(ListenerStatus)
     case probeFinished([ListenerStatus])
+    /// The finished probe's listeners again, their named senders judged under the domain's MTA-STS and DANE policy
+    /// once the DNS is in. Ignored while a new probe runs: its own results are judged when it finishes.
+    case probeVerdictsJudged([ListenerStatus])
     case probeFailed(String)
     /// Reading a big log: how far it got.
     case logsProgress(linesRead: Int, file: String)

@@ -201,6 +201,21 @@ struct NavigationTests {
         d.send(.probeFinished(Array(DemoStates.listeners.prefix(2))))
         #expect(!d.state.probe.running && d.state.probe.listeners.count == 2)
     }
+
+    @Test("verdicts judged under the domain's policy replace a finished probe's listeners, never a running probe's")
+    func verdictsJudgedOnlyAfterTheProbe() {
+        var d = Driver(DemoStates.loaded())
+        let judged = Array(DemoStates.listeners.prefix(1))
+        d.send(.probeVerdictsJudged(judged))
+        #expect(d.state.probe.listeners == judged && !d.state.probe.running)
+        // The DNS check can finish while a re-probe runs: the old probe's listeners must not end it.
+        d.press(.character("3"), .character("r"))
+        #expect(d.state.probe.running)
+        d.send(.probeProgress(done: 1, total: 4, current: "smtp 25"))
+        d.send(.probeVerdictsJudged(Array(DemoStates.listeners.prefix(3))))
+        #expect(d.state.probe.running && d.state.probe.done == 1 && d.state.probe.current == "smtp 25")
+        #expect(d.state.probe.listeners == judged)
+    }
 }
 
 struct HelpAndQuitTests {
