@@ -6,10 +6,9 @@ enum OverviewScreen {
     static func render(_ s: WizardState, into buffer: inout ScreenBuffer, body: Rect, glyphs: Glyphs) {
         var y = body.y
         renderListeners(s, into: &buffer, body: body, y: &y, glyphs: glyphs)
+        // The problems end at the same row whatever is selected (the evidence has rows of its own): the sections
+        // below stay put, and a move in the list rewrites only the list and the evidence (bytes over a slow SSH link).
         renderProblems(s, into: &buffer, body: body, y: &y, glyphs: glyphs)
-        // The sections below keep their rows whatever the selected problem's evidence takes: a move in the list
-        // then rewrites only the list and the evidence, not every line under them (bytes over a slow SSH link).
-        y = max(y, body.maxY - 5 - sendersRows(s))
         renderSenders(s, into: &buffer, body: body, y: &y, glyphs: glyphs)
         renderLog(s, into: &buffer, body: body, y: &y, glyphs: glyphs)
         renderDNS(s, into: &buffer, body: body, y: &y, glyphs: glyphs)
@@ -92,11 +91,14 @@ enum OverviewScreen {
             }
             list.render(into: &buffer, rect: Rect(x: 1, y: y, width: w - 2, height: shown), glyphs: glyphs)
             y += shown
-            // Why the selected problem is believed: a line of each kind of evidence, while there is room.
+            // Why the selected problem is believed: a line of each kind of evidence, while there is room. Its rows
+            // (a heading and two lines) are kept whether the selected problem has evidence or not.
             let room = bottom - y - logsRows - hintRows
-            if let d = s.fixes.selectedDiagnosis, room >= 2, !d.evidence.isEmpty {
+            let evidenceRows = room >= 2 ? min(3, room) : 0
+            let evidenceEnd = y + evidenceRows
+            if let d = s.fixes.selectedDiagnosis, evidenceRows >= 2, !d.evidence.isEmpty {
                 // Two lines and a heading that names no cause: a move rewrites little (≤ 600 bytes over SSH at 132x43).
-                let preview = d.evidencePreview(limit: min(2, room - 1))
+                let preview = d.evidencePreview(limit: evidenceRows - 1)
                 let more = d.evidence.count > preview.count ? "; \(preview.count) of \(d.evidence.count) lines, Enter shows all" : ""
                 buffer.write("Evidence (\(d.confidence.rawValue) confidence\(more))", x: 3, y: y, width: w - 4,
                              style: Style(.muted, [.bold]), ellipsis: glyphs.ellipsis)
@@ -106,6 +108,7 @@ enum OverviewScreen {
                     y += 1
                 }
             }
+            y = evidenceEnd
         }
         y += 1
     }
