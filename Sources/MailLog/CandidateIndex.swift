@@ -27,51 +27,31 @@ final class CandidateIndex: @unchecked Sendable {
     private(set) var newlinesToEnd = 0
     private(set) var count = 0
     private var storage: UnsafeMutablePointer<Entry>
-    /// Each entry's line header (`LineHeader.parse` of the line without its CR), parsed here on the reader thread:
-    /// the analysing thread is the busier one, and parsing is most of what a handshake line costs it.
-    private var headers: UnsafeMutablePointer<LineHeader>
     private var capacity = 1024
 
-    init() {
-        storage = .allocate(capacity: capacity)
-        headers = .allocate(capacity: capacity)
-    }
-    deinit {
-        storage.deinitialize(count: count); storage.deallocate()
-        headers.deinitialize(count: count); headers.deallocate()
-    }
+    init() { storage = .allocate(capacity: capacity) }
+    deinit { storage.deallocate() }
 
     @inline(__always)
     subscript(i: Int) -> Entry { storage[i] }
 
-    /// Entry `i`'s line header; valid while the index is.
-    @inline(__always)
-    func header(_ i: Int) -> UnsafePointer<LineHeader> { UnsafePointer(headers + i) }
-
     /// Offsets are stored as 32-bit integers: buffers past 2 GB are read without an index.
     static func fits(bufferSize: Int) -> Bool { bufferSize < Int(Int32.max) }
 
-    private func append(_ e: Entry, _ h: LineHeader) {
+    private func append(_ e: Entry) {
         if count == capacity {
             let bigger = UnsafeMutablePointer<Entry>.allocate(capacity: capacity * 2)
             bigger.moveInitialize(from: storage, count: count)
             storage.deallocate()
             storage = bigger
-            let biggerHeaders = UnsafeMutablePointer<LineHeader>.allocate(capacity: capacity * 2)
-            biggerHeaders.moveInitialize(from: headers, count: count)
-            headers.deallocate()
-            headers = biggerHeaders
             capacity *= 2
         }
         (storage + count).initialize(to: e)
-        (headers + count).initialize(to: h)
         count += 1
     }
 
     /// Indexes p[start..<end] (the chunk's new data; bytes before `start` are not looked at).
     func build(_ p: UnsafePointer<UInt8>, start: Int, end: Int, groupBlocks: Int, native: Bool, maxLineLength: Int) {
-        storage.deinitialize(count: count)
-        headers.deinitialize(count: count)
         count = 0
         guard start < end, let nl0 = memchr(p + start, 10, end - start) else {
             first = end; coveredEnd = end; newlinesToEnd = 0
@@ -92,17 +72,11 @@ final class CandidateIndex: @unchecked Sendable {
                 break
             }
             let newline = UnsafeRawPointer(p).distance(to: UnsafeRawPointer(nl))
-            let overlong = newline - lineStart > maxLineLength
-            if overlong
+            if newline - lineStart > maxLineLength
                 || Self.mayMatter(p + lineStart, newline - lineStart, hit: c.position - lineStart, readable: end - lineStart,
                                   groupBlocks: groupBlocks, native: native) {
-                // The line as the reader delivers it (without a trailing CR); an overlong one is only counted.
-                var lineEnd = newline
-                if lineEnd > lineStart && p[lineEnd - 1] == 13 { lineEnd -= 1 }
-                let header = overlong ? LineHeader() : LineHeader.parse(UnsafeRawBufferPointer(start: p + lineStart, count: lineEnd - lineStart))
                 append(Entry(lineStart: Int32(truncatingIfNeeded: lineStart), hit: Int32(truncatingIfNeeded: c.position),
-                             newline: Int32(truncatingIfNeeded: newline), before: Int32(truncatingIfNeeded: newlines + c.newlines)),
-                       header)
+                             newline: Int32(truncatingIfNeeded: newline), before: Int32(truncatingIfNeeded: newlines + c.newlines)))
             }
             newlines += c.newlines + 1
             pos = newline + 1

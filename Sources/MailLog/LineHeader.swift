@@ -7,7 +7,7 @@ import Foundation
 /// `Apr 03 07:30:47`, optional fraction, RFC 3339 / `journalctl -o short-iso`, `YYYY-MM-DD HH:MM:SS`),
 /// then `host program[pid]: message`, `program[pid]: message` (no host: Dovecot's log_path,
 /// pasted fragments) or a bare message (`warning: TLS library problem: ...`).
-struct LineHeader: Equatable {
+struct LineHeader {
     enum TimeKind: UInt8 { case none, syslog, iso }
 
     var timeKind: TimeKind = .none

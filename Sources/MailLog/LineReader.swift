@@ -144,14 +144,12 @@ public struct LineReader: Sendable {
         var index: CandidateIndex?
 
         /// The line [start, end), `end` at its newline or the end of input; `hit`, the trigger byte found in it or -1.
-        /// `header`, when the reader thread parsed it (an index entry: it also passed `CandidateIndex.mayMatter`).
-        @inline(__always) func deliver(_ start: Int, _ end: Int, hit: Int = -1, header: UnsafePointer<LineHeader>? = nil) {
+        @inline(__always) func deliver(_ start: Int, _ end: Int, hit: Int = -1) {
             lineNumber += 1
             if end - start > maxLineLength { outcome.overlongLines += 1; return }
             var e = end
             if e > start && p[e - 1] == 13 { e -= 1 }
-            sink.line(UnsafeRawBufferPointer(start: base + start, count: e - start), number: lineNumber, hit: hit >= 0 ? hit - start : -1,
-                      header: header)
+            sink.line(UnsafeRawBufferPointer(start: base + start, count: e - start), number: lineNumber, hit: hit >= 0 ? hit - start : -1)
         }
         /// The complete line starting at `pos`: its newline's index, or nil when the chunk ends first.
         @inline(__always) func newline(from pos: Int, _ end: Int) -> Int? {
@@ -182,10 +180,9 @@ public struct LineReader: Sendable {
                     while cursor < index.count && Int(index[cursor].lineStart) < pos { cursor += 1 }
                     if cursor < index.count {
                         let e = index[cursor]
-                        let header = index.header(cursor)
                         cursor += 1
                         lineNumber += Int(e.before) - anchorNewlines
-                        deliver(Int(e.lineStart), Int(e.newline), hit: Int(e.hit), header: header)
+                        deliver(Int(e.lineStart), Int(e.newline), hit: Int(e.hit))
                         pos = Int(e.newline) + 1
                         anchor = pos
                         anchorNewlines = Int(e.before) + 1
@@ -283,9 +280,7 @@ protocol CandidateLineSink {
     /// True while every line must be delivered (not only candidates); asked before each line.
     var deliverAll: Bool { get }
     /// One line (valid during the call), its number, and the offset of the trigger byte found in it or -1.
-    /// `header`, when not nil, is the line's `LineHeader.parse`, done on the reader thread for a line that passed
-    /// `CandidateIndex.mayMatter` (valid during the call).
-    func line(_ bytes: UnsafeRawBufferPointer, number: Int, hit: Int, header: UnsafePointer<LineHeader>?)
+    func line(_ bytes: UnsafeRawBufferPointer, number: Int, hit: Int)
 }
 
 private struct ClosureSink: CandidateLineSink {
@@ -295,5 +290,5 @@ private struct ClosureSink: CandidateLineSink {
         deliverAllClosure = deliverAll; self.body = body
     }
     var deliverAll: Bool { deliverAllClosure() }
-    func line(_ bytes: UnsafeRawBufferPointer, number: Int, hit: Int, header: UnsafePointer<LineHeader>?) { body(bytes, number, hit) }
+    func line(_ bytes: UnsafeRawBufferPointer, number: Int, hit: Int) { body(bytes, number, hit) }
 }

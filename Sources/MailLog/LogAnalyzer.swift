@@ -185,9 +185,8 @@ public final class LogAnalyzer {
     @exclusivity(unchecked) private var currentResolver = LogTimeResolver()
     @exclusivity(unchecked) private var currentFile = "-"
 
-    /// One line. `hint` is where the bulk reader found a trigger byte in it (-1 when it did not look); `parsed`, the
-    /// line's header when the reader thread parsed it (after its own `CandidateIndex.mayMatter`, the fast path's test).
-    private func consume(_ line: UnsafeRawBufferPointer, lineNumber: Int, hint: Int = -1, parsed: UnsafePointer<LineHeader>? = nil) {
+    /// One line. `hint` is where the bulk reader found a trigger byte in it (-1 when it did not look).
+    private func consume(_ line: UnsafeRawBufferPointer, lineNumber: Int, hint: Int = -1) {
         guard let base = line.baseAddress?.assumingMemoryBound(to: UInt8.self), line.count > 0 else { return }
         if base[0] == 123, let syslogLine = Self.journalJSONToSyslog(line) { // '{': journalctl -o json
             var copy = syslogLine
@@ -197,10 +196,10 @@ public final class LogAnalyzer {
         // The fast path: with no connection open and no broken process, a line without a trigger
         // word (TLS, SSL, UNKNOWN, DH param, \026, a client namaddr... see TriggerScan) cannot matter.
         // The reader's hit usually is such a word already; else the whole line is scanned.
-        if parsed == nil && sessions.isEmpty && processFailures.isEmpty
+        if sessions.isEmpty && processFailures.isEmpty
             && !(hint >= 0 && TriggerScan.confirms(base, line.count, hint))
             && !TriggerScan.mayMatter(base, line.count, from: hint >= 0 ? TriggerScan.firstCheck(afterHit: hint) : 0) { return }
-        let header = parsed?.pointee ?? LineHeader.parse(line)
+        let header = LineHeader.parse(line)
         let m = base + header.messageStart
         let mlen = line.count - header.messageStart
         guard header.hasProgram || header.timeKind != .none || mlen > 0 else { return }
@@ -702,8 +701,8 @@ public struct LogReport: Sendable {
 /// context (whose retain and release per line cost as much as the rest of a skipped line's work).
 extension LogAnalyzer: CandidateLineSink {
     var deliverAll: Bool { !sessions.isEmpty || !processFailures.isEmpty }
-    func line(_ bytes: UnsafeRawBufferPointer, number: Int, hit: Int, header: UnsafePointer<LineHeader>?) {
+    func line(_ bytes: UnsafeRawBufferPointer, number: Int, hit: Int) {
         advance(to: linesBefore + number)
-        consume(bytes, lineNumber: number, hint: hit, parsed: header)
+        consume(bytes, lineNumber: number, hint: hit)
     }
 }

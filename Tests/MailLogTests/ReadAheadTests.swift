@@ -181,30 +181,3 @@ func readAheadTruncatedFile() throws {
     #expect(outcome.bytes <= 2 * 4096)
     #expect(lines == outcome.lines)
 }
-
-/// Records, per delivered line, whether a header came with it and whether it is the line's own parse.
-private final class HeaderCheckSink: CandidateLineSink {
-    var withHeader = 0, wrong = 0, unkept = 0
-    var deliverAll: Bool { false }
-    func line(_ bytes: UnsafeRawBufferPointer, number: Int, hit: Int, header: UnsafePointer<LineHeader>?) {
-        guard let header else { return }
-        withHeader += 1
-        if header.pointee != LineHeader.parse(bytes) { wrong += 1 }
-        // Only lines the analyzer's first test keeps may skip that test.
-        let b = bytes.bindMemory(to: UInt8.self)
-        if !(b.first == UInt8(ascii: "{") || b.baseAddress.map({ TriggerScan.mayMatter($0, b.count) }) ?? true) { unkept += 1 }
-    }
-}
-
-@Test("a header parsed on the reader thread is the line's own parse (CR stripped), given only for kept lines",
-      arguments: [(4096, 256), (1 << 20, 64 * 1024)])
-func readerThreadHeadersMatch(sizes: (chunkSize: Int, maxLineLength: Int)) {
-    let reader = LineReader(chunkSize: sizes.chunkSize, maxLineLength: sizes.maxLineLength)
-    for seed in 0..<20 as Range<UInt64> {
-        let sink = HeaderCheckSink()
-        _ = reader.forEachCandidateLine(in: PiecewiseSource(randomLog(seed: seed, lines: 1500), seed: seed, shortReads: false), sink: sink)
-        #expect(sink.withHeader > 0, "seed \(seed)")
-        #expect(sink.wrong == 0, "seed \(seed)")
-        #expect(sink.unkept == 0, "seed \(seed)")
-    }
-}
