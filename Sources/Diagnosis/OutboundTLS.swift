@@ -127,12 +127,6 @@ struct PolicyMapLookup {
 }
 
 extension Builder {
-    /// The verify code of a delivery event's verification line (the one the log engine named its cause by).
-    static func verifyCode(_ event: TLSEvent) -> Int? { OutboundHop.verifyCode(of: event.lines) }
-
-    /// The reason of a verification line that carries no `num=` (`self-signed certificate`).
-    static func verifyReason(_ event: TLSEvent) -> String? { OutboundHop.verifyReason(of: event.lines) }
-
     /// The delivery events of the outbound causes, by next hop (`host[address]:port`).
     static func outboundEvents(_ events: [TLSEvent]) -> [String: [TLSEvent]] {
         var out: [String: [TLSEvent]] = [:]
@@ -176,8 +170,8 @@ extension Builder {
             let level = policy?.level
             for (cause, group) in Dictionary(grouping: events, by: \.cause) {
                 let deferred = group.filter(Self.wasDeferred).count
-                let code = group.lazy.compactMap(Self.verifyCode).first
-                let reason = group.lazy.compactMap(Self.verifyReason).first
+                let code = group.lazy.compactMap { OutboundHop.verifyCode(of: $0.lines) }.first
+                let reason = group.lazy.compactMap { OutboundHop.verifyReason(of: $0.lines) }.first
                 let last = group.last.flatMap { e in
                     e.lines.first { LogMessageCatalog.primary($0.message)?.fields["num"] != nil || OutboundHop.verificationDetail($0.message) != nil } ?? e.lines.last
                 }
@@ -276,7 +270,9 @@ extension FixPlanner {
             let key = PolicyMapLookup.keys(forNexthop: hop.nexthop).first ?? hop.nexthop
             let entry = cause == .remoteTLSUnavailable ? "\(key) may" : "\(key) encrypt"
             let table = policy.policyMaps.isEmpty ? "texthash:\(configuration.directory)/tls_policy" : policy.policyMaps
-            var commands = ["# the remote must fix its side (\(Builder.outboundWhy(cause, code: failed.lazy.compactMap(Builder.verifyCode).first, reason: failed.lazy.compactMap(Builder.verifyReason).first)));",
+            let why = Builder.outboundWhy(cause, code: failed.lazy.compactMap { OutboundHop.verifyCode(of: $0.lines) }.first,
+                                          reason: failed.lazy.compactMap { OutboundHop.verifyReason(of: $0.lines) }.first)
+            var commands = ["# the remote must fix its side (\(why));",
                             "# meanwhile, let mail to it flow \(cause == .remoteTLSUnavailable ? "without requiring TLS" : "encrypted without verification"), for this next hop only:"]
             if policy.policyMaps.isEmpty {
                 commands += ["echo '\(entry)' >> \(configuration.directory)/tls_policy",

@@ -269,9 +269,7 @@ final class JSONBytes {
 
     /// `date` as a quoted `TimeFormat.iso8601` string, the time of day written here (no String per event).
     func appendISOTime(_ date: Date) {
-        let t = Int(date.timeIntervalSince1970.rounded(.down))
-        let day = t >= 0 ? t / 86400 : (t - 86399) / 86400
-        let s = t - day * 86400
+        let (day, s) = TimeFormat.dayAndSecond(date)
         if day != lastDay {
             lastDay = day
             dayText = Array(TimeFormat.day(date).utf8)

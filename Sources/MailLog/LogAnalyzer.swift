@@ -452,37 +452,19 @@ public final class LogAnalyzer {
     /// `LineFacts.recognize` (without the peer), once per message shape and role (`MessageShape`): the same few
     /// messages repeat for every peer, and recognising one is most of what a failing connection's line costs.
     private func recognized(_ message: String, role: Role) -> LineFacts {
-        let key = MessageShape.hash(message) ^ role.hashBits
-        if let known = shapes.find(key) { return shapeFacts[known] }
-        let facts = LineFacts.recognize(message, role: role, findPeer: false)
-        if shapeFacts.count < Self.maxShapes {
-            shapes.insert(key, shapeFacts.count)
-            shapeFacts.append(facts)
-        }
-        return facts
+        shapeFacts.value(for: MessageShape.hash(message) ^ role.hashBits) { LineFacts.recognize(message, role: role, findPeer: false) }
     }
-    @exclusivity(unchecked) private var shapes = HashSlots()
-    @exclusivity(unchecked) private var shapeFacts: [LineFacts] = []
-    /// Shapes remembered, for facts and for rows each: past it, new shapes are worked out every time.
-    private static let maxShapes = 4096
+    @exclusivity(unchecked) private var shapeFacts = ShapeMemo<LineFacts>()
 
     /// The message table's rows of one line, as `LogMessageCatalog.rowIndices(of:)` matches it, once per message shape.
     private func messageRows(_ line: LogLine) -> [Int] {
         var message = Self.normalizeDovecot(line).message
         return message.withUTF8 { u -> [Int] in
             guard let p = u.baseAddress else { return LogMessageCatalog.matchIndices(u) }
-            let key = MessageShape.hash(p, u.count)
-            if let known = rowShapes.find(key) { return rowsByShape[known] }
-            let rows = LogMessageCatalog.matchIndices(u)
-            if rowsByShape.count < Self.maxShapes {
-                rowShapes.insert(key, rowsByShape.count)
-                rowsByShape.append(rows)
-            }
-            return rows
+            return shapeRows.value(for: MessageShape.hash(p, u.count)) { LogMessageCatalog.matchIndices(u) }
         }
     }
-    @exclusivity(unchecked) private var rowShapes = HashSlots()
-    @exclusivity(unchecked) private var rowsByShape: [[Int]] = []
+    @exclusivity(unchecked) private var shapeRows = ShapeMemo<[Int]>()
 
     /// Closes sessions nobody logged to for `idleLines` lines (a lost disconnect line must not keep
     /// the slow path on), and forgets process failures much older than that.

@@ -40,3 +40,25 @@ enum MessageShape {
         return copy.withUTF8 { u in u.baseAddress.map { hash($0, u.count) } ?? 0 }
     }
 }
+
+/// What the analyzer worked out per message shape, up to `limit` shapes: past it, new shapes are worked out every
+/// time (memory stays bounded whatever the log holds).
+struct ShapeMemo<Value> {
+    private var slots = HashSlots()
+    private var values: [Value] = []
+    let limit: Int
+
+    init(limit: Int = 4096) { self.limit = limit }
+
+    /// The value remembered for `key`, else `compute()`, remembered while there is room.
+    @inline(__always)
+    mutating func value(for key: UInt64, _ compute: () -> Value) -> Value {
+        if let known = slots.find(key) { return values[known] }
+        let value = compute()
+        if values.count < limit {
+            slots.insert(key, values.count)
+            values.append(value)
+        }
+        return value
+    }
+}

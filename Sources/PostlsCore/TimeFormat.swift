@@ -60,10 +60,18 @@ public enum TimeFormat {
 
     private static func wholeSeconds(_ date: Date) -> Int { Int(date.timeIntervalSince1970.rounded(.down)) }
 
+    /// The UTC day (days since 1970-01-01) and the second of that day that `iso8601` writes for `date`: for a writer
+    /// that keeps the day's text and writes only the time of day.
+    public static func dayAndSecond(_ date: Date) -> (day: Int, second: Int) { dayAndSecond(wholeSeconds(date)) }
+
+    private static func dayAndSecond(_ t: Int) -> (day: Int, second: Int) {
+        let days = t >= 0 ? t / 86400 : (t - 86399) / 86400
+        return (days, t - days * 86400)
+    }
+
     /// `YYYY-MM-DD`, and `THH:MM:SS` when `time`, for seconds since the epoch.
     private static func civil(_ t: Int, time: Bool) -> [UInt8] {
-        let days = t >= 0 ? t / 86400 : (t - 86399) / 86400
-        let secs = t - days * 86400
+        let (days, secs) = dayAndSecond(t)
         // civil_from_days (Howard Hinnant)
         let z = days + 719468
         let era = (z >= 0 ? z : z - 146096) / 146097
