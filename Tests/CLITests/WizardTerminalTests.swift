@@ -41,8 +41,10 @@ struct WizardTerminalTests {
         #expect(screen.contains("set -o smtpd_tls_protocols=>=TLSv1"), "\(screen)")
         screen = try t.step("Enter", until: "Apply this fix?", timeout: 10)
         screen = try t.step("y", until: "Applied and verified", timeout: 30)
-        // The re-probe shows the demo server now accepts TLS 1.0 on the MX stand-in.
-        #expect(screen.contains("accepts TLSv1 TLSv1.1 TLSv1.2"), "\(screen)")
+        // The re-probe shows the demo server now accepts TLS 1.0 on the MX stand-in. Waited for, not read at once:
+        // tmux can be read while curses is still drawing the rows under the message line.
+        (found, screen) = t.waitFor("accepts TLSv1 TLSv1.1 TLSv1.2", timeout: 10)
+        #expect(found, "\(screen)")
         screen = try t.step("r", until: "Roll back?", timeout: 10)
         try t.send("y")
         // The whole frame, not the message line alone: tmux can be read while curses is still drawing the rest.
